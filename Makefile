@@ -1,0 +1,56 @@
+# Common Ground: two commands.
+#   make run   set up .venv, build the demo database when absent, start the app on 127.0.0.1:8501
+#   make test  set up .venv with test tools, install Debian chromium when root, run every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/warehouse.duckdb
+PORT ?= 8501
+
+.PHONY: run test setup test-setup demo chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.stamp-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-test: requirements-dev.txt $(VENV)/.stamp-runtime
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.stamp-runtime
+
+test-setup: $(VENV)/.stamp-test chromium
+
+# Built only when absent; `make demo` rebuilds it.
+$(DB): | $(VENV)/.stamp-runtime
+	$(BIN)/python -m community_policing demo --db $(DB)
+
+demo: setup
+	$(BIN)/python -m community_policing demo --db $(DB)
+
+run: setup $(DB)
+	COMMON_GROUND_DB=$(DB) $(BIN)/python -m streamlit run dashboard.py \
+		--server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+# Browser tests use Debian's chromium (Playwright's own browser download cannot work offline).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else \
+			echo "note: /usr/bin/chromium is missing and this is not root; browser tests will be skipped"; \
+		fi; \
+	fi
+
+test: test-setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

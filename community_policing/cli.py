@@ -1,0 +1,106 @@
+"""Command-line interface: ``python -m community_policing <command> ...``.
+
+Commands:
+  demo       build the simulated demo city into a warehouse file
+  districts  print incidents, change, rate and engagement per area for a period
+
+Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+
+import pandas as pd
+
+from community_policing import metrics
+from community_policing.schema import SchemaError
+from community_policing.store import Store, StoreError, resolve_db_path, write_database
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m community_policing", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="build the simulated demo city (Riverbend, Missouri)")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo.add_argument("--db", help="warehouse file (default $COMMON_GROUND_DB or data/warehouse.duckdb)")
+    demo.add_argument("--effect-scale", type=float, default=1.0,
+                      help="multiply the injected program effects (0 = programs have no effect)")
+
+    districts = sub.add_parser("districts", help="incidents, change, rate and engagement per area")
+    districts.add_argument("--db", help="warehouse file")
+    districts.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
+    districts.add_argument("--end", type=_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
+    districts.add_argument("--level", choices=metrics.LEVELS, default="district")
+    districts.add_argument("--offense-group", default=None,
+                           help="an offense group (e.g. robbery) or category (violent, property, other)")
+    districts.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
+    districts.add_argument("--format", choices=("csv", "json"), default="csv")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "districts":
+            return _districts(args)
+    except (StoreError, SchemaError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from community_policing.demo import generate_demo_city
+
+    began = time.perf_counter()
+    tables = generate_demo_city(seed=args.seed, effect_scale=args.effect_scale)
+    tables["metadata"] = pd.concat(
+        [tables["metadata"], pd.DataFrame({"key": ["built_at"], "value": [dt.datetime.now().isoformat(timespec="seconds")]})],
+        ignore_index=True,
+    )
+    path = write_database(tables, resolve_db_path(args.db))
+    print(
+        f"built simulated demo city in {path} ({len(tables['incidents']):,} incident rows, "
+        f"{len(tables['engagement_events']):,} engagement events) in {time.perf_counter() - began:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _districts(args: argparse.Namespace) -> int:
+    offense = args.offense_group
+    with Store(args.db) as store:
+        if offense not in (None, "all"):
+            known = {value for value, _ in metrics.offense_choices(store)}
+            if offense not in known:
+                raise ValueError(
+                    f"unknown offense group {offense!r}; expected one of {', '.join(sorted(known))}"
+                )
+        table = metrics.area_comparison(
+            store, args.start, args.end, level=args.level, offense_group=offense, date_basis=args.date_basis
+        )
+    table = table[metrics.AREA_COLUMNS]
+    if args.format == "json":
+        records = json.loads(table.to_json(orient="records"))
+        json.dump(records, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        table.to_csv(sys.stdout, index=False)
+    return 0

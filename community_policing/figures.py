@@ -1,0 +1,169 @@
+"""Pure figure functions: DataFrame (and boundaries) in, plotly Figure out. No Streamlit here.
+
+Maps use ``choropleth_map`` with the ``white-bg`` style: it needs no tiles, so it renders with
+no network (the older "geo" choropleth fetches a world outline from a CDN and shows blank).
+Colours are colour-blind safe and fixed per metric so the same measure looks the same everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from community_policing.geo import bounds
+from community_policing.metrics import UNASSIGNED_ID, noise_label
+
+ASSOCIATION_NOT_EFFECT = (
+    "Association, not effect: engagement is often sent where crime is high or rising, "
+    "so a link in either direction does not show that engagement changed crime."
+)
+
+# One sequential scale for rates, one diverging scale (centred on 0) for change; both ColorBrewer
+# schemes that stay distinguishable for the common forms of colour blindness.
+METRIC_STYLE = {
+    "rate_per_1000": {
+        "label": "Incidents per 1,000 residents",
+        "scale": "YlOrBr",
+        "format": ":.1f",
+    },
+    "pct_change": {
+        "label": "% change vs a year earlier",
+        "scale": "RdBu_r",
+        "format": ":+.1f",
+    },
+}
+POINT_COLOR = "#2166ac"
+FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
+
+
+def _zoom_for(features: dict, width_px: int = 700, height_px: int = 480) -> tuple[dict, float]:
+    """Centre and zoom that fit the areas in a map of about the given size (512-px tiles)."""
+    min_lon, min_lat, max_lon, max_lat = bounds(features)
+    centre = {"lon": (min_lon + max_lon) / 2, "lat": (min_lat + max_lat) / 2}
+    lon_span = max(max_lon - min_lon, 1e-6)
+    lat_span = max((max_lat - min_lat) / math.cos(math.radians(centre["lat"])), 1e-6)
+    zoom = min(math.log2(width_px * 360 / (512 * lon_span)), math.log2(height_px * 360 / (512 * lat_span)))
+    return centre, round(zoom - 0.35, 2)
+
+
+def _areas_only(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["area_id"] != UNASSIGNED_ID]
+
+
+def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, subtitle: str = "") -> go.Figure:
+    """Areas shaded by ``metric`` (``rate_per_1000`` or ``pct_change``) from an area_comparison table."""
+    if metric not in METRIC_STYLE:
+        raise ValueError(f"metric must be one of {', '.join(METRIC_STYLE)}, not {metric!r}")
+    style = METRIC_STYLE[metric]
+    data = _areas_only(table).copy()
+    data["noise"] = data["poisson_z"].map(noise_label)
+    data["population_text"] = data["population"].map(lambda p: "unknown" if pd.isna(p) else f"{int(p):,}")
+    values = data[metric].astype(float)
+    color_range = None
+    if metric == "pct_change" and values.notna().any():
+        reach = max(abs(values.min()), abs(values.max()), 1.0)
+        color_range = (-reach, reach)  # centre the diverging scale on "no change"
+    centre, zoom = _zoom_for(features)
+    fig = px.choropleth_map(
+        data.assign(**{metric: values}),
+        geojson=features,
+        locations="area_id",
+        color=metric,
+        color_continuous_scale=style["scale"],
+        range_color=color_range,
+        map_style="white-bg",
+        center=centre,
+        zoom=zoom,
+        opacity=0.85,
+        hover_name="area_name",
+        hover_data={
+            "area_id": False,
+            metric: False,
+            "incidents": ":,",
+            "incidents_prior_year": ":,",
+            "pct_change": ":+.1f",
+            "noise": True,
+            "rate_per_1000": ":.1f",
+            "population_text": True,
+        },
+        labels={
+            "incidents": "Incidents",
+            "incidents_prior_year": "Same period a year earlier",
+            "pct_change": "% change",
+            "noise": "Reading",
+            "rate_per_1000": "Per 1,000 residents",
+            "population_text": "Residents (denominator)",
+            metric: style["label"],
+        },
+    )
+    fig.update_traces(marker_line_color="#555555", marker_line_width=0.8)
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": subtitle}},
+        margin=dict(l=0, r=0, t=70, b=0),
+        height=520,
+        font=FONT,
+        coloraxis_colorbar=dict(title=dict(text=style["label"].replace(" ", "<br>", 2))),
+    )
+    return fig
+
+
+INTENSITY_LABELS = {
+    "events_per_1000_per_year": "Engagement events per 1,000 residents per year",
+    "officer_hours_per_1000_per_year": "Officer engagement hours per 1,000 residents per year",
+}
+
+
+def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Figure:
+    """Engagement intensity (x) against % change in incidents (y), one bubble per area sized
+    by population, captioned "association, not effect"."""
+    if intensity not in INTENSITY_LABELS:
+        raise ValueError(f"intensity must be one of {', '.join(INTENSITY_LABELS)}, not {intensity!r}")
+    data = _areas_only(table).dropna(subset=[intensity, "pct_change"]).copy()
+    data[intensity] = data[intensity].astype(float)
+    data["pct_change"] = data["pct_change"].astype(float)
+    data["population"] = data["population"].astype(float)
+    data["noise"] = data["poisson_z"].map(noise_label)
+    fig = px.scatter(
+        data,
+        x=intensity,
+        y="pct_change",
+        size="population",
+        size_max=40,
+        hover_name="area_name",
+        text="area_id",
+        hover_data={
+            "area_id": False,
+            "population": ":,.0f",
+            "incidents": ":,",
+            "incidents_prior_year": ":,",
+            "noise": True,
+            "engagement_events": ":,",
+            "officer_hours": ":,.0f",
+        },
+        labels={
+            intensity: INTENSITY_LABELS[intensity],
+            "pct_change": "% change in incidents vs a year earlier",
+            "population": "Residents",
+            "incidents": "Incidents",
+            "incidents_prior_year": "A year earlier",
+            "noise": "Reading",
+            "engagement_events": "Engagement events",
+            "officer_hours": "Officer hours",
+        },
+    )
+    fig.update_traces(marker=dict(color=POINT_COLOR, opacity=0.7, line=dict(color="white", width=1)),
+                      textposition="middle center", textfont=dict(color="white", size=11))
+    fig.add_hline(y=0, line_color="#888888", line_dash="dot")
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": ASSOCIATION_NOT_EFFECT}},
+        margin=dict(l=10, r=10, t=80, b=10),
+        height=460,
+        font=FONT,
+        plot_bgcolor="white",
+        xaxis=dict(gridcolor="#eeeeee", zeroline=False),
+        yaxis=dict(gridcolor="#eeeeee", zeroline=False, ticksuffix="%"),
+    )
+    return fig

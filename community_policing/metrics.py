@@ -1,0 +1,284 @@
+"""Numbers the dashboard and the command line show, computed in one place.
+
+The Overview page and ``python -m community_policing districts`` both call
+``area_comparison``, so what a reader sees on screen is exactly what the CLI prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from community_policing.store import Store
+
+LEVELS = ("district", "neighborhood")
+DATE_BASES = ("occurred", "reported")
+OFFENSE_CATEGORIES = {"violent": "Violent crime (Part I)", "property": "Property crime (Part I)",
+                      "other": "Other offenses (Part II)"}
+UNASSIGNED_ID = "unassigned"
+UNASSIGNED_NAME = "Not placed in any area"
+# Below this many residents a rate per 1,000 is too unstable to show (parks, industrial areas).
+MIN_POPULATION_FOR_RATE = 300
+
+AREA_COLUMNS = [
+    "area_id", "area_name", "incidents", "incidents_prior_year", "change", "pct_change",
+    "poisson_z", "population", "rate_per_1000", "engagement_events", "officer_hours",
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive date range and the same range one year earlier."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"period end {self.end} is before its start {self.start}")
+
+    @property
+    def prior(self) -> "Period":
+        return Period(_one_year_earlier(self.start), _one_year_earlier(self.end))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def label(self) -> str:
+        return f"{self.start:%b %-d, %Y} – {self.end:%b %-d, %Y}"
+
+
+def _one_year_earlier(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February -> 28 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def poisson_z(current: np.ndarray | float, prior: np.ndarray | float) -> np.ndarray | float:
+    """z = 2(sqrt(current) - sqrt(prior)): the variance-stabilised difference of two Poisson counts.
+
+    Under "no change" it is roughly standard normal, so |z| >= 2 is unusual and |z| >= 3 rare.
+    Net counts can dip below zero after corrections; those are floored at zero.
+    """
+    current = np.clip(np.asarray(current, dtype=float), 0, None)
+    prior = np.clip(np.asarray(prior, dtype=float), 0, None)
+    z = 2.0 * (np.sqrt(current) - np.sqrt(prior))
+    return float(z) if z.ndim == 0 else z
+
+
+def noise_label(z: float | None) -> str:
+    """Plain-language reading of a Poisson z."""
+    if z is None or pd.isna(z):
+        return "no comparison"
+    if abs(z) < 2:
+        return "within normal variation"
+    if abs(z) < 3:
+        return "possible change"
+    return "significant change"
+
+
+def pct_change(current: pd.Series, prior: pd.Series) -> pd.Series:
+    """Percentage change; undefined (NA) when the prior count is 0."""
+    prior = prior.astype("Float64")
+    return ((current - prior) / prior.where(prior > 0) * 100).astype("Float64")
+
+
+def rate_per_1000(count: pd.Series, population: pd.Series) -> pd.Series:
+    """Incidents per 1,000 residents; NA where the population is missing or under 300."""
+    population = population.astype("Float64")
+    usable = population.where(population >= MIN_POPULATION_FOR_RATE)
+    return (count / usable * 1000).astype("Float64")
+
+
+def _offense_filter(offense_group: str | None) -> str | None:
+    return None if offense_group in (None, "", "all") else offense_group
+
+
+def area_comparison(
+    store: Store,
+    start: dt.date,
+    end: dt.date,
+    level: str = "district",
+    offense_group: str | None = None,
+    date_basis: str = "occurred",
+) -> pd.DataFrame:
+    """One row per area: incidents in the period vs the same period a year earlier, with rate
+    and engagement.
+
+    Incidents that fall in no area are one extra row with area_id ``unassigned`` (only when
+    there are any), so the rows always sum to the citywide total.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    if date_basis not in DATE_BASES:
+        raise ValueError(f"date basis must be one of {', '.join(DATE_BASES)}, not {date_basis!r}")
+    period = Period(start, end)
+    prior = period.prior
+    areas = store.query("areas", level=level)
+    counts = store.query(
+        "area_incident_counts",
+        level=level,
+        start=period.start,
+        end=period.end,
+        prior_start=prior.start,
+        prior_end=prior.end,
+        date_basis=date_basis,
+        offense_group=_offense_filter(offense_group),
+    )
+    engagement = store.query("area_engagement", level=level, start=period.start, end=period.end)
+
+    known = set(areas["area_id"])
+    counts["area_id"] = counts["area_id"].where(counts["area_id"].isin(known), UNASSIGNED_ID)
+    counts = counts.groupby("area_id", as_index=False)[["incidents", "incidents_prior_year"]].sum()
+
+    table = areas.merge(counts, on="area_id", how="left").merge(engagement, on="area_id", how="left")
+    unassigned = counts[counts["area_id"] == UNASSIGNED_ID]
+    if len(unassigned) and (unassigned[["incidents", "incidents_prior_year"]].to_numpy() != 0).any():
+        row = unassigned.assign(area_name=UNASSIGNED_NAME)
+        table = pd.concat([table, row], ignore_index=True)
+
+    for col in ("incidents", "incidents_prior_year", "engagement_events"):
+        table[col] = table[col].fillna(0).astype("int64")
+    table["officer_hours"] = table["officer_hours"].fillna(0).astype(float).round(1)
+    table["population"] = table["population"].astype("Int64")
+    table["change"] = table["incidents"] - table["incidents_prior_year"]
+    table["pct_change"] = pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
+    table["poisson_z"] = np.round(poisson_z(table["incidents"], table["incidents_prior_year"]), 2)
+    table["rate_per_1000"] = rate_per_1000(table["incidents"], table["population"]).round(2)
+    return table[AREA_COLUMNS + ["district_id"]].reset_index(drop=True)
+
+
+def add_intensity(table: pd.DataFrame, period_days: int) -> pd.DataFrame:
+    """Engagement per 1,000 residents per year, so periods of any length compare."""
+    years = period_days / 365.25
+    usable = table["population"].astype("Float64").where(table["population"] >= MIN_POPULATION_FOR_RATE)
+    out = table.copy()
+    out["events_per_1000_per_year"] = (out["engagement_events"] / usable * 1000 / years).astype("Float64").round(2)
+    out["officer_hours_per_1000_per_year"] = (out["officer_hours"] / usable * 1000 / years).astype("Float64").round(1)
+    return out
+
+
+@dataclass(frozen=True)
+class CityTotals:
+    """Citywide headline numbers for a period, each with its comparison."""
+
+    incidents: int
+    incidents_prior_year: int
+    pct_change: float | None
+    poisson_z: float
+    noise: str
+    engagement_events: int
+    engagement_events_prior_year: int
+    officer_hours: float
+    officer_hours_prior_year: float
+    trust: float | None
+    trust_prior_year: float | None
+    trust_respondents: int
+
+
+def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date) -> CityTotals:
+    """Headline numbers from an ``area_comparison`` table (all rows, unassigned included)."""
+    current = int(table["incidents"].sum())
+    prior_count = int(table["incidents_prior_year"].sum())
+    z = float(poisson_z(current, prior_count))
+    period = Period(start, end)
+    dates = dict(start=period.start, end=period.end, prior_start=period.prior.start, prior_end=period.prior.end)
+    trust = store.query("trust_summary", **dates).iloc[0]
+    engagement = store.query("engagement_totals", **dates).iloc[0]
+    return CityTotals(
+        incidents=current,
+        incidents_prior_year=prior_count,
+        pct_change=None if prior_count <= 0 else round((current - prior_count) / prior_count * 100, 1),
+        poisson_z=round(z, 2),
+        noise=noise_label(z),
+        engagement_events=int(engagement["engagement_events"]),
+        engagement_events_prior_year=int(engagement["engagement_events_prior_year"]),
+        officer_hours=float(engagement["officer_hours"]),
+        officer_hours_prior_year=float(engagement["officer_hours_prior_year"]),
+        trust=None if pd.isna(trust["trust"]) else round(float(trust["trust"]), 1),
+        trust_prior_year=None if pd.isna(trust["trust_prior_year"]) else round(float(trust["trust_prior_year"]), 1),
+        trust_respondents=int(trust["respondents"]),
+    )
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the data note says about the dataset."""
+
+    city_name: str
+    source: str
+    is_simulated: bool
+    built_at: str
+    first_day: dt.date | None
+    last_day: dt.date | None
+    incident_rows: int
+    engagement_rows: int
+    survey_rows: int
+    districts: int
+    neighborhoods: int
+
+    @property
+    def label(self) -> str:
+        return "Simulated demo data" if self.is_simulated else "Recorded data"
+
+
+def dataset_info(store: Store, date_basis: str = "occurred") -> DatasetInfo:
+    meta = dict(store.query("metadata").itertuples(index=False, name=None))
+    cov = store.query("data_coverage", date_basis=date_basis).iloc[0]
+    return DatasetInfo(
+        city_name=meta.get("city_name", "Unnamed city"),
+        source=meta.get("source", "not recorded"),
+        is_simulated=meta.get("is_simulated", "false").lower() == "true",
+        built_at=meta.get("built_at", "not recorded"),
+        first_day=None if pd.isna(cov["first_day"]) else pd.Timestamp(cov["first_day"]).date(),
+        last_day=None if pd.isna(cov["last_day"]) else pd.Timestamp(cov["last_day"]).date(),
+        incident_rows=int(cov["incident_rows"]),
+        engagement_rows=int(cov["engagement_rows"]),
+        survey_rows=int(cov["survey_rows"]),
+        districts=int(cov["districts"]),
+        neighborhoods=int(cov["neighborhoods"]),
+    )
+
+
+def offense_choices(store: Store) -> list[tuple[str, str]]:
+    """(value, label) pairs for the offense filter: all, the three categories, then each group."""
+    groups = store.query("offense_groups")
+    choices = [("all", "All offenses")]
+    choices += [(k, v) for k, v in OFFENSE_CATEGORIES.items() if k in set(groups["category"])]
+    choices += [(g, f"  {label}") for g, label in zip(groups["offense_group"], groups["label"])]
+    return choices
+
+
+PERIOD_PRESETS = ("Last 12 months", "Last 28 days", "Year to date", "Last full year")
+
+
+def preset_period(preset: str, as_of: dt.date) -> Period:
+    """Standard periods ending at the last day with data (not today: data lag behind)."""
+    if preset == "Last 12 months":
+        return Period(_one_year_earlier(as_of) + dt.timedelta(days=1), as_of)
+    if preset == "Last 28 days":
+        return Period(as_of - dt.timedelta(days=27), as_of)
+    if preset == "Year to date":
+        return Period(dt.date(as_of.year, 1, 1), as_of)
+    if preset == "Last full year":
+        year = as_of.year - 1 if as_of < dt.date(as_of.year, 12, 31) else as_of.year
+        return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    raise ValueError(f"unknown period preset {preset!r}; expected one of {', '.join(PERIOD_PRESETS)}")
+
+
+def describe_change(current: float, prior: float, unit: str = "incidents", z: float | None = None) -> str:
+    """A plain sentence with both counts, the difference, the % (when defined) and the noise reading."""
+    diff = current - prior
+    parts = [f"{current:,.0f} {unit} vs {prior:,.0f} a year earlier ({diff:+,.0f}"]
+    if prior > 0:
+        parts.append(f", {diff / prior * 100:+.1f}%")
+    parts.append(")")
+    sentence = "".join(parts)
+    if z is not None:
+        sentence += f": {noise_label(z)} (z = {z:+.1f})"
+    return sentence

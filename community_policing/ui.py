@@ -1,0 +1,150 @@
+"""The one Streamlit helper module: store access, shared filters, banner and data note.
+
+Pages stay thin: widgets, layout and calls into the library. Everything they show is computed
+by ``metrics`` and drawn by ``figures``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from community_policing import metrics
+from community_policing.store import DatabaseLocked, DatabaseMissing, Store, StoreError, resolve_db_path
+
+
+@st.cache_resource(show_spinner=False)
+def _store_holder() -> dict:
+    # One read-only connection per process (a DuckDB file allows many readers, one writer).
+    return {}
+
+
+def get_store() -> Store:
+    """The process-wide read-only Store, reopened when a new build has been swapped in."""
+    holder = _store_holder()
+    path = resolve_db_path()
+    store: Store | None = holder.get(path)
+    try:
+        if store is None or store.is_stale():
+            if store is not None:
+                store.close()
+            store = holder[path] = Store(path)
+    except DatabaseMissing as exc:
+        st.error(f"There is no data to show yet. {exc}")
+        st.stop()
+    except DatabaseLocked as exc:
+        st.warning(f"The data is being updated right now. {exc}")
+        st.stop()
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
+    return store
+
+
+def cache_key(store: Store) -> tuple:
+    """Part of every cached computation's key, so a swapped-in build is never served stale."""
+    return (str(store.path), store.identity)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def dataset_info(_store: Store, key: tuple) -> metrics.DatasetInfo:
+    return metrics.dataset_info(_store)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def offense_choices(_store: Store, key: tuple) -> list[tuple[str, str]]:
+    return metrics.offense_choices(_store)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, level: str,
+                    offense_group: str, date_basis: str) -> pd.DataFrame:
+    return metrics.area_comparison(_store, start, end, level=level, offense_group=offense_group,
+                                   date_basis=date_basis)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def area_features(_store: Store, key: tuple, level: str) -> dict:
+    from community_policing.geo import area_features as load
+
+    return load(_store, level)
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: metrics.Period
+    period_name: str
+    offense_group: str
+    offense_label: str
+    date_basis: str
+
+
+def sidebar_filters(store: Store, info: metrics.DatasetInfo) -> Filters:
+    """Period, offense and date-basis filters, shared by every page through widget keys."""
+    with st.sidebar:
+        st.header("Filters")
+        as_of = info.last_day or dt.date.today()
+        first = info.first_day or as_of
+        preset = st.selectbox("Period", [*metrics.PERIOD_PRESETS, "Custom range"], key="period_preset",
+                              help=f"Periods end on the last day with data ({as_of:%b %-d, %Y}).")
+        if preset == "Custom range":
+            default = metrics.preset_period("Last 12 months", as_of)
+            picked = st.date_input("From – to", value=(default.start, default.end), min_value=first,
+                                   max_value=as_of, key="period_custom")
+            if isinstance(picked, (tuple, list)) and len(picked) == 2:
+                period = metrics.Period(picked[0], picked[1])
+            else:
+                st.info("Pick both a first and a last day.")
+                period = default
+        else:
+            period = metrics.preset_period(preset, as_of)
+        choices = offense_choices(store, cache_key(store))
+        labels = dict(choices)
+        offense = st.selectbox("Offenses", [v for v, _ in choices], format_func=lambda v: labels[v],
+                               key="offense_group")
+        basis = st.radio("Count incidents by", metrics.DATE_BASES, key="date_basis", horizontal=True,
+                         format_func=lambda b: {"occurred": "date occurred", "reported": "date reported"}[b],
+                         help="Occurred: when the offense happened. Reported: when police recorded it. "
+                              "Late reports make recent 'occurred' counts rise for weeks afterwards.")
+        st.caption(f"Showing {period.label()} ({period.days} days), compared with {period.prior.label()}.")
+        if preset == "Year to date" and period.days < 90:
+            st.caption("Early in the year, year-to-date numbers are small and swing widely.")
+    return Filters(period, preset, offense, labels[offense].strip(), basis)
+
+
+def simulated_banner(info: metrics.DatasetInfo) -> None:
+    if info.is_simulated:
+        st.warning(
+            f"**Simulated demo data.** {info.city_name} is a fictional city; every number on this "
+            "page was generated to demonstrate the dashboard and describes no real place or people.",
+            icon=":material/science:",
+        )
+
+
+def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
+    """The 'about this data' note every page ends with."""
+    st.divider()
+    st.subheader("About this data")
+    span = (f"{info.first_day:%b %-d, %Y} to {info.last_day:%b %-d, %Y}"
+            if info.first_day and info.last_day else "no incidents loaded")
+    st.markdown(
+        f"- **{info.label}** for {info.city_name}. Source: {info.source}\n"
+        f"- Incidents from {span}: {info.incident_rows:,} records (corrections included as "
+        f"negative records); {info.engagement_rows:,} engagement activities; "
+        f"{info.survey_rows:,} survey results; {info.districts} districts, {info.neighborhoods} neighborhoods.\n"
+        f"- Data as of {info.last_day or 'n/a'}; database built {info.built_at}.\n"
+        "- Counts are net of corrections. Rates are per 1,000 residents of the area (population and "
+        "its year are in each hover) and are not shown for areas with fewer than "
+        f"{metrics.MIN_POPULATION_FOR_RATE} residents."
+        + (f"\n- {extra}" if extra else "")
+    )
+
+
+def csv_bytes(frame: pd.DataFrame, info: metrics.DatasetInfo) -> bytes:
+    """CSV for download, labelled with what the data is (simulated or recorded) on every row."""
+    labelled = frame.copy()
+    labelled.insert(0, "data_label", f"{info.label} - {info.city_name}")
+    return labelled.to_csv(index=False).encode("utf-8")

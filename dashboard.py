@@ -1,0 +1,12 @@
+"""Common Ground: the Streamlit entry point. Run with `make run`."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Common Ground – community policing dashboard", page_icon=":material/handshake:",
+                   layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/data_dictionary.py", title="Data dictionary", icon=":material/menu_book:"),
+]
+st.navigation(pages).run()

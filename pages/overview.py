@@ -1,0 +1,120 @@
+"""Overview: citywide KPIs with their comparison, a district map, engagement vs crime change,
+and the district table."""
+
+import streamlit as st
+
+from community_policing import figures, metrics, ui
+
+store = ui.get_store()
+key = ui.cache_key(store)
+info = ui.dataset_info(store, key)
+filters = ui.sidebar_filters(store, info)
+period = filters.period
+
+st.title(f"Community policing in {info.city_name}")
+ui.simulated_banner(info)
+st.caption(
+    f"{filters.offense_label}, counted by date {filters.date_basis}, {period.label()} "
+    f"compared with the same days a year earlier ({period.prior.label()})."
+)
+
+districts = ui.area_comparison(store, key, period.start, period.end, "district", filters.offense_group,
+                               filters.date_basis)
+totals = metrics.city_totals(store, districts, period.start, period.end)
+
+# --- KPIs, each with its comparison ---------------------------------------------------------
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(
+    "Incidents",
+    f"{totals.incidents:,}",
+    delta=None if totals.pct_change is None else f"{totals.pct_change:+.1f}% ({totals.incidents - totals.incidents_prior_year:+,})",
+    delta_color="inverse" if totals.noise != "within normal variation" else "off",
+    help="Net incidents (reports minus corrections) in the period. The arrow compares with the same "
+         "days a year earlier; it is grey when the change is within normal variation.",
+)
+k1.caption(f"{totals.incidents_prior_year:,} a year earlier · **{totals.noise}** (z = {totals.poisson_z:+.1f})")
+k2.metric("Engagement activities", f"{totals.engagement_events:,}",
+          delta=f"{totals.engagement_events - totals.engagement_events_prior_year:+,} vs a year earlier",
+          delta_color="off")
+k2.caption(f"{totals.engagement_events_prior_year:,} a year earlier")
+k3.metric("Officer engagement hours", f"{totals.officer_hours:,.0f}",
+          delta=f"{totals.officer_hours - totals.officer_hours_prior_year:+,.0f} vs a year earlier",
+          delta_color="off")
+k3.caption(f"{totals.officer_hours_prior_year:,.0f} a year earlier")
+if totals.trust is None:
+    k4.metric("Resident trust (0–100)", "no survey")
+    k4.caption("No trust survey results in this period.")
+else:
+    trust_delta = None if totals.trust_prior_year is None else f"{totals.trust - totals.trust_prior_year:+.1f} points"
+    k4.metric("Resident trust (0–100)", f"{totals.trust:.1f}", delta=trust_delta, delta_color="off",
+              help="Respondent-weighted mean of the monthly trust question, 0–100 (higher is more trust).")
+    k4.caption(f"{totals.trust_respondents:,} respondents"
+               + ("" if totals.trust_prior_year is None else f" · {totals.trust_prior_year:.1f} a year earlier"))
+
+if totals.incidents == 0 and totals.incidents_prior_year == 0:
+    st.info("No incidents of this kind were recorded in this period or a year earlier. "
+            "Try a longer period or all offenses.")
+    ui.data_note(info)
+    st.stop()
+
+# --- Map --------------------------------------------------------------------------------------
+st.subheader("Where: incidents by area")
+c1, c2 = st.columns([2, 1])
+metric = c1.radio("Shade areas by", ["rate_per_1000", "pct_change"], key="map_metric", horizontal=True,
+                  format_func=lambda m: figures.METRIC_STYLE[m]["label"])
+level = c2.radio("Areas", metrics.LEVELS, key="map_level", horizontal=True, format_func=str.capitalize)
+areas = districts if level == "district" else ui.area_comparison(
+    store, key, period.start, period.end, "neighborhood", filters.offense_group, filters.date_basis)
+features = ui.area_features(store, key, level)
+if metric == "rate_per_1000":
+    title = f"{filters.offense_label}: incidents per 1,000 residents by {level}"
+    definition = (f"Rate = incidents in the period ÷ residents × 1,000. Areas with fewer than "
+                  f"{metrics.MIN_POPULATION_FOR_RATE} residents are left grey. Longer periods give higher rates.")
+else:
+    title = f"{filters.offense_label}: % change from a year earlier by {level}"
+    definition = ("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
+                  "Hover for the counts and whether the change is beyond normal variation.")
+st.plotly_chart(figures.choropleth(areas, features, metric, title, subtitle=period.label()),
+                width="stretch", key="map_chart")
+st.caption(definition)
+
+# --- Engagement vs crime change -------------------------------------------------------------
+st.subheader("Engagement beside crime change, by district")
+intensity = st.radio("Engagement measure", list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
+                     format_func=lambda m: figures.INTENSITY_LABELS[m])
+with_intensity = metrics.add_intensity(districts, period.days)
+st.plotly_chart(
+    figures.engagement_scatter(with_intensity, intensity,
+                               title="Engagement intensity and change in incidents, by district"),
+    width="stretch", key="scatter_chart")
+st.caption(f"**{figures.ASSOCIATION_NOT_EFFECT}** Bubble size is the number of residents. "
+           "Intensity is per 1,000 residents per year so that periods of any length compare.")
+
+# --- Table ------------------------------------------------------------------------------------
+st.subheader("District table")
+table = with_intensity[metrics.AREA_COLUMNS + ["events_per_1000_per_year"]]
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_config={
+        "area_id": "District", "area_name": "Name",
+        "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
+        "incidents_prior_year": st.column_config.NumberColumn("A year earlier", format="%d"),
+        "change": st.column_config.NumberColumn("Change", format="%+d"),
+        "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
+        "poisson_z": st.column_config.NumberColumn("z", help="2(√current − √prior); |z| ≥ 2 is beyond normal variation"),
+        "population": st.column_config.NumberColumn("Residents", format="%d"),
+        "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+        "engagement_events": st.column_config.NumberColumn("Engagement activities", format="%d"),
+        "officer_hours": st.column_config.NumberColumn("Officer hours", format="%.0f"),
+        "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
+    },
+)
+st.download_button(
+    "Download the district table (CSV)",
+    data=ui.csv_bytes(table, info),
+    file_name=f"districts_{period.start}_{period.end}{'_simulated' if info.is_simulated else ''}.csv",
+    mime="text/csv",
+    key="download_districts",
+)
+
+ui.data_note(info)

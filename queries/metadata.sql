@@ -1,0 +1,2 @@
+-- Every dataset fact (city name, source, simulated or not, build time).
+SELECT key, value FROM metadata ORDER BY key;
