@@ -1,0 +1,115 @@
+"""Every page through Streamlit's AppTest, on a real warehouse file holding the demo city."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from community_policing import metrics
+from community_policing.store import DB_ENV_VAR, Store
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture()
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at):
+    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def chart(at, kind):
+    for spec in charts(at).values():
+        if spec["data"] and spec["data"][0]["type"] == kind:
+            return spec
+    raise AssertionError(f"no {kind} chart; found {[s['data'][0]['type'] for s in charts(at).values()]}")
+
+
+def test_overview_shows_kpis_map_scatter_table_and_banner(app):
+    assert "Simulated demo data" in app.warning[0].value
+    labels = [m.label for m in app.metric]
+    assert labels == ["Incidents", "Engagement activities", "Officer engagement hours", "Resident trust (0–100)"]
+    assert chart(app, "choroplethmap")["layout"]["map"]["style"] == "white-bg"
+    scatter = chart(app, "scatter")
+    assert "Association, not effect" in scatter["layout"]["title"]["subtitle"]["text"]
+    assert len(app.dataframe) == 1
+    assert app.get("download_button")
+    assert any("About this data" in h.value for h in app.subheader)
+
+
+def test_page_numbers_equal_the_library_for_the_same_filters(app, demo_db):
+    with Store(demo_db) as s:
+        info = metrics.dataset_info(s)
+        period = metrics.preset_period("Last 12 months", info.last_day)
+        expected = metrics.area_comparison(s, period.start, period.end)
+    shown = app.dataframe[0].value
+    assert list(shown["incidents"]) == list(expected["incidents"])
+    assert app.metric[0].value == f"{expected['incidents'].sum():,}"
+    locations = chart(app, "choroplethmap")["data"][0]["locations"]
+    assert locations == [a for a in expected["area_id"] if a != metrics.UNASSIGNED_ID]
+
+
+def test_filters_change_the_figures(app):
+    before_map = chart(app, "choroplethmap")["data"][0]["z"]
+    before_kpi = app.metric[0].value
+    app.selectbox(key="offense_group").select("violent").run()
+    assert not app.exception
+    assert app.metric[0].value != before_kpi
+    assert chart(app, "choroplethmap")["data"][0]["z"] != before_map
+    assert "Violent crime" in chart(app, "choroplethmap")["layout"]["title"]["text"]
+
+    app.selectbox(key="period_preset").select("Last 28 days").run()
+    assert not app.exception
+    assert "28 days" in app.sidebar.caption[0].value
+
+
+def test_map_layers_and_levels(app):
+    app.radio(key="map_metric").set_value("pct_change").run()
+    assert not app.exception
+    change_map = chart(app, "choroplethmap")
+    assert change_map["layout"]["coloraxis"]["cmin"] == -change_map["layout"]["coloraxis"]["cmax"]
+    app.radio(key="map_level").set_value("neighborhood").run()
+    assert not app.exception
+    assert len(chart(app, "choroplethmap")["data"][0]["locations"]) == 40
+    app.radio(key="intensity").set_value("officer_hours_per_1000_per_year").run()
+    assert "Officer engagement hours" in chart(app, "scatter")["layout"]["xaxis"]["title"]["text"]
+
+
+def test_reported_date_basis(app):
+    before = app.metric[0].value
+    app.radio(key="date_basis").set_value("reported").run()
+    assert not app.exception
+    assert app.metric[0].value != before
+
+
+def test_custom_range_with_nothing_to_show_says_so(app):
+    app.selectbox(key="period_preset").select("Custom range").run()
+    app.selectbox(key="offense_group").select("homicide").run()
+    info_day = app.date_input(key="period_custom").value[1]
+    app.date_input(key="period_custom").set_value((info_day, info_day)).run()
+    assert not app.exception
+    if app.metric[0].value == "0":
+        assert any("No incidents" in i.value for i in app.info)
+
+
+def test_data_dictionary_page(app):
+    app.switch_page("pages/data_dictionary.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Data dictionary"
+    assert len(app.expander) >= 10
+    assert "Simulated demo data" in app.warning[0].value
+
+
+def test_missing_database_gives_a_plain_message(tmp_path, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "no data to show yet" in at.error[0].value
+    assert "community_policing demo" in at.error[0].value

@@ -1,0 +1,104 @@
+"""The main journey in real headless Chromium: the app starts, the overview map and scatter draw.
+
+Screenshots go to artifacts/screenshots/ (git-ignored) so a person can look at them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db, tmp_path_factory):
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("/usr/bin/chromium is missing in CI (make test installs it as root)")
+        pytest.skip("/usr/bin/chromium is not installed")
+    port = _free_port()
+    env = {**os.environ, "COMMON_GROUND_DB": str(demo_db), "HOME": str(tmp_path_factory.mktemp("home"))}
+    log = tmp_path_factory.mktemp("log") / "streamlit.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard.py"), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise AssertionError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _distinct_colours(png: bytes) -> int:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 150))
+    return len(set(image.getdata()))
+
+
+def test_overview_draws_map_and_scatter(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+    # The choropleth is drawn by MapLibre on a canvas; wait until it exists and has size.
+    canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length >= 2", timeout=60_000)
+    page.wait_for_timeout(2500)  # let the map finish painting
+    box = canvas.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300
+    # A painted choropleth has many colours; a blank (tile-less, failed) map is one flat colour.
+    assert _distinct_colours(canvas.screenshot()) > 20
+    assert page.get_by_text("Simulated demo data").first.is_visible()
+    assert page.get_by_text("Association, not effect").first.is_visible()
+    assert page.locator('[data-testid="stMetric"]').count() == 4
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+    assert not errors, errors
+    page.close()

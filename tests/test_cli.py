@@ -1,0 +1,118 @@
+"""`python -m community_policing districts` against an independent recount of the raw rows."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from community_policing import metrics
+from community_policing.store import Store
+
+START, END = "2025-01-01", "2025-12-31"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "community_policing", *args], capture_output=True, text=True)
+
+
+def recount(incidents: pd.DataFrame, start: str, end: str, key: str, basis: str = "occurred_at",
+            groups: set[str] | None = None) -> pd.Series:
+    """Net incidents per area straight from the generated rows, without the store or SQL."""
+    day = incidents[basis].dt.normalize()
+    rows = incidents[(day >= start) & (day <= end)]
+    if groups is not None:
+        rows = rows[rows["offense_group"].isin(groups)]
+    return rows.groupby(rows[key].fillna(metrics.UNASSIGNED_ID))["count"].sum()
+
+
+def shifted(day: str) -> str:
+    return str((pd.Timestamp(day) - pd.DateOffset(years=1)).date())
+
+
+@pytest.mark.parametrize("level,key", [("district", "district_id"), ("neighborhood", "neighborhood_id")])
+def test_districts_csv_matches_an_independent_recount(demo_db, demo_tables, level, key):
+    out = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--level", level)
+    assert out.returncode == 0, out.stderr
+    table = pd.read_csv(io.StringIO(out.stdout), dtype={"area_id": str})
+    assert list(table.columns) == metrics.AREA_COLUMNS
+    incidents = demo_tables["incidents"]
+    expected = recount(incidents, START, END, key)
+    got = table.set_index("area_id")["incidents"]
+    assert got[got != 0].sort_index().to_dict() == expected[expected != 0].sort_index().to_dict()
+    prior = recount(incidents, shifted(START), shifted(END), key)
+    assert table.set_index("area_id")["incidents_prior_year"].sum() == prior.sum()
+    # Rows sum to the citywide total, the unplaced incidents included.
+    day = incidents["occurred_at"].dt.normalize()
+    citywide = incidents.loc[(day >= START) & (day <= END), "count"].sum()
+    assert table["incidents"].sum() == citywide
+    assert metrics.UNASSIGNED_ID in set(table["area_id"])
+    # Derived columns follow their definitions.
+    sample = table[table["area_id"] != metrics.UNASSIGNED_ID].iloc[0]
+    assert sample["poisson_z"] == pytest.approx(
+        2 * (sample["incidents"] ** 0.5 - sample["incidents_prior_year"] ** 0.5), abs=0.01)
+    if sample["population"] >= 300:
+        assert sample["rate_per_1000"] == pytest.approx(sample["incidents"] / sample["population"] * 1000, abs=0.01)
+
+
+def test_offense_category_and_reported_basis(demo_db, demo_tables):
+    out = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--offense-group", "violent",
+                  "--date-basis", "reported", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = pd.DataFrame(json.loads(out.stdout))
+    groups = demo_tables["offense_groups"]
+    violent = set(groups.loc[groups["category"] == "violent", "offense_group"])
+    expected = recount(demo_tables["incidents"], START, END, "district_id", basis="reported_at", groups=violent)
+    assert rows.set_index("area_id")["incidents"].to_dict() == expected.to_dict()
+
+
+def test_cli_and_library_give_the_same_numbers(demo_db):
+    out = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--format", "json")
+    rows = pd.DataFrame(json.loads(out.stdout))
+    with Store(demo_db) as s:
+        lib = metrics.area_comparison(s, pd.Timestamp(START).date(), pd.Timestamp(END).date())
+    assert list(rows["incidents"]) == list(lib["incidents"])
+    assert list(rows["engagement_events"]) == list(lib["engagement_events"])
+
+
+def test_engagement_columns_match_the_ledger(demo_db, demo_tables):
+    out = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END)
+    table = pd.read_csv(io.StringIO(out.stdout), dtype={"area_id": str}).set_index("area_id")
+    events = demo_tables["engagement_events"]
+    day = pd.to_datetime(events["date"])
+    in_period = events[(day >= START) & (day <= END)]
+    assert table["engagement_events"].drop(metrics.UNASSIGNED_ID).to_dict() == \
+        in_period.groupby("district_id").size().to_dict()
+    assert table.loc["1", "officer_hours"] == pytest.approx(
+        in_period.loc[in_period["district_id"] == "1", "officer_hours"].sum(), abs=0.1)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--start", "2025-13-01", "--end", END], "expected a date as YYYY-MM-DD"),
+    (["--start", END, "--end", START], "before its start"),
+    (["--start", START, "--end", END, "--offense-group", "jaywalking"], "unknown offense group 'jaywalking'"),
+])
+def test_bad_input_gets_one_line_and_no_traceback(demo_db, args, message):
+    out = run_cli("districts", "--db", str(demo_db), *args)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_database(tmp_path):
+    out = run_cli("districts", "--db", str(tmp_path / "none.duckdb"), "--start", START, "--end", END)
+    assert out.returncode == 2
+    assert "no warehouse at" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_demo_command_builds_a_database(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    out = run_cli("demo", "--seed", "3", "--effect-scale", "0", "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    with Store(db) as s:
+        truth = s.query("demo_truth")
+        meta = dict(s.query("metadata").itertuples(index=False, name=None))
+    assert len(truth) >= 4 and (truth["relative_effect"] == 0).all()
+    assert meta["is_simulated"] == "true" and "built_at" in meta

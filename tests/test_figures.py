@@ -1,0 +1,63 @@
+"""Figure functions are pure: a DataFrame in, a plotly Figure out, tested without Streamlit."""
+
+import datetime as dt
+
+import pytest
+
+from community_policing import figures, geo, metrics
+from community_policing.store import Store
+
+MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_db):
+    with Store(tiny_db) as s:
+        table = metrics.area_comparison(s, *MARCH, level="neighborhood")
+        features = geo.area_features(s, "neighborhood")
+    return table, features
+
+
+def test_choropleth_renders_offline_and_leaves_out_unplaced_incidents(tiny):
+    table, features = tiny
+    fig = figures.choropleth(table, features, "rate_per_1000", "Title", "March 2024")
+    trace = fig.data[0]
+    assert trace.type == "choroplethmap"
+    assert fig.layout.map.style == "white-bg"  # no tiles: renders with no network
+    assert list(trace.locations) == ["A", "B", "P"]
+    assert {f["id"] for f in features["features"]} == {"A", "B", "P"}
+    assert fig.layout.title.text == "Title"
+    # The park has too few residents for a rate: its value is missing, not zero.
+    values = dict(zip(trace.locations, trace.z))
+    assert values["A"] == pytest.approx(0.17, abs=0.01)
+    assert values["P"] is None or values["P"] != values["P"]
+
+
+def test_change_map_is_centred_on_zero(tiny):
+    table, features = tiny
+    fig = figures.choropleth(table, features, "pct_change", "Change")
+    lo, hi = fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax
+    assert lo == -hi
+
+
+def test_map_view_fits_the_areas(tiny):
+    _, features = tiny
+    fig = figures.choropleth(tiny[0], features, "rate_per_1000", "t")
+    assert fig.layout.map.center.lon == pytest.approx(-91.9)
+    assert fig.layout.map.center.lat == pytest.approx(38.05)
+    assert 9 < fig.layout.map.zoom < 13
+
+
+def test_scatter_says_association_not_effect(tiny_db):
+    with Store(tiny_db) as s:
+        table = metrics.add_intensity(metrics.area_comparison(s, *MARCH), 31)
+    fig = figures.engagement_scatter(table, "events_per_1000_per_year", "Engagement and change")
+    assert fig.layout.title.subtitle.text.startswith("Association, not effect")
+    # District 2 has no % change (nothing a year earlier), so only district 1 is plotted.
+    assert list(fig.data[0].text) == ["1"]
+    assert fig.data[0].x[0] == pytest.approx(2 / 10_000 * 1000 / (31 / 365.25), abs=0.01)
+
+
+def test_unknown_metric_is_refused(tiny):
+    with pytest.raises(ValueError, match="metric must be one of"):
+        figures.choropleth(tiny[0], tiny[1], "incidents", "t")
