@@ -1,0 +1,370 @@
+"""Tests of the simulated demo city (community_policing.demo).
+
+The city is generated once per module (about half a second); a second default run checks
+determinism, and short-range runs cover other seeds and effect_scale=0.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+import yaml
+
+from community_policing.demo import DEMO_CITY_NAME, PROGRAMS, generate_demo_city
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "community_policing" / "schema.yaml"
+SEED = 2026
+EXPECTED_TABLES = {
+    "districts", "neighborhoods", "offense_groups", "incidents", "engagement_events",
+    "training", "trust_surveys", "programs", "demo_truth", "metadata",
+}
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))["tables"]
+
+
+@pytest.fixture(scope="module")
+def city() -> dict[str, pd.DataFrame]:
+    return generate_demo_city(seed=SEED)
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Geometry as WKB so frames can be compared with assert_frame_equal."""
+    out = frame.copy()
+    if "geometry" in out.columns:
+        out["geometry"] = [shapely.to_wkb(g) for g in out["geometry"]]
+    return out
+
+
+def _net_by_year(incidents: pd.DataFrame) -> pd.Series:
+    return incidents.groupby(incidents["occurred_at"].dt.year)["count"].sum()
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+def test_returns_exactly_the_non_derived_tables(city, schema):
+    assert set(city) == EXPECTED_TABLES
+    assert EXPECTED_TABLES == {name for name, spec in schema.items() if not spec.get("derived")}
+
+
+def test_columns_match_schema_in_order(city, schema):
+    for name, frame in city.items():
+        assert list(frame.columns) == list(schema[name]["columns"]), name
+
+
+def test_required_allowed_and_ranges(city, schema):
+    for name, frame in city.items():
+        for col, spec in schema[name]["columns"].items():
+            values = frame[col]
+            if spec.get("required"):
+                assert values.notna().all(), f"{name}.{col} has missing values"
+            present = values.dropna()
+            if "allowed" in spec:
+                assert set(present) <= set(spec["allowed"]), f"{name}.{col}: {set(present) - set(spec['allowed'])}"
+            if "min" in spec:
+                assert (present >= spec["min"]).all(), f"{name}.{col} below min"
+            if "max" in spec:
+                assert (present <= spec["max"]).all(), f"{name}.{col} above max"
+
+
+def test_primary_keys_unique(city, schema):
+    for name, frame in city.items():
+        key = schema[name].get("primary_key") or []
+        if key:
+            assert not frame.duplicated(subset=key).any(), name
+
+
+def test_references_resolve(city):
+    district_ids = set(city["districts"]["id"])
+    nbhd_ids = set(city["neighborhoods"]["id"])
+    groups = set(city["offense_groups"]["offense_group"])
+    inc = city["incidents"]
+    assert set(inc["district_id"].dropna()) <= district_ids
+    assert set(inc["neighborhood_id"].dropna()) <= nbhd_ids
+    assert set(inc["offense_group"]) == groups
+    for table in ("engagement_events", "training", "trust_surveys", "programs"):
+        assert set(city[table]["district_id"].dropna()) <= district_ids, table
+    assert set(city["engagement_events"]["neighborhood_id"].dropna()) <= nbhd_ids
+
+
+def test_ids_are_strings(city):
+    assert all(isinstance(v, str) for v in city["districts"]["id"])
+    assert all(isinstance(v, str) for v in city["neighborhoods"]["id"])
+    assert all(isinstance(v, str) for v in city["incidents"]["id"])
+
+
+# ----------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_same_output(city):
+    again = generate_demo_city(seed=SEED)
+    for name in EXPECTED_TABLES:
+        pd.testing.assert_frame_equal(_comparable(city[name]), _comparable(again[name]), obj=name)
+
+
+def test_different_seed_different_incidents():
+    window = {"start": date(2023, 1, 1), "end": date(2023, 6, 30)}
+    first = generate_demo_city(seed=1, **window)["incidents"]
+    second = generate_demo_city(seed=2, **window)["incidents"]
+    assert len(first) != len(second) or not first["occurred_at"].equals(second["occurred_at"])
+
+
+# ----------------------------------------------------------------------------- geography
+
+
+def test_counts_of_areas(city):
+    assert len(city["districts"]) == 9
+    assert len(city["neighborhoods"]) == 40
+    assert list(city["districts"]["id"]) == [str(i) for i in range(1, 10)]
+    per_district = city["neighborhoods"].groupby("district_id").size()
+    assert sorted(per_district.tolist()) == [4] * 5 + [5] * 4
+
+
+def test_geometry_valid_polygons_in_lonlat(city):
+    for table in ("districts", "neighborhoods"):
+        for geom in city[table]["geometry"]:
+            assert geom.geom_type == "Polygon" and geom.is_valid and not geom.is_empty
+            minx, miny, maxx, maxy = geom.bounds
+            # Fictional city in central Missouri.
+            assert -93.0 < minx < maxx < -92.0 and 38.3 < miny < maxy < 38.9
+
+
+def test_neighborhoods_nest_in_and_tile_their_district(city):
+    nbhd = city["neighborhoods"]
+    for _, district in city["districts"].iterrows():
+        parts = nbhd.loc[nbhd["district_id"] == district["id"], "geometry"].tolist()
+        outer = district["geometry"].buffer(1e-9)
+        assert all(outer.contains(p) for p in parts), district["id"]
+        union = shapely.union_all(parts)
+        assert abs(union.area - district["geometry"].area) / district["geometry"].area < 1e-6
+        assert abs(sum(p.area for p in parts) - district["geometry"].area) / district["geometry"].area < 1e-6
+
+
+def test_populations(city):
+    nbhd, districts = city["neighborhoods"], city["districts"]
+    small = nbhd[nbhd["population"] < 300]
+    assert len(small) == 1
+    assert 0 < small["population"].iloc[0]
+    residential = nbhd.loc[nbhd["population"] >= 300, "population"]
+    assert residential.between(2_000, 15_000).all()
+    assert 250_000 <= nbhd["population"].sum() <= 320_000
+    sums = nbhd.groupby("district_id")["population"].sum()
+    assert (districts.set_index("id")["population"] == sums).all()
+    assert (districts["population_year"] == 2020).all()
+    ratio = districts["sworn_officers"] / districts["population"] * 1000
+    assert ratio.between(1.7, 1.9).all()
+
+
+# ----------------------------------------------------------------------------- incidents
+
+
+def test_incidents_span_and_yearly_totals(city):
+    inc = city["incidents"]
+    first, last = inc["occurred_at"].min(), inc["occurred_at"].max()
+    assert first >= pd.Timestamp("2020-01-01") and last < pd.Timestamp("2026-11-01")
+    assert (last - first).days >= 5 * 365
+    yearly = _net_by_year(inc)
+    assert list(yearly.index) == list(range(2020, 2027))
+    assert yearly.between(10_000, 40_000).all(), yearly.to_dict()
+
+
+def test_offense_mix_is_realistic(city):
+    share = city["incidents"]["offense_group"].value_counts(normalize=True)
+    assert share.idxmax() == "larceny"
+    assert 0.25 < share["larceny"] < 0.35
+    assert share["homicide"] < 0.005
+
+
+def test_summer_higher_than_winter(city):
+    inc = city["incidents"]
+    monthly = inc.groupby([inc["occurred_at"].dt.year, inc["occurred_at"].dt.month])["count"].sum()
+    by_month = monthly.groupby(level=1).mean()
+    assert by_month[[6, 7, 8]].mean() > 1.08 * by_month[[12, 1, 2]].mean()
+
+
+def test_reported_never_before_occurred(city):
+    inc = city["incidents"]
+    assert (inc["reported_at"] >= inc["occurred_at"]).all()
+    # Most reports come within three days, some weeks later.
+    delay = inc["reported_at"] - inc["occurred_at"]
+    assert (delay <= pd.Timedelta(days=3)).mean() > 0.8
+    assert (delay > pd.Timedelta(days=14)).any()
+    assert inc["reported_at"].max() < pd.Timestamp("2026-11-01")
+
+
+def test_corrections_match_their_original(city):
+    inc = city["incidents"]
+    corrections = inc[inc["count"] == -1]
+    assert 0.005 < len(corrections) / len(inc) < 0.015
+    assert corrections["id"].str.endswith("-C").all()
+    originals = inc.set_index("id").loc[corrections["id"].str[:-2]]
+    same = ["occurred_at", "offense_code", "offense_group", "district_id", "neighborhood_id"]
+    for col in same:
+        left = corrections[col].reset_index(drop=True)
+        right = originals[col].reset_index(drop=True)
+        assert ((left == right) | (left.isna() & right.isna())).all(), col
+    assert (corrections["reported_at"].to_numpy() > originals["reported_at"].to_numpy()).all()
+    assert (originals["count"] == 1).all()
+
+
+def test_unplaced_and_not_geocoded(city):
+    inc = city["incidents"]
+    unplaced = inc["district_id"].isna()
+    assert 0.003 < unplaced.mean() < 0.012
+    assert inc.loc[unplaced, ["neighborhood_id", "lon", "lat"]].isna().all().all()
+    assert inc["neighborhood_id"].isna().equals(unplaced)
+    not_geocoded = inc["lon"].isna() & ~unplaced
+    assert 0.02 < not_geocoded.mean() < 0.04
+    assert inc["lon"].isna().equals(inc["lat"].isna())
+
+
+def test_incident_points_inside_their_neighborhood(city):
+    inc = city["incidents"].dropna(subset=["lon"]).sample(500, random_state=0)
+    shapes = city["neighborhoods"].set_index("id")["geometry"]
+    districts = city["neighborhoods"].set_index("id")["district_id"]
+    for row in inc.itertuples():
+        assert shapely.contains_xy(shapes[row.neighborhood_id], row.lon, row.lat), row.id
+        assert districts[row.neighborhood_id] == row.district_id
+
+
+def test_offense_codes_are_consistent(city):
+    inc = city["incidents"]
+    assert inc["offense_code"].str.fullmatch(r"\d{5}").all()
+    # A code belongs to one group and has one description.
+    assert (inc.groupby("offense_code")["offense_group"].nunique() == 1).all()
+    assert (inc.groupby("offense_code")["offense_description"].nunique() == 1).all()
+
+
+def test_park_has_few_but_some_incidents(city):
+    park = city["neighborhoods"].loc[city["neighborhoods"]["population"] < 300, "id"].iloc[0]
+    per_year = (city["incidents"]["neighborhood_id"] == park).sum() / 6.8
+    assert 5 < per_year < 80
+
+
+# ----------------------------------------------------------------------------- programs
+
+
+def test_programs_and_truth(city):
+    programs, truth = city["programs"], city["demo_truth"]
+    assert 2 <= programs["name"].nunique() <= 3
+    # No district is treated by two programs.
+    assert not programs["district_id"].duplicated().any()
+    assert programs["end_date"].isna().all()
+    for name in programs["name"].unique():
+        outcomes = set(truth.loc[truth["program"] == name, "outcome"])
+        assert outcomes == {"incidents", "trust"}, name
+    for p in PROGRAMS:
+        start = pd.Timestamp(p.start)
+        assert start >= pd.Timestamp("2022-01-01") and start <= pd.Timestamp("2025-10-31")
+        row = truth[(truth["program"] == p.name) & (truth["outcome"] == "incidents")]
+        assert row["relative_effect"].iloc[0] == pytest.approx(p.incident_effect)
+
+
+def test_effect_scale_zero_gives_zero_truth():
+    zero = generate_demo_city(seed=SEED, effect_scale=0.0, start=date(2023, 1, 1), end=date(2023, 12, 31))
+    effects = zero["demo_truth"]["relative_effect"].to_numpy()
+    assert (effects == 0.0).all()
+    assert not np.signbit(effects).any()  # no -0.0
+    meta = dict(zip(zero["metadata"]["key"], zero["metadata"]["value"]))
+    assert meta["data_start"] == "2023-01-01" and meta["data_end"] == "2023-12-31"
+    assert zero["incidents"]["occurred_at"].dt.year.eq(2023).all()
+
+
+def test_foot_patrol_effect_visible(city):
+    """Treated districts fall more, post vs pre, than never-treated districts (tolerant)."""
+    inc = city["incidents"].dropna(subset=["district_id"])
+    day = inc["occurred_at"]
+    pre = (day >= "2021-04-01") & (day < "2023-04-01")
+    post = (day >= "2023-04-01") & (day < "2025-04-01")
+    treated_ids = set(city["programs"].loc[city["programs"]["name"] == "Foot Patrol Initiative", "district_id"])
+    control_ids = set(city["districts"]["id"]) - set(city["programs"]["district_id"])
+
+    def ratio(ids: set[str]) -> float:
+        mine = inc["district_id"].isin(ids)
+        return inc.loc[mine & post, "count"].sum() / inc.loc[mine & pre, "count"].sum()
+
+    assert ratio(treated_ids) < ratio(control_ids) - 0.05
+
+
+def test_trust_rises_where_programs_run(city):
+    surveys = city["trust_surveys"]
+    trust = surveys[surveys["measure"] == "trust"].copy()
+    trust["post"] = pd.to_datetime(trust["period_start"]) >= pd.Timestamp("2024-01-01")
+    means = trust.groupby(["district_id", "post"])["score"].mean().unstack()
+    change = means[True] - means[False]
+    treated = set(city["programs"]["district_id"])
+    assert change[list(treated)].mean() > change[[d for d in change.index if d not in treated]].mean()
+
+
+# ----------------------------------------------------------------------------- other tables
+
+
+def test_trust_surveys(city):
+    s = city["trust_surveys"]
+    months = pd.date_range("2020-01-01", "2026-10-01", freq="MS")
+    assert len(s) == len(months) * 9 * 4
+    start = pd.to_datetime(s["period_start"])
+    end = pd.to_datetime(s["period_end"])
+    assert (start.dt.day == 1).all()
+    assert (end == start + pd.offsets.MonthEnd(0)).all()
+    expected_moe = (1.96 * 25 / np.sqrt(s["respondents"])).round(1)
+    assert np.allclose(s["margin_of_error"], expected_moe, atol=0.051)
+    per_survey = s.drop_duplicates(["period_start", "district_id"])
+    assert 0.02 < (per_survey["respondents"] < 30).mean() < 0.10
+    assert per_survey["respondents"].median() > 50
+    assert s["score"].between(0, 100).all()
+    assert (s["score"].round(1) == s["score"]).all()
+
+
+def test_engagement_events(city):
+    e = city["engagement_events"]
+    dates = pd.to_datetime(e["date"])
+    assert dates.min() >= pd.Timestamp("2020-01-01") and dates.max() <= pd.Timestamp("2026-10-31")
+    per_year = e.groupby(dates.dt.year).size()
+    assert per_year.between(300, 2_500).all()
+    assert 0.85 < e["neighborhood_id"].notna().mean() < 0.95
+    assert e["lon"].isna().equals(e["neighborhood_id"].isna())
+    assert (e.loc[e["type"] == "foot_patrol", "cost"] == 0).all()
+    # Neighborhood lies in the event's district, and the point in the neighborhood.
+    nbhd = city["neighborhoods"].set_index("id")
+    placed = e.dropna(subset=["neighborhood_id"]).head(300)
+    assert (nbhd.loc[placed["neighborhood_id"], "district_id"].to_numpy() == placed["district_id"].to_numpy()).all()
+    for row in placed.itertuples():
+        assert shapely.contains_xy(nbhd.at[row.neighborhood_id, "geometry"], row.lon, row.lat)
+    # Foot patrols rise in the foot-patrol districts once the program starts.
+    fp = e[(e["type"] == "foot_patrol") & e["district_id"].isin(["2", "5"])]
+    fp_dates = pd.to_datetime(fp["date"])
+    before = (fp_dates < "2023-04-01").sum() / 39  # months 2020-01..2023-03
+    after = (fp_dates >= "2023-04-01").sum() / 43  # months 2023-04..2026-10
+    assert after > 2 * before
+
+
+def test_training(city):
+    t = city["training"]
+    dates = pd.to_datetime(t["date"])
+    assert dates.min() >= pd.Timestamp("2020-01-01") and dates.max() <= pd.Timestamp("2026-10-31")
+    academy = t["district_id"].isna()
+    assert academy.any() and (t.loc[academy, "unit"] == "Academy").all()
+    assert t.loc[~academy, "unit"].isna().all()
+    assert t["officers"].between(5, 30).all()
+    assert t["hours"].between(4, 40).all()
+    assert set(t["district_id"].dropna()) == set(city["districts"]["id"])
+
+
+def test_metadata(city):
+    meta = dict(zip(city["metadata"]["key"], city["metadata"]["value"]))
+    assert meta["city_name"] == DEMO_CITY_NAME == "Riverbend, Missouri"
+    assert meta["is_simulated"] == "true"
+    assert "Not real crime data" in meta["source"] and f"seed {SEED}" in meta["source"]
+    assert meta["seed"] == str(SEED)
+    assert meta["data_start"] == "2020-01-01" and meta["data_end"] == "2026-10-31"
+    assert meta["generator_version"] == "1"
+    assert all(isinstance(v, str) for v in city["metadata"]["value"])
