@@ -29,8 +29,8 @@ def get_store() -> Store:
     store: Store | None = holder.get(path)
     try:
         if store is None or store.is_stale():
-            if store is not None:
-                store.close()
+            # Drop (do not close) a stale store: other sessions may still be mid-query on it;
+            # DuckDB closes it once the last cursor is gone.
             store = holder[path] = Store(path)
     except DatabaseMissing as exc:
         st.error(f"There is no data to show yet. {exc}")

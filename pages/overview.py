@@ -32,7 +32,7 @@ k1.metric(
     help="Net incidents (reports minus corrections) in the period. The arrow compares with the same "
          "days a year earlier; it is grey when the change is within normal variation.",
 )
-k1.caption(f"{totals.incidents_prior_year:,} a year earlier · **{totals.noise}** (z = {totals.poisson_z:+.1f})")
+k1.caption(f"{totals.incidents_prior_year:,} a year earlier · **{totals.noise}** (z = {totals.poisson_z:+.2f})")
 k2.metric("Engagement activities", f"{totals.engagement_events:,}",
           delta=f"{totals.engagement_events - totals.engagement_events_prior_year:+,} vs a year earlier",
           delta_color="off")

@@ -1,8 +1,11 @@
 """Every page through Streamlit's AppTest, on a real warehouse file holding the demo city."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -51,6 +54,13 @@ def test_page_numbers_equal_the_library_for_the_same_filters(app, demo_db):
         expected = metrics.area_comparison(s, period.start, period.end)
     shown = app.dataframe[0].value
     assert list(shown["incidents"]) == list(expected["incidents"])
+    cli = subprocess.run([sys.executable, "-m", "community_policing", "districts", "--db", str(demo_db),
+                          "--start", str(period.start), "--end", str(period.end), "--format", "json"],
+                         capture_output=True, text=True, check=True)
+    printed = pd.DataFrame(json.loads(cli.stdout))
+    for column in ("area_id", "incidents", "incidents_prior_year", "engagement_events"):
+        assert list(shown[column]) == list(printed[column]), column
+    assert list(shown["rate_per_1000"].astype(float).fillna(-1)) == list(printed["rate_per_1000"].fillna(-1))
     assert app.metric[0].value == f"{expected['incidents'].sum():,}"
     locations = chart(app, "choroplethmap")["data"][0]["locations"]
     assert locations == [a for a in expected["area_id"] if a != metrics.UNASSIGNED_ID]
