@@ -50,7 +50,7 @@ test: test-setup
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/area_comparison.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
