@@ -2,6 +2,7 @@
 
 Commands:
   demo       build the simulated demo city into a warehouse file
+  load       load a real city from its published files, described by a manifest
   districts  print incidents, change, rate and engagement per area for a period
 
 Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
@@ -18,6 +19,7 @@ import time
 import pandas as pd
 
 from community_policing import metrics
+from community_policing.importers.errors import ManifestError, SourceFileError
 from community_policing.schema import SchemaError
 from community_policing.store import Store, StoreError, resolve_db_path, write_database
 
@@ -39,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--effect-scale", type=float, default=1.0,
                       help="multiply the injected program effects (0 = programs have no effect)")
 
+    load = sub.add_parser("load", help="load a city from its manifest (data/cities/<city>/city.toml)")
+    load.add_argument("manifest", help="path of the city manifest (TOML)")
+    load.add_argument("--source-dir", required=True, help="folder the manifest's file paths are relative to")
+    load.add_argument("--db", help="warehouse file (default $COMMON_GROUND_DB or data/warehouse.duckdb)")
+
     districts = sub.add_parser("districts", help="incidents, change, rate and engagement per area")
     districts.add_argument("--db", help="warehouse file")
     districts.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
@@ -59,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(args)
         if args.command == "districts":
             return _districts(args)
-    except (StoreError, SchemaError, ValueError) as exc:
+        if args.command == "load":
+            return _load(args)
+    except (StoreError, SchemaError, ValueError, SourceFileError, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     parser.error(f"unknown command {args.command}")
@@ -81,6 +90,19 @@ def _demo(args: argparse.Namespace) -> int:
         f"{len(tables['engagement_events']):,} engagement events) in {time.perf_counter() - began:.1f} s",
         file=sys.stderr,
     )
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from community_policing.loader import load_city
+
+    began = time.perf_counter()
+    summary = load_city(Path(args.manifest), Path(args.source_dir), resolve_db_path(args.db))
+    for line in summary.lines():
+        print(line, file=sys.stderr)
+    print(f"  took {time.perf_counter() - began:.1f} s", file=sys.stderr)
     return 0
 
 

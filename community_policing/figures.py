@@ -167,3 +167,32 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
         yaxis=dict(gridcolor="#eeeeee", zeroline=False, ticksuffix="%"),
     )
     return fig
+
+
+# Okabe-Ito: eight colours distinguishable with every common colour-vision deficiency.
+CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def trust_lines(table: pd.DataFrame, measure_label: str, title: str) -> go.Figure:
+    """Survey score per district over time; error bars show the 95% margin of error when known."""
+    fig = go.Figure()
+    for i, (district, part) in enumerate(table.groupby("district_name", sort=False)):
+        has_moe = part["margin_of_error"].notna().any()
+        respondents = part["respondents"].map(lambda r: "not published" if pd.isna(r) else f"{int(r):,}")
+        fig.add_trace(go.Scatter(
+            x=part["period_start"], y=part["score"], mode="lines+markers", name=str(district),
+            line=dict(color=CATEGORICAL[i % len(CATEGORICAL)], width=2),
+            marker=dict(size=5),
+            error_y=dict(type="data", array=part["margin_of_error"], visible=True, thickness=1) if has_moe else None,
+            customdata=list(zip(respondents, part["margin_of_error"].fillna(float("nan")))),
+            hovertemplate=("%{x|%b %Y}: %{y:.1f}<br>respondents: %{customdata[0]}"
+                           "<br>margin of error: ±%{customdata[1]:.1f}<extra>%{fullData.name}</extra>"),
+        ))
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": f"{measure_label}, score 0–100 (higher is better)"}},
+        yaxis=dict(title="Score (0–100)", gridcolor="#eeeeee"),
+        xaxis=dict(title=None, gridcolor="#eeeeee"),
+        plot_bgcolor="white", height=460, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
+        legend=dict(title="District"),
+    )
+    return fig

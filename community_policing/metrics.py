@@ -282,3 +282,38 @@ def describe_change(current: float, prior: float, unit: str = "incidents", z: fl
     if z is not None:
         sentence += f": {noise_label(z)} (z = {z:+.1f})"
     return sentence
+
+
+# --- Resident trust ---------------------------------------------------------------------------
+
+MEASURE_LABELS = {
+    "trust": "Trust in police",
+    "safety": "Feeling safe",
+    "respect": "Police treat people with respect",
+    "listened": "Police listen to residents",
+}
+# Scores from fewer respondents than this are not shown (too noisy, and small groups are identifiable).
+MIN_RESPONDENTS = 30
+
+
+def trust_coverage(store: Store) -> pd.DataFrame:
+    """Measures with survey data and the periods they cover (as dates)."""
+    table = store.query("trust_coverage")
+    for col in ("first_period", "last_period"):
+        table[col] = pd.to_datetime(table[col]).dt.date
+    return table
+
+
+def trust_by_district(store: Store, measure: str, start: dt.date, end: dt.date,
+                      min_respondents: int = MIN_RESPONDENTS) -> pd.DataFrame:
+    """Scores per district and period, with ``shown`` False (and the score blanked) where fewer
+    than ``min_respondents`` answered. Unknown respondent counts (not published) are shown and
+    flagged in ``respondents_known``."""
+    if measure not in MEASURE_LABELS:
+        raise ValueError(f"measure must be one of {', '.join(MEASURE_LABELS)}, not {measure!r}")
+    table = store.query("trust_by_district", measure=measure, start=start, end=end)
+    table["respondents_known"] = table["respondents"].notna()
+    table["shown"] = ~table["respondents_known"] | (table["respondents"] >= min_respondents)
+    table["score"] = table["score"].where(table["shown"])
+    table["margin_of_error"] = table["margin_of_error"].where(table["shown"])
+    return table

@@ -25,6 +25,7 @@ from typing import Any, Iterator, Mapping
 
 import duckdb
 import pandas as pd
+import shapely
 
 from community_policing import schema
 
@@ -169,10 +170,10 @@ def _insert_sql(t: schema.Table) -> str:
 
 
 def _to_insertable(t: schema.Table, frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.loc[:, list(t.column_names)].copy()
+    out = pd.DataFrame({name: frame[name].to_numpy() for name in t.column_names}, index=frame.index)
     for c in t.columns:
         if c.is_geometry:
-            out[c.name] = [None if g is None else g.wkb for g in out[c.name]]
+            out[c.name] = [None if g is None else shapely.to_wkb(g) for g in out[c.name]]
     return out
 
 
@@ -208,6 +209,8 @@ def building(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyC
 def insert_frame(con: duckdb.DuckDBPyConnection, table_name: str, frame: pd.DataFrame) -> int:
     """Insert rows whose columns match the schema of ``table_name``; returns rows inserted."""
     t = schema.table(table_name)
+    if frame.empty:
+        return 0
     staged = _to_insertable(t, frame)  # noqa: F841  (DuckDB reads the local by name)
     con.register("staged", staged)
     try:

@@ -67,6 +67,16 @@ def area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, lev
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def trust_coverage(_store: Store, key: tuple) -> pd.DataFrame:
+    return metrics.trust_coverage(_store)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trust_by_district(_store: Store, key: tuple, measure: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return metrics.trust_by_district(_store, measure, start, end)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def area_features(_store: Store, key: tuple, level: str) -> dict:
     from community_policing.geo import area_features as load
 

@@ -18,6 +18,12 @@ st.caption(
     f"compared with the same days a year earlier ({period.prior.label()})."
 )
 
+if info.incident_rows == 0:
+    st.info(f"No incident data is loaded for {info.city_name}, so there is no crime change to show. "
+            "Survey results, where loaded, are on the Resident trust page.")
+    ui.data_note(info)
+    st.stop()
+
 districts = ui.area_comparison(store, key, period.start, period.end, "district", filters.offense_group,
                                filters.date_basis)
 totals = metrics.city_totals(store, districts, period.start, period.end)

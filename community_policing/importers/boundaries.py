@@ -1,0 +1,121 @@
+"""Polygon layers (districts, neighborhoods, or any areas a city uses) and how they nest.
+
+Reads GeoJSON, GeoParquet, Shapefile or zipped Shapefile with geopandas, reprojects to WGS84,
+repairs invalid rings, and dissolves multi-part features that share an id (Chicago's district 31
+is three features). Area shares for the neighborhood-to-district crosswalk are computed in a
+local metric projection (UTM), never in degrees.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from community_policing.importers.errors import SourceFileError
+
+BOUNDARY_SUFFIXES = (".geojson", ".json", ".parquet", ".geoparquet", ".shp", ".zip", ".gpkg")
+
+
+def normalise_id(value) -> str | None:
+    """Area ids as text: 14, 14.0 and " 14 " all become "14"."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text or None
+
+
+def read_areas(path: Path, id_field: str, name_field: str | None = None, crs: str | None = None,
+               name_template: str | None = None) -> gpd.GeoDataFrame:
+    """A polygon layer as columns id, name, geometry (EPSG:4326), one row per id.
+
+    ``crs`` is the layer's CRS when the file does not say (a shapefile without .prj); a file that
+    declares its own CRS is trusted. ``name_template`` (e.g. "District {id}") names areas
+    when the layer has no name field.
+    """
+    if not path.exists():
+        raise SourceFileError(path, "file not found; expected a boundary layer (GeoJSON, GeoParquet or Shapefile)")
+    if path.suffix.lower() not in BOUNDARY_SUFFIXES:
+        raise SourceFileError(path, f"unknown boundary format {path.suffix!r}; expected one of {', '.join(BOUNDARY_SUFFIXES)}")
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            layer = gpd.read_parquet(path)
+        elif path.suffix.lower() == ".zip":
+            layer = gpd.read_file(f"zip://{path}")
+        else:
+            layer = gpd.read_file(path)
+    except Exception as exc:  # pyogrio/pyarrow raise many types; the message is what matters
+        raise SourceFileError(path, f"cannot read as a boundary layer ({str(exc).splitlines()[0]})") from None
+    for field in (id_field, name_field):
+        if field and field not in layer.columns:
+            raise SourceFileError(path, f"missing field {field!r}; the layer has {', '.join(map(str, layer.columns))}")
+    if layer.crs is None:
+        if not crs:
+            raise SourceFileError(path, "the layer has no CRS; give one in the manifest (crs = \"EPSG:4326\")")
+        layer = layer.set_crs(crs)
+    try:
+        layer = layer.to_crs("EPSG:4326")
+    except Exception as exc:
+        raise SourceFileError(path, f"cannot reproject to WGS84 ({exc})") from None
+    layer = layer[~layer.geometry.is_empty & layer.geometry.notna()].copy()
+    layer["geometry"] = shapely.make_valid(layer.geometry.values)
+    layer["id"] = layer[id_field].map(normalise_id)
+    if layer["id"].isna().any():
+        raise SourceFileError(path, f"{int(layer['id'].isna().sum())} feature(s) have no {id_field}")
+    if name_field:
+        layer["name"] = layer[name_field].astype(str).str.strip()
+    else:
+        template = name_template or "{id}"
+        layer["name"] = layer["id"].map(lambda i: template.format(id=i))
+    areas = layer.dissolve(by="id", aggfunc={"name": "first"}).reset_index()
+    areas["geometry"] = areas.geometry.map(_polygonal)
+    return areas[["id", "name", "geometry"]]
+
+
+def _polygonal(geom):
+    """Keep only the polygon parts (make_valid can leave stray lines or points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts)
+
+
+def crosswalk(neighborhoods: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Share of each neighborhood's area in each district (rows with share > 0.1 %).
+
+    Columns: neighborhood_id, district_id, area_share. Each neighborhood's shares sum to the
+    fraction of it covered by districts (about 1 where the layers agree).
+    """
+    metric = neighborhoods.estimate_utm_crs()
+    n = neighborhoods[["id", "geometry"]].to_crs(metric).rename(columns={"id": "neighborhood_id"})
+    d = districts[["id", "geometry"]].to_crs(metric).rename(columns={"id": "district_id"})
+    n["n_area"] = n.geometry.area
+    pieces = gpd.overlay(n, d, how="intersection", keep_geom_type=True)
+    pieces["area_share"] = pieces.geometry.area / pieces["n_area"]
+    pieces = pieces[pieces["area_share"] > 0.001]
+    return (pieces.groupby(["neighborhood_id", "district_id"], as_index=False)["area_share"].sum()
+            .sort_values(["neighborhood_id", "area_share"], ascending=[True, False], ignore_index=True))
+
+
+def main_district(xwalk: pd.DataFrame) -> pd.Series:
+    """For each neighborhood, the district holding the largest share of its area."""
+    top = xwalk.sort_values("area_share", ascending=False).drop_duplicates("neighborhood_id")
+    return top.set_index("neighborhood_id")["district_id"]
+
+
+def district_population(xwalk: pd.DataFrame, neighborhood_population: pd.Series) -> pd.Series:
+    """District residents as the area-weighted sum of neighborhood residents.
+
+    Area weighting assumes residents spread evenly within a neighborhood; for the few split
+    neighborhoods this is better than giving all residents to one district.
+    """
+    weighted = xwalk.assign(
+        residents=xwalk["area_share"] * xwalk["neighborhood_id"].map(neighborhood_population)
+    )
+    return weighted.groupby("district_id")["residents"].sum(min_count=1).round()

@@ -1,0 +1,582 @@
+"""Load a real city into the warehouse from its published files, described by a manifest.
+
+``python -m community_policing load data/cities/st_louis/city.toml --source-dir DIR [--db PATH]``
+
+The manifest (TOML) names the boundary layers, the population table and every source of
+incidents, engagement, training, surveys and programs, with their column mappings. Paths in it
+are relative to the source folder.
+
+Nothing is lost: each file's rows are either loaded or kept in ``rejects`` with file, line,
+column and reason (rows read = loaded + rejected, per file, recorded in ``load_files``). The
+warehouse is rebuilt as a new file and swapped in only when the whole load has succeeded, so a
+failed load leaves the database exactly as it was, and loading the same files again gives the
+same database (a file whose bytes were already read in the run is not read twice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from community_policing import schema, store
+from community_policing.offenses import offense_groups_table
+from community_policing.importers import boundaries, tabular
+from community_policing.importers.errors import ManifestError, SourceFileError
+
+GENERIC_TABLES = ("engagement_events", "training", "trust_surveys", "programs")
+ASSIGNMENT_METHODS = ("coordinates", "neighborhood", "district_code", "source_district", "unassigned")
+
+
+# --- Manifest --------------------------------------------------------------------------------
+
+
+@dataclass
+class Manifest:
+    path: Path
+    name: str
+    source: str
+    districts: dict
+    neighborhoods: dict | None
+    population: dict | None
+    incidents: list[dict]
+    tables: dict[str, list[dict]]
+
+    @classmethod
+    def read(cls, path: Path) -> "Manifest":
+        if not path.exists():
+            raise ManifestError(f"{path}: manifest not found")
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ManifestError(f"{path}: not valid TOML ({exc})") from None
+        known = {"name", "source", "districts", "neighborhoods", "population", "incidents", *GENERIC_TABLES}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ManifestError(f"{path}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+        for key in ("name", "districts"):
+            if key not in raw:
+                raise ManifestError(f"{path}: missing required key {key!r}")
+        for layer in ("districts", "neighborhoods"):
+            if layer in raw:
+                for key in ("file", "id_field"):
+                    if key not in raw[layer]:
+                        raise ManifestError(f"{path}: [{layer}] needs {key!r}")
+        return cls(
+            path=path,
+            name=raw["name"],
+            source=raw.get("source", ""),
+            districts=raw["districts"],
+            neighborhoods=raw.get("neighborhoods"),
+            population=raw.get("population"),
+            incidents=raw.get("incidents", []),
+            tables={t: raw.get(t, []) for t in GENERIC_TABLES},
+        )
+
+
+# --- Bookkeeping ------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadLog:
+    """Per-file accounting and rejected rows, collected while reading."""
+
+    batch_id: str
+    source_dir: Path
+    files: list[dict] = field(default_factory=list)
+    rejects: list[pd.DataFrame] = field(default_factory=list)
+    seen_hashes: dict[str, str] = field(default_factory=dict)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.source_dir.resolve()))
+        except ValueError:
+            return str(path)
+
+    def already_read(self, path: Path, table_name: str) -> tuple[str, bool]:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        key = f"{table_name}:{digest}"
+        if key in self.seen_hashes:
+            self.files.append(dict(table_name=table_name, file=self.relative(path), sha256=digest, rows_read=0,
+                                   rows_loaded=0, rows_rejected=0, seconds=0.0,
+                                   note=f"same bytes as {self.seen_hashes[key]}; not read again"))
+            return digest, True
+        self.seen_hashes[key] = self.relative(path)
+        return digest, False
+
+    def reject(self, table_name: str, file: str, lines, columns, values, reasons, kind: str) -> None:
+        n = len(lines)
+        if n == 0:
+            return
+        self.rejects.append(pd.DataFrame({
+            "table_name": table_name, "file": file, "line": np.asarray(lines, dtype="int64"),
+            "column": list(columns) if not isinstance(columns, str) else [columns] * n,
+            "value": list(values) if not isinstance(values, str) else [values] * n,
+            "reason": list(reasons) if not isinstance(reasons, str) else [reasons] * n,
+            "kind": kind,
+        }))
+
+    def rejected_lines(self, table_name: str, file: str) -> set[int]:
+        lines: set[int] = set()
+        for r in self.rejects:
+            mask = (r["table_name"] == table_name) & (r["file"] == file)
+            lines.update(r.loc[mask, "line"].tolist())
+        return lines
+
+    def all_rejects(self) -> pd.DataFrame:
+        columns = ["table_name", "file", "line", "column", "value", "reason", "kind"]
+        if not self.rejects:
+            return pd.DataFrame(columns=["batch_id", *columns])
+        out = pd.concat(self.rejects, ignore_index=True)
+        # One reject row per input line: the first reason found is the one reported.
+        out = out.drop_duplicates(["table_name", "file", "line"], keep="first")
+        out.insert(0, "batch_id", self.batch_id)
+        return out
+
+
+@dataclass
+class LoadSummary:
+    db_path: Path
+    batch_id: str
+    files: pd.DataFrame
+    assignment: pd.DataFrame
+    rows: dict[str, int]
+
+    def lines(self) -> list[str]:
+        out = [f"loaded into {self.db_path} (batch {self.batch_id})"]
+        for table_name, n in self.rows.items():
+            out.append(f"  {table_name}: {n:,} rows")
+        by_table = self.files.groupby("table_name")[["rows_read", "rows_loaded", "rows_rejected"]].sum()
+        for table_name, r in by_table.iterrows():
+            out.append(f"  {table_name} files: {len(self.files[self.files.table_name == table_name])}, "
+                       f"read {r.rows_read:,} = loaded {r.rows_loaded:,} + rejected {r.rows_rejected:,}")
+        if len(self.assignment):
+            parts = ", ".join(f"{m} {n:,}" for m, n in zip(self.assignment["method"], self.assignment["incidents"]))
+            out.append(f"  incidents placed in districts by: {parts}")
+        return out
+
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None) -> LoadSummary:
+    """Read every source the manifest names, then build and swap in a new warehouse."""
+    manifest = Manifest.read(Path(manifest_path))
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise ManifestError(f"{source_dir}: source folder not found")
+    started = dt.datetime.now()
+    log = LoadLog(batch_id=started.strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6], source_dir=source_dir)
+
+    districts, neighborhoods = _read_areas(manifest, source_dir)
+    offense_groups = offense_groups_table()
+    incidents, assignment = _read_incidents(manifest, source_dir, log, districts, neighborhoods,
+                                            set(offense_groups["offense_group"]))
+    other = {t: _read_generic(t, specs, source_dir, log, set(districts["id"]))
+             for t, specs in manifest.tables.items()}
+
+    tables: dict[str, pd.DataFrame] = {
+        "districts": districts,
+        "neighborhoods": neighborhoods,
+        "offense_groups": offense_groups,
+        "incidents": incidents,
+        **{t: f for t, f in other.items()},
+    }
+    metadata = pd.DataFrame({"key": ["city_name", "is_simulated", "source", "built_at", "manifest"],
+                             "value": [manifest.name, "false", manifest.source or "not stated in the manifest",
+                                       started.isoformat(timespec="seconds"), str(manifest.path)]})
+    files = pd.DataFrame(log.files, columns=["table_name", "file", "sha256", "rows_read", "rows_loaded",
+                                             "rows_rejected", "seconds", "note"])
+    files.insert(0, "batch_id", log.batch_id)
+    batch = pd.DataFrame({"batch_id": [log.batch_id], "started_at": [started], "finished_at": [dt.datetime.now()],
+                          "manifest": [str(manifest.path)], "source_dir": [str(source_dir)]})
+    assignment.insert(0, "batch_id", log.batch_id)
+
+    target = store.resolve_db_path(db_path)
+    with store.building(target) as con:
+        for name, frame in tables.items():
+            store.insert_frame(con, name, frame)
+        store.insert_frame(con, "metadata", metadata)
+        store.insert_frame(con, "load_batches", batch)
+        store.insert_frame(con, "load_files", files)
+        store.insert_frame(con, "rejects", log.all_rejects())
+        store.insert_frame(con, "incident_assignment", assignment)
+        store.refresh_aggregates(con)
+    return LoadSummary(target, log.batch_id, files, assignment, {k: len(v) for k, v in tables.items()})
+
+
+def _source_paths(source_dir: Path, spec: dict, what: str) -> list[Path]:
+    pattern = spec.get("files") or spec.get("file")
+    if not pattern:
+        raise ManifestError(f"[{what}] needs 'file' or 'files'")
+    paths = sorted(source_dir.glob(pattern))
+    if not paths:
+        raise SourceFileError(source_dir / pattern, f"no file matches; expected the {what} source here")
+    return paths
+
+
+def _read_areas(manifest: Manifest, source_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    d_spec = manifest.districts
+    districts = boundaries.read_areas(source_dir / d_spec["file"], d_spec["id_field"], d_spec.get("name_field"),
+                                      d_spec.get("crs"), d_spec.get("name_template"))
+    neighborhoods = gpd.GeoDataFrame(columns=["id", "name", "district_id", "geometry", "population"],
+                                     geometry="geometry", crs="EPSG:4326")
+    xwalk = None
+    if manifest.neighborhoods:
+        n_spec = manifest.neighborhoods
+        neighborhoods = boundaries.read_areas(source_dir / n_spec["file"], n_spec["id_field"],
+                                              n_spec.get("name_field"), n_spec.get("crs"), n_spec.get("name_template"))
+        xwalk = boundaries.crosswalk(neighborhoods, districts)
+        neighborhoods["district_id"] = neighborhoods["id"].map(boundaries.main_district(xwalk))
+        outside = neighborhoods["district_id"].isna()
+        if outside.any():
+            raise SourceFileError(source_dir / n_spec["file"],
+                                  f"neighborhood(s) {', '.join(neighborhoods.loc[outside, 'id'])} lie in no district")
+    neighborhoods["population"] = pd.NA
+    districts["population"] = pd.NA
+    districts["population_year"] = pd.NA
+    districts["sworn_officers"] = pd.NA
+    pop = manifest.population
+    if pop:
+        for key in ("file", "key", "column", "year"):
+            if key not in pop:
+                raise ManifestError(f"{manifest.path}: [population] needs {key!r}")
+        path = source_dir / pop["file"]
+        table = tabular.read_text_table(path, pop.get("format"), pop.get("encoding", "utf-8"))
+        tabular.require_columns(path, table, [pop["key"], pop["column"]])
+        residents = pd.to_numeric(table[pop["column"]], errors="coerce").round()
+        by_id = pd.Series(residents.to_numpy(), index=table[pop["key"]].map(boundaries.normalise_id))
+        level = pop.get("level", "neighborhood")
+        if level == "neighborhood":
+            if xwalk is None:
+                raise ManifestError(f"{manifest.path}: [population] level is neighborhood but there is no [neighborhoods]")
+            neighborhoods["population"] = neighborhoods["id"].map(by_id).astype("Int64")
+            districts["population"] = districts["id"].map(
+                boundaries.district_population(xwalk, by_id.dropna())).astype("Int64")
+        elif level == "district":
+            districts["population"] = districts["id"].map(by_id).astype("Int64")
+        else:
+            raise ManifestError(f"{manifest.path}: [population] level must be neighborhood or district")
+        districts["population_year"] = int(pop["year"])
+    return districts, neighborhoods
+
+
+# Incidents -----------------------------------------------------------------------------------
+
+
+def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, districts: pd.DataFrame,
+                    neighborhoods: pd.DataFrame, known_groups: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    columns = list(schema.table("incidents").column_names)
+    frames = []
+    for spec in manifest.incidents:
+        profile = spec.get("profile")
+        for path in _source_paths(source_dir, spec, "incidents"):
+            digest, seen = log.already_read(path, "incidents")
+            if seen:
+                continue
+            began = time.perf_counter()
+            if profile == "slmpd":
+                rows, note = _slmpd_rows(path, spec, log)
+            elif profile is None:
+                rows, note = _mapped_incident_rows(path, spec, log, known_groups)
+            else:
+                raise ManifestError(f"[[incidents]] unknown profile {profile!r}; expected 'slmpd' or a column mapping")
+            rows["_file"] = log.relative(path)
+            frames.append(rows)
+            log.files.append(dict(table_name="incidents", file=log.relative(path), sha256=digest,
+                                  rows_read=int(rows.attrs["rows_read"]), rows_loaded=0, rows_rejected=0,
+                                  seconds=round(time.perf_counter() - began, 3), note=note))
+    if not frames:
+        empty = pd.DataFrame(columns=columns)
+        return empty, pd.DataFrame({"method": [], "incidents": []})
+    rows = pd.concat(frames, ignore_index=True)
+    rows = _assign_areas(rows, districts, neighborhoods)
+    assignment = (rows["_method"].value_counts().reindex(ASSIGNMENT_METHODS).dropna().astype(int)
+                  .rename_axis("method").reset_index(name="incidents"))
+    valid = _validate_into(log, "incidents", rows)
+    _settle_file_counts(log, "incidents", rows, valid)
+    return valid, assignment
+
+
+def _slmpd_rows(path: Path, spec: dict, log: LoadLog) -> tuple[pd.DataFrame, str]:
+    from community_policing.importers import slmpd
+
+    read = slmpd.read_slmpd_file(path)
+    rows = read.rows
+    file = log.relative(path)
+    problems = read.problems
+    log.reject("incidents", file, problems["line"], problems["column"], problems["value"].astype(str),
+               problems["reason"], "invalid")
+    bad = set(problems["line"])
+    not_crime = ~rows["is_crime"].astype(bool) & ~rows["line"].isin(bad)
+    log.reject("incidents", file, rows.loc[not_crime, "line"], "FlagCrime", "",
+               "not a crime record (SLMPD counts only rows flagged as crimes)", "excluded")
+    keep = rows[~not_crime & ~rows["line"].isin(bad)]
+    valid_from = spec.get("district_codes_from")
+    trust_code = (keep["coded_month"] >= valid_from) if valid_from else pd.Series(True, index=keep.index)
+    out = pd.DataFrame({
+        "id": "slmpd-" + keep["coded_month"].astype(str) + "-" + keep["line"].astype(str).str.zfill(5),
+        "occurred_at": keep["occurred_at"],
+        "reported_at": keep["reported_at"],
+        "offense_code": keep["crime_code"],
+        "offense_description": keep["offense_description"],
+        "offense_group": keep["offense_group"],
+        "lon": keep["lon"],
+        "lat": keep["lat"],
+        "count": keep["count"],
+        "_line": keep["line"],
+        "_neighborhood_code": keep["neighborhood_code"].map(lambda v: None if v in (0, None) or pd.isna(v) else str(int(v))),
+        "_district_code": keep["district_code"].where(trust_code).map(
+            lambda v: None if v in (0, None) or pd.isna(v) else str(int(v))),
+        "_source_district": None,
+    })
+    out.attrs["rows_read"] = read.rows_read
+    return out, f"SLMPD header variant {read.header_variant}"
+
+
+def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: set[str]) -> tuple[pd.DataFrame, str]:
+    mapping: dict = spec.get("columns", {})
+    for key in ("id", "occurred_at"):
+        if key not in mapping:
+            raise ManifestError(f"[[incidents]] columns needs {key!r} (the source column holding it)")
+    table = tabular.read_text_table(path, spec.get("format"), spec.get("encoding", "utf-8"), spec.get("sheet"))
+    tabular.require_columns(path, table, [c for c in mapping.values()])
+    fmt = spec.get("date_format")
+    get = lambda target: table[mapping[target]] if target in mapping else pd.Series("", index=table.index)  # noqa: E731
+    occurred = tabular.parse_dates(get("occurred_at"), fmt)
+    reported = tabular.parse_dates(get("reported_at"), fmt) if "reported_at" in mapping else occurred
+    groups_spec = spec.get("offense_groups", {})
+    if "offense_group" in mapping:
+        group = get("offense_group").str.lower()
+    elif groups_spec:
+        source = table[groups_spec["column"]] if groups_spec.get("column") in table else None
+        if source is None:
+            raise SourceFileError(path, f"missing column {groups_spec.get('column')!r} named in [incidents.offense_groups]")
+        group = source.map(groups_spec.get("map", {})).fillna(groups_spec.get("default", ""))
+    else:
+        raise ManifestError("[[incidents]] needs columns.offense_group or an [incidents.offense_groups] mapping")
+    lon, lat = _coordinates(get("lon"), get("lat"), spec.get("coordinates_crs", "EPSG:4326"), path)
+    count = pd.to_numeric(get("count"), errors="coerce").fillna(1) if "count" in mapping else 1
+    out = pd.DataFrame({
+        "id": get("id"),
+        "occurred_at": occurred.where(occurred.notna(), get("occurred_at").where(lambda s: s != "")),
+        "reported_at": reported.where(reported.notna(), get("reported_at").where(lambda s: s != "")),
+        "offense_code": get("offense_code"),
+        "offense_description": get("offense_description"),
+        "offense_group": group.where(group.isin(known_groups), group),
+        "lon": lon, "lat": lat, "count": count,
+        "_line": table["_line"],
+        "_neighborhood_code": get("neighborhood_id").map(boundaries.normalise_id),
+        "_district_code": None,
+        "_source_district": get("district_id").map(boundaries.normalise_id),
+    })
+    out.attrs["rows_read"] = len(table)
+    return out, "column mapping"
+
+
+def _coordinates(x: pd.Series, y: pd.Series, crs: str, path: Path) -> tuple[pd.Series, pd.Series]:
+    xs = pd.to_numeric(x, errors="coerce")
+    ys = pd.to_numeric(y, errors="coerce")
+    missing = xs.isna() | ys.isna() | ((xs == 0) & (ys == 0))
+    if crs.upper() in ("EPSG:4326", "WGS84"):
+        return xs.where(~missing), ys.where(~missing)
+    from pyproj import Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    except CRSError:
+        raise SourceFileError(path, f"unknown coordinate CRS {crs!r}; expected an EPSG or ESRI code") from None
+    lon, lat = transformer.transform(xs.to_numpy(dtype=float), ys.to_numpy(dtype=float))
+    return pd.Series(lon, index=x.index).where(~missing), pd.Series(lat, index=x.index).where(~missing)
+
+
+def _assign_areas(rows: pd.DataFrame, districts: pd.DataFrame, neighborhoods: pd.DataFrame) -> pd.DataFrame:
+    """Place each incident: coordinates first, then its neighborhood, then a district code that
+    belongs to the current map, then a district named by the source; else unassigned."""
+    district_ids = set(districts["id"])
+    neighborhood_ids = set(neighborhoods["id"])
+    n_to_d = dict(zip(neighborhoods["id"], neighborhoods["district_id"]))
+    has_point = rows["lon"].notna() & rows["lat"].notna()
+    points = gpd.GeoDataFrame(
+        {"row": np.flatnonzero(has_point.to_numpy())},
+        geometry=shapely.points(rows.loc[has_point, "lon"].to_numpy(float), rows.loc[has_point, "lat"].to_numpy(float)),
+        crs="EPSG:4326")
+    point_district = _point_in(points, districts, len(rows))
+    point_neighborhood = _point_in(points, neighborhoods, len(rows)) if len(neighborhoods) else \
+        pd.Series([None] * len(rows), dtype=object)
+
+    recorded_n = rows["_neighborhood_code"].where(rows["_neighborhood_code"].isin(neighborhood_ids))
+    neighborhood = point_neighborhood.where(point_neighborhood.notna(), recorded_n.to_numpy())
+    via_neighborhood = neighborhood.map(n_to_d)
+    code = rows["_district_code"].where(rows["_district_code"].isin(district_ids)).to_numpy()
+    source = rows["_source_district"].where(rows["_source_district"].isin(district_ids)).to_numpy()
+
+    district = pd.Series([None] * len(rows), dtype=object)
+    method = pd.Series("unassigned", index=range(len(rows)), dtype=object)
+    for values, name in ((point_district, "coordinates"), (via_neighborhood, "neighborhood"),
+                         (pd.Series(code), "district_code"), (pd.Series(source), "source_district")):
+        fill = district.isna() & values.notna()
+        district[fill] = values[fill]
+        method[fill] = name
+    out = rows.reset_index(drop=True).copy()
+    out["district_id"] = district.to_numpy()
+    out["neighborhood_id"] = neighborhood.to_numpy()
+    out["_method"] = method.to_numpy()
+    return out
+
+
+def _point_in(points: gpd.GeoDataFrame, areas: pd.DataFrame, n_rows: int) -> pd.Series:
+    """Area id holding each point (by row position), or None."""
+    result = pd.Series([None] * n_rows, dtype=object)
+    if not len(points) or not len(areas):
+        return result
+    layer = gpd.GeoDataFrame(areas[["id"]], geometry=list(areas["geometry"]), crs="EPSG:4326")
+    hits = gpd.sjoin(points, layer, how="inner", predicate="within").drop_duplicates("row")
+    result.iloc[hits["row"].to_numpy()] = hits["id"].to_numpy()
+    return result
+
+
+# Other tables --------------------------------------------------------------------------------
+
+
+def _read_generic(table_name: str, specs: list[dict], source_dir: Path, log: LoadLog,
+                  district_ids: set[str]) -> pd.DataFrame:
+    t = schema.table(table_name)
+    frames = []
+    for spec in specs:
+        for path in _source_paths(source_dir, spec, table_name):
+            digest, seen = log.already_read(path, table_name)
+            if seen:
+                continue
+            began = time.perf_counter()
+            rows = _mapped_rows(t, path, spec, log)
+            rows["_file"] = log.relative(path)
+            frames.append(rows)
+            log.files.append(dict(table_name=table_name, file=log.relative(path), sha256=digest,
+                                  rows_read=int(rows.attrs["rows_read"]), rows_loaded=0, rows_rejected=0,
+                                  seconds=round(time.perf_counter() - began, 3), note="column mapping"))
+    if not frames:
+        return pd.DataFrame(columns=list(t.column_names))
+    rows = pd.concat(frames, ignore_index=True)
+    if "district_id" in rows:
+        unknown = rows["district_id"].notna() & (rows["district_id"] != "") & ~rows["district_id"].isin(district_ids)
+        for file, part in rows[unknown].groupby("_file"):
+            log.reject(table_name, file, part["_line"], "district_id", part["district_id"],
+                       "district not in the district layer", "invalid")
+        rows = rows[~unknown]
+    valid = _validate_into(log, table_name, rows)
+    _settle_file_counts(log, table_name, rows, valid)
+    return valid
+
+
+def _mapped_rows(t: schema.Table, path: Path, spec: dict, log: LoadLog) -> pd.DataFrame:
+    """Rows of one file in the table's columns (text, dates parsed), plus ``_line``.
+
+    ``[x.measures]`` turns a wide survey file (one column per measure) into one row per measure;
+    ``keep_rows`` keeps rows where given columns are present/absent, the others are excluded
+    with that reason.
+    """
+    mapping: dict = dict(spec.get("columns", {}))
+    constants: dict = dict(spec.get("values", {}))
+    measures: dict = dict(spec.get("measures", {}))
+    table = tabular.read_text_table(path, spec.get("format"), spec.get("encoding", "utf-8"), spec.get("sheet"))
+    tabular.require_columns(path, table, list(mapping.values()) + list(measures.values()))
+    rows_read = len(table)
+    keep = spec.get("keep_rows", {})
+    if keep:
+        tabular.require_columns(path, table, keep.get("present", []) + keep.get("absent", []))
+        mask = pd.Series(True, index=table.index)
+        for col in keep.get("present", []):
+            mask &= table[col] != ""
+        for col in keep.get("absent", []):
+            mask &= table[col] == ""
+        rule = " and ".join([f"{c} filled" for c in keep.get("present", [])] +
+                            [f"{c} empty" for c in keep.get("absent", [])])
+        log.reject(t.name, log.relative(path), table.loc[~mask, "_line"], "", "",
+                   f"outside the manifest's keep_rows rule ({rule})", "excluded")
+        table = table[mask]
+    fmt = spec.get("date_format")
+    out = pd.DataFrame({"_line": table["_line"]})
+    for col in t.columns:
+        if col.name in mapping:
+            values = table[mapping[col.name]]
+            if col.type in ("DATE", "TIMESTAMP"):
+                parsed = tabular.parse_dates(values, fmt)
+                values = parsed.where(parsed.notna(), values.where(values != ""))
+            elif col.name.endswith("district_id") or col.name == "neighborhood_id":
+                values = values.map(boundaries.normalise_id)
+            out[col.name] = values.where(values != "")
+        elif col.name in constants:
+            out[col.name] = constants[col.name]
+    if measures:
+        long = []
+        for measure, source_col in measures.items():
+            part = out.assign(measure=measure, score=table[source_col].where(table[source_col] != ""))
+            long.append(part[part["score"].notna()])
+        no_score = ~out["_line"].isin(pd.concat([p["_line"] for p in long]))
+        log.reject(t.name, log.relative(path), out.loc[no_score, "_line"], ",".join(measures.values()), "",
+                   "no score in any measure column", "invalid")
+        out = pd.concat(long, ignore_index=True)
+    for col in t.column_names:
+        if col not in out:
+            out[col] = None
+    out.attrs["rows_read"] = rows_read
+    return out
+
+
+def _validate_into(log: LoadLog, table_name: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Validate against the schema; rejected rows go to the log; duplicates of a key too."""
+    t = schema.table(table_name)
+    rows = rows.reset_index(drop=True)
+    result = schema.validate(table_name, rows)
+    if len(result.rejects):
+        bad = rows.loc[result.rejects["row_number"]]
+        for file, idx in bad.groupby("_file").groups.items():
+            r = result.rejects[result.rejects["row_number"].isin(idx)]
+            log.reject(table_name, file, rows.loc[r["row_number"], "_line"], r["column"], r["value"], r["reason"],
+                       "invalid")
+    ok = np.setdiff1d(np.arange(len(rows)), result.rejects["row_number"].to_numpy())
+    valid = result.valid.copy()
+    valid["_file"] = rows.loc[ok, "_file"].to_numpy()
+    valid["_line"] = rows.loc[ok, "_line"].to_numpy()
+    if t.primary_key:
+        dup = valid.duplicated(list(t.primary_key), keep="first")
+        if dup.any():
+            first = valid[~dup].set_index(list(t.primary_key))
+            for file, part in valid[dup].groupby("_file"):
+                keys = [tuple(k) if len(t.primary_key) > 1 else k[0] for k in part[list(t.primary_key)].to_numpy()]
+                originals = [f"{first.loc[k, '_file']} line {first.loc[k, '_line']}" for k in keys]
+                log.reject(table_name, file, part["_line"], ",".join(t.primary_key),
+                           [str(k) for k in keys], [f"duplicate of {o}" for o in originals], "duplicate")
+            valid = valid[~dup]
+    return valid.reset_index(drop=True)
+
+
+def _settle_file_counts(log: LoadLog, table_name: str, rows_before: pd.DataFrame, valid: pd.DataFrame) -> None:
+    """Per file: rows loaded are the distinct source lines that produced a warehouse row."""
+    loaded_lines = valid.groupby("_file")["_line"].nunique() if len(valid) else pd.Series(dtype=int)
+    for entry in log.files:
+        if entry["table_name"] != table_name or entry["note"].startswith("same bytes"):
+            continue
+        loaded = int(loaded_lines.get(entry["file"], 0))
+        entry["rows_loaded"] = loaded
+        entry["rows_rejected"] = entry["rows_read"] - loaded
+        recorded = len(log.rejected_lines(table_name, entry["file"]) - set(
+            valid.loc[valid["_file"] == entry["file"], "_line"]))
+        if recorded != entry["rows_rejected"]:
+            raise AssertionError(  # an accounting bug must never pass silently
+                f"{entry['file']}: {entry['rows_read']} read, {loaded} loaded, but {recorded} rejects recorded")
+
+
+def describe(summary: LoadSummary) -> str:
+    return "\n".join(summary.lines())
