@@ -220,7 +220,9 @@ def _source_paths(source_dir: Path, spec: dict, what: str) -> list[Path]:
         raise ManifestError(f"[{what}] needs 'file' or 'files'")
     paths = sorted(source_dir.glob(pattern))
     if not paths:
-        raise SourceFileError(source_dir / pattern, f"no file matches; expected the {what} source here")
+        if any(ch in pattern for ch in "*?["):
+            raise SourceFileError(source_dir / pattern, f"no file matches; expected the {what} files here")
+        raise SourceFileError(source_dir / pattern, f"file not found; expected the {what} source here")
     return paths
 
 
@@ -300,10 +302,10 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
         return empty, pd.DataFrame({"method": [], "incidents": []})
     rows = pd.concat(frames, ignore_index=True)
     rows = _assign_areas(rows, districts, neighborhoods)
-    assignment = (rows["_method"].value_counts().reindex(ASSIGNMENT_METHODS).dropna().astype(int)
-                  .rename_axis("method").reset_index(name="incidents"))
     valid = _validate_into(log, "incidents", rows)
     _settle_file_counts(log, "incidents", rows, valid)
+    assignment = (valid["_method"].value_counts().reindex(ASSIGNMENT_METHODS).dropna().astype(int)
+                  .rename_axis("method").reset_index(name="incidents"))
     return valid, assignment
 
 
@@ -547,8 +549,8 @@ def _validate_into(log: LoadLog, table_name: str, rows: pd.DataFrame) -> pd.Data
                        "invalid")
     ok = np.setdiff1d(np.arange(len(rows)), result.rejects["row_number"].to_numpy())
     valid = result.valid.copy()
-    valid["_file"] = rows.loc[ok, "_file"].to_numpy()
-    valid["_line"] = rows.loc[ok, "_line"].to_numpy()
+    for private in [c for c in rows.columns if c.startswith("_")]:  # provenance travels with the row
+        valid[private] = rows.loc[ok, private].to_numpy()
     if t.primary_key:
         dup = valid.duplicated(list(t.primary_key), keep="first")
         if dup.any():
