@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DB ?= data/warehouse.duckdb
 PORT ?= 8501
 
-.PHONY: run test setup test-setup demo chromium bench clean
+.PHONY: run test setup test-setup demo stl chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ $(DB): | $(VENV)/.stamp-runtime
 
 demo: setup
 	$(BIN)/python -m community_policing demo --db $(DB)
+
+# Load St. Louis from the SLMPD files (SOURCE defaults to ../shared/data), then:
+#   make run DB=data/st_louis.duckdb
+SOURCE ?= ../shared/data
+stl: setup
+	$(BIN)/python -m community_policing load data/cities/st_louis/city.toml --source-dir $(SOURCE) --db data/st_louis.duckdb
 
 run: setup $(DB)
 	COMMON_GROUND_DB=$(DB) $(BIN)/python -m streamlit run dashboard.py \

@@ -79,11 +79,15 @@ def _demo(args: argparse.Namespace) -> int:
     from community_policing.demo import generate_demo_city
 
     began = time.perf_counter()
+    started = dt.datetime.now()
     tables = generate_demo_city(seed=args.seed, effect_scale=args.effect_scale)
     tables["metadata"] = pd.concat(
-        [tables["metadata"], pd.DataFrame({"key": ["built_at"], "value": [dt.datetime.now().isoformat(timespec="seconds")]})],
+        [tables["metadata"], pd.DataFrame({"key": ["built_at"], "value": [started.isoformat(timespec="seconds")]})],
         ignore_index=True,
     )
+    tables["load_batches"] = pd.DataFrame({
+        "batch_id": [f"demo-seed{args.seed}-{started:%Y%m%dT%H%M%S}"], "started_at": [started],
+        "finished_at": [dt.datetime.now()], "manifest": [None], "source_dir": ["simulated (community_policing.demo)"]})
     path = write_database(tables, resolve_db_path(args.db))
     print(
         f"built simulated demo city in {path} ({len(tables['incidents']):,} incident rows, "

@@ -26,6 +26,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
+from community_policing.offenses import OFFENSE_GROUPS, offense_groups_table
+
 DEMO_CITY_NAME = "Riverbend, Missouri"
 GENERATOR_VERSION = "1"
 
@@ -515,14 +517,9 @@ def _build_geography(rng: np.random.Generator) -> _City:
 
 
 def _offense_groups() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "offense_group": [g[0] for g in _OFFENSE_GROUPS],
-            "label": [g[1] for g in _OFFENSE_GROUPS],
-            "category": [g[2] for g in _OFFENSE_GROUPS],
-            "ucr_part": np.array([g[3] for g in _OFFENSE_GROUPS], dtype=np.int64),
-        }
-    )
+    # The shared vocabulary; the demo's own table above only adds each group's share.
+    assert [g[:4] for g in _OFFENSE_GROUPS] == list(OFFENSE_GROUPS), "demo offense groups out of step"
+    return offense_groups_table()
 
 
 def _programs() -> pd.DataFrame:

@@ -319,9 +319,13 @@ def _slmpd_rows(path: Path, spec: dict, log: LoadLog) -> tuple[pd.DataFrame, str
     log.reject("incidents", file, problems["line"], problems["column"], problems["value"].astype(str),
                problems["reason"], "invalid")
     bad = set(problems["line"])
-    not_crime = ~rows["is_crime"].astype(bool) & ~rows["line"].isin(bad)
+    # SLMPD's counts are the +1 rows flagged as crimes; a -1 row is a later correction
+    # (unfounded or reclassified) of one, kept so that counts are net. Other rows are not crimes.
+    counted = rows["is_crime"].astype(bool) | (rows["count"] == -1).fillna(False)
+    not_crime = ~counted & ~rows["line"].isin(bad)
     log.reject("incidents", file, rows.loc[not_crime, "line"], "FlagCrime", "",
-               "not a crime record (SLMPD counts only rows flagged as crimes)", "excluded")
+               "not a crime record: SLMPD counts rows flagged as crimes (FlagCrime or NewCrimeIndicator = Y) "
+               "and their -1 corrections", "excluded")
     keep = rows[~not_crime & ~rows["line"].isin(bad)]
     valid_from = spec.get("district_codes_from")
     trust_code = (keep["coded_month"] >= valid_from) if valid_from else pd.Series(True, index=keep.index)

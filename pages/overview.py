@@ -86,15 +86,20 @@ st.caption(definition)
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader("Engagement beside crime change, by district")
-intensity = st.radio("Engagement measure", list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
-                     format_func=lambda m: figures.INTENSITY_LABELS[m])
 with_intensity = metrics.add_intensity(districts, period.days)
-st.plotly_chart(
-    figures.engagement_scatter(with_intensity, intensity,
-                               title="Engagement intensity and change in incidents, by district"),
-    width="stretch", key="scatter_chart")
-st.caption(f"**{figures.ASSOCIATION_NOT_EFFECT}** Bubble size is the number of residents. "
-           "Intensity is per 1,000 residents per year so that periods of any length compare.")
+if info.engagement_rows == 0:
+    st.info(f"No community-engagement activity is recorded for {info.city_name}, so engagement cannot be "
+            "compared with crime change. Departments add it through an engagement ledger source in the "
+            "city manifest.")
+else:
+    intensity = st.radio("Engagement measure", list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
+                         format_func=lambda m: figures.INTENSITY_LABELS[m])
+    st.plotly_chart(
+        figures.engagement_scatter(with_intensity, intensity,
+                                   title="Engagement intensity and change in incidents, by district"),
+        width="stretch", key="scatter_chart")
+    st.caption(f"**{figures.ASSOCIATION_NOT_EFFECT}** Bubble size is the number of residents. "
+               "Intensity is per 1,000 residents per year so that periods of any length compare.")
 
 # --- Table ------------------------------------------------------------------------------------
 st.subheader("District table")

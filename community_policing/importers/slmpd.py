@@ -1,0 +1,592 @@
+"""Reader for the St. Louis Metropolitan Police Department (SLMPD) monthly crime files.
+
+The files are read exactly as SLMPD published them (``slmpd_YYYY-MM.csv`` or ``.csv.gz``, see
+``shared/data/SOURCES.md`` section 1): CRLF line endings, padding spaces in every field, a UTF-8
+byte-order mark in some files, Windows-1252/Latin-1 bytes in a handful of rows, and three header
+variants:
+
+1. 2008-01 to 2013-08 (except 2013-06): ``MonthReportedtoMSHP, DateOccured, NewCrimeIndicator,
+   UnfoundedCrimeIndicator, AdministrativeAdjustmentIndicator, Count, Crime, ...``; no
+   ``Complaint`` column.
+2. 2013-06 and 2013-09 to 2019-12 (except 2017-05): ``Complaint, CodedMonth, DateOccur,
+   FlagCrime, FlagUnfounded, FlagAdministrative, Count, FlagCleanup, Crime, ...``.
+3. 2017-05 only: the variant-2 columns spelled with spaces and hyphens (``Coded Month``,
+   ``Flag-Crime``, ``X-Coord``) plus ``ILeads Add, ILeads Approve, Beat, ILeads Asg, ILeads Type,
+   Date Crime Coded``.
+
+``read_slmpd_file`` returns one normalized row per data line (crimes or not, nothing dropped) and
+a table of row-level problems; what to do with a problem row is the loader's decision.
+
+Counting convention (reproduces SLMPD's official yearly totals exactly, see the tests): sum
+``count`` over the rows where ``is_crime`` is true, by the year of ``coded_month``.
+
+* Variants 2 and 3: ``is_crime`` is ``FlagCrime == 'Y'``.
+* Variant 1 has no ``FlagCrime``. Each row carries exactly one of ``NewCrimeIndicator``,
+  ``UnfoundedCrimeIndicator`` and ``AdministrativeAdjustmentIndicator`` = ``Y``; the new-crime rows
+  are all ``+1``, the unfounded rows all ``-1`` and the administrative rows both. ``is_crime`` is
+  ``NewCrimeIndicator == 'Y'``, the same meaning as ``FlagCrime`` (in variant 2 every
+  ``FlagCrime='Y'`` row is ``+1`` too, and unfounded/administrative rows are not flagged).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gzip
+import io
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from community_policing.importers.errors import SourceFileError
+from community_policing.offenses import offense_groups_table
+
+__all__ = [
+    "OFFENSE_GROUPS",
+    "PART_II_CLASSES",
+    "PART_II_CODE_OVERRIDES",
+    "SourceFileError",
+    "SlmpdFile",
+    "decode_text",
+    "offense_group_for",
+    "read_slmpd_file",
+]
+
+# --------------------------------------------------------------------------------------------
+# Offense groups
+# --------------------------------------------------------------------------------------------
+
+# The warehouse's offense groups (one vocabulary for every city).
+OFFENSE_GROUPS = offense_groups_table()
+
+# UCR class = int(crime code) // 10000. Classes 1-8 are the Part I offenses.
+PART_I_CLASSES: dict[int, str] = {
+    1: "homicide",            # 10000 HOMICIDE
+    2: "rape",                # 21000 RAPE -- FORCIBLE, 23000 attempted
+    3: "robbery",             # 31111 ROBBERY-HIGHWAY/FIREARM ..., 38xxx carjacking
+    4: "aggravated_assault",  # 41xxx firearm, 42xxx knife, 43xxx other weapon, 44xxx hands/feet
+    5: "burglary",            # 51xxx residence, 52xxx business, 53xxx other non-residence
+    6: "larceny",             # 61xxx pickpocket ... 65701 LARCENY-MTR VEH PARTS ... 69xxx all other
+    7: "vehicle_theft",       # 71xxx auto, 72xxx truck/bus, 73xxx motorcycle/other vehicle
+    8: "arson",               # 81000-86000 ARSON-...
+}
+
+# Part II: SLMPD's six-digit codes follow the UCR Part II order, so the class (code // 10000)
+# names the offense. This table was made by reading every code and description in the 144 files
+# 2008-2019 (record counts over all files in brackets).
+PART_II_CLASSES: dict[int, tuple[str, str]] = {
+    9: ("simple_assault", "Other assaults: SIMPLE ASSAULT-ADULT/NO INJURY (91113), domestic "
+        "assault without injury (91114, 91124), child/police officer (91123, 91303), harassment "
+        "(92000), stalking (95100, 95200) [52,284]"),
+    10: ("other", "Forgery and counterfeiting (101000-109999) [2,952]"),
+    11: ("other", "Fraud: bad checks, credit device, stealing by deceit/identity theft (115400), "
+         "failure to return rented vehicle [12,139]"),
+    12: ("other", "Embezzlement (121000, 122000) [1,118]"),
+    13: ("other", "Stolen property: buying, receiving, possessing (130000) [4,871]"),
+    14: ("vandalism", "DESTRUCTION OF PROPERTY-MALICIOUS/PRIV PROP (142320), public property "
+         "(142310), tampering (141xxx), institutional vandalism (143200) [59,760]"),
+    15: ("weapons", "WEAPONS-STATE VIOL/UNLWFL USE/CARRYING (151130), possession, discharging, "
+         "defaced firearm; city ordinance weapons violations (152xxx) [8,209]"),
+    16: ("other", "Prostitution and commercialized vice (161000-169999) [299]"),
+    17: ("other", "Sex offenses other than rape: exposure, sodomy, sexual misconduct, child "
+         "molestation, statutory rape (171xxx-179xxx) [4,591]"),
+    18: ("drugs", "DRUGS-POSSESSION/MARIJUANA (182400), heroin, cocaine, sale (183xxx), "
+         "manufacture (181xxx), unlawful prescription (184xxx) [24,840]"),
+    19: ("other", "Gambling (191xxx, 192xxx) [17]"),
+    20: ("other", "Offenses against family and children: endangering welfare of a child "
+         "(204100) [601]"),
+    21: ("other", "Driving under the influence (211000, 212000) [3,193]"),
+    22: ("other", "Liquor laws (22xxxx) [5,072]"),
+    23: ("other", "Drunkenness (230000) [2]"),
+    24: ("other", "Disorderly conduct: peace disturbance (241100), noise (243300) [15,010]"),
+    25: ("other", "Vagrancy: LOITERING-BEGGING (250000) [5,950]"),
+    26: ("other", "All other offenses: LEAVING SCENE OF ACCIDENT (265321), trespassing "
+         "(266510), public order, obstructing government operations, health/sanitation, "
+         "kidnapping, burglar tools (26xxxx) [81,246]"),
+}
+
+# Single codes placed in a different group from the rest of their class.
+PART_II_CODE_OVERRIDES: dict[int, tuple[str, str]] = {
+    # Explosives are weapons under the UCR definition of weapons law violations.
+    261320: ("weapons", "EXPLOSIVES-POSSESSION OF BOMB [6]"),
+    261330: ("weapons", "ALL OTHER OFFENSES-PLACING EXPLOSIVE DEVICES [3]"),
+}
+
+_CLASS_TO_GROUP: dict[int, str] = {**PART_I_CLASSES, **{k: v[0] for k, v in PART_II_CLASSES.items()}}
+
+
+def offense_group_for(crime_codes: pd.Series) -> pd.Series:
+    """The offense group of each SLMPD crime code (str or int); None when a code is not a number.
+
+    The UCR class ``int(code) // 10000`` decides: 1-8 Part I (see ``PART_I_CLASSES``), 9 and
+    above Part II (``PART_II_CLASSES``, a class above 26 counts as ``other``), with a few single
+    codes moved by ``PART_II_CODE_OVERRIDES``. Codes below 10000 have no class and give None.
+    """
+    codes = pd.Series(crime_codes)
+    text = codes.astype("string").str.strip()
+    is_num = text.str.fullmatch(r"\d+(\.0*)?").fillna(False).to_numpy(dtype=bool)
+    num = np.full(len(codes), np.nan)
+    num[is_num] = text[is_num].astype(float).to_numpy()
+    cls = pd.Series(np.floor(num / 10000))
+    group = cls.map(_CLASS_TO_GROUP)
+    group[(cls > max(_CLASS_TO_GROUP)).to_numpy()] = "other"
+    overrides = pd.Series(num).map({float(k): v[0] for k, v in PART_II_CODE_OVERRIDES.items()})
+    group = overrides.where(overrides.notna(), group)
+    values = group.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    out = pd.Series(values, index=codes.index, name="offense_group", dtype=object)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Header variants
+# --------------------------------------------------------------------------------------------
+
+def _norm(name: str) -> str:
+    """Header name for matching: no BOM, no spaces/hyphens/underscores, lower case."""
+    return re.sub(r"[\s\-_\ufeff]", "", name).lower()
+
+
+_V1 = (
+    "monthreportedtomshp dateoccured newcrimeindicator unfoundedcrimeindicator "
+    "administrativeadjustmentindicator count crime district description ileadsaddress ileadsstreet "
+    "neighborhood locationname locationcomment cadaddress cadstreet xcoord ycoord"
+).split()
+_V2 = (
+    "complaint codedmonth dateoccur flagcrime flagunfounded flagadministrative count flagcleanup "
+    "crime district description ileadsaddress ileadsstreet neighborhood locationname "
+    "locationcomment cadaddress cadstreet xcoord ycoord"
+).split()
+_V3 = (
+    "complaint codedmonth dateoccur flagcrime flagunfounded flagadministrative count flagcleanup "
+    "crime ileadsadd ileadsapprove district beat description ileadsaddress ileadsstreet "
+    "neighborhood ileadsasg ileadstype locationname locationcomment cadaddress cadstreet xcoord "
+    "ycoord datecrimecoded"
+).split()
+_VARIANT_COLUMNS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
+
+# Canonical field -> normalized header name, per variant (only the fields this reader uses).
+_COMMON = {
+    "count": "count", "crime": "crime", "district": "district", "description": "description",
+    "neighborhood": "neighborhood", "x": "xcoord", "y": "ycoord",
+}
+_V23 = {
+    **_COMMON, "complaint": "complaint", "coded_month": "codedmonth", "date_occur": "dateoccur",
+    "flag_crime": "flagcrime",
+}
+_FIELDS: dict[int, dict[str, str]] = {
+    1: {**_COMMON, "coded_month": "monthreportedtomshp", "date_occur": "dateoccured",
+        "flag_crime": "newcrimeindicator"},
+    2: _V23,
+    3: _V23,
+}
+
+_EXPECTED_HINT = (
+    "expected SLMPD monthly columns such as Complaint, CodedMonth, DateOccur, FlagCrime, Count, "
+    "Crime, District, Description, Neighborhood, XCoord, YCoord (or MonthReportedtoMSHP, "
+    "DateOccured, NewCrimeIndicator, ... before 2013-09)"
+)
+
+
+def _detect_variant(header: list[str]) -> int | None:
+    names = [_norm(h) for h in header]
+    for variant, cols in _VARIANT_COLUMNS.items():
+        if names == cols:
+            return variant
+    # Same columns in another order, or extra columns: accept when every used column is there,
+    # preferring the variant that shares the most columns.
+    present = set(names)
+    candidates = [
+        (len(present & set(_VARIANT_COLUMNS[v])), v)
+        for v, fields in _FIELDS.items()
+        if set(fields.values()) <= present
+    ]
+    return max(candidates)[1] if candidates else None
+
+
+# --------------------------------------------------------------------------------------------
+# Errors and result
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class SlmpdFile:
+    path: Path
+    header_variant: int
+    rows: pd.DataFrame
+    problems: pd.DataFrame
+    rows_read: int
+    # Physical lines (1-based) that were not valid UTF-8 and were decoded as Windows-1252/Latin-1.
+    recoded_lines: tuple[int, ...] = field(default=())
+
+
+ROW_COLUMNS = [
+    "line", "complaint", "coded_month", "occurred_at", "reported_at", "crime_code",
+    "offense_description", "offense_group", "is_crime", "count", "district_code",
+    "neighborhood_code", "x_ft", "y_ft", "lon", "lat", "coord_note",
+]
+PROBLEM_COLUMNS = ["line", "column", "value", "reason"]
+
+# Problem reasons (the ``reason`` column).
+BAD_DATE = "expected a date as MM/DD/YYYY HH:MM"
+PLACEHOLDER_DATE = "placeholder occurrence date"
+OCCURRED_AFTER = "occurred after it was reported"
+BAD_COUNT = "expected a count of 1 or -1"
+BAD_CRIME_CODE = "expected a numeric crime code"
+BAD_MONTH = "expected the coded month as YYYY-MM"
+BAD_DISTRICT = "expected a district number (0-9 before 2014-01, 0-6 from 2014-01)"
+BAD_NEIGHBORHOOD = "expected a neighborhood number (0-88)"
+BAD_FIELD_COUNT = "wrong number of fields"
+
+# Coordinate notes (the ``coord_note`` column).
+NOT_GEOCODED = "not geocoded"
+UNREADABLE_COORDS = "unreadable coordinates"
+OUTSIDE_CITY = "outside St. Louis"
+
+SOURCE_CRS = "ESRI:102696"  # NAD83 StatePlane Missouri East, US feet
+STL_BBOX = (-90.45, 38.45, -90.10, 38.80)  # lon min, lat min, lon max, lat max
+PLACEHOLDER_BEFORE = pd.Timestamp("1900-02-01")
+DATE_FORMAT = "%m/%d/%Y %H:%M"
+_OTHER_DATE_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_TS_DTYPE = "datetime64[us]"
+
+
+@functools.lru_cache(maxsize=1)
+def _transformer():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(SOURCE_CRS, "EPSG:4326", always_xy=True)
+
+
+def state_plane_to_lonlat(x_ft, y_ft) -> tuple[np.ndarray, np.ndarray]:
+    """Missouri East State Plane (US feet) to WGS84 longitude/latitude, vectorized."""
+    lon, lat = _transformer().transform(np.asarray(x_ft, dtype=float), np.asarray(y_ft, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.is_file():
+        what = "is a folder" if path.exists() else "not found"
+        raise SourceFileError(path, f"file {what}; expected an SLMPD monthly file (.csv or .csv.gz)")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise SourceFileError(path, f"cannot be read ({reason}); expected a readable SLMPD monthly file") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            message = f"damaged gzip data ({exc}); expected a gzip-compressed CSV"
+            raise SourceFileError(path, message) from None
+    elif path.suffix.lower() == ".gz":
+        raise SourceFileError(path, "not gzip data; expected a gzip-compressed CSV (.csv.gz)")
+    return raw
+
+
+def decode_text(raw: bytes) -> tuple[str, tuple[int, ...]]:
+    """Text of the file without BOM; lines that are not UTF-8 are decoded as Windows-1252
+    (Latin-1 for the few bytes Windows-1252 leaves undefined). Returns the text and the
+    1-based numbers of the lines so decoded."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8"), ()
+    except UnicodeDecodeError:
+        pass
+    lines = raw.split(b"\n")
+    out: list[str] = []
+    recoded: list[int] = []
+    for i, line in enumerate(lines):  # only files with non-UTF-8 bytes get here
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                out.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                out.append(line.decode("latin-1"))
+            recoded.append(i + 1)
+    return "\n".join(out), tuple(recoded)
+
+
+def _record_layout(text: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Start line (1-based) and field count of every CSV record, header included, vectorized,
+    and whether any record spans several lines.
+
+    Blank (whitespace-only) lines outside quotes are not records, as in pandas. A record
+    continues on the next physical line while a quoted field is open (odd number of quotes so
+    far). Field counts: commas outside quoted sections, plus one.
+    """
+    lines = pd.Series(text.split("\n"), dtype="str")
+    if len(lines) and lines.iloc[-1] == "":
+        lines = lines.iloc[:-1]
+    q = lines.str.count('"').to_numpy(dtype=np.int64)
+    cont = ((np.cumsum(q) - q) % 2) == 1  # line continues a quoted field of an earlier line
+    blank = (lines.str.strip() == "").to_numpy() & ~cont
+    start = ~cont & ~blank
+    starts = np.flatnonzero(start)
+    member = start | cont
+    rec_of_line = np.cumsum(start) - 1
+    # text of each record: its lines joined by "\n" (only multi-line records need joining)
+    rec_text = lines[start].reset_index(drop=True)
+    if cont.any():
+        joined = lines[member].groupby(rec_of_line[member]).agg("\n".join)
+        rec_text = joined.reset_index(drop=True)
+    unquoted = rec_text.str.replace(r'"[^"]*"', "", regex=True)
+    nfields = unquoted.str.count(",").to_numpy(dtype=np.int64) + 1
+    return starts + 1, nfields, bool(cont.any())
+
+
+def _parse_exact(text: str) -> tuple[list[list[str]], np.ndarray, bool]:
+    """Slow exact path (csv module) for files the fast path cannot map line by line."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[list[str]] = []
+    starts: list[int] = []
+    end = 0
+    spans = False
+    try:
+        for rec in reader:
+            first = end + 1
+            end = reader.line_num
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue
+            records.append(rec)
+            starts.append(first)
+            spans = spans or end > first
+    except csv.Error as exc:
+        raise ValueError(f"not readable as CSV near line {end + 1} ({exc})") from None
+    return records, np.asarray(starts, dtype=np.int64), spans
+
+
+def _parse(text: str, path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray, np.ndarray, bool]:
+    """Header, data frame of raw string fields (one column per header field), the start line
+    and field count of every data record, and whether a record spans several lines.
+
+    Fast path: pandas' C parser, with line numbers from ``_record_layout``. When the two do not
+    agree record for record, or a record has the wrong number of fields, the csv module reads the
+    file instead (exact line numbers, short rows padded, long rows cut)."""
+    starts, nfields, spans = _record_layout(text)
+    if len(starts) == 0:
+        raise SourceFileError(path, "file is empty; expected a header line and SLMPD monthly rows")
+    df = None
+    if (nfields == nfields[0]).all():
+        try:
+            df = pd.read_csv(
+                io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_filter=False,
+                skip_blank_lines=True, engine="c",
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+            df = None
+        if df is not None and (len(df) != len(starts) or df.shape[1] != nfields[0]):
+            df = None
+    if df is not None:
+        header = [str(h) for h in df.iloc[0].tolist()]
+        data = df.iloc[1:].reset_index(drop=True)
+        data.columns = range(data.shape[1])
+        return header, data, starts[1:], nfields[1:], spans
+    try:
+        records, starts, spans = _parse_exact(text)
+    except ValueError as exc:
+        raise SourceFileError(path, str(exc)) from None
+    if not records:
+        raise SourceFileError(path, "file is empty; expected a header line and SLMPD monthly rows")
+    header, body = records[0], records[1:]
+    n = len(header)
+    counts = np.asarray([len(r) for r in body], dtype=np.int64)
+    fixed = [r[:n] + [""] * (n - len(r)) if len(r) != n else r for r in body]
+    data = pd.DataFrame(fixed or None, columns=range(n), dtype=object)
+    return header, data, starts[1:], counts, spans
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame({"line": pd.Series(dtype=np.int64), "column": pd.Series(dtype=object),
+                         "value": pd.Series(dtype=object), "reason": pd.Series(dtype=object)})
+
+
+def read_slmpd_file(path) -> SlmpdFile:
+    """Read one SLMPD monthly file (.csv or .csv.gz) as published.
+
+    Returns every data line as a normalized row (see ``ROW_COLUMNS``) and the row-level problems
+    (``line, column, value, reason``; the affected field is NaN/None/NaT in ``rows``). Raises
+    ``SourceFileError`` when the file is missing, empty or not an SLMPD monthly file.
+    """
+    path = Path(path)
+    raw = _read_bytes(path)
+    text, recoded = decode_text(raw)
+    if not text.strip():
+        raise SourceFileError(path, "file is empty; expected a header line and SLMPD monthly rows")
+
+    # Check the header before parsing the whole file.
+    first_line = next(csv.reader(io.StringIO(text, newline="")), [])
+    header = [h.strip() for h in first_line]
+    variant = _detect_variant(header)
+    if variant is None:
+        shown = [h if len(h) <= 40 else h[:37] + "..." for h in header[:30]]
+        more = ", ..." if len(header) > 30 else ""
+        got = ", ".join(repr(h)[1:-1] for h in shown) + more
+        raise SourceFileError(path, f"unrecognised header; {_EXPECTED_HINT} (got: {got})")
+
+    header, data, lines, nfields, multiline = _parse(text, path)
+    header = [h.strip() for h in header]
+    norm = [_norm(h) for h in header]
+    position = {}
+    for i, name in enumerate(norm):
+        position.setdefault(name, i)
+    fields = _FIELDS[variant]
+
+    def raw_col(canon: str) -> pd.Series:
+        s = data[position[fields[canon]]].astype("str")
+        if multiline:  # a quoted field spanning lines: its line break becomes one space
+            s = s.str.replace(r"\s*[\r\n]+\s*", " ", regex=True)
+        return s.str.strip()
+
+    def src_name(canon: str) -> str:
+        return header[position[fields[canon]]]
+
+    n = len(data)
+    problems: list[pd.DataFrame] = []
+
+    def flag(mask, canon: str | None, values, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            problems.append(pd.DataFrame({
+                "line": lines[mask],
+                "column": src_name(canon) if canon else None,
+                "value": np.asarray(values, dtype=object)[mask],
+                "reason": reason,
+            }))
+
+    n_expected = len(header)
+    bad_width = nfields != n_expected
+    if bad_width.any():
+        flag(bad_width, None, [f"{k} fields, expected {n_expected}" for k in nfields], BAD_FIELD_COUNT)
+
+    # Coded month and reported_at (first day of the coded month, 00:00).
+    month = raw_col("coded_month")
+    month_ok = month.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").to_numpy(dtype=bool)
+    flag(~month_ok, "coded_month", month, BAD_MONTH)
+    coded_month = month.where(month_ok, None)
+    reported_at = pd.to_datetime(month.where(month_ok, "") + "-01", format="%Y-%m-%d", errors="coerce")
+    reported_at = reported_at.astype(_TS_DTYPE)
+
+    # Occurrence date.
+    occ_raw = raw_col("date_occur")
+    occurred = pd.to_datetime(occ_raw, format=DATE_FORMAT, errors="coerce")
+    unparsed = occurred.isna() & (occ_raw != "")
+    for fmt in _OTHER_DATE_FORMATS:  # rare: only rows the main format rejected
+        if not unparsed.any():
+            break
+        alt = pd.to_datetime(occ_raw[unparsed], format=fmt, errors="coerce")
+        occurred = occurred.where(~unparsed, alt)
+        unparsed = occurred.isna() & (occ_raw != "")
+    occurred = occurred.astype(_TS_DTYPE)
+    bad_date = occurred.isna().to_numpy()
+    flag(bad_date, "date_occur", occ_raw, BAD_DATE)
+    placeholder = (occurred < PLACEHOLDER_BEFORE).to_numpy(dtype=bool)
+    flag(placeholder, "date_occur", occ_raw, PLACEHOLDER_DATE)
+    occurred = occurred.mask(placeholder)
+    month_end = reported_at + pd.DateOffset(months=1)
+    after = (occurred >= month_end + pd.Timedelta(days=1)).to_numpy(dtype=bool)
+    flag(after, "date_occur", occ_raw, OCCURRED_AFTER)
+    occurred = occurred.mask(after)
+
+    # Count.
+    count_raw = raw_col("count")
+    count_num = pd.to_numeric(count_raw, errors="coerce")
+    count_ok = count_num.isin([1, -1]).to_numpy()
+    flag(~count_ok, "count", count_raw, BAD_COUNT)
+    count = count_num.where(count_ok).astype("Int64")
+
+    # Crime code and offense group.
+    crime = raw_col("crime")
+    crime_ok = crime.str.fullmatch(r"\d+").to_numpy(dtype=bool)
+    flag(~crime_ok, "crime", crime, BAD_CRIME_CODE)
+    offense_group = offense_group_for(crime.where(crime_ok, ""))
+
+    is_crime = (raw_col("flag_crime").str.upper() == "Y").to_numpy(dtype=bool)
+
+    def area_code(canon: str, top, reason: str) -> np.ndarray:
+        s = raw_col(canon)
+        num = pd.to_numeric(s.where(s != "", "0"), errors="coerce")
+        ok = (num.notna() & (num % 1 == 0) & (num >= 0) & (num <= top)).to_numpy(dtype=bool)
+        flag(~ok, canon, s, reason)
+        return num.where(ok, 0).to_numpy(dtype=np.int64)
+
+    # Old 9-district map before 2014-01, the current 6 districts from then on.
+    district_top = np.where((month.where(month_ok, "") >= "2014-01").to_numpy(dtype=bool), 6, 9)
+    district = area_code("district", district_top, BAD_DISTRICT)
+    neighborhood = area_code("neighborhood", 88, BAD_NEIGHBORHOOD)
+
+    # Coordinates.
+    x_raw, y_raw = raw_col("x"), raw_col("y")
+    x = pd.to_numeric(x_raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    y = pd.to_numeric(y_raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    blank_xy = ((x_raw == "") | (y_raw == "")).to_numpy() | (x == 0) | (y == 0)
+    unreadable = ~blank_xy & ~(np.isfinite(x) & np.isfinite(y))
+    x[blank_xy | unreadable] = np.nan
+    y[blank_xy | unreadable] = np.nan
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    ok_xy = np.isfinite(x) & np.isfinite(y)
+    if ok_xy.any():
+        lon[ok_xy], lat[ok_xy] = state_plane_to_lonlat(x[ok_xy], y[ok_xy])
+    lo0, la0, lo1, la1 = STL_BBOX
+    outside = ok_xy & ~((lon >= lo0) & (lon <= lo1) & (lat >= la0) & (lat <= la1))
+    lon[outside] = np.nan
+    lat[outside] = np.nan
+    coord_note = np.full(n, None, dtype=object)
+    coord_note[blank_xy] = NOT_GEOCODED
+    coord_note[unreadable] = UNREADABLE_COORDS
+    coord_note[outside] = OUTSIDE_CITY
+
+    if "complaint" in fields:
+        complaint = raw_col("complaint").to_numpy(dtype=object)
+    else:  # variant 1 has no complaint number
+        complaint = np.full(n, None, dtype=object)
+    rows = pd.DataFrame({
+        "line": lines.astype(np.int64),
+        "complaint": complaint,
+        "coded_month": coded_month.to_numpy(dtype=object),
+        "occurred_at": occurred.to_numpy(),
+        "reported_at": reported_at.to_numpy(),
+        "crime_code": crime.to_numpy(dtype=object),
+        "offense_description": raw_col("description").to_numpy(dtype=object),
+        "offense_group": offense_group.to_numpy(dtype=object),
+        "is_crime": is_crime,
+        "count": count.to_numpy(),
+        "district_code": district,
+        "neighborhood_code": neighborhood,
+        "x_ft": x,
+        "y_ft": y,
+        "lon": lon,
+        "lat": lat,
+        "coord_note": coord_note,
+    }, columns=ROW_COLUMNS)
+    # Text columns hold str or None (object dtype), whatever pandas' string inference does.
+    text_columns = ("complaint", "coded_month", "crime_code", "offense_description", "offense_group", "coord_note")
+    for col in text_columns:
+        values = rows[col].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = None
+        rows[col] = pd.Series(values, index=rows.index, dtype=object)
+    rows["count"] = rows["count"].astype("Int64")
+    rows["occurred_at"] = rows["occurred_at"].astype(_TS_DTYPE)
+    rows["reported_at"] = rows["reported_at"].astype(_TS_DTYPE)
+
+    if problems:
+        prob = pd.concat(problems, ignore_index=True)
+        prob = prob.sort_values("line", kind="stable", ignore_index=True)
+        prob["line"] = prob["line"].astype(np.int64)
+        prob = prob[PROBLEM_COLUMNS]
+        for col in ("column", "value", "reason"):
+            prob[col] = pd.Series(prob[col].to_numpy(dtype=object), index=prob.index, dtype=object)
+    else:
+        prob = _empty_problems()
+    return SlmpdFile(path=path, header_variant=variant, rows=rows, problems=prob, rows_read=n,
+                     recoded_lines=recoded)

@@ -1,0 +1,105 @@
+"""St. Louis from the SLMPD monthly files as published, through data/cities/st_louis/city.toml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from community_policing import store
+from community_policing.loader import load_city
+from tests.conftest import shared_data_or_skip
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# SLMPD-convention yearly totals (FlagCrime = 'Y' rows, Count summed, by coded month), from SOURCES.md.
+OFFICIAL = {2008: 64174, 2009: 61725, 2010: 56658, 2011: 54295, 2012: 52598, 2013: 51098, 2014: 47115,
+            2015: 50421, 2016: 49637, 2017: 48212, 2018: 45947, 2019: 48202}
+
+
+@pytest.fixture(scope="module")
+def stl(tmp_path_factory):
+    source = shared_data_or_skip("stl_crime_slmpd_monthly").parent
+    db = tmp_path_factory.mktemp("stl") / "stl.duckdb"
+    summary = load_city(PROJECT_ROOT / "data" / "cities" / "st_louis" / "city.toml", source, db)
+    # Same configuration as the app's Store, so both can share the file within this process.
+    con = duckdb.connect(str(db), read_only=True, config=store._DUCKDB_CONFIG)
+    yield db, summary, lambda sql: con.execute(sql).df()
+    con.close()
+
+
+def test_every_row_is_loaded_or_rejected(stl):
+    _, summary, q = stl
+    files = q("SELECT * FROM load_files")
+    assert len(files) == 144
+    assert files["rows_read"].sum() == 644_056
+    assert (files["rows_read"] == files["rows_loaded"] + files["rows_rejected"]).all()
+    assert set(files["note"].str[:24]) == {"SLMPD header variant 1", "SLMPD header variant 2", "SLMPD header variant 3"}
+    rejects = q("SELECT kind, COUNT(*) AS n FROM rejects GROUP BY kind").set_index("kind")["n"]
+    assert rejects.sum() == files["rows_rejected"].sum()
+    lines = q("SELECT line, file, reason FROM rejects WHERE kind = 'invalid'")
+    assert (lines["line"] >= 2).all() and lines["file"].str.startswith("stl_crime_slmpd_monthly/").all()
+
+
+def test_crime_counts_reproduce_the_official_totals(stl):
+    _, _, q = stl
+    by_year = q("SELECT year(reported_at) AS y, SUM(count) FILTER (WHERE count = 1) AS reports, "
+                "SUM(count) FILTER (WHERE count = -1) AS corrections FROM incidents GROUP BY 1").set_index("y")
+    invalid = q("SELECT CAST(substr(file, 31, 4) AS INTEGER) AS y, COUNT(*) AS n FROM rejects "
+                "WHERE kind = 'invalid' GROUP BY 1").set_index("y")["n"]
+    for year, official in OFFICIAL.items():
+        # Only rows with an unusable date (placeholder 1900-01-01, or after the coded month) are missing.
+        assert 0 <= official - by_year.loc[year, "reports"] <= invalid.get(year, 0), year
+        assert by_year.loc[year, "corrections"] < 0  # net counts take later corrections off
+
+
+def test_districts_neighborhoods_and_population(stl):
+    _, _, q = stl
+    districts = q("SELECT id, population, population_year FROM districts ORDER BY id")
+    assert list(districts["id"]) == ["1", "2", "3", "4", "5", "6"]
+    assert 300_000 < districts["population"].sum() < 330_000 and (districts["population_year"] == 2017).all()
+    neighborhoods = q("SELECT id, district_id, population FROM neighborhoods")
+    assert len(neighborhoods) == 88
+    parks = neighborhoods[neighborhoods["id"].astype(int) >= 80]
+    assert parks["population"].isna().all()  # no residents: rates undefined
+
+
+def test_district_assignment_never_reads_old_district_numbers(stl):
+    _, summary, q = stl
+    methods = dict(zip(summary.assignment["method"], summary.assignment["incidents"]))
+    assert methods["coordinates"] > 0.95 * sum(methods.values())
+    assert methods["neighborhood"] > 0 and methods["unassigned"] > 0
+    # Before 2014 district numbers meant another map: an incident with no coordinates and no
+    # neighborhood from then must stay unassigned.
+    old = q("SELECT COUNT(*) AS n FROM incidents WHERE reported_at < DATE '2014-01-01' "
+            "AND lon IS NULL AND neighborhood_id IS NULL AND district_id IS NOT NULL")
+    assert old["n"][0] == 0
+    stored = q("SELECT method, incidents FROM incident_assignment")
+    assert dict(zip(stored["method"], stored["incidents"])) == methods
+
+
+def test_overview_and_cli_work_on_st_louis(stl, monkeypatch):
+    import subprocess
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    db, _, _ = stl
+    monkeypatch.setenv("COMMON_GROUND_DB", str(db))
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert not at.warning or "Simulated" not in at.warning[0].value  # real data: no simulated banner
+    maps = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert maps[0]["data"][0]["type"] == "choroplethmap" and len(maps[0]["data"][0]["locations"]) == 6
+    assert any("No community-engagement activity is recorded" in i.value for i in at.info)
+    at.radio(key="map_level").set_value("neighborhood").run()
+    assert not at.exception
+    assert len(json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["locations"]) == 88
+    out = subprocess.run([sys.executable, "-m", "community_policing", "districts", "--db", str(db),
+                          "--start", "2019-01-01", "--end", "2019-12-31", "--date-basis", "reported",
+                          "--format", "json"], capture_output=True, text=True, check=True)
+    rows = pd.DataFrame(json.loads(out.stdout))
+    assert len(rows) == 7 and rows["area_id"].iloc[-1] == "unassigned"
+    assert 47_000 < rows["incidents"].sum() < 48_202
