@@ -14,7 +14,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from community_policing.geo import bounds
-from community_policing.metrics import UNASSIGNED_ID, noise_label
+from community_policing.metrics import MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label
 
 ASSOCIATION_NOT_EFFECT = (
     "Association, not effect: engagement is often sent where crime is high or rising, "
@@ -36,6 +36,7 @@ METRIC_STYLE = {
     },
 }
 POINT_COLOR = "#2166ac"
+NO_VALUE_GREY = "#d9d9d9"
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 
 
@@ -100,6 +101,18 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         },
     )
     fig.update_traces(marker_line_color="#555555", marker_line_width=0.8)
+    blank = data[values.isna()]
+    if len(blank):
+        # Areas with no value are drawn grey and say why, rather than vanishing from the map.
+        why = (f"no rate: fewer than {MIN_POPULATION_FOR_RATE} residents" if metric == "rate_per_1000"
+               else "no % change: nothing to compare with a year earlier")
+        fig.add_trace(go.Choroplethmap(
+            geojson=features, locations=blank["area_id"], z=[0] * len(blank), showscale=False,
+            colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line_color="#555555", marker_line_width=0.8,
+            name="no value", text=blank["area_name"],
+            customdata=blank[["incidents"]].to_numpy(),
+            hovertemplate=f"<b>%{{text}}</b><br>{why}<br>Incidents: %{{customdata[0]:,}}<extra></extra>",
+        ))
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}},
         margin=dict(l=0, r=0, t=70, b=0),

@@ -208,7 +208,12 @@ def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date)
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """What the data note says about the dataset."""
+    """What the data note says about the dataset.
+
+    ``first_day``/``last_day`` span the days incidents were reported (the coverage of the
+    source); ``last_occurred`` is the last day an offense occurred. Occurrence dates can reach far
+    back (late reports), so they do not describe coverage.
+    """
 
     city_name: str
     source: str
@@ -216,6 +221,7 @@ class DatasetInfo:
     built_at: str
     first_day: dt.date | None
     last_day: dt.date | None
+    last_occurred: dt.date | None
     incident_rows: int
     engagement_rows: int
     survey_rows: int
@@ -226,17 +232,29 @@ class DatasetInfo:
     def label(self) -> str:
         return "Simulated demo data" if self.is_simulated else "Recorded data"
 
+    def prior_incomplete(self, period: Period) -> bool:
+        """True when the comparison period starts before the data does."""
+        return self.first_day is not None and period.prior.start < self.first_day
 
-def dataset_info(store: Store, date_basis: str = "occurred") -> DatasetInfo:
+
+def _day(value) -> dt.date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def dataset_info(store: Store) -> DatasetInfo:
     meta = dict(store.query("metadata").itertuples(index=False, name=None))
-    cov = store.query("data_coverage", date_basis=date_basis).iloc[0]
+    cov = store.query("data_coverage").iloc[0]
+    last_reported, last_occurred = _day(cov["last_reported"]), _day(cov["last_occurred"])
     return DatasetInfo(
         city_name=meta.get("city_name", "Unnamed city"),
         source=meta.get("source", "not recorded"),
         is_simulated=meta.get("is_simulated", "false").lower() == "true",
         built_at=meta.get("built_at", "not recorded"),
-        first_day=None if pd.isna(cov["first_day"]) else pd.Timestamp(cov["first_day"]).date(),
-        last_day=None if pd.isna(cov["last_day"]) else pd.Timestamp(cov["last_day"]).date(),
+        first_day=_day(cov["first_reported"]),
+        # Periods end on the last day an offense occurred: some sources date reports only to the
+        # month (SLMPD codes each record to a month), so the last report day can fall early.
+        last_day=last_occurred or last_reported,
+        last_occurred=last_occurred,
         incident_rows=int(cov["incident_rows"]),
         engagement_rows=int(cov["engagement_rows"]),
         survey_rows=int(cov["survey_rows"]),

@@ -138,11 +138,11 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
     """The 'about this data' note every page ends with."""
     st.divider()
     st.subheader("About this data")
-    span = (f"{info.first_day:%b %-d, %Y} to {info.last_day:%b %-d, %Y}"
-            if info.first_day and info.last_day else "no incidents loaded")
+    span = (f"reported {info.first_day:%b %-d, %Y} to {info.last_day:%b %-d, %Y}"
+            if info.first_day and info.last_day else "none loaded")
     st.markdown(
         f"- **{info.label}** for {info.city_name}. Source: {info.source}\n"
-        f"- Incidents from {span}: {info.incident_rows:,} records (corrections included as "
+        f"- Incidents {span}: {info.incident_rows:,} records (corrections included as "
         f"negative records); {info.engagement_rows:,} engagement activities; "
         f"{info.survey_rows:,} survey results; {info.districts} districts, {info.neighborhoods} neighborhoods.\n"
         f"- Data as of {info.last_day or 'n/a'}; database built {info.built_at}.\n"

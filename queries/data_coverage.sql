@@ -1,7 +1,9 @@
--- Date range and size of the incident data, for the data note and default periods.
+-- Date range and size of the data, for the data note and default periods.
 SELECT
-    (SELECT MIN(day) FROM incident_counts_daily WHERE date_basis = $date_basis) AS first_day,
-    (SELECT MAX(day) FROM incident_counts_daily WHERE date_basis = $date_basis) AS last_day,
+    (SELECT MIN(day) FROM incident_counts_daily WHERE date_basis = 'occurred') AS first_occurred,
+    (SELECT MAX(day) FROM incident_counts_daily WHERE date_basis = 'occurred') AS last_occurred,
+    (SELECT MIN(day) FROM incident_counts_daily WHERE date_basis = 'reported') AS first_reported,
+    (SELECT MAX(day) FROM incident_counts_daily WHERE date_basis = 'reported') AS last_reported,
     (SELECT COUNT(*) FROM incidents) AS incident_rows,
     (SELECT COUNT(*) FROM engagement_events) AS engagement_rows,
     (SELECT COUNT(*) FROM trust_surveys) AS survey_rows,

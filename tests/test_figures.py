@@ -61,3 +61,12 @@ def test_scatter_says_association_not_effect(tiny_db):
 def test_unknown_metric_is_refused(tiny):
     with pytest.raises(ValueError, match="metric must be one of"):
         figures.choropleth(tiny[0], tiny[1], "incidents", "t")
+
+
+def test_areas_without_a_value_are_grey_and_say_why(tiny):
+    table, features = tiny
+    fig = figures.choropleth(table, features, "rate_per_1000", "t")
+    assert len(fig.data) == 2
+    grey = fig.data[1]
+    assert list(grey.locations) == ["P"] and grey.showscale is False
+    assert "fewer than 300 residents" in grey.hovertemplate
