@@ -259,3 +259,47 @@ def test_chicago_trust_page_shows_the_scores(chicago_db, monkeypatch):
     spec = json.loads(charts[0].proto.spec)
     assert len(spec["data"]) == 6 and spec["data"][0]["name"] == "District 1"
     assert any("does not publish respondent counts" in c.value for c in at.caption)
+
+
+def test_boundaries_from_geoparquet_and_zipped_shapefile(tmp_path):
+    import zipfile
+
+    import geopandas as gpd
+
+    from community_policing.importers.boundaries import read_areas
+
+    layer = gpd.GeoDataFrame({"CODE": [1.0, 2.0], "LABEL": ["One", "Two"]},
+                             geometry=[ZIPS["63101"], ZIPS["63102"]], crs="EPSG:4326")
+    layer.to_parquet(tmp_path / "areas.parquet")
+    from_parquet = read_areas(tmp_path / "areas.parquet", "CODE", "LABEL")
+    assert list(from_parquet["id"]) == ["1", "2"] and list(from_parquet["name"]) == ["One", "Two"]
+
+    # A shapefile in a projected CRS, zipped: reprojected to WGS84 on read.
+    layer.to_crs("ESRI:102696").to_file(tmp_path / "areas.shp")
+    with zipfile.ZipFile(tmp_path / "areas.zip", "w") as z:
+        for part in tmp_path.glob("areas.*"):
+            if part.suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+                z.write(part, part.name)
+    from_zip = read_areas(tmp_path / "areas.zip", "CODE", "LABEL")
+    assert from_zip.crs.to_epsg() == 4326
+    assert from_zip.geometry.iloc[0].centroid.distance(ZIPS["63101"].centroid) < 1e-6
+
+    # Without a .prj the CRS must come from the manifest.
+    (tmp_path / "areas.prj").unlink()
+    with pytest.raises(SourceFileError, match="areas.shp: the layer has no CRS; give one in the manifest"):
+        read_areas(tmp_path / "areas.shp", "CODE")
+    with pytest.raises(SourceFileError, match="missing field 'NOPE'; the layer has CODE, LABEL"):
+        read_areas(tmp_path / "areas.parquet", "NOPE")
+
+
+def test_latin1_source_with_declared_encoding(tmp_path):
+    src = tmp_path / "src"
+    manifest = write_zip_city(src)
+    text = (src / "incidents.csv").read_text().replace("LITTERING", "CAFÉ DISTURBANCE")
+    (src / "incidents.csv").write_bytes(text.encode("latin-1"))
+    with pytest.raises(SourceFileError, match="incidents.csv: not valid utf-8 text at byte .*set encoding"):
+        load_city(manifest, src, tmp_path / "db.duckdb")
+    manifest.write_text(manifest.read_text().replace('files = "incidents*.csv"', 'files = "incidents*.csv"\nencoding = "latin-1"'))
+    load_city(manifest, src, tmp_path / "db.duckdb")
+    described = query(tmp_path / "db.duckdb", "SELECT offense_description FROM incidents WHERE id = 'C4'")
+    assert described.iloc[0, 0] == "CAFÉ DISTURBANCE"
