@@ -123,3 +123,20 @@ def test_missing_database_gives_a_plain_message(tmp_path, monkeypatch):
     assert not at.exception
     assert "no data to show yet" in at.error[0].value
     assert "community_policing demo" in at.error[0].value
+
+
+def test_methodology_page(app):
+    app.switch_page("pages/methodology.py").run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "2(√current − √earlier)" in text and "Campbell" in text and "difference-in-differences" in text
+
+
+def test_trust_page_on_the_demo_city(app):
+    app.switch_page("pages/trust.py").run()
+    assert not app.exception
+    spec = chart(app, "scatter")
+    assert spec["data"][0]["error_y"]["visible"] is True  # margins of error are drawn
+    app.selectbox(key="trust_measure").select("safety").run()
+    assert not app.exception
+    assert "Feeling safe" in chart(app, "scatter")["layout"]["title"]["text"]
