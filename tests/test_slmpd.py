@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from community_policing.importers.slmpd import (
     read_slmpd_file,
     state_plane_to_lonlat,
 )
+from tests.conftest import shared_data_or_skip as shared_data
 
 OFFICIAL_YEARLY_TOTALS = {
     2008: 64_174, 2009: 61_725, 2010: 56_658, 2011: 54_295, 2012: 52_598, 2013: 51_098,
@@ -28,17 +28,6 @@ OFFICIAL_YEARLY_TOTALS = {
 }
 TOTAL_ROWS = 644_056
 STL_LON, STL_LAT = (-90.45, -90.10), (38.45, 38.80)
-
-
-def shared_data(*parts: str) -> Path:
-    """A path under ../shared/data; skip when it is absent, except in CI where it must exist."""
-    path = Path(__file__).resolve().parents[2] / "shared" / "data"
-    path = path.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is not available")
-    return path
 
 
 def monthly(month: str) -> Path:
