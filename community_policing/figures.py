@@ -50,6 +50,10 @@ def _zoom_for(features: dict, width_px: int = 700, height_px: int = 480) -> tupl
     return centre, round(zoom - 0.35, 2)
 
 
+def _subset(features: dict, ids: set) -> dict:
+    return {"type": "FeatureCollection", "features": [f for f in features["features"] if f["id"] in ids]}
+
+
 def _areas_only(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["area_id"] != UNASSIGNED_ID]
 
@@ -68,9 +72,10 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         reach = max(abs(values.min()), abs(values.max()), 1.0)
         color_range = (-reach, reach)  # centre the diverging scale on "no change"
     centre, zoom = _zoom_for(features)
+    has_value = values.notna()
     fig = px.choropleth_map(
-        data.assign(**{metric: values}),
-        geojson=features,
+        data[has_value].assign(**{metric: values[has_value]}),
+        geojson=_subset(features, set(data.loc[has_value, "area_id"])),  # each outline is sent once
         locations="area_id",
         color=metric,
         color_continuous_scale=style["scale"],
@@ -107,7 +112,8 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         why = (f"no rate: fewer than {MIN_POPULATION_FOR_RATE} residents" if metric == "rate_per_1000"
                else "no % change: nothing to compare with a year earlier")
         fig.add_trace(go.Choroplethmap(
-            geojson=features, locations=blank["area_id"], z=[0] * len(blank), showscale=False,
+            geojson=_subset(features, set(blank["area_id"])), locations=blank["area_id"], z=[0] * len(blank),
+            showscale=False,
             colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line_color="#555555", marker_line_width=0.8,
             name="no value", text=blank["area_name"],
             customdata=blank[["incidents"]].to_numpy(),
