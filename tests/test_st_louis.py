@@ -104,3 +104,18 @@ def test_overview_and_cli_work_on_st_louis(stl, monkeypatch):
     rows = pd.DataFrame(json.loads(out.stdout))
     assert len(rows) == 7 and rows["area_id"].iloc[-1] == "unassigned"
     assert 47_000 < rows["incidents"].sum() < 48_202
+
+
+def test_full_neighborhood_map_is_light(stl):
+    """Issue: a full neighborhood choropleth of St. Louis sends at most 300 KB to the browser."""
+    import datetime as dt
+
+    from community_policing import figures, geo, metrics
+    from community_policing.store import Store
+
+    db, _, _ = stl
+    with Store(db) as s:
+        table = metrics.area_comparison(s, dt.date(2019, 1, 1), dt.date(2019, 12, 31), level="neighborhood")
+        fig = figures.choropleth(table, geo.area_features(s, "neighborhood"), "rate_per_1000", "t")
+    size = len(fig.to_json().encode())
+    assert size <= 300 * 1024, f"{size / 1024:.0f} KB"

@@ -110,3 +110,14 @@ def test_database_path_from_environment(monkeypatch, tmp_path):
     assert store.resolve_db_path("other.duckdb").name == "other.duckdb"
     monkeypatch.delenv(store.DB_ENV_VAR)
     assert store.resolve_db_path() == store.DEFAULT_DB_PATH
+
+
+def test_map_shapes_are_prepared_for_every_area(tiny_db):
+    from community_policing import geo
+
+    with Store(tiny_db) as s:
+        for level, ids in (("district", {"1", "2"}), ("neighborhood", {"A", "B", "P"})):
+            features = geo.area_features(s, level)
+            assert {f["id"] for f in features["features"]} == ids
+            assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features["features"])
+            assert all(f["properties"]["name"] for f in features["features"])
