@@ -1,0 +1,707 @@
+"""One police district in depth: the numbers behind the District page.
+
+Pure functions: a Store and parameters in, DataFrames and dataclasses out. No Streamlit, no
+figures. Incident numbers come from ``metrics.area_comparison`` (the function the Overview page
+and the ``districts`` command call) or from named queries over the daily aggregate
+``incident_counts_daily``, never from raw incidents, so a district's numbers here agree with the
+Overview table and the CLI for the same filters.
+
+Every public function taking a ``district_id`` raises ``ValueError`` naming the valid ids when the
+district does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from community_policing import metrics
+from community_policing.store import Store
+
+# The monthly chart covers this many months up to the end of the period.
+SERIES_MONTHS = 24
+# The training chart covers this many calendar quarters up to the end of the period.
+TRAINING_QUARTERS = 8
+# A change in the seasonal pattern smaller than this (peak / low month) is "little variation".
+FLAT_SEASON_RATIO = 1.1
+
+ENGAGEMENT_LABELS = {
+    "community_meeting": "Community meeting",
+    "neighborhood_event": "Neighborhood event",
+    "foot_patrol": "Foot patrol",
+    "school_youth": "School or youth program",
+    "feedback_session": "Feedback session or survey",
+    "other": "Other activity",
+}
+ENGAGEMENT_PLURALS = {
+    "community_meeting": "community meetings",
+    "neighborhood_event": "neighborhood events",
+    "foot_patrol": "foot patrols",
+    "school_youth": "school or youth programs",
+    "feedback_session": "feedback sessions or surveys",
+    "other": "other activities",
+}
+COURSE_LABELS = {
+    "de_escalation": "De-escalation",
+    "cultural_competence": "Cultural competence",
+    "communication": "Communication",
+    "other": "Other course",
+}
+OUTSIDE_ID = "outside"
+OUTSIDE_NAME = "Not in one of its neighborhoods"
+
+
+def _offense_filter(offense_group: str | None) -> str | None:
+    return None if offense_group in (None, "", "all") else offense_group
+
+
+def _day(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _int_or_none(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return _add_months(month, 1) - dt.timedelta(days=1)
+
+
+def _quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def window_start(end: dt.date, months: int = SERIES_MONTHS) -> dt.date:
+    """First day of the monthly window of ``months`` calendar months that ends with ``end``'s month."""
+    return _add_months(_month_start(end), -(months - 1))
+
+
+# --- Districts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    name: str
+    population: int | None
+    population_year: int | None
+    sworn_officers: int | None
+    neighborhoods: int
+
+    @property
+    def title(self) -> str:
+        return district_title(self.id, self.name)
+
+
+def district_title(district_id: str, name: str) -> str:
+    """"District N – name", without repeating "District N" when the name already starts with it."""
+    prefix = f"District {district_id}"
+    if name.strip().lower().startswith(prefix.lower()):
+        return name.strip()
+    return f"{prefix} – {name.strip()}"
+
+
+def districts(store: Store) -> pd.DataFrame:
+    """Every district in natural id order, with its title, residents and sworn officers."""
+    table = store.query("district_list")
+    table["title"] = [district_title(i, n) for i, n in zip(table["district_id"], table["district_name"])]
+    return table
+
+
+def get_district(store: Store, district_id: str) -> District:
+    """The district with this id; ValueError listing the valid ids when there is none."""
+    table = districts(store)
+    match = table[table["district_id"] == str(district_id)]
+    if match.empty:
+        if table.empty:
+            raise ValueError(f"There is no district {district_id!r}: no districts are loaded.")
+        raise ValueError(f"There is no district {district_id!r}. Valid district ids: "
+                         + ", ".join(table["district_id"]) + ".")
+    row = match.iloc[0]
+    return District(
+        id=str(row["district_id"]), name=str(row["district_name"]),
+        population=_int_or_none(row["population"]), population_year=_int_or_none(row["population_year"]),
+        sworn_officers=_int_or_none(row["sworn_officers"]), neighborhoods=int(row["neighborhoods"]),
+    )
+
+
+# --- What the data covers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The span of incident data and which optional sources the city has at all.
+
+    ``first_day`` is the first day incidents were reported (the source's coverage; occurrence dates
+    reach far back through late reports); ``last_day`` the last day an offense occurred, else the
+    last report day, as in ``metrics.dataset_info``.
+    """
+
+    first_day: dt.date | None
+    last_day: dt.date | None
+    has_incidents: bool
+    engagement_rows: int
+    training_rows: int
+    survey_rows: int
+    program_rows: int
+
+    def complete_years(self) -> list[int]:
+        """Calendar years the incident data covers from 1 January to 31 December."""
+        if self.first_day is None or self.last_day is None:
+            return []
+        first = self.first_day.year + (0 if self.first_day <= dt.date(self.first_day.year, 1, 1) else 1)
+        last = self.last_day.year - (0 if self.last_day >= dt.date(self.last_day.year, 12, 31) else 1)
+        return list(range(first, last + 1))
+
+
+def data_coverage(store: Store) -> Coverage:
+    row = store.query("district_data_coverage").iloc[0]
+    first, last_reported, last_occurred = (_day(row["first_reported"]), _day(row["last_reported"]),
+                                           _day(row["last_occurred"]))
+    return Coverage(
+        first_day=first,
+        last_day=last_occurred or last_reported,
+        has_incidents=int(row["incident_days"]) > 0,
+        engagement_rows=int(row["engagement_rows"]),
+        training_rows=int(row["training_rows"]),
+        survey_rows=int(row["survey_rows"]),
+        program_rows=int(row["program_rows"]),
+    )
+
+
+# --- Headline numbers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistrictKpis:
+    """The district's headline numbers for a period, each with its comparison."""
+
+    incidents: int
+    incidents_prior_year: int
+    change: int
+    pct_change: float | None
+    poisson_z: float
+    noise: str
+    population: int | None
+    population_year: int | None
+    rate_per_1000: float | None
+    engagement_events: int
+    engagement_events_prior_year: int
+    officer_hours: float
+    officer_hours_prior_year: float
+    trust: float | None
+    trust_period_start: dt.date | None
+    trust_respondents: int | None
+    trust_margin_of_error: float | None
+
+    @property
+    def denominator(self) -> str:
+        """The rate's denominator in words, or why there is no rate."""
+        if self.population is None:
+            return "no population figure is loaded for this district, so there is no rate"
+        if self.population < metrics.MIN_POPULATION_FOR_RATE:
+            return (f"{self.population:,} residents: fewer than {metrics.MIN_POPULATION_FOR_RATE}, "
+                    "too few for a rate")
+        year = f" ({self.population_year} population)" if self.population_year else " (year of the figure unknown)"
+        return f"per 1,000 of {self.population:,} residents{year}"
+
+
+def _district_row(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None,
+                  date_basis: str, districts_table: pd.DataFrame | None) -> pd.Series:
+    table = districts_table if districts_table is not None else metrics.area_comparison(
+        store, start, end, level="district", offense_group=offense_group, date_basis=date_basis)
+    return table[table["area_id"] == district_id].iloc[0]
+
+
+def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None = None,
+                  date_basis: str = "occurred", districts_table: pd.DataFrame | None = None) -> DistrictKpis:
+    """Incidents vs the same days a year earlier, rate, engagement and the latest trust score.
+
+    ``districts_table`` may be the ``area_comparison`` district table for the same filters (the
+    page passes its cached copy); the incident numbers are that table's row for the district.
+    """
+    district = get_district(store, district_id)
+    row = _district_row(store, district.id, start, end, offense_group, date_basis, districts_table)
+    engagement = engagement_by_type(store, district.id, start, end)
+    trust = trust_trend(store, district.id, end)
+    latest = trust[trust["score"].notna()].tail(1)
+    current, prior = int(row["incidents"]), int(row["incidents_prior_year"])
+    z = float(metrics.poisson_z(current, prior))
+    return DistrictKpis(
+        incidents=current,
+        incidents_prior_year=prior,
+        change=current - prior,
+        pct_change=None if prior <= 0 else round((current - prior) / prior * 100, 1),
+        poisson_z=round(z, 2),
+        noise=metrics.noise_label(z),
+        population=district.population,
+        population_year=district.population_year,
+        rate_per_1000=None if pd.isna(row["rate_per_1000"]) else float(row["rate_per_1000"]),
+        engagement_events=int(row["engagement_events"]),
+        engagement_events_prior_year=int(engagement["events_prior_year"].sum()),
+        officer_hours=float(row["officer_hours"]),
+        officer_hours_prior_year=round(float(engagement["officer_hours_prior_year"].sum()), 1),
+        trust=None if latest.empty else round(float(latest["score"].iloc[0]), 1),
+        trust_period_start=None if latest.empty else _day(latest["period_start"].iloc[0]),
+        trust_respondents=None if latest.empty else _int_or_none(latest["respondents"].iloc[0]),
+        trust_margin_of_error=None if latest.empty or pd.isna(latest["margin_of_error"].iloc[0])
+        else float(latest["margin_of_error"].iloc[0]),
+    )
+
+
+# --- Incidents over time ----------------------------------------------------------------------
+
+
+def _monthly(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None,
+             date_basis: str) -> dict[dt.date, int]:
+    table = store.query("district_monthly_incidents", district_id=district_id, start=start, end=end,
+                        date_basis=date_basis, offense_group=_offense_filter(offense_group))
+    return {_day(m): int(n) for m, n in zip(table["month"], table["incidents"])}
+
+
+def monthly_series(store: Store, district_id: str, end: dt.date, offense_group: str | None = None,
+                   date_basis: str = "occurred", months: int = SERIES_MONTHS,
+                   coverage: Coverage | None = None) -> pd.DataFrame:
+    """Net incidents per month for the ``months`` calendar months up to ``end``, beside the same
+    month a year earlier.
+
+    The last month stops at ``end`` (``partial`` True when that is before the month's last day),
+    and its year-earlier value covers the same days, so the rows sum exactly to the
+    ``area_comparison`` numbers for [first month's first day, end] and its prior year. Months the
+    data do not fully cover are NA, not 0.
+    """
+    district = get_district(store, district_id)
+    coverage = coverage or data_coverage(store)
+    period = metrics.Period(window_start(end, months), end)
+    prior = period.prior
+    current_counts = _monthly(store, district.id, period.start, period.end, offense_group, date_basis)
+    prior_counts = _monthly(store, district.id, prior.start, prior.end, offense_group, date_basis)
+
+    def covered(first: dt.date, last: dt.date) -> bool:
+        return (coverage.first_day is not None and coverage.last_day is not None
+                and first >= coverage.first_day and last <= coverage.last_day)
+
+    rows = []
+    for i in range(months):
+        month = _add_months(period.start, i)
+        last = min(_month_end(month), end)
+        prior_month = _add_months(month, -12)
+        prior_last = min(_month_end(prior_month), prior.end)
+        rows.append({
+            "month": month,
+            "last_day": last,
+            "partial": last < _month_end(month),
+            "incidents": current_counts.get(month, 0) if covered(month, last) else pd.NA,
+            "prior_month": prior_month,
+            "prior_last_day": prior_last,
+            "incidents_prior_year": prior_counts.get(prior_month, 0) if covered(prior_month, prior_last) else pd.NA,
+        })
+    table = pd.DataFrame(rows)
+    for col in ("incidents", "incidents_prior_year"):
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+def series_takeaway(series: pd.DataFrame, subject: str = "Incidents") -> str:
+    """The monthly chart's title: the last 12 months against the same months a year earlier."""
+    both = series.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
+    if both.empty:
+        return f"{subject}: no months with a comparison a year earlier"
+    current, prior = int(both["incidents"].sum()), int(both["incidents_prior_year"].sum())
+    end = both["last_day"].iloc[-1]
+    span = f"the {len(both)} months to {end:%b %-d, %Y}" if len(both) > 1 else f"{end:%B %Y}"
+    z = float(metrics.poisson_z(current, prior))
+    noise = metrics.noise_label(z)
+    if prior <= 0:
+        return f"{subject}: {current:,} in {span}, none in the same months a year earlier"
+    pct = (current - prior) / prior * 100
+    if noise == "within normal variation":
+        return f"{subject}: {current:,} in {span}, about the same as a year earlier ({pct:+.0f}%, {noise})"
+    direction = "down" if current < prior else "up"
+    return f"{subject}: {current:,} in {span}, {direction} {abs(pct):.0f}% from a year earlier ({noise})"
+
+
+@dataclass(frozen=True)
+class SeasonalPattern:
+    """Average incidents per calendar month over the complete years of data."""
+
+    table: pd.DataFrame  # month (1-12), month_name, average, lowest, highest, years
+    years: tuple[int, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.years
+
+    def takeaway(self, subject: str = "Incidents") -> str:
+        if self.empty or self.table["average"].isna().all():
+            return f"{subject}: no complete year of data for a seasonal pattern"
+        values = self.table.set_index("month_name")["average"].astype(float)
+        high, low = values.idxmax(), values.idxmin()
+        if values.max() <= 0:
+            return f"{subject}: none recorded in the complete years of data"
+        if values.min() > 0 and values.max() / values.min() < FLAT_SEASON_RATIO:
+            return f"{subject} vary little through the year (from {values.min():,.0f} to {values.max():,.0f} a month)"
+        return (f"{subject} peak in {high} ({values.max():,.0f} a month on average) and are lowest "
+                f"in {low} ({values.min():,.0f})")
+
+
+def seasonal_pattern(store: Store, district_id: str, offense_group: str | None = None,
+                     date_basis: str = "occurred", coverage: Coverage | None = None) -> SeasonalPattern:
+    """Average, lowest and highest net incidents per calendar month over every complete year."""
+    district = get_district(store, district_id)
+    coverage = coverage or data_coverage(store)
+    years = tuple(coverage.complete_years())
+    months = pd.DataFrame({"month": range(1, 13)})
+    months["month_name"] = [dt.date(2000, m, 1).strftime("%B") for m in months["month"]]
+    if not years:
+        table = months.assign(average=np.nan, lowest=pd.NA, highest=pd.NA, years=0)
+        return SeasonalPattern(table, years)
+    counts = _monthly(store, district.id, dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31), offense_group,
+                      date_basis)
+    grid = pd.DataFrame([(y, m, counts.get(dt.date(y, m, 1), 0)) for y in years for m in range(1, 13)],
+                        columns=["year", "month", "incidents"])
+    stats = grid.groupby("month")["incidents"].agg(average="mean", lowest="min", highest="max").reset_index()
+    table = months.merge(stats, on="month")
+    table["average"] = table["average"].round(1)
+    table["years"] = len(years)
+    return SeasonalPattern(table, years)
+
+
+# --- Offense mix ------------------------------------------------------------------------------
+
+
+def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None = None,
+                date_basis: str = "occurred") -> pd.DataFrame:
+    """Net incidents per offense group in the period and the same days a year earlier, largest
+    group first. Sums to the district's KPI incidents for the same filters."""
+    district = get_district(store, district_id)
+    period = metrics.Period(start, end)
+    table = store.query("district_offense_mix", district_id=district.id, start=period.start, end=period.end,
+                        prior_start=period.prior.start, prior_end=period.prior.end, date_basis=date_basis,
+                        offense_group=_offense_filter(offense_group))
+    table = table[(table["incidents"] != 0) | (table["incidents_prior_year"] != 0)].copy()
+    for col in ("incidents", "incidents_prior_year"):
+        table[col] = table[col].astype("int64")
+    table["change"] = table["incidents"] - table["incidents_prior_year"]
+    table["pct_change"] = metrics.pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
+    table["poisson_z"] = np.round(metrics.poisson_z(table["incidents"], table["incidents_prior_year"]), 2)
+    table["noise"] = table["poisson_z"].map(metrics.noise_label)
+    total = table["incidents"].sum()
+    table["share_pct"] = (table["incidents"] / total * 100).round(1) if total > 0 else np.nan
+    table = table.sort_values(["incidents", "incidents_prior_year"], ascending=False, kind="stable")
+    return table.drop(columns=["ucr_part"]).reset_index(drop=True)
+
+
+def offense_mix_takeaway(mix: pd.DataFrame) -> str:
+    """The offense chart's title: the largest group, and the clearest change beyond normal variation."""
+    if mix.empty or mix["incidents"].sum() <= 0:
+        return "No incidents in the period to break down by offense"
+    top = mix.iloc[0]
+    total = int(mix["incidents"].sum())
+    text = (f"{top['label']} is the largest group: {int(top['incidents']):,} of {total:,} incidents "
+            f"({top['incidents'] / total * 100:.0f}%)")
+    movers = mix[mix["noise"] == "significant change"]
+    if len(movers):
+        biggest = movers.loc[movers["poisson_z"].abs().idxmax()]
+        change = f"{abs(int(biggest['change'])):,} {'fewer' if biggest['change'] < 0 else 'more'} than a year earlier"
+        if biggest["offense_group"] == top["offense_group"]:
+            text += f", {change}"
+        else:
+            text += f"; {biggest['label'].lower()}: {change}"
+    return text
+
+
+# --- Engagement -------------------------------------------------------------------------------
+
+
+def engagement_timeline(store: Store, district_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Engagement activities per month and type between ``start`` and ``end``."""
+    district = get_district(store, district_id)
+    table = store.query("district_engagement_monthly", district_id=district.id, start=start, end=end)
+    table["month"] = pd.to_datetime(table["month"])
+    table["type_label"] = table["type"].map(lambda t: ENGAGEMENT_LABELS.get(t, t))
+    table["events"] = table["events"].astype("int64")
+    table["officer_hours"] = table["officer_hours"].astype(float).round(1)
+    return table[["month", "type", "type_label", "events", "officer_hours", "attendees", "cost"]]
+
+
+def engagement_by_type(store: Store, district_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Engagement activities, officer hours, attendees and cost per type in the period, with the
+    activities and officer hours of the same days a year earlier."""
+    district = get_district(store, district_id)
+    period = metrics.Period(start, end)
+    table = store.query("district_engagement_by_type", district_id=district.id, start=period.start,
+                        end=period.end, prior_start=period.prior.start, prior_end=period.prior.end)
+    order = {t: i for i, t in enumerate(ENGAGEMENT_LABELS)}
+    table = table.sort_values("type", key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
+    table.insert(1, "type_label", table["type"].map(lambda t: ENGAGEMENT_LABELS.get(t, t)))
+    for col in ("events", "events_prior_year", "attendees"):
+        table[col] = table[col].astype("int64")
+    for col in ("officer_hours", "officer_hours_prior_year", "cost"):
+        table[col] = table[col].astype(float).round(1)
+    return table
+
+
+def engagement_takeaway(timeline: pd.DataFrame, end: dt.date, months: int = SERIES_MONTHS) -> str:
+    total = int(timeline["events"].sum()) if len(timeline) else 0
+    if total == 0:
+        return f"No engagement activities recorded in the {months} months to {end:%b %-d, %Y}"
+    by_type = timeline.groupby("type")["events"].sum().sort_values(ascending=False)
+    top = by_type.index[0]
+    hours = timeline["officer_hours"].sum()
+    return (f"{total:,} engagement activities and {hours:,.0f} officer hours in the {months} months to "
+            f"{end:%b %-d, %Y}; {by_type.iloc[0] / total * 100:.0f}% were {ENGAGEMENT_PLURALS.get(top, top)}")
+
+
+# --- Resident trust ---------------------------------------------------------------------------
+
+
+def trust_trend(store: Store, district_id: str, end: dt.date, measure: str = "trust",
+                start: dt.date = dt.date(1900, 1, 1)) -> pd.DataFrame:
+    """The district's survey scores for ``measure`` by period up to ``end``, beside the city average.
+
+    Scores from fewer than ``metrics.MIN_RESPONDENTS`` respondents are blanked (``shown`` False), as
+    on the Resident trust page. ``city_score`` is the respondent-weighted mean of the shown scores
+    of all districts in the same period (a plain mean where respondents are not published).
+    """
+    district = get_district(store, district_id)
+    table = metrics.trust_by_district(store, measure, start, end)
+    table["period_start"] = pd.to_datetime(table["period_start"])
+    table["period_end"] = pd.to_datetime(table["period_end"])
+    shown = table[table["score"].notna()].copy()
+    shown["weight"] = shown["respondents"].astype("Float64").fillna(1.0).astype(float)
+    shown["weighted"] = shown["score"].astype(float) * shown["weight"]
+    city = shown.groupby("period_start").agg(weighted=("weighted", "sum"), weight=("weight", "sum"),
+                                             districts=("district_id", "nunique"))
+    city["city_score"] = (city["weighted"] / city["weight"]).round(1)
+    own = table[table["district_id"] == district.id].drop(columns=["district_id", "district_name"])
+    own = own.merge(city[["city_score"]].reset_index(), on="period_start", how="left")
+    own["respondents"] = own["respondents"].astype("Int64")
+    return own.reset_index(drop=True)
+
+
+def _weighted_mean(part: pd.DataFrame) -> tuple[float, float | None]:
+    """Respondent-weighted mean score and its 95% margin of error (None when any is unpublished)."""
+    weights = part["respondents"].astype("Float64").fillna(1.0).astype(float).to_numpy()
+    scores = part["score"].astype(float).to_numpy()
+    mean = float((weights * scores).sum() / weights.sum())
+    if part["margin_of_error"].isna().any() or part["respondents"].isna().any():
+        return mean, None
+    moe = part["margin_of_error"].astype(float).to_numpy()
+    return mean, float(np.sqrt(((weights * moe) ** 2).sum()) / weights.sum())
+
+
+def trust_takeaway(trend: pd.DataFrame, measure_label: str = "Trust in police") -> str:
+    """The trust chart's title: the latest year's average against the year before.
+
+    Single survey months carry margins of error of several points, so the title compares
+    12-month respondent-weighted averages, with the margin of error of each average.
+    """
+    shown = trend[trend["score"].notna()]
+    if shown.empty:
+        return f"{measure_label}: no survey result with enough respondents"
+    starts = pd.to_datetime(shown["period_start"])
+    latest = starts.max()
+    year = shown[starts > latest - pd.DateOffset(years=1)]
+    before = shown[(starts > latest - pd.DateOffset(years=2)) & (starts <= latest - pd.DateOffset(years=1))]
+    if len(year) < 2 or before.empty:
+        last = shown.iloc[-1]
+        return f"{measure_label}: {float(last['score']):.1f} of 100 in {latest:%B %Y}"
+    mean, moe = _weighted_mean(year)
+    mean_before, moe_before = _weighted_mean(before)
+    diff = mean - mean_before
+    text = f"{measure_label}: {mean:.1f} of 100 over the 12 months to {latest:%B %Y}, "
+    if round(abs(diff), 1) == 0:
+        text += "the same as the year before"
+    else:
+        text += f"{abs(diff):.1f} points {'above' if diff > 0 else 'below'} the year before"
+    if moe is not None and moe_before is not None:
+        text += (" (within the margin of error)" if abs(diff) < math.hypot(moe, moe_before)
+                 else " (beyond the margin of error)")
+    return text
+
+
+# --- Training ---------------------------------------------------------------------------------
+
+
+def training_window_start(end: dt.date, quarters: int = TRAINING_QUARTERS) -> dt.date:
+    return _add_months(_quarter_start(end), -3 * (quarters - 1))
+
+
+def quarter_labels(start: dt.date, end: dt.date) -> list[str]:
+    """Labels ("2025 Q1") of the calendar quarters from ``start``'s to ``end``'s."""
+    labels, quarter = [], _quarter_start(start)
+    while quarter <= end:
+        labels.append(f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}")
+        quarter = _add_months(quarter, 3)
+    return labels
+
+
+def training_hours(store: Store, district_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Officer training hours (officers x hours per officer) by calendar quarter and course, with
+    hours per sworn officer in the quarter when the district's sworn officers are known."""
+    district = get_district(store, district_id)
+    table = store.query("district_training_quarterly", district_id=district.id, start=start, end=end)
+    table["quarter"] = pd.to_datetime(table["quarter"])
+    table["quarter_label"] = [f"{q.year} Q{(q.month - 1) // 3 + 1}" for q in table["quarter"]]
+    table["course_label"] = table["course"].map(lambda c: COURSE_LABELS.get(c, c))
+    for col in ("sessions", "officers"):
+        table[col] = table[col].astype("int64")
+    table["officer_hours"] = table["officer_hours"].astype(float).round(1)
+    if district.sworn_officers:
+        table["hours_per_sworn_officer"] = (table["officer_hours"] / district.sworn_officers).round(2)
+    else:
+        table["hours_per_sworn_officer"] = np.nan
+    return table[["quarter", "quarter_label", "course", "course_label", "sessions", "officers", "officer_hours",
+                  "hours_per_sworn_officer"]]
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    officer_hours: float
+    officers_trained: int
+    sworn_officers: int | None
+
+    @property
+    def hours_per_sworn_officer(self) -> float | None:
+        return None if not self.sworn_officers else round(self.officer_hours / self.sworn_officers, 1)
+
+
+def training_summary(store: Store, district_id: str, start: dt.date, end: dt.date) -> TrainingSummary:
+    """Officer training hours in a period, and per sworn officer when that is known."""
+    district = get_district(store, district_id)
+    table = training_hours(store, district.id, start, end)
+    return TrainingSummary(officer_hours=round(float(table["officer_hours"].sum()), 1),
+                           officers_trained=int(table["officers"].sum()), sworn_officers=district.sworn_officers)
+
+
+def training_takeaway(training: pd.DataFrame, sworn_officers: int | None, quarters: int = TRAINING_QUARTERS) -> str:
+    """The training chart's title: officer hours over the quarters shown, per sworn officer when known."""
+    if training.empty or training["officer_hours"].sum() <= 0:
+        return "No officer training recorded in these quarters"
+    total = float(training["officer_hours"].sum())
+    by_course = training.groupby("course_label")["officer_hours"].sum().sort_values(ascending=False)
+    text = f"{total:,.0f} officer training hours in {quarters} quarters"
+    if sworn_officers:
+        text += f", {total / sworn_officers:,.1f} per sworn officer"
+    return text + f"; most in {by_course.index[0].lower()} ({by_course.iloc[0] / total * 100:.0f}%)"
+
+
+# --- Programs ---------------------------------------------------------------------------------
+
+
+def programs(store: Store, district_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The community-policing programs that ran in the district, with their status on ``as_of``."""
+    district = get_district(store, district_id)
+    table = store.query("district_programs", district_id=district.id)
+    for col in ("start_date", "end_date"):
+        table[col] = pd.to_datetime(table[col]).dt.date
+    as_of = as_of or dt.date.today()
+
+    def status(start: dt.date, end: dt.date | None) -> str:
+        if start > as_of:
+            return f"starts {start:%b %-d, %Y}"
+        if end is not None and not pd.isna(end) and end < as_of:
+            return f"ended {end:%b %-d, %Y}"
+        return "running"
+
+    table["status"] = [status(s, e) for s, e in zip(table["start_date"], table["end_date"])]
+    return table[["name", "start_date", "end_date", "status", "description", "annual_cost"]]
+
+
+# --- Neighborhoods ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeighborhoodRanking:
+    """The district's neighborhoods ranked by incidents per 1,000 residents, and how they add up.
+
+    Neighborhood counts cover whole neighborhoods (the ``area_comparison`` neighborhood rows). The
+    district total = their sum + ``outside`` (incidents in the district but in none of its
+    neighborhoods) - ``elsewhere`` (incidents in its neighborhoods counted in another district or
+    in none, where a neighborhood straddles a district boundary). ``table`` ends with an
+    ``outside`` row when there are any.
+    """
+
+    table: pd.DataFrame
+    district_incidents: int
+    district_incidents_prior_year: int
+    outside: int
+    outside_prior_year: int
+    elsewhere: int
+    elsewhere_prior_year: int
+
+    @property
+    def neighborhoods(self) -> pd.DataFrame:
+        return self.table[self.table["area_id"] != OUTSIDE_ID]
+
+    def takeaway(self) -> str:
+        ranked = self.neighborhoods.dropna(subset=["rate_per_1000"])
+        if ranked.empty:
+            return "No neighborhood has enough residents for a rate"
+        top = ranked.iloc[0]
+        text = f"Highest rate: {top['area_name']}, {float(top['rate_per_1000']):,.1f} incidents per 1,000 residents"
+        if len(ranked) > 1:
+            low = ranked.iloc[-1]
+            text += f"; lowest: {low['area_name']}, {float(low['rate_per_1000']):,.1f}"
+        return text
+
+
+RANKING_COLUMNS = ["rank", "area_id", "area_name", "rate_per_1000", "incidents", "incidents_prior_year", "change",
+                   "pct_change", "noise", "population", "poisson_z"]
+
+
+def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt.date,
+                         offense_group: str | None = None, date_basis: str = "occurred",
+                         neighborhoods_table: pd.DataFrame | None = None,
+                         districts_table: pd.DataFrame | None = None) -> NeighborhoodRanking:
+    """The district's neighborhoods from ``area_comparison(level="neighborhood")``, ranked by rate
+    per 1,000 residents (no rate under ``metrics.MIN_POPULATION_FOR_RATE`` residents; those come
+    last, by count). The tables may be passed in when the caller already has them."""
+    district = get_district(store, district_id)
+    period = metrics.Period(start, end)
+    table = neighborhoods_table if neighborhoods_table is not None else metrics.area_comparison(
+        store, start, end, level="neighborhood", offense_group=offense_group, date_basis=date_basis)
+    own = table[(table["district_id"] == district.id) & (table["area_id"] != metrics.UNASSIGNED_ID)].copy()
+    own["_has_rate"] = own["rate_per_1000"].notna()
+    own = own.sort_values(["_has_rate", "rate_per_1000", "incidents", "area_name"],
+                          ascending=[False, False, False, True], kind="stable")
+    own["rank"] = pd.array([i + 1 if has else pd.NA for i, has in enumerate(own["_has_rate"])], dtype="Int64")
+    own["noise"] = own["poisson_z"].map(metrics.noise_label)
+
+    rec = store.query("district_neighborhood_reconciliation", district_id=district.id, start=period.start,
+                      end=period.end, prior_start=period.prior.start, prior_end=period.prior.end,
+                      date_basis=date_basis, offense_group=_offense_filter(offense_group)).iloc[0]
+    outside, outside_prior = int(rec["outside"]), int(rec["outside_prior_year"])
+    rows = own[RANKING_COLUMNS]
+    if outside or outside_prior:
+        z = round(float(metrics.poisson_z(outside, outside_prior)), 2)
+        extra = pd.DataFrame([{
+            "rank": pd.NA, "area_id": OUTSIDE_ID, "area_name": OUTSIDE_NAME, "incidents": outside,
+            "incidents_prior_year": outside_prior, "change": outside - outside_prior,
+            "pct_change": round((outside - outside_prior) / outside_prior * 100, 1) if outside_prior > 0 else pd.NA,
+            "poisson_z": z, "noise": metrics.noise_label(z), "population": pd.NA, "rate_per_1000": pd.NA,
+        }])
+        rows = pd.concat([rows, extra.astype({c: rows[c].dtype for c in ("rank", "population", "rate_per_1000",
+                                                                          "pct_change")})], ignore_index=True)
+    row = _district_row(store, district.id, start, end, offense_group, date_basis, districts_table)
+    return NeighborhoodRanking(
+        table=rows.reset_index(drop=True),
+        district_incidents=int(row["incidents"]),
+        district_incidents_prior_year=int(row["incidents_prior_year"]),
+        outside=outside, outside_prior_year=outside_prior,
+        elsewhere=int(rec["elsewhere"]), elsewhere_prior_year=int(rec["elsewhere_prior_year"]),
+    )

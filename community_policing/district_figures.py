@@ -1,0 +1,275 @@
+"""Pure figure functions for the District page: DataFrame in, plotly Figure out. No Streamlit.
+
+Same conventions as ``figures``: a title that states the takeaway with a subtitle saying what is
+counted, units on the axes, the Okabe-Ito palette (``figures.CATEGORICAL``) for categories, and a
+figure (with a plain note in it) rather than an exception when there is nothing to draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from community_policing.district import COURSE_LABELS, ENGAGEMENT_LABELS
+from community_policing.figures import CATEGORICAL, FONT
+
+CURRENT_COLOR = CATEGORICAL[0]  # blue
+PRIOR_COLOR = "#8c8c8c"  # the year-earlier comparison is always grey and dashed
+PERIOD_FILL = "rgba(0, 114, 178, 0.07)"
+GRID = "#eeeeee"
+# Titles longer than this many characters are broken onto a second line (plotly does not wrap).
+TITLE_WIDTH = 110
+TOP_LEGEND = dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0)
+SIDE_LEGEND = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01, traceorder="reversed")
+
+
+def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
+    """Break a long title with <br> so it is never cut off: after a semicolon, else after a comma or
+    before a parenthesis outside parentheses, else at the last space that fits."""
+    if len(text) <= width:
+        return text
+    depth, best = 0, {}
+    for i, ch in enumerate(text[:width]):
+        if ch == "(":
+            if depth == 0 and i >= width * 0.4:
+                best["("] = i
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch in ";," and depth == 0 and i >= width * 0.4 and text[i + 1:i + 2] == " ":
+            best[ch] = i + 1
+    for mark in (";", ",", "("):
+        if mark in best:
+            cut = best[mark]
+            return text[:cut].rstrip() + "<br>" + wrap_title(text[cut:].lstrip(), width)
+    cut = text[:width].rfind(" ")
+    if cut <= 0:
+        return text
+    return text[:cut] + "<br>" + wrap_title(text[cut + 1:], width)
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str, height: int = 420, **extra) -> go.Figure:
+    extra.setdefault("legend", TOP_LEGEND)
+    title = wrap_title(title)
+    extra_lines = title.count("<br>")
+    # Room above the plot for the title and subtitle, plus a row for a legend placed on top.
+    top = 100 if extra["legend"] is not SIDE_LEGEND and extra.get("showlegend", True) else 78
+    fig.update_layout(
+        # Pinned to the top so that the subtitle never runs into a legend above the plot.
+        title={"text": title, "subtitle": {"text": subtitle}, "yref": "container", "y": 1.0, "yanchor": "top",
+               "pad": {"t": 14}},
+        font=FONT, plot_bgcolor="white", height=height + 22 * extra_lines,
+        margin=dict(l=10, r=10, t=top + 22 * extra_lines, b=10),
+        **extra,
+    )
+    fig.update_xaxes(gridcolor=GRID, zeroline=False)
+    fig.update_yaxes(gridcolor=GRID, zeroline=False)
+    return fig
+
+
+def empty_figure(title: str, message: str, subtitle: str = "") -> go.Figure:
+    """A blank chart that says why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+                       font=dict(size=15, color="#555555"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, subtitle, height=260)
+
+
+def _shade_period(fig: go.Figure, start: dt.date | None, end: dt.date | None, first: pd.Timestamp,
+                  last: pd.Timestamp, label: str = "selected period") -> None:
+    if start is None or end is None:
+        return
+    lo, hi = max(pd.Timestamp(start), first), min(pd.Timestamp(end) + pd.Timedelta(days=1), last)
+    if lo < hi:
+        fig.add_vrect(x0=lo, x1=hi, fillcolor=PERIOD_FILL, line_width=0, layer="below",
+                      annotation_text=label, annotation_position="top left",
+                      annotation_font=dict(size=11, color="#555555"))
+
+
+def monthly_incidents(series: pd.DataFrame, title: str, subtitle: str = "", period_start: dt.date | None = None,
+                      period_end: dt.date | None = None) -> go.Figure:
+    """Incidents per month (solid) beside the same month a year earlier (dashed grey), from
+    ``district.monthly_series``. A month cut short by the end of the period has a hollow marker."""
+    data = series.dropna(subset=["incidents"]) if len(series) else series
+    if data.empty:
+        return empty_figure(title, "No incident counts for these months", subtitle)
+    x = pd.to_datetime(data["month"])
+    partial = data["partial"].astype(bool).to_list()
+    ends = [f"to {d:%b %-d}" if p else "" for d, p in zip(data["last_day"], partial)]
+    prior_labels = [f"{pd.Timestamp(m):%b %Y}" for m in data["prior_month"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=x, y=data["incidents_prior_year"].astype("Float64").astype(float), mode="lines+markers",
+        xperiod="M1", xperiodalignment="middle",
+        name="Same month a year earlier", line=dict(color=PRIOR_COLOR, width=2, dash="dash"),
+        marker=dict(size=5, color=PRIOR_COLOR), customdata=list(zip(prior_labels, ends)),
+        hovertemplate="%{customdata[0]} %{customdata[1]}: %{y:,} incidents<extra>a year earlier</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=x, y=data["incidents"].astype(float), mode="lines+markers", name="Incidents",
+        xperiod="M1", xperiodalignment="middle",
+        line=dict(color=CURRENT_COLOR, width=3),
+        marker=dict(size=7, color=["white" if p else CURRENT_COLOR for p in partial],
+                    line=dict(color=CURRENT_COLOR, width=2)),
+        customdata=ends,
+        hovertemplate="%{x|%b %Y} %{customdata}: %{y:,} incidents<extra></extra>",
+    ))
+    _shade_period(fig, period_start, period_end, x.min(), x.max() + pd.DateOffset(months=1))
+    return _layout(fig, title, subtitle, xaxis=dict(title="Month", dtick="M3", tickformat="%b<br>%Y"),
+                   yaxis=dict(title="Incidents per month", rangemode="tozero", tickformat=","),
+                   hovermode="x unified", legend={**TOP_LEGEND, "traceorder": "reversed"})
+
+
+def seasonal_pattern(pattern: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+    """Average incidents per calendar month (bars), with the lowest and highest year in the hover,
+    from ``district.seasonal_pattern(...).table``."""
+    data = pattern.dropna(subset=["average"]) if len(pattern) else pattern
+    if data.empty:
+        return empty_figure(title, "No complete year of data for a seasonal pattern", subtitle)
+    fig = go.Figure(go.Bar(
+        x=[m[:3] for m in data["month_name"]], y=data["average"].astype(float), name="Average",
+        marker_color=CURRENT_COLOR,
+        customdata=list(zip(data["month_name"], data["lowest"], data["highest"], data["years"])),
+        hovertemplate=("%{customdata[0]}: %{y:,.1f} incidents on average<br>lowest year %{customdata[1]:,}, "
+                       "highest %{customdata[2]:,} (%{customdata[3]} years)<extra></extra>"),
+    ))
+    return _layout(fig, title, subtitle, height=380, showlegend=False,
+                   xaxis=dict(title="Calendar month"),
+                   yaxis=dict(title="Average incidents per month", rangemode="tozero", tickformat=","))
+
+
+def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+    """Horizontal bars per offense group: the period (blue) and the same days a year earlier
+    (grey), largest group at the top, counts on the bars. From ``district.offense_mix``."""
+    if mix.empty:
+        return empty_figure(title, "No incidents in the period or a year earlier", subtitle)
+    labels = mix["label"].to_list()
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=mix["incidents"], orientation="h", name="Selected period", marker_color=CURRENT_COLOR,
+        text=[f"{v:,}" for v in mix["incidents"]], textposition="outside", cliponaxis=False,
+        customdata=list(zip(mix["incidents_prior_year"], mix["pct_change"].astype("Float64").astype(float),
+                            mix["noise"])),
+        hovertemplate=("%{y}: %{x:,} incidents<br>a year earlier: %{customdata[0]:,} "
+                       "(%{customdata[1]:+.1f}%)<br>%{customdata[2]}<extra></extra>"),
+    ))
+    fig.add_trace(go.Bar(
+        y=labels, x=mix["incidents_prior_year"], orientation="h", name="Same days a year earlier",
+        marker_color=PRIOR_COLOR, text=[f"{v:,}" for v in mix["incidents_prior_year"]], textposition="outside",
+        cliponaxis=False, hovertemplate="%{y}: %{x:,} incidents a year earlier<extra></extra>",
+    ))
+    top = max(int(mix["incidents"].max()), int(mix["incidents_prior_year"].max()), 1)
+    return _layout(fig, title, subtitle, height=150 + 48 * len(mix), barmode="group", bargap=0.25,
+                   xaxis=dict(title="Incidents", range=[0, top * 1.15], tickformat=","),
+                   yaxis=dict(title=None, autorange="reversed"))
+
+
+def engagement_timeline(timeline: pd.DataFrame, title: str, subtitle: str = "", start: dt.date | None = None,
+                        end: dt.date | None = None) -> go.Figure:
+    """Engagement activities per month stacked by type (one Okabe-Ito colour per type), from
+    ``district.engagement_timeline``."""
+    if timeline.empty or timeline["events"].sum() == 0:
+        return empty_figure(title, "No engagement activities recorded in these months", subtitle)
+    fig = go.Figure()
+    types = [t for t in ENGAGEMENT_LABELS if t in set(timeline["type"])]
+    types += sorted(set(timeline["type"]) - set(types))
+    for i, kind in enumerate(types):
+        part = timeline[timeline["type"] == kind]
+        fig.add_trace(go.Bar(
+            x=part["month"], y=part["events"], name=ENGAGEMENT_LABELS.get(kind, kind),
+            xperiod="M1", xperiodalignment="middle",
+            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
+            customdata=list(zip(part["officer_hours"], part["attendees"])),
+            hovertemplate=("%{x|%b %Y}: %{y:,} activities, %{customdata[0]:,.0f} officer hours, "
+                           "%{customdata[1]:,} attendees<extra>%{fullData.name}</extra>"),
+        ))
+    xaxis = dict(title="Month", dtick="M3", tickformat="%b<br>%Y")
+    if start is not None and end is not None:
+        xaxis["range"] = [pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)]
+    return _layout(fig, title, subtitle, barmode="stack", height=440, xaxis=xaxis,
+                   yaxis=dict(title="Engagement activities per month", rangemode="tozero", tickformat=","),
+                   legend=SIDE_LEGEND)
+
+
+def trust_trend(trend: pd.DataFrame, title: str, subtitle: str = "", district_name: str = "This district",
+                program_starts: pd.DataFrame | None = None, period_start: dt.date | None = None,
+                period_end: dt.date | None = None) -> go.Figure:
+    """The district's survey score over time with its 95% margin of error as a band, beside the
+    city average (dotted grey); hidden scores (too few respondents) leave gaps. Program start
+    dates are vertical lines. From ``district.trust_trend``."""
+    if trend.empty or trend["score"].notna().sum() == 0:
+        return empty_figure(title, "No survey result with enough respondents", subtitle)
+    data = trend.sort_values("period_start")
+    x = pd.to_datetime(data["period_start"])
+    score = data["score"].astype(float)
+    moe = data["margin_of_error"].astype(float)
+    fig = go.Figure()
+    # The margin of error as a band, drawn as one closed shape per run of shown scores so that a
+    # hidden month leaves a gap instead of a band stretched across it.
+    has = (score.notna() & moe.notna()).to_numpy()
+    run_id = (pd.Series(has) != pd.Series(has).shift()).cumsum().to_numpy()
+    first_band = True
+    for run in sorted(set(run_id[has])):
+        idx = [i for i in range(len(has)) if has[i] and run_id[i] == run]
+        xs, upper, lower = x.iloc[idx], (score + moe).iloc[idx], (score - moe).iloc[idx]
+        if len(idx) == 1:  # a lone month: a short band either side of it
+            xs = pd.Series([xs.iloc[0] - pd.Timedelta(days=8), xs.iloc[0] + pd.Timedelta(days=8)])
+            upper, lower = pd.concat([upper, upper]), pd.concat([lower, lower])
+        fig.add_trace(go.Scatter(
+            x=list(xs) + list(xs[::-1]), y=list(upper) + list(lower[::-1]), fill="toself", mode="lines",
+            line=dict(width=0), fillcolor="rgba(0, 114, 178, 0.15)", name="95% margin of error",
+            legendgroup="moe", showlegend=first_band, hoverinfo="skip",
+        ))
+        first_band = False
+    if "city_score" in data and data["city_score"].notna().any():
+        fig.add_trace(go.Scatter(x=x, y=data["city_score"].astype(float), mode="lines", name="City average",
+                                 line=dict(color=PRIOR_COLOR, width=2, dash="dot"),
+                                 hovertemplate="%{x|%b %Y}: city average %{y:.1f}<extra></extra>"))
+    respondents = data["respondents"].map(lambda r: "not published" if pd.isna(r) else f"{int(r):,}")
+    moe_text = moe.map(lambda m: "not published" if pd.isna(m) else f"±{m:.1f}")
+    fig.add_trace(go.Scatter(
+        x=x, y=score, mode="lines+markers", name=district_name, connectgaps=False,
+        line=dict(color=CURRENT_COLOR, width=2.5), marker=dict(size=5),
+        customdata=list(zip(respondents, moe_text)),
+        hovertemplate=("%{x|%b %Y}: %{y:.1f}<br>respondents: %{customdata[0]}<br>"
+                       "margin of error: %{customdata[1]}<extra></extra>"),
+    ))
+    if program_starts is not None and len(program_starts):
+        for name, start in zip(program_starts["name"], program_starts["start_date"]):
+            when = pd.Timestamp(start)
+            if x.min() <= when <= x.max():
+                fig.add_vline(x=when, line=dict(color="#555555", width=1, dash="dash"))
+                fig.add_annotation(x=when, y=1, yref="paper", text=f"{name} starts", showarrow=False,
+                                   xanchor="left", yanchor="top", font=dict(size=11, color="#555555"))
+    _shade_period(fig, period_start, period_end, x.min(), x.max() + pd.DateOffset(months=1))
+    return _layout(fig, title, subtitle, height=440, xaxis=dict(title="Survey month"),
+                   yaxis=dict(title="Score (0–100, higher is better)"))
+
+
+def training_hours(training: pd.DataFrame, title: str, subtitle: str = "",
+                   quarters: list[str] | None = None) -> go.Figure:
+    """Officer training hours (officers x hours) per quarter stacked by course, from
+    ``district.training_hours``. ``quarters`` (labels like "2025 Q1") keeps quarters without
+    training on the axis."""
+    if training.empty or training["officer_hours"].sum() == 0:
+        return empty_figure(title, "No officer training recorded in these quarters", subtitle)
+    quarters = quarters or list(dict.fromkeys(training.sort_values("quarter")["quarter_label"]))
+    courses = [c for c in COURSE_LABELS if c in set(training["course"])]
+    courses += sorted(set(training["course"]) - set(courses))
+    fig = go.Figure()
+    for i, course in enumerate(courses):
+        part = training[training["course"] == course]
+        fig.add_trace(go.Bar(
+            x=part["quarter_label"], y=part["officer_hours"], name=COURSE_LABELS.get(course, course),
+            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
+            customdata=list(zip(part["officers"], part["sessions"])),
+            hovertemplate=("%{x}: %{y:,.0f} officer hours (%{customdata[0]:,} officers, "
+                           "%{customdata[1]} sessions)<extra>%{fullData.name}</extra>"),
+        ))
+    return _layout(fig, title, subtitle, barmode="stack", height=420, legend=SIDE_LEGEND,
+                   xaxis=dict(title="Quarter", categoryorder="array", categoryarray=quarters),
+                   yaxis=dict(title="Officer training hours (officers × hours)", rangemode="tozero", tickformat=","))
