@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DB ?= data/warehouse.duckdb
+DEMO_DB := data/warehouse.duckdb
+DB ?= $(DEMO_DB)
 PORT ?= 8501
 
 .PHONY: run test setup test-setup demo stl chromium bench clean
@@ -24,9 +25,10 @@ setup: $(VENV)/.stamp-runtime
 
 test-setup: $(VENV)/.stamp-test chromium
 
-# Built only when absent; `make demo` rebuilds it.
-$(DB): | $(VENV)/.stamp-runtime
-	$(BIN)/python -m community_policing demo --db $(DB)
+# The demo database is rebuilt when absent or older than the schema or the generator;
+# `make demo` rebuilds it on demand. Any other DB (a loaded city) is used as it is.
+$(DEMO_DB): community_policing/schema.yaml community_policing/demo.py | $(VENV)/.stamp-runtime
+	$(BIN)/python -m community_policing demo --db $(DEMO_DB)
 
 demo: setup
 	$(BIN)/python -m community_policing demo --db $(DB)

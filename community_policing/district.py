@@ -141,45 +141,12 @@ def get_district(store: Store, district_id: str) -> District:
 # --- What the data covers -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """The span of incident data and which optional sources the city has at all.
-
-    ``first_day`` is the first day incidents were reported (the source's coverage; occurrence dates
-    reach far back through late reports); ``last_day`` the last day an offense occurred, else the
-    last report day, as in ``metrics.dataset_info``.
-    """
-
-    first_day: dt.date | None
-    last_day: dt.date | None
-    has_incidents: bool
-    engagement_rows: int
-    training_rows: int
-    survey_rows: int
-    program_rows: int
-
-    def complete_years(self) -> list[int]:
-        """Calendar years the incident data covers from 1 January to 31 December."""
-        if self.first_day is None or self.last_day is None:
-            return []
-        first = self.first_day.year + (0 if self.first_day <= dt.date(self.first_day.year, 1, 1) else 1)
-        last = self.last_day.year - (0 if self.last_day >= dt.date(self.last_day.year, 12, 31) else 1)
-        return list(range(first, last + 1))
+# The span of incident data and which optional sources the city has: the same facts the data note uses.
+Coverage = metrics.DatasetInfo
 
 
 def data_coverage(store: Store) -> Coverage:
-    row = store.query("district_data_coverage").iloc[0]
-    first, last_reported, last_occurred = (_day(row["first_reported"]), _day(row["last_reported"]),
-                                           _day(row["last_occurred"]))
-    return Coverage(
-        first_day=first,
-        last_day=last_occurred or last_reported,
-        has_incidents=int(row["incident_days"]) > 0,
-        engagement_rows=int(row["engagement_rows"]),
-        training_rows=int(row["training_rows"]),
-        survey_rows=int(row["survey_rows"]),
-        program_rows=int(row["program_rows"]),
-    )
+    return metrics.dataset_info(store)
 
 
 # --- Headline numbers -----------------------------------------------------------------------

@@ -225,8 +225,22 @@ class DatasetInfo:
     incident_rows: int
     engagement_rows: int
     survey_rows: int
+    training_rows: int
+    program_rows: int
     districts: int
     neighborhoods: int
+
+    @property
+    def has_incidents(self) -> bool:
+        return self.incident_rows > 0
+
+    def complete_years(self) -> list[int]:
+        """Calendar years the incident data covers from 1 January to 31 December."""
+        if self.first_day is None or self.last_day is None:
+            return []
+        first = self.first_day.year + (0 if self.first_day <= dt.date(self.first_day.year, 1, 1) else 1)
+        last = self.last_day.year - (0 if self.last_day >= dt.date(self.last_day.year, 12, 31) else 1)
+        return list(range(first, last + 1))
 
     @property
     def label(self) -> str:
@@ -258,6 +272,8 @@ def dataset_info(store: Store) -> DatasetInfo:
         incident_rows=int(cov["incident_rows"]),
         engagement_rows=int(cov["engagement_rows"]),
         survey_rows=int(cov["survey_rows"]),
+        training_rows=int(cov["training_rows"]),
+        program_rows=int(cov["program_rows"]),
         districts=int(cov["districts"]),
         neighborhoods=int(cov["neighborhoods"]),
     )

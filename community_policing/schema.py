@@ -94,6 +94,14 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Table]:
     return tables
 
 
+@functools.cache
+def fingerprint(path: Path = SCHEMA_PATH) -> str:
+    """Short hash of the schema file: a warehouse built under another schema is refused."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
 def table(name: str) -> Table:
     try:
         return load_schema()[name]

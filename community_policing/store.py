@@ -34,6 +34,7 @@ QUERIES_DIR = PROJECT_ROOT / "queries"
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "warehouse.duckdb"
 DB_ENV_VAR = "COMMON_GROUND_DB"
 
+SCHEMA_FINGERPRINT_KEY = "schema_fingerprint"
 _QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
@@ -47,6 +48,10 @@ class DatabaseMissing(StoreError):
 
 
 class DatabaseLocked(StoreError):
+    pass
+
+
+class DatabaseOutdated(StoreError):
     pass
 
 
@@ -126,6 +131,21 @@ class Store:
             )
         self.identity = file_identity(self.path)
         self._con = _connect(self.path, read_only=True)
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        """Refuse a file built for another version of the schema, with the way to rebuild it."""
+        try:
+            facts = dict(self.query("metadata").itertuples(index=False, name=None))
+        except duckdb.CatalogException:
+            facts = {}
+        if facts.get(SCHEMA_FINGERPRINT_KEY) != schema.fingerprint():
+            self.close()
+            raise DatabaseOutdated(
+                f"{self.path} was built by another version of Common Ground (its tables differ from "
+                "this version's schema); rebuild it: `make demo` for the demo city, or run "
+                "`python -m community_policing load ...` again for a real city"
+            )
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run ``queries/<name>.sql`` with ``params`` bound to its ``$name`` parameters."""
@@ -196,6 +216,8 @@ def building(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyC
         try:
             for t in schema.load_schema().values():
                 con.execute(_create_table_ddl(t))
+            insert_frame(con, "metadata", pd.DataFrame({"key": [SCHEMA_FINGERPRINT_KEY],
+                                                        "value": [schema.fingerprint()]}))
             yield con
             con.execute("CHECKPOINT")
         finally:

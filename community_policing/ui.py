@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from community_policing import metrics
-from community_policing.store import DatabaseLocked, DatabaseMissing, Store, StoreError, resolve_db_path
+from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseOutdated, Store, StoreError,
+                                      resolve_db_path)
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,6 +35,9 @@ def get_store() -> Store:
             store = holder[path] = Store(path)
     except DatabaseMissing as exc:
         st.error(f"There is no data to show yet. {exc}")
+        st.stop()
+    except DatabaseOutdated as exc:
+        st.error(f"The data needs rebuilding. {exc}")
         st.stop()
     except DatabaseLocked as exc:
         st.warning(f"The data is being updated right now. {exc}")
@@ -158,3 +162,27 @@ def csv_bytes(frame: pd.DataFrame, info: metrics.DatasetInfo) -> bytes:
     labelled = frame.copy()
     labelled.insert(0, "data_label", f"{info.label} - {info.city_name}")
     return labelled.to_csv(index=False).encode("utf-8")
+
+
+DISTRICT_PAGE = "pages/district.py"
+
+
+def _open_district(area_id: str | None) -> None:
+    if area_id and area_id != metrics.UNASSIGNED_ID:
+        st.switch_page(DISTRICT_PAGE, query_params={"district": area_id})
+
+
+def open_district_on_click(event, level: str, table: pd.DataFrame) -> None:
+    """A click on a district of a map opens that district's page."""
+    if level != "district" or not event:
+        return
+    points = event.get("selection", {}).get("points", [])
+    if points:
+        _open_district(points[0].get("location"))
+
+
+def open_district_on_row(event, table: pd.DataFrame) -> None:
+    """Selecting a row of a district table opens that district's page."""
+    rows = (event or {}).get("selection", {}).get("rows", [])
+    if rows:
+        _open_district(str(table.iloc[rows[0]]["area_id"]))

@@ -89,9 +89,10 @@ else:
     title = f"{filters.offense_label}: % change from a year earlier by {level}"
     definition = ("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
                   "Hover for the counts and whether the change is beyond normal variation.")
-st.plotly_chart(figures.choropleth(areas, features, metric, title, subtitle=period.label()),
-                width="stretch", key="map_chart")
-st.caption(definition)
+map_event = st.plotly_chart(figures.choropleth(areas, features, metric, title, subtitle=period.label()),
+                            width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
+st.caption(definition + (" Click a district to open its page." if level == "district" else ""))
+ui.open_district_on_click(map_event, level, areas)
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader("Engagement beside crime change, by district")
@@ -113,8 +114,8 @@ else:
 # --- Table ------------------------------------------------------------------------------------
 st.subheader("District table")
 table = with_intensity[metrics.AREA_COLUMNS + ["events_per_1000_per_year"]]
-st.dataframe(
-    table, hide_index=True, width="stretch",
+table_event = st.dataframe(
+    table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
     column_config={
         "area_id": "District", "area_name": "Name",
         "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
@@ -129,6 +130,8 @@ st.dataframe(
         "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
     },
 )
+st.caption("Select a row to open that district's page.")
+ui.open_district_on_row(table_event, table)
 st.download_button(
     "Download the district table (CSV)",
     data=ui.csv_bytes(table, info),

@@ -121,3 +121,11 @@ def test_map_shapes_are_prepared_for_every_area(tiny_db):
             assert {f["id"] for f in features["features"]} == ids
             assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features["features"])
             assert all(f["properties"]["name"] for f in features["features"])
+
+
+def test_a_file_from_another_schema_version_is_refused_with_the_fix(tmp_path, monkeypatch):
+    path = tmp_path / "w.duckdb"
+    write_database(tiny_city_tables(), path)
+    monkeypatch.setattr(schema, "fingerprint", lambda: "something-else")
+    with pytest.raises(store.DatabaseOutdated, match="rebuild it: `make demo`"):
+        Store(path)
