@@ -58,6 +58,7 @@ test: test-setup
 	$(BIN)/python -m pytest
 
 bench: setup
+	$(BIN)/python benchmarks/did_coverage.py --seeds 100 || true
 	$(BIN)/python benchmarks/area_comparison.py
 
 clean:

@@ -102,3 +102,20 @@ def test_overview_draws_map_and_scatter(app_url, browser):
     page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
     assert not errors, errors
     page.close()
+
+
+def test_clicking_a_district_on_the_map_opens_its_page(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1900})
+    page.goto(app_url, wait_until="domcontentloaded")
+    canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
+    page.wait_for_timeout(2500)
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the central district
+    page.wait_for_url("**/district?district=*", timeout=30_000)
+    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+    heading = page.locator("h1").first.inner_text()
+    district_id = page.url.rsplit("=", 1)[1]
+    assert heading.startswith(f"District {district_id}")
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(SCREENSHOTS / "district.png"), full_page=True)
+    page.close()
