@@ -196,6 +196,19 @@ def monthly_incidents(
         "month": _month_floor(rows[col]).to_numpy(),
         "incidents": rows["count"].astype("int64").to_numpy(),
     })
+    return monthly_grid(frame, extra)
+
+
+def monthly_grid(counts: pd.DataFrame, districts: Iterable[str] | None = None) -> pd.DataFrame:
+    """Net incidents per district and month from counts already grouped (for example read from
+    the daily aggregate), with every district x month present and zeros filled."""
+    out_cols = ["district_id", "month", "incidents"]
+    extra = [str(d) for d in districts] if districts is not None else []
+    frame = counts.loc[counts["district_id"].notna()].assign(
+        district_id=lambda f: f["district_id"].astype(str), month=lambda f: _month_floor(f["month"]))
+    if frame.empty:
+        return pd.DataFrame({"district_id": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[ns]"),
+                             "incidents": pd.Series(dtype="int64")})
     counts = frame.groupby(["district_id", "month"])["incidents"].sum()
     months = pd.date_range(frame["month"].min(), frame["month"].max(), freq="MS")
     ids = sorted(set(frame["district_id"]) | set(extra), key=_natural_key)
@@ -833,32 +846,14 @@ def evaluate_programs(
         if program not in names:
             raise ValueError(f"unknown program {program!r}; programs are: {', '.join(names)}")
         names = [program]
-    district_ids = tables["districts"]["id"].astype(str) if "districts" in tables else None
-    monthly = monthly_incidents(tables["incidents"], date_basis=date_basis, districts=district_ids)
-    in_any = set(programs["district_id"])
-    never = [d for d in monthly["district_id"].unique() if d not in in_any]
-    surveys = tables.get("trust_surveys")
     rows = []
     for name in names:
-        prog = programs[programs["name"] == name]
-        treated = sorted(set(prog["district_id"]), key=_natural_key)
-        start = pd.to_datetime(prog["start_date"]).min().date()
-        ends = pd.to_datetime(prog["end_date"]) if "end_date" in prog.columns else pd.Series(dtype="datetime64[ns]")
-        end = ends.max().date() if len(ends) and ends.notna().all() else None
-        exclude = in_any - set(treated)
-        kwargs = dict(end=end, window_months=window_months, bin_months=bin_months, inference=inference, label=name)
-        res = did_incidents(monthly, treated, start, controls=never, exclude=exclude, **kwargs)
-        rows.append(_evaluate_row(name, res))
-        if surveys is None or surveys.empty:
-            continue
-        trust_rows = surveys[(surveys["measure"] == "trust") & surveys["district_id"].astype(str).isin(treated)]
-        if trust_rows.empty:
-            continue
-        try:
-            res_t = did_trust(surveys, treated, start, controls=never, exclude=exclude, **kwargs)
-            rows.append(_evaluate_row(name, res_t))
-        except ValueError as err:
-            rows.append({"program": name, "outcome": "trust", "start": start, "note": str(err)})
+        for outcome, res in program_results(tables, name, date_basis=date_basis, window_months=window_months,
+                                            bin_months=bin_months, inference=inference):
+            if isinstance(res, DidResult):
+                rows.append(_evaluate_row(name, res))
+            else:
+                rows.append({"program": name, "outcome": outcome, "note": res})
     out = pd.DataFrame(rows, columns=columns)
     truth = tables.get("demo_truth")
     if truth is not None and not truth.empty:
@@ -869,6 +864,51 @@ def evaluate_programs(
     for col in ("pretrend_ok", "rtm_flag"):
         out[col] = out[col].astype("boolean")
     return out
+
+
+def program_results(
+    tables: Mapping[str, pd.DataFrame],
+    name: str,
+    *,
+    date_basis: str = "occurred",
+    window_months: int | None = DEFAULT_WINDOW_MONTHS,
+    bin_months: int = DEFAULT_BIN_MONTHS,
+    inference: str = "district",
+) -> list[tuple[str, "DidResult | str"]]:
+    """The full results for one program: [("incidents", DidResult), ("trust", DidResult or a note)].
+
+    ``tables`` holds programs, districts, trust_surveys and either ``monthly_incidents`` (district x
+    month net counts, e.g. from the daily aggregate) or raw ``incidents``.
+    """
+    programs = tables["programs"].assign(district_id=lambda f: f["district_id"].astype(str))
+    district_ids = tables["districts"]["id"].astype(str) if "districts" in tables else None
+    if "monthly_incidents" in tables:
+        monthly = monthly_grid(tables["monthly_incidents"], district_ids)
+    else:
+        monthly = monthly_incidents(tables["incidents"], date_basis=date_basis, districts=district_ids)
+    in_any = set(programs["district_id"])
+    never = [d for d in monthly["district_id"].unique() if d not in in_any]
+    prog = programs[programs["name"] == name]
+    if prog.empty:
+        raise ValueError(f"unknown program {name!r}")
+    treated = sorted(set(prog["district_id"]), key=_natural_key)
+    start = pd.to_datetime(prog["start_date"]).min().date()
+    ends = pd.to_datetime(prog["end_date"]) if "end_date" in prog.columns else pd.Series(dtype="datetime64[ns]")
+    end = ends.max().date() if len(ends) and ends.notna().all() else None
+    exclude = in_any - set(treated)
+    kwargs = dict(end=end, window_months=window_months, bin_months=bin_months, inference=inference, label=name)
+    results: list[tuple[str, DidResult | str]] = [
+        ("incidents", did_incidents(monthly, treated, start, controls=never, exclude=exclude, **kwargs))]
+    surveys = tables.get("trust_surveys")
+    if surveys is not None and not surveys.empty:
+        trust_rows = surveys[(surveys["measure"] == "trust") & surveys["district_id"].astype(str).isin(treated)]
+        if not trust_rows.empty:
+            try:
+                results.append(("trust", did_trust(surveys, treated, start, controls=never, exclude=exclude,
+                                                   **kwargs)))
+            except ValueError as err:
+                results.append(("trust", str(err)))
+    return results
 
 
 def _evaluate_row(name: str, res: DidResult) -> dict:

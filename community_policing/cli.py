@@ -4,6 +4,7 @@ Commands:
   demo       build the simulated demo city into a warehouse file
   load       load a real city from its published files, described by a manifest
   districts  print incidents, change, rate and engagement per area for a period
+  evaluate   print each program's estimated effect on incidents and trust (difference-in-differences)
 
 Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
 """
@@ -55,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="an offense group (e.g. robbery) or category (violent, property, other)")
     districts.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     districts.add_argument("--format", choices=("csv", "json"), default="csv")
+    evaluate = sub.add_parser("evaluate", help="difference-in-differences estimate of each program's effect")
+    evaluate.add_argument("--db", help="warehouse file")
+    evaluate.add_argument("--program", help="one program by name (default: every program)")
+    evaluate.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
+    evaluate.add_argument("--format", choices=("csv", "json"), default="csv")
     return parser
 
 
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return _districts(args)
         if args.command == "load":
             return _load(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
     except (StoreError, SchemaError, ValueError, SourceFileError, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -110,6 +118,25 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from community_policing import evaluation
+
+    with Store(args.db) as store:
+        table = evaluation.evaluate(store, args.program, date_basis=args.date_basis)
+    if table.empty:
+        print("note: no programs are recorded in this warehouse, so there is nothing to evaluate", file=sys.stderr)
+    _print_table(table[evaluation.EVALUATE_COLUMNS], args.format)
+    return 0
+
+
+def _print_table(table: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        json.dump(json.loads(table.to_json(orient="records", date_format="iso")), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        table.to_csv(sys.stdout, index=False)
+
+
 def _districts(args: argparse.Namespace) -> int:
     offense = args.offense_group
     with Store(args.db) as store:
@@ -122,11 +149,5 @@ def _districts(args: argparse.Namespace) -> int:
         table = metrics.area_comparison(
             store, args.start, args.end, level=args.level, offense_group=offense, date_basis=args.date_basis
         )
-    table = table[metrics.AREA_COLUMNS]
-    if args.format == "json":
-        records = json.loads(table.to_json(orient="records"))
-        json.dump(records, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-    else:
-        table.to_csv(sys.stdout, index=False)
+    _print_table(table[metrics.AREA_COLUMNS], args.format)
     return 0
