@@ -46,3 +46,52 @@ def engagement_inputs(store: Store) -> dict[str, pd.DataFrame]:
         "training": store.query("training_all"),
         "districts": store.query("districts_table"),
     }
+
+
+OUTCOME_WORDS = {"incidents": ("incidents", "were", "fewer", "more"),
+                 "trust": ("the trust score", "was", "lower", "higher")}
+
+
+def plain_summary(program: str, res: analysis.DidResult) -> str:
+    """What the estimate says and what it cannot say, in plain language."""
+    thing, verb, down, up = OUTCOME_WORDS[res.outcome]
+    direction = down if res.estimate < 0 else up
+    lo, hi = sorted((abs(res.ci_low), abs(res.ci_high))) if res.ci_low * res.ci_high > 0 else (res.ci_low, res.ci_high)
+    where = "district" if res.n_treated == 1 else "districts"
+    text = (f"Compared with the {res.n_control} districts without any program, {thing} in the {res.n_treated} "
+            f"{where} with the {program} {verb} **{abs(res.estimate):.1%} {direction}** than the comparison "
+            f"districts' change predicts, over the {res.post_months} months after it started")
+    if res.ci_low > 0 or res.ci_high < 0:
+        text += (f" (95% confidence interval: {lo:.1%} to {hi:.1%} {direction}). The interval excludes zero, "
+                 "so chance alone is an unlikely explanation.")
+    else:
+        text += (f" (95% confidence interval: {res.ci_low:+.1%} to {res.ci_high:+.1%}). The interval includes "
+                 "zero: these data cannot tell this program's effect apart from no effect.")
+    text += (" It is an estimate of the program's effect only if the treated districts would otherwise have "
+             "moved like the comparison districts")
+    text += (f" — the check of the months before the start is consistent with that (p = {res.pretrend_p:.2f})."
+             if res.pretrend_ok else
+             f" — and the months before the start do **not** support that (pre-trend test p = {res.pretrend_p:.2f}),"
+             " so treat the estimate with caution.")
+    text += " It cannot separate the program from anything else that started in the same districts at the same time."
+    return text
+
+
+def program_costs(store: Store, program: str, res: analysis.DidResult, date_basis: str = "occurred") -> dict:
+    """Cost per officer engagement hour, per attendee and per incident averted (per year after the start)."""
+    programs = store.query("programs")
+    rows = programs[programs["name"] == program]
+    treated = set(res.treated)
+    start = pd.Timestamp(res.start)
+    after = start + pd.DateOffset(months=res.post_months)
+    events = store.query("engagement_events_all")
+    dates = pd.to_datetime(events["date"])
+    delivered = events[events["district_id"].isin(treated) & (dates >= start) & (dates < after)]
+    years = max(res.post_months, 1) / 12
+    monthly = store.query("district_month_incidents", date_basis=date_basis)
+    months = pd.to_datetime(monthly["month"])
+    before = monthly[monthly["district_id"].isin(treated) & (months >= start - pd.DateOffset(months=12)) & (months < start)]
+    engagement = {"officer_hours": float(delivered["officer_hours"].sum()),
+                  "attendees": float(delivered["attendees"].sum())}
+    return analysis.cost_effectiveness(rows, engagement, res, baseline_incidents=float(before["incidents"].sum()),
+                                       years=years)

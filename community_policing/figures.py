@@ -215,3 +215,39 @@ def trust_lines(table: pd.DataFrame, measure_label: str, title: str) -> go.Figur
         legend=dict(title="District"),
     )
     return fig
+
+
+def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok: bool) -> go.Figure:
+    """Relative difference between treated and comparison districts in each period around the start.
+
+    Periods before the start should hover around zero (parallel trends); the reference period
+    (just before the start) is fixed at zero by construction.
+    """
+    before = event["rel_period"] < 0
+    fig = go.Figure()
+    for mask, name, colour in ((before, "Before the start (should be near 0)", "#999999"),
+                               (~before, "After the start", POINT_COLOR)):
+        part = event[mask]
+        fig.add_trace(go.Scatter(
+            x=part["rel_period"], y=part["coef"] * 100, mode="markers+lines", name=name,
+            line=dict(color=colour, width=1.5), marker=dict(size=8, color=colour),
+            error_y=dict(type="data", symmetric=False, array=(part["ci_high"] - part["coef"]) * 100,
+                         arrayminus=(part["coef"] - part["ci_low"]) * 100, thickness=1.2),
+            customdata=part[["first_month"]].astype(str).to_numpy(),
+            hovertemplate="period starting %{customdata[0]}: %{y:+.1f}%<extra></extra>",
+        ))
+    fig.add_hline(y=0, line_color="#555555", line_dash="dot")
+    fig.add_vline(x=-0.5, line_color="#D55E00", line_dash="dash",
+                  annotation_text="program starts", annotation_position="top right")
+    check = ("pre-start periods are consistent with parallel trends" if pretrend_ok
+             else "pre-start periods are NOT flat: the parallel-trends check failed")
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": f"{outcome_label}: treated minus comparison districts, "
+                                                   f"% difference with 95% intervals; {check}"}},
+        xaxis=dict(title="Quarters relative to the start (−1 = the quarter before, the reference)",
+                   gridcolor="#eeeeee", dtick=1),
+        yaxis=dict(title="% difference", ticksuffix="%", gridcolor="#eeeeee"),
+        plot_bgcolor="white", height=430, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
+        legend=dict(orientation="h", y=-0.25),
+    )
+    return fig

@@ -23,8 +23,24 @@ def _store_holder() -> dict:
     return {}
 
 
+def _ensure_entrypoint() -> None:
+    """Run every page through dashboard.py, even when a fresh server's first request is a page URL.
+
+    With a pages/ folder next to the entrypoint, Streamlit starts in its older multipage mode and,
+    until some session has run dashboard.py (whose st.navigation switches the mode off), serves a
+    page URL such as /district?district=2 by running the page file alone: no navigation, no page
+    config. Switch the mode off and rerun, so the same URL goes through the entrypoint.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def get_store() -> Store:
     """The process-wide read-only Store, reopened when a new build has been swapped in."""
+    _ensure_entrypoint()
     holder = _store_holder()
     path = resolve_db_path()
     store: Store | None = holder.get(path)

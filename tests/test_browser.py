@@ -81,6 +81,18 @@ def _distinct_colours(png: bytes) -> int:
     return len(image.getcolors(maxcolors=200 * 150))
 
 
+def test_a_shared_district_link_opens_the_district_page_first_thing(app_url, browser):
+    """The first request to a fresh server is a deep link: it must still go through dashboard.py
+    (navigation with page titles, wide layout), not run the page file on its own."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{app_url}/district?district=2", wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+    assert page.locator("h1").first.inner_text().startswith("District 2")
+    nav = " ".join(page.locator('[data-testid="stSidebarNav"] a').all_inner_texts())
+    assert "Program evaluation" in nav and "How to read these numbers" in nav  # titles, not file names
+    page.close()
+
+
 def test_overview_draws_map_and_scatter(app_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1900})
     errors: list[str] = []
