@@ -95,3 +95,27 @@ def program_costs(store: Store, program: str, res: analysis.DidResult, date_basi
                   "attendees": float(delivered["attendees"].sum())}
     return analysis.cost_effectiveness(rows, engagement, res, baseline_incidents=float(before["incidents"].sum()),
                                        years=years)
+
+
+def window_comparisons(store: Store, as_of, offense_group: str | None, date_basis: str = "occurred") -> pd.DataFrame:
+    """Rolling 28 days, rolling 12 months, year to date and last full year, each against the same
+    dates a year earlier, citywide (analysis.compare_windows on the daily aggregate)."""
+    group = None if offense_group in (None, "", "all") else offense_group
+    daily = store.query("city_daily_incidents", date_basis=date_basis, offense_group=group)
+    return analysis.compare_windows(daily, as_of)
+
+
+def funnel(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Areas placed against Poisson control limits (rate by population), and the limit curves."""
+    from community_policing.metrics import UNASSIGNED_ID
+
+    placed = analysis.funnel_table(areas[areas["area_id"] != UNASSIGNED_ID][
+        ["area_id", "area_name", "incidents", "population"]])
+    usable = placed["rate_per_1000"].notna()
+    if not usable.any():
+        return placed, pd.DataFrame()
+    pops = placed.loc[usable, "population"].astype(float)
+    low, high = max(pops.min() * 0.8, 300.0), pops.max() * 1.1
+    grid = sorted(set([low + (high - low) * i / 200 for i in range(201)] + list(pops)))
+    limits = analysis.funnel_limits(grid, float(placed["city_rate_per_1000"].iloc[0]))
+    return placed, limits

@@ -251,3 +251,39 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
         legend=dict(orientation="h", y=-0.25),
     )
     return fig
+
+
+def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_word: str = "district") -> go.Figure:
+    """Rate per 1,000 against population with Poisson control limits: small areas swing more by
+    chance, so only points outside the funnel stand out."""
+    fig = go.Figure()
+    city = float(placed["city_rate_per_1000"].iloc[0])
+    for cov, dash in (("95", "dash"), ("99.8", "dot")):
+        for side in ("upper", "lower"):
+            fig.add_trace(go.Scatter(
+                x=limits["population"], y=limits[f"{side}_{cov}"], mode="lines",
+                line=dict(color="#777777", dash=dash, width=1),
+                name=f"{cov}% limits", legendgroup=cov, showlegend=side == "upper", hoverinfo="skip"))
+    fig.add_hline(y=city, line_color="#333333", line_width=1,
+                  annotation_text=f"city rate {city:.1f}", annotation_position="top left")
+    shown = placed[placed["rate_per_1000"].notna()]
+    outside = shown["position"] != "within expected range"
+    for mask, name, colour in ((~outside, "within the expected range", POINT_COLOR),
+                               (outside, "outside the limits", "#D55E00")):
+        part = shown[mask]
+        fig.add_trace(go.Scatter(
+            x=part["population"].astype(float), y=part["rate_per_1000"].astype(float), mode="markers+text",
+            text=part["area_id"], textposition="top center", name=name,
+            marker=dict(size=11, color=colour, line=dict(color="white", width=1)),
+            customdata=part[["area_name", "incidents", "position"]].to_numpy(),
+            hovertemplate=("<b>%{customdata[0]}</b><br>%{y:.1f} per 1,000 residents<br>%{customdata[1]:,} incidents"
+                           " · %{x:,.0f} residents<br>%{customdata[2]}<extra></extra>")))
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": f"Each {area_word}'s rate against its residents; the funnel is "
+                                                    "how far chance alone can move a rate at that size"}},
+        xaxis=dict(title="Residents (the rate's denominator)", gridcolor="#eeeeee", separatethousands=True),
+        yaxis=dict(title="Incidents per 1,000 residents", gridcolor="#eeeeee", rangemode="tozero"),
+        plot_bgcolor="white", height=440, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
+        legend=dict(orientation="h", y=-0.2),
+    )
+    return fig

@@ -86,6 +86,13 @@ def area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, lev
                                    date_basis=date_basis)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def window_comparisons(_store: Store, key: tuple, as_of: dt.date, offense_group: str, date_basis: str) -> pd.DataFrame:
+    from community_policing import evaluation
+
+    return evaluation.window_comparisons(_store, as_of, offense_group, date_basis)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def trust_coverage(_store: Store, key: tuple) -> pd.DataFrame:
     return metrics.trust_coverage(_store)

@@ -3,7 +3,7 @@ and the district table."""
 
 import streamlit as st
 
-from community_policing import figures, metrics, ui
+from community_policing import analysis, evaluation, figures, metrics, ui
 
 store = ui.get_store()
 key = ui.cache_key(store)
@@ -66,6 +66,18 @@ else:
     k4.caption(f"{totals.trust_respondents:,} respondents"
                + ("" if totals.trust_prior_year is None else f" · {totals.trust_prior_year:.1f} a year earlier"))
 
+with st.expander("Standard comparisons: last 28 days, 12 months, year to date, last full year"):
+    windows = ui.window_comparisons(store, key, info.last_day, filters.offense_group, filters.date_basis)
+    st.dataframe(windows[["window", "start", "end", "current", "prior", "change", "pct_change", "noise", "warning"]],
+                 hide_index=True, width="stretch", column_config={
+                     "current": st.column_config.NumberColumn("Incidents", format="%d"),
+                     "prior": st.column_config.NumberColumn("Same dates a year earlier", format="%d"),
+                     "change": st.column_config.NumberColumn("Change", format="%+d"),
+                     "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
+                     "noise": "Reading", "warning": "Caution"})
+    st.caption(f"Each window ends on the last day with data ({info.last_day:%b %-d, %Y}) and is compared with the "
+               "same dates a year earlier, so seasons match.")
+
 if totals.incidents == 0 and totals.incidents_prior_year == 0:
     st.info("No incidents of this kind were recorded in this period or a year earlier. "
             "Try a longer period or all offenses.")
@@ -91,8 +103,25 @@ else:
                   "Hover for the counts and whether the change is beyond normal variation.")
 map_event = st.plotly_chart(figures.choropleth(areas, features, metric, title, subtitle=period.label()),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
-st.caption(definition + (" Click a district to open its page." if level == "district" else ""))
+many = analysis.multiple_comparisons_note(len(areas)) if metric == "pct_change" else None
+st.caption(definition + (" Click a district to open its page." if level == "district" else "")
+           + (f" {many}" if many else ""))
 ui.open_district_on_click(map_event, level, areas)
+
+# --- Fair ranking: funnel plot ---------------------------------------------------------------
+placed, limits = evaluation.funnel(districts)
+if not limits.empty:
+    st.subheader("Which districts stand out, fairly compared")
+    beyond = placed[placed["position"].str.startswith(("above", "below"))]
+    st.plotly_chart(figures.funnel_plot(
+        placed, limits,
+        title=(f"{len(beyond)} of {placed['rate_per_1000'].notna().sum()} districts are outside the range chance "
+               "allows" if len(beyond) else "Every district's rate is within the range chance allows")),
+        width="stretch", key="funnel_chart")
+    st.caption("A league table ranks small districts by noise. The funnel shows how far a rate can stray from the "
+               "city rate by chance alone at each population (Poisson limits, 95% and 99.8%); only points "
+               "outside it differ by more than chance. With thousands of incidents the funnel is narrow: it says a "
+               "difference is real, not that it is large or what causes it.")
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader("Engagement beside crime change, by district")
@@ -130,7 +159,8 @@ table_event = st.dataframe(
         "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
     },
 )
-st.caption("Select a row to open that district's page.")
+note = analysis.multiple_comparisons_note(len(table))
+st.caption("Select a row to open that district's page." + (f" {note}" if note else ""))
 ui.open_district_on_row(table_event, table)
 st.download_button(
     "Download the district table (CSV)",

@@ -28,9 +28,10 @@ def charts(at):
     return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
-def chart(at, kind):
+def chart(at, kind, subtitle_has=None):
     for spec in charts(at).values():
-        if spec["data"] and spec["data"][0]["type"] == kind:
+        if spec["data"] and spec["data"][0]["type"] == kind and (
+                subtitle_has is None or subtitle_has in json.dumps(spec["layout"].get("title", {}))):
             return spec
     raise AssertionError(f"no {kind} chart; found {[s['data'][0]['type'] for s in charts(at).values()]}")
 
@@ -40,9 +41,9 @@ def test_overview_shows_kpis_map_scatter_table_and_banner(app):
     labels = [m.label for m in app.metric]
     assert labels == ["Incidents", "Engagement activities", "Officer engagement hours", "Resident trust (0–100)"]
     assert chart(app, "choroplethmap")["layout"]["map"]["style"] == "white-bg"
-    scatter = chart(app, "scatter")
-    assert "Association, not effect" in scatter["layout"]["title"]["subtitle"]["text"]
-    assert len(app.dataframe) == 1
+    scatter = chart(app, "scatter", subtitle_has="Association, not effect")
+    assert scatter["data"][0]["marker"]["size"]  # bubbles sized by population
+    assert len(app.dataframe) == 2  # standard windows, district table
     assert app.get("download_button")
     assert any("About this data" in h.value for h in app.subheader)
 
@@ -52,7 +53,7 @@ def test_page_numbers_equal_the_library_for_the_same_filters(app, demo_db):
         info = metrics.dataset_info(s)
         period = metrics.preset_period("Last 12 months", info.last_day)
         expected = metrics.area_comparison(s, period.start, period.end)
-    shown = app.dataframe[0].value
+    shown = app.dataframe[1].value  # [0] is the standard-windows table
     assert list(shown["incidents"]) == list(expected["incidents"])
     cli = subprocess.run([sys.executable, "-m", "community_policing", "districts", "--db", str(demo_db),
                           "--start", str(period.start), "--end", str(period.end), "--format", "json"],
@@ -89,7 +90,7 @@ def test_map_layers_and_levels(app):
     assert not app.exception
     assert sum(len(t["locations"]) for t in chart(app, "choroplethmap")["data"]) == 40
     app.radio(key="intensity").set_value("officer_hours_per_1000_per_year").run()
-    assert "Officer engagement hours" in chart(app, "scatter")["layout"]["xaxis"]["title"]["text"]
+    assert "Officer engagement hours" in chart(app, "scatter", "Association")["layout"]["xaxis"]["title"]["text"]
 
 
 def test_reported_date_basis(app):
@@ -140,3 +141,13 @@ def test_trust_page_on_the_demo_city(app):
     app.selectbox(key="trust_measure").select("safety").run()
     assert not app.exception
     assert "Feeling safe" in chart(app, "scatter")["layout"]["title"]["text"]
+
+
+def test_overview_has_standard_windows_and_a_funnel(app):
+    windows = app.dataframe[0].value
+    assert list(windows["window"]) == ["rolling 28 days", "rolling 12 months", "year to date", "last full year"]
+    funnel = [json.loads(c.proto.spec) for c in app.get("plotly_chart")
+              if "funnel" in json.loads(c.proto.spec)["layout"]["title"]["subtitle"]["text"]]
+    assert len(funnel) == 1
+    names = {t.get("name") for t in funnel[0]["data"]}
+    assert {"95% limits", "99.8% limits"} <= names
