@@ -1407,3 +1407,55 @@ def cost_effectiveness(
         out["note"] = ("Not estimable: the 95% interval of the effect includes no reduction, so the "
                        "program may have averted no incidents.")
     return out
+
+
+# ============================================================================================
+# Representativeness: who attends compared with who lives there
+# ============================================================================================
+
+
+def representativeness(attendance: pd.DataFrame, events: pd.DataFrame, demographics: pd.DataFrame,
+                       dimension: str = "race_ethnicity") -> pd.DataFrame:
+    """Attendee share of each group beside its share of residents, per district.
+
+    Only activities with a recorded breakdown count. The attendee share is a ratio over
+    activities (sum of the group's attendees / sum of all attendees); its 95 % interval comes from
+    the variance between activities (linearisation), because people come in groups to an activity,
+    so counting attendees as independent would overstate precision. ``reading``: over-represented
+    or under-represented when the interval excludes the resident share, else "in line".
+    Columns: district_id, demographic_group, activities, attendees, attendee_share, share_ci_low,
+    share_ci_high, residents, resident_share, ratio, reading.
+    """
+    att = attendance[attendance["dimension"] == dimension].merge(
+        events[["id", "district_id"]].rename(columns={"id": "event_id"}), on="event_id", how="inner")
+    demo = demographics[demographics["dimension"] == dimension].copy()
+    demo["resident_share"] = demo["residents"] / demo.groupby("district_id")["residents"].transform("sum")
+    rows = []
+    for district, part in att.groupby("district_id"):
+        wide = part.pivot_table(index="event_id", columns="demographic_group", values="attendees",
+                                aggfunc="sum", fill_value=0)
+        totals = wide.sum(axis=1).to_numpy(dtype=float)
+        n = len(wide)
+        for group in wide.columns:
+            y = wide[group].to_numpy(dtype=float)
+            share = y.sum() / totals.sum()
+            if n > 1:
+                resid = y - share * totals
+                se = math.sqrt(n / (n - 1) * np.sum(resid**2)) / totals.sum()
+            else:
+                se = math.nan
+            rows.append({"district_id": str(district), "demographic_group": group, "activities": n,
+                         "attendees": int(y.sum()), "attendee_share": share,
+                         "share_ci_low": max(0.0, share - 1.96 * se), "share_ci_high": min(1.0, share + 1.96 * se)})
+    out = pd.DataFrame(rows, columns=["district_id", "demographic_group", "activities", "attendees", "attendee_share",
+                                      "share_ci_low", "share_ci_high"])
+    out = out.merge(demo[["district_id", "demographic_group", "residents", "resident_share"]].assign(
+        district_id=lambda f: f["district_id"].astype(str)), on=["district_id", "demographic_group"], how="outer")
+    out["ratio"] = out["attendee_share"] / out["resident_share"].where(out["resident_share"] > 0)
+    reading = np.where(out["share_ci_low"] > out["resident_share"], "over-represented",
+                       np.where(out["share_ci_high"] < out["resident_share"], "under-represented", "in line"))
+    out["reading"] = np.where(out["attendee_share"].isna() | out["resident_share"].isna(), "no data", reading)
+    out["activities"] = out["activities"].astype("Int64")
+    out["attendees"] = out["attendees"].fillna(0).astype("int64")
+    return out.sort_values(["district_id", "demographic_group"], key=lambda s: s.map(_natural_key)
+                           if s.name == "district_id" else s, ignore_index=True)

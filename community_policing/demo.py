@@ -315,6 +315,10 @@ def generate_demo_city(
     engagement = _engagement(rng, city, days)
     training = _training(rng, city, days)
     surveys = _trust_surveys(rng, city, start, end, effect_scale)
+    # A separate random stream, so adding demographics changed none of the draws above.
+    demo_rng = np.random.default_rng([seed, 1])
+    demographics = _district_demographics(demo_rng, city)
+    attendance = _attendance(demo_rng, engagement, demographics)
 
     return {
         "districts": city.districts,
@@ -322,6 +326,8 @@ def generate_demo_city(
         "offense_groups": _offense_groups(),
         "incidents": incidents,
         "engagement_events": engagement,
+        "engagement_attendance": attendance,
+        "district_demographics": demographics,
         "training": training,
         "trust_surveys": surveys,
         "programs": _programs(),
@@ -871,3 +877,61 @@ def _trust_surveys(rng: np.random.Generator, city: _City, start: date, end: date
             "margin_of_error": moe[m_i, d_i],
         }
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Who lives there and who attends
+# --------------------------------------------------------------------------------------------
+
+DEMOGRAPHIC_GROUPS = {
+    "race_ethnicity": ("black", "white", "hispanic", "asian", "other"),
+    "age": ("18-34", "35-54", "55+"),
+}
+_CITY_MIX = {"race_ethnicity": np.array([0.38, 0.47, 0.07, 0.04, 0.04]), "age": np.array([0.36, 0.33, 0.31])}
+# Share of activities whose organizers recorded a demographic breakdown of attendees.
+SHARE_EVENTS_WITH_ATTENDANCE = 0.6
+# Who comes to police-community meetings skews older and toward long-settled, often white,
+# homeowners (Skogan & Hartnett 1997); youth programs skew young. The demo builds that in, so the
+# representativeness view has something true to find.
+_ATTENDANCE_TILT = {
+    "race_ethnicity": np.array([0.8, 1.35, 0.7, 0.8, 1.0]),
+    "age": {"school_youth": np.array([3.0, 0.6, 0.3]), "default": np.array([0.6, 1.0, 1.6])},
+}
+
+
+def _district_demographics(rng: np.random.Generator, city: _City) -> pd.DataFrame:
+    rows = []
+    for _, d in city.districts.iterrows():
+        adults = int(round(d["population"] * 0.78))
+        for dimension, groups in DEMOGRAPHIC_GROUPS.items():
+            share = rng.dirichlet(_CITY_MIX[dimension] * 40)  # districts differ around the city mix
+            counts = rng.multinomial(adults if dimension == "age" else int(d["population"]), share)
+            rows += [(d["id"], dimension, g, int(c), POPULATION_YEAR) for g, c in zip(groups, counts)]
+    return pd.DataFrame(rows, columns=["district_id", "dimension", "demographic_group", "residents", "year"])
+
+
+def _attendance(rng: np.random.Generator, events: pd.DataFrame, demographics: pd.DataFrame) -> pd.DataFrame:
+    recorded = events[(events["type"] != "foot_patrol") & (events["attendees"] > 0)]
+    recorded = recorded[rng.random(len(recorded)) < SHARE_EVENTS_WITH_ATTENDANCE]
+    shares = demographics.assign(share=lambda f: f["residents"] / f.groupby(["district_id", "dimension"])[
+        "residents"].transform("sum"))
+    frames = []
+    for dimension, groups in DEMOGRAPHIC_GROUPS.items():
+        base = shares[shares["dimension"] == dimension].pivot(index="district_id", columns="demographic_group",
+                                                              values="share")[list(groups)]
+        p = base.loc[recorded["district_id"]].to_numpy()
+        if dimension == "age":
+            tilt = np.where((recorded["type"] == "school_youth").to_numpy()[:, None],
+                            _ATTENDANCE_TILT["age"]["school_youth"], _ATTENDANCE_TILT["age"]["default"])
+        else:
+            tilt = _ATTENDANCE_TILT[dimension]
+        p = p * tilt
+        p = p / p.sum(axis=1, keepdims=True)
+        counts = rng.multinomial(recorded["attendees"].to_numpy(), p)
+        frame = pd.DataFrame(counts, columns=list(groups))
+        frame["event_id"] = recorded["id"].to_numpy()
+        long = frame.melt(id_vars="event_id", var_name="demographic_group", value_name="attendees")
+        frames.append(long.assign(dimension=dimension))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["attendees"] > 0].sort_values(["event_id", "dimension", "demographic_group"], ignore_index=True)
+    return out[["event_id", "dimension", "demographic_group", "attendees"]].astype({"attendees": "int64"})

@@ -119,3 +119,10 @@ def funnel(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     grid = sorted(set([low + (high - low) * i / 200 for i in range(201)] + list(pops)))
     limits = analysis.funnel_limits(grid, float(placed["city_rate_per_1000"].iloc[0]))
     return placed, limits
+
+
+def representativeness(store: Store, dimension: str = "race_ethnicity") -> pd.DataFrame:
+    """Who attends engagement activities compared with who lives in each district."""
+    return analysis.representativeness(store.query("engagement_attendance_all"),
+                                       store.query("engagement_events_all"),
+                                       store.query("district_demographics_all"), dimension)

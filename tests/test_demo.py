@@ -21,7 +21,8 @@ SCHEMA_PATH = Path(__file__).resolve().parents[1] / "community_policing" / "sche
 SEED = 2026
 EXPECTED_TABLES = {
     "districts", "neighborhoods", "offense_groups", "incidents", "engagement_events",
-    "training", "trust_surveys", "programs", "demo_truth", "metadata",
+    "engagement_attendance", "district_demographics", "training", "trust_surveys", "programs", "demo_truth",
+    "metadata",
 }
 
 
@@ -368,3 +369,16 @@ def test_metadata(city):
     assert meta["data_start"] == "2020-01-01" and meta["data_end"] == "2026-10-31"
     assert meta["generator_version"] == "1"
     assert all(isinstance(v, str) for v in city["metadata"]["value"])
+
+
+def test_attendance_breakdowns_add_up_and_reference_real_events(city):
+    attendance, events = city["engagement_attendance"], city["engagement_events"].set_index("id")
+    assert set(attendance["event_id"]) <= set(events.index)
+    per_event = attendance.groupby(["event_id", "dimension"])["attendees"].sum().unstack()
+    # Each recorded breakdown accounts for every attendee of that activity, in both dimensions.
+    assert (per_event["race_ethnicity"] == events.loc[per_event.index, "attendees"]).all()
+    assert (per_event["age"] == events.loc[per_event.index, "attendees"]).all()
+    demographics = city["district_demographics"]
+    assert set(demographics["district_id"]) == set(city["districts"]["id"])
+    race = demographics[demographics["dimension"] == "race_ethnicity"].groupby("district_id")["residents"].sum()
+    assert (race == city["districts"].set_index("id")["population"]).all()
