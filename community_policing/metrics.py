@@ -7,6 +7,7 @@ The Overview page and ``python -m community_policing districts`` both call
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -327,7 +328,16 @@ MEASURE_LABELS = {
     "listened": "Police listen to residents",
 }
 # Scores from fewer respondents than this are not shown (too noisy, and small groups are identifiable).
-MIN_RESPONDENTS = 30
+# A deployment sets its own with COMMON_GROUND_MIN_RESPONDENTS; it can be raised, never set below 10.
+MIN_RESPONDENTS_ENV = "COMMON_GROUND_MIN_RESPONDENTS"
+
+
+def min_respondents_setting(value: str | None) -> int:
+    """The minimum from the environment: 30 by default, never below 10."""
+    return max(10, int(value)) if value else 30
+
+
+MIN_RESPONDENTS = min_respondents_setting(os.environ.get(MIN_RESPONDENTS_ENV))
 
 
 def trust_coverage(store: Store) -> pd.DataFrame:

@@ -119,3 +119,16 @@ def test_describe_change_gives_counts_beside_the_percentage():
     assert metrics.describe_change(90, 100, z=-1.0) == (
         "90 incidents vs 100 a year earlier (-10, -10.0%): within normal variation (z = -1.0)")
     assert "%" not in metrics.describe_change(5, 0)
+
+
+def test_minimum_respondents_is_configurable_but_has_a_floor():
+    assert metrics.min_respondents_setting("50") == 50
+    assert metrics.min_respondents_setting("3") == 10
+    assert metrics.min_respondents_setting(None) == 30
+
+
+def test_small_samples_are_hidden(store):
+    table = metrics.trust_by_district(store, "trust", MARCH[0], MARCH[1], min_respondents=60)
+    hidden = table.set_index("district_id")
+    assert pd.isna(hidden.loc["2", "score"]) and not hidden.loc["2", "shown"]  # 50 respondents
+    assert hidden.loc["1", "score"] == 60.0
