@@ -287,3 +287,31 @@ def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_wor
         legend=dict(orientation="h", y=-0.2),
     )
     return fig
+
+
+def representativeness_chart(table: pd.DataFrame, district_name: str, dimension_label: str) -> go.Figure:
+    """Share of attendees beside share of residents, per group, for one district (with the
+    attendee share's 95% interval)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=table["demographic_group"], y=table["resident_share"] * 100, name="Residents",
+                         marker_color="#BBBBBB", hovertemplate="%{x}: %{y:.1f}% of residents<extra></extra>"))
+    fig.add_trace(go.Bar(
+        x=table["demographic_group"], y=table["attendee_share"] * 100, name="Attendees", marker_color=POINT_COLOR,
+        error_y=dict(type="data", symmetric=False, array=(table["share_ci_high"] - table["attendee_share"]) * 100,
+                     arrayminus=(table["attendee_share"] - table["share_ci_low"]) * 100),
+        customdata=table[["attendees", "reading"]].to_numpy(),
+        hovertemplate="%{x}: %{y:.1f}% of attendees (%{customdata[0]:,} people)<br>%{customdata[1]}<extra></extra>"))
+    over = table.loc[table["reading"] == "over-represented", "demographic_group"].tolist()
+    under = table.loc[table["reading"] == "under-represented", "demographic_group"].tolist()
+    takeaway = (f"{district_name}: {', '.join(over)} over-represented among attendees" if over
+                else f"{district_name}: attendees resemble residents")
+    if under:
+        takeaway += f"; {', '.join(under)} under-represented"
+    fig.update_layout(
+        title={"text": takeaway, "subtitle": {"text": f"{dimension_label}: share of attendees (with 95% interval) "
+                                                       "beside share of residents"}},
+        barmode="group", yaxis=dict(title="% of people", ticksuffix="%", gridcolor="#eeeeee"),
+        plot_bgcolor="white", height=400, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
+        legend=dict(orientation="h", y=-0.15),
+    )
+    return fig

@@ -1,0 +1,276 @@
+"""Engagement vs outcomes: each district's community engagement in a quarter against the change in
+crime or resident trust in the quarters after it. Association, not effect."""
+
+import pandas as pd
+import streamlit as st
+
+from community_policing import analysis, engagement_figures, evaluation, figures, metrics, ui
+from community_policing import engagement_view as ev
+
+store = ui.get_store()
+key = ui.cache_key(store)
+info = ui.dataset_info(store, key)
+
+
+# --- Cached calls into the library (keyed by the warehouse build) -----------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _intensity(_store, key: tuple) -> pd.DataFrame:
+    return ev.quarterly_intensity(_store)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _outcomes(_store, key: tuple) -> pd.DataFrame:
+    return ev.quarterly_outcomes(_store, ui.dataset_info(_store, key))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _association(_store, key: tuple, measure: str, outcome: str, lag: int, within: bool) -> ev.Association:
+    return ev.associate(_intensity(_store, key), _outcomes(_store, key), measure, outcome, lag, within)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _latest(_store, key: tuple) -> tuple[pd.DataFrame, list[str]]:
+    return ev.latest_intensity(_intensity(_store, key))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _reporting(_store, key: tuple) -> ev.ReportingCheck:
+    return ev.reporting_check(_outcomes(_store, key), _store.query("districts_table"))
+
+
+def _download(frame: pd.DataFrame, label: str, name: str) -> None:
+    st.download_button(label, ui.csv_bytes(frame, info),
+                       file_name=f"engagement_{name}{'_simulated' if info.is_simulated else ''}.csv",
+                       mime="text/csv", key=f"download_{name}")
+
+
+# --- 1. What this page shows ------------------------------------------------------------------
+
+st.title("Engagement vs outcomes")
+ui.simulated_banner(info)
+st.markdown(
+    "Does more police community engagement in a district go with crime falling or trust rising "
+    "afterwards? This page sets each district's engagement in a calendar quarter (activities, officer "
+    "hours, attendees, feedback sessions, training) against how its recorded incidents or its residents' "
+    "trust score changed in the quarters that followed. It shows **association, not effect**: engagement "
+    "is sent where problems are, so a pattern here (or its absence) does not tell whether engagement "
+    "changed anything. Effects of specific programs are estimated on their own, against comparison districts."
+)
+
+intensity = _intensity(store, key)
+outcomes = _outcomes(store, key)
+measures = ev.available_measures(intensity)
+outcome_keys = ev.available_outcomes(outcomes)
+measure = None
+
+if info.engagement_rows == 0:
+    st.info(f"Community engagement is not recorded for {info.city_name}: no engagement ledger is loaded, so "
+            "there is nothing to compare crime or trust with. Departments add one through an engagement ledger "
+            "source in the city manifest.")
+elif intensity.empty or not measures:
+    st.info(f"The engagement ledger for {info.city_name} does not cover a complete calendar quarter yet, so there "
+            "is no quarterly engagement to compare.")
+elif not outcome_keys:
+    st.info(f"Neither incidents (a complete quarter of them) nor resident surveys are loaded for {info.city_name}, "
+            "so there is no outcome to compare engagement with.")
+else:
+    # --- 2. Controls ------------------------------------------------------------------------------
+    c1, c2 = st.columns(2)
+    measure = c1.selectbox("Engagement measure", measures, key="eng_measure",
+                           format_func=lambda m: ev.MEASURES[m].label)
+    c1.caption(ev.MEASURES[measure].definition)
+    outcome = c2.radio("Outcome", outcome_keys, key="eng_outcome", horizontal=True,
+                       format_func=lambda o: ev.OUTCOMES[o].label)
+    if "trust" not in outcome_keys:
+        c2.caption(f"Change in trust is not offered: no resident survey is loaded for {info.city_name}.")
+    elif outcome == "trust":
+        c2.caption("Trust: the quarter's survey results (0–100, higher is more trust), weighted by respondents; "
+                   "the change is in score points.")
+    else:
+        c2.caption("Incidents: net incidents in the district in the quarter, by date occurred; the change is in %.")
+    c3, c4 = st.columns(2)
+    lag = c3.radio("Lag: outcome change how many quarters after the engagement", list(ev.LAGS), key="eng_lag",
+                   horizontal=True, format_func=lambda k: f"{k} quarter{'s' if k > 1 else ''}")
+    c3.caption(ev.lag_sentence(lag))
+    within = c4.toggle("Compare within districts", key="eng_within",
+                       help="Subtract each district's own average engagement and average change first.")
+    c4.caption("On: each point is measured from its district's own average, so lasting differences between "
+               "districts (where engagement is usually sent) drop out, and only quarter-to-quarter swings within a "
+               "district are compared." if within else
+               "Off: districts are compared with each other as they are. Turn on to compare each district only "
+               "with itself.")
+
+    # --- 3. The scatter ---------------------------------------------------------------------------
+    st.subheader("Engagement in a quarter and the change that followed")
+    assoc = _association(store, key, measure, outcome, lag, within)
+    if not assoc.enough:
+        st.info(ev.too_few_sentence(assoc))
+    else:
+        spec, out = assoc.measure, assoc.outcome
+        x_label = spec.label + (" (difference from the district's average)" if within else "")
+        y_label = out.axis + ("<br>(difference from the district's average)" if within else "")
+        s, lo, hi = assoc.slope
+        fig = engagement_figures.association_scatter(
+            assoc.points,
+            title=f"{assoc.takeaway()}: {assoc.rho_text()}",
+            subtitle=(f"Each point is one district in one quarter ({assoc.result.n_districts} districts); ρ is "
+                      f"Spearman's rank correlation with its 95% CI.<br>{assoc.slope_text()}, shown as the band."),
+            x_label=x_label, y_label=y_label, slope=s, intercept=assoc.intercept, slope_low=lo, slope_high=hi,
+            y_suffix=out.suffix, district_order=list(intensity["district_id"].drop_duplicates()))
+        st.plotly_chart(fig, width="stretch", key="eng_scatter")
+        lead, _, rest = analysis.ASSOCIATION_CAPTION.partition(":")
+        per_district = assoc.n / max(assoc.result.n_districts, 1)
+        st.caption(
+            f"**{lead}:**{rest} In plain terms: police send engagement where crime is high, so busy districts "
+            "and quarters differ from quiet ones for reasons the engagement did not cause. "
+            f"The 95% intervals of ρ and of the slope treat the {assoc.n:,} district-quarters as independent "
+            f"observations. They are not: each district appears about {per_district:.0f} times and its quarters "
+            "move together, so the real uncertainty is larger than shown. Only complete calendar quarters are used."
+        )
+        with st.expander("Show the numbers"):
+            cols = ["district_id", "district_name", "engagement_quarter", "change_from", "change_to",
+                    "intensity", "change", "x", "y"]
+            shown = assoc.points[cols].rename(columns={"intensity": measure, "change": f"{outcome}_change"})
+            change_label, change_format = (("Change in incidents (%)", "%+.1f%%") if outcome == "incidents"
+                                           else ("Change in trust (points)", "%+.2f"))
+            st.dataframe(shown.assign(**{f"{outcome}_change": shown[f"{outcome}_change"] * assoc.y_scale}),
+                         hide_index=True, width="stretch", column_config={
+                "district_id": "District", "district_name": "Name", "engagement_quarter": "Engagement quarter",
+                "change_from": "Change from", "change_to": "Change to",
+                measure: st.column_config.NumberColumn(spec.label, format="%.2f"),
+                f"{outcome}_change": st.column_config.NumberColumn(change_label, format=change_format),
+                "x": st.column_config.NumberColumn("x as plotted", format="%.2f"),
+                "y": st.column_config.NumberColumn("y as plotted", format="%.2f"),
+            })
+            st.caption("One row per point of the chart. " + (
+                "With “compare within districts” on, x and y are the engagement and the change less the "
+                "district's own averages." if within else "x and y are the engagement and the change as plotted.")
+                + (" In the download the incident change is a proportion (0.05 = +5%)." if outcome == "incidents"
+                   else ""))
+            _download(shown, "Download these points (CSV)", f"points_{measure}_{outcome}_lag{lag}")
+
+    # --- 4. Intensity by district, latest four quarters ------------------------------------------
+    table, quarters = _latest(store, key)
+    span = f"{quarters[0]} – {quarters[-1]}" if quarters else ""
+    st.subheader(f"Engagement by district, latest {len(quarters)} quarters ({span})")
+    ranked = table[["district_id", "district_name", measure]].dropna()
+    if len(ranked):
+        top = ranked.loc[ranked[measure].astype(float).idxmax()]
+        bottom = ranked.loc[ranked[measure].astype(float).idxmin()]
+        bars_title = (f"{top['district_name']} had the most {ev.MEASURES[measure].short} "
+                      f"({float(top[measure]):,.1f}); {bottom['district_name']} the least ({float(bottom[measure]):,.1f})")
+    else:
+        bars_title = ev.MEASURES[measure].label
+    st.plotly_chart(
+        engagement_figures.intensity_bars(
+            table, measure, ev.MEASURES[measure].label.replace(" per quarter", ""), bars_title,
+            f"{ev.MEASURES[measure].label.replace(' per quarter', '')}, summed over {span}"),
+        width="stretch", key="eng_bars")
+    columns = ev.latest_table_columns(table)
+    # Whole hours on screen (the download keeps the exact sums).
+    rounded = {c: table[c].astype(float).round(0).astype("Int64") for c in ("officer_hours", "training_hours")
+               if c in table.columns}
+    st.dataframe(table[columns].assign(**rounded), hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(ev.column_label(c), format="%.2f" if "per_" in c else "localized")
+        if c not in ("district_id", "district_name") else ev.column_label(c) for c in columns})
+    st.caption("Activities by type, attendees (estimated for open events), officer hours (summed over officers) and "
+               "feedback sessions come from the engagement ledger; training hours are officers trained × course "
+               "hours, for the district's own officers. Per 1,000 residents uses each district's population; "
+               "per officer its sworn officers.")
+    _download(table[columns], "Download the district engagement table (CSV)", "intensity_latest_4_quarters")
+
+# --- 5. Reporting sensitivity ------------------------------------------------------------------
+st.subheader("Did trust and recorded crime rise together?")
+check = _reporting(store, key)
+if check.missing:
+    st.info(f"This check needs both incidents and resident surveys, and {info.city_name} has {check.missing}, "
+            "so it cannot be made.")
+else:
+    if check.flagged.empty:
+        st.markdown(
+            f"In no district did trust rise by more than {ev.TRUST_RISE_POINTS:g} points while recorded incidents "
+            f"rose by more than {ev.CRIME_RISE_PCT:g}% ({check.year} against {check.prior_year}).")
+        st.caption(f"Why look: {analysis.REPORTING_NOTE}")
+    else:
+        lines = [f"- **{r.district_name}**: trust {r.trust_change:+.1f} points, recorded incidents "
+                 f"{r.crime_change:+.1f}% ({r.incidents_prior_year:,} → {r.incidents:,}; {r.crime_noise})"
+                 for r in check.flagged.itertuples()]
+        st.markdown(f"Trust rose by more than {ev.TRUST_RISE_POINTS:g} points and recorded incidents by more than "
+                    f"{ev.CRIME_RISE_PCT:g}% together in {len(check.flagged)} district"
+                    f"{'s' if len(check.flagged) != 1 else ''} ({check.year} against {check.prior_year}):\n"
+                    + "\n".join(lines))
+        st.warning(analysis.REPORTING_NOTE, icon=":material/info:")
+    with st.expander("Trust and recorded crime by district, last year against the year before"):
+        st.dataframe(check.table.drop(columns=["note"]), hide_index=True, width="stretch", column_config={
+            "district_id": "District", "district_name": "Name",
+            "trust_prior_year": st.column_config.NumberColumn("Trust, year before", format="%.1f"),
+            "trust": st.column_config.NumberColumn("Trust, last year", format="%.1f"),
+            "trust_change": st.column_config.NumberColumn("Trust change (points)", format="%+.1f"),
+            "incidents_prior_year": st.column_config.NumberColumn("Incidents, year before", format="localized"),
+            "incidents": st.column_config.NumberColumn("Incidents, last year", format="localized"),
+            "crime_change": st.column_config.NumberColumn("Incident change", format="%+.1f%%"),
+            "crime_noise": "Reading",
+            "flag": st.column_config.CheckboxColumn("Both rose"),
+        })
+        st.caption(f"Last year: {check.year}; the year before: {check.prior_year}. Trust is the respondent-weighted "
+                   "mean of the surveys; the reading of the incident change comes from the Poisson test "
+                   "(|z| < 2 is within normal variation).")
+        _download(check.table, "Download this table (CSV)", "reporting_sensitivity")
+
+# --- 6. Many comparisons -------------------------------------------------------------------------
+notes = []
+if measure is not None:
+    n_combos = ev.combinations(len(measures), len(outcome_keys))
+    notes.append(f"The controls above give {n_combos} different correlations (measures × outcomes × lags × views). "
+                 "Even if engagement and outcomes were unrelated, about 1 in 20 of them would show a 95% interval "
+                 "that excludes zero by chance, and more than that here since the intervals are optimistic: a single "
+                 "striking combination is not evidence on its own.")
+if not check.missing:
+    district_note = analysis.multiple_comparisons_note(len(check.table))
+    if district_note:
+        notes.append(f"The trust and crime check scans {len(check.table)} districts. {district_note}")
+if notes:
+    st.subheader("Many comparisons at once")
+    st.markdown("\n\n".join(notes))
+
+# --- Who takes part ----------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=16)
+def _representativeness(_store, key: tuple, dimension: str) -> pd.DataFrame:
+    return evaluation.representativeness(_store, dimension)
+
+
+DIMENSIONS = {"race_ethnicity": "Race and ethnicity", "age": "Age (adults)"}
+st.subheader("Who takes part, compared with who lives there")
+rep_all = {d: _representativeness(store, key, d) for d in DIMENSIONS}
+if all(t["attendee_share"].isna().all() for t in rep_all.values()):
+    st.info("No engagement activity here records who attended (by age or race and ethnicity) alongside district "
+            "census figures, so representativeness cannot be shown. Organizers can record attendee counts by group.")
+else:
+    r1, r2 = st.columns([1, 2])
+    dimension = r1.radio("Compare by", list(DIMENSIONS), format_func=DIMENSIONS.get, key="rep_dimension")
+    rep = rep_all[dimension]
+    choices = [d for d in dict.fromkeys(rep["district_id"]) if rep.loc[rep["district_id"] == d, "attendees"].sum() > 0]
+    picked = r2.selectbox("District", choices, format_func=lambda d: f"District {d}", key="rep_district")
+    one = rep[rep["district_id"] == picked]
+    st.plotly_chart(figures.representativeness_chart(one, f"District {picked}", DIMENSIONS[dimension]),
+                    width="stretch", key="rep_chart")
+    st.caption(f"Only activities whose organizers recorded attendees by group count "
+               f"({int(one['activities'].max())} in this district). The interval allows for people arriving in groups "
+               "to the same activity. Residents' shares are census figures for the district.")
+    with st.expander("Show the numbers for every district"):
+        st.dataframe(rep, hide_index=True, width="stretch", column_config={
+            "attendee_share": st.column_config.NumberColumn("Attendee share", format="percent"),
+            "share_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+            "share_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+            "resident_share": st.column_config.NumberColumn("Resident share", format="percent"),
+            "ratio": st.column_config.NumberColumn("Ratio", format="%.2f")})
+        st.download_button("Download (CSV)", ui.csv_bytes(rep, info), file_name=f"representativeness_{dimension}.csv",
+                           mime="text/csv", key="download_rep")
+
+# --- 7. About this data ----------------------------------------------------------------------
+ui.data_note(info, extra="On this page quarters are calendar quarters, used only when the data cover all of them. "
+                         "Incidents are counted by date occurred; engagement and training by their own dates; trust is "
+                         "the respondent-weighted mean of the quarter's survey results from at least "
+                         f"{metrics.MIN_RESPONDENTS} respondents.")

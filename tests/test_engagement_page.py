@@ -1,0 +1,324 @@
+"""The "Engagement vs outcomes" page: its library (on a real demo warehouse), its figures, and the
+page itself through AppTest, including cities without an engagement ledger or a survey."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scipy import stats
+from streamlit.testing.v1 import AppTest
+
+from community_policing import analysis, evaluation, metrics
+from community_policing import engagement_figures as ef
+from community_policing import engagement_view as ev
+from community_policing.store import DB_ENV_VAR, Store, write_database
+from tests.conftest import tiny_city_tables
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "engagement.py")
+
+
+@pytest.fixture(scope="module")
+def demo_store(demo_db):
+    with Store(demo_db) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_store):
+    return ev.quarterly_intensity(demo_store), ev.quarterly_outcomes(demo_store)
+
+
+# --- Library on the demo warehouse ----------------------------------------------------------------
+
+
+def test_quarterly_intensity_matches_a_recount_of_the_ledger(demo_store, demo_frames):
+    intensity, _ = demo_frames
+    events = evaluation.engagement_inputs(demo_store)["engagement_events"]
+    events = events.assign(quarter=pd.to_datetime(events["date"]).dt.to_period("Q").dt.start_time)
+    recount = events.groupby(["district_id", "quarter"]).size()
+    by_type = events.groupby(["district_id", "quarter", "type"]).size()
+    hours = events.groupby(["district_id", "quarter"])["officer_hours"].sum()
+    assert len(intensity) > 0
+    for row in intensity.itertuples():
+        k = (row.district_id, row.quarter)
+        assert row.events_total == recount.get(k, 0), k
+        assert row.events_foot_patrol == by_type.get((*k, "foot_patrol"), 0), k
+        assert row.officer_hours == pytest.approx(hours.get(k, 0.0)), k
+    # Every kept quarter is complete: the ledger covers all three of its months.
+    first, last = pd.to_datetime(events["date"]).min(), pd.to_datetime(events["date"]).max()
+    assert intensity["quarter"].min() >= first.to_period("M").start_time
+    assert (intensity["quarter"] + pd.offsets.QuarterEnd(0)).max() <= last.to_period("M").end_time
+    assert intensity.groupby("quarter")["district_id"].nunique().eq(intensity["district_id"].nunique()).all()
+
+
+def test_quarterly_incidents_match_the_monthly_aggregate(demo_store, demo_frames):
+    _, outcomes = demo_frames
+    info = metrics.dataset_info(demo_store)
+    monthly = evaluation.inputs(demo_store)["monthly_incidents"]
+    monthly = monthly.assign(quarter=pd.to_datetime(monthly["month"]).dt.to_period("Q").dt.start_time)
+    recount = monthly.groupby(["district_id", "quarter"])["incidents"].sum()
+    with_incidents = outcomes.dropna(subset=["incidents"])
+    assert len(with_incidents) > 0
+    for row in with_incidents.itertuples():
+        assert row.incidents == recount.get((row.district_id, row.quarter), 0)
+        # Only quarters the incident data cover from their first to their last day.
+        assert row.quarter.date() >= info.first_day
+        assert (row.quarter + pd.offsets.QuarterEnd(0)).date() <= info.last_day
+    dropped = set(recount.index.get_level_values("quarter")) - set(with_incidents["quarter"])
+    for quarter in dropped:  # a dropped quarter is one the data only partly cover
+        assert quarter.date() < info.first_day or (quarter + pd.offsets.QuarterEnd(0)).date() > info.last_day
+    # Trust is the respondent-weighted mean of the quarter's survey results.
+    trust = evaluation.inputs(demo_store)["trust_surveys"]
+    row = outcomes.dropna(subset=["trust"]).iloc[5]
+    part = trust[(trust["measure"] == "trust") & (trust["district_id"] == row.district_id)
+                 & (pd.to_datetime(trust["period_start"]).dt.to_period("Q").dt.start_time == row.quarter)]
+    part = part[part["respondents"] >= metrics.MIN_RESPONDENTS]
+    expected = (part["score"] * part["respondents"]).sum() / part["respondents"].sum()
+    assert row.trust == pytest.approx(expected, abs=0.006)
+    assert row.trust_respondents == part["respondents"].sum()
+
+
+@pytest.mark.parametrize("outcome", ["incidents", "trust"])
+@pytest.mark.parametrize("within", [False, True])
+def test_association_for_every_lag(demo_frames, outcome, within):
+    intensity, outcomes = demo_frames
+    for lag in ev.LAGS:
+        assoc = ev.associate(intensity, outcomes, "events_total_per_1000", outcome, lag, within)
+        res = assoc.result
+        assert res.n > 0 and assoc.enough and res.lag == lag and res.within_district == within
+        assert -1 <= res.spearman_rho <= 1
+        assert res.rho_ci_low <= res.spearman_rho <= res.rho_ci_high
+        assert res.slope_ci_low <= res.slope <= res.slope_ci_high
+        rho = stats.spearmanr(assoc.points["x"], assoc.points["y"]).statistic
+        assert res.spearman_rho == pytest.approx(rho)
+        # The plotted trend line is the Theil-Sen fit of the plotted points.
+        ts = stats.theilslopes(assoc.points["y"], assoc.points["x"])
+        assert assoc.slope[0] == pytest.approx(ts.slope) and assoc.intercept == pytest.approx(ts.intercept)
+        assert "ρ = " in assoc.rho_text() and f"n = {res.n:,} district-quarters" in assoc.rho_text()
+    # Longer lags lose the last quarters: fewer pairs.
+    ns = [ev.associate(intensity, outcomes, "events_total_per_1000", outcome, lag).n for lag in ev.LAGS]
+    assert ns == sorted(ns, reverse=True) and len(set(ns)) == len(ns)
+
+
+def test_lag_pairs_engagement_with_the_change_it_says(demo_frames):
+    intensity, outcomes = demo_frames
+    assoc = ev.associate(intensity, outcomes, "officer_hours_per_1000", "incidents", lag=2)
+    point = assoc.points.iloc[10]
+    value = outcomes.set_index(["district_id", "quarter_label"])["incidents"]
+    before = value[(point["district_id"], point["change_from"])]
+    after = value[(point["district_id"], point["change_to"])]
+    assert point["y"] == pytest.approx((after / before - 1) * 100)
+    start = pd.Period(point["engagement_quarter"].replace(" ", ""), freq="Q")
+    assert point["change_from"] == f"{(start + 1).year} Q{(start + 1).quarter}"
+    assert point["change_to"] == f"{(start + 2).year} Q{(start + 2).quarter}"
+    assert "from 1 quarter later to 2 quarters later" in ev.lag_sentence(2)
+    assert "from that quarter to the next one" in ev.lag_sentence(1)
+
+
+def test_too_few_quarters_for_the_lag_is_a_sentence(demo_frames):
+    intensity, outcomes = demo_frames
+    last = sorted(outcomes["quarter"].unique())[-3:]
+    short = outcomes[outcomes["quarter"].isin(last)]
+    assoc = ev.associate(intensity[intensity["quarter"].isin(last)], short, "events_total_per_1000", "incidents",
+                         lag=4)
+    assert assoc.n == 0 and not assoc.enough
+    assert "Too few quarters for a lag of 4" in ev.too_few_sentence(assoc)
+
+
+def test_latest_intensity_and_reporting_check(demo_store, demo_frames):
+    intensity, outcomes = demo_frames
+    table, quarters = ev.latest_intensity(intensity)
+    assert len(quarters) == 4 and len(table) == intensity["district_id"].nunique()
+    last4 = intensity[intensity["quarter"].isin(sorted(intensity["quarter"].unique())[-4:])]
+    assert table["events_total"].sum() == last4["events_total"].sum()
+    assert table.set_index("district_id")["attendees_per_1000"].astype(float).to_dict() == pytest.approx(
+        last4.groupby("district_id")["attendees_per_1000"].sum().astype(float).round(2).to_dict())
+    cols = ev.latest_table_columns(table)
+    assert cols[:4] == ["district_id", "district_name", "events_total", "events_total_per_1000"]
+    assert "training_hours_per_officer" in cols and "events_feedback_session_per_1000" in cols
+
+    check = ev.reporting_check(outcomes, demo_store.query("districts_table"))
+    assert check.missing is None and len(check.table) == 9
+    both = (check.table["trust_change"] > ev.TRUST_RISE_POINTS) & (check.table["crime_change"] > ev.CRIME_RISE_PCT)
+    assert check.table["flag"].tolist() == both.tolist()
+    assert (check.flagged["note"] == analysis.REPORTING_NOTE).all()
+    none = ev.reporting_check(outcomes.assign(trust=float("nan")))
+    assert none.missing == "no resident survey"
+
+
+def test_complete_quarters():
+    assert ev.complete_quarters(dt.date(2020, 1, 1), dt.date(2020, 12, 31))[-1] == pd.Timestamp("2020-10-01")
+    assert len(ev.complete_quarters(dt.date(2020, 1, 2), dt.date(2020, 12, 30))) == 2
+    assert ev.complete_quarters(dt.date(2020, 2, 1), dt.date(2020, 3, 31)) == []
+    assert ev.complete_quarters(None, None) == []
+
+
+# --- Figures --------------------------------------------------------------------------------------
+
+
+def test_scatter_has_trend_line_rho_and_caption(demo_frames):
+    intensity, outcomes = demo_frames
+    assoc = ev.associate(intensity, outcomes, "events_total_per_1000", "incidents", 1)
+    s, lo, hi = assoc.slope
+    fig = ef.association_scatter(assoc.points, title=f"{assoc.takeaway()}: {assoc.rho_text()}",
+                                 subtitle=assoc.slope_text(), x_label="x", y_label="y", slope=s,
+                                 intercept=assoc.intercept, slope_low=lo, slope_high=hi, y_suffix="%")
+    spec = json.loads(fig.to_json())
+    names = [t.get("name") for t in spec["data"]]
+    trend = [t for t in spec["data"] if t.get("name", "").startswith("Theil–Sen")]
+    assert len(trend) == 1 and trend[0]["mode"] == "lines"
+    assert "95% CI of the slope" in names
+    assert "ρ = " in spec["layout"]["title"]["text"] and "district-quarters" in spec["layout"]["title"]["text"]
+    lead = analysis.ASSOCIATION_CAPTION.split(":")[0]
+    assert spec["layout"]["title"]["subtitle"]["text"].startswith(lead)
+    # One marker trace per district, in Okabe-Ito colours; the ninth reuses a colour with another shape.
+    markers = [t for t in spec["data"] if t.get("mode") == "markers"]
+    assert len(markers) == 9
+    assert {t["marker"]["color"] for t in markers} <= set(ef.CATEGORICAL)
+    assert markers[8]["marker"]["symbol"] != markers[0]["marker"]["symbol"]
+    assert sum(len(t.x) for t in fig.data if t.mode == "markers") == assoc.n
+    empty = ef.association_scatter(assoc.points.iloc[0:0], title="t", subtitle="", x_label="x", y_label="y",
+                                   slope=math.nan, intercept=math.nan)
+    assert "No district-quarter" in empty.layout.annotations[0].text
+
+
+def test_intensity_bars(demo_frames):
+    table, _ = ev.latest_intensity(demo_frames[0])
+    fig = ef.intensity_bars(table, "events_total_per_1000", "Activities per 1,000", "Title", "Sub")
+    bars = fig.data[0]
+    assert len(bars.x) == 9 and list(bars.x) == sorted(bars.x)  # highest at the top
+    assert "No district" in ef.intensity_bars(table.iloc[0:0], "events_total_per_1000", "x", "t", "s") \
+        .layout.annotations[0].text
+
+
+# --- The page through AppTest -------------------------------------------------------------------
+
+
+def _run(db: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv(DB_ENV_VAR, str(db))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _scatter(at: AppTest) -> dict:
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        if any(t.get("name", "").startswith("Theil–Sen") for t in spec["data"]):
+            return spec
+    raise AssertionError("no scatter on the page")
+
+
+def _points(spec: dict) -> list:
+    return [(t["name"], t["x"], t["y"]) for t in spec["data"] if t.get("mode") == "markers"]
+
+
+def test_page_on_the_demo_city(demo_db, monkeypatch):
+    at = _run(demo_db, monkeypatch)
+    assert at.title[0].value == "Engagement vs outcomes"
+    assert "Simulated demo data" in at.warning[0].value
+    assert "association, not effect" in at.markdown[0].value
+    captions = " ".join(c.value for c in at.caption)
+    assert analysis.ASSOCIATION_CAPTION.partition(":")[2] in captions
+    assert "**Association, not effect:**" in captions and "independent" in captions
+    assert "from that quarter to the next one" in captions
+    spec = _scatter(at)
+    assert "ρ = " in spec["layout"]["title"]["text"]
+    assert len(at.dataframe) >= 1 and at.get("download_button")
+    subheaders = [s.value for s in at.subheader]
+    assert any("latest 4 quarters" in s for s in subheaders)
+    assert "Did trust and recorded crime rise together?" in subheaders
+    assert any(analysis.REPORTING_NOTE in c.value for c in at.caption) or \
+        any(analysis.REPORTING_NOTE in w.value for w in at.warning)
+    assert subheaders[-1] == "About this data"
+
+    before = _points(spec)
+    at.radio(key="eng_lag").set_value(3).run()
+    assert not at.exception
+    after = _scatter(at)
+    assert _points(after) != before
+    assert "3 quarters on" in after["layout"]["title"]["text"].replace("<br>", " ")
+
+    at.radio(key="eng_outcome").set_value("trust").run()
+    assert not at.exception
+    trust = _scatter(at)
+    assert "trust" in trust["layout"]["yaxis"]["title"]["text"].lower()
+    assert "trust score" in trust["layout"]["title"]["text"].replace("<br>", " ")
+
+    at.toggle(key="eng_within").set_value(True).run()
+    assert not at.exception
+    assert "district's average" in _scatter(at)["layout"]["xaxis"]["title"]["text"]
+
+    at.selectbox(key="eng_measure").select("training_hours_per_officer").run()
+    assert not at.exception
+    assert "training" in _scatter(at)["layout"]["xaxis"]["title"]["text"].lower()
+
+
+def _tiny(tmp_path: Path, name: str, **changes) -> Path:
+    tables = tiny_city_tables()
+    for table, frame in changes.items():
+        tables[table] = frame(tables[table])
+    return write_database(tables, tmp_path / f"{name}.duckdb")
+
+
+def test_city_without_engagement_says_so(tmp_path, monkeypatch):
+    db = _tiny(tmp_path, "no_engagement", engagement_events=lambda f: f.iloc[0:0])
+    at = _run(db, monkeypatch)
+    infos = [i.value for i in at.info]
+    assert any("Community engagement is not recorded for Tiny Test City" in i for i in infos)
+    assert not at.get("plotly_chart")
+    assert at.subheader[-1].value == "About this data"
+
+
+def test_city_without_surveys_and_with_too_few_quarters(tmp_path, monkeypatch):
+    db = _tiny(tmp_path, "no_trust", trust_surveys=lambda f: f.iloc[0:0])
+    at = _run(db, monkeypatch)
+    assert at.radio(key="eng_outcome").options == ["Change in incidents"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Change in trust is not offered: no resident survey is loaded" in captions
+    infos = " ".join(i.value for i in at.info)
+    assert "Too few quarters" in infos or "too few" in infos
+    assert "no resident survey" in infos  # the reporting check cannot be made either
+
+
+def test_takeaway_reads_the_direction_only_when_the_interval_excludes_zero():
+    quarters = pd.period_range("2022Q1", "2024Q4", freq="Q").start_time
+    rows_i, rows_o = [], []
+    for d in "ABCDEF":
+        level = 100.0
+        for i, q in enumerate(quarters):
+            x = (i * 7 + ord(d)) % 11 + 1.0
+            rows_i.append((d, d, q, x))
+            rows_o.append((d, q, level))
+            level *= 1 + 0.02 * x  # more engagement, bigger rise next quarter (by construction)
+    intensity = pd.DataFrame(rows_i, columns=["district_id", "district_name", "quarter", "events_total_per_1000"])
+    outcomes = pd.DataFrame(rows_o, columns=["district_id", "quarter", "incidents"]).assign(trust=float("nan"))
+    assoc = ev.associate(intensity, outcomes, "events_total_per_1000", "incidents", lag=1)
+    assert assoc.rho > 0.9 and assoc.result.rho_ci_low > 0
+    assert "rose more" in assoc.takeaway() and "strong association" in assoc.takeaway()
+    assert ev.associate(intensity, outcomes, "events_total_per_1000", "incidents", lag=3).takeaway().startswith(
+        "No clear association")
+    assert "−0.00" not in ev._signed(-0.001) and ev._signed(-0.25) == "−0.25"
+
+
+def test_representativeness_section_on_the_demo(demo_db, monkeypatch):
+    import json
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("COMMON_GROUND_DB", str(demo_db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=90).run()
+    at.switch_page("pages/engagement.py").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    rep = [s for s in specs if "share of attendees" in s["layout"]["title"]["subtitle"]["text"]]
+    assert len(rep) == 1 and [t["name"] for t in rep[0]["data"]] == ["Residents", "Attendees"]
+    at.radio(key="rep_dimension").set_value("age").run()
+    assert not at.exception
