@@ -119,3 +119,23 @@ def test_full_neighborhood_map_is_light(stl):
         fig = figures.choropleth(table, geo.area_features(s, "neighborhood"), "rate_per_1000", "t")
     size = len(fig.to_json().encode())
     assert size <= 300 * 1024, f"{size / 1024:.0f} KB"
+
+
+PAGES = ["pages/overview.py", "pages/district.py", "pages/engagement.py", "pages/programs.py", "pages/trust.py",
+         "pages/methodology.py", "pages/data_dictionary.py"]
+
+
+def test_every_page_says_what_is_missing_rather_than_break(stl, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    db, _, _ = stl
+    monkeypatch.setenv("COMMON_GROUND_DB", str(db))
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=90).run()
+    said = {}
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        said[page] = " ".join(i.value for i in at.info)
+    assert "No community-policing programs are recorded" in said["pages/programs.py"]
+    assert "No resident survey results are loaded" in said["pages/trust.py"]
+    assert "engagement" in said["pages/engagement.py"].lower()
