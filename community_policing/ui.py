@@ -209,3 +209,20 @@ def open_district_on_row(event, table: pd.DataFrame) -> None:
     rows = (event or {}).get("selection", {}).get("rows", [])
     if rows:
         _open_district(str(table.iloc[rows[0]]["area_id"]))
+
+
+def engagement_metrics(events_col, hours_col, recorded: bool, events: int, events_prior: int, hours: float,
+                       hours_prior: float) -> None:
+    """The two engagement KPIs (activities, officer hours) with their year-earlier comparison, or
+    'not recorded' when the city keeps no engagement ledger."""
+    if not recorded:
+        events_col.metric("Engagement activities", "not recorded")
+        hours_col.metric("Officer engagement hours", "not recorded")
+        events_col.caption("No engagement ledger is loaded for this city.")
+        return
+    events_col.metric("Engagement activities", f"{events:,}", delta=f"{events - events_prior:+,} vs a year earlier",
+                      delta_color="off")
+    events_col.caption(f"{events_prior:,} a year earlier")
+    hours_col.metric("Officer engagement hours", f"{hours:,.0f}",
+                     delta=f"{hours - hours_prior:+,.0f} vs a year earlier", delta_color="off")
+    hours_col.caption(f"{hours_prior:,.0f} a year earlier")

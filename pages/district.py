@@ -178,19 +178,8 @@ else:
     k2.metric("Rate per 1,000 residents", "no rate" if kpis.rate_per_1000 is None else f"{kpis.rate_per_1000:,.1f}",
               help="Incidents in the period ÷ residents × 1,000. Longer periods give higher rates.")
     k2.caption(kpis.denominator[0].upper() + kpis.denominator[1:])
-if coverage.engagement_rows == 0:
-    k3.metric("Engagement activities", "—")
-    k4.metric("Officer engagement hours", "—")
-    k3.caption("Not recorded: no engagement ledger is loaded for this city.")
-    k4.caption("Not recorded.")
-else:
-    k3.metric("Engagement activities", f"{kpis.engagement_events:,}",
-              delta=f"{kpis.engagement_events - kpis.engagement_events_prior_year:+,} vs a year earlier",
-              delta_color="off")
-    k3.caption(f"{kpis.engagement_events_prior_year:,} a year earlier")
-    k4.metric("Officer engagement hours", f"{kpis.officer_hours:,.0f}",
-              delta=f"{kpis.officer_hours - kpis.officer_hours_prior_year:+,.0f} vs a year earlier", delta_color="off")
-    k4.caption(f"{kpis.officer_hours_prior_year:,.0f} a year earlier")
+ui.engagement_metrics(k3, k4, coverage.engagement_rows > 0, kpis.engagement_events, kpis.engagement_events_prior_year,
+                      kpis.officer_hours, kpis.officer_hours_prior_year)
 if kpis.trust is None:
     k5.metric("Latest trust score (0–100)", "—")
     k5.caption("No trust survey result with enough respondents up to the end of the period."

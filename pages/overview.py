@@ -43,19 +43,8 @@ k1.metric(
          "days a year earlier; it is grey when the change is within normal variation.",
 )
 k1.caption(f"{totals.incidents_prior_year:,} a year earlier · **{totals.noise}** (z = {totals.poisson_z:+.2f})")
-if info.engagement_rows == 0:
-    k2.metric("Engagement activities", "not recorded")
-    k3.metric("Officer engagement hours", "not recorded")
-    k2.caption("No engagement ledger is loaded for this city.")
-else:
-    k2.metric("Engagement activities", f"{totals.engagement_events:,}",
-              delta=f"{totals.engagement_events - totals.engagement_events_prior_year:+,} vs a year earlier",
-              delta_color="off")
-    k2.caption(f"{totals.engagement_events_prior_year:,} a year earlier")
-    k3.metric("Officer engagement hours", f"{totals.officer_hours:,.0f}",
-              delta=f"{totals.officer_hours - totals.officer_hours_prior_year:+,.0f} vs a year earlier",
-              delta_color="off")
-    k3.caption(f"{totals.officer_hours_prior_year:,.0f} a year earlier")
+ui.engagement_metrics(k2, k3, info.engagement_rows > 0, totals.engagement_events,
+                      totals.engagement_events_prior_year, totals.officer_hours, totals.officer_hours_prior_year)
 if totals.trust is None:
     k4.metric("Resident trust (0–100)", "no survey")
     k4.caption("No trust survey results in this period.")

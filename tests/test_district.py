@@ -368,8 +368,8 @@ def test_city_without_engagement_surveys_training_or_programs(tmp_path, monkeypa
     assert "No officer training records" in infos
     assert "No community-policing programs are recorded" in infos
     assert "complete calendar year" in infos  # no seasonal pattern from a few weeks of data
-    assert at.metric[2].value == "—" and at.metric[4].value == "—"
-    assert "Not recorded" in " ".join(c.value for c in at.caption)
+    assert at.metric[2].value == "not recorded" and at.metric[4].value == "—"  # no ledger; no survey
+    assert "No engagement ledger is loaded" in " ".join(c.value for c in at.caption)
 
 
 def test_city_without_incidents(tmp_path, monkeypatch):
