@@ -301,7 +301,11 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
         empty = pd.DataFrame(columns=columns)
         return empty, pd.DataFrame({"method": [], "incidents": []})
     rows = pd.concat(frames, ignore_index=True)
-    rows = _assign_areas(rows, districts, neighborhoods)
+    unknown = rows["offense_group"].notna() & (rows["offense_group"] != "") & ~rows["offense_group"].isin(known_groups)
+    for file, part in rows[unknown].groupby("_file"):
+        log.reject("incidents", file, part["_line"], "offense_group", part["offense_group"],
+                   "unknown offense group; expected one of " + ", ".join(sorted(known_groups)), "invalid")
+    rows = _assign_areas(rows[~unknown].reset_index(drop=True), districts, neighborhoods)
     valid = _validate_into(log, "incidents", rows)
     _settle_file_counts(log, "incidents", rows, valid)
     assignment = (valid["_method"].value_counts().reindex(ASSIGNMENT_METHODS).dropna().astype(int)
@@ -378,7 +382,7 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
         "reported_at": reported.where(reported.notna(), get("reported_at").where(lambda s: s != "")),
         "offense_code": get("offense_code"),
         "offense_description": get("offense_description"),
-        "offense_group": group.where(group.isin(known_groups), group),
+        "offense_group": group,
         "lon": lon, "lat": lat, "count": count,
         "_line": table["_line"],
         "_neighborhood_code": get("neighborhood_id").map(boundaries.normalise_id),

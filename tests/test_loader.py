@@ -303,3 +303,17 @@ def test_latin1_source_with_declared_encoding(tmp_path):
     load_city(manifest, src, tmp_path / "db.duckdb")
     described = query(tmp_path / "db.duckdb", "SELECT offense_description FROM incidents WHERE id = 'C4'")
     assert described.iloc[0, 0] == "CAFÉ DISTURBANCE"
+
+
+def test_unknown_offense_group_is_rejected_with_the_valid_ones(tmp_path):
+    src = tmp_path / "src"
+    manifest = write_zip_city(src)
+    manifest.write_text(manifest.read_text().replace('default = "other"', 'default = "jaywalking"'))
+    load_city(manifest, src, tmp_path / "db.duckdb")
+    rejects = query(tmp_path / "db.duckdb", "SELECT line, \"column\", value, reason FROM rejects "
+                                            "WHERE \"column\" = 'offense_group'")
+    assert list(rejects["line"]) == [5] and rejects["value"][0] == "jaywalking"
+    assert rejects["reason"][0].startswith("unknown offense group; expected one of aggravated_assault")
+    files = query(tmp_path / "db.duckdb", "SELECT rows_read, rows_loaded, rows_rejected FROM load_files "
+                                          "WHERE file = 'incidents.csv'").iloc[0]
+    assert files["rows_read"] == files["rows_loaded"] + files["rows_rejected"] == 6
