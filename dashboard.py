@@ -8,6 +8,7 @@ st.set_page_config(page_title="Common Ground – community policing dashboard", 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/district.py", title="District", icon=":material/location_city:"),
+    st.Page("pages/compare.py", title="Compare districts", icon=":material/compare_arrows:"),
     st.Page("pages/engagement.py", title="Engagement vs outcomes", icon=":material/scatter_plot:"),
     st.Page("pages/programs.py", title="Program evaluation", icon=":material/insights:"),
     st.Page("pages/trust.py", title="Resident trust", icon=":material/groups:"),

@@ -1,0 +1,290 @@
+"""Two to four police districts side by side: the numbers behind the Compare districts page.
+
+Pure functions: a Store and parameters in, DataFrames out. No Streamlit, no figures. Every number
+comes from the District page library (``district.district_kpis``, ``monthly_series``,
+``offense_mix``, ``engagement_timeline``, ``trust_trend``), called once per chosen district and
+stacked into one long table with ``district_id`` and ``title`` columns, so a district's numbers
+here are exactly its numbers on the District page for the same filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from community_policing import district, metrics
+from community_policing.store import Store
+
+MIN_DISTRICTS = 2
+MAX_DISTRICTS = 4
+
+
+# --- Which districts --------------------------------------------------------------------------
+
+
+def parse_districts(raw: str | None) -> list[str]:
+    """District ids from a ``?districts=2,5`` value: split on commas, blanks and repeats dropped."""
+    if not raw:
+        return []
+    ids: list[str] = []
+    for part in str(raw).split(","):
+        part = part.strip()
+        if part and part not in ids:
+            ids.append(part)
+    return ids
+
+
+def selection_problem(ids: list[str]) -> str | None:
+    """A plain sentence when the number of districts chosen cannot be compared, else None."""
+    if len(ids) < MIN_DISTRICTS:
+        have = "no district is" if not ids else "only one district is"
+        return (f"Pick at least {MIN_DISTRICTS} districts to compare: {have} chosen. "
+                f"Up to {MAX_DISTRICTS} fit side by side.")
+    if len(ids) > MAX_DISTRICTS:
+        return (f"Pick at most {MAX_DISTRICTS} districts: {len(ids)} are chosen, and more than "
+                f"{MAX_DISTRICTS} side by side are too narrow to read. Remove "
+                f"{len(ids) - MAX_DISTRICTS} to see the comparison.")
+    return None
+
+
+def _check(store: Store, ids: list[str]) -> list[district.District]:
+    return [district.get_district(store, i) for i in ids]
+
+
+def _usable_population(d: district.District) -> int | None:
+    return d.population if d.population is not None and d.population >= metrics.MIN_POPULATION_FOR_RATE else None
+
+
+# --- 1. Headline numbers ----------------------------------------------------------------------
+
+
+KPI_COLUMNS = ["district_id", "title", "incidents", "incidents_prior_year", "change", "pct_change", "noise",
+               "poisson_z", "rate_per_1000", "population", "population_year", "engagement_events",
+               "engagement_events_prior_year", "officer_hours", "officer_hours_prior_year", "trust",
+               "trust_period_start", "trust_respondents", "trust_margin_of_error"]
+
+
+def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offense_group: str | None = None,
+              date_basis: str = "occurred", districts_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per district: ``district.district_kpis`` for each, in the order given."""
+    chosen = _check(store, ids)
+    table = districts_table if districts_table is not None else metrics.area_comparison(
+        store, start, end, level="district", offense_group=offense_group, date_basis=date_basis)
+    rows = []
+    for d in chosen:
+        k = district.district_kpis(store, d.id, start, end, offense_group, date_basis, districts_table=table)
+        rows.append({
+            "district_id": d.id, "title": d.title, "incidents": k.incidents,
+            "incidents_prior_year": k.incidents_prior_year, "change": k.change, "pct_change": k.pct_change,
+            "noise": k.noise, "poisson_z": k.poisson_z, "rate_per_1000": k.rate_per_1000,
+            "population": k.population, "population_year": k.population_year,
+            "engagement_events": k.engagement_events, "engagement_events_prior_year": k.engagement_events_prior_year,
+            "officer_hours": k.officer_hours, "officer_hours_prior_year": k.officer_hours_prior_year,
+            "trust": k.trust, "trust_period_start": k.trust_period_start, "trust_respondents": k.trust_respondents,
+            "trust_margin_of_error": k.trust_margin_of_error,
+        })
+    out = pd.DataFrame(rows, columns=KPI_COLUMNS)
+    for col in ("population", "population_year", "trust_respondents"):
+        out[col] = out[col].astype("Int64")
+    for col in ("pct_change", "rate_per_1000", "trust", "trust_margin_of_error"):
+        out[col] = out[col].astype("Float64")
+    return out
+
+
+def kpi_takeaway(kpis: pd.DataFrame) -> str:
+    """One sentence: which district has the highest rate, and which changed beyond normal variation."""
+    rated = kpis.dropna(subset=["rate_per_1000"])
+    parts = []
+    if len(rated) >= 2:
+        top, low = rated.loc[rated["rate_per_1000"].idxmax()], rated.loc[rated["rate_per_1000"].idxmin()]
+        parts.append(f"{top['title']} has the highest rate ({float(top['rate_per_1000']):,.1f} per 1,000 residents), "
+                     f"{low['title']} the lowest ({float(low['rate_per_1000']):,.1f})")
+    moved = kpis[kpis["noise"] != "within normal variation"]
+    if len(moved):
+        parts.append("beyond normal variation from a year earlier: " + ", ".join(
+            f"District {r['district_id']} {'down' if r['change'] < 0 else 'up'} "
+            + (f"{abs(float(r['pct_change'])):.0f}%" if pd.notna(r["pct_change"]) else f"{abs(int(r['change'])):,}")
+            + f" ({r['noise']})" for _, r in moved.iterrows()))
+    else:
+        parts.append("every change from a year earlier is within normal variation")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+# --- 2-3. Incidents month by month and per 1,000 residents ------------------------------------
+
+
+def monthly_table(store: Store, ids: list[str], end: dt.date, offense_group: str | None = None,
+                  date_basis: str = "occurred", months: int = district.SERIES_MONTHS,
+                  coverage: district.Coverage | None = None) -> pd.DataFrame:
+    """``district.monthly_series`` for each district, stacked, with incidents per 1,000 residents
+    per month (NA where the district has no usable population or the month is not covered)."""
+    chosen = _check(store, ids)
+    coverage = coverage or district.data_coverage(store)
+    parts = []
+    for d in chosen:
+        series = district.monthly_series(store, d.id, end, offense_group, date_basis, months, coverage=coverage)
+        population = _usable_population(d)
+        series.insert(0, "title", d.title)
+        series.insert(0, "district_id", d.id)
+        series["population"] = pd.array([population] * len(series), dtype="Int64")
+        series["population_year"] = pd.array([d.population_year] * len(series), dtype="Int64")
+        if population is None:
+            series["rate_per_1000"] = pd.array([pd.NA] * len(series), dtype="Float64")
+        else:
+            series["rate_per_1000"] = (series["incidents"].astype("Float64") / population * 1000).round(2)
+        parts.append(series)
+    return pd.concat(parts, ignore_index=True)
+
+
+def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents") -> str:
+    """Per district, the last 12 months against the same months a year earlier, in a few words."""
+    bits = []
+    for did, part in monthly.groupby("district_id", sort=False):
+        both = part.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
+        if both.empty:
+            continue
+        cur, pri = int(both["incidents"].sum()), int(both["incidents_prior_year"].sum())
+        noise = metrics.noise_label(float(metrics.poisson_z(cur, pri)))
+        name = f"District {did}"
+        if pri <= 0:
+            bits.append(f"{name} {cur:,} (none a year earlier)")
+        elif noise == "within normal variation":
+            bits.append(f"{name} about the same")
+        else:
+            bits.append(f"{name} {'down' if cur < pri else 'up'} {abs((cur - pri) / pri * 100):.0f}%")
+    if not bits:
+        return f"{subject}: no months with a comparison a year earlier"
+    return f"{subject}, last 12 months vs a year earlier: " + ", ".join(bits)
+
+
+def rate_takeaway(monthly: pd.DataFrame) -> str:
+    """Which district has the highest and lowest incidents per 1,000 residents over the last 12 months."""
+    recent = monthly.dropna(subset=["rate_per_1000"])
+    if recent.empty:
+        return "No district has enough residents for a rate"
+    last12 = recent.groupby("district_id", sort=False).tail(12)
+    sums = last12.groupby("district_id", sort=False)["rate_per_1000"].sum().astype(float)
+    months = int(last12.groupby("district_id", sort=False).size().max())
+    hi, lo = sums.idxmax(), sums.idxmin()
+    if len(sums) < 2 or hi == lo:
+        return f"District {hi}: {sums[hi]:,.1f} incidents per 1,000 residents over {months} months"
+    ratio = f", {sums[hi] / sums[lo]:.1f} times as many" if sums[lo] > 0 else ""
+    return (f"District {hi} has the most incidents per resident: {sums[hi]:,.1f} per 1,000 over the last "
+            f"{months} months against {sums[lo]:,.1f} in District {lo}{ratio}")
+
+
+# --- 4. Offense mix ---------------------------------------------------------------------------
+
+
+def offense_mix_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offense_group: str | None = None,
+                      date_basis: str = "occurred") -> pd.DataFrame:
+    """``district.offense_mix`` for each district, stacked (``share_pct`` is each district's own %)."""
+    chosen = _check(store, ids)
+    parts = []
+    for d in chosen:
+        mix = district.offense_mix(store, d.id, start, end, offense_group, date_basis)
+        mix.insert(0, "title", d.title)
+        mix.insert(0, "district_id", d.id)
+        parts.append(mix)
+    out = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def offense_mix_takeaway(mix: pd.DataFrame) -> str:
+    """The group with the widest spread of shares between the districts."""
+    data = mix.dropna(subset=["share_pct"])
+    if data.empty:
+        return "No incidents in the period to break down by offense"
+    wide = data.pivot_table(index="label", columns="district_id", values="share_pct", aggfunc="sum").fillna(0.0)
+    if wide.shape[1] < 2:
+        top = data.sort_values("share_pct", ascending=False).iloc[0]
+        return f"{top['label']} is the largest group ({float(top['share_pct']):.0f}%)"
+    spread = wide.max(axis=1) - wide.min(axis=1)
+    group = spread.idxmax()
+    hi, lo = wide.loc[group].idxmax(), wide.loc[group].idxmin()
+    largest = data.groupby("label")["incidents"].sum().idxmax()
+    text = f"{largest} is the largest group overall"
+    if spread[group] >= 1:
+        text += (f"; the mixes differ most in {group.lower()}: {wide.loc[group, hi]:.0f}% of incidents in "
+                 f"District {hi} against {wide.loc[group, lo]:.0f}% in District {lo}")
+    return text
+
+
+# --- 5. Engagement per 1,000 residents ----------------------------------------------------------
+
+
+def engagement_table(store: Store, ids: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Engagement activities per calendar month (all types, from ``district.engagement_timeline``)
+    for each district, every month from ``start``'s to ``end``'s (0 where none), with activities
+    per 1,000 residents."""
+    chosen = _check(store, ids)
+    months = pd.date_range(pd.Timestamp(start).replace(day=1), pd.Timestamp(end).replace(day=1), freq="MS")
+    parts = []
+    for d in chosen:
+        timeline = district.engagement_timeline(store, d.id, start, end)
+        totals = timeline.groupby("month")[["events", "officer_hours", "attendees"]].sum()
+        grid = pd.DataFrame({"month": months}).merge(totals.reset_index(), on="month", how="left")
+        grid["events"] = grid["events"].fillna(0).astype("int64")
+        grid["officer_hours"] = grid["officer_hours"].fillna(0.0).astype(float).round(1)
+        grid["attendees"] = grid["attendees"].fillna(0).astype("int64")
+        population = _usable_population(d)
+        grid["population"] = pd.array([population] * len(grid), dtype="Int64")
+        grid["events_per_1000"] = (np.nan if population is None else (grid["events"] / population * 1000).round(3))
+        grid["events_per_1000"] = grid["events_per_1000"].astype("Float64")
+        grid.insert(0, "title", d.title)
+        grid.insert(0, "district_id", d.id)
+        parts.append(grid)
+    return pd.concat(parts, ignore_index=True)
+
+
+def engagement_takeaway(engagement: pd.DataFrame) -> str:
+    if engagement.empty or engagement["events"].sum() == 0:
+        return "No engagement activities recorded in these months in these districts"
+    rated = engagement.dropna(subset=["events_per_1000"])
+    if rated.empty:
+        return "No district has enough residents for a rate of engagement"
+    months = rated["month"].nunique()
+    per = rated.groupby("district_id", sort=False)["events_per_1000"].sum().astype(float) / months
+    hi, lo = per.idxmax(), per.idxmin()
+    if hi == lo or per[lo] <= 0:
+        return f"District {hi} has the most engagement per resident: {per[hi]:.2f} activities per 1,000 a month"
+    return (f"District {hi} has the most engagement per resident: {per[hi]:.2f} activities per 1,000 residents "
+            f"a month, against {per[lo]:.2f} in District {lo} ({per[hi] / per[lo]:.1f} times as many)")
+
+
+# --- 6. Trust ---------------------------------------------------------------------------------
+
+
+def trust_table(store: Store, ids: list[str], end: dt.date, measure: str = "trust",
+                start: dt.date = dt.date(1900, 1, 1)) -> pd.DataFrame:
+    """``district.trust_trend`` for each district, stacked. Scores from fewer than
+    ``metrics.MIN_RESPONDENTS`` respondents are blank (``shown`` False)."""
+    chosen = _check(store, ids)
+    parts = []
+    for d in chosen:
+        trend = district.trust_trend(store, d.id, end, measure, start)
+        trend.insert(0, "title", d.title)
+        trend.insert(0, "district_id", d.id)
+        parts.append(trend)
+    return pd.concat(parts, ignore_index=True)
+
+
+def trust_takeaway(trust: pd.DataFrame) -> str:
+    """Latest 12 months' respondent-weighted average per district, highest named first."""
+    shown = trust[trust["score"].notna()]
+    if shown.empty:
+        return "Trust in police: no survey result with enough respondents"
+    latest = pd.to_datetime(shown["period_start"]).max()
+    recent = shown[pd.to_datetime(shown["period_start"]) > latest - pd.DateOffset(years=1)]
+    means = {}
+    for did, part in recent.groupby("district_id", sort=False):
+        means[did] = district._weighted_mean(part)[0]
+    if len(means) < 2:
+        did, mean = next(iter(means.items()))
+        return f"Trust in police: {mean:.1f} of 100 in District {did} over the 12 months to {latest:%B %Y}"
+    hi, lo = max(means, key=means.get), min(means, key=means.get)
+    return (f"Trust in police over the 12 months to {latest:%B %Y}: highest in District {hi} "
+            f"({means[hi]:.1f} of 100), lowest in District {lo} ({means[lo]:.1f})")
