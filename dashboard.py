@@ -7,6 +7,7 @@ st.set_page_config(page_title="Common Ground – community policing dashboard", 
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/map.py", title="Map", icon=":material/map:"),
     st.Page("pages/district.py", title="District", icon=":material/location_city:"),
     st.Page("pages/compare.py", title="Compare districts", icon=":material/compare_arrows:"),
     st.Page("pages/engagement.py", title="Engagement vs outcomes", icon=":material/scatter_plot:"),

@@ -131,3 +131,21 @@ def test_clicking_a_district_on_the_map_opens_its_page(app_url, browser):
     page.wait_for_timeout(2000)
     page.screenshot(path=str(SCREENSHOTS / "district.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize("layer", ["rate", "change", "engagement", "trust", "bivariate"])
+def test_map_page_draws_each_layer(app_url, browser, layer):
+    from community_policing.map_layers import LAYER_LABELS
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(f"{app_url}/map", wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
+    if layer != "rate":
+        page.get_by_text(LAYER_LABELS[layer], exact=True).first.click()
+        page.wait_for_timeout(3000)
+    canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
+    page.wait_for_timeout(2500)
+    assert _distinct_colours(canvas.screenshot()) > 20, f"the {layer} map looks blank"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"map_{layer}.png"), full_page=True)
+    page.close()

@@ -121,7 +121,8 @@ def test_full_neighborhood_map_is_light(stl):
     assert size <= 300 * 1024, f"{size / 1024:.0f} KB"
 
 
-PAGES = ["pages/overview.py", "pages/district.py", "pages/engagement.py", "pages/programs.py", "pages/trust.py",
+PAGES = ["pages/overview.py", "pages/map.py", "pages/district.py", "pages/compare.py", "pages/engagement.py",
+         "pages/programs.py", "pages/trust.py",
          "pages/methodology.py", "pages/data_dictionary.py"]
 
 

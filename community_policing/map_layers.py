@@ -1,0 +1,243 @@
+"""Data for each layer of the Map page: one row per area with the layer's value, its counts and
+its denominator. Pure given a Store (no Streamlit); the page caches and draws what these return.
+
+Layers:
+
+* ``rate``        incidents per 1,000 residents
+* ``change``      % change vs the same days a year earlier, with ``muted`` where |z| < 2
+* ``engagement``  engagement activities per 1,000 residents per year
+* ``trust``       latest respondent-weighted trust score in the period (district level only)
+* ``bivariate``   engagement intensity tercile × crime-change tercile (3 × 3 classes)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from community_policing import metrics
+from community_policing.store import Store
+
+LAYERS = ("rate", "change", "engagement", "trust", "bivariate")
+LAYER_LABELS = {
+    "rate": "Incidents per 1,000 residents",
+    "change": "% change vs a year earlier",
+    "engagement": "Engagement intensity",
+    "trust": "Resident trust score",
+    "bivariate": "Engagement × crime change",
+}
+# |z| below this is "within normal variation" (see metrics.noise_label).
+NOISE_Z = 2.0
+ENGAGEMENT_WORDS = {1: "less engagement", 2: "middle engagement", 3: "more engagement"}
+
+
+@dataclass(frozen=True)
+class LayerData:
+    """What one map layer shows: ``table`` has one row per area (the unassigned row dropped) with
+    the layer's ``value`` column; ``message`` explains, in a plain sentence, why nothing is shown."""
+
+    layer: str
+    level: str
+    table: pd.DataFrame
+    value_column: str | None
+    message: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    legend: pd.DataFrame | None = None  # the bivariate layer's 9-cell key (see bivariate_classes)
+
+    @property
+    def available(self) -> bool:
+        return self.message is None
+
+
+def _with_population_year(store: Store, table: pd.DataFrame, level: str) -> pd.DataFrame:
+    years = store.query("areas", level=level)[["area_id", "population_year"]]
+    out = table[table["area_id"] != metrics.UNASSIGNED_ID].merge(years, on="area_id", how="left")
+    out["population_year"] = out["population_year"].astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def muted_flag(table: pd.DataFrame) -> pd.Series:
+    """True where the change is within normal variation (|poisson_z| < 2)."""
+    return table["poisson_z"].astype(float).abs() < NOISE_Z
+
+
+def terciles(values: pd.Series) -> tuple[pd.Series, list[tuple[float, float]]]:
+    """Tercile class 1..3 of each value (NA stays NA), balanced by rank, and each class's range."""
+    usable = values.astype(float).dropna()
+    classes = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    if usable.empty:
+        return classes, []
+    ranks = usable.rank(method="first")
+    cls = np.ceil(ranks * 3 / len(usable)).clip(1, 3).astype(int)
+    classes.loc[usable.index] = cls
+    ranges = []
+    for c in (1, 2, 3):
+        part = usable[cls == c]
+        ranges.append((float(part.min()), float(part.max())) if len(part) else (float("nan"), float("nan")))
+    return classes, ranges
+
+
+def change_words(ranges: list[tuple[float, float]]) -> dict[int, str]:
+    """Words for each crime-change tercile that stay true: 'crime fell' only when the whole
+    tercile fell, 'crime rose' only when it all rose, otherwise 'crime about level / mixed'."""
+    words = {}
+    for c, (low, high) in zip((1, 2, 3), ranges):
+        if np.isnan(low):
+            words[c] = "no areas"
+        elif high < 0:
+            words[c] = "crime fell"
+        elif low > 0:
+            words[c] = "crime rose"
+        else:
+            words[c] = "crime about level"
+    # Two or three terciles with the same word: say which fell (or rose) most.
+    for verb in ("crime fell", "crime rose"):
+        same = [c for c in (1, 2, 3) if words[c] == verb]
+        if len(same) > 1:
+            ranked = same if verb == "crime fell" else list(reversed(same))
+            qualifiers = ("most", "less") if len(same) == 2 else ("most", "somewhat", "least")
+            for c, q in zip(ranked, qualifiers):
+                words[c] = f"{verb} {q}"
+    same = [c for c in (1, 2, 3) if words[c] == "crime about level"]
+    if len(same) > 1:
+        for c in same:
+            words[c] = f"crime about level ({('lower', 'middle', 'higher')[c - 1]} third)"
+    return words
+
+
+def bivariate_classes(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add ``engagement_class`` and ``change_class`` (terciles 1..3 among areas with both values),
+    ``bivariate_class`` (0..8 = (change - 1) * 3 + engagement - 1) and ``bivariate_label``.
+
+    Returns the table and the 9-row legend (class, engagement/change tercile, label, range, areas).
+    """
+    out = table.copy()
+    both = out["events_per_1000_per_year"].notna() & out["pct_change"].notna()
+    eng_cls, eng_ranges = terciles(out.loc[both, "events_per_1000_per_year"])
+    chg_cls, chg_ranges = terciles(out.loc[both, "pct_change"])
+    out["engagement_class"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["change_class"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out.loc[both, "engagement_class"] = eng_cls
+    out.loc[both, "change_class"] = chg_cls
+    words = change_words(chg_ranges) if chg_ranges else {1: "", 2: "", 3: ""}
+    out["bivariate_class"] = ((out["change_class"] - 1) * 3 + out["engagement_class"] - 1).astype("Int64")
+    labels = {(e, c): f"{ENGAGEMENT_WORDS[e]} · {words[c]}" for e in (1, 2, 3) for c in (1, 2, 3)}
+    out["bivariate_label"] = [
+        labels[(int(e), int(c))] if not (pd.isna(e) or pd.isna(c)) else "not classed"
+        for e, c in zip(out["engagement_class"], out["change_class"])
+    ]
+    rows = []
+    for c in (1, 2, 3):
+        for e in (1, 2, 3):
+            n = int(((out["engagement_class"] == e) & (out["change_class"] == c)).sum())
+            er = eng_ranges[e - 1] if eng_ranges else (float("nan"),) * 2
+            cr = chg_ranges[c - 1] if chg_ranges else (float("nan"),) * 2
+            rows.append({"bivariate_class": (c - 1) * 3 + e - 1, "engagement_class": e, "change_class": c,
+                         "label": labels[(e, c)], "engagement_range": _range_text(er, "{:.1f}"),
+                         "change_range": _range_text(cr, "{:+.1f}%"), "areas": n})
+    return out, pd.DataFrame(rows)
+
+
+def _range_text(r: tuple[float, float], fmt: str) -> str:
+    if np.isnan(r[0]):
+        return "no areas"
+    return fmt.format(r[0]) if r[0] == r[1] else f"{fmt.format(r[0])} to {fmt.format(r[1])}"
+
+
+def latest_trust(store: Store, start: dt.date, end: dt.date,
+                 min_respondents: int = metrics.MIN_RESPONDENTS) -> pd.DataFrame:
+    """Per district, the latest survey period in [start, end] with a shown score: the
+    respondent-weighted score of that period (respondents, margin of error, period start)."""
+    raw = metrics.trust_by_district(store, "trust", start, end, min_respondents=min_respondents)
+    cols = ["area_id", "trust_score", "trust_period", "respondents", "margin_of_error", "respondents_known"]
+    shown = raw[raw["shown"] & raw["score"].notna()]
+    if shown.empty:
+        return pd.DataFrame(columns=cols)
+    latest = shown[shown["period_start"] == shown.groupby("district_id")["period_start"].transform("max")]
+    rows = []
+    for district, part in latest.groupby("district_id", sort=False):
+        known = part["respondents"].notna().all()
+        weights = part["respondents"].astype(float) if known else pd.Series(1.0, index=part.index)
+        score = float((part["score"].astype(float) * weights).sum() / weights.sum())
+        rows.append({"area_id": district, "trust_score": round(score, 1),
+                     "trust_period": pd.Timestamp(part["period_start"].iloc[0]).date(),
+                     "respondents": int(part["respondents"].sum()) if known else pd.NA,
+                     "margin_of_error": part["margin_of_error"].astype(float).max() if known else np.nan,
+                     "respondents_known": bool(known)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def engagement_points(store: Store, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Engagement activities in [start, end] that have a recorded place (lon/lat), with a
+    readable type label. Engagement events only, never incident locations."""
+    from community_policing.district import ENGAGEMENT_LABELS
+
+    events = store.query("map_engagement_points", start=start, end=end)
+    placed = events.dropna(subset=["lon", "lat"]).copy()
+    placed["date"] = pd.to_datetime(placed["date"]).dt.date
+    placed["type_label"] = placed["type"].map(lambda t: ENGAGEMENT_LABELS.get(t, t))
+    return placed.reset_index(drop=True)
+
+
+def events_without_neighborhood(store: Store, start: dt.date, end: dt.date) -> int:
+    """Engagement activities in the period recorded without a neighborhood (district only)."""
+    events = store.query("map_engagement_points", start=start, end=end)
+    return int(events["neighborhood_id"].isna().sum())
+
+
+def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Period, *,
+                has_engagement: bool, trust: pd.DataFrame | None = None, events_unplaced: int = 0) -> LayerData:
+    """Assemble one layer from an area_comparison table (already with ``population_year``)."""
+    if layer not in LAYERS:
+        raise ValueError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
+    table = metrics.add_intensity(areas[areas["area_id"] != metrics.UNASSIGNED_ID], period.days)
+    table["noise"] = table["poisson_z"].map(metrics.noise_label)
+    table["muted"] = muted_flag(table)
+    notes: list[str] = []
+    if layer in ("engagement", "bivariate"):
+        if not has_engagement:
+            return LayerData(layer, level, table, None, message=(
+                "No engagement ledger is loaded for this city, so there is no engagement to map. "
+                "Departments add one through an engagement ledger source in the city manifest."))
+        if level == "neighborhood" and events_unplaced:
+            notes.append(f"{events_unplaced:,} activities in this period were recorded without a neighborhood; "
+                         "they count toward their district on the district map but toward no neighborhood here.")
+    if layer == "rate":
+        return LayerData(layer, level, table, "rate_per_1000", notes=tuple(notes))
+    if layer == "change":
+        return LayerData(layer, level, table, "pct_change", notes=tuple(notes))
+    if layer == "engagement":
+        return LayerData(layer, level, table, "events_per_1000_per_year", notes=tuple(notes))
+    if layer == "trust":
+        if level != "district":
+            return LayerData(layer, level, table, None, message=(
+                "Resident surveys are collected by police district, not by neighborhood, so trust can only "
+                "be mapped by district. Switch the areas to District."))
+        if trust is None or trust.empty:
+            return LayerData(layer, level, table, None, message=(
+                "No resident trust survey results with enough respondents fall in this period, so there is "
+                "no trust score to map. Surveys come from a `[[trust_surveys]]` source in the city manifest."))
+        table = table.merge(trust, on="area_id", how="left")
+        return LayerData(layer, level, table, "trust_score", notes=tuple(notes))
+    classed, legend = bivariate_classes(table)
+    return LayerData(layer, level, classed, "bivariate_class", notes=tuple(notes), legend=legend)
+
+
+def layer_data(store: Store, layer: str, level: str, period: metrics.Period, offense_group: str | None = "all",
+               date_basis: str = "occurred") -> LayerData:
+    """Everything one layer needs, straight from the Store (the page uses the cached pieces)."""
+    info = metrics.dataset_info(store)
+    areas = metrics.area_comparison(store, period.start, period.end, level, offense_group, date_basis)
+    areas = _with_population_year(store, areas, level)
+    trust = latest_trust(store, period.start, period.end) if layer == "trust" and level == "district" else None
+    unplaced = events_without_neighborhood(store, period.start, period.end) if level == "neighborhood" else 0
+    return build_layer(layer, level, areas, period, has_engagement=info.engagement_rows > 0, trust=trust,
+                       events_unplaced=unplaced)
+
+
+def with_population_year(store: Store, table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Public alias: drop the unassigned row and add each area's population year."""
+    return _with_population_year(store, table, level)
