@@ -226,3 +226,10 @@ def engagement_metrics(events_col, hours_col, recorded: bool, events: int, event
     hours_col.metric("Officer engagement hours", f"{hours:,.0f}",
                      delta=f"{hours - hours_prior:+,.0f} vs a year earlier", delta_color="off")
     hours_col.caption(f"{hours_prior:,.0f} a year earlier")
+
+
+def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str) -> None:
+    """The table behind a chart, one click away, with a CSV download."""
+    with st.expander("Show the numbers"):
+        st.dataframe(frame, hide_index=True, width="stretch")
+        st.download_button("Download (CSV)", csv_bytes(frame, info), file_name=file_name, mime="text/csv", key=key)

@@ -111,6 +111,8 @@ if not limits.empty:
                "city rate by chance alone at each population (Poisson limits, 95% and 99.8%); only points "
                "outside it differ by more than chance. With thousands of incidents the funnel is narrow: it says a "
                "difference is real, not that it is large or what causes it.")
+    ui.numbers_behind(placed[["area_id", "area_name", "incidents", "population", "rate_per_1000", "expected",
+                              "z_score", "position"]], info, "districts_funnel.csv", key="numbers_funnel")
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader("Engagement beside crime change, by district")

@@ -85,6 +85,7 @@ for outcome, result in detail:
         width="stretch", key=f"event_{outcome}")
     st.caption(f"{result.method} Each point is one quarter; the quarter before the start is the reference (0). "
                "Points before the start should sit near zero if the comparison is fair.")
+    ui.numbers_behind(result.event_study, info, f"event_study_{outcome}.csv", key=f"numbers_event_{outcome}")
     if outcome == "incidents":
         costs = _costs(store, key, program, result, basis)
         st.subheader("What it cost")

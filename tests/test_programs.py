@@ -65,7 +65,8 @@ def test_program_page_shows_estimates_event_studies_and_costs(programs_page):
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(specs) == 2
     assert all("program starts" in json.dumps(s["layout"]) for s in specs)
-    assert len(at.dataframe) == 1 and "true_effect" in at.dataframe[0].value.columns
+    assert "true_effect" in at.dataframe[-1].value.columns  # the all-programs table comes last
+    assert len(at.dataframe) == 3  # two event-study tables behind their charts, then all programs
     first = at.metric[0].value
     at.selectbox(key="program").select("Youth Outreach Partnership").run()
     assert not at.exception and at.metric[0].value != first
