@@ -74,6 +74,13 @@ def dataset_info(_store: Store, key: tuple) -> metrics.DatasetInfo:
     return metrics.dataset_info(_store)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def district_list(_store: Store, key: tuple) -> pd.DataFrame:
+    from community_policing import district
+
+    return district.districts(_store)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def offense_choices(_store: Store, key: tuple) -> list[tuple[str, str]]:
     return metrics.offense_choices(_store)

@@ -16,16 +16,6 @@ info = ui.dataset_info(store, key)
 # --- Cached calls into the library (keyed by the warehouse build) -----------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _districts(_store, key: tuple) -> pd.DataFrame:
-    return district.districts(_store)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _coverage(_store, key: tuple) -> district.Coverage:
-    return district.data_coverage(_store)
-
-
 @st.cache_data(show_spinner=False, max_entries=128)
 def _kpis(_store, key: tuple, ids: tuple, start: dt.date, end: dt.date, offense_group: str,
           date_basis: str) -> pd.DataFrame:
@@ -35,7 +25,7 @@ def _kpis(_store, key: tuple, ids: tuple, start: dt.date, end: dt.date, offense_
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _monthly(_store, key: tuple, ids: tuple, end: dt.date, offense_group: str, date_basis: str) -> pd.DataFrame:
-    return compare.monthly_table(_store, list(ids), end, offense_group, date_basis, coverage=_coverage(_store, key))
+    return compare.monthly_table(_store, list(ids), end, offense_group, date_basis, coverage=ui.dataset_info(_store, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -67,7 +57,7 @@ def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = No
 
 filters = ui.sidebar_filters(store, info)
 period = filters.period
-all_districts = _districts(store, key)
+all_districts = ui.district_list(store, key)
 titles = dict(zip(all_districts["district_id"], all_districts["title"]))
 ids = list(titles)
 
@@ -114,7 +104,7 @@ if problem:
     ui.data_note(info)
     st.stop()
 
-coverage = _coverage(store, key)
+coverage = ui.dataset_info(store, key)
 ids_key = tuple(chosen)
 st.caption(
     f"{filters.offense_label}, counted by date {filters.date_basis}, {period.label()} compared with the same days "

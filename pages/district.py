@@ -16,16 +16,6 @@ info = ui.dataset_info(store, key)
 # --- Cached calls into the library (keyed by the warehouse build) -----------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _districts(_store, key: tuple) -> pd.DataFrame:
-    return district.districts(_store)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _coverage(_store, key: tuple) -> district.Coverage:
-    return district.data_coverage(_store)
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def _kpis(_store, key: tuple, district_id: str, start: dt.date, end: dt.date, offense_group: str,
           date_basis: str) -> district.DistrictKpis:
@@ -35,12 +25,12 @@ def _kpis(_store, key: tuple, district_id: str, start: dt.date, end: dt.date, of
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _series(_store, key: tuple, district_id: str, end: dt.date, offense_group: str, date_basis: str) -> pd.DataFrame:
-    return district.monthly_series(_store, district_id, end, offense_group, date_basis, coverage=_coverage(_store, key))
+    return district.monthly_series(_store, district_id, end, offense_group, date_basis, coverage=ui.dataset_info(_store, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _seasonal(_store, key: tuple, district_id: str, offense_group: str, date_basis: str) -> district.SeasonalPattern:
-    return district.seasonal_pattern(_store, district_id, offense_group, date_basis, coverage=_coverage(_store, key))
+    return district.seasonal_pattern(_store, district_id, offense_group, date_basis, coverage=ui.dataset_info(_store, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -95,7 +85,7 @@ def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = No
 
 filters = ui.sidebar_filters(store, info)
 period = filters.period
-all_districts = _districts(store, key)
+all_districts = ui.district_list(store, key)
 titles = dict(zip(all_districts["district_id"], all_districts["title"]))
 ids = list(titles)
 
@@ -139,7 +129,7 @@ st.session_state["_district_shown"] = selected
 if st.query_params.get("district") != selected:
     st.query_params["district"] = selected
 chosen = district.get_district(store, selected)
-coverage = _coverage(store, key)
+coverage = ui.dataset_info(store, key)
 
 with heading:
     st.title(chosen.title)
