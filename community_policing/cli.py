@@ -5,6 +5,7 @@ Commands:
   load       load a real city from its published files, described by a manifest
   districts  print incidents, change, rate and engagement per area for a period
   evaluate   print each program's estimated effect on incidents and trust (difference-in-differences)
+  ledger     record, list and export community-engagement activities (the engagement ledger)
 
 Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
 """
@@ -61,6 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--program", help="one program by name (default: every program)")
     evaluate.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     evaluate.add_argument("--format", choices=("csv", "json"), default="csv")
+    ledger = sub.add_parser("ledger", help="the engagement ledger: add, list or export activities")
+    ledger.add_argument("--ledger", help="ledger file (default $COMMON_GROUND_LEDGER or data/ledger.sqlite)")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    add = ledger_sub.add_parser("add", help="record one activity")
+    add.add_argument("--user", required=True, help="who is recording it (kept in the audit trail)")
+    for name, help_text in (("date", "YYYY-MM-DD"), ("district", "district id"), ("type", "activity type"),
+                            ("title", "short title")):
+        add.add_argument(f"--{name}", required=True, help=help_text)
+    for name in ("neighborhood", "start-time", "place", "lon", "lat", "attendees", "officers", "officer-hours",
+                 "partners", "cost", "notes"):
+        add.add_argument(f"--{name}")
+    listing = ledger_sub.add_parser("list", help="print the activities")
+    listing.add_argument("--include-deleted", action="store_true")
+    listing.add_argument("--format", choices=("csv", "json"), default="csv")
+    export = ledger_sub.add_parser("export", help="write the activities to a CSV file")
+    export.add_argument("file")
+    export.add_argument("--include-deleted", action="store_true")
     return parser
 
 
@@ -76,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return _load(args)
         if args.command == "evaluate":
             return _evaluate(args)
+        if args.command == "ledger":
+            return _ledger(args)
     except (StoreError, SchemaError, ValueError, SourceFileError, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -126,6 +146,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     if table.empty:
         print("note: no programs are recorded in this warehouse, so there is nothing to evaluate", file=sys.stderr)
     _print_table(table[evaluation.EVALUATE_COLUMNS], args.format)
+    return 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    from community_policing.ledger import Ledger, LedgerError
+
+    book = Ledger(args.ledger)
+    if args.ledger_command == "add":
+        renames = {"district": "district_id", "neighborhood": "neighborhood_id"}
+        fields = ("date", "district", "type", "title", "neighborhood", "start_time", "place", "lon", "lat",
+                  "attendees", "officers", "officer_hours", "partners", "cost", "notes")
+        entry = {renames.get(f, f): getattr(args, f) for f in fields if getattr(args, f) is not None}
+        try:
+            entry_id = book.add(entry, user=args.user)
+        except LedgerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(entry_id)
+    elif args.ledger_command == "list":
+        _print_table(book.entries(include_deleted=args.include_deleted), args.format)
+    else:
+        n = book.export_csv(args.file, include_deleted=args.include_deleted)
+        print(f"wrote {n} activities to {args.file}", file=sys.stderr)
     return 0
 
 
