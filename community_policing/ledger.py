@@ -36,10 +36,8 @@ from typing import Any, Iterable, Iterator, Mapping
 import pandas as pd
 
 from community_policing import schema
-from community_policing.store import DEFAULT_DB_PATH
+from community_policing.store import DEFAULT_LEDGER_PATH, LEDGER_ENV_VAR, resolve_ledger_path  # noqa: F401  (re-exported)
 
-LEDGER_ENV_VAR = "COMMON_GROUND_LEDGER"
-DEFAULT_LEDGER_PATH = DEFAULT_DB_PATH.parent / "ledger.sqlite"
 BUSY_TIMEOUT_SECONDS = 10.0
 LEDGER_SCHEMA_VERSION = 1
 
@@ -145,14 +143,6 @@ class EntryNotFound(LedgerError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return ValueError.__str__(self)
-
-
-def resolve_ledger_path(path: str | os.PathLike | None = None) -> Path:
-    """The ledger file: an explicit path, else $COMMON_GROUND_LEDGER, else data/ledger.sqlite."""
-    if path:
-        return Path(path)
-    env = os.environ.get(LEDGER_ENV_VAR)
-    return Path(env) if env else DEFAULT_LEDGER_PATH
 
 
 def _now() -> str:

@@ -34,6 +34,8 @@ QUERIES_DIR = PROJECT_ROOT / "queries"
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "warehouse.duckdb"
 DB_ENV_VAR = "COMMON_GROUND_DB"
 
+LEDGER_ENV_VAR = "COMMON_GROUND_LEDGER"
+DEFAULT_LEDGER_PATH = DEFAULT_DB_PATH.parent / "ledger.sqlite"
 SCHEMA_FINGERPRINT_KEY = "schema_fingerprint"
 _QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -63,6 +65,14 @@ def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB_PATH
 
 
+def resolve_ledger_path(path: str | os.PathLike | None = None) -> Path:
+    """The engagement ledger (SQLite): an explicit path, else $COMMON_GROUND_LEDGER, else data/ledger.sqlite."""
+    if path:
+        return Path(path)
+    env = os.environ.get(LEDGER_ENV_VAR)
+    return Path(env) if env else DEFAULT_LEDGER_PATH
+
+
 def file_identity(path: Path) -> tuple[int, int] | None:
     """(inode, mtime) of the file, or None if absent: changes when a new build is swapped in."""
     try:
@@ -88,6 +98,14 @@ def spatial_extension_path() -> Path:
             f"(looked for {ext}); install the pinned requirements.txt"
         )
     return ext
+
+
+@cache
+def sqlite_extension_path() -> Path:
+    import duckdb_extension_sqlite_scanner
+
+    return (Path(duckdb_extension_sqlite_scanner.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+            / "sqlite_scanner.duckdb_extension")
 
 
 @cache
@@ -122,7 +140,7 @@ class Store:
     which each query uses.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, ledger: str | os.PathLike | None = None):
         self.path = resolve_db_path(path)
         if not self.path.exists():
             raise DatabaseMissing(
@@ -131,7 +149,29 @@ class Store:
             )
         self.identity = file_identity(self.path)
         self._con = _connect(self.path, read_only=True)
+        self.ledger_path: Path | None = None
         self._check_schema()
+        self._ledger_arg = ledger
+        self.ledger_path = self._attach_ledger(ledger)
+
+    def _attach_ledger(self, ledger: str | os.PathLike | None) -> Path | None:
+        """Attach the engagement ledger read-only, when there is one, so recorded activities count at once.
+
+        Staff write the ledger (SQLite, many small concurrent writes) while this warehouse stays
+        read-only; every query sees both through the ``engagement`` view (queries/engagement_view*.sql).
+        """
+        path = resolve_ledger_path(ledger)
+        if not path.exists():
+            return None
+        self._con.execute(f"LOAD '{sqlite_extension_path()}'")
+        self._con.execute(f"ATTACH '{path}' AS ledger (TYPE sqlite, READ_ONLY)")
+        return path
+
+    def ledger_version(self) -> int:
+        """Grows with every ledger write (the audit trail only grows): part of every cache key."""
+        if self.ledger_path is None:
+            return 0
+        return int(self.query("ledger_version").iloc[0, 0] or 0)
 
     def _check_schema(self) -> None:
         """Refuse a file built for another version of the schema, with the way to rebuild it."""
@@ -151,13 +191,17 @@ class Store:
         """Run ``queries/<name>.sql`` with ``params`` bound to its ``$name`` parameters."""
         cursor = self._con.cursor()
         try:
+            # Temporary views live per cursor: the warehouse's engagement plus the live ledger.
+            cursor.execute(load_query("engagement_view_with_ledger" if self.ledger_path else "engagement_view"))
             return cursor.execute(load_query(name), params or None).df()
         finally:
             cursor.close()
 
     def is_stale(self) -> bool:
-        """True when another process has swapped a new file in since this Store opened."""
-        return file_identity(self.path) != self.identity
+        """True when another process has swapped a new file in since this Store opened, or a ledger
+        has been started since (it is attached on open)."""
+        ledger_started = self.ledger_path is None and resolve_ledger_path(self._ledger_arg).exists()
+        return file_identity(self.path) != self.identity or ledger_started
 
     def close(self) -> None:
         self._con.close()

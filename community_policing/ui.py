@@ -65,8 +65,9 @@ def get_store() -> Store:
 
 
 def cache_key(store: Store) -> tuple:
-    """Part of every cached computation's key, so a swapped-in build is never served stale."""
-    return (str(store.path), store.identity)
+    """Part of every cached computation's key, so neither a swapped-in build nor a new ledger entry
+    is ever served stale."""
+    return (str(store.path), store.identity, store.ledger_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -5,6 +5,6 @@ SELECT
     COUNT(*) AS engagement_events,
     COALESCE(SUM(officer_hours), 0) AS officer_hours,
     COALESCE(SUM(attendees), 0) AS attendees
-FROM engagement_events
+FROM engagement
 WHERE date BETWEEN $start AND $end
 GROUP BY 1;

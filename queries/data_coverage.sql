@@ -5,7 +5,7 @@ SELECT
     (SELECT MIN(day) FROM incident_counts_daily WHERE date_basis = 'reported') AS first_reported,
     (SELECT MAX(day) FROM incident_counts_daily WHERE date_basis = 'reported') AS last_reported,
     (SELECT COUNT(*) FROM incidents) AS incident_rows,
-    (SELECT COUNT(*) FROM engagement_events) AS engagement_rows,
+    (SELECT COUNT(*) FROM engagement) AS engagement_rows,
     (SELECT COUNT(*) FROM trust_surveys) AS survey_rows,
     (SELECT COUNT(*) FROM training) AS training_rows,
     (SELECT COUNT(*) FROM programs) AS program_rows,

@@ -6,7 +6,7 @@ SELECT type,
        COALESCE(SUM(cost) FILTER (WHERE date BETWEEN $start AND $end), 0) AS cost,
        COUNT(*) FILTER (WHERE date BETWEEN $prior_start AND $prior_end) AS events_prior_year,
        COALESCE(SUM(officer_hours) FILTER (WHERE date BETWEEN $prior_start AND $prior_end), 0) AS officer_hours_prior_year
-FROM engagement_events
+FROM engagement
 WHERE district_id = $district_id
   AND (date BETWEEN $start AND $end OR date BETWEEN $prior_start AND $prior_end)
 GROUP BY type

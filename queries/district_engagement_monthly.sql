@@ -4,7 +4,7 @@ SELECT CAST(date_trunc('month', date) AS DATE) AS month, type,
        COALESCE(SUM(officer_hours), 0) AS officer_hours,
        COALESCE(SUM(attendees), 0) AS attendees,
        COALESCE(SUM(cost), 0) AS cost
-FROM engagement_events
+FROM engagement
 WHERE district_id = $district_id
   AND date BETWEEN $start AND $end
 GROUP BY ALL

@@ -1,2 +1,2 @@
 -- Recorded attendee breakdowns of engagement activities (small).
-SELECT event_id, dimension, demographic_group, attendees FROM engagement_attendance;
+SELECT event_id, dimension, demographic_group, attendees FROM attendance;

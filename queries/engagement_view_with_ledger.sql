@@ -1,0 +1,17 @@
+-- The engagement activities every query reads: the warehouse's rows plus the live engagement ledger
+-- (SQLite, attached read-only as "ledger"), without soft-deleted entries.
+CREATE TEMP VIEW IF NOT EXISTS engagement AS
+SELECT id, date, district_id, neighborhood_id, type, attendees, officer_hours, cost, lon, lat
+FROM main.engagement_events
+UNION ALL
+SELECT id, CAST(date AS DATE), district_id, NULLIF(neighborhood_id, ''), type, CAST(attendees AS INTEGER),
+       officer_hours, cost, lon, lat
+FROM ledger.entries
+WHERE deleted_at IS NULL;
+CREATE TEMP VIEW IF NOT EXISTS attendance AS
+SELECT event_id, dimension, demographic_group, attendees FROM main.engagement_attendance
+UNION ALL
+SELECT a.entry_id, a.dimension, a.demographic_group, CAST(a.attendees AS INTEGER)
+FROM ledger.attendance AS a
+JOIN ledger.entries AS e ON e.id = a.entry_id
+WHERE e.deleted_at IS NULL;
