@@ -13,6 +13,7 @@ pages = [
     st.Page("pages/engagement.py", title="Engagement vs outcomes", icon=":material/scatter_plot:"),
     st.Page("pages/programs.py", title="Program evaluation", icon=":material/insights:"),
     st.Page("pages/trust.py", title="Resident trust", icon=":material/groups:"),
+    st.Page("pages/ledger.py", title="Engagement log", icon=":material/edit_note:"),
     st.Page("pages/methodology.py", title="How to read these numbers", icon=":material/school:"),
     st.Page("pages/data_dictionary.py", title="Data dictionary", icon=":material/menu_book:"),
 ]

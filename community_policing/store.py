@@ -171,7 +171,7 @@ class Store:
         """Grows with every ledger write (the audit trail only grows): part of every cache key."""
         if self.ledger_path is None:
             return 0
-        return int(self.query("ledger_version").iloc[0, 0] or 0)
+        return int(self.query("ledger_version").iloc[0, 0])
 
     def _check_schema(self) -> None:
         """Refuse a file built for another version of the schema, with the way to rebuild it."""

@@ -51,3 +51,12 @@ def test_a_new_entry_shows_on_the_overview_at_once(tiny_db, tmp_path, monkeypatc
     at.run()
     assert not at.exception
     assert int(at.metric[1].value) == int(before) + 1
+
+
+def test_an_empty_ledger_file_breaks_nothing(tiny_db, tmp_path):
+    db = tmp_path / "tiny.duckdb"
+    shutil.copy(tiny_db, db)
+    book = Ledger(tmp_path / "ledger.sqlite")  # created, nothing recorded yet
+    with Store(db, ledger=book.path) as s:
+        assert s.ledger_version() == 0
+        assert metrics.area_comparison(s, *MARCH)["engagement_events"].sum() >= 0
