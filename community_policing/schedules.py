@@ -82,7 +82,27 @@ def _months(segment: str) -> tuple[tuple[int, ...], str]:
     return tuple(sorted(months)), note
 
 
+_RANGE = re.compile(r"\b(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?P<ap1>[ap]\.?\s?m\.?)?\s*(?:-|–|to)\s*"
+                    r"(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*(?P<ap2>[ap]\.?\s?m\.?)", re.IGNORECASE)
+
+
+def _clock(hour: int, minute: int, ampm: str) -> dt.time:
+    ampm = ampm.replace(".", "").replace(" ", "").lower()
+    if ampm == "pm" and hour != 12:
+        hour += 12
+    if ampm == "am" and hour == 12:
+        hour = 0
+    return dt.time(hour, minute)
+
+
 def _time(segment: str) -> tuple[dt.time | None, str]:
+    span = _RANGE.search(segment)
+    if span and int(span.group("h1")) <= 12:
+        # "6-8pm", "11:00-12:30pm": the start takes the end's am/pm unless it must be the morning before.
+        h1, h2 = int(span.group("h1")), int(span.group("h2"))
+        end_ampm = span.group("ap2").replace(".", "").replace(" ", "").lower()
+        start_ampm = span.group("ap1") or (("am" if end_ampm == "pm" else "pm") if h1 % 12 > h2 % 12 else end_ampm)
+        return _clock(h1, int(span.group("m1") or 0), start_ampm), ""
     for match in _TIME.finditer(segment):
         hour, minute = int(match.group("hour")), int(match.group("minute") or 0)
         ampm = (match.group("ampm") or "").replace(".", "").replace(" ", "").lower()
@@ -94,11 +114,7 @@ def _time(segment: str) -> tuple[dt.time | None, str]:
         if not ampm:
             ampm = "pm" if 1 <= hour <= 11 else "am"  # community meetings are evening meetings
             note = f"no am/pm given: read {hour}:{minute:02d} as {ampm}"
-        if ampm == "pm" and hour != 12:
-            hour += 12
-        if ampm == "am" and hour == 12:
-            hour = 0
-        return dt.time(hour, minute), note
+        return _clock(hour, minute, ampm), note
     return None, ""
 
 

@@ -33,6 +33,13 @@ def test_two_rules_and_month_ranges():
     assert all(r.time == dt.time(18, 30) for r in s.rules)
 
 
+def test_time_ranges_take_their_am_pm_from_the_end():
+    s = parse_schedule("3rd Thurs. of even months from 5:30-7:00pm and 3rd Saturday of odd months from 11:00-12:30pm")
+    assert [r.time for r in s.rules] == [dt.time(17, 30), dt.time(11, 0)]
+    s = parse_schedule("Committee - last Wednesday of the month from 6-8pm; second Thursdays of the month 6:30-7:30pm")
+    assert [r.time for r in s.rules] == [dt.time(18, 0), dt.time(18, 30)]
+
+
 def test_no_meetings_and_unreadable_text_are_said_not_guessed():
     assert parse_schedule("No Regular Public Meetings").status == "no regular meetings"
     assert parse_schedule("Dates and Times Vary").status == "no regular meetings"
