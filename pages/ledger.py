@@ -6,8 +6,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from community_policing import ledger_bulk
 from community_policing import ledger_form as lf
 from community_policing import ui
+from community_policing.importers.errors import SourceFileError
 from community_policing.ledger import Ledger, LedgerError, validate_entry
 from community_policing.store import resolve_ledger_path
 
@@ -230,6 +232,35 @@ else:
             if not result.errors or result.deleted:
                 st.session_state.pop("ledger_editor", None)
             st.rerun()
+
+# --- Many at once ----------------------------------------------------------------------------------
+st.subheader("Many activities at once")
+st.caption("Download the template, fill one row per activity (the example row shows the format and is never "
+           "loaded), and upload it. Every row is checked like the form; rows with problems come back with their "
+           "line and reason, and nothing else is lost.")
+first_district = next(iter(titles), "1")
+t1, t2 = st.columns(2)
+t1.download_button("Template (CSV)", ledger_bulk.template_csv(first_district), file_name="engagement_template.csv",
+                   mime="text/csv", key="ledger_template_csv")
+t2.download_button("Template (Excel, with allowed values)", ledger_bulk.template_excel(first_district),
+                   file_name="engagement_template.xlsx", key="ledger_template_xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+upload = st.file_uploader("Filled template", type=["csv", "xlsx"], key="ledger_upload")
+if upload is not None and st.button("Record the uploaded activities", key="ledger_upload_go"):
+    if not user.strip():
+        st.error("Fill in 'Recorded by' first: every entry is recorded with who made it.")
+    else:
+        try:
+            frame = ledger_bulk.read_upload(upload.name, upload.getvalue())
+        except SourceFileError as exc:
+            st.error(str(exc))
+        else:
+            result = ledger_bulk.load_rows(Ledger(ledger_path), frame, user.strip(), valid_district_ids=set(titles),
+                                           valid_neighborhood_ids=set(nbhd_names))
+            rejected = result.rejects["line"].nunique()
+            st.success(f"{result.rows_read} rows read: {len(result.recorded)} recorded, {rejected} rejected.")
+            if rejected:
+                st.dataframe(result.rejects, hide_index=True, width="stretch")
 
 # --- Audit trail --------------------------------------------------------------------------------
 st.subheader("Audit trail")
