@@ -257,10 +257,14 @@ if upload is not None and st.button("Record the uploaded activities", key="ledge
         else:
             result = ledger_bulk.load_rows(Ledger(ledger_path), frame, user.strip(), valid_district_ids=set(titles),
                                            valid_neighborhood_ids=set(nbhd_names))
-            rejected = result.rejects["line"].nunique()
-            st.success(f"{result.rows_read} rows read: {len(result.recorded)} recorded, {rejected} rejected.")
-            if rejected:
-                st.dataframe(result.rejects, hide_index=True, width="stretch")
+            # Rerun so the recent entries above include the new rows; the outcome is shown after it.
+            st.session_state["ledger_upload_result"] = result
+            st.rerun()
+if (uploaded := st.session_state.pop("ledger_upload_result", None)) is not None:
+    rejected = uploaded.rejects["line"].nunique()
+    st.success(f"{uploaded.rows_read} rows read: {len(uploaded.recorded)} recorded, {rejected} rejected.")
+    if rejected:
+        st.dataframe(uploaded.rejects, hide_index=True, width="stretch")
 
 # --- Audit trail --------------------------------------------------------------------------------
 st.subheader("Audit trail")
