@@ -371,7 +371,7 @@ def validate_entry(
 
     def get(name: str) -> Any:
         value = entry.get(name)
-        return None if _blank(value) else value
+        return None if is_blank(value) else value
 
     # date and start time
     date = get("date")
@@ -483,7 +483,7 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
     rows: list[tuple[str, str, int]] = []
     problems: list[str] = []
     for dimension, groups in value.items():
-        if _blank(groups) or (isinstance(groups, Mapping) and not groups):
+        if is_blank(groups) or (isinstance(groups, Mapping) and not groups):
             continue
         if dimension not in dimensions:
             problems.append(f"unknown dimension {dimension!r}; expected one of {', '.join(dimensions)}")
@@ -493,8 +493,8 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
             continue
         total = 0
         for group, count in groups.items():
-            group_text = None if _blank(group) else str(group).strip()
-            if _blank(count):
+            group_text = None if is_blank(group) else str(group).strip()
+            if is_blank(count):
                 continue
             number = _number(count)
             if group_text is None:
@@ -618,7 +618,7 @@ def _schema_frame(table_name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_user(user: Any) -> str:
-    text = "" if _blank(user) else str(user).strip()
+    text = "" if is_blank(user) else str(user).strip()
     if not text:
         raise LedgerError({"user": "required; say who is recording this"})
     return text
@@ -628,7 +628,8 @@ def _unknown_field_message() -> str:
     return "unknown field; expected one of " + ", ".join(ENTRY_FIELDS)
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """None, NA, NaN or only spaces."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -643,7 +644,7 @@ def _text(value: Any) -> str:
 
 
 def _id_set(ids: Iterable[Any] | None) -> set[str] | None:
-    return None if ids is None else {_text(i) for i in ids if not _blank(i)}
+    return None if ids is None else {_text(i) for i in ids if not is_blank(i)}
 
 
 def _list_ids(ids: set[str], limit: int = 20) -> str:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from community_policing.district import ENGAGEMENT_LABELS
-from community_policing.ledger import Ledger, LedgerError
+from community_policing.ledger import Ledger, LedgerError, is_blank
 
 TYPE_LABELS: dict[str, str] = dict(ENGAGEMENT_LABELS)
 RACE_GROUPS = ("black", "white", "hispanic", "asian", "other")
@@ -30,12 +29,7 @@ EDITOR_COLUMNS = ("id", "district_id", *EDITABLE_COLUMNS, "created_by", "delete"
 _ERROR_FIELDS = {"lon/lat": ("lon", "lat"), "id": ("form",)}
 
 
-def blank(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+blank = is_blank  # the ledger's own test of an empty value
 
 
 def build_entry(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -236,8 +236,12 @@ def engagement_metrics(events_col, hours_col, recorded: bool, events: int, event
     hours_col.caption(f"{hours_prior:,.0f} a year earlier")
 
 
-def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str) -> None:
-    """The table behind a chart, one click away, with a CSV download."""
+def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str,
+                   column_config: dict | None = None) -> None:
+    """The table behind a chart, one click away, with a CSV download (simulated data say so in the name)."""
+    if info.is_simulated and not file_name.endswith("_simulated.csv"):
+        file_name = file_name.removesuffix(".csv") + "_simulated.csv"
     with st.expander("Show the numbers"):
-        st.dataframe(frame, hide_index=True, width="stretch")
-        st.download_button("Download (CSV)", csv_bytes(frame, info), file_name=file_name, mime="text/csv", key=key)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+        st.download_button("Download these numbers (CSV)", csv_bytes(frame, info), file_name=file_name,
+                           mime="text/csv", key=key)

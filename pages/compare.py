@@ -45,12 +45,7 @@ def _trust(_store, key: tuple, ids: tuple, start: dt.date, end: dt.date) -> pd.D
 
 
 def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
-    """The numbers behind a chart, one click away, with a CSV download."""
-    with st.expander("Show the numbers"):
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
-        st.download_button("Download these numbers (CSV)", ui.csv_bytes(frame, info),
-                           file_name=f"compare_{'_'.join(chosen)}_{name}{'_simulated' if info.is_simulated else ''}.csv",
-                           mime="text/csv", key=f"download_{name}")
+    ui.numbers_behind(frame, info, f"compare_{'_'.join(chosen)}_{name}.csv", key=f"download_{name}", column_config=column_config)
 
 
 # --- Which districts --------------------------------------------------------------------------
