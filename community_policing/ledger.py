@@ -244,12 +244,7 @@ class Ledger:
             raise LedgerError(unknown)
         at = _now()
         with self._write() as con:
-            before = _snapshot(con, entry_id)
-            if before is None:
-                raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
-            if before["deleted_at"] is not None:
-                raise LedgerError({"id": f"entry {entry_id} was deleted on {before['deleted_at']}; "
-                                         "deleted entries cannot be edited"})
+            before = _live_snapshot(con, entry_id, "was deleted on {at}; deleted entries cannot be edited")
             merged = {k: before.get(k) for k in ENTRY_FIELDS}
             merged.update(changes)
             row, attendance = self._validated(merged, valid_district_ids, valid_neighborhood_ids, {})
@@ -270,11 +265,7 @@ class Ledger:
         reason = "" if reason is None else str(reason).strip()
         at = _now()
         with self._write() as con:
-            before = _snapshot(con, entry_id)
-            if before is None:
-                raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
-            if before["deleted_at"] is not None:
-                raise LedgerError({"id": f"entry {entry_id} was already deleted on {before['deleted_at']}"})
+            before = _live_snapshot(con, entry_id, "was already deleted on {at}")
             con.execute(
                 "UPDATE entries SET deleted_at = ?, deleted_by = ?, delete_reason = ? WHERE id = ?",
                 (at, user, reason or None, entry_id),
@@ -578,6 +569,16 @@ def _snapshot(con: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
     ).fetchall()
     snap["attendance"] = _attendance_dict(rows)
     return snap
+
+
+def _live_snapshot(con: sqlite3.Connection, entry_id: str, if_deleted: str) -> dict[str, Any]:
+    """The entry as stored, refusing ids that do not exist or were deleted (``if_deleted`` says why)."""
+    before = _snapshot(con, entry_id)
+    if before is None:
+        raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
+    if before["deleted_at"] is not None:
+        raise LedgerError({"id": f"entry {entry_id} " + if_deleted.format(at=before["deleted_at"])})
+    return before
 
 
 def _audit(con: sqlite3.Connection, at: str, user: str, action: str, entry_id: str,

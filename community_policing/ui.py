@@ -245,3 +245,25 @@ def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: st
         st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
         st.download_button("Download these numbers (CSV)", csv_bytes(frame, info), file_name=file_name,
                            mime="text/csv", key=key)
+
+
+def area_column_config(area_word: str = "District", **extra) -> dict:
+    """Column labels and formats for any per-area table (same words on every page); ``extra`` adds or
+    overrides columns."""
+    config = {
+        "area_id": area_word, "area_name": "Name",
+        "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
+        "incidents_prior_year": st.column_config.NumberColumn("A year earlier", format="%d"),
+        "change": st.column_config.NumberColumn("Change", format="%+d"),
+        "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
+        "poisson_z": st.column_config.NumberColumn("z", help="2(√current − √prior); |z| ≥ 2 is beyond normal variation"),
+        "noise": "Reading",
+        "population": st.column_config.NumberColumn("Residents", format="%d"),
+        "population_year": st.column_config.NumberColumn("Population year", format="%d"),
+        "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
+        "engagement_events": st.column_config.NumberColumn("Engagement activities", format="%d"),
+        "officer_hours": st.column_config.NumberColumn("Officer hours", format="%.0f"),
+        "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
+    }
+    config.update(extra)
+    return config

@@ -356,18 +356,9 @@ else:
                              filters.date_basis)
     st.markdown(f"**{ranking.takeaway()}** ({filters.offense_label.lower()}, {period.label()})")
     st.dataframe(ranking.table, hide_index=True, width="stretch", height="content",
-                 column_order=[c for c in ranking.table.columns if c != "area_id"], column_config={
-        "rank": st.column_config.NumberColumn("Rank", help="By incidents per 1,000 residents, highest first"),
-        "area_id": "Id", "area_name": "Neighborhood",
-        "incidents": st.column_config.NumberColumn("Incidents", format="localized"),
-        "incidents_prior_year": st.column_config.NumberColumn("A year earlier", format="localized"),
-        "change": st.column_config.NumberColumn("Change", format="%+d"),
-        "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
-        "poisson_z": st.column_config.NumberColumn("z", help="2(√current − √prior); |z| ≥ 2 is beyond normal variation"),
-        "noise": "Reading",
-        "population": st.column_config.NumberColumn("Residents", format="localized"),
-        "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
-    })
+                 column_order=[c for c in ranking.table.columns if c != "area_id"], column_config=ui.area_column_config(
+                     "Id", area_name="Neighborhood",
+                     rank=st.column_config.NumberColumn("Rank", help="By incidents per 1,000 residents, highest first")))
     notes = [f"Rate = incidents ÷ residents × 1,000 ({chosen.population_year or 'year unknown'} population); "
              f"neighborhoods with fewer than {metrics.MIN_POPULATION_FOR_RATE} residents get no rate and are listed last."]
     if ranking.outside or ranking.outside_prior_year:

@@ -128,29 +128,17 @@ extra = {
                   "bivariate_label"],
 }[layer]
 table = data.table[base + extra]
-st.dataframe(table, hide_index=True, width="stretch", key="map_table", column_config={
-    "area_id": word.capitalize(), "area_name": "Name",
-    "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
-    "incidents_prior_year": st.column_config.NumberColumn("A year earlier", format="%d"),
-    "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
-    "poisson_z": st.column_config.NumberColumn("z", help="2(√current − √earlier); |z| ≥ 2 is beyond normal "
-                                                         "variation"),
-    "noise": "Reading",
-    "population": st.column_config.NumberColumn("Residents", format="%d"),
-    "population_year": st.column_config.NumberColumn("Population year", format="%d"),
-    "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
-    "muted": st.column_config.CheckboxColumn("Faded on the map", help="Within normal variation (|z| < 2)"),
-    "engagement_events": st.column_config.NumberColumn("Engagement activities", format="%d"),
-    "officer_hours": st.column_config.NumberColumn("Officer hours", format="%.0f"),
-    "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
-    "trust_score": st.column_config.NumberColumn("Trust (0–100)", format="%.1f"),
-    "trust_period": st.column_config.DateColumn("Survey month", format="MMM YYYY"),
-    "respondents": st.column_config.NumberColumn("Respondents", format="%d"),
-    "margin_of_error": st.column_config.NumberColumn("Margin of error (±)", format="%.1f"),
-    "engagement_class": st.column_config.NumberColumn("Engagement third (1–3)", format="%d"),
-    "change_class": st.column_config.NumberColumn("Change third (1–3)", format="%d"),
-    "bivariate_label": "Colour means",
-})
+st.dataframe(table, hide_index=True, width="stretch", key="map_table", column_config=ui.area_column_config(
+    word.capitalize(),
+    muted=st.column_config.CheckboxColumn("Faded on the map", help="Within normal variation (|z| < 2)"),
+    trust_score=st.column_config.NumberColumn("Trust (0–100)", format="%.1f"),
+    trust_period=st.column_config.DateColumn("Survey month", format="MMM YYYY"),
+    respondents=st.column_config.NumberColumn("Respondents", format="%d"),
+    margin_of_error=st.column_config.NumberColumn("Margin of error (±)", format="%.1f"),
+    engagement_class=st.column_config.NumberColumn("Engagement third (1–3)", format="%d"),
+    change_class=st.column_config.NumberColumn("Change third (1–3)", format="%d"),
+    bivariate_label="Colour means",
+))
 st.download_button(
     "Download this layer's table (CSV)", data=ui.csv_bytes(table, info),
     file_name=f"map_{layer}_{level}_{period.start}_{period.end}{'_simulated' if info.is_simulated else ''}.csv",

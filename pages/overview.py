@@ -136,19 +136,7 @@ st.subheader("District table")
 table = with_intensity[metrics.AREA_COLUMNS + ["events_per_1000_per_year"]]
 table_event = st.dataframe(
     table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
-    column_config={
-        "area_id": "District", "area_name": "Name",
-        "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
-        "incidents_prior_year": st.column_config.NumberColumn("A year earlier", format="%d"),
-        "change": st.column_config.NumberColumn("Change", format="%+d"),
-        "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
-        "poisson_z": st.column_config.NumberColumn("z", help="2(√current − √prior); |z| ≥ 2 is beyond normal variation"),
-        "population": st.column_config.NumberColumn("Residents", format="%d"),
-        "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
-        "engagement_events": st.column_config.NumberColumn("Engagement activities", format="%d"),
-        "officer_hours": st.column_config.NumberColumn("Officer hours", format="%.0f"),
-        "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
-    },
+    column_config=ui.area_column_config("District"),
 )
 note = analysis.multiple_comparisons_note(len(table))
 st.caption("Select a row to open that district's page." + (f" {note}" if note else ""))
