@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--program", help="one program by name (default: every program)")
     evaluate.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     evaluate.add_argument("--format", choices=("csv", "json"), default="csv")
-    ledger = sub.add_parser("ledger", help="the engagement ledger: add, list or export activities")
+    ledger = sub.add_parser("ledger", help="the engagement ledger: add, list, export or import records")
     ledger.add_argument("--ledger", help="ledger file (default $COMMON_GROUND_LEDGER or data/ledger.sqlite)")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
     add = ledger_sub.add_parser("add", help="record one activity")
@@ -73,12 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("neighborhood", "start-time", "place", "lon", "lat", "attendees", "officers", "officer-hours",
                  "partners", "cost", "notes"):
         add.add_argument(f"--{name}")
-    listing = ledger_sub.add_parser("list", help="print the activities")
+    kinds = ("activity", "training", "program", "series")
+    listing = ledger_sub.add_parser("list", help="print the activities (or training, programs, recurring meetings)")
+    listing.add_argument("--kind", choices=kinds, default="activity")
     listing.add_argument("--include-deleted", action="store_true")
     listing.add_argument("--format", choices=("csv", "json"), default="csv")
-    export = ledger_sub.add_parser("export", help="write the activities to a CSV file")
+    export = ledger_sub.add_parser("export", help="write the activities (or another kind) to a CSV file")
     export.add_argument("file")
+    export.add_argument("--kind", choices=kinds, default="activity")
     export.add_argument("--include-deleted", action="store_true")
+    bulk = ledger_sub.add_parser("import", help="record every row of a filled template (CSV or Excel)")
+    bulk.add_argument("file")
+    bulk.add_argument("--kind", choices=("activity", "training", "program"), default="activity")
+    bulk.add_argument("--user", required=True, help="who is recording them (kept in the audit trail)")
+    bulk.add_argument("--db", help="warehouse whose district and neighborhood ids the rows must use")
     return parser
 
 
@@ -165,11 +173,40 @@ def _ledger(args: argparse.Namespace) -> int:
             return 2
         print(entry_id)
     elif args.ledger_command == "list":
-        _print_table(book.entries(include_deleted=args.include_deleted), args.format)
+        _print_table(book.entries(include_deleted=args.include_deleted, kind=args.kind), args.format)
+    elif args.ledger_command == "import":
+        return _ledger_import(book, args)
     else:
-        n = book.export_csv(args.file, include_deleted=args.include_deleted)
-        print(f"wrote {n} activities to {args.file}", file=sys.stderr)
+        n = book.export_csv(args.file, include_deleted=args.include_deleted, kind=args.kind)
+        plural = {"activity": "activities", "training": "training sessions", "program": "program sites",
+                  "series": "recurring meetings"}[args.kind]
+        print(f"wrote {n} {plural} to {args.file}", file=sys.stderr)
     return 0
+
+
+def _ledger_import(book, args: argparse.Namespace) -> int:
+    """A filled template: rows read = recorded + rejected; rejects printed as CSV on stderr, exit 1 if any."""
+    from pathlib import Path
+
+    from community_policing import ledger_bulk
+
+    districts = neighborhoods = existing = None
+    if args.db:
+        with Store(args.db) as store:
+            districts = set(store.query("district_list")["district_id"].astype(str))
+            neighborhoods = set(store.query("areas", level="neighborhood")["area_id"].astype(str))
+            existing = list(store.query("warehouse_programs").astype(str).itertuples(index=False, name=None))
+    path = Path(args.file)
+    frame = ledger_bulk.read_upload(path.name, path.read_bytes(), args.kind)
+    result = ledger_bulk.load_rows(book, frame, args.user, valid_district_ids=districts,
+                                   valid_neighborhood_ids=neighborhoods, kind=args.kind, existing_programs=existing)
+    rejected = result.rejects["line"].nunique()
+    print(f"{result.rows_read} rows read: {len(result.recorded)} recorded, {rejected} rejected", file=sys.stderr)
+    if rejected:
+        result.rejects.to_csv(sys.stderr, index=False)
+    for entry_id in result.recorded:
+        print(entry_id)
+    return 1 if rejected else 0
 
 
 def _print_table(table: pd.DataFrame, fmt: str) -> None:

@@ -8,8 +8,10 @@
   and on resident trust and records them in ``demo_truth``, so estimates can be compared with
   what was put in.
 
-Everything is drawn from one ``numpy.random.default_rng(seed)`` in a fixed order, so the same
-arguments always give identical tables. Heavy work (about 130,000 incident rows) is vectorized.
+Everything is drawn from ``numpy.random.default_rng(seed)`` in a fixed order, so the same
+arguments always give identical tables; tables added later (demographics and attendance, then
+neighborhood organizations) draw from their own streams ``[seed, 1]`` and ``[seed, 2]`` so that
+adding them changed none of the earlier numbers. Heavy work (about 130,000 incident rows) is vectorized.
 
 Nothing here is real crime data; the ``metadata`` table says so.
 """
@@ -319,6 +321,8 @@ def generate_demo_city(
     demo_rng = np.random.default_rng([seed, 1])
     demographics = _district_demographics(demo_rng, city)
     attendance = _attendance(demo_rng, engagement, demographics)
+    # And another for the neighborhood organizations, so they changed no number above either.
+    organizations = _neighborhood_organizations(np.random.default_rng([seed, 2]), city)
 
     return {
         "districts": city.districts,
@@ -331,6 +335,7 @@ def generate_demo_city(
         "training": training,
         "trust_surveys": surveys,
         "programs": _programs(),
+        "neighborhood_organizations": organizations,
         "demo_truth": _demo_truth(effect_scale),
         "metadata": _metadata(seed, effect_scale, start, end),
     }
@@ -935,3 +940,78 @@ def _attendance(rng: np.random.Generator, events: pd.DataFrame, demographics: pd
     out = pd.concat(frames, ignore_index=True)
     out = out[out["attendees"] > 0].sort_values(["event_id", "dimension", "demographic_group"], ignore_index=True)
     return out[["event_id", "dimension", "demographic_group", "attendees"]].astype({"attendees": "int64"})
+
+
+# --------------------------------------------------------------------------------------------
+# Neighborhood organizations and their published meeting schedules
+# --------------------------------------------------------------------------------------------
+
+NEIGHBORHOODS_PER_ORGANIZATION = 3  # about one organization per three neighborhoods
+CITYWIDE_ORGANIZATION = "Riverbend Neighborhoods Council"  # serves the whole city: no neighborhood
+# Name endings and the org_type written for them.
+_ORG_KINDS = (
+    ("Neighborhood Association", "neighborhood association"),
+    ("Improvement Association", "neighborhood association"),
+    ("Residents Council", "neighborhood association"),
+    ("Block Club", "block club"),
+    ("Community Development Corporation", "community development corporation"),
+)
+# Schedules in the styles neighborhood groups publish them (St. Louis's list has each of these
+# forms): most name a weekday of the month, some say there are no regular meetings, and one cannot
+# be read into dates (community_policing.schedules says so rather than guess).
+_SCHEDULES_READABLE = (
+    "{ord} {wd} every month - {hm}",
+    "{ord} {wd}. of odd months at {hm}pm",
+    "{ord} {wd}. of the month at {hm}pm",
+    "{Ord} {Weekday} of the month at {h}pm",
+    "{ord} {wd}. of the month (excluding December) at {hm}pm",
+    "Last {wd}. of February, May, August, and November at {h}pm",
+    "{ord} Sat. of the month at 10am",
+    "{ord} {wd}. of even months from {hm}-{hm_end}pm",
+    "{ord} {wd}. of every other month (Feb-Dec) at {hm}pm",
+    "Board meets the {ord} {Weekday} of March, June, September and December at {hm} p.m.",
+)
+_SCHEDULES_NO_MEETINGS = ("No Regular Public Meetings", "Dates and times vary")
+_SCHEDULES_UNREADABLE = ("Meets quarterly; dates are announced in the newsletter",)
+_STREETS = ("Cottonwood Ave", "Ferry St", "Old Mill Rd", "Juniper St", "Levee Rd", "Bluff Rd", "Quarry Ln",
+            "Prairie Ave", "Sycamore St", "Orchard Way")
+_VENUES = ("{nb} Branch Library", "{nb} Community Center", "Grace Fellowship Hall", "Riverbend Senior Center",
+           "Union Hall Annex")
+
+
+def _neighborhood_organizations(rng: np.random.Generator, city: _City) -> pd.DataFrame:
+    """About one organization per three neighborhoods plus a citywide council, with schedules in
+    the published styles: readable ones, "no regular meetings" and one that cannot be read."""
+    nb = city.neighborhoods
+    residential = np.flatnonzero((nb["name"] != PARK_NAME).to_numpy())
+    n_local = len(nb) // NEIGHBORHOODS_PER_ORGANIZATION - 1
+    chosen = np.sort(rng.choice(residential, size=n_local, replace=False))
+    # Every kind of schedule is there whatever the seed; only their order is drawn.
+    schedules = list(_SCHEDULES_NO_MEETINGS) + list(_SCHEDULES_UNREADABLE)
+    schedules += [_SCHEDULES_READABLE[i % len(_SCHEDULES_READABLE)] for i in range(n_local + 1 - len(schedules))]
+    schedules = [schedules[i] for i in rng.permutation(len(schedules))]
+    ordinals = (("1st", "First"), ("2nd", "Second"), ("3rd", "Third"), ("4th", "Fourth"))
+    weekdays = (("Mon", "Monday"), ("Tues", "Tuesday"), ("Wed", "Wednesday"), ("Thurs", "Thursday"))
+    rows = []
+    for i, template in enumerate(schedules):
+        local = i < n_local
+        nb_name = nb["name"].iloc[chosen[i]] if local else "Riverbend"
+        ordinal, weekday = ordinals[rng.integers(4)], weekdays[rng.integers(4)]
+        hour, minute = int(rng.choice([6, 7])), int(rng.choice([0, 15, 30]))
+        text = template.format(ord=ordinal[0], Ord=ordinal[1], wd=weekday[0], Weekday=weekday[1], h=hour,
+                               hm=f"{hour}:{minute:02d}", hm_end=f"{hour + 1}:{minute:02d}")
+        kind, org_type = _ORG_KINDS[rng.integers(len(_ORG_KINDS))]
+        street = f"{rng.integers(100, 4000)} {_STREETS[rng.integers(len(_STREETS))]}"
+        venue = _VENUES[rng.integers(len(_VENUES))].format(nb=nb_name)
+        place = rng.choice([street, f"{venue}, {street}", "location varies"], p=[0.45, 0.45, 0.10])
+        rows.append({
+            "org_id": f"ORG{i + 1:02d}",
+            "name": f"{nb_name} {kind}" if local else CITYWIDE_ORGANIZATION,
+            "neighborhood_id": nb["id"].iloc[chosen[i]] if local else None,
+            "org_type": org_type if local else "neighborhood council",
+            "active": str(rng.choice(["yes", "unknown", "no"], p=[0.8, 0.15, 0.05])),
+            "meeting_schedule": text,
+            "meeting_place": str(place),
+        })
+    return pd.DataFrame(rows, columns=["org_id", "name", "neighborhood_id", "org_type", "active",
+                                       "meeting_schedule", "meeting_place"])

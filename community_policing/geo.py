@@ -37,3 +37,22 @@ def bounds(features: dict) -> tuple[float, float, float, float]:
     if not lons:
         raise ValueError("no coordinates in the feature collection")
     return min(lons), min(lats), max(lons), max(lats)
+
+
+def click_grid(features: dict, area_id: str, across: int = 45) -> tuple[list[float], list[float]]:
+    """Points spaced evenly inside one area (about ``across`` along its wider side), rounded to
+    about 1 m: the targets a click on a map can pick, since a map trace reports clicks on points,
+    not on empty space."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
+
+    found = [f for f in features["features"] if str(f["id"]) == str(area_id)]
+    if not found:
+        return [], []
+    area = shape(found[0]["geometry"])
+    min_lon, min_lat, max_lon, max_lat = area.bounds
+    step = max(max_lon - min_lon, max_lat - min_lat) / across
+    lons, lats = np.meshgrid(np.arange(min_lon + step / 2, max_lon, step), np.arange(min_lat + step / 2, max_lat, step))
+    inside = shapely.contains_xy(area, lons.ravel(), lats.ravel())
+    return (np.round(lons.ravel()[inside], 5).tolist(), np.round(lats.ravel()[inside], 5).tolist())

@@ -1,4 +1,8 @@
-"""The engagement ledger: where staff record community-engagement activities from the app.
+"""The engagement ledger: where staff record community engagement from the app.
+
+It keeps four kinds of records, each validated, audited and soft-deleted the same way:
+engagement activities, officer training sessions, program sites (a program in one district) and
+recurring meetings, whose occurrences staff confirm one by one as activities.
 
 Why it is built this way:
 
@@ -6,19 +10,21 @@ Why it is built this way:
   read-write in one process blocks every other process). Recording activities needs many small
   concurrent writes, so the ledger is a separate SQLite file (default ``data/ledger.sqlite``,
   beside the default warehouse; ``$COMMON_GROUND_LEDGER`` or an explicit path overrides it).
-  The analytics side can later read it with DuckDB's ``ATTACH ... (TYPE sqlite)``.
+  The warehouse ATTACHes it read-only, so every page counts a new record at once.
 * WAL mode lets readers carry on while one writer writes; every call opens its own short-lived
   connection with a 10 s busy timeout, so the class is safe to share between threads and to use
   from several processes at once. Every write takes the write lock up front (``BEGIN
-  IMMEDIATE``) so two writers queue instead of failing on a lock upgrade.
-* Nothing is ever lost: an entry and its audit row are written in one transaction; edits keep
-  the whole entry before and after in the audit trail; deletes are soft (``deleted_at``); ids
-  come from a counter that only goes up, so they are never reused. Triggers refuse to delete
-  entries or to change or delete audit rows.
-* Rows are checked against ``schema.yaml`` (``engagement_events`` and ``engagement_attendance``)
-  with ``schema.validate``, plus the ledger's own fields. An invalid entry raises
-  ``LedgerError`` whose ``errors`` maps each bad field to a message for the form, and writes
-  nothing at all.
+  IMMEDIATE``) so two writers queue instead of failing on a lock upgrade, and checks that need
+  the ledger itself (one program per name and district, one confirmation per meeting date) run
+  inside that transaction.
+* Nothing is ever lost: a record and its audit row are written in one transaction; edits keep
+  the whole record before and after in the audit trail; deletes are soft (``deleted_at``); ids
+  come from one counter that only goes up, so they are never reused. Triggers refuse to delete
+  records or to change or delete audit rows.
+* Fields are checked against ``schema.yaml`` (the warehouse tables each kind feeds:
+  ``engagement_events`` and ``engagement_attendance``, ``training``, ``programs``) plus the
+  ledger's own fields. An invalid record raises ``LedgerError`` whose ``errors`` maps each bad
+  field to a message for the form, and writes nothing at all.
 """
 
 from __future__ import annotations
@@ -30,16 +36,17 @@ import os
 import re
 import sqlite3
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 import pandas as pd
 
-from community_policing import schema
+from community_policing import schedules, schema
 from community_policing.store import DEFAULT_LEDGER_PATH, LEDGER_ENV_VAR, resolve_ledger_path  # noqa: F401  (re-exported)
 
 BUSY_TIMEOUT_SECONDS = 10.0
-LEDGER_SCHEMA_VERSION = 1
+LEDGER_SCHEMA_VERSION = 2
 
 EVENTS_TABLE = "engagement_events"
 ATTENDANCE_TABLE = "engagement_attendance"
@@ -48,13 +55,18 @@ TITLE_MAX_CHARS = 200
 PLACE_MAX_CHARS = 200
 PARTNERS_MAX_CHARS = 500
 NOTES_MAX_CHARS = 10_000
+SCHEDULE_MAX_CHARS = 300
 
 # Fields a caller may give, in the order forms and exports show them.
 ENTRY_FIELDS = (
     "date", "start_time", "district_id", "neighborhood_id", "type", "title", "place",
     "lon", "lat", "attendees", "officers", "officer_hours", "partners", "cost", "notes",
-    "attendance",
+    "series_id", "attendance",
 )
+TRAINING_FIELDS = ("date", "district_id", "unit", "course", "title", "officers", "hours", "notes")
+PROGRAM_FIELDS = ("name", "district_id", "start_date", "end_date", "description", "annual_cost", "notes")
+SERIES_FIELDS = ("title", "schedule", "district_id", "neighborhood_id", "type", "start_time", "place",
+                 "partners", "first_date", "last_date", "organization_id", "notes")
 _BOOKKEEPING = (
     "created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by",
     "delete_reason",
@@ -62,7 +74,36 @@ _BOOKKEEPING = (
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
-_DDL = """
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record the ledger keeps: its SQLite table, id prefix and fields."""
+
+    name: str
+    table: str
+    prefix: str
+    fields: tuple[str, ...]
+    noun: str
+
+
+KINDS: dict[str, Kind] = {
+    "activity": Kind("activity", "entries", "L", ENTRY_FIELDS, "activity"),
+    "training": Kind("training", "training", "T", TRAINING_FIELDS, "training session"),
+    "program": Kind("program", "programs", "P", PROGRAM_FIELDS, "program site"),
+    "series": Kind("series", "series", "S", SERIES_FIELDS, "recurring meeting"),
+}
+_KIND_BY_PREFIX = {k.prefix: k for k in KINDS.values()}
+
+_BOOKKEEPING_DDL = """
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT,
+    updated_by TEXT,
+    deleted_at TEXT,
+    deleted_by TEXT,
+    delete_reason TEXT"""
+
+_DDL = f"""
 CREATE TABLE IF NOT EXISTS ledger_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -90,13 +131,7 @@ CREATE TABLE IF NOT EXISTS entries (
     partners TEXT,
     cost REAL,
     notes TEXT,
-    created_at TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    updated_at TEXT,
-    updated_by TEXT,
-    deleted_at TEXT,
-    deleted_by TEXT,
-    delete_reason TEXT
+    series_id TEXT,{_BOOKKEEPING_DDL}
 );
 CREATE TABLE IF NOT EXISTS attendance (
     entry_id TEXT NOT NULL REFERENCES entries(id),
@@ -104,6 +139,45 @@ CREATE TABLE IF NOT EXISTS attendance (
     demographic_group TEXT NOT NULL,
     attendees INTEGER NOT NULL CHECK (attendees >= 0),
     PRIMARY KEY (entry_id, dimension, demographic_group)
+);
+CREATE TABLE IF NOT EXISTS training (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    date TEXT NOT NULL,
+    district_id TEXT,
+    unit TEXT,
+    course TEXT NOT NULL,
+    title TEXT,
+    officers INTEGER NOT NULL,
+    hours REAL NOT NULL,
+    notes TEXT,{_BOOKKEEPING_DDL}
+);
+CREATE TABLE IF NOT EXISTS programs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    district_id TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    end_date TEXT,
+    description TEXT,
+    annual_cost REAL,
+    notes TEXT,{_BOOKKEEPING_DDL}
+);
+CREATE TABLE IF NOT EXISTS series (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    schedule TEXT NOT NULL,
+    district_id TEXT NOT NULL,
+    neighborhood_id TEXT,
+    type TEXT NOT NULL,
+    start_time TEXT,
+    place TEXT,
+    partners TEXT,
+    first_date TEXT NOT NULL,
+    last_date TEXT,
+    organization_id TEXT,
+    notes TEXT,{_BOOKKEEPING_DDL}
 );
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -117,11 +191,20 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_entry ON audit (entry_id, seq);
 CREATE TRIGGER IF NOT EXISTS entries_never_deleted BEFORE DELETE ON entries
 BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
+CREATE TRIGGER IF NOT EXISTS training_never_deleted BEFORE DELETE ON training
+BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
+CREATE TRIGGER IF NOT EXISTS programs_never_deleted BEFORE DELETE ON programs
+BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
+CREATE TRIGGER IF NOT EXISTS series_never_deleted BEFORE DELETE ON series
+BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
 CREATE TRIGGER IF NOT EXISTS audit_never_changed BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_never_deleted BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
+
+# Ledger files from schema version 1 (activities only) gain the columns added since.
+_ADDED_COLUMNS = {"entries": {"series_id": "TEXT"}}
 
 
 class LedgerError(ValueError):
@@ -149,8 +232,34 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
+def kind_of(entry_id: Any) -> Kind:
+    """The kind of record an id names (by its prefix: L activity, T training, P program, S series)."""
+    text = "" if is_blank(entry_id) else str(entry_id).strip()
+    found = _KIND_BY_PREFIX.get(text[:1])
+    if found is None or not text[1:].isdigit():
+        raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
+    return found
+
+
+def _kind(name: str) -> Kind:
+    if name not in KINDS:
+        raise ValueError(f"unknown kind {name!r}; expected one of {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def upgrade(path: str | os.PathLike) -> None:
+    """Bring a ledger file written by an earlier version up to this one (adds tables and columns)."""
+    Ledger(path)
+
+
 class Ledger:
-    """The engagement ledger in one SQLite file. Cheap to create; holds no open connection."""
+    """The engagement ledger in one SQLite file. Cheap to create; holds no open connection.
+
+    It keeps four kinds of records, all validated, audited and soft-deleted the same way:
+    engagement activities (ids ``L…``), officer training sessions (``T…``), program sites, one per
+    program and district (``P…``), and recurring meetings (``S…``) whose occurrences are confirmed
+    as activities. Ids share one counter, so an id names one record of one kind forever.
+    """
 
     def __init__(
         self,
@@ -167,11 +276,20 @@ class Ledger:
             mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"{self.path}: could not switch to WAL mode (got {mode})")
+            version = _schema_version(con)
+            if version == LEDGER_SCHEMA_VERSION:
+                return  # nothing to create: opening a ledger stays read-only
             with _transaction(con):
                 for statement in _split_sql(_DDL):
                     con.execute(statement)
+                for table_name, columns in _ADDED_COLUMNS.items():
+                    present = {row[1] for row in con.execute(f"PRAGMA table_info({table_name})")}
+                    for column, decl in columns.items():
+                        if column not in present:
+                            con.execute(f"ALTER TABLE {table_name} ADD COLUMN {column} {decl}")
                 con.execute(
-                    "INSERT OR IGNORE INTO ledger_meta (key, value) VALUES ('schema_version', ?)",
+                    "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (str(LEDGER_SCHEMA_VERSION),),
                 )
 
@@ -204,25 +322,58 @@ class Ledger:
         entry: Mapping[str, Any],
         user: str,
         *,
+        kind: str = "activity",
         valid_district_ids: Iterable[Any] | None = None,
         valid_neighborhood_ids: Iterable[Any] | None = None,
+        existing_programs: Iterable[tuple[Any, Any]] | None = None,
     ) -> str:
-        """Validate and record a new activity; returns its id (``L000001``, ...)."""
+        """Validate and record one new record of ``kind``; returns its id (``L000001``, ...)."""
+        return self.add_many([entry], user, kind=kind, valid_district_ids=valid_district_ids,
+                             valid_neighborhood_ids=valid_neighborhood_ids,
+                             existing_programs=existing_programs)[0]
+
+    def add_many(
+        self,
+        entries: Iterable[Mapping[str, Any]],
+        user: str,
+        *,
+        kind: str = "activity",
+        valid_district_ids: Iterable[Any] | None = None,
+        valid_neighborhood_ids: Iterable[Any] | None = None,
+        existing_programs: Iterable[tuple[Any, Any]] | None = None,
+    ) -> list[str]:
+        """Record several records of one kind in one transaction: all of them, or none.
+
+        ``existing_programs`` lists (name, district id) pairs already in the warehouse, so a
+        program is not recorded twice for a district. Errors of several entries are merged by field.
+        """
         user = _check_user(user)
-        unknown = {k: _unknown_field_message() for k in entry if k not in ENTRY_FIELDS}
-        row, attendance = self._validated(entry, valid_district_ids, valid_neighborhood_ids, unknown)
+        spec = _kind(kind)
+        validated, errors = [], {}
+        for entry in entries:
+            unknown = {k: _unknown_field_message(spec) for k in entry if k not in spec.fields}
+            try:
+                validated.append(self._validated(spec, entry, valid_district_ids, valid_neighborhood_ids, unknown))
+            except LedgerError as exc:
+                _merge_errors(errors, exc.errors)
+        if errors:
+            raise LedgerError(errors)
+        taken = _program_keys(existing_programs)
         at = _now()
+        ids = []
         with self._write() as con:
-            number = con.execute(
-                "UPDATE id_counter SET last_id = last_id + 1 WHERE only_row = 1 RETURNING last_id"
-            ).fetchone()[0]
-            entry_id = f"L{number:06d}"
-            record = {"id": entry_id, **row, "created_at": at, "created_by": user}
-            _insert(con, "entries", record)
-            _replace_attendance(con, entry_id, attendance)
-            after = _snapshot(con, entry_id)
-            _audit(con, at, user, "insert", entry_id, None, after)
-        return entry_id
+            for row, attendance in validated:
+                _check_links(con, spec, None, row, taken)
+                number = con.execute(
+                    "UPDATE id_counter SET last_id = last_id + 1 WHERE only_row = 1 RETURNING last_id"
+                ).fetchone()[0]
+                entry_id = f"{spec.prefix}{number:06d}"
+                _insert(con, spec.table, {"id": entry_id, **row, "created_at": at, "created_by": user})
+                if spec.name == "activity":
+                    _replace_attendance(con, entry_id, attendance)
+                _audit(con, at, user, "insert", entry_id, None, _snapshot(con, entry_id))
+                ids.append(entry_id)
+        return ids
 
     def edit(
         self,
@@ -232,42 +383,48 @@ class Ledger:
         *,
         valid_district_ids: Iterable[Any] | None = None,
         valid_neighborhood_ids: Iterable[Any] | None = None,
+        existing_programs: Iterable[tuple[Any, Any]] | None = None,
     ) -> None:
-        """Change fields of an entry (``attendance`` replaces the whole breakdown).
+        """Change fields of a record (``attendance`` replaces an activity's whole breakdown).
 
-        The merged entry is validated as a whole; the audit row keeps it before and after. An
+        The merged record is validated as a whole; the audit row keeps it before and after. An
         edit that changes nothing writes nothing.
         """
         user = _check_user(user)
-        unknown = {k: _unknown_field_message() for k in changes if k not in ENTRY_FIELDS}
+        spec = kind_of(entry_id)
+        unknown = {k: _unknown_field_message(spec) for k in changes if k not in spec.fields}
         if unknown:
             raise LedgerError(unknown)
+        taken = _program_keys(existing_programs)
         at = _now()
         with self._write() as con:
             before = _live_snapshot(con, entry_id, "was deleted on {at}; deleted entries cannot be edited")
-            merged = {k: before.get(k) for k in ENTRY_FIELDS}
+            merged = {k: before.get(k) for k in spec.fields}
             merged.update(changes)
-            row, attendance = self._validated(merged, valid_district_ids, valid_neighborhood_ids, {})
+            row, attendance = self._validated(spec, merged, valid_district_ids, valid_neighborhood_ids, {})
             current = {k: before.get(k) for k in row}
             if current == row and _attendance_dict(attendance) == (before.get("attendance") or {}):
                 return
+            _check_links(con, spec, entry_id, row, taken)
             sets = ", ".join(f"{k} = ?" for k in row)
             con.execute(
-                f"UPDATE entries SET {sets}, updated_at = ?, updated_by = ? WHERE id = ?",
+                f"UPDATE {spec.table} SET {sets}, updated_at = ?, updated_by = ? WHERE id = ?",
                 (*row.values(), at, user, entry_id),
             )
-            _replace_attendance(con, entry_id, attendance)
+            if spec.name == "activity":
+                _replace_attendance(con, entry_id, attendance)
             _audit(con, at, user, "edit", entry_id, before, _snapshot(con, entry_id))
 
     def delete(self, entry_id: str, user: str, reason: str = "") -> None:
-        """Soft-delete an entry: it leaves the analytics but stays in the file and the audit."""
+        """Soft-delete a record: it leaves the analytics but stays in the file and the audit."""
         user = _check_user(user)
+        spec = kind_of(entry_id)
         reason = "" if reason is None else str(reason).strip()
         at = _now()
         with self._write() as con:
             before = _live_snapshot(con, entry_id, "was already deleted on {at}")
             con.execute(
-                "UPDATE entries SET deleted_at = ?, deleted_by = ?, delete_reason = ? WHERE id = ?",
+                f"UPDATE {spec.table} SET deleted_at = ?, deleted_by = ?, delete_reason = ? WHERE id = ?",
                 (at, user, reason or None, entry_id),
             )
             _audit(con, at, user, "delete", entry_id, before, _snapshot(con, entry_id))
@@ -275,18 +432,21 @@ class Ledger:
     # -- reads ---------------------------------------------------------------------------------
 
     def get(self, entry_id: str) -> dict[str, Any]:
-        """One entry (deleted or not) as a dict, with its attendance breakdown."""
+        """One record (deleted or not) as a dict; an activity comes with its attendance breakdown."""
+        kind_of(entry_id)
         with closing(self._connect()) as con:
             snap = _snapshot(con, entry_id)
         if snap is None:
             raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
         return snap
 
-    def entries(self, include_deleted: bool = False) -> pd.DataFrame:
-        """Every entry: the engagement_events columns, then the ledger's own fields."""
+    def entries(self, include_deleted: bool = False, kind: str = "activity") -> pd.DataFrame:
+        """Every record of ``kind``: for activities the engagement_events columns first, then the
+        ledger's own fields; then who created, changed and deleted it."""
+        spec = _kind(kind)
         where = "" if include_deleted else "WHERE deleted_at IS NULL"
-        frame = self._read(f"SELECT {', '.join(_entry_columns())} FROM entries {where} ORDER BY seq")
-        return _typed_entries(frame)
+        frame = self._read(f"SELECT {', '.join(_columns(spec))} FROM {spec.table} {where} ORDER BY seq")
+        return _typed(spec, frame)
 
     def as_engagement_events(self) -> pd.DataFrame:
         """Non-deleted entries in exactly the schema's engagement_events columns and types."""
@@ -322,16 +482,52 @@ class Ledger:
             frame = pd.DataFrame(columns=["at", "user", "action", "entry_id", "before", "after"])
         return frame.astype(object).where(frame.notna(), None)
 
-    def export_csv(self, path_or_buffer: Any, include_deleted: bool = False) -> int:
-        """Write entries to CSV (dates as YYYY-MM-DD); returns the number of rows written."""
-        frame = self.entries(include_deleted=include_deleted)
+    def export_csv(self, path_or_buffer: Any, include_deleted: bool = False, kind: str = "activity") -> int:
+        """Write records of ``kind`` to CSV (dates as YYYY-MM-DD); returns the number of rows written."""
+        frame = self.entries(include_deleted=include_deleted, kind=kind)
         frame.to_csv(path_or_buffer, index=False, date_format="%Y-%m-%d")
         return len(frame)
+
+    def confirmed_occurrences(self) -> pd.DataFrame:
+        """Occurrences of recurring meetings already confirmed: series_id, date (YYYY-MM-DD), activity id."""
+        frame = self._read("SELECT series_id, date, id FROM entries "
+                           "WHERE series_id IS NOT NULL AND deleted_at IS NULL ORDER BY seq")
+        return frame if not frame.empty else pd.DataFrame(columns=["series_id", "date", "id"])
+
+    def confirmed_dates(self, series_id: str) -> dict[str, str]:
+        """Occurrences of one recurring meeting already confirmed: date (YYYY-MM-DD) -> activity id."""
+        frame = self.confirmed_occurrences()
+        mine = frame[frame["series_id"] == series_id]
+        return dict(zip(mine["date"], mine["id"]))
+
+    def confirm_occurrence(self, series_id: str, date: Any, details: Mapping[str, Any], user: str, *,
+                           valid_district_ids: Iterable[Any] | None = None,
+                           valid_neighborhood_ids: Iterable[Any] | None = None) -> str:
+        """Record one occurrence of a recurring meeting as an activity: the meeting's district,
+        neighborhood, type, title, place, time (else the schedule's) and partners, plus ``details``
+        (attendees, officers, officer hours, cost, notes, attendance; any field may override).
+
+        Any date is accepted (a meeting may move); each date is confirmed once. Returns the id."""
+        if kind_of(series_id).name != "series":
+            raise LedgerError({"series_id": f"{series_id} is not a recurring meeting"})
+        meeting = self.get(series_id)
+        if meeting.get("deleted_at"):
+            raise LedgerError({"series_id": f"recurring meeting {series_id} was deleted on {meeting['deleted_at']}"})
+        entry = {name: meeting.get(name) for name in
+                 ("district_id", "neighborhood_id", "type", "title", "place", "start_time", "partners")}
+        entry.update({"date": date, "series_id": series_id})
+        day = _parse_date(date)
+        if entry["start_time"] is None and day is not None:  # the schedule's time for that date, if it gives one
+            entry["start_time"] = dict(meeting_dates(meeting, day, day)).get(day)
+        entry.update({k: v for k, v in details.items() if not is_blank(v) or k == "attendance"})
+        return self.add(entry, user, valid_district_ids=valid_district_ids,
+                        valid_neighborhood_ids=valid_neighborhood_ids)
 
     # -- validation ----------------------------------------------------------------------------
 
     def _validated(
         self,
+        spec: Kind,
         entry: Mapping[str, Any],
         valid_district_ids: Iterable[Any] | None,
         valid_neighborhood_ids: Iterable[Any] | None,
@@ -340,10 +536,231 @@ class Ledger:
         districts = _id_set(valid_district_ids) if valid_district_ids is not None else self.valid_district_ids
         neighborhoods = (_id_set(valid_neighborhood_ids) if valid_neighborhood_ids is not None
                          else self.valid_neighborhood_ids)
-        return validate_entry(entry, districts, neighborhoods, errors)
+        return validate(spec.name, entry, districts, neighborhoods, errors)
+
+
+def _schema_version(con: sqlite3.Connection) -> int:
+    try:
+        found = con.execute("SELECT value FROM ledger_meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:  # a new, empty file
+        return 0
+    return int(found[0]) if found else 0
+
+
+def _merge_errors(errors: dict[str, str], more: Mapping[str, str]) -> None:
+    for name, message in more.items():
+        if name not in errors:
+            errors[name] = message
+        elif message not in errors[name].split("; "):
+            errors[name] = f"{errors[name]}; {message}"
+
+
+def _program_keys(pairs: Iterable[tuple[Any, Any]] | None) -> set[tuple[str, str]]:
+    return {(str(name).strip().casefold(), _text(district)) for name, district in (pairs or ())
+            if not is_blank(name) and not is_blank(district)}
+
+
+def _check_links(con: sqlite3.Connection, spec: Kind, entry_id: str | None, row: Mapping[str, Any],
+                 taken: set[tuple[str, str]]) -> None:
+    """Checks that need the ledger itself, made inside the write transaction so that two people
+    saving at once cannot both pass them: one program per name and district; an occurrence of a
+    recurring meeting confirmed once, and only for a meeting that exists."""
+    if spec.name == "program":
+        key = (row["name"].casefold(), row["district_id"])
+        if key in taken:
+            raise LedgerError({"name": f"program {row['name']!r} is already recorded for district "
+                                       f"{row['district_id']} in the city's data"})
+        clash = con.execute(
+            "SELECT id FROM programs WHERE deleted_at IS NULL AND lower(name) = lower(?) AND district_id = ? "
+            "AND id IS NOT ?", (row["name"], row["district_id"], entry_id)).fetchone()
+        if clash:
+            raise LedgerError({"name": f"program {row['name']!r} is already recorded for district "
+                                       f"{row['district_id']} as {clash[0]}; edit that entry instead"})
+    if spec.name == "activity" and row.get("series_id"):
+        meeting = con.execute("SELECT deleted_at FROM series WHERE id = ?", (row["series_id"],)).fetchone()
+        if meeting is None:
+            raise LedgerError({"series_id": f"no recurring meeting with id {row['series_id']!r}"})
+        if meeting[0] is not None:
+            raise LedgerError({"series_id": f"recurring meeting {row['series_id']} was deleted on {meeting[0]}"})
+        twin = con.execute(
+            "SELECT id FROM entries WHERE series_id = ? AND date = ? AND deleted_at IS NULL AND id IS NOT ?",
+            (row["series_id"], row["date"], entry_id)).fetchone()
+        if twin:
+            raise LedgerError({"date": f"the {row['date']} meeting of {row['series_id']} is already confirmed "
+                                       f"as {twin[0]}"})
 
 
 # -- validation (module level so forms can check a draft without a ledger) ----------------------
+
+
+def validate(
+    kind: str,
+    entry: Mapping[str, Any],
+    valid_district_ids: set[str] | None = None,
+    valid_neighborhood_ids: set[str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], list[tuple[str, str, int]]]:
+    """Check one record of ``kind``; return (stored fields, attendance rows) or raise LedgerError."""
+    if kind == "activity":
+        return validate_entry(entry, valid_district_ids, valid_neighborhood_ids, errors)
+    checks = {"training": _validate_training, "program": _validate_program, "series": _validate_series}
+    if kind not in checks:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    found = dict(errors or {})
+    row = checks[kind](entry, valid_district_ids, valid_neighborhood_ids, found)
+    if found:
+        raise LedgerError(found)
+    return {k: row.get(k) for k in KINDS[kind].fields}, []
+
+
+def _blank_to_none(entry: Mapping[str, Any], name: str) -> Any:
+    value = entry.get(name)
+    return None if is_blank(value) else value
+
+
+def _check_text(entry: Mapping[str, Any], name: str, limit: int, required: bool, errors: dict[str, str],
+                what: str = "give a short title") -> str | None:
+    value = _blank_to_none(entry, name)
+    text = None if value is None else str(value).strip() or None
+    if text is None:
+        if required:
+            errors[name] = f"required; {what}"
+    elif len(text) > limit:
+        errors[name] = f"at most {limit} characters (got {len(text)})"
+    return text
+
+
+def _check_place_id(entry: Mapping[str, Any], name: str, valid: set[str] | None, word: str, required: bool,
+                    errors: dict[str, str]) -> str | None:
+    value = _blank_to_none(entry, name)
+    text = None if value is None else _text(value)
+    if text is None:
+        if required:
+            errors[name] = "required"
+    elif valid is not None and text not in valid:
+        errors[name] = f"unknown {word} {text!r}; expected one of {_list_ids(valid)}"
+    return text
+
+
+def _check_columns(table_name: str, entry: Mapping[str, Any], names: Iterable[str], errors: dict[str, str],
+                   ) -> dict[str, Any]:
+    """Dates, numbers and allowed values of ``names`` as the schema file describes them."""
+    table = schema.table(table_name)
+    row: dict[str, Any] = {}
+    for name in names:
+        col = table.column(name)
+        value = _blank_to_none(entry, name)
+        row[name] = None
+        if value is None:
+            if col.required:
+                errors[name] = "required" + ("; expected a date as YYYY-MM-DD" if col.type == "DATE" else "")
+            continue
+        if col.type == "DATE":
+            parsed = _parse_date(value)
+            if parsed is None:
+                errors[name] = "expected a date as YYYY-MM-DD"
+            row[name] = parsed.isoformat() if parsed else None
+        elif col.type in ("SMALLINT", "INTEGER", "BIGINT", "DOUBLE"):
+            whole = col.type != "DOUBLE"
+            number = _number(value)
+            low = col.min if col.min is not None else -math.inf
+            high = col.max if col.max is not None else math.inf
+            if number is None or (whole and not number.is_integer()) or not low <= number <= high:
+                noun = "a whole number" if whole else "a number"
+                if col.min is not None and col.max is not None:
+                    errors[name] = f"expected {noun} from {col.min:g} to {col.max:g}"
+                elif col.min is not None:
+                    errors[name] = f"expected {noun} ≥ {col.min:g}"
+                else:
+                    errors[name] = f"expected {noun}"
+            else:
+                row[name] = int(number) if whole else number
+        else:
+            row[name] = _text(value)
+            if col.allowed and row[name] not in col.allowed:
+                errors[name] = "expected one of " + ", ".join(map(str, col.allowed))
+    return row
+
+
+def _validate_training(entry: Mapping[str, Any], districts: set[str] | None, neighborhoods: set[str] | None,
+                       errors: dict[str, str]) -> dict[str, Any]:
+    row = _check_columns("training", entry, ("date", "course", "officers", "hours"), errors)
+    row["district_id"] = _check_place_id(entry, "district_id", districts, "district", False, errors)
+    row["unit"] = _check_text(entry, "unit", TITLE_MAX_CHARS, False, errors)
+    if row["district_id"] is None and row["unit"] is None and "district_id" not in errors:
+        errors["district_id"] = "give the district whose officers were trained, or the unit"
+    row["title"] = _check_text(entry, "title", TITLE_MAX_CHARS, False, errors)
+    row["notes"] = _check_text(entry, "notes", NOTES_MAX_CHARS, False, errors)
+    return row
+
+
+def _validate_program(entry: Mapping[str, Any], districts: set[str] | None, neighborhoods: set[str] | None,
+                      errors: dict[str, str]) -> dict[str, Any]:
+    row = _check_columns("programs", entry, ("start_date", "end_date", "annual_cost"), errors)
+    row["name"] = _check_text(entry, "name", TITLE_MAX_CHARS, True, errors, "give the program's name")
+    row["district_id"] = _check_place_id(entry, "district_id", districts, "district", True, errors)
+    row["description"] = _check_text(entry, "description", NOTES_MAX_CHARS, False, errors)
+    row["notes"] = _check_text(entry, "notes", NOTES_MAX_CHARS, False, errors)
+    if row["start_date"] and row["end_date"] and row["end_date"] < row["start_date"]:
+        errors["end_date"] = f"the program ends ({row['end_date']}) before it starts ({row['start_date']})"
+    return row
+
+
+def _validate_series(entry: Mapping[str, Any], districts: set[str] | None, neighborhoods: set[str] | None,
+                     errors: dict[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    row["title"] = _check_text(entry, "title", TITLE_MAX_CHARS, True, errors)
+    row["schedule"] = _check_text(entry, "schedule", SCHEDULE_MAX_CHARS, True, errors,
+                                  'say when it meets, like "3rd Tues every month - 6:30 pm"')
+    if row["schedule"] and "schedule" not in errors:
+        parsed = schedules.parse_schedule(row["schedule"])
+        if parsed.status != "parsed":
+            errors["schedule"] = (f"{parsed.status}: say which weekday of the month it meets, "
+                                  'like "3rd Tues every month - 6:30 pm" or "1st Mon of odd months at 7pm"')
+    row["district_id"] = _check_place_id(entry, "district_id", districts, "district", True, errors)
+    row["neighborhood_id"] = _check_place_id(entry, "neighborhood_id", neighborhoods, "neighborhood", False, errors)
+    kind = _blank_to_none(entry, "type")
+    allowed = schema.table(EVENTS_TABLE).column("type").allowed or ()
+    row["type"] = "community_meeting" if kind is None else _text(kind)
+    if row["type"] not in allowed:
+        errors["type"] = "expected one of " + ", ".join(map(str, allowed))
+    start = _blank_to_none(entry, "start_time")
+    row["start_time"] = None if start is None else _parse_time(start)
+    if start is not None and row["start_time"] is None:
+        errors["start_time"] = "expected a time as HH:MM (24-hour)"
+    row["place"] = _check_text(entry, "place", PLACE_MAX_CHARS, False, errors)
+    row["partners"] = _check_text(entry, "partners", PARTNERS_MAX_CHARS, False, errors)
+    row["organization_id"] = _check_text(entry, "organization_id", TITLE_MAX_CHARS, False, errors)
+    row["notes"] = _check_text(entry, "notes", NOTES_MAX_CHARS, False, errors)
+    for name, required in (("first_date", True), ("last_date", False)):
+        value = _blank_to_none(entry, name)
+        parsed = None if value is None else _parse_date(value)
+        row[name] = parsed.isoformat() if parsed else None
+        if value is None and required:
+            errors[name] = "required; the first date the meeting is held (YYYY-MM-DD)"
+        elif value is not None and parsed is None:
+            errors[name] = "expected a date as YYYY-MM-DD"
+    if row["first_date"] and row["last_date"] and row["last_date"] < row["first_date"]:
+        errors["last_date"] = f"the meetings end ({row['last_date']}) before they start ({row['first_date']})"
+    return row
+
+
+def meeting_dates(meeting: Mapping[str, Any], start: dt.date, end: dt.date) -> list[tuple[dt.date, str | None]]:
+    """Dates (and HH:MM times) a recurring meeting falls on between start and end, within its own
+    first and last date. A time recorded on the meeting wins over the schedule's."""
+    parsed = schedules.parse_schedule(meeting.get("schedule"))
+    first = _parse_date(meeting.get("first_date")) or start
+    last = _parse_date(meeting.get("last_date")) or end
+    lo, hi = max(start, first), min(end, last)
+    if parsed.status != "parsed" or lo > hi:
+        return []
+    found: dict[dt.date, str | None] = {}
+    for rule in parsed.rules:
+        for when in schedules.occurrences(rule, lo, hi):
+            day = when.date() if isinstance(when, dt.datetime) else when
+            clock = when.strftime("%H:%M") if isinstance(when, dt.datetime) else None
+            found.setdefault(day, meeting.get("start_time") or clock)
+    return sorted(found.items())
 
 
 def validate_entry(
@@ -442,6 +859,9 @@ def validate_entry(
             errors[name] = "expected a number ≥ 0"
         row[name] = number
 
+    series = get("series_id")
+    row["series_id"] = None if series is None else _text(series)
+
     attendees_bad = "attendees" in errors
     attendance = _validated_attendance(
         get("attendance"), None if attendees_bad else row.get("attendees"), attendees_bad, errors
@@ -530,10 +950,13 @@ def _split_sql(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-def _entry_columns() -> list[str]:
-    event_columns = list(schema.table(EVENTS_TABLE).column_names)
-    extra = [f for f in ENTRY_FIELDS if f not in event_columns and f != "attendance"]
-    return event_columns + extra + list(_BOOKKEEPING)
+def _columns(spec: Kind) -> list[str]:
+    """Columns of a kind's table as entries() returns them."""
+    if spec.name == "activity":
+        event_columns = list(schema.table(EVENTS_TABLE).column_names)
+        extra = [f for f in ENTRY_FIELDS if f not in event_columns and f != "attendance"]
+        return event_columns + extra + list(_BOOKKEEPING)
+    return ["id", *spec.fields, *_BOOKKEEPING]
 
 
 def _insert(con: sqlite3.Connection, table_name: str, record: Mapping[str, Any]) -> None:
@@ -558,16 +981,18 @@ def _attendance_dict(rows: Iterable[tuple[str, str, int]]) -> dict[str, dict[str
 
 
 def _snapshot(con: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
-    cur = con.execute(f"SELECT {', '.join(_entry_columns())} FROM entries WHERE id = ?", (entry_id,))
+    spec = kind_of(entry_id)
+    cur = con.execute(f"SELECT {', '.join(_columns(spec))} FROM {spec.table} WHERE id = ?", (entry_id,))
     found = cur.fetchone()
     if found is None:
         return None
     snap = dict(zip([d[0] for d in cur.description], found))
-    rows = con.execute(
-        "SELECT dimension, demographic_group, attendees FROM attendance WHERE entry_id = ? "
-        "ORDER BY dimension, demographic_group", (entry_id,)
-    ).fetchall()
-    snap["attendance"] = _attendance_dict(rows)
+    if spec.name == "activity":
+        rows = con.execute(
+            "SELECT dimension, demographic_group, attendees FROM attendance WHERE entry_id = ? "
+            "ORDER BY dimension, demographic_group", (entry_id,)
+        ).fetchall()
+        snap["attendance"] = _attendance_dict(rows)
     return snap
 
 
@@ -593,17 +1018,24 @@ def _json(value: Mapping[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
-def _typed_entries(frame: pd.DataFrame) -> pd.DataFrame:
+_DATE_FIELDS = {"date", "start_date", "end_date", "first_date", "last_date"}
+_WHOLE_FIELDS = {"attendees", "officers"}
+_NUMBER_FIELDS = {"lon", "lat", "officer_hours", "cost", "hours", "annual_cost"}
+
+
+def _typed(spec: Kind, frame: pd.DataFrame) -> pd.DataFrame:
+    columns = _columns(spec)
     if frame.empty:
-        frame = pd.DataFrame(columns=_entry_columns())
+        frame = pd.DataFrame(columns=columns)
     out = frame.copy()
-    out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d")
-    for name in ("attendees", "officers"):
-        out[name] = pd.to_numeric(out[name]).astype("Int64")
-    for name in ("lon", "lat", "officer_hours", "cost"):
-        out[name] = pd.to_numeric(out[name]).astype("Float64")
     for name in out.columns:
-        if name not in ("date", "attendees", "officers", "lon", "lat", "officer_hours", "cost"):
+        if name in _DATE_FIELDS:
+            out[name] = pd.to_datetime(out[name], format="%Y-%m-%d")
+        elif name in _WHOLE_FIELDS:
+            out[name] = pd.to_numeric(out[name]).astype("Int64")
+        elif name in _NUMBER_FIELDS:
+            out[name] = pd.to_numeric(out[name]).astype("Float64")
+        else:
             out[name] = out[name].astype("string")
     return out
 
@@ -625,8 +1057,8 @@ def _check_user(user: Any) -> str:
     return text
 
 
-def _unknown_field_message() -> str:
-    return "unknown field; expected one of " + ", ".join(ENTRY_FIELDS)
+def _unknown_field_message(spec: Kind) -> str:
+    return "unknown field; expected one of " + ", ".join(spec.fields)
 
 
 def is_blank(value: Any) -> bool:

@@ -1,7 +1,8 @@
-"""Many ledger entries at once: a CSV / Excel template to fill in, and loading a filled one.
+"""Many ledger records at once: a CSV / Excel template to fill in, and loading a filled one.
 
-Every uploaded row goes through the same validation as the form; valid rows are recorded, the
-others come back with their line, column and reason, so rows read = recorded + rejected.
+There is one template per kind of record (activities, training sessions, program sites). Every
+uploaded row goes through the same validation as the form; valid rows are recorded, the others
+come back with their line, column and reason, so rows read = recorded + rejected.
 """
 
 from __future__ import annotations
@@ -10,63 +11,129 @@ import io
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable
 
 import pandas as pd
 
 from community_policing import schema
 from community_policing.importers import tabular
-from community_policing.ledger import Ledger, LedgerError, validate_entry
+from community_policing.ledger import Ledger, LedgerError, validate
 
-TEMPLATE_COLUMNS = ["date", "start_time", "district_id", "neighborhood_id", "type", "title", "place", "lon", "lat",
-                    "attendees", "officers", "officer_hours", "partners", "cost", "notes"]
-REQUIRED = {"date", "district_id", "type", "title"}
 EXAMPLE_PREFIX = "EXAMPLE:"
-FORMATS = {
-    "date": "YYYY-MM-DD", "start_time": "HH:MM (24-hour), optional", "district_id": "a district id of this city",
-    "neighborhood_id": "a neighborhood id in that district, optional", "title": "short title, up to 200 characters",
-    "place": "address or place name, optional", "lon": "longitude, optional (give lat too)",
-    "lat": "latitude, optional (give lon too)", "attendees": "whole number ≥ 0", "officers": "whole number ≥ 0",
-    "officer_hours": "number ≥ 0 (summed over officers)", "partners": "partner organizations, optional",
-    "cost": "US dollars ≥ 0", "notes": "optional",
+
+
+@dataclass(frozen=True)
+class Template:
+    """What one kind's template holds: columns, which are required, the format of each, an example."""
+
+    kind: str
+    sheet: str                       # the Excel sheet (and CSV file name stem)
+    columns: tuple[str, ...]
+    required: frozenset[str]
+    formats: dict[str, str]
+    example: dict[str, str]          # one marked example row; ``{district}`` is filled in
+    example_field: str               # the text column that carries the EXAMPLE: mark
+
+    def allowed(self, column: str) -> str:
+        """What a column accepts, with the schema's allowed values where it has them."""
+        lists = {("activity", "type"): ("engagement_events", "type"), ("training", "course"): ("training", "course")}
+        if (self.kind, column) in lists:
+            table_name, name = lists[(self.kind, column)]
+            return ", ".join(schema.table(table_name).column(name).allowed)
+        return self.formats[column]
+
+
+_COMMON = {
+    "date": "YYYY-MM-DD", "district_id": "a district id of this city", "notes": "optional",
+    "title": "short title, up to 200 characters",
+}
+TEMPLATES: dict[str, Template] = {
+    "activity": Template(
+        kind="activity", sheet="activities",
+        columns=("date", "start_time", "district_id", "neighborhood_id", "type", "title", "place", "lon", "lat",
+                 "attendees", "officers", "officer_hours", "partners", "cost", "notes"),
+        required=frozenset({"date", "district_id", "type", "title"}),
+        formats={**_COMMON, "start_time": "HH:MM (24-hour), optional",
+                 "neighborhood_id": "a neighborhood id in that district, optional",
+                 "place": "address or place name, optional", "lon": "longitude, optional (give lat too)",
+                 "lat": "latitude, optional (give lon too)", "attendees": "whole number ≥ 0",
+                 "officers": "whole number ≥ 0", "officer_hours": "number ≥ 0 (summed over officers)",
+                 "partners": "partner organizations, optional", "cost": "US dollars ≥ 0"},
+        example={"date": "2026-01-15", "start_time": "18:30", "district_id": "{district}",
+                 "type": "community_meeting", "title": f"{EXAMPLE_PREFIX} replace this row with your own",
+                 "place": "Main library", "attendees": "25", "officers": "2", "officer_hours": "4", "cost": "0"},
+        example_field="title",
+    ),
+    "training": Template(
+        kind="training", sheet="training",
+        columns=("date", "district_id", "unit", "course", "title", "officers", "hours", "notes"),
+        required=frozenset({"date", "course", "officers", "hours"}),
+        formats={**_COMMON, "district_id": "district whose officers were trained (or give unit)",
+                 "unit": "unit trained when not a district, e.g. Academy (or give district_id)",
+                 "title": "course title, optional", "officers": "whole number ≥ 1 (officers who completed it)",
+                 "hours": "hours per officer, number ≥ 0"},
+        example={"date": "2026-02-10", "district_id": "{district}", "course": "de_escalation",
+                 "title": f"{EXAMPLE_PREFIX} replace this row with your own", "officers": "12", "hours": "8"},
+        example_field="title",
+    ),
+    "program": Template(
+        kind="program", sheet="programs",
+        columns=("name", "district_id", "start_date", "end_date", "description", "annual_cost", "notes"),
+        required=frozenset({"name", "district_id", "start_date"}),
+        formats={**_COMMON, "name": "program name (one row per district it runs in)",
+                 "start_date": "YYYY-MM-DD, first day in that district",
+                 "end_date": "YYYY-MM-DD, empty while it runs", "description": "what the program does, optional",
+                 "annual_cost": "US dollars per year in that district, ≥ 0"},
+        example={"name": f"{EXAMPLE_PREFIX} replace this row with your own", "district_id": "{district}",
+                 "start_date": "2026-03-01", "description": "Officers walk the same beat weekly",
+                 "annual_cost": "50000"},
+        example_field="name",
+    ),
 }
 
 
-def allowed_values() -> pd.DataFrame:
+def template_for(kind: str) -> Template:
+    if kind not in TEMPLATES:
+        raise ValueError(f"no template for {kind!r}; expected one of {', '.join(TEMPLATES)}")
+    return TEMPLATES[kind]
+
+
+def allowed_values(kind: str = "activity") -> pd.DataFrame:
     """One row per template column: required or not, and what it accepts."""
-    types = ", ".join(schema.table("engagement_events").column("type").allowed)
-    return pd.DataFrame([{"column": c, "required": "yes" if c in REQUIRED else "no",
-                          "accepts": types if c == "type" else FORMATS[c]} for c in TEMPLATE_COLUMNS])
+    spec = template_for(kind)
+    return pd.DataFrame([{"column": c, "required": "yes" if c in spec.required else "no",
+                          "accepts": spec.allowed(c)} for c in spec.columns])
 
 
-def template(district_id: str = "1") -> pd.DataFrame:
+def template(district_id: str = "1", kind: str = "activity") -> pd.DataFrame:
     """The columns with one example row (marked, so it is never loaded by mistake)."""
-    example = {c: "" for c in TEMPLATE_COLUMNS}
-    example.update(date="2026-01-15", start_time="18:30", district_id=district_id, type="community_meeting",
-                   title=f"{EXAMPLE_PREFIX} replace this row with your own", place="Main library",
-                   attendees="25", officers="2", officer_hours="4", cost="0")
-    return pd.DataFrame([example], columns=TEMPLATE_COLUMNS)
+    spec = template_for(kind)
+    example = {c: spec.example.get(c, "").replace("{district}", str(district_id)) for c in spec.columns}
+    return pd.DataFrame([example], columns=list(spec.columns))
 
 
-def template_csv(district_id: str = "1") -> bytes:
-    return template(district_id).to_csv(index=False).encode("utf-8")
+def template_csv(district_id: str = "1", kind: str = "activity") -> bytes:
+    return template(district_id, kind).to_csv(index=False).encode("utf-8")
 
 
-def template_excel(district_id: str = "1") -> bytes:
+def template_excel(district_id: str = "1", kind: str = "activity") -> bytes:
+    spec = template_for(kind)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        template(district_id).to_excel(writer, sheet_name="activities", index=False)
-        allowed_values().to_excel(writer, sheet_name="allowed values", index=False)
+        template(district_id, kind).to_excel(writer, sheet_name=spec.sheet, index=False)
+        allowed_values(kind).to_excel(writer, sheet_name="allowed values", index=False)
     return buffer.getvalue()
 
 
-def read_upload(name: str, data: bytes) -> pd.DataFrame:
+def read_upload(name: str, data: bytes, kind: str = "activity") -> pd.DataFrame:
     """An uploaded template as text cells plus ``_line`` (header = line 1); raises SourceFileError."""
+    spec = template_for(kind)
     suffix = Path(name).suffix.lower()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(name).name
         path.write_bytes(data)
-        frame = tabular.read_text_table(path, sheet="activities" if suffix in (".xlsx", ".xls") else None)
-        tabular.require_columns(path, frame, sorted(REQUIRED))
+        frame = tabular.read_text_table(path, sheet=spec.sheet if suffix in (".xlsx", ".xls") else None)
+        tabular.require_columns(path, frame, sorted(spec.required))
     return frame
 
 
@@ -78,23 +145,41 @@ class BulkResult:
 
 
 def load_rows(ledger: Ledger, frame: pd.DataFrame, user: str, valid_district_ids=None,
-              valid_neighborhood_ids=None) -> BulkResult:
-    """Validate every row like the form does; record the valid ones, return the others with reasons."""
-    rejects, valid = [], []
+              valid_neighborhood_ids=None, kind: str = "activity",
+              existing_programs: Iterable[tuple[Any, Any]] | None = None) -> BulkResult:
+    """Validate every row like the form does; record the valid ones, return the others with reasons.
+
+    Each row is recorded on its own, so a row refused at write time (a program already recorded
+    for that district, say) comes back with its reason and does not stop the others.
+    """
+    spec = template_for(kind)
+    rejects: list[tuple[int, str, str, str]] = []
+    recorded: list[str] = []
+
+    def reject(line: int, entry: dict, error: LedgerError) -> None:
+        for column, message in error.errors.items():
+            rejects.append((line, column, str(entry.get(column, "")), message))
+
+    valid = []
     for _, row in frame.iterrows():
         line = int(row["_line"])
-        entry = {c: row[c] for c in TEMPLATE_COLUMNS if c in frame.columns and str(row[c]).strip() != ""}
-        if str(entry.get("title", "")).startswith(EXAMPLE_PREFIX):
-            rejects.append((line, "title", entry["title"], "the template's example row; replace or delete it"))
+        entry = {c: row[c] for c in spec.columns if c in frame.columns and str(row[c]).strip() != ""}
+        mark = str(entry.get(spec.example_field, ""))
+        if mark.startswith(EXAMPLE_PREFIX):
+            rejects.append((line, spec.example_field, mark, "the template's example row; replace or delete it"))
             continue
         try:
-            validate_entry(entry, valid_district_ids, valid_neighborhood_ids)
+            validate(kind, entry, valid_district_ids, valid_neighborhood_ids)
         except LedgerError as exc:
-            for column, message in exc.errors.items():
-                rejects.append((line, column, str(entry.get(column, "")), message))
+            reject(line, entry, exc)
             continue
-        valid.append(entry)
-    recorded = [ledger.add(entry, user=user, valid_district_ids=valid_district_ids,
-                           valid_neighborhood_ids=valid_neighborhood_ids) for entry in valid]
-    table = pd.DataFrame(rejects, columns=["line", "column", "value", "reason"])
-    return BulkResult(rows_read=len(frame), recorded=recorded, rejects=table)
+        valid.append((line, entry))
+    for line, entry in valid:
+        try:
+            recorded.append(ledger.add(entry, user=user, kind=kind, valid_district_ids=valid_district_ids,
+                                       valid_neighborhood_ids=valid_neighborhood_ids,
+                                       existing_programs=existing_programs))
+        except LedgerError as exc:
+            reject(line, entry, exc)
+    table = pd.DataFrame(rejects, columns=["line", "column", "value", "reason"]).sort_values("line", kind="stable")
+    return BulkResult(rows_read=len(frame), recorded=recorded, rejects=table.reset_index(drop=True))

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from community_policing.district import ENGAGEMENT_LABELS
+from community_policing.district import COURSE_LABELS, ENGAGEMENT_LABELS  # noqa: F401  (COURSE_LABELS: forms)
 from community_policing.ledger import Ledger, LedgerError, is_blank
 
 TYPE_LABELS: dict[str, str] = dict(ENGAGEMENT_LABELS)
@@ -20,10 +20,24 @@ RACE_LABELS = {"black": "Black", "white": "White", "hispanic": "Hispanic", "asia
 AGE_GROUPS = ("18-34", "35-54", "55+")
 RECENT_LIMIT = 50
 
-# Columns staff may change in the recent-entries editor (the rest are shown read-only).
-EDITABLE_COLUMNS = ("date", "type", "title", "attendees", "officers", "officer_hours", "cost", "notes",
-                    "neighborhood_id")
-EDITOR_COLUMNS = ("id", "district_id", *EDITABLE_COLUMNS, "created_by", "delete")
+# Columns staff may change in each kind's recent-entries editor (the rest are shown read-only).
+EDITABLE = {
+    "activity": ("date", "type", "title", "attendees", "officers", "officer_hours", "cost", "notes", "neighborhood_id"),
+    "training": ("date", "course", "title", "officers", "hours", "unit", "notes"),
+    "program": ("name", "start_date", "end_date", "annual_cost", "description", "notes"),
+    "series": ("title", "schedule", "start_time", "place", "last_date", "notes"),
+}
+_READ_ONLY = {"activity": ("district_id",), "training": ("district_id",), "program": ("district_id",),
+              "series": ("district_id", "first_date")}
+EDITABLE_COLUMNS = EDITABLE["activity"]
+
+
+def editor_columns(kind: str = "activity") -> tuple[str, ...]:
+    return ("id", *_READ_ONLY[kind], *EDITABLE[kind], "created_by", "delete")
+
+
+EDITOR_COLUMNS = editor_columns("activity")
+_DATE_COLUMNS = {"date", "start_date", "end_date", "first_date", "last_date"}
 
 # Where each ledger error field is shown on the form (ledger field -> form fields).
 _ERROR_FIELDS = {"lon/lat": ("lon", "lat"), "id": ("form",)}
@@ -88,6 +102,16 @@ def attendance_from(race: Mapping[str, Any], age: Mapping[str, Any]) -> dict[str
     return out
 
 
+def picked_point(event: Any) -> tuple[float, float] | None:
+    """(lon, lat) of the point clicked on the place-picker map, from st.plotly_chart's selection."""
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    for point in points:
+        lon, lat = point.get("lon"), point.get("lat")
+        if lon is not None and lat is not None:
+            return round(float(lon), 6), round(float(lat), 6)
+    return None
+
+
 def form_errors(error: LedgerError) -> dict[str, str]:
     """Ledger error fields -> the form field (widget) each message is shown under."""
     shown: dict[str, str] = {}
@@ -111,15 +135,17 @@ def neighborhood_error(neighborhood_id: Any, district_id: Any, neighborhoods: pd
 # -- the recent-entries editor -------------------------------------------------------------------
 
 
-def editor_frame(entries: pd.DataFrame, limit: int = RECENT_LIMIT) -> pd.DataFrame:
-    """The latest ``limit`` entries (newest first) for st.data_editor, with a "delete" column."""
+def editor_frame(entries: pd.DataFrame, limit: int = RECENT_LIMIT, kind: str = "activity") -> pd.DataFrame:
+    """The latest ``limit`` records (newest first) for st.data_editor, with a "delete" column."""
+    columns = editor_columns(kind)
     if entries is None or entries.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in EDITOR_COLUMNS})
+        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
         frame["delete"] = frame["delete"].astype(bool)
         return frame
     recent = entries.tail(limit).iloc[::-1].reset_index(drop=True)
-    frame = pd.DataFrame({c: recent[c] for c in EDITOR_COLUMNS if c != "delete"})
-    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame = pd.DataFrame({c: recent[c] for c in columns if c != "delete"})
+    for name in _DATE_COLUMNS.intersection(frame.columns):
+        frame[name] = pd.to_datetime(frame[name]).dt.date
     frame["delete"] = False
     return frame
 
@@ -151,7 +177,7 @@ class EditorChanges:
         return not self.edits and not self.deletes
 
 
-def editor_changes(original: pd.DataFrame, edited: pd.DataFrame) -> EditorChanges:
+def editor_changes(original: pd.DataFrame, edited: pd.DataFrame, kind: str = "activity") -> EditorChanges:
     """Compare the editor's rows with what it was given (matched by entry id)."""
     changes = EditorChanges()
     before = {str(r["id"]): r for _, r in original.iterrows()}
@@ -163,7 +189,7 @@ def editor_changes(original: pd.DataFrame, edited: pd.DataFrame) -> EditorChange
             changes.deletes.append(entry_id)
             continue
         old = before[entry_id]
-        diff = {c: _normal(row[c]) for c in EDITABLE_COLUMNS if _normal(row[c]) != _normal(old[c])}
+        diff = {c: _normal(row[c]) for c in EDITABLE[kind] if _normal(row[c]) != _normal(old[c])}
         if diff:
             changes.edits[entry_id] = diff
     return changes
@@ -179,7 +205,8 @@ class SaveResult:
 def apply_changes(ledger: Ledger, changes: EditorChanges, user: str, *, reason: str = "",
                   neighborhoods: pd.DataFrame | None = None, districts_of: Mapping[str, str] | None = None,
                   valid_district_ids: Iterable[Any] | None = None,
-                  valid_neighborhood_ids: Iterable[Any] | None = None) -> SaveResult:
+                  valid_neighborhood_ids: Iterable[Any] | None = None,
+                  existing_programs: Iterable[tuple[Any, Any]] | None = None) -> SaveResult:
     """Edits via Ledger.edit and deletes via Ledger.delete (soft), each on its own: one bad row
     does not stop the others, and a refused row writes nothing."""
     result = SaveResult()
@@ -194,7 +221,7 @@ def apply_changes(ledger: Ledger, changes: EditorChanges, user: str, *, reason: 
                 continue
         try:
             ledger.edit(entry_id, diff, user, valid_district_ids=_set(valid_district_ids),
-                        valid_neighborhood_ids=_set(valid_neighborhood_ids))
+                        valid_neighborhood_ids=_set(valid_neighborhood_ids), existing_programs=existing_programs)
         except LedgerError as exc:
             result.errors[entry_id] = exc.messages()
         else:
@@ -232,7 +259,7 @@ def describe_change(action: str, before: Any, after: Any) -> str:
     """'before → after' in words: the fields that changed."""
     old, new = _load(before), _load(after)
     if action == "insert":
-        return f"new: {new.get('date')} {new.get('type')} “{new.get('title')}” in district {new.get('district_id')}"
+        return "new: " + describe_record(new)
     if action == "delete":
         reason = new.get("delete_reason")
         return "deleted" + (f" ({reason})" if reason else "")
@@ -243,6 +270,21 @@ def describe_change(action: str, before: Any, after: Any) -> str:
         if old.get(name) != new.get(name):
             parts.append(f"{name}: {_show(old.get(name))} → {_show(new.get(name))}")
     return "; ".join(parts) or "no change"
+
+
+def describe_record(record: Mapping[str, Any]) -> str:
+    """One record in a line, by kind: what, when and where."""
+    where = f"district {record.get('district_id')}" if record.get("district_id") else str(record.get("unit") or "")
+    entry_id = str(record.get("id") or "")
+    if entry_id.startswith("T"):
+        return (f"{record.get('date')} training “{record.get('title') or record.get('course')}” "
+                f"({record.get('officers')} officers × {record.get('hours')} h) for {where}")
+    if entry_id.startswith("P"):
+        return f"program “{record.get('name')}” in {where} from {record.get('start_date')}"
+    if entry_id.startswith("S"):
+        return f"recurring meeting “{record.get('title')}” ({record.get('schedule')}) in {where}"
+    series = f", meeting {record['series_id']}" if record.get("series_id") else ""
+    return f"{record.get('date')} {record.get('type')} “{record.get('title')}” in {where}{series}"
 
 
 def _show(value: Any) -> str:

@@ -2,9 +2,10 @@
 
 ``python -m community_policing load data/cities/st_louis/city.toml --source-dir DIR [--db PATH]``
 
-The manifest (TOML) names the boundary layers, the population table and every source of
-incidents, engagement, training, surveys and programs, with their column mappings. Paths in it
-are relative to the source folder.
+The manifest (TOML) names the boundary layers, the population table, every source of
+incidents, engagement, training, surveys and programs, with their column mappings, and
+optionally a list of neighborhood organizations with their meeting schedules. Paths in it are
+relative to the source folder.
 
 Nothing is lost: each file's rows are either loaded or kept in ``rejects`` with file, line,
 column and reason (rows read = loaded + rejected, per file, recorded in ``load_files``). The
@@ -34,6 +35,14 @@ from community_policing.importers import boundaries, tabular
 from community_policing.importers.errors import ManifestError, SourceFileError
 
 GENERIC_TABLES = ("engagement_events", "training", "trust_surveys", "programs")
+ORGANIZATIONS = "neighborhood_organizations"
+# [organizations] manifest key naming the source field of each warehouse column.
+ORGANIZATION_FIELDS = {"org_id": "id_field", "name": "name_field", "neighborhood_id": "neighborhood_field",
+                       "org_type": "type_field", "active": "active_field", "meeting_schedule": "schedule_field",
+                       "meeting_place": "place_field"}
+# How sources say whether an organization is active, onto the schema's yes / no / unknown.
+_ACTIVE_WORDS = {"yes": "yes", "y": "yes", "true": "yes", "1": "yes", "active": "yes",
+                 "no": "no", "n": "no", "false": "no", "0": "no", "inactive": "no", "unknown": "unknown"}
 ASSIGNMENT_METHODS = ("coordinates", "neighborhood", "district_code", "source_district", "unassigned")
 
 
@@ -50,6 +59,7 @@ class Manifest:
     population: dict | None
     incidents: list[dict]
     tables: dict[str, list[dict]]
+    organizations: dict | None = None
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
@@ -59,7 +69,8 @@ class Manifest:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ManifestError(f"{path}: not valid TOML ({exc})") from None
-        known = {"name", "source", "districts", "neighborhoods", "population", "incidents", *GENERIC_TABLES}
+        known = {"name", "source", "districts", "neighborhoods", "population", "incidents", "organizations",
+                 *GENERIC_TABLES}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ManifestError(f"{path}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
@@ -71,6 +82,20 @@ class Manifest:
                 for key in ("file", "id_field"):
                     if key not in raw[layer]:
                         raise ManifestError(f"{path}: [{layer}] needs {key!r}")
+        orgs = raw.get("organizations")
+        if orgs is not None:
+            if not isinstance(orgs, dict):
+                raise ManifestError(f"{path}: [organizations] must be one table (a single [organizations] section)")
+            for key in ("id_field", "name_field"):
+                if key not in orgs:
+                    raise ManifestError(f"{path}: [organizations] needs {key!r}")
+            if "file" not in orgs and "files" not in orgs:
+                raise ManifestError(f"{path}: [organizations] needs 'file'")
+            allowed = {"file", "files", "format", "encoding", "sheet", *ORGANIZATION_FIELDS.values()}
+            extra = sorted(set(orgs) - allowed)
+            if extra:
+                raise ManifestError(f"{path}: [organizations] unknown key(s) {', '.join(extra)}; "
+                                    f"expected {', '.join(sorted(allowed))}")
         return cls(
             path=path,
             name=raw["name"],
@@ -80,6 +105,7 @@ class Manifest:
             population=raw.get("population"),
             incidents=raw.get("incidents", []),
             tables={t: raw.get(t, []) for t in GENERIC_TABLES},
+            organizations=raw.get("organizations"),
         )
 
 
@@ -183,6 +209,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
                                             set(offense_groups["offense_group"]))
     other = {t: _read_generic(t, specs, source_dir, log, set(districts["id"]))
              for t, specs in manifest.tables.items()}
+    organizations = _read_organizations(manifest, source_dir, log, set(neighborhoods["id"]))
 
     tables: dict[str, pd.DataFrame] = {
         "districts": districts,
@@ -190,6 +217,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
         "offense_groups": offense_groups,
         "incidents": incidents,
         **{t: f for t, f in other.items()},
+        ORGANIZATIONS: organizations,
     }
     metadata = pd.DataFrame({"key": ["city_name", "is_simulated", "source", "built_at", "manifest"],
                              "value": [manifest.name, "false", manifest.source or "not stated in the manifest",
@@ -542,6 +570,80 @@ def _mapped_rows(t: schema.Table, path: Path, spec: dict, log: LoadLog) -> pd.Da
             out[col] = None
     out.attrs["rows_read"] = rows_read
     return out
+
+
+# Neighborhood organizations ----------------------------------------------------------------
+
+
+def _read_organizations(manifest: Manifest, source_dir: Path, log: LoadLog,
+                        neighborhood_ids: set[str]) -> pd.DataFrame:
+    """The [organizations] list: one row per organization, validated like every other table.
+
+    A neighborhood number that is not in the neighborhood layer (or no number at all) does not
+    cost the organization its row: it is kept with an empty neighborhood_id, and the file's
+    load_files note says how many and which numbers.
+    """
+    t = schema.table(ORGANIZATIONS)
+    spec = manifest.organizations
+    if not spec:
+        return pd.DataFrame(columns=list(t.column_names))
+    frames = []
+    for path in _source_paths(source_dir, spec, "organizations"):
+        digest, seen = log.already_read(path, ORGANIZATIONS)
+        if seen:
+            continue
+        began = time.perf_counter()
+        rows = _organization_rows(path, spec, neighborhood_ids)
+        rows["_file"] = log.relative(path)
+        frames.append(rows)
+        log.files.append(dict(table_name=ORGANIZATIONS, file=log.relative(path), sha256=digest, rows_read=len(rows),
+                              rows_loaded=0, rows_rejected=0, seconds=round(time.perf_counter() - began, 3),
+                              note="organization list"))
+    if not frames:
+        return pd.DataFrame(columns=list(t.column_names))
+    rows = pd.concat(frames, ignore_index=True)
+    valid = _validate_into(log, ORGANIZATIONS, rows)
+    _settle_file_counts(log, ORGANIZATIONS, rows, valid)
+    if spec.get("neighborhood_field"):
+        for entry in log.files:
+            if entry["table_name"] == ORGANIZATIONS and not entry["note"].startswith("same bytes"):
+                entry["note"] = _neighborhood_note(valid[valid["_file"] == entry["file"]])
+    return valid
+
+
+def _organization_rows(path: Path, spec: dict, neighborhood_ids: set[str]) -> pd.DataFrame:
+    """One file's organizations in the table's columns (text), plus ``_line`` and the source's own
+    neighborhood number (``_neighborhood_code``)."""
+    if spec.get("format") or path.suffix.lower() in tabular.TABLE_SUFFIXES:
+        table = tabular.read_text_table(path, spec.get("format"), spec.get("encoding", "utf-8"), spec.get("sheet"))
+    else:  # a map layer (GeoJSON, Shapefile, ...): only its attributes matter here
+        table = boundaries.read_attributes(path)
+    fields = {col: spec.get(key) for col, key in ORGANIZATION_FIELDS.items()}
+    tabular.require_columns(path, table, [f for f in fields.values() if f])
+    out = pd.DataFrame({"_line": table["_line"].to_numpy()})
+    for col, source_field in fields.items():
+        values = table[source_field] if source_field else pd.Series("", index=table.index)
+        out[col] = values.where(values != "").to_numpy()
+    code = out["neighborhood_id"].map(boundaries.normalise_id, na_action="ignore")
+    out["_neighborhood_code"] = code
+    out["neighborhood_id"] = code.where(code.isin(neighborhood_ids))
+    # Unrecognised words stay as written, so the reject shows what the source said.
+    out["active"] = out["active"].map(lambda v: _ACTIVE_WORDS.get(v.strip().lower(), v), na_action="ignore")
+    return out
+
+
+def _neighborhood_note(loaded: pd.DataFrame) -> str:
+    code = loaded["_neighborhood_code"]
+    unmatched = code[code.notna() & loaded["neighborhood_id"].isna()]
+    parts = ["organization list"]
+    if len(unmatched):
+        counts = unmatched.value_counts()
+        numbers = sorted(counts.index, key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c))
+        listed = ", ".join(f"{c} (x{counts[c]})" if counts[c] > 1 else c for c in numbers)
+        parts.append(f"{len(unmatched)} kept without a neighborhood: number(s) {listed} not in the neighborhood layer")
+    if code.isna().any():
+        parts.append(f"{int(code.isna().sum())} give no neighborhood number")
+    return "; ".join(parts)
 
 
 def _validate_into(log: LoadLog, table_name: str, rows: pd.DataFrame) -> pd.DataFrame:

@@ -184,3 +184,29 @@ def bivariate_legend(legend: pd.DataFrame) -> go.Figure:
         height=440, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white",
     )
     return fig
+
+
+def place_picker(features: dict, area_id: str, grid: tuple[list[float], list[float]],
+                 picked: tuple[float, float] | None = None, title: str = "") -> go.Figure:
+    """One area's outline with a fine grid of faint click targets; ``picked`` (lon, lat) is marked.
+
+    Plotly reports clicks on points only, so the grid is what makes "click on the map" work; a
+    click anywhere inside the area lands on a grid point ~1/45 of the area's width away at most.
+    """
+    area = _subset(features, {area_id})
+    fig = go.Figure(go.Choroplethmap(
+        geojson=area, locations=[area_id], z=[0], colorscale=[[0, "#f3efe6"], [1, "#f3efe6"]], showscale=False,
+        marker_line=dict(color="#333333", width=1.5), hoverinfo="skip", name="area"))
+    lons, lats = grid
+    fig.add_trace(go.Scattermap(
+        lon=lons, lat=lats, mode="markers", name="click to place", marker=dict(size=9, color="#0072B2", opacity=0.08),
+        hovertemplate="Place the activity here<br>%{lon:.5f}, %{lat:.5f}<extra></extra>"))
+    if picked is not None:
+        fig.add_trace(go.Scattermap(
+            lon=[picked[0]], lat=[picked[1]], mode="markers", name="chosen place",
+            marker=dict(size=14, color="#D55E00"), hovertemplate="Chosen place<br>%{lon:.5f}, %{lat:.5f}<extra></extra>"))
+    centre, zoom = _zoom_for(area, width_px=520, height_px=320)
+    fig.update_layout(title={"text": title}, map=dict(style="white-bg", center=centre, zoom=zoom),
+                      margin=dict(l=0, r=0, t=40 if title else 0, b=0), height=340, font=FONT, showlegend=False,
+                      clickmode="event+select")
+    return fig

@@ -158,13 +158,18 @@ class Store:
         """Attach the engagement ledger read-only, when there is one, so recorded activities count at once.
 
         Staff write the ledger (SQLite, many small concurrent writes) while this warehouse stays
-        read-only; every query sees both through the ``engagement`` view (queries/engagement_view*.sql).
+        read-only; every query sees both through the ``engagement``, ``training_records`` and
+        ``program_records`` views (queries/live_views*.sql).
         """
         path = resolve_ledger_path(ledger)
         if not path.exists():
             return None
+        from community_policing.ledger import upgrade  # the ledger module imports this one
+
+        upgrade(path)  # a ledger written by an earlier version gains its new tables first (a no-op after)
         self._con.execute(f"LOAD '{sqlite_extension_path()}'")
-        self._con.execute(f"ATTACH '{path}' AS ledger (TYPE sqlite, READ_ONLY)")
+        # IF NOT EXISTS: Stores of one file in one process share DuckDB's database instance and its attachments.
+        self._con.execute(f"ATTACH IF NOT EXISTS '{path}' AS ledger (TYPE sqlite, READ_ONLY)")
         return path
 
     def ledger_version(self) -> int:
@@ -191,8 +196,8 @@ class Store:
         """Run ``queries/<name>.sql`` with ``params`` bound to its ``$name`` parameters."""
         cursor = self._con.cursor()
         try:
-            # Temporary views live per cursor: the warehouse's engagement plus the live ledger.
-            cursor.execute(load_query("engagement_view_with_ledger" if self.ledger_path else "engagement_view"))
+            # Temporary views live per cursor: the warehouse's rows plus the live ledger's.
+            cursor.execute(load_query("live_views_with_ledger" if self.ledger_path else "live_views"))
             return cursor.execute(load_query(name), params or None).df()
         finally:
             cursor.close()

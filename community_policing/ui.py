@@ -12,7 +12,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from community_policing import metrics
+from community_policing import ledger_bulk, metrics
+from community_policing import ledger_form as lf
+from community_policing.importers.errors import SourceFileError
+from community_policing.ledger import Ledger
 from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseOutdated, Store, StoreError,
                                       resolve_db_path)
 
@@ -267,3 +270,173 @@ def area_column_config(area_word: str = "District", **extra) -> dict:
     }
     config.update(extra)
     return config
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def neighborhood_list(_store: Store, key: tuple) -> pd.DataFrame:
+    """Neighborhoods for the staff forms: area_id, area_name, district_id (as text)."""
+    areas = _store.query("areas", level="neighborhood")
+    return areas[["area_id", "area_name", "district_id"]].astype({"area_id": str, "district_id": str})
+
+
+@dataclass(frozen=True)
+class StaffPlaces:
+    """Where staff can record things: district titles and neighborhood names by id."""
+
+    titles: dict
+    neighborhoods: pd.DataFrame
+    nbhd_names: dict
+
+
+def staff_places(store: Store, key: tuple) -> StaffPlaces:
+    districts = district_list(store, key)
+    neighborhoods = neighborhood_list(store, key)
+    return StaffPlaces(dict(zip(districts["district_id"].astype(str), districts["title"])), neighborhoods,
+                       dict(zip(neighborhoods["area_id"], neighborhoods["area_name"])))
+
+
+# -- the staff ledger pages (Engagement log, Recurring meetings, Training and programs) ----------------
+
+LEDGER_FLASH = "_ledger_flash"  # a success message shown once, after the rerun that follows a save
+_KEY_PREFIX = {"activity": "ledger", "training": "training", "program": "program", "series": "series"}
+
+
+def recorded_by() -> str:
+    """The 'Recorded by' box, remembered across the staff pages (a widget's own state is dropped
+    when the page that shows it is left)."""
+    if "ledger_user" not in st.session_state:
+        st.session_state["ledger_user"] = st.session_state.get("_recorded_by", "")
+    user = st.text_input("Recorded by", key="ledger_user", placeholder="your name or staff id",
+                         help="Required. Saved with every entry, edit and delete in the audit trail.")
+    st.session_state["_recorded_by"] = user
+    return user.strip()
+
+
+def ledger_flash() -> None:
+    """Show (once) what the last save did."""
+    flash = st.session_state.pop(LEDGER_FLASH, None)
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
+
+
+def ledger_editor(book, kind: str, user: str, column_config: dict, *, valid_district_ids,
+                  valid_neighborhood_ids=None, neighborhoods: pd.DataFrame | None = None,
+                  existing_programs=None, empty_text: str) -> None:
+    """Recent records of one kind in st.data_editor: edit cells or tick delete, then save. Every
+    change goes through the ledger (validated, audited; deletes are soft)."""
+    prefix = _KEY_PREFIX[kind]
+    errors_key = f"_{prefix}_row_errors"
+    entries = book.entries(kind=kind) if book else pd.DataFrame()
+    original = lf.editor_frame(entries, kind=kind)
+    if original.empty:
+        st.info(empty_text)
+        return
+    noun = "entries" if kind == "activity" else "records"
+    st.caption(f"The latest {min(len(entries), lf.RECENT_LIMIT)} of {len(entries):,} {noun}, newest first. "
+               "Edit a cell or tick **delete**, then save. Deleted records leave the analytics but stay in the "
+               "ledger and its audit trail.")
+    config = {"id": st.column_config.TextColumn("Entry"), "district_id": st.column_config.TextColumn("District"),
+              "created_by": st.column_config.TextColumn("Recorded by"),
+              "delete": st.column_config.CheckboxColumn("delete", help="Soft delete: kept in the ledger and audit."),
+              **column_config}
+    edited = st.data_editor(
+        original, key=f"{prefix}_editor", hide_index=True, width="stretch", num_rows="fixed",
+        column_order=["delete", *[c for c in original.columns if c != "delete"]],
+        disabled=[c for c in original.columns if c not in (*lf.EDITABLE[kind], "delete")],
+        column_config=config,
+    )
+    reason = st.text_input("Reason for deleting (optional)", key=f"{prefix}_delete_reason")
+    for entry_id, messages in st.session_state.get(errors_key, {}).items():
+        label = "Recorded by" if entry_id == "user" else f"Entry {entry_id}"
+        st.error(f"{label} not saved: " + "; ".join(messages), icon=":material/error:")
+    if st.button("Save changes", key=f"{prefix}_save"):
+        changes = lf.editor_changes(original, edited, kind=kind)
+        if changes.empty:
+            st.session_state[errors_key] = {}
+            st.toast("Nothing to save.")
+            return
+        result = lf.apply_changes(
+            book, changes, user, reason=reason, neighborhoods=neighborhoods,
+            districts_of=dict(zip(original["id"].astype(str), original["district_id"].astype(str))),
+            valid_district_ids=valid_district_ids, valid_neighborhood_ids=valid_neighborhood_ids,
+            existing_programs=existing_programs,
+        )
+        st.session_state[errors_key] = result.errors
+        if result.edited or result.deleted:
+            st.session_state[LEDGER_FLASH] = (f"Saved {len(result.edited)} edit(s) and {len(result.deleted)} "
+                                              "delete(s). They already count on every page.")
+        # Keep the editor's pending cells while some rows were refused (so nothing typed is lost),
+        # unless a delete shifted the rows under it.
+        if not result.errors or result.deleted:
+            st.session_state.pop(f"{prefix}_editor", None)
+        st.rerun()
+
+
+def ledger_bulk_entry(ledger_path, kind: str, user: str, first_district: str, *, valid_district_ids,
+                      valid_neighborhood_ids=None, existing_programs=None) -> None:
+    """Download the kind's template (CSV, or Excel with the allowed values); upload it filled."""
+    prefix = _KEY_PREFIX[kind]
+    spec = ledger_bulk.template_for(kind)
+    result_key = f"{prefix}_upload_result"
+    t1, t2 = st.columns(2)
+    t1.download_button("Template (CSV)", ledger_bulk.template_csv(first_district, kind),
+                       file_name=f"{spec.sheet}_template.csv", mime="text/csv", key=f"{prefix}_template_csv")
+    t2.download_button("Template (Excel, with allowed values)", ledger_bulk.template_excel(first_district, kind),
+                       file_name=f"{spec.sheet}_template.xlsx", key=f"{prefix}_template_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    upload = st.file_uploader("Filled template", type=["csv", "xlsx"], key=f"{prefix}_upload")
+    if upload is not None and st.button(f"Record the uploaded {spec.sheet}", key=f"{prefix}_upload_go"):
+        if not user:
+            st.error("Fill in 'Recorded by' first: every entry is recorded with who made it.")
+        else:
+            try:
+                frame = ledger_bulk.read_upload(upload.name, upload.getvalue(), kind)
+            except SourceFileError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[result_key] = ledger_bulk.load_rows(
+                    Ledger(ledger_path), frame, user, valid_district_ids=valid_district_ids,
+                    valid_neighborhood_ids=valid_neighborhood_ids, kind=kind, existing_programs=existing_programs)
+                st.rerun()  # so the recent records above include the new rows; the outcome shows after it
+    if (uploaded := st.session_state.pop(result_key, None)) is not None:
+        rejected = uploaded.rejects["line"].nunique()
+        st.success(f"{uploaded.rows_read} rows read: {len(uploaded.recorded)} recorded, {rejected} rejected.")
+        if rejected:
+            st.dataframe(uploaded.rejects, hide_index=True, width="stretch")
+
+
+def ledger_audit(book, prefixes: str | None = None) -> None:
+    """The latest audit rows (of ids starting with one of ``prefixes``, else all), newest first."""
+    trail = book.audit() if book else None
+    if trail is not None and prefixes:
+        trail = trail[trail["entry_id"].str[:1].isin(list(prefixes))]
+    audit = lf.audit_frame(trail)
+    if audit.empty:
+        st.caption("Nothing recorded yet.")
+        return
+    st.caption("The latest 50 changes, newest first. The trail only grows: nothing in it can be changed or removed.")
+    st.dataframe(audit, hide_index=True, width="stretch",
+                 column_config={"change": st.column_config.TextColumn("before → after", width="large")})
+
+
+def field_error(errors_key: str, name: str) -> None:
+    """The message for one form field, right under its widget (kept across the rerun after a submit)."""
+    message = st.session_state.get(errors_key, {}).get(name)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def not_saved(errors_key: str, what: str) -> None:
+    """One line above a form listing every problem of its last submit."""
+    errors = st.session_state.get(errors_key, {})
+    if errors:
+        st.error(f"The {what} was not saved. Please fix: "
+                 + "; ".join(f"{k.replace('_', ' ')} – {v}" for k, v in errors.items()))
+
+
+def reset_form_after_save(flag_key: str, defaults: dict) -> None:
+    """Empty a form on the run after a successful save (assigning, not deleting, the widget values
+    before the widgets exist also empties them in the browser); a refused save keeps what was typed."""
+    if st.session_state.pop(flag_key, False):
+        for widget_key, value in defaults.items():
+            st.session_state[widget_key] = value

@@ -7,7 +7,7 @@ SELECT
     (SELECT COUNT(*) FROM incidents) AS incident_rows,
     (SELECT COUNT(*) FROM engagement) AS engagement_rows,
     (SELECT COUNT(*) FROM trust_surveys) AS survey_rows,
-    (SELECT COUNT(*) FROM training) AS training_rows,
-    (SELECT COUNT(*) FROM programs) AS program_rows,
+    (SELECT COUNT(*) FROM training_records) AS training_rows,
+    (SELECT COUNT(*) FROM program_records) AS program_rows,
     (SELECT COUNT(*) FROM districts) AS districts,
     (SELECT COUNT(*) FROM neighborhoods) AS neighborhoods;

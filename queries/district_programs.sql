@@ -1,5 +1,5 @@
 -- Community-policing programs that ran in one district, oldest first.
 SELECT name, start_date, end_date, description, annual_cost
-FROM programs
+FROM program_records
 WHERE district_id = $district_id
 ORDER BY start_date, name;

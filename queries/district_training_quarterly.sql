@@ -5,7 +5,7 @@ SELECT CAST(date_trunc('quarter', date) AS DATE) AS quarter, course,
        COUNT(*) AS sessions,
        SUM(officers) AS officers,
        SUM(officers * hours) AS officer_hours
-FROM training
+FROM training_records
 WHERE district_id = $district_id
   AND date BETWEEN $start AND $end
 GROUP BY ALL

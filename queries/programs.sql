@@ -1,2 +1,2 @@
 -- Programs, in the shape the evaluation expects.
-SELECT name, district_id, start_date, end_date, description, annual_cost FROM programs ORDER BY name, district_id;
+SELECT name, district_id, start_date, end_date, description, annual_cost FROM program_records ORDER BY name, district_id;

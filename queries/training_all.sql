@@ -1,2 +1,2 @@
 -- Officer training records.
-SELECT date, district_id, unit, course, officers, hours FROM training;
+SELECT date, district_id, unit, course, officers, hours FROM training_records;

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import shapely
 
-from community_policing.store import write_database
+from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, write_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -110,3 +111,28 @@ def tiny_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"
     write_database(tiny_city_tables(), path)
     return path
+
+
+@pytest.fixture
+def ledger_env(tiny_db, tmp_path, monkeypatch):
+    db = tmp_path / "tiny.duckdb"
+    shutil.copy(tiny_db, db)
+    ledger = tmp_path / "ledger.sqlite"
+    monkeypatch.setenv(DB_ENV_VAR, str(db))
+    monkeypatch.setenv(LEDGER_ENV_VAR, str(ledger))
+    return ledger
+
+
+@pytest.fixture
+def staff_app(tmp_path):
+    """dashboard.py copied away from the pages/ folder, with absolute page paths.
+
+    AppTest starts every run in Streamlit's older pages/-folder mode when a pages/ folder sits next
+    to the script; the app then reruns through the entrypoint (ui._ensure_entrypoint), which drops a
+    form's submit click. A real server leaves that mode for good on its first run, so forms work
+    there; away from pages/, AppTest runs the way the server does.
+    """
+    source = (PROJECT_ROOT / "dashboard.py").read_text().replace('st.Page("pages/', f'st.Page("{PROJECT_ROOT}/pages/')
+    path = tmp_path / "dashboard_copy.py"
+    path.write_text(f"import sys\nsys.path.insert(0, {str(PROJECT_ROOT)!r})\n" + source)
+    return str(path)

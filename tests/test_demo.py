@@ -22,7 +22,7 @@ SEED = 2026
 EXPECTED_TABLES = {
     "districts", "neighborhoods", "offense_groups", "incidents", "engagement_events",
     "engagement_attendance", "district_demographics", "training", "trust_surveys", "programs", "demo_truth",
-    "metadata",
+    "metadata", "neighborhood_organizations",
 }
 
 
@@ -94,6 +94,7 @@ def test_references_resolve(city):
     for table in ("engagement_events", "training", "trust_surveys", "programs"):
         assert set(city[table]["district_id"].dropna()) <= district_ids, table
     assert set(city["engagement_events"]["neighborhood_id"].dropna()) <= nbhd_ids
+    assert set(city["neighborhood_organizations"]["neighborhood_id"].dropna()) <= nbhd_ids
 
 
 def test_ids_are_strings(city):

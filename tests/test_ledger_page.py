@@ -18,31 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "ledger.py")
 
 
-@pytest.fixture
-def env(tiny_db, tmp_path, monkeypatch):
-    db = tmp_path / "tiny.duckdb"
-    shutil.copy(tiny_db, db)
-    ledger = tmp_path / "ledger.sqlite"
-    monkeypatch.setenv(DB_ENV_VAR, str(db))
-    monkeypatch.setenv(LEDGER_ENV_VAR, str(ledger))
-    return ledger
-
-
-@pytest.fixture
-def app(tmp_path):
-    """dashboard.py copied away from the pages/ folder, with absolute page paths.
-
-    AppTest starts every run in Streamlit's older pages/-folder mode when a pages/ folder sits next
-    to the script; the app then reruns through the entrypoint (ui._ensure_entrypoint), which drops a
-    form's submit click. A real server leaves that mode for good on its first run, so forms work
-    there; away from pages/, AppTest runs the way the server does.
-    """
-    source = (ROOT / "dashboard.py").read_text().replace('st.Page("pages/', f'st.Page("{ROOT}/pages/')
-    path = tmp_path / "dashboard_copy.py"
-    path.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n" + source)
-    return str(path)
-
-
 def _fill(at, **values):
     for name, value in values.items():
         at.session_state[f"ledger_{name}"] = value
@@ -54,11 +29,11 @@ def _overview_engagement(at) -> int:
     return int(at.metric[1].value)
 
 
-def test_recording_an_activity_counts_on_the_overview_at_once(env, app):
-    at = AppTest.from_file(app, default_timeout=60).run()
+def test_recording_an_activity_counts_on_the_overview_at_once(ledger_env, staff_app):
+    at = AppTest.from_file(staff_app, default_timeout=60).run()
     assert not at.exception
     before = _overview_engagement(at)
-    assert not env.exists()  # no ledger yet: the form still works, the first add creates it
+    assert not ledger_env.exists()  # no ledger yet: the form still works, the first add creates it
 
     at.switch_page(PAGE).run()
     assert not at.exception
@@ -77,19 +52,19 @@ def test_recording_an_activity_counts_on_the_overview_at_once(env, app):
     assert not at.exception
     assert any("L000001" in s.value and "every page" in s.value for s in at.success)
 
-    rows = Ledger(env).entries()
+    rows = Ledger(ledger_env).entries()
     assert len(rows) == 1
     row = rows.iloc[0]
     assert (row["district_id"], row["neighborhood_id"], row["title"], row["attendees"]) == ("2", "P", "Listening session", 25)
     assert row["created_by"] == "officer.ana"
-    assert Ledger(env).get("L000001")["attendance"] == {"race_ethnicity": {"black": 10}}
+    assert Ledger(ledger_env).get("L000001")["attendance"] == {"race_ethnicity": {"black": 10}}
     assert at.session_state["ledger_title"] == ""  # fresh form for the next activity
 
     assert _overview_engagement(at) == before + 1
 
 
-def test_an_invalid_entry_shows_its_message_and_writes_nothing(env):
-    book = Ledger(env)
+def test_an_invalid_entry_shows_its_message_and_writes_nothing(ledger_env):
+    book = Ledger(ledger_env)
     book.add({"date": "2024-03-02", "district_id": "1", "type": "foot_patrol", "title": "Walk"}, user="sgt.lee")
     entries, audit = book.entries(include_deleted=True), book.audit()
 
@@ -103,8 +78,8 @@ def test_an_invalid_entry_shows_its_message_and_writes_nothing(env):
     messages = [e.value for e in at.error]
     assert any("not saved" in m and "title" in m for m in messages)  # summary at the top of the form
     assert "required; give a short title" in messages  # next to the field
-    pd.testing.assert_frame_equal(Ledger(env).entries(include_deleted=True), entries)
-    pd.testing.assert_frame_equal(Ledger(env).audit(), audit)
+    pd.testing.assert_frame_equal(Ledger(ledger_env).entries(include_deleted=True), entries)
+    pd.testing.assert_frame_equal(Ledger(ledger_env).audit(), audit)
 
     # No "Recorded by": refused as well, and nothing written.
     at.text_input(key="ledger_user").set_value("")
@@ -112,11 +87,11 @@ def test_an_invalid_entry_shows_its_message_and_writes_nothing(env):
     at.button[0].click()
     at.run()
     assert "required; say who is recording this" in [e.value for e in at.error]
-    assert len(Ledger(env).audit()) == len(audit)
+    assert len(Ledger(ledger_env).audit()) == len(audit)
 
 
-def test_the_page_runs_with_entries_and_shows_the_audit_trail(env):
-    book = Ledger(env)
+def test_the_page_runs_with_entries_and_shows_the_audit_trail(ledger_env):
+    book = Ledger(ledger_env)
     entry_id = book.add({"date": "2024-03-02", "district_id": "1", "type": "foot_patrol", "title": "Walk",
                          "attendees": 4}, user="sgt.lee")
     book.edit(entry_id, {"attendees": 9}, user="sgt.lee")
@@ -127,10 +102,10 @@ def test_the_page_runs_with_entries_and_shows_the_audit_trail(env):
     assert audit["change"].iloc[0] == "attendees: 4 → 9"
 
 
-def test_an_edit_in_the_editor_leaves_an_audit_row_with_old_and_new_values(env):
+def test_an_edit_in_the_editor_leaves_an_audit_row_with_old_and_new_values(ledger_env):
     # AppTest in Streamlit 1.67 cannot edit st.data_editor cells, so this drives the page's own
     # helpers with the frame the editor would return.
-    book = Ledger(env)
+    book = Ledger(ledger_env)
     keep = book.add({"date": "2024-03-02", "district_id": "1", "type": "foot_patrol", "title": "Walk",
                      "attendees": 4}, user="sgt.lee")
     drop = book.add({"date": "2024-03-03", "district_id": "2", "type": "other", "title": "Dup"}, user="sgt.lee")
@@ -158,8 +133,8 @@ def test_an_edit_in_the_editor_leaves_an_audit_row_with_old_and_new_values(env):
     assert shown["change"].iloc[1] == "neighborhood_id: — → B; attendees: 4 → 12; title: Walk → Evening walk"
 
 
-def test_a_refused_row_is_reported_and_the_others_are_saved(env):
-    book = Ledger(env)
+def test_a_refused_row_is_reported_and_the_others_are_saved(ledger_env):
+    book = Ledger(ledger_env)
     a = book.add({"date": "2024-03-02", "district_id": "1", "type": "foot_patrol", "title": "A"}, user="u")
     b = book.add({"date": "2024-03-02", "district_id": "1", "type": "foot_patrol", "title": "B"}, user="u")
     original = lf.editor_frame(book.entries())
@@ -189,8 +164,8 @@ def test_form_helpers():
     assert lf.editor_frame(pd.DataFrame()).empty
 
 
-def test_editing_in_the_page_editor_saves_and_audits(env):
-    book = Ledger(env)
+def test_editing_in_the_page_editor_saves_and_audits(ledger_env):
+    book = Ledger(ledger_env)
     keep = book.add({"date": "2024-03-02", "district_id": "1", "type": "foot_patrol", "title": "Walk",
                      "attendees": 4}, user="sgt.lee")
     drop = book.add({"date": "2024-03-03", "district_id": "2", "type": "other", "title": "Dup"}, user="sgt.lee")
@@ -215,14 +190,14 @@ def test_editing_in_the_page_editor_saves_and_audits(env):
     assert at.dataframe[-1].value["change"].iloc[0] == "deleted"
 
 
-def test_an_invalid_first_entry_does_not_create_the_ledger(env, app):
-    at = AppTest.from_file(app, default_timeout=60).run()
+def test_an_invalid_first_entry_does_not_create_the_ledger(ledger_env, staff_app):
+    at = AppTest.from_file(staff_app, default_timeout=60).run()
     at.switch_page(PAGE).run()
     at.text_input(key="ledger_user").set_value("sgt.lee")
     at.button[0].click()
     at.run()  # title left empty
     assert not at.exception
     assert "required; give a short title" in [e.value for e in at.error]
-    assert not env.exists()
+    assert not ledger_env.exists()
     at.switch_page(f"{ROOT}/pages/overview.py").run()
     assert not at.exception

@@ -32,14 +32,17 @@ def stl(tmp_path_factory):
 
 def test_every_row_is_loaded_or_rejected(stl):
     _, summary, q = stl
-    files = q("SELECT * FROM load_files")
+    all_files = q("SELECT * FROM load_files")
+    assert (all_files["rows_read"] == all_files["rows_loaded"] + all_files["rows_rejected"]).all()
+    files = all_files[all_files["table_name"] == "incidents"]
     assert len(files) == 144
     assert files["rows_read"].sum() == 644_056
-    assert (files["rows_read"] == files["rows_loaded"] + files["rows_rejected"]).all()
     assert set(files["note"].str[:24]) == {"SLMPD header variant 1", "SLMPD header variant 2", "SLMPD header variant 3"}
+    orgs = all_files[all_files["table_name"] == "neighborhood_organizations"]
+    assert list(orgs["rows_read"]) == [103] and list(orgs["rows_loaded"]) == [103]  # tests/test_organizations.py
     rejects = q("SELECT kind, COUNT(*) AS n FROM rejects GROUP BY kind").set_index("kind")["n"]
-    assert rejects.sum() == files["rows_rejected"].sum()
-    lines = q("SELECT line, file, reason FROM rejects WHERE kind = 'invalid'")
+    assert rejects.sum() == all_files["rows_rejected"].sum()
+    lines = q("SELECT line, file, reason FROM rejects WHERE kind = 'invalid' AND table_name = 'incidents'")
     assert (lines["line"] >= 2).all() and lines["file"].str.startswith("stl_crime_slmpd_monthly/").all()
 
 

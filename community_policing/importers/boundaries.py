@@ -78,6 +78,43 @@ def read_areas(path: Path, id_field: str, name_field: str | None = None, crs: st
     return areas[["id", "name", "geometry"]]
 
 
+def read_attributes(path: Path) -> pd.DataFrame:
+    """The attribute table of a map layer (GeoJSON, Shapefile, zipped Shapefile, GeoPackage,
+    GeoParquet) without its geometry: every cell as stripped text ("" for empty) and ``_line``,
+    the feature's position in the layer (the first feature is 1), so problems can be pointed at.
+
+    Numbers that are whole come out without a decimal part (a neighborhood number 8.0 is "8").
+    Zero-width spaces (U+200B, U+FEFF), invisible leftovers of copy and paste, are removed.
+    """
+    if not path.exists():
+        raise SourceFileError(path, "file not found; expected a map layer (GeoJSON, Shapefile, GeoPackage or GeoParquet)")
+    suffix = path.suffix.lower()
+    if suffix not in BOUNDARY_SUFFIXES:
+        raise SourceFileError(path, f"unknown layer format {suffix!r}; expected one of {', '.join(BOUNDARY_SUFFIXES)}")
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            layer = gpd.read_parquet(path)
+            frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+        else:
+            frame = pd.DataFrame(gpd.read_file(f"zip://{path}" if suffix == ".zip" else path, ignore_geometry=True))
+    except Exception as exc:  # pyogrio/pyarrow raise many types; the message is what matters
+        raise SourceFileError(path, f"cannot read as a map layer ({str(exc).splitlines()[0]})") from None
+    text = pd.DataFrame({str(c).strip(): frame[c].map(_cell_text).astype(object) for c in frame.columns},
+                        index=range(len(frame)))
+    text["_line"] = range(1, len(frame) + 1)
+    return text
+
+
+def _cell_text(value) -> str:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value).replace("\u200b", "").replace("\ufeff", "").strip()
+
+
 def _polygonal(geom):
     """Keep only the polygon parts (make_valid can leave stray lines or points)."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
