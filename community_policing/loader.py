@@ -43,6 +43,12 @@ ORGANIZATION_FIELDS = {"org_id": "id_field", "name": "name_field", "neighborhood
 # How sources say whether an organization is active, onto the schema's yes / no / unknown.
 _ACTIVE_WORDS = {"yes": "yes", "y": "yes", "true": "yes", "1": "yes", "active": "yes",
                  "no": "no", "n": "no", "false": "no", "0": "no", "inactive": "no", "unknown": "unknown"}
+# [organizations] neighborhood_by: the neighborhood_field as published (the default), or the loaded
+# neighborhood covering the largest share of the organization's polygon.
+NEIGHBORHOOD_BY = ("neighborhood_field", "largest_overlap")
+# Overlap pieces below this share of an organization's polygon are digitising slivers, not overlap
+# (the same threshold as the neighborhood-to-district crosswalk).
+MIN_OVERLAP_SHARE = 0.001
 ASSIGNMENT_METHODS = ("coordinates", "neighborhood", "district_code", "source_district", "unassigned")
 
 
@@ -91,11 +97,14 @@ class Manifest:
                     raise ManifestError(f"{path}: [organizations] needs {key!r}")
             if "file" not in orgs and "files" not in orgs:
                 raise ManifestError(f"{path}: [organizations] needs 'file'")
-            allowed = {"file", "files", "format", "encoding", "sheet", *ORGANIZATION_FIELDS.values()}
+            allowed = {"file", "files", "format", "encoding", "sheet", "neighborhood_by", *ORGANIZATION_FIELDS.values()}
             extra = sorted(set(orgs) - allowed)
             if extra:
                 raise ManifestError(f"{path}: [organizations] unknown key(s) {', '.join(extra)}; "
                                     f"expected {', '.join(sorted(allowed))}")
+            if orgs.get("neighborhood_by", NEIGHBORHOOD_BY[0]) not in NEIGHBORHOOD_BY:
+                raise ManifestError(f"{path}: [organizations] neighborhood_by must be "
+                                    f"{' or '.join(repr(v) for v in NEIGHBORHOOD_BY)}, not {orgs['neighborhood_by']!r}")
         return cls(
             path=path,
             name=raw["name"],
@@ -209,7 +218,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
                                             set(offense_groups["offense_group"]))
     other = {t: _read_generic(t, specs, source_dir, log, set(districts["id"]))
              for t, specs in manifest.tables.items()}
-    organizations = _read_organizations(manifest, source_dir, log, set(neighborhoods["id"]))
+    organizations = _read_organizations(manifest, source_dir, log, neighborhoods)
 
     tables: dict[str, pd.DataFrame] = {
         "districts": districts,
@@ -576,24 +585,28 @@ def _mapped_rows(t: schema.Table, path: Path, spec: dict, log: LoadLog) -> pd.Da
 
 
 def _read_organizations(manifest: Manifest, source_dir: Path, log: LoadLog,
-                        neighborhood_ids: set[str]) -> pd.DataFrame:
+                        neighborhoods: gpd.GeoDataFrame) -> pd.DataFrame:
     """The [organizations] list: one row per organization, validated like every other table.
 
-    A neighborhood number that is not in the neighborhood layer (or no number at all) does not
+    Each organization's neighborhood is its ``neighborhood_field`` number, or, with
+    ``neighborhood_by = "largest_overlap"``, the loaded neighborhood covering the largest share of
+    its polygon (the number when it has no polygon or the polygon lies in no neighborhood). A
+    neighborhood number that is not in the neighborhood layer (or no number at all) does not
     cost the organization its row: it is kept with an empty neighborhood_id, and the file's
-    load_files note says how many and which numbers.
+    load_files note says how many and which numbers, and how many were placed by polygon.
     """
     t = schema.table(ORGANIZATIONS)
     spec = manifest.organizations
     if not spec:
         return pd.DataFrame(columns=list(t.column_names))
+    by_polygon = spec.get("neighborhood_by") == "largest_overlap"
     frames = []
     for path in _source_paths(source_dir, spec, "organizations"):
         digest, seen = log.already_read(path, ORGANIZATIONS)
         if seen:
             continue
         began = time.perf_counter()
-        rows = _organization_rows(path, spec, neighborhood_ids)
+        rows = _organization_rows(path, spec, neighborhoods, by_polygon)
         rows["_file"] = log.relative(path)
         frames.append(rows)
         log.files.append(dict(table_name=ORGANIZATIONS, file=log.relative(path), sha256=digest, rows_read=len(rows),
@@ -604,19 +617,23 @@ def _read_organizations(manifest: Manifest, source_dir: Path, log: LoadLog,
     rows = pd.concat(frames, ignore_index=True)
     valid = _validate_into(log, ORGANIZATIONS, rows)
     _settle_file_counts(log, ORGANIZATIONS, rows, valid)
-    if spec.get("neighborhood_field"):
+    if spec.get("neighborhood_field") or by_polygon:
         for entry in log.files:
             if entry["table_name"] == ORGANIZATIONS and not entry["note"].startswith("same bytes"):
-                entry["note"] = _neighborhood_note(valid[valid["_file"] == entry["file"]])
+                has_polygons = bool(rows.loc[rows["_file"] == entry["file"], "_has_polygon"].any())
+                entry["note"] = _neighborhood_note(valid[valid["_file"] == entry["file"]],
+                                                   spec.get("neighborhood_field"), by_polygon, has_polygons)
     return valid
 
 
-def _organization_rows(path: Path, spec: dict, neighborhood_ids: set[str]) -> pd.DataFrame:
-    """One file's organizations in the table's columns (text), plus ``_line`` and the source's own
-    neighborhood number (``_neighborhood_code``)."""
-    if spec.get("format") or path.suffix.lower() in tabular.TABLE_SUFFIXES:
+def _organization_rows(path: Path, spec: dict, neighborhoods: gpd.GeoDataFrame, by_polygon: bool) -> pd.DataFrame:
+    """One file's organizations in the table's columns (text), plus ``_line``, the source's own
+    neighborhood number (``_neighborhood_code``), whether the feature has a polygon
+    (``_has_polygon``) and whether its neighborhood comes from that polygon (``_by_polygon``)."""
+    is_table = bool(spec.get("format")) or path.suffix.lower() in tabular.TABLE_SUFFIXES
+    if is_table:
         table = tabular.read_text_table(path, spec.get("format"), spec.get("encoding", "utf-8"), spec.get("sheet"))
-    else:  # a map layer (GeoJSON, Shapefile, ...): only its attributes matter here
+    else:  # a map layer (GeoJSON, Shapefile, ...): its attributes, and its polygons if asked for
         table = boundaries.read_attributes(path)
     fields = {col: spec.get(key) for col, key in ORGANIZATION_FIELDS.items()}
     tabular.require_columns(path, table, [f for f in fields.values() if f])
@@ -626,23 +643,74 @@ def _organization_rows(path: Path, spec: dict, neighborhood_ids: set[str]) -> pd
         out[col] = values.where(values != "").to_numpy()
     code = out["neighborhood_id"].map(boundaries.normalise_id, na_action="ignore")
     out["_neighborhood_code"] = code
-    out["neighborhood_id"] = code.where(code.isin(neighborhood_ids))
+    out["_code_in_layer"] = code.isin(set(neighborhoods["id"])).to_numpy()
+    out["neighborhood_id"] = code.where(out["_code_in_layer"].to_numpy())
+    out["_has_polygon"] = False
+    out["_by_polygon"] = False
+    if by_polygon and not is_table:
+        polygons = boundaries.read_polygons(path)
+        out["_has_polygon"] = polygons.reindex(out["_line"]).notna().to_numpy()
+        placed = _largest_overlap(polygons, neighborhoods).reindex(out["_line"]).to_numpy()
+        found = pd.notna(placed)
+        out.loc[found, "neighborhood_id"] = placed[found]
+        out.loc[found, "_by_polygon"] = True
     # Unrecognised words stay as written, so the reject shows what the source said.
     out["active"] = out["active"].map(lambda v: _ACTIVE_WORDS.get(v.strip().lower(), v), na_action="ignore")
     return out
 
 
-def _neighborhood_note(loaded: pd.DataFrame) -> str:
+def _largest_overlap(polygons: gpd.GeoSeries, neighborhoods: gpd.GeoDataFrame) -> pd.Series:
+    """For each polygon (by its index), the neighborhood covering the largest share of its area;
+    polygons in no neighborhood are left out. Areas are measured in the neighborhoods' UTM zone."""
+    polygons = polygons.dropna()
+    if not len(polygons) or not len(neighborhoods):
+        return pd.Series(dtype=object)
+    metric = neighborhoods.estimate_utm_crs()
+    orgs = gpd.GeoDataFrame({"feature": polygons.index.to_numpy()}, geometry=polygons.to_crs(metric).to_numpy(),
+                            crs=metric)
+    orgs["feature_area"] = orgs.geometry.area
+    areas = gpd.GeoDataFrame({"neighborhood": neighborhoods["id"].to_numpy()},
+                             geometry=neighborhoods.geometry.to_crs(metric).to_numpy(), crs=metric)
+    pieces = gpd.overlay(orgs, areas, how="intersection", keep_geom_type=True)
+    pieces["share"] = pieces.geometry.area / pieces["feature_area"]
+    shares = (pieces[pieces["share"] > MIN_OVERLAP_SHARE]
+              .groupby(["feature", "neighborhood"], as_index=False)["share"].sum())
+    # Largest share first; on a tie the neighborhood whose id sorts first, so the result is stable.
+    top = shares.sort_values(["feature", "share", "neighborhood"], ascending=[True, False, True],
+                             kind="stable").drop_duplicates("feature")
+    return top.set_index("feature")["neighborhood"]
+
+
+def _neighborhood_note(loaded: pd.DataFrame, field: str | None = None, by_polygon: bool = False,
+                       has_polygons: bool = True) -> str:
+    """How the loaded organizations got their neighborhoods: by polygon (and how many of those
+    differ from the published number), and which were kept without one."""
     code = loaded["_neighborhood_code"]
-    unmatched = code[code.notna() & loaded["neighborhood_id"].isna()]
+    placed = loaded["_by_polygon"].astype(bool) if "_by_polygon" in loaded else pd.Series(False, index=loaded.index)
     parts = ["organization list"]
+    if by_polygon:
+        part = f"placed by polygon: {int(placed.sum())}" + ("" if has_polygons else " (the file has no polygons)")
+        if field:
+            same = (loaded["neighborhood_id"] == code).fillna(False).astype(bool)  # no number: not the same
+            differ = placed & ~same
+            known = loaded["_code_in_layer"].astype(bool)
+            kinds = [(differ & known).sum(), (differ & code.notna() & ~known).sum(), (differ & code.isna()).sum()]
+            words = ("another neighborhood", "a number not in the neighborhood layer", "no number")
+            part += f"; {int(differ.sum())} differ from {field}"
+            if differ.any():
+                part += " (" + ", ".join(f"{int(n)} {w}" for n, w in zip(kinds, words) if n) + ")"
+            by_number = ~placed & loaded["neighborhood_id"].notna()
+            if by_number.any():
+                part += f"; {int(by_number.sum())} placed by {field} (no polygon in a neighborhood)"
+        parts.append(part)
+    unmatched = code[code.notna() & loaded["neighborhood_id"].isna()]
     if len(unmatched):
         counts = unmatched.value_counts()
         numbers = sorted(counts.index, key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c))
         listed = ", ".join(f"{c} (x{counts[c]})" if counts[c] > 1 else c for c in numbers)
         parts.append(f"{len(unmatched)} kept without a neighborhood: number(s) {listed} not in the neighborhood layer")
-    if code.isna().any():
-        parts.append(f"{int(code.isna().sum())} give no neighborhood number")
+    if (code.isna() & ~placed).any():
+        parts.append(f"{int((code.isna() & ~placed).sum())} give no neighborhood number")
     return "; ".join(parts)
 
 

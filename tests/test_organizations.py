@@ -185,6 +185,54 @@ def test_organizations_from_a_csv_and_manifest_errors(tmp_path):
         load_city(manifest, src, tmp_path / "csv.duckdb")
 
 
+def test_organizations_placed_by_the_largest_overlap_of_their_polygon(tmp_path):
+    """neighborhood_by = "largest_overlap": the neighborhood covering most of the organization's
+    polygon wins over its published number; without a polygon in a neighborhood, the number stays."""
+    src = tmp_path / "src"
+    manifest = write_org_city(src)
+    optional = ("type_field", "active_field", "schedule_field", "place_field")  # not needed here
+    manifest.write_text("".join(line for line in manifest.read_text().splitlines(keepends=True)
+                                if not line.startswith(optional)) + 'neighborhood_by = "largest_overlap"\n')
+    mostly_east = shapely.box(-90.22, 38.6, -90.12, 38.7)  # 80 % in East (2), 20 % in West (1)
+    inside_west = shapely.box(-90.28, 38.62, -90.22, 38.68)
+    inside_east = shapely.box(-90.18, 38.62, -90.12, 38.68)
+    _layer(src / "orgs.geojson", [
+        ({"OID": 1, "title": "Mostly East Club", "nbhd": 1.0}, mostly_east),            # 1 -> 2 by polygon
+        ({"OID": 2, "title": "No Map Club", "nbhd": 1.0}, None),                       # no geometry: keeps 1
+        ({"OID": 3, "title": "Far Away Club", "nbhd": 2.0}, shapely.box(-89.0, 38.6, -88.9, 38.7)),  # keeps 2
+        ({"OID": 4, "title": "Point Club", "nbhd": 101.0}, shapely.Point(-90.25, 38.65)),  # no polygon, no such number
+        ({"OID": 5, "title": "West Club", "nbhd": 1.0}, inside_west),                  # 1, agrees
+        ({"OID": 6, "title": "Unnumbered Club", "nbhd": None}, inside_east),           # no number -> 2
+        ({"OID": 7, "title": "Tower Club", "nbhd": 101.0}, inside_west),               # 101 -> 1
+        ({"OID": 8, "title": " ", "nbhd": 1.0}, mostly_east),                          # no name: rejected
+    ])
+    db = tmp_path / "overlap.duckdb"
+    load_city(manifest, src, db)
+    placed = query(db, "SELECT org_id, neighborhood_id FROM neighborhood_organizations").set_index("org_id")
+    assert placed["neighborhood_id"].fillna("-").to_dict() == {
+        "1": "2", "2": "1", "3": "2", "4": "-", "5": "1", "6": "2", "7": "1"}
+    row = query(db, "SELECT * FROM load_files WHERE table_name = 'neighborhood_organizations'").iloc[0]
+    assert (row["rows_read"], row["rows_loaded"], row["rows_rejected"]) == (8, 7, 1)
+    assert row["note"] == (
+        "organization list; placed by polygon: 4; 3 differ from nbhd (1 another neighborhood, 1 a number not "
+        "in the neighborhood layer, 1 no number); 2 placed by nbhd (no polygon in a neighborhood); "
+        "1 kept without a neighborhood: number(s) 101 not in the neighborhood layer")
+    assert query(db, "SELECT line, \"column\" FROM rejects").values.tolist() == [[8, "name"]]
+
+    # A list without geometry is placed by its numbers, and the note says why.
+    (src / "orgs.csv").write_text("OID,title,nbhd\nA1,Alpha Association,2\n")
+    manifest.write_text(manifest.read_text().replace("orgs.geojson", "orgs.csv"))
+    load_city(manifest, src, db)
+    row = query(db, "SELECT * FROM load_files WHERE table_name = 'neighborhood_organizations'").iloc[0]
+    assert row["note"] == "organization list; placed by polygon: 0 (the file has no polygons); 0 differ from nbhd; " \
+                          "1 placed by nbhd (no polygon in a neighborhood)"
+    assert query(db, "SELECT neighborhood_id FROM neighborhood_organizations")["neighborhood_id"].tolist() == ["2"]
+
+    manifest.write_text(manifest.read_text().replace('"largest_overlap"', '"largest_area"'))
+    with pytest.raises(ManifestError, match=r"neighborhood_by must be 'neighborhood_field' or 'largest_overlap'"):
+        load_city(manifest, src, db)
+
+
 def test_schema_describes_the_table():
     t = schema.table("neighborhood_organizations")
     assert list(t.column_names) == COLUMNS and t.primary_key == ("org_id",)
@@ -228,12 +276,15 @@ def test_st_louis_organizations_are_all_accounted_for(stl_orgs, tmp_path):
     assert row["file"] == "stl_neighborhood_orgs/stl_neighborhood_organizations.geojson"
     assert row["rows_read"] == 103 == row["rows_loaded"] + row["rows_rejected"]
     assert row["rows_loaded"] == 103  # nothing is rejected
-    assert "number(s) 101 (x2), 105, 106 not in the neighborhood layer; 2 give no neighborhood number" in row["note"]
+    # Placed by polygon (neighborhood_by = "largest_overlap"), measured on this layer: every
+    # organization, 47 of them not in the neighborhood nbrhdNum says.
+    assert row["note"] == ("organization list; placed by polygon: 103; 47 differ from nbrhdNum (41 another "
+                           "neighborhood, 4 a number not in the neighborhood layer, 2 no number)")
     assert query(stl_orgs, "SELECT COUNT(*) AS n FROM rejects")["n"][0] == 0
 
     orgs = organizations(stl_orgs, tmp_path)
     assert len(orgs) == 103 and orgs["org_id"].is_unique
-    assert orgs["neighborhood_id"].isna().sum() == 6
+    assert orgs["neighborhood_id"].notna().all()
     neighborhoods = set(query(stl_orgs, "SELECT id FROM neighborhoods")["id"])
     assert set(orgs["neighborhood_id"].dropna()) <= neighborhoods
     assert orgs["active"].value_counts().to_dict() == {"yes": 90, "unknown": 11, "no": 2}
@@ -242,6 +293,25 @@ def test_st_louis_organizations_are_all_accounted_for(stl_orgs, tmp_path):
     byid = orgs.set_index("org_id")
     assert byid.loc["85", "meeting_schedule"] == "3rd Tues every month - 6:30"
     assert byid.loc["85", "neighborhood_id"] == "8"  # St. Louis Hills
+
+
+def test_st_louis_organizations_lie_where_their_polygons_are(stl_orgs, tmp_path):
+    """nbrhdNum says otherwise for these: Patch 63, Hill 2000 44, Walnut Park East 58, Mark Twain 18,
+    North Pointe 5, Skinker-DeBaliviere 27; and 101 (x2), 105, 106 or nothing for the last five."""
+    orgs = organizations(stl_orgs, tmp_path)
+    names = query(stl_orgs, "SELECT id, name FROM neighborhoods").set_index("id")["name"]
+    placed = {row.name: names[row.neighborhood_id] for row in orgs.itertuples()}
+    assert placed["Patch Neighborhood Association"] == "Patch"
+    byid = orgs.set_index("org_id")["neighborhood_id"]
+    assert byid["70"] == "2"    # Patch Neighborhood Association
+    assert byid["42"] == "12"   # Hill 2000: The Hill
+    assert byid["99"] == "72"   # Walnut Park East
+    assert byid["57"] == "71"   # Mark Twain
+    assert byid["65"] == "73"   # North Pointe
+    assert byid["77"] == "46"   # Skinker-DeBaliviere Community Council
+    assert byid[["92", "93", "59"]].tolist() == ["15", "15", "15"]  # 101, 101, 105: Tower Grove South
+    assert byid["84"] == "1"    # St. Cecilia (106): Carondelet
+    assert byid[["108", "109"]].tolist() == ["26", "26"]  # no number: Compton Heights
 
 
 def test_st_louis_schedules_read_as_measured(stl_orgs, tmp_path):

@@ -86,6 +86,43 @@ def read_attributes(path: Path) -> pd.DataFrame:
     Numbers that are whole come out without a decimal part (a neighborhood number 8.0 is "8").
     Zero-width spaces (U+200B, U+FEFF), invisible leftovers of copy and paste, are removed.
     """
+    frame = _read_layer(path, ignore_geometry=True)
+    text = pd.DataFrame({str(c).strip(): frame[c].map(_cell_text).astype(object) for c in frame.columns},
+                        index=range(len(frame)))
+    text["_line"] = range(1, len(frame) + 1)
+    return text
+
+
+def read_polygons(path: Path) -> gpd.GeoSeries:
+    """The polygons of a map layer's features, in WGS84, indexed like ``read_attributes``'
+    ``_line`` (the first feature is 1). Invalid rings are repaired and only polygonal parts are
+    kept; a feature without geometry, or whose geometry has no area (a point, a line), is empty.
+    A layer with no geometry column gives an empty series for every feature.
+    """
+    layer = _read_layer(path, ignore_geometry=False)
+    lines = pd.RangeIndex(1, len(layer) + 1, name="_line")
+    geometry = layer.active_geometry_name if isinstance(layer, gpd.GeoDataFrame) else None
+    if geometry is None:  # an attribute table (a GeoPackage table, a DBF) has no geometry
+        return gpd.GeoSeries([None] * len(layer), index=lines, crs="EPSG:4326")
+    geometry = layer[geometry]
+    if geometry.crs is None:
+        raise SourceFileError(path, "the layer has no CRS, so its polygons cannot be placed; "
+                                    "save it with one (GeoJSON is always WGS84)")
+    try:
+        geometry = geometry.to_crs("EPSG:4326")
+    except Exception as exc:
+        raise SourceFileError(path, f"cannot reproject to WGS84 ({exc})") from None
+    values = geometry.to_numpy()
+    usable = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    polygons = [None] * len(values)
+    for i in usable.nonzero()[0]:
+        part = _polygonal(shapely.make_valid(values[i]))
+        polygons[i] = part if not part.is_empty and part.area > 0 else None
+    return gpd.GeoSeries(polygons, index=lines, crs="EPSG:4326")
+
+
+def _read_layer(path: Path, ignore_geometry: bool) -> pd.DataFrame:
+    """A map layer's features in file order, as a DataFrame (``ignore_geometry``) or GeoDataFrame."""
     if not path.exists():
         raise SourceFileError(path, "file not found; expected a map layer (GeoJSON, Shapefile, GeoPackage or GeoParquet)")
     suffix = path.suffix.lower()
@@ -94,15 +131,11 @@ def read_attributes(path: Path) -> pd.DataFrame:
     try:
         if suffix in (".parquet", ".geoparquet"):
             layer = gpd.read_parquet(path)
-            frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))
-        else:
-            frame = pd.DataFrame(gpd.read_file(f"zip://{path}" if suffix == ".zip" else path, ignore_geometry=True))
+            return pd.DataFrame(layer.drop(columns=layer.geometry.name)) if ignore_geometry else layer
+        layer = gpd.read_file(f"zip://{path}" if suffix == ".zip" else path, ignore_geometry=ignore_geometry)
+        return pd.DataFrame(layer) if ignore_geometry else layer
     except Exception as exc:  # pyogrio/pyarrow raise many types; the message is what matters
         raise SourceFileError(path, f"cannot read as a map layer ({str(exc).splitlines()[0]})") from None
-    text = pd.DataFrame({str(c).strip(): frame[c].map(_cell_text).astype(object) for c in frame.columns},
-                        index=range(len(frame)))
-    text["_line"] = range(1, len(frame) + 1)
-    return text
 
 
 def _cell_text(value) -> str:
