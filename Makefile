@@ -8,7 +8,7 @@ DEMO_DB := data/warehouse.duckdb
 DB ?= $(DEMO_DB)
 PORT ?= 8501
 
-.PHONY: run test setup test-setup demo stl chromium bench clean
+.PHONY: run test setup test-setup demo stl debian-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.stamp-test: requirements-dev.txt $(VENV)/.stamp-runtime
 
 setup: $(VENV)/.stamp-runtime
 
-test-setup: $(VENV)/.stamp-test chromium
+test-setup: $(VENV)/.stamp-test debian-packages
 
 # The demo database is rebuilt when absent or older than the schema or the generator;
 # `make demo` rebuilds it on demand. Any other DB (a loaded city) is used as it is.
@@ -39,18 +39,22 @@ SOURCE ?= ../shared/data
 stl: setup
 	$(BIN)/python -m community_policing load data/cities/st_louis/city.toml --source-dir $(SOURCE) --db data/st_louis.duckdb
 
-run: setup $(DB)
+run: setup debian-packages $(DB)
 	COMMON_GROUND_DB=$(DB) $(BIN)/python -m streamlit run dashboard.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-# Browser tests use Debian's chromium (Playwright's own browser download cannot work offline).
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Browser tests and briefing charts use Debian's chromium (Playwright's and kaleido's own browser
+# downloads cannot work offline); briefing tests read PDFs with poppler (pdftoppm, pdftotext).
+debian-packages:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = "0" ]; then \
-			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 		else \
-			echo "note: /usr/bin/chromium is missing and this is not root; browser tests will be skipped"; \
+			echo "note:$$missing missing and this is not root; browser and briefing tests will be skipped"; \
 		fi; \
 	fi
 
@@ -60,6 +64,7 @@ test: test-setup
 bench: setup
 	$(BIN)/python benchmarks/did_coverage.py --seeds 100 || true
 	$(BIN)/python benchmarks/area_comparison.py
+	$(BIN)/python benchmarks/briefing.py || true
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

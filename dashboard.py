@@ -14,6 +14,7 @@ pages = {
         st.Page("pages/engagement.py", title="Engagement vs outcomes", icon=":material/scatter_plot:"),
         st.Page("pages/programs.py", title="Program evaluation", icon=":material/insights:"),
         st.Page("pages/trust.py", title="Resident trust", icon=":material/groups:"),
+        st.Page("pages/briefing.py", title="Briefings", icon=":material/picture_as_pdf:"),
     ],
     "Record (staff)": [
         st.Page("pages/ledger.py", title="Engagement log", icon=":material/edit_note:"),
@@ -25,4 +26,4 @@ pages = {
         st.Page("pages/data_dictionary.py", title="Data dictionary", icon=":material/menu_book:"),
     ],
 }
-st.navigation(pages).run()
+st.navigation(pages, expanded=True).run()  # every page listed: no "View more"

@@ -8,6 +8,10 @@ Commands:
   ledger     record, list and export community-engagement activities (the engagement ledger)
 
 Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
+
+Every CSV it writes (standard output, ``ledger export FILE``, an import's rejects) goes through
+``exports``: text a spreadsheet would read as a formula starts with a single quote. JSON output
+keeps the values exactly as they are.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import time
 
 import pandas as pd
 
-from community_policing import metrics
+from community_policing import exports, metrics
 from community_policing.importers.errors import ManifestError, SourceFileError
 from community_policing.schema import SchemaError
 from community_policing.store import Store, StoreError, resolve_db_path, write_database
@@ -62,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--program", help="one program by name (default: every program)")
     evaluate.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     evaluate.add_argument("--format", choices=("csv", "json"), default="csv")
+    brief = sub.add_parser("briefing", help="a printable briefing (PDF) or slide deck (PPTX) for the city or one district")
+    brief.add_argument("--db", help="warehouse file")
+    brief.add_argument("--district", help="district id (default: citywide)")
+    brief.add_argument("--start", required=True, type=_date, help="first day, YYYY-MM-DD")
+    brief.add_argument("--end", required=True, type=_date, help="last day, YYYY-MM-DD")
+    brief.add_argument("--offense-group", default="all", help="an offense group or category (default: all)")
+    brief.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
+    brief.add_argument("--out", required=True, help="FILE.pdf for the briefing, FILE.pptx for the slide deck")
     ledger = sub.add_parser("ledger", help="the engagement ledger: add, list, export or import records")
     ledger.add_argument("--ledger", help="ledger file (default $COMMON_GROUND_LEDGER or data/ledger.sqlite)")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
@@ -78,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--kind", choices=kinds, default="activity")
     listing.add_argument("--include-deleted", action="store_true")
     listing.add_argument("--format", choices=("csv", "json"), default="csv")
-    export = ledger_sub.add_parser("export", help="write the activities (or another kind) to a CSV file")
+    export = ledger_sub.add_parser("export", help="write the activities (or another kind) to a CSV file "
+                                                  "(UTF-8 with BOM, formula-like text neutralised)")
     export.add_argument("file")
     export.add_argument("--kind", choices=kinds, default="activity")
     export.add_argument("--include-deleted", action="store_true")
@@ -104,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "ledger":
             return _ledger(args)
+        if args.command == "briefing":
+            return _briefing(args)
     except (StoreError, SchemaError, ValueError, SourceFileError, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -177,7 +192,12 @@ def _ledger(args: argparse.Namespace) -> int:
     elif args.ledger_command == "import":
         return _ledger_import(book, args)
     else:
-        n = book.export_csv(args.file, include_deleted=args.include_deleted, kind=args.kind)
+        from pathlib import Path
+
+        # Through exports (not Ledger.export_csv): free text is neutralised, the file has a BOM for Excel.
+        frame = book.entries(include_deleted=args.include_deleted, kind=args.kind)
+        Path(args.file).write_bytes(exports.csv_bytes(frame))
+        n = len(frame)
         plural = {"activity": "activities", "training": "training sessions", "program": "program sites",
                   "series": "recurring meetings"}[args.kind]
         print(f"wrote {n} {plural} to {args.file}", file=sys.stderr)
@@ -203,10 +223,31 @@ def _ledger_import(book, args: argparse.Namespace) -> int:
     rejected = result.rejects["line"].nunique()
     print(f"{result.rows_read} rows read: {len(result.recorded)} recorded, {rejected} rejected", file=sys.stderr)
     if rejected:
-        result.rejects.to_csv(sys.stderr, index=False)
+        sys.stderr.write(exports.csv_text(result.rejects))
     for entry_id in result.recorded:
         print(entry_id)
     return 1 if rejected else 0
+
+
+def _briefing(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from community_policing import briefing
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".pdf", ".pptx"):
+        raise ValueError(f"--out must end in .pdf (briefing) or .pptx (slide deck), not {out.name!r}")
+    with Store(args.db) as store:
+        if args.district is not None:
+            known = set(store.query("district_list")["district_id"].astype(str))
+            if args.district not in known:
+                raise ValueError(f"unknown district {args.district!r}; expected one of {', '.join(sorted(known))}")
+        request = briefing.BriefingRequest(args.start, args.end, args.district, args.offense_group, args.date_basis)
+        content = briefing.build_briefing(store, request)
+    render = briefing.briefing_pdf if out.suffix.lower() == ".pdf" else briefing.briefing_pptx
+    out.write_bytes(render(content))
+    print(f"wrote {content.title} ({content.period_text}) to {out}", file=sys.stderr)
+    return 0
 
 
 def _print_table(table: pd.DataFrame, fmt: str) -> None:
@@ -214,7 +255,7 @@ def _print_table(table: pd.DataFrame, fmt: str) -> None:
         json.dump(json.loads(table.to_json(orient="records", date_format="iso")), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        table.to_csv(sys.stdout, index=False)
+        sys.stdout.write(exports.csv_text(table))
 
 
 def _districts(args: argparse.Namespace) -> int:

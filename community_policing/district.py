@@ -234,12 +234,13 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
 
 def _monthly(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None,
              date_basis: str) -> dict[dt.date, int]:
+    # district_id None: citywide, the unassigned included
     table = store.query("district_monthly_incidents", district_id=district_id, start=start, end=end,
                         date_basis=date_basis, offense_group=_offense_filter(offense_group))
     return {_day(m): int(n) for m, n in zip(table["month"], table["incidents"])}
 
 
-def monthly_series(store: Store, district_id: str, end: dt.date, offense_group: str | None = None,
+def monthly_series(store: Store, district_id: str | None, end: dt.date, offense_group: str | None = None,
                    date_basis: str = "occurred", months: int = SERIES_MONTHS,
                    coverage: Coverage | None = None) -> pd.DataFrame:
     """Net incidents per month for the ``months`` calendar months up to ``end``, beside the same
@@ -250,12 +251,12 @@ def monthly_series(store: Store, district_id: str, end: dt.date, offense_group: 
     ``area_comparison`` numbers for [first month's first day, end] and its prior year. Months the
     data do not fully cover are NA, not 0.
     """
-    district = get_district(store, district_id)
+    place = None if district_id is None else get_district(store, district_id).id  # None: citywide
     coverage = coverage or data_coverage(store)
     period = metrics.Period(window_start(end, months), end)
     prior = period.prior
-    current_counts = _monthly(store, district.id, period.start, period.end, offense_group, date_basis)
-    prior_counts = _monthly(store, district.id, prior.start, prior.end, offense_group, date_basis)
+    current_counts = _monthly(store, place, period.start, period.end, offense_group, date_basis)
+    prior_counts = _monthly(store, place, prior.start, prior.end, offense_group, date_basis)
 
     def covered(first: dt.date, last: dt.date) -> bool:
         return (coverage.first_day is not None and coverage.last_day is not None
@@ -405,12 +406,12 @@ def engagement_timeline(store: Store, district_id: str, start: dt.date, end: dt.
     return table[["month", "type", "type_label", "events", "officer_hours", "attendees", "cost"]]
 
 
-def engagement_by_type(store: Store, district_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+def engagement_by_type(store: Store, district_id: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Engagement activities, officer hours, attendees and cost per type in the period, with the
-    activities and officer hours of the same days a year earlier."""
-    district = get_district(store, district_id)
+    activities and officer hours of the same days a year earlier (citywide when district_id is None)."""
+    place = None if district_id is None else get_district(store, district_id).id
     period = metrics.Period(start, end)
-    table = store.query("district_engagement_by_type", district_id=district.id, start=period.start,
+    table = store.query("district_engagement_by_type", district_id=place, start=period.start,
                         end=period.end, prior_start=period.prior.start, prior_end=period.prior.end)
     order = {t: i for i, t in enumerate(ENGAGEMENT_LABELS)}
     table = table.sort_values("type", key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)

@@ -483,9 +483,15 @@ class Ledger:
         return frame.astype(object).where(frame.notna(), None)
 
     def export_csv(self, path_or_buffer: Any, include_deleted: bool = False, kind: str = "activity") -> int:
-        """Write records of ``kind`` to CSV (dates as YYYY-MM-DD); returns the number of rows written."""
+        """Write records of ``kind`` to CSV (dates as YYYY-MM-DD), free text neutralised against
+        spreadsheet formulas (``exports``); returns the number of rows written."""
+        from community_policing import exports
+
         frame = self.entries(include_deleted=include_deleted, kind=kind)
-        frame.to_csv(path_or_buffer, index=False, date_format="%Y-%m-%d")
+        if hasattr(path_or_buffer, "write"):
+            path_or_buffer.write(exports.csv_text(frame))
+        else:
+            Path(path_or_buffer).write_bytes(exports.csv_bytes(frame))
         return len(frame)
 
     def confirmed_occurrences(self) -> pd.DataFrame:

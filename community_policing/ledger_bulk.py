@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from community_policing import schema
+from community_policing import exports, schema
 from community_policing.importers import tabular
 from community_policing.ledger import Ledger, LedgerError, validate
 
@@ -113,16 +113,13 @@ def template(district_id: str = "1", kind: str = "activity") -> pd.DataFrame:
 
 
 def template_csv(district_id: str = "1", kind: str = "activity") -> bytes:
-    return template(district_id, kind).to_csv(index=False).encode("utf-8")
+    return exports.csv_bytes(template(district_id, kind))
 
 
 def template_excel(district_id: str = "1", kind: str = "activity") -> bytes:
-    spec = template_for(kind)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        template(district_id, kind).to_excel(writer, sheet_name=spec.sheet, index=False)
-        allowed_values(kind).to_excel(writer, sheet_name="allowed values", index=False)
-    return buffer.getvalue()
+    """The template sheet and an "allowed values" sheet."""
+    return exports.excel_sheets({template_for(kind).sheet: template(district_id, kind),
+                                 "allowed values": allowed_values(kind)})
 
 
 def read_upload(name: str, data: bytes, kind: str = "activity") -> pd.DataFrame:
@@ -134,6 +131,11 @@ def read_upload(name: str, data: bytes, kind: str = "activity") -> pd.DataFrame:
         path.write_bytes(data)
         frame = tabular.read_text_table(path, sheet=spec.sheet if suffix in (".xlsx", ".xls") else None)
         tabular.require_columns(path, frame, sorted(spec.required))
+    # A file downloaded from here, filled and uploaded again keeps the quote that neutralised text
+    # such as "=..." on the way out: take it off so the ledger stores what the person typed.
+    for column in frame.columns:
+        if column != "_line":
+            frame[column] = frame[column].map(exports.restore_text, na_action="ignore")
     return frame
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from community_policing import ledger_bulk, metrics
+from community_policing import exports, ledger_bulk, metrics
 from community_policing import ledger_form as lf
 from community_policing.importers.errors import SourceFileError
 from community_policing.ledger import Ledger
@@ -191,11 +191,60 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
     )
 
 
-def csv_bytes(frame: pd.DataFrame, info: metrics.DatasetInfo) -> bytes:
-    """CSV for download, labelled with what the data is (simulated or recorded) on every row."""
-    labelled = frame.copy()
-    labelled.insert(0, "data_label", f"{info.label} - {info.city_name}")
-    return labelled.to_csv(index=False).encode("utf-8")
+def data_label(info: metrics.DatasetInfo | None) -> str | None:
+    """What every row of a download says it is ("Simulated demo data - Riverbend, Missouri")."""
+    return f"{info.label} - {info.city_name}" if info is not None else None
+
+
+def csv_bytes(frame: pd.DataFrame, info: metrics.DatasetInfo | None) -> bytes:
+    """CSV for download, labelled with what the data is (simulated or recorded) on every row, and safe
+    to open in a spreadsheet (``exports``: formula-like text neutralised, UTF-8 with a byte-order mark)."""
+    return exports.csv_bytes(frame, data_label(info))
+
+
+def about_notes(info: metrics.DatasetInfo | None, notes: list[str] | None = None) -> list[str]:
+    """The lines of a download workbook's 'about' sheet after the data label: source, dates, the page's notes
+    (filters) and why some text starts with a quote."""
+    lines = []
+    if info is not None:
+        lines.append(f"Source: {info.source}")
+        lines.append(f"Data as of {info.last_day or 'n/a'}; database built {info.built_at}.")
+    lines.extend(notes or [])
+    lines.append("Text that began with =, +, -, @, a tab or a carriage return starts with ' in this file, so "
+                 "that no spreadsheet reads it as a formula.")
+    return lines
+
+
+def filter_notes(filters: Filters) -> list[str]:
+    """The page's filters, for the 'about' sheet of a download."""
+    basis = {"occurred": "date occurred", "reported": "date reported"}.get(filters.date_basis, filters.date_basis)
+    return [f"Page filters when downloaded: {filters.period.label()} ({filters.period_name}), compared with "
+            f"{filters.period.prior.label()}; offenses: {filters.offense_label}; incidents counted by {basis}."]
+
+
+def download_table(frame: pd.DataFrame, info: metrics.DatasetInfo | None, file_stem: str, key: str, *,
+                   label: str = "Download these numbers", excel: bool = True,
+                   notes: list[str] | None = None) -> None:
+    """The one way a table leaves the app: "… (CSV)" and, side by side, "… (Excel)" buttons.
+
+    Both files go through ``exports`` (formula-like text neutralised; ``data_label`` on every row
+    when ``info`` is given; "_simulated" in the file name for simulated data). The CSV is made now
+    (it is small and quick); the workbook only when its button is clicked. ``info=None`` is for
+    tables that describe no data (the data dictionary): no label, no source.
+    """
+    stem = file_stem.removesuffix(".csv")
+    if info is not None and info.is_simulated and not stem.endswith("_simulated"):
+        stem += "_simulated"
+    row = st.container(horizontal=True) if excel else st
+    row.download_button(f"{label} (CSV)", exports.csv_bytes(frame, data_label(info)), file_name=f"{stem}.csv",
+                        mime=exports.CSV_MIME, key=key)
+    if excel:
+        # Deferred: the workbook is built on click, so pages with many tables do not pay for it on every
+        # run (about 25 ms per 100 rows). It is built from the table as shown now.
+        shown, lines = frame.copy(), about_notes(info, notes)
+        row.download_button(f"{label} (Excel)",
+                            lambda: exports.excel_bytes(shown, sheet="data", label=data_label(info), notes=lines),
+                            file_name=f"{stem}.xlsx", mime=exports.EXCEL_MIME, key=f"{key}_xlsx")
 
 
 DISTRICT_PAGE = "pages/district.py"
@@ -239,15 +288,26 @@ def engagement_metrics(events_col, hours_col, recorded: bool, events: int, event
     hours_col.caption(f"{hours_prior:,.0f} a year earlier")
 
 
+#: Files a spreadsheet opens as a table: these leave the app only through ``download_table``.
+SPREADSHEET_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def download_document(label: str, data, file_name: str, key: str, mime: str, **options) -> None:
+    """A download that is not a table (a PDF briefing, a slide deck): passed through as it is.
+    Spreadsheet files are refused here, so that every table goes through ``download_table`` and is
+    neutralised against formula injection."""
+    if file_name.lower().endswith(SPREADSHEET_SUFFIXES) or mime in (exports.CSV_MIME, exports.EXCEL_MIME):
+        raise ValueError(f"{file_name}: tables are downloaded with ui.download_table (neutralised by exports)")
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, **options)
+
+
 def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str,
-                   column_config: dict | None = None) -> None:
-    """The table behind a chart, one click away, with a CSV download (simulated data say so in the name)."""
-    if info.is_simulated and not file_name.endswith("_simulated.csv"):
-        file_name = file_name.removesuffix(".csv") + "_simulated.csv"
+                   column_config: dict | None = None, notes: list[str] | None = None) -> None:
+    """The table behind a chart, one click away, with CSV and Excel downloads (simulated data say so
+    in the name; ``notes`` go on the workbook's 'about' sheet)."""
     with st.expander("Show the numbers"):
         st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
-        st.download_button("Download these numbers (CSV)", csv_bytes(frame, info), file_name=file_name,
-                           mime="text/csv", key=key)
+        download_table(frame, info, file_name, key, notes=notes)
 
 
 def area_column_config(area_word: str = "District", **extra) -> dict:
@@ -379,11 +439,12 @@ def ledger_bulk_entry(ledger_path, kind: str, user: str, first_district: str, *,
     spec = ledger_bulk.template_for(kind)
     result_key = f"{prefix}_upload_result"
     t1, t2 = st.columns(2)
+    # Templates are written by exports too (one way out of the app): a district id read from a
+    # city's files could start like a formula.
     t1.download_button("Template (CSV)", ledger_bulk.template_csv(first_district, kind),
-                       file_name=f"{spec.sheet}_template.csv", mime="text/csv", key=f"{prefix}_template_csv")
+                       file_name=f"{spec.sheet}_template.csv", mime=exports.CSV_MIME, key=f"{prefix}_template_csv")
     t2.download_button("Template (Excel, with allowed values)", ledger_bulk.template_excel(first_district, kind),
-                       file_name=f"{spec.sheet}_template.xlsx", key=f"{prefix}_template_xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                       file_name=f"{spec.sheet}_template.xlsx", key=f"{prefix}_template_xlsx", mime=exports.EXCEL_MIME)
     upload = st.file_uploader("Filled template", type=["csv", "xlsx"], key=f"{prefix}_upload")
     if upload is not None and st.button(f"Record the uploaded {spec.sheet}", key=f"{prefix}_upload_go"):
         if not user:

@@ -45,7 +45,8 @@ def _trust(_store, key: tuple, ids: tuple, start: dt.date, end: dt.date) -> pd.D
 
 
 def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
-    ui.numbers_behind(frame, info, f"compare_{'_'.join(chosen)}_{name}.csv", key=f"download_{name}", column_config=column_config)
+    ui.numbers_behind(frame, info, f"compare_{'_'.join(chosen)}_{name}.csv", key=f"download_{name}", column_config=column_config,
+                      notes=ui.filter_notes(filters))
 
 
 # --- Which districts --------------------------------------------------------------------------

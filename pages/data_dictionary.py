@@ -17,6 +17,5 @@ for t in schema.load_schema().values():
     with st.expander(f"**{t.name}** – {t.description}", expanded=False):
         st.dataframe(dictionary[dictionary["table"] == t.name].drop(columns="table"), hide_index=True,
                      width="stretch")
-st.download_button("Download the data dictionary (CSV)", dictionary.to_csv(index=False).encode("utf-8"),
-                   file_name="data_dictionary.csv", mime="text/csv", key="download_dictionary")
+ui.download_table(dictionary, None, "data_dictionary", key="download_dictionary", label="Download the data dictionary")
 ui.data_note(info)

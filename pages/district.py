@@ -73,7 +73,8 @@ def _neighborhoods(_store, key: tuple, district_id: str, start: dt.date, end: dt
 
 
 def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
-    ui.numbers_behind(frame, info, f"district_{chosen.id}_{name}.csv", key=f"download_{name}", column_config=column_config)
+    ui.numbers_behind(frame, info, f"district_{chosen.id}_{name}.csv", key=f"download_{name}", column_config=column_config,
+                      notes=ui.filter_notes(filters))
 
 
 # --- Which district ---------------------------------------------------------------------------
@@ -139,6 +140,9 @@ st.caption(
     f"{' · '.join(facts)}. {filters.offense_label}, counted by date {filters.date_basis}, {period.label()} "
     f"compared with the same days a year earlier ({period.prior.label()})."
 )
+if st.button("Printable briefing for this district (PDF or slides)", icon=":material/picture_as_pdf:",
+             key="district_briefing"):
+    st.switch_page("pages/briefing.py", query_params={"district": chosen.id})
 if coverage.has_incidents and info.prior_incomplete(period):
     st.warning(f"The data start on {info.first_day:%b %-d, %Y}, after the comparison period begins "
                f"({period.prior.start:%b %-d, %Y}): changes from a year earlier are not meaningful for this period.")
@@ -370,11 +374,9 @@ else:
     notes.append(f"District total: {ranking.district_incidents:,} incidents "
                  f"({ranking.district_incidents_prior_year:,} a year earlier).")
     st.caption(" ".join(notes))
-    st.download_button(
-        "Download the neighborhood table (CSV)", data=ui.csv_bytes(ranking.table, info),
-        file_name=f"district_{chosen.id}_neighborhoods_{period.start}_{period.end}"
-                  f"{'_simulated' if info.is_simulated else ''}.csv",
-        mime="text/csv", key="download_neighborhoods")
+    ui.download_table(ranking.table, info, f"district_{chosen.id}_neighborhoods_{period.start}_{period.end}",
+                      key="download_neighborhoods", label="Download the neighborhood table",
+                      notes=ui.filter_notes(filters))
 
 ui.data_note(info, extra="On this page incidents are counted in the district recorded for each incident; "
                          "neighborhood rows count whole neighborhoods. Engagement, training and surveys are "

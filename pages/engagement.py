@@ -41,9 +41,7 @@ def _reporting(_store, key: tuple) -> ev.ReportingCheck:
 
 
 def _download(frame: pd.DataFrame, label: str, name: str) -> None:
-    st.download_button(label, ui.csv_bytes(frame, info),
-                       file_name=f"engagement_{name}{'_simulated' if info.is_simulated else ''}.csv",
-                       mime="text/csv", key=f"download_{name}")
+    ui.download_table(frame, info, f"engagement_{name}", key=f"download_{name}", label=label)
 
 
 # --- 1. What this page shows ------------------------------------------------------------------
@@ -149,7 +147,7 @@ else:
                 "district's own averages." if within else "x and y are the engagement and the change as plotted.")
                 + (" In the download the incident change is a proportion (0.05 = +5%)." if outcome == "incidents"
                    else ""))
-            _download(shown, "Download these points (CSV)", f"points_{measure}_{outcome}_lag{lag}")
+            _download(shown, "Download these points", f"points_{measure}_{outcome}_lag{lag}")
 
     # --- 4. Intensity by district, latest four quarters ------------------------------------------
     table, quarters = _latest(store, key)
@@ -179,7 +177,7 @@ else:
                "feedback sessions come from the engagement ledger; training hours are officers trained × course "
                "hours, for the district's own officers. Per 1,000 residents uses each district's population; "
                "per officer its sworn officers.")
-    _download(table[columns], "Download the district engagement table (CSV)", "intensity_latest_4_quarters")
+    _download(table[columns], "Download the district engagement table", "intensity_latest_4_quarters")
 
 # --- 5. Reporting sensitivity ------------------------------------------------------------------
 st.subheader("Did trust and recorded crime rise together?")
@@ -217,7 +215,7 @@ else:
         st.caption(f"Last year: {check.year}; the year before: {check.prior_year}. Trust is the respondent-weighted "
                    "mean of the surveys; the reading of the incident change comes from the Poisson test "
                    "(|z| < 2 is within normal variation).")
-        _download(check.table, "Download this table (CSV)", "reporting_sensitivity")
+        _download(check.table, "Download this table", "reporting_sensitivity")
 
 # --- 6. Many comparisons -------------------------------------------------------------------------
 notes = []
@@ -266,8 +264,7 @@ else:
             "share_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
             "resident_share": st.column_config.NumberColumn("Resident share", format="percent"),
             "ratio": st.column_config.NumberColumn("Ratio", format="%.2f")})
-        st.download_button("Download (CSV)", ui.csv_bytes(rep, info), file_name=f"representativeness_{dimension}.csv",
-                           mime="text/csv", key="download_rep")
+        ui.download_table(rep, info, f"representativeness_{dimension}", key="download_rep", label="Download")
 
 # --- 7. About this data ----------------------------------------------------------------------
 ui.data_note(info, extra="On this page quarters are calendar quarters, used only when the data cover all of them. "

@@ -139,9 +139,7 @@ st.dataframe(table, hide_index=True, width="stretch", key="map_table", column_co
     change_class=st.column_config.NumberColumn("Change third (1–3)", format="%d"),
     bivariate_label="Colour means",
 ))
-st.download_button(
-    "Download this layer's table (CSV)", data=ui.csv_bytes(table, info),
-    file_name=f"map_{layer}_{level}_{period.start}_{period.end}{'_simulated' if info.is_simulated else ''}.csv",
-    mime="text/csv", key="download_map_layer")
+ui.download_table(table, info, f"map_{layer}_{level}_{period.start}_{period.end}", key="download_map_layer",
+                  label="Download this layer's table", notes=ui.filter_notes(filters))
 
 ui.data_note(info, extra="Engagement points are engagement activities only; incident locations are never mapped.")

@@ -141,12 +141,7 @@ table_event = st.dataframe(
 note = analysis.multiple_comparisons_note(len(table))
 st.caption("Select a row to open that district's page." + (f" {note}" if note else ""))
 ui.open_district_on_row(table_event, table)
-st.download_button(
-    "Download the district table (CSV)",
-    data=ui.csv_bytes(table, info),
-    file_name=f"districts_{period.start}_{period.end}{'_simulated' if info.is_simulated else ''}.csv",
-    mime="text/csv",
-    key="download_districts",
-)
+ui.download_table(table, info, f"districts_{period.start}_{period.end}", key="download_districts",
+                  label="Download the district table", notes=ui.filter_notes(filters))
 
 ui.data_note(info)

@@ -123,7 +123,6 @@ st.dataframe(shown, hide_index=True, width="stretch", column_config={
 if "true_effect" in table and info.is_simulated:
     st.caption("This is the simulated demo city, so the effect the generator injected is known and shown for "
                "checking; real cities have no such column.")
-st.download_button("Download the estimates (CSV)", ui.csv_bytes(shown, info), file_name="program_estimates.csv",
-                   mime="text/csv", key="download_programs")
+ui.download_table(shown, info, "program_estimates", key="download_programs", label="Download the estimates")
 ui.data_note(info, extra="Program effects are estimated from monthly incidents in the 24 months before and after "
                          "each start; see How to read these numbers.")

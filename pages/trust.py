@@ -50,6 +50,5 @@ else:
         notes.append(f"{hidden} district-period result(s) hidden for too few respondents.")
     st.caption(" ".join(notes))
     st.dataframe(shown.drop(columns=["respondents_known"]), hide_index=True, width="stretch")
-    st.download_button("Download these survey results (CSV)", ui.csv_bytes(shown, info),
-                       file_name=f"trust_{measure}.csv", mime="text/csv", key="download_trust")
+    ui.download_table(shown, info, f"trust_{measure}", key="download_trust", label="Download these survey results")
 ui.data_note(info)

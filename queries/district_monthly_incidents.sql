@@ -1,10 +1,11 @@
--- Net incidents per calendar month in one district between $start and $end (inclusive; a month cut
+-- Net incidents per calendar month in one district (citywide, the unassigned included, when
+-- $district_id is NULL) between $start and $end (inclusive; a month cut
 -- by either bound counts only its days inside). $offense_group: NULL for all offenses, a group, or
 -- a category (violent, property, other). Months with no incidents are absent.
 SELECT CAST(date_trunc('month', day) AS DATE) AS month, SUM(incidents) AS incidents
 FROM incident_counts_daily
 WHERE date_basis = $date_basis
-  AND district_id = $district_id
+  AND ($district_id IS NULL OR district_id = $district_id)
   AND day BETWEEN $start AND $end
   AND ($offense_group IS NULL OR offense_group IN (
         SELECT offense_group FROM offense_groups

@@ -38,7 +38,8 @@ def app_url(demo_db, tmp_path_factory):
             pytest.fail("/usr/bin/chromium is missing in CI (make test installs it as root)")
         pytest.skip("/usr/bin/chromium is not installed")
     port = _free_port()
-    env = {**os.environ, "COMMON_GROUND_DB": str(demo_db), "HOME": str(tmp_path_factory.mktemp("home"))}
+    env = {**os.environ, "COMMON_GROUND_DB": str(demo_db), "HOME": str(tmp_path_factory.mktemp("home")),
+           "COMMON_GROUND_LEDGER": str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite")}
     log = tmp_path_factory.mktemp("log") / "streamlit.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
@@ -149,3 +150,57 @@ def test_map_page_draws_each_layer(app_url, browser, layer):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"map_{layer}.png"), full_page=True)
     page.close()
+
+
+def test_a_briefing_from_a_district_page_downloads_a_pdf(app_url, browser, tmp_path):
+    """District page -> "Printable briefing" -> Briefings -> one click -> progress -> a PDF download."""
+    import shutil
+    import subprocess
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+    page.goto(f"{app_url}/district?district=4", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Printable briefing for this district").click(timeout=60_000)
+    page.wait_for_url("**/briefing?district=4", timeout=30_000)
+    assert page.locator("h1").first.inner_text() == "Briefings"
+    page.get_by_role("button", name="Make the PDF briefing").click(timeout=60_000)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download the briefing (PDF)").click(timeout=120_000)
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    assert target.name.startswith("briefing_district_4_") and target.name.endswith("_simulated.pdf")
+    assert target.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
+        assert "District 4" in text and "SIMULATED DEMO DATA" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "briefing.png"), full_page=True)
+    page.close()
+
+
+def test_a_place_clicked_on_the_map_goes_into_the_activity_form(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(f"{app_url}/ledger", wait_until="domcontentloaded")
+    page.get_by_text("Pick the place on the map").click(timeout=60_000)
+    canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
+    page.wait_for_timeout(2500)
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lon = page.get_by_label("Longitude (optional)")
+    page.wait_for_function("(el) => el.value !== ''", arg=lon.element_handle(), timeout=30_000)
+    assert -180 < float(lon.input_value()) < 180 and float(page.get_by_label("Latitude (optional)").input_value()) > 0
+    page.screenshot(path=str(SCREENSHOTS / "engagement_log.png"), full_page=True)
+    page.close()
+
+
+def test_the_staff_pages_render(app_url, browser):
+    for path, heading in (("meetings", "Recurring meetings"), ("training", "Training and programs")):
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+        page.wait_for_selector("h1", timeout=60_000)
+        assert page.locator("h1").first.inner_text() == heading
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SCREENSHOTS / f"{path}.png"), full_page=True)
+        assert not errors, errors
+        page.close()

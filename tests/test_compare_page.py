@@ -169,7 +169,7 @@ def test_page_renders_with_two_to_four_districts(demo_env, demo, districts):
     expected = compare.kpi_table(s, ids, period.start, period.end)
     assert list(kpis["Incidents"]) == list(expected["incidents"])
     assert len(at.expander) == 5 and all(e.label == "Show the numbers" for e in at.expander)
-    assert len(at.get("download_button")) == 5
+    assert len(at.get("download_button")) == 10  # CSV and Excel for each of the 5 tables
     assert any("About this data" in h.value for h in at.subheader)
 
 

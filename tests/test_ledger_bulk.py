@@ -52,3 +52,16 @@ def test_the_example_row_is_never_loaded(tmp_path):
 def test_a_file_without_the_required_columns_is_one_line_error():
     with pytest.raises(SourceFileError, match="missing column\\(s\\) district_id, title, type"):
         ledger_bulk.read_upload("t.csv", b"date,notes\n2026-01-01,hello\n")
+
+
+def test_a_neutralised_cell_comes_back_as_typed(tmp_path):
+    """Text like "=..." leaves in a download with a leading quote; uploaded again, the quote comes off."""
+    from community_policing import exports
+
+    book = Ledger(tmp_path / "ledger.sqlite")
+    rows = ledger_bulk.template("1")
+    rows.loc[0, "title"] = "=1+1 is not a formula here"
+    data = exports.csv_bytes(rows)
+    assert b"'=1+1" in data
+    result = ledger_bulk.load_rows(book, ledger_bulk.read_upload("t.csv", data), user="coordinator")
+    assert result.rejects.empty and book.entries()["title"][0] == "=1+1 is not a formula here"

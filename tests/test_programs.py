@@ -33,7 +33,9 @@ def test_evaluate_cli(demo_db):
     assert (rows["ci_low"] <= rows["estimate"]).all() and (rows["estimate"] <= rows["ci_high"]).all()
     one = subprocess.run([sys.executable, "-m", "community_policing", "evaluate", "--db", str(demo_db),
                           "--program", "Foot Patrol Initiative"], capture_output=True, text=True, check=True)
-    assert one.stdout.splitlines()[0] == ",".join(evaluation.EVALUATE_COLUMNS) and len(one.stdout.splitlines()) == 3
+    # CSV through exports: every text cell (the header too) in double quotes, numbers bare
+    assert one.stdout.splitlines()[0] == ",".join(f'"{c}"' for c in evaluation.EVALUATE_COLUMNS)
+    assert len(one.stdout.splitlines()) == 3
     bad = subprocess.run([sys.executable, "-m", "community_policing", "evaluate", "--db", str(demo_db),
                           "--program", "Nope"], capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown program 'Nope'" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,432 @@
+"""Briefings for police leadership and the council: one district (or the city) over one period.
+
+``build_briefing`` gathers the content from the warehouse through the same library functions the
+pages use (so every number equals the dashboard's and the ``districts`` command's for the same
+filters); ``briefing_pdf`` lays it out on US Letter pages with fpdf2 and ``briefing_pptx`` as a
+slide deck with python-pptx, one message per slide. Charts are drawn by ``briefing_figures`` in
+styles that survive black-and-white printing and rendered to PNG by kaleido with the system
+Chromium. No Streamlit here; ``progress`` callbacks let the app show each step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from community_policing import briefing_figures as bf
+from community_policing import district as district_mod
+from community_policing import evaluation, geo, metrics
+from community_policing.store import Store
+
+Progress = Callable[[float, str], None]
+FIGURE_SIZES = {"map": (1000, 700), "trend": (1100, 520), "engagement": (1100, 480)}
+SIMULATED_STAMP = "SIMULATED DEMO DATA - a fictional city; no number describes real places or people"
+ASSOCIATION_NOTE = ("Engagement and crime are shown side by side: an association, not an effect. Engagement is "
+                    "often sent where crime is high or rising.")
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class BriefingRequest:
+    start: dt.date
+    end: dt.date
+    district_id: str | None = None  # None: citywide
+    offense_group: str = "all"
+    date_basis: str = "occurred"
+
+    @property
+    def period(self) -> metrics.Period:
+        return metrics.Period(self.start, self.end)
+
+
+@dataclass
+class Briefing:
+    """Everything a briefing shows, as text and tables (renderers only lay it out)."""
+
+    request: BriefingRequest
+    city: str
+    scope: str                    # "Citywide" or "District 3 - Northside"
+    period_text: str
+    comparison_text: str
+    as_of: dt.date | None
+    built_at: str
+    simulated: bool
+    data_label: str
+    offense_label: str
+    kpis: pd.DataFrame            # measure, this_period, a_year_earlier, change, reading
+    kpi_values: dict              # the raw numbers behind the KPI table (tests compare them)
+    takeaways: list[str]
+    figures: dict[str, go.Figure]
+    captions: dict[str, str]
+    engagement: pd.DataFrame
+    trust: pd.DataFrame
+    trust_note: str
+    programs: pd.DataFrame
+    program_note: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.scope}: community policing briefing"
+
+    def file_stem(self) -> str:
+        place = "citywide" if self.request.district_id is None else f"district_{self.request.district_id}"
+        label = "_simulated" if self.simulated else ""
+        return f"briefing_{place}_{self.request.start:%Y%m%d}_{self.request.end:%Y%m%d}{label}"
+
+
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+def _signed(value: float, digits: int = 0) -> str:
+    return f"{value:+,.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a (none a year earlier)" if value is None or pd.isna(value) else f"{value:+.1f}%"
+
+
+def kpi_table(values: dict) -> pd.DataFrame:
+    """The headline rows: incidents, rate, engagement, officer hours, trust; counts beside percentages."""
+    rows = [{
+        "measure": f"Incidents ({values['offense_label']})",
+        "this_period": _count(values["incidents"]),
+        "a_year_earlier": _count(values["incidents_prior_year"]),
+        "change": f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
+        "reading": values["noise"],
+    }]
+    rate = values["rate_per_1000"]
+    rows.append({
+        "measure": "Incidents per 1,000 residents",
+        "this_period": "not shown" if rate is None else f"{rate:.1f}",
+        "a_year_earlier": "" if values["rate_prior_year"] is None else f"{values['rate_prior_year']:.1f}",
+        "change": "",
+        "reading": values["denominator"],
+    })
+    rows.append({
+        "measure": "Engagement activities",
+        "this_period": _count(values["engagement_events"]),
+        "a_year_earlier": _count(values["engagement_events_prior_year"]),
+        "change": _signed(values["engagement_events"] - values["engagement_events_prior_year"]),
+        "reading": "recorded activities (ledger)",
+    })
+    rows.append({
+        "measure": "Officer engagement hours",
+        "this_period": f"{values['officer_hours']:,.0f}",
+        "a_year_earlier": f"{values['officer_hours_prior_year']:,.0f}",
+        "change": _signed(values["officer_hours"] - values["officer_hours_prior_year"]),
+        "reading": "summed over officers",
+    })
+    trust, trust_prior = values.get("trust"), values.get("trust_prior_year")
+    rows.append({
+        "measure": "Trust in police (0-100)",
+        "this_period": "no result" if trust is None else f"{trust:.1f}",
+        "a_year_earlier": "no result" if trust_prior is None else f"{trust_prior:.1f}",
+        "change": "" if trust is None or trust_prior is None else f"{trust - trust_prior:+.1f} points",
+        "reading": values.get("trust_reading", ""),
+    })
+    return pd.DataFrame(rows, columns=["measure", "this_period", "a_year_earlier", "change", "reading"])
+
+
+def _offense_label(store: Store, offense_group: str) -> str:
+    labels = dict(metrics.offense_choices(store))
+    return labels.get(offense_group, offense_group).strip() if offense_group not in (None, "", "all") else "all offenses"
+
+
+def build_briefing(store: Store, request: BriefingRequest, progress: Progress = _no_progress) -> Briefing:
+    """Gather a briefing's content: KPIs, map, trend, engagement, trust, programs and notes."""
+    info = metrics.dataset_info(store)
+    period = request.period
+    offense = None if request.offense_group in (None, "", "all") else request.offense_group
+    offense_label = _offense_label(store, request.offense_group)
+    progress(0.05, "Counting incidents and engagement")
+    districts = metrics.area_comparison(store, period.start, period.end, level="district", offense_group=offense,
+                                        date_basis=request.date_basis)
+    prior_table = metrics.area_comparison(store, period.prior.start, period.prior.end, level="district",
+                                          offense_group=offense, date_basis=request.date_basis)
+    if request.district_id is None:
+        scope = "Citywide"
+        values = _city_values(store, districts, prior_table, period)
+        neighborhoods = None
+    else:
+        place = district_mod.get_district(store, request.district_id)
+        scope = district_mod.district_title(place.id, place.name)
+        values = _district_values(store, place, districts, prior_table, period, request)
+        neighborhoods = metrics.area_comparison(store, period.start, period.end, level="neighborhood",
+                                                offense_group=offense, date_basis=request.date_basis)
+        neighborhoods = neighborhoods[neighborhoods["district_id"].astype(str) == place.id]
+    values["offense_label"] = offense_label
+
+    progress(0.2, "Drawing the map and the trend")
+    figures, captions = {}, {}
+    if neighborhoods is None:
+        features = geo.area_features(store, "district")
+        figures["map"] = bf.print_map(districts, features, f"Incidents per 1,000 residents by district, "
+                                      f"{period.label()}")
+        captions["map"] = ("Darker = more incidents per 1,000 residents; each district is labelled with its number "
+                           "and rate. Rates use each district's residents (year in the data dictionary).")
+    else:
+        features = geo.area_features(store, "neighborhood")
+        figures["map"] = bf.print_map(neighborhoods, features, f"Incidents per 1,000 residents by neighborhood, "
+                                      f"{period.label()}")
+        captions["map"] = ("Darker = more incidents per 1,000 residents; each neighborhood is labelled with its id "
+                           "and rate. Neighborhoods with too few residents for a rate are hatched grey.")
+    series = district_mod.monthly_series(store, request.district_id, period.end, offense,
+                                         date_basis=request.date_basis)
+    trend_title = district_mod.series_takeaway(series)
+    figures["trend"] = bf.print_trend(series, trend_title, f"{scope}: incidents per month ({offense_label}), "
+                                      "beside the same month a year earlier", period)
+    captions["trend"] = ("Solid black: incidents per month; dashed grey: the same month a year earlier. "
+                         "The shaded band is the briefing period. A hollow last point is a month cut short.")
+
+    progress(0.35, "Summarising engagement and trust")
+    engagement = district_mod.engagement_by_type(store, request.district_id, period.start, period.end)
+    figures["engagement"] = bf.print_engagement(engagement, f"Engagement activities by type, {period.label()}",
+                                                "Black: this period; grey: the same days a year earlier")
+    captions["engagement"] = ASSOCIATION_NOTE
+    engagement_table = _engagement_table(engagement)
+    trust, trust_note = _trust_table(store, request)
+    values.update(_trust_values(store, request))
+    kpis = kpi_table(values)
+
+    progress(0.45, "Estimating program effects")
+    programs, program_note = _program_table(store, request)
+    takeaways = _takeaways(values, scope, period, engagement, programs)
+    notes = _method_notes(info, request, offense_label)
+    return Briefing(
+        request=request, city=info.city_name, scope=scope, period_text=period.label(),
+        comparison_text=period.prior.label(), as_of=info.last_day, built_at=info.built_at,
+        simulated=info.is_simulated, data_label=info.label, offense_label=offense_label, kpis=kpis,
+        kpi_values=values, takeaways=takeaways, figures=figures, captions=captions, engagement=engagement_table,
+        trust=trust, trust_note=trust_note, programs=programs, program_note=program_note, notes=notes,
+    )
+
+
+def _rate(incidents: int, population: float | None) -> float | None:
+    if population is None or pd.isna(population) or population < metrics.MIN_POPULATION_FOR_RATE:
+        return None
+    return round(incidents / float(population) * 1000, 2)
+
+
+def _city_values(store: Store, table: pd.DataFrame, prior_table: pd.DataFrame, period: metrics.Period) -> dict:
+    totals = metrics.city_totals(store, table, period.start, period.end)
+    population = table["population"].astype("Float64").sum()
+    incidents, prior = totals.incidents, totals.incidents_prior_year
+    return {
+        "incidents": incidents, "incidents_prior_year": prior, "change": incidents - prior,
+        "pct_change": totals.pct_change, "poisson_z": totals.poisson_z, "noise": totals.noise,
+        "rate_per_1000": _rate(incidents, population),
+        "rate_prior_year": _rate(prior, population),
+        "denominator": f"per 1,000 of {int(population):,} residents (sum of the districts)",
+        "engagement_events": int(table["engagement_events"].sum()),
+        "engagement_events_prior_year": int(prior_table["engagement_events"].sum()),
+        "officer_hours": round(float(table["officer_hours"].sum()), 1),
+        "officer_hours_prior_year": round(float(prior_table["officer_hours"].sum()), 1),
+    }
+
+
+def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.DataFrame,
+                     period: metrics.Period, request: BriefingRequest) -> dict:
+    row = table[table["area_id"] == place.id].iloc[0]
+    prior_row = prior_table[prior_table["area_id"] == place.id].iloc[0]
+    kpis = district_mod.district_kpis(store, place.id, period.start, period.end,
+                                      None if request.offense_group == "all" else request.offense_group,
+                                      request.date_basis, districts_table=table)
+    return {
+        "incidents": kpis.incidents, "incidents_prior_year": kpis.incidents_prior_year, "change": kpis.change,
+        "pct_change": kpis.pct_change, "poisson_z": kpis.poisson_z, "noise": kpis.noise,
+        "rate_per_1000": kpis.rate_per_1000,
+        "rate_prior_year": _rate(kpis.incidents_prior_year, kpis.population),
+        "denominator": kpis.denominator,
+        "engagement_events": int(row["engagement_events"]),
+        "engagement_events_prior_year": int(prior_row["engagement_events"]),
+        "officer_hours": float(row["officer_hours"]),
+        "officer_hours_prior_year": float(prior_row["officer_hours"]),
+    }
+
+
+def _engagement_table(engagement: pd.DataFrame) -> pd.DataFrame:
+    columns = ["Activity", "This period", "A year earlier", "Officer hours", "Attendees"]
+    if engagement.empty:
+        return pd.DataFrame(columns=columns)
+    table = pd.DataFrame({
+        "Activity": engagement["type_label"],
+        "This period": engagement["events"].map(_count),
+        "A year earlier": engagement["events_prior_year"].map(_count),
+        "Officer hours": engagement["officer_hours"].map(lambda h: f"{h:,.0f}"),
+        "Attendees": engagement["attendees"].map(_count),
+    })
+    total = {"Activity": "All activities", "This period": _count(int(engagement["events"].sum())),
+             "A year earlier": _count(int(engagement["events_prior_year"].sum())),
+             "Officer hours": f"{engagement['officer_hours'].sum():,.0f}",
+             "Attendees": _count(int(engagement["attendees"].sum()))}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)[columns]
+
+
+def _trust_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, str]:
+    """Survey results in the period (the latest 6 periods for a district, every district's latest
+    result citywide), with respondents and margins of error; small samples are hidden."""
+    columns = ["Survey period", "Area", "Score (0-100)", "Margin of error", "Respondents"]
+    table = metrics.trust_by_district(store, "trust", request.start, request.end)
+    minimum = f"Results from fewer than {metrics.MIN_RESPONDENTS} respondents are not shown."
+    if table.empty:
+        return pd.DataFrame(columns=columns), "No trust survey results fall in this period. " + minimum
+    if request.district_id is not None:
+        table = table[table["district_id"].astype(str) == str(request.district_id)].tail(6)
+    else:
+        table = table.sort_values("period_start").groupby("district_id", sort=False).tail(1)
+    out = pd.DataFrame({
+        "Survey period": pd.to_datetime(table["period_start"]).dt.strftime("%b %Y"),
+        "Area": table["district_name"],
+        "Score (0-100)": table["score"].map(lambda s: "hidden (too few)" if pd.isna(s) else f"{s:.1f}"),
+        "Margin of error": table["margin_of_error"].map(lambda m: "not published" if pd.isna(m) else f"±{m:.1f}"),
+        "Respondents": table["respondents"].map(lambda r: "not published" if pd.isna(r) else f"{int(r):,}"),
+        "_score": table["score"], "_respondents": table["respondents"],
+    })
+    return out.reset_index(drop=True), minimum
+
+
+def _trust_values(store: Store, request: BriefingRequest) -> dict:
+    """Respondent-weighted mean trust score over the survey results in the period and in the same
+    days a year earlier (results from too few respondents left out), with respondents and the
+    margin of error of each mean, and whether the change is beyond them."""
+    def mean(period: metrics.Period) -> tuple[float | None, float | None, int, int]:
+        table = metrics.trust_by_district(store, "trust", period.start, period.end)
+        if request.district_id is not None:
+            table = table[table["district_id"].astype(str) == str(request.district_id)]
+        shown = table[table["score"].notna()]
+        if shown.empty:
+            return None, None, 0, 0
+        score, moe = district_mod._weighted_mean(shown)
+        return round(score, 1), moe, int(shown["respondents"].fillna(0).sum()), len(shown)
+
+    score, moe, respondents, results = mean(request.period)
+    prior, prior_moe, _, _ = mean(request.period.prior)
+    if score is None:
+        return {"trust": None, "trust_prior_year": prior, "trust_reading": "no survey result in the period"}
+    who = f"{respondents:,} respondents" if respondents else "respondents not published"
+    reading = f"mean of {results} survey result(s), {who}"
+    if moe is not None:
+        reading += f"; ±{moe:.1f}"
+    if prior is not None and moe is not None and prior_moe is not None:
+        beyond = abs(score - prior) > math.hypot(moe, prior_moe)
+        reading += "; change beyond the margin of error" if beyond else "; change within the margin of error"
+    return {"trust": score, "trust_prior_year": prior, "trust_moe": moe, "trust_reading": reading}
+
+
+def _program_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, str]:
+    columns = ["Program", "Outcome", "Estimate", "95% interval", "Checks"]
+    results = evaluation.evaluate(store, date_basis=request.date_basis)
+    if request.district_id is not None and not results.empty:
+        here = set(store.query("district_programs", district_id=request.district_id)["name"])
+        results = results[results["program"].isin(here)]
+    note = ("Difference-in-differences against districts without the program, 24 months either side of its start; "
+            "relative effects (-10% = 10% fewer incidents, or a 10% lower trust score, than without it). The interval "
+            "says how sure the estimate is; an interval that spans 0 cannot tell an effect from none.")
+    if results.empty:
+        return pd.DataFrame(columns=columns), "No program ran here with enough data to estimate its effect."
+    rows = []
+    for _, r in results.iterrows():
+        if pd.isna(r["estimate"]):
+            rows.append({"Program": r["program"], "Outcome": r["outcome"], "Estimate": "not estimable",
+                         "95% interval": "", "Checks": str(r.get("note") or "")})
+            continue
+        checks = []
+        if not bool(r["pretrend_ok"]):
+            checks.append(f"trends differed before the start (p = {r['pretrend_p']:.2f})")
+        if bool(r["rtm_flag"]):
+            checks.append("possible regression to the mean")
+        spans = r["ci_low"] < 0 < r["ci_high"]
+        checks.append("interval spans 0: no clear effect" if spans else "interval excludes 0")
+        rows.append({"Program": r["program"], "Outcome": r["outcome"], "Estimate": f"{r['estimate'] * 100:+.1f}%",
+                     "95% interval": f"{r['ci_low'] * 100:+.1f}% to {r['ci_high'] * 100:+.1f}%",
+                     "Checks": "; ".join(checks)})
+    return pd.DataFrame(rows, columns=columns), note
+
+
+def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.DataFrame,
+               programs: pd.DataFrame) -> list[str]:
+    out = [metrics.describe_change(values["incidents"], values["incidents_prior_year"], "incidents",
+                                   values["poisson_z"]).rstrip(".") + f" ({scope}, {period.label()} vs a year earlier)."]
+    events, prior = values["engagement_events"], values["engagement_events_prior_year"]
+    out.append(f"{events:,} engagement activities were recorded ({prior:,} a year earlier), with "
+               f"{values['officer_hours']:,.0f} officer hours.")
+    if values.get("trust") is not None:
+        before = ("" if values.get("trust_prior_year") is None
+                  else f"; {values['trust_prior_year']:.1f} in the same days a year earlier")
+        out.append(f"Trust in police averaged {values['trust']:.1f} of 100 ({values['trust_reading']}{before}).")
+    clear = programs[programs["Checks"].str.contains("excludes 0", na=False)] if not programs.empty else programs
+    if len(clear):
+        out.append("Programs with an estimate clear of zero: " + "; ".join(
+            f"{p} on {o} {e}" for p, o, e in zip(clear["Program"], clear["Outcome"], clear["Estimate"])) + ".")
+    return out
+
+
+def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_label: str) -> list[str]:
+    basis = "the day the offense occurred" if request.date_basis == "occurred" else "the day it was reported"
+    notes = [
+        f"Incidents are counted by {basis}, net of corrections, {offense_label}; the comparison is the same calendar "
+        "days one year earlier.",
+        "Reading (noise label): z = 2(sqrt(current) - sqrt(prior)); |z| < 2 is within normal variation, 2-3 a "
+        "possible change, 3 or more a significant change.",
+        f"Rates are incidents per 1,000 residents of the area; areas under {metrics.MIN_POPULATION_FOR_RATE} residents "
+        "get no rate.",
+        ASSOCIATION_NOTE,
+        f"Survey scores are respondent-weighted; results from fewer than {metrics.MIN_RESPONDENTS} respondents are "
+        "hidden.",
+        f"Data: {info.label.lower()} for {info.city_name}. Source: {info.source}",
+        f"Data as of {info.last_day or 'n/a'}; database built {info.built_at}.",
+    ]
+    return notes
+
+
+# -- rendering ------------------------------------------------------------------------------------
+
+
+def render_figures(briefing: Briefing, progress: Progress = _no_progress, scale: float = 2.0) -> dict[str, bytes]:
+    """Every figure of the briefing as PNG bytes (kaleido with the system Chromium, one browser)."""
+    import kaleido
+
+    pngs: dict[str, bytes] = {}
+    kaleido.start_sync_server(silence_warnings=True)
+    try:
+        names = list(briefing.figures)
+        for i, name in enumerate(names):
+            progress(0.5 + 0.35 * i / max(len(names), 1), f"Rendering the {name} chart")
+            width, height = FIGURE_SIZES.get(name, (1000, 600))
+            pngs[name] = kaleido.calc_fig_sync(briefing.figures[name],
+                                               opts=dict(format="png", width=width, height=height, scale=scale))
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+    return pngs
+
+
+def _laid_out(briefing: Briefing, pngs: dict[str, bytes] | None, progress: Progress, what: str, render) -> bytes:
+    pngs = render_figures(briefing, progress) if pngs is None else pngs
+    progress(0.9, f"Laying out the {what}")
+    data = render(briefing, pngs)
+    progress(1.0, "Done")
+    return data
+
+
+def briefing_pdf(briefing: Briefing, pngs: dict[str, bytes] | None = None, progress: Progress = _no_progress) -> bytes:
+    """The briefing as a US Letter PDF (``pngs`` from ``render_figures``, made here when None)."""
+    from community_policing.briefing_pdf import render
+
+    return _laid_out(briefing, pngs, progress, "PDF", render)
+
+
+def briefing_pptx(briefing: Briefing, pngs: dict[str, bytes] | None = None, progress: Progress = _no_progress) -> bytes:
+    """The briefing as a 16:9 slide deck, one message per slide."""
+    from community_policing.briefing_slides import render
+
+    return _laid_out(briefing, pngs, progress, "slides", render)

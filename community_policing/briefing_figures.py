@@ -1,0 +1,98 @@
+"""Figures for printed briefings: DataFrame in, plotly Figure out, drawn to be read on paper.
+
+A briefing is often printed in black and white, so nothing here relies on hue alone: the map uses
+a scale whose lightness only grows (YlOrBr) and labels every area with its number; the trend draws
+this year solid black and a year earlier dashed grey; bars put the values beside them. No
+Streamlit here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+from shapely.geometry import shape
+
+from community_policing import figures
+from community_policing.district_figures import empty_figure, wrap_title
+from community_policing.metrics import MIN_POPULATION_FOR_RATE, Period, UNASSIGNED_ID
+
+INK = "#111111"
+PRIOR_GREY = "#8a8a8a"
+BAND = "rgba(0, 0, 0, 0.07)"
+PRINT_FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=15, color=INK)
+TITLE_CHARS = 80  # the printed page is narrower than a screen: break titles sooner
+BOTTOM_LEGEND = dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0)
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str = "", **extra) -> go.Figure:
+    title = wrap_title(title, TITLE_CHARS)
+    extra.setdefault("legend", BOTTOM_LEGEND)
+    fig.update_layout(title={"text": title, "subtitle": {"text": subtitle}, "x": 0.01, "xanchor": "left",
+                             "yref": "container", "y": 0.97, "yanchor": "top"},
+                      font=PRINT_FONT, paper_bgcolor="white", plot_bgcolor="white",
+                      margin=dict(l=70, r=30, t=95 + 22 * title.count("<br>"), b=110), **extra)
+    return fig
+
+
+def print_map(table: pd.DataFrame, features: dict, title: str) -> go.Figure:
+    """Areas shaded by incidents per 1,000 residents, each labelled with its id and rate."""
+    data = table[table["area_id"] != UNASSIGNED_ID].copy()
+    shown = figures._subset(features, set(data["area_id"]))
+    if data.empty or not shown["features"]:
+        return empty_figure(title, "No areas to map")
+    fig = figures.choropleth(data, shown, "rate_per_1000", wrap_title(title, TITLE_CHARS))
+    centres = {f["id"]: shape(f["geometry"]).representative_point() for f in shown["features"]}
+    data = data[data["area_id"].isin(centres)]
+    # Map text takes <br> but no other markup.
+    digits = 0 if data["rate_per_1000"].max(skipna=True) >= 20 else 1  # small rates keep a decimal
+    labels = [f"{a}<br>{'–' if pd.isna(r) else f'{r:.{digits}f}'}" for a, r in zip(data["area_id"], data["rate_per_1000"])]
+    fig.add_trace(go.Scattermap(
+        lon=[centres[a].x for a in data["area_id"]], lat=[centres[a].y for a in data["area_id"]], mode="text",
+        text=labels, textfont=dict(size=13, color=INK), hoverinfo="skip", showlegend=False))
+    fig.update_layout(font=PRINT_FONT, margin=dict(l=0, r=0, t=60, b=0), height=None,
+                      coloraxis_colorbar=dict(title=dict(text="Incidents<br>per 1,000<br>residents")),
+                      title={"subtitle": {"text": f"Label: area id and rate (– = fewer than {MIN_POPULATION_FOR_RATE} "
+                                                  "residents, no rate)"}})
+    return fig
+
+
+def print_trend(series: pd.DataFrame, title: str, subtitle: str, period: Period | None = None) -> go.Figure:
+    """Incidents per month (solid black) beside the same month a year earlier (dashed grey)."""
+    data = series.dropna(subset=["incidents"]) if len(series) else series
+    if data.empty:
+        return empty_figure(title, "No incident counts for these months", subtitle)
+    x = pd.to_datetime(data["month"])
+    partial = data["partial"].astype(bool).to_list()
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=data["incidents_prior_year"].astype("Float64").astype(float), mode="lines",
+                             name="Same month a year earlier", line=dict(color=PRIOR_GREY, width=3, dash="dash"),
+                             xperiod="M1", xperiodalignment="middle"))
+    fig.add_trace(go.Scatter(x=x, y=data["incidents"].astype(float), mode="lines+markers", name="Incidents",
+                             line=dict(color=INK, width=3.5), xperiod="M1", xperiodalignment="middle",
+                             marker=dict(size=8, color=["white" if p else INK for p in partial],
+                                         line=dict(color=INK, width=2))))
+    if period is not None:
+        fig.add_vrect(x0=pd.Timestamp(max(period.start, x.min().date())), x1=pd.Timestamp(period.end)
+                      + pd.Timedelta(days=1), fillcolor=BAND, line_width=0, layer="below")
+    return _layout(fig, title, subtitle,
+                   xaxis=dict(dtick="M3", tickformat="%b<br>%Y", showgrid=False, linecolor=INK),
+                   yaxis=dict(title="Incidents per month", rangemode="tozero", tickformat=",", gridcolor="#dddddd",
+                              linecolor=INK))
+
+
+def print_engagement(by_type: pd.DataFrame, title: str, subtitle: str) -> go.Figure:
+    """Activities per type this period (black) and a year earlier (light grey), values beside the bars."""
+    if by_type.empty or int(by_type["events"].sum() + by_type["events_prior_year"].sum()) == 0:
+        return empty_figure(title, "No engagement activities recorded in either period", subtitle)
+    data = by_type.iloc[::-1]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=data["type_label"], x=data["events_prior_year"], orientation="h", name="A year earlier",
+                         marker=dict(color="#c8c8c8", line=dict(color=INK, width=1)),
+                         text=[f"{v:,}" for v in data["events_prior_year"]], textposition="outside"))
+    fig.add_trace(go.Bar(y=data["type_label"], x=data["events"], orientation="h", name="This period",
+                         marker=dict(color=INK), text=[f"{v:,}" for v in data["events"]], textposition="outside"))
+    return _layout(fig, title, subtitle, barmode="group", bargap=0.25,
+                   xaxis=dict(title="Activities", tickformat=",", gridcolor="#dddddd"),
+                   yaxis=dict(automargin=True), legend={**BOTTOM_LEGEND, "y": -0.25, "traceorder": "reversed"})

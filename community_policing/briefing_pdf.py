@@ -1,0 +1,180 @@
+"""A briefing as a PDF on US Letter pages (fpdf2), readable when printed in black and white.
+
+Page 1: title block (period, comparison, data as of, simulated stamp), the KPI table with counts,
+% and noise readings, the takeaways and the map. Then the trend, engagement with its table, trust
+with respondents, program estimates with intervals and checks, and the method notes. Every page
+carries the data label (and the simulated stamp where it applies) and "page N of M".
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from community_policing.briefing import SIMULATED_STAMP, Briefing
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
+INK = (17, 17, 17)
+GREY = (90, 90, 90)
+RULE = (170, 170, 170)
+# Core PDF fonts only know Latin-1: these stand in for the characters our text uses when no
+# Unicode font is installed.
+_LATIN1 = str.maketrans({"–": "-", "—": "-", "−": "-", "≥": ">=", "≤": "<=", "×": "x", "±": "+/-", "√": "sqrt",
+                         "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "→": "->", "·": "-"})
+
+
+def _unicode_font() -> tuple[Path, Path] | None:
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            return regular, bold
+    return None
+
+
+class _BriefingPDF(FPDF):
+    def __init__(self, briefing: Briefing):
+        super().__init__(orientation="P", unit="mm", format="Letter")
+        self.briefing = briefing
+        fonts = _unicode_font()
+        if fonts:
+            self.add_font("Body", "", str(fonts[0]))
+            self.add_font("Body", "B", str(fonts[1]))
+            self.family, self.unicode = "Body", True
+        else:
+            self.family, self.unicode = "Helvetica", False
+        self.set_margins(16, 16, 16)
+        self.set_auto_page_break(True, margin=18)
+        self.set_title(briefing.title)
+        self.set_author("Common Ground")
+        self.set_subject(f"{briefing.city}, {briefing.period_text}")
+
+    def text_of(self, value) -> str:
+        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        return text if self.unicode else text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+
+    def font(self, size: float, bold: bool = False, colour=INK) -> None:
+        self.set_font(self.family, "B" if bold else "", size)
+        self.set_text_color(*colour)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.font(7.5, colour=GREY)
+        label = SIMULATED_STAMP if self.briefing.simulated else f"{self.briefing.data_label} - {self.briefing.city}"
+        self.cell(0, 4, self.text_of(f"{label}  |  {self.briefing.scope}, {self.briefing.period_text}"),
+                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 4, self.text_of(f"Common Ground briefing - page {self.page_no()} of {{nb}}"), align="R")
+
+    # -- blocks ------------------------------------------------------------------------------------
+
+    def heading(self, text: str, size: float = 13) -> None:
+        if self.get_y() > self.h - 45:
+            self.add_page()
+        self.ln(2)
+        self.font(size, bold=True)
+        self.multi_cell(0, size * 0.5, self.text_of(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def para(self, text: str, size: float = 9.5, colour=INK) -> None:
+        self.font(size, colour=colour)
+        self.multi_cell(0, size * 0.48, self.text_of(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def bullets(self, items: list[str], size: float = 9.5) -> None:
+        self.font(size)
+        for item in items:
+            self.set_x(self.l_margin + 2)
+            self.multi_cell(0, size * 0.48, self.text_of(f"- {item}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def stamp(self) -> None:
+        """A boxed 'simulated' notice that survives greyscale printing (border and bold, no colour)."""
+        self.font(9.5, bold=True)
+        self.set_draw_color(*INK)
+        self.set_line_width(0.6)
+        self.multi_cell(0, 6, self.text_of(SIMULATED_STAMP), border=1, align="C", new_x=XPos.LMARGIN,
+                        new_y=YPos.NEXT)
+        self.set_line_width(0.2)
+        self.ln(2)
+
+    def table(self, frame: pd.DataFrame, widths: tuple[float, ...] | None = None, size: float = 8.5) -> None:
+        if frame.empty:
+            return
+        self.font(size)
+        self.set_draw_color(*RULE)
+        heading = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
+        with super().table(col_widths=widths, headings_style=heading, line_height=size * 0.5,
+                           text_align="LEFT", borders_layout="HORIZONTAL_LINES", first_row_as_headings=True) as table:
+            table.row([self.text_of(c) for c in frame.columns])
+            for values in frame.itertuples(index=False):
+                table.row([self.text_of(v) for v in values])
+        self.ln(2)
+
+    def figure(self, png: bytes | None, caption: str, max_height: float) -> None:
+        if not png:
+            return
+        from PIL import Image
+
+        width_px, height_px = Image.open(io.BytesIO(png)).size
+        width = self.epw
+        height = width * height_px / width_px
+        if height > max_height:
+            height, width = max_height, max_height * width_px / height_px
+        if self.get_y() + height + 10 > self.h - self.b_margin:
+            self.add_page()
+        self.image(io.BytesIO(png), x=self.l_margin + (self.epw - width) / 2, w=width, h=height)
+        self.ln(1)
+        self.para(caption, size=8, colour=GREY)
+
+
+def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
+    pdf = _BriefingPDF(briefing)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+
+    # Title block
+    pdf.font(9, colour=GREY)
+    pdf.cell(0, 5, pdf.text_of(f"{briefing.city} - Common Ground community policing briefing"),
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.font(18, bold=True)
+    pdf.multi_cell(0, 8, pdf.text_of(briefing.scope), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.font(10)
+    pdf.multi_cell(0, 5, pdf.text_of(
+        f"Period: {briefing.period_text} (compared with {briefing.comparison_text}). Offenses: {briefing.offense_label}. "
+        f"Data as of {briefing.as_of or 'n/a'}; built {briefing.built_at}."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    if briefing.simulated:
+        pdf.stamp()
+
+    pdf.heading("Headline numbers")
+    kpis = briefing.kpis.rename(columns={"measure": "Measure", "this_period": "This period",
+                                         "a_year_earlier": "A year earlier", "change": "Change",
+                                         "reading": "Reading / denominator"})
+    pdf.table(kpis, widths=(34, 18, 18, 28, 50))
+    pdf.heading("In brief", size=11)
+    pdf.bullets(briefing.takeaways)
+    pdf.figure(pngs.get("map"), briefing.captions.get("map", ""), max_height=pdf.h - pdf.get_y() - 32)
+
+    pdf.add_page()
+    pdf.heading("Incidents over time")
+    pdf.figure(pngs.get("trend"), briefing.captions.get("trend", ""), max_height=95)
+    pdf.heading("Community engagement")
+    pdf.figure(pngs.get("engagement"), briefing.captions.get("engagement", ""), max_height=85)
+    pdf.table(briefing.engagement, widths=(46, 22, 22, 22, 22))
+
+    pdf.heading("Resident trust")
+    pdf.para(briefing.trust_note, size=8.5, colour=GREY)
+    pdf.table(briefing.trust[[c for c in briefing.trust.columns if not c.startswith("_")]],
+              widths=(24, 46, 24, 28, 26))
+
+    pdf.heading("Program estimates")
+    pdf.para(briefing.program_note, size=8.5, colour=GREY)
+    pdf.table(briefing.programs, widths=(40, 18, 18, 32, 40))
+
+    pdf.heading("How these numbers are made")
+    pdf.bullets(briefing.notes, size=8.5)
+    return bytes(pdf.output())

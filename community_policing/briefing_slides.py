@@ -1,0 +1,118 @@
+"""A briefing as a PowerPoint deck (python-pptx): the same content as the PDF, one message per slide.
+
+Each slide's title is its message (a sentence, not a topic); the chart or table below supports
+it; the footer carries the data label and, for the demo city, the simulated stamp.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.util import Emu, Inches, Pt
+
+from community_policing.briefing import ASSOCIATION_NOTE, SIMULATED_STAMP, Briefing
+
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
+MARGIN = Inches(0.5)
+INK = RGBColor(0x11, 0x11, 0x11)
+GREY = RGBColor(0x55, 0x55, 0x55)
+
+
+def _text(slide, text: str, left, top, width, height, size: int = 14, bold: bool = False, colour=INK) -> None:
+    frame = slide.shapes.add_textbox(left, top, width, height).text_frame
+    frame.word_wrap = True
+    for i, line in enumerate(text.split("\n")):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.text = line
+        paragraph.font.size = Pt(size)
+        paragraph.font.bold = bold
+        paragraph.font.color.rgb = colour
+
+
+def _slide(deck: Presentation, briefing: Briefing, message: str):
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
+    _text(slide, message, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(1.1), size=24, bold=True)
+    label = SIMULATED_STAMP if briefing.simulated else f"{briefing.data_label} - {briefing.city}"
+    _text(slide, f"{label}  |  {briefing.scope}, {briefing.period_text}", MARGIN, HEIGHT - Inches(0.45),
+          WIDTH - 2 * MARGIN, Inches(0.35), size=10, colour=GREY)
+    return slide
+
+
+def _picture(slide, png: bytes | None, top=Inches(1.4), max_height=Inches(5.0)) -> None:
+    if not png:
+        return
+    from PIL import Image
+
+    width_px, height_px = Image.open(io.BytesIO(png)).size
+    height = max_height
+    width = Emu(int(height * width_px / height_px))
+    if width > WIDTH - 2 * MARGIN:
+        width = WIDTH - 2 * MARGIN
+        height = Emu(int(width * height_px / width_px))
+    slide.shapes.add_picture(io.BytesIO(png), int((WIDTH - width) / 2), top, width=width, height=height)
+
+
+def _table(slide, frame: pd.DataFrame, top=Inches(1.5), size: int = 12) -> None:
+    if frame.empty:
+        return
+    rows, cols = len(frame) + 1, len(frame.columns)
+    shape = slide.shapes.add_table(rows, cols, MARGIN, top, WIDTH - 2 * MARGIN, Inches(0.4) * rows)
+    table = shape.table
+    for j, name in enumerate(frame.columns):
+        table.cell(0, j).text = str(name)
+    for i, values in enumerate(frame.itertuples(index=False), start=1):
+        for j, value in enumerate(values):
+            table.cell(i, j).text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    for i in range(rows):
+        for j in range(cols):
+            for paragraph in table.cell(i, j).text_frame.paragraphs:
+                paragraph.font.size = Pt(size)
+
+
+def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = WIDTH, HEIGHT
+    deck.core_properties.title = briefing.title
+    deck.core_properties.author = "Common Ground"
+
+    title = _slide(deck, briefing, briefing.scope)
+    _text(title, f"Community policing briefing - {briefing.city}\nPeriod: {briefing.period_text} "
+                 f"(compared with {briefing.comparison_text})\nOffenses: {briefing.offense_label}\n"
+                 f"Data as of {briefing.as_of or 'n/a'}; built {briefing.built_at}",
+          MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(2.0), size=18)
+    if briefing.simulated:
+        _text(title, SIMULATED_STAMP, MARGIN, Inches(4.2), WIDTH - 2 * MARGIN, Inches(0.6), size=18, bold=True)
+
+    kpis = briefing.kpis.rename(columns={"measure": "Measure", "this_period": "This period",
+                                         "a_year_earlier": "A year earlier", "change": "Change",
+                                         "reading": "Reading / denominator"})
+    headline = _slide(deck, briefing, briefing.takeaways[0])
+    _table(headline, kpis, size=13)
+    _text(headline, "\n".join(briefing.takeaways[1:]), MARGIN, Inches(5.0), WIDTH - 2 * MARGIN, Inches(1.6), size=13)
+
+    _picture(_slide(deck, briefing, "Where: incidents per 1,000 residents"), pngs.get("map"), max_height=Inches(5.4))
+    trend_message = briefing.figures["trend"].layout.title.text.replace("<br>", " ")
+    _picture(_slide(deck, briefing, trend_message), pngs.get("trend"))
+    engagement = _slide(deck, briefing, briefing.takeaways[1] if len(briefing.takeaways) > 1 else "Engagement")
+    _picture(engagement, pngs.get("engagement"), max_height=Inches(4.6))
+    _text(engagement, ASSOCIATION_NOTE, MARGIN, Inches(6.2), WIDTH - 2 * MARGIN, Inches(0.6), size=12, colour=GREY)
+
+    trust_message = next((t for t in briefing.takeaways if t.startswith("Trust")), "Resident trust")
+    trust = _slide(deck, briefing, trust_message)
+    _table(trust, briefing.trust[[c for c in briefing.trust.columns if not c.startswith("_")]], size=12)
+    _text(trust, briefing.trust_note, MARGIN, Inches(6.4), WIDTH - 2 * MARGIN, Inches(0.5), size=12, colour=GREY)
+
+    programs = _slide(deck, briefing, "Program estimates: effect on incidents and trust, with 95% intervals")
+    _table(programs, briefing.programs, size=12)
+    _text(programs, briefing.program_note, MARGIN, Inches(5.6), WIDTH - 2 * MARGIN, Inches(1.2), size=12,
+          colour=GREY)
+
+    notes = _slide(deck, briefing, "How these numbers are made")
+    _text(notes, "\n".join(f"- {n}" for n in briefing.notes), MARGIN, Inches(1.4), WIDTH - 2 * MARGIN,
+          Inches(5.5), size=13)
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
