@@ -501,3 +501,17 @@ def reset_form_after_save(flag_key: str, defaults: dict) -> None:
     if st.session_state.pop(flag_key, False):
         for widget_key, value in defaults.items():
             st.session_state[widget_key] = value
+
+
+# -- who is looking (public or staff) -----------------------------------------------------------------
+
+
+def viewer() -> settings.Viewer:
+    """This session's viewer: the effective mode and whether staff pages and exact counts are theirs."""
+    return settings.effective_viewer(settings.configured_mode(), st.get_option("server.address"),
+                                     sign_in_configured=False, signed_in=False)
+
+
+def privacy_rules() -> privacy.Rules | None:
+    """The public-mode privacy rules when they apply to this viewer, else None (staff see everything)."""
+    return privacy.rules_from_env() if viewer().privacy_applies else None
