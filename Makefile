@@ -8,7 +8,7 @@ DEMO_DB := data/warehouse.duckdb
 DB ?= $(DEMO_DB)
 PORT ?= 8501
 
-.PHONY: run test setup test-setup demo stl debian-packages bench clean
+.PHONY: run test setup test-setup demo stl debian-packages a11y-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,18 @@ $(VENV)/.stamp-test: requirements-dev.txt $(VENV)/.stamp-runtime
 
 setup: $(VENV)/.stamp-runtime
 
-test-setup: $(VENV)/.stamp-test debian-packages
+test-setup: $(VENV)/.stamp-test debian-packages a11y-packages
+
+# axe-core (pinned in tests/a11y/package-lock.json) for the accessibility tests, which inject it into the
+# running app with Playwright. `npm ci` takes it from npm's cache when it is there (--prefer-offline).
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+	touch $@
+
+a11y-packages:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AXE); \
+	else echo "note: npm is missing; the accessibility tests (axe-core) will be skipped"; fi
 
 # The demo database is rebuilt when absent or older than the schema or the generator;
 # `make demo` rebuilds it on demand. Any other DB (a loaded city) is used as it is.
@@ -65,6 +76,11 @@ bench: setup
 	$(BIN)/python benchmarks/did_coverage.py --seeds 100 || true
 	$(BIN)/python benchmarks/area_comparison.py
 	$(BIN)/python benchmarks/briefing.py || true
+
+# Extract every text marked for translation into locale/messages.pot (see locale/README.md).
+messages: setup
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 -o locale/messages.pot \
+		community_policing pages dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
