@@ -2,9 +2,14 @@
 
 import streamlit as st
 
+from community_policing import ui
+
 st.set_page_config(page_title="Common Ground – community policing dashboard", page_icon=":material/handshake:",
                    layout="wide")
 
+# Public or staff (README, "Modes and sign-in"): the staff pages, the only raw-row views, are listed
+# only for staff; each of them also stops by itself (ui.require_staff) when reached by its URL.
+viewer = ui.viewer()
 pages = {
     "Explore": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -16,14 +21,20 @@ pages = {
         st.Page("pages/trust.py", title="Resident trust", icon=":material/groups:"),
         st.Page("pages/briefing.py", title="Briefings", icon=":material/picture_as_pdf:"),
     ],
-    "Record (staff)": [
+    **({"Record (staff)": [
         st.Page("pages/ledger.py", title="Engagement log", icon=":material/edit_note:"),
         st.Page("pages/meetings.py", title="Recurring meetings", icon=":material/event_repeat:"),
         st.Page("pages/training.py", title="Training and programs", icon=":material/school:"),
-    ],
+    ]} if viewer.is_staff else {}),
     "About the data": [
         st.Page("pages/methodology.py", title="How to read these numbers", icon=":material/help:"),
         st.Page("pages/data_dictionary.py", title="Data dictionary", icon=":material/menu_book:"),
     ],
 }
-st.navigation(pages, expanded=True).run()  # every page listed: no "View more"
+ui.focus_styles()  # a keyboard focus anyone can see (WCAG 2.4.7)
+with st.sidebar:
+    ui.access_sidebar(viewer)  # "Public view" / "Staff view (signed in as ...)", sign-in, sign-out
+# One flat list (sections in the order above), not st.navigation(pages): with sections, Streamlit 1.67 puts
+# each section's header and <li> items inside a <div> within the <ul>, which screen readers announce as a
+# broken list (axe-core rules "list" and "listitem", both serious; tests/test_accessibility.py).
+st.navigation([page for section in pages.values() for page in section], expanded=True).run()  # no "View more"

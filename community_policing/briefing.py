@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from community_policing import briefing_figures as bf
 from community_policing import district as district_mod
-from community_policing import evaluation, geo, metrics
+from community_policing import evaluation, freshness, geo, metrics, privacy, series_breaks
 from community_policing.store import Store
 
 Progress = Callable[[float, str], None]
@@ -41,6 +41,9 @@ class BriefingRequest:
     district_id: str | None = None  # None: citywide
     offense_group: str = "all"
     date_basis: str = "occurred"
+    # Public mode: the privacy rules (small counts hidden in every table, figure and sentence); None
+    # for staff, who see everything.
+    rules: privacy.Rules | None = None
 
     @property
     def period(self) -> metrics.Period:
@@ -80,11 +83,12 @@ class Briefing:
     def file_stem(self) -> str:
         place = "citywide" if self.request.district_id is None else f"district_{self.request.district_id}"
         label = "_simulated" if self.simulated else ""
-        return f"briefing_{place}_{self.request.start:%Y%m%d}_{self.request.end:%Y%m%d}{label}"
+        public = "_public" if self.request.rules is not None else ""
+        return f"briefing_{place}_{self.request.start:%Y%m%d}_{self.request.end:%Y%m%d}{public}{label}"
 
 
-def _count(value: int) -> str:
-    return f"{value:,}"
+def _count(value: int | None, note: str = "") -> str:
+    return note if note or value is None else f"{value:,}"
 
 
 def _signed(value: float, digits: int = 0) -> str:
@@ -97,11 +101,12 @@ def _pct(value: float | None) -> str:
 
 def kpi_table(values: dict) -> pd.DataFrame:
     """The headline rows: incidents, rate, engagement, officer hours, trust; counts beside percentages."""
+    hidden = values["incidents"] is None or values["incidents_prior_year"] is None  # public mode
     rows = [{
         "measure": f"Incidents ({values['offense_label']})",
-        "this_period": _count(values["incidents"]),
-        "a_year_earlier": _count(values["incidents_prior_year"]),
-        "change": f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
+        "this_period": _count(values["incidents"], values.get("incidents_note", "")),
+        "a_year_earlier": _count(values["incidents_prior_year"], values.get("incidents_prior_year_note", "")),
+        "change": "not shown" if hidden else f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
         "reading": values["noise"],
     }]
     rate = values["rate_per_1000"]
@@ -148,22 +153,31 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     period = request.period
     offense = None if request.offense_group in (None, "", "all") else request.offense_group
     offense_label = _offense_label(store, request.offense_group)
+    rules = request.rules
     progress(0.05, "Counting incidents and engagement")
     districts = metrics.area_comparison(store, period.start, period.end, level="district", offense_group=offense,
                                         date_basis=request.date_basis)
     prior_table = metrics.area_comparison(store, period.prior.start, period.prior.end, level="district",
                                           offense_group=offense, date_basis=request.date_basis)
+    all_neighborhoods = metrics.area_comparison(store, period.start, period.end, level="neighborhood",
+                                                offense_group=offense, date_basis=request.date_basis)
+    protected = None
+    if rules is not None:  # public mode: the same decision as the pages' and the CLI's for these filters
+        protected = privacy.protect_area_tables(districts, all_neighborhoods, rules)
     if request.district_id is None:
         scope = "Citywide"
         values = _city_values(store, districts, prior_table, period)
+        if protected is not None:
+            values = _public_city_values(values, protected, rules)
+            districts = protected.districts
         neighborhoods = None
     else:
         place = district_mod.get_district(store, request.district_id)
         scope = district_mod.district_title(place.id, place.name)
+        if protected is not None:
+            districts, all_neighborhoods = protected.districts, protected.neighborhoods
         values = _district_values(store, place, districts, prior_table, period, request)
-        neighborhoods = metrics.area_comparison(store, period.start, period.end, level="neighborhood",
-                                                offense_group=offense, date_basis=request.date_basis)
-        neighborhoods = neighborhoods[neighborhoods["district_id"].astype(str) == place.id]
+        neighborhoods = all_neighborhoods[all_neighborhoods["district_id"].astype(str) == place.id]
     values["offense_label"] = offense_label
 
     progress(0.2, "Drawing the map and the trend")
@@ -181,12 +195,24 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
         captions["map"] = ("Darker = more incidents per 1,000 residents; each neighborhood is labelled with its id "
                            "and rate. Neighborhoods with too few residents for a rate are hatched grey.")
     series = district_mod.monthly_series(store, request.district_id, period.end, offense,
-                                         date_basis=request.date_basis)
+                                         date_basis=request.date_basis, rules=rules)
     trend_title = district_mod.series_takeaway(series)
+    breaks = series_breaks.applicable(info.series_breaks, request.district_id, offense,
+                                      series_breaks.offense_categories(store))
+    preliminary_from = (info.freshness.preliminary_from
+                        if info.freshness is not None and request.date_basis == "occurred" else None)
     figures["trend"] = bf.print_trend(series, trend_title, f"{scope}: incidents per month ({offense_label}), "
-                                      "beside the same month a year earlier", period)
+                                      "beside the same month a year earlier", period, breaks=breaks,
+                                      preliminary_from=preliminary_from)
     captions["trend"] = ("Solid black: incidents per month; dashed grey: the same month a year earlier. "
                          "The shaded band is the briefing period. A hollow last point is a month cut short.")
+    shown = series_breaks.within(breaks, pd.Timestamp(series["month"].min()).date(),
+                                 pd.Timestamp(series["last_day"].max()).date())
+    if series_breaks.caption(shown):
+        captions["trend"] += " " + series_breaks.caption(shown)
+    if preliminary_from is not None and preliminary_from <= pd.Timestamp(series["last_day"].max()).date():
+        captions["trend"] += (f" The dotted box marks preliminary days (from {preliminary_from:%b %-d, %Y}): counts "
+                              "by date occurred there still rise as late reports arrive.")
 
     progress(0.35, "Summarising engagement and trust")
     engagement = district_mod.engagement_by_type(store, request.district_id, period.start, period.end)
@@ -201,6 +227,11 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     progress(0.45, "Estimating program effects")
     programs, program_note = _program_table(store, request)
     takeaways = _takeaways(values, scope, period, engagement, programs)
+    cautions = freshness.comparison_cautions(info.freshness, breaks, period.start, period.end, period.prior.start,
+                                             request.date_basis)
+    if cautions:  # the comparison spans a series break or reaches into preliminary days
+        kpis.loc[0, "reading"] += "; caution: " + " and ".join(cautions)
+        takeaways += [f"Caution: {c}" for c in cautions.values()]
     notes = _method_notes(info, request, offense_label)
     return Briefing(
         request=request, city=info.city_name, scope=scope, period_text=period.label(),
@@ -211,8 +242,8 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     )
 
 
-def _rate(incidents: int, population: float | None) -> float | None:
-    if population is None or pd.isna(population) or population < metrics.MIN_POPULATION_FOR_RATE:
+def _rate(incidents: int | None, population: float | None) -> float | None:
+    if incidents is None or population is None or pd.isna(population) or population < metrics.MIN_POPULATION_FOR_RATE:
         return None
     return round(incidents / float(population) * 1000, 2)
 
@@ -234,6 +265,21 @@ def _city_values(store: Store, table: pd.DataFrame, prior_table: pd.DataFrame, p
     }
 
 
+def _public_city_values(values: dict, protected: privacy.ProtectedAreas, rules: privacy.Rules) -> dict:
+    """The citywide KPI values as the public sees them: a hidden count None with its note, and no
+    change, rate or reading made from it."""
+    out = dict(values)
+    for col in privacy.COUNT_COLUMNS:
+        out[privacy.note_column(col)] = rules.note(protected.city.get(col))
+    if out["incidents_note"]:
+        out.update(incidents=None, rate_per_1000=None)
+    if out["incidents_prior_year_note"]:
+        out.update(incidents_prior_year=None, rate_prior_year=None)
+    if out["incidents_note"] or out["incidents_prior_year_note"]:
+        out.update(change=None, pct_change=None, poisson_z=None, noise=privacy.NOT_SHOWN_READING)
+    return out
+
+
 def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.DataFrame,
                      period: metrics.Period, request: BriefingRequest) -> dict:
     row = table[table["area_id"] == place.id].iloc[0]
@@ -246,6 +292,7 @@ def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.D
         "pct_change": kpis.pct_change, "poisson_z": kpis.poisson_z, "noise": kpis.noise,
         "rate_per_1000": kpis.rate_per_1000,
         "rate_prior_year": _rate(kpis.incidents_prior_year, kpis.population),
+        "incidents_note": kpis.incidents_note, "incidents_prior_year_note": kpis.incidents_prior_year_note,
         "denominator": kpis.denominator,
         "engagement_events": int(row["engagement_events"]),
         "engagement_events_prior_year": int(prior_row["engagement_events"]),
@@ -355,8 +402,13 @@ def _program_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame
 
 def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.DataFrame,
                programs: pd.DataFrame) -> list[str]:
-    out = [metrics.describe_change(values["incidents"], values["incidents_prior_year"], "incidents",
-                                   values["poisson_z"]).rstrip(".") + f" ({scope}, {period.label()} vs a year earlier)."]
+    if values["incidents"] is None or values["incidents_prior_year"] is None:  # public mode: a small count
+        out = [f"Incidents: {_count(values['incidents'], values.get('incidents_note', ''))} in the period, "
+               f"{_count(values['incidents_prior_year'], values.get('incidents_prior_year_note', ''))} a year earlier "
+               f"({scope}, {period.label()}); small counts and the change they make are not shown in a public briefing."]
+    else:
+        out = [metrics.describe_change(values["incidents"], values["incidents_prior_year"], "incidents",
+                                       values["poisson_z"]).rstrip(".") + f" ({scope}, {period.label()} vs a year earlier)."]
     events, prior = values["engagement_events"], values["engagement_events_prior_year"]
     out.append(f"{events:,} engagement activities were recorded ({prior:,} a year earlier), with "
                f"{values['officer_hours']:,.0f} officer hours.")
@@ -386,6 +438,11 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
         f"Data: {info.label.lower()} for {info.city_name}. Source: {info.source}",
         f"Data as of {info.last_day or 'n/a'}; database built {info.built_at}.",
     ]
+    if info.has_incidents:
+        notes += freshness.note_lines(info.freshness) + series_breaks.note_lines(info.series_breaks)
+    if request.rules is not None:  # public mode: say what is hidden and why
+        notes += ["Public briefing. " + privacy.describe(request.rules, metrics.MIN_RESPONDENTS)[0],
+                  privacy.describe(request.rules, metrics.MIN_RESPONDENTS)[1]]
     return notes
 
 

@@ -14,8 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from shapely.geometry import shape
 
-from community_policing import figures
-from community_policing.district_figures import empty_figure, wrap_title
+from community_policing import figures, privacy
+from community_policing.district_figures import (add_hidden_markers, add_series_breaks, empty_figure, shade_preliminary,
+                                                 wrap_title)
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, Period, UNASSIGNED_ID
 
 INK = "#111111"
@@ -46,21 +47,31 @@ def print_map(table: pd.DataFrame, features: dict, title: str) -> go.Figure:
     centres = {f["id"]: shape(f["geometry"]).representative_point() for f in shown["features"]}
     data = data[data["area_id"].isin(centres)]
     # Map text takes <br> but no other markup.
-    digits = 0 if data["rate_per_1000"].max(skipna=True) >= 20 else 1  # small rates keep a decimal
-    labels = [f"{a}<br>{'–' if pd.isna(r) else f'{r:.{digits}f}'}" for a, r in zip(data["area_id"], data["rate_per_1000"])]
+    top = data["rate_per_1000"].astype(float).max(skipna=True)  # NaN when no area has a rate (or all hidden)
+    digits = 0 if pd.notna(top) and top >= 20 else 1  # small rates keep a decimal
+    hidden = privacy.hidden(data, "incidents").to_list()  # public mode: a count too small to show
+    labels = [f"{a}<br>{'hidden' if h else '–' if pd.isna(r) else f'{r:.{digits}f}'}"
+              for a, r, h in zip(data["area_id"], data["rate_per_1000"], hidden)]
     fig.add_trace(go.Scattermap(
         lon=[centres[a].x for a in data["area_id"]], lat=[centres[a].y for a in data["area_id"]], mode="text",
         text=labels, textfont=dict(size=13, color=INK), hoverinfo="skip", showlegend=False))
     fig.update_layout(font=PRINT_FONT, margin=dict(l=0, r=0, t=60, b=0), height=None,
                       coloraxis_colorbar=dict(title=dict(text="Incidents<br>per 1,000<br>residents")),
                       title={"subtitle": {"text": f"Label: area id and rate (– = fewer than {MIN_POPULATION_FOR_RATE} "
-                                                  "residents, no rate)"}})
+                                                  "residents, no rate" + ("; hidden = a count too small to show, white"
+                                                                          if any(hidden) else "") + ")"}})
     return fig
 
 
-def print_trend(series: pd.DataFrame, title: str, subtitle: str, period: Period | None = None) -> go.Figure:
-    """Incidents per month (solid black) beside the same month a year earlier (dashed grey)."""
-    data = series.dropna(subset=["incidents"]) if len(series) else series
+def print_trend(series: pd.DataFrame, title: str, subtitle: str, period: Period | None = None,
+                breaks: pd.DataFrame | None = None, preliminary_from: dt.date | None = None) -> go.Figure:
+    """Incidents per month (solid black) beside the same month a year earlier (dashed grey).
+
+    Series ``breaks`` inside the months shown are dashed black lines with their label; the
+    preliminary days (``preliminary_from``, counts by date occurred) are outlined with a dotted box
+    labelled "preliminary" (no fill: the briefing period is already shaded)."""
+    keep = (series["incidents"].notna() | privacy.hidden(series, "incidents")) if len(series) else None
+    data = series[keep] if len(series) else series  # public mode: hidden months stay, as a cross
     if data.empty:
         return empty_figure(title, "No incident counts for these months", subtitle)
     x = pd.to_datetime(data["month"])
@@ -73,9 +84,14 @@ def print_trend(series: pd.DataFrame, title: str, subtitle: str, period: Period 
                              line=dict(color=INK, width=3.5), xperiod="M1", xperiodalignment="middle",
                              marker=dict(size=8, color=["white" if p else INK for p in partial],
                                          line=dict(color=INK, width=2))))
+    add_hidden_markers(fig, x, data, (("incidents", "", INK), ("incidents_prior_year", " a year earlier", PRIOR_GREY)))
     if period is not None:
         fig.add_vrect(x0=pd.Timestamp(max(period.start, x.min().date())), x1=pd.Timestamp(period.end)
                       + pd.Timedelta(days=1), fillcolor=BAND, line_width=0, layer="below")
+    data_end = pd.Timestamp(max(data["last_day"])) + pd.Timedelta(days=1)
+    shade_preliminary(fig, preliminary_from, x.min(), data_end, fill="rgba(0, 0, 0, 0)",
+                      line=dict(color=INK, width=1.5, dash="dot"), font_size=13)
+    add_series_breaks(fig, breaks, x.min(), data_end - pd.Timedelta(days=1), color=INK, font_size=13)
     return _layout(fig, title, subtitle,
                    xaxis=dict(dtick="M3", tickformat="%b<br>%Y", showgrid=False, linecolor=INK),
                    yaxis=dict(title="Incidents per month", rangemode="tozero", tickformat=",", gridcolor="#dddddd",

@@ -6,8 +6,13 @@ Commands:
   districts  print incidents, change, rate and engagement per area for a period
   evaluate   print each program's estimated effect on incidents and trust (difference-in-differences)
   ledger     record, list and export community-engagement activities (the engagement ledger)
+  hash-password  make a staff password hash for .streamlit/secrets.toml (password from stdin, never argv)
 
 Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
+
+``districts`` and ``briefing`` take ``--mode public|staff`` (default: ``$COMMON_GROUND_MODE``, else
+staff). Public output follows the privacy rules (``privacy``): small counts are hidden exactly as the
+public dashboard hides them, with a ``<column>_note`` saying why.
 
 Every CSV it writes (standard output, ``ledger export FILE``, an import's rejects) goes through
 ``exports``: text a spreadsheet would read as a formula starts with a single quote. JSON output
@@ -37,6 +42,20 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
+MODE_HELP = ("public: hide small counts as the public dashboard does (privacy rules, $COMMON_GROUND_MIN_COUNT); "
+             "staff: everything (default: $COMMON_GROUND_MODE, else staff)")
+
+
+def _privacy_rules(mode: str | None):
+    """The privacy rules for ``--mode`` (None: $COMMON_GROUND_MODE, else staff): None for staff."""
+    import os
+
+    from community_policing import privacy, settings
+
+    chosen = mode or settings.configured_mode(os.environ)
+    return privacy.rules_from_env(os.environ) if chosen == "public" else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m community_policing", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -61,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="an offense group (e.g. robbery) or category (violent, property, other)")
     districts.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     districts.add_argument("--format", choices=("csv", "json"), default="csv")
+    districts.add_argument("--mode", choices=("public", "staff"), default=None, help=MODE_HELP)
     evaluate = sub.add_parser("evaluate", help="difference-in-differences estimate of each program's effect")
     evaluate.add_argument("--db", help="warehouse file")
     evaluate.add_argument("--program", help="one program by name (default: every program)")
@@ -74,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--offense-group", default="all", help="an offense group or category (default: all)")
     brief.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     brief.add_argument("--out", required=True, help="FILE.pdf for the briefing, FILE.pptx for the slide deck")
+    brief.add_argument("--mode", choices=("public", "staff"), default=None, help=MODE_HELP)
     ledger = sub.add_parser("ledger", help="the engagement ledger: add, list, export or import records")
     ledger.add_argument("--ledger", help="ledger file (default $COMMON_GROUND_LEDGER or data/ledger.sqlite)")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
@@ -100,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     bulk.add_argument("--kind", choices=("activity", "training", "program"), default="activity")
     bulk.add_argument("--user", required=True, help="who is recording them (kept in the audit trail)")
     bulk.add_argument("--db", help="warehouse whose district and neighborhood ids the rows must use")
+    hashing = sub.add_parser("hash-password", help="print a staff password hash for .streamlit/secrets.toml "
+                                                   "(asks twice on a terminal, else reads one line of stdin)")
+    hashing.add_argument("--user", help="a staff member's user name ([common_ground.staff_users]); "
+                                        "default: the shared staff password")
     return parser
 
 
@@ -119,11 +144,23 @@ def main(argv: list[str] | None = None) -> int:
             return _ledger(args)
         if args.command == "briefing":
             return _briefing(args)
+        if args.command == "hash-password":
+            return _hash_password(args)
     except (StoreError, SchemaError, ValueError, SourceFileError, ManifestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _hash_password(args: argparse.Namespace) -> int:
+    from community_policing import auth
+
+    password = auth.read_new_password(sys.stdin, interactive=sys.stdin.isatty())
+    print("# Add to .streamlit/secrets.toml (or ~/.streamlit/secrets.toml); never commit that file.",
+          file=sys.stderr)
+    print(auth.secrets_line(auth.hash_password(password), user=args.user))
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -242,7 +279,8 @@ def _briefing(args: argparse.Namespace) -> int:
             known = set(store.query("district_list")["district_id"].astype(str))
             if args.district not in known:
                 raise ValueError(f"unknown district {args.district!r}; expected one of {', '.join(sorted(known))}")
-        request = briefing.BriefingRequest(args.start, args.end, args.district, args.offense_group, args.date_basis)
+        request = briefing.BriefingRequest(args.start, args.end, args.district, args.offense_group, args.date_basis,
+                                           rules=_privacy_rules(args.mode))
         content = briefing.build_briefing(store, request)
     render = briefing.briefing_pdf if out.suffix.lower() == ".pdf" else briefing.briefing_pptx
     out.write_bytes(render(content))
@@ -267,8 +305,16 @@ def _districts(args: argparse.Namespace) -> int:
                 raise ValueError(
                     f"unknown offense group {offense!r}; expected one of {', '.join(sorted(known))}"
                 )
+        rules = _privacy_rules(args.mode)
         table = metrics.area_comparison(
-            store, args.start, args.end, level=args.level, offense_group=offense, date_basis=args.date_basis
+            store, args.start, args.end, level=args.level, offense_group=offense, date_basis=args.date_basis,
+            rules=rules,
         )
+    if rules is not None:
+        from community_policing import privacy
+
+        print(f"note: {privacy.public_note(rules)}", file=sys.stderr)
+        _print_table(table[privacy.columns_with_notes(metrics.AREA_COLUMNS, table)], args.format)
+        return 0
     _print_table(table[metrics.AREA_COLUMNS], args.format)
     return 0

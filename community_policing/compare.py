@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from community_policing import district, metrics
+from community_policing import district, metrics, privacy
 from community_policing.store import Store
 
 MIN_DISTRICTS = 2
@@ -68,7 +68,8 @@ KPI_COLUMNS = ["district_id", "title", "incidents", "incidents_prior_year", "cha
 
 def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offense_group: str | None = None,
               date_basis: str = "occurred", districts_table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per district: ``district.district_kpis`` for each, in the order given."""
+    """One row per district: ``district.district_kpis`` for each, in the order given. With a
+    suppressed ``districts_table`` (public mode) hidden counts are NA, with their notes."""
     chosen = _check(store, ids)
     table = districts_table if districts_table is not None else metrics.area_comparison(
         store, start, end, level="district", offense_group=offense_group, date_basis=date_basis)
@@ -84,8 +85,15 @@ def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offens
             "officer_hours": k.officer_hours, "officer_hours_prior_year": k.officer_hours_prior_year,
             "trust": k.trust, "trust_period_start": k.trust_period_start, "trust_respondents": k.trust_respondents,
             "trust_margin_of_error": k.trust_margin_of_error,
+            "incidents_note": k.incidents_note, "incidents_prior_year_note": k.incidents_prior_year_note,
         })
-    out = pd.DataFrame(rows, columns=KPI_COLUMNS)
+    columns = KPI_COLUMNS
+    if privacy.is_protected(table):
+        columns = privacy.columns_with_notes(KPI_COLUMNS, pd.DataFrame(columns=[
+            *KPI_COLUMNS, "incidents_note", "incidents_prior_year_note"]))
+    out = pd.DataFrame(rows, columns=columns)
+    for col in ("incidents", "incidents_prior_year", "change"):
+        out[col] = out[col].astype("Int64")
     for col in ("population", "population_year", "trust_respondents"):
         out[col] = out[col].astype("Int64")
     for col in ("pct_change", "rate_per_1000", "trust", "trust_margin_of_error"):
@@ -101,7 +109,7 @@ def kpi_takeaway(kpis: pd.DataFrame) -> str:
         top, low = rated.loc[rated["rate_per_1000"].idxmax()], rated.loc[rated["rate_per_1000"].idxmin()]
         parts.append(f"{top['title']} has the highest rate ({float(top['rate_per_1000']):,.1f} per 1,000 residents), "
                      f"{low['title']} the lowest ({float(low['rate_per_1000']):,.1f})")
-    moved = kpis[kpis["noise"] != "within normal variation"]
+    moved = kpis[~kpis["noise"].isin(["within normal variation", privacy.NOT_SHOWN_READING])]
     if len(moved):
         parts.append("beyond normal variation from a year earlier: " + ", ".join(
             f"District {r['district_id']} {'down' if r['change'] < 0 else 'up'} "
@@ -118,14 +126,18 @@ def kpi_takeaway(kpis: pd.DataFrame) -> str:
 
 def monthly_table(store: Store, ids: list[str], end: dt.date, offense_group: str | None = None,
                   date_basis: str = "occurred", months: int = district.SERIES_MONTHS,
-                  coverage: district.Coverage | None = None) -> pd.DataFrame:
+                  coverage: district.Coverage | None = None, rules: privacy.Rules | None = None) -> pd.DataFrame:
     """``district.monthly_series`` for each district, stacked, with incidents per 1,000 residents
-    per month (NA where the district has no usable population or the month is not covered)."""
+    per month (NA where the district has no usable population or the month is not covered). With
+    ``rules`` (public mode) the series as the public sees them (``district.protected_monthly``)."""
     chosen = _check(store, ids)
     coverage = coverage or district.data_coverage(store)
+    protected = (district.protected_monthly(store, end, offense_group, date_basis, rules, months, coverage)
+                 if rules is not None else None)
     parts = []
     for d in chosen:
-        series = district.monthly_series(store, d.id, end, offense_group, date_basis, months, coverage=coverage)
+        series = (protected[d.id].copy() if protected is not None else
+                  district.monthly_series(store, d.id, end, offense_group, date_basis, months, coverage=coverage))
         population = _usable_population(d)
         series.insert(0, "title", d.title)
         series.insert(0, "district_id", d.id)
@@ -143,6 +155,9 @@ def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents") -> str:
     """Per district, the last 12 months against the same months a year earlier, in a few words."""
     bits = []
     for did, part in monthly.groupby("district_id", sort=False):
+        if privacy.window_hidden(part):  # public mode: a month of the last 12 is hidden
+            bits.append(f"District {did} not shown (months with very few incidents)")
+            continue
         both = part.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
         if both.empty:
             continue
@@ -162,9 +177,11 @@ def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents") -> str:
 
 def rate_takeaway(monthly: pd.DataFrame) -> str:
     """Which district has the highest and lowest incidents per 1,000 residents over the last 12 months."""
-    recent = monthly.dropna(subset=["rate_per_1000"])
+    complete = [d for d, part in monthly.groupby("district_id", sort=False) if not privacy.window_hidden(part)]
+    recent = monthly[monthly["district_id"].isin(complete)].dropna(subset=["rate_per_1000"])
     if recent.empty:
-        return "No district has enough residents for a rate"
+        return "No district has enough residents for a rate" if not privacy.is_protected(monthly) else (
+            "Incidents per 1,000 residents: months with very few incidents are not shown")
     last12 = recent.groupby("district_id", sort=False).tail(12)
     sums = last12.groupby("district_id", sort=False)["rate_per_1000"].sum().astype(float)
     months = int(last12.groupby("district_id", sort=False).size().max())
@@ -180,12 +197,13 @@ def rate_takeaway(monthly: pd.DataFrame) -> str:
 
 
 def offense_mix_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offense_group: str | None = None,
-                      date_basis: str = "occurred") -> pd.DataFrame:
-    """``district.offense_mix`` for each district, stacked (``share_pct`` is each district's own %)."""
+                      date_basis: str = "occurred", rules: privacy.Rules | None = None) -> pd.DataFrame:
+    """``district.offense_mix`` for each district, stacked (``share_pct`` is each district's own %;
+    with ``rules``, public mode, suppressed)."""
     chosen = _check(store, ids)
     parts = []
     for d in chosen:
-        mix = district.offense_mix(store, d.id, start, end, offense_group, date_basis)
+        mix = district.offense_mix(store, d.id, start, end, offense_group, date_basis, rules=rules)
         mix.insert(0, "title", d.title)
         mix.insert(0, "district_id", d.id)
         parts.append(mix)

@@ -13,7 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from community_policing.district_figures import GRID, PRIOR_COLOR, _layout, empty_figure
+from community_policing import privacy, series_breaks
+from community_policing.district_figures import (GRID, PRIOR_COLOR, _layout, add_hidden_markers, add_series_breaks,
+                                                 empty_figure, preliminary_word, shade_preliminary)
 from community_policing.figures import CATEGORICAL
 
 BOTTOM_LEGEND = dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0)
@@ -54,9 +56,20 @@ def _finish(fig: go.Figure, title: str, subtitle: str, height: int, y_title: str
     return fig
 
 
-def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+def _data_span(monthly: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First day and the day after the last day the monthly table covers."""
+    last = monthly["last_day"] if "last_day" in monthly else pd.to_datetime(monthly["month"]) + pd.offsets.MonthEnd(0)
+    return pd.to_datetime(monthly["month"]).min(), pd.Timestamp(max(pd.to_datetime(last))) + pd.Timedelta(days=1)
+
+
+def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd.DataFrame | None = None,
+                      preliminary_from=None) -> go.Figure:
     """Per district, incidents per month (solid, its colour) beside the same month a year earlier
-    (dashed grey), from ``compare.monthly_table``."""
+    (dashed grey), from ``compare.monthly_table``.
+
+    ``breaks`` (``series_breaks`` rows for this offense filter) are drawn in the column of each
+    district they concern (``series_breaks.for_place``); ``preliminary_from`` shades the days whose
+    counts by date occurred are still preliminary."""
     data = monthly.dropna(subset=["incidents"]) if len(monthly) else monthly
     if data.empty:
         return empty_figure(title, "No incident counts for these months", subtitle)
@@ -75,16 +88,44 @@ def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "") -> 
         fig.add_trace(go.Scatter(
             x=x, y=part["incidents"].astype("Float64").astype(float), mode="lines+markers",
             name=f"District {did}", line=dict(color=colors[did], width=2.5), marker=dict(size=4),
-            hovertemplate=f"District {did}, " + "%{x|%b %Y}: %{y:,} incidents<extra></extra>",
+            customdata=[preliminary_word(m, d, preliminary_from) for m, d in _month_ends(part)],
+            hovertemplate=f"District {did}, " + "%{x|%b %Y}%{customdata}: %{y:,} incidents<extra></extra>",
         ), row=1, col=col)
+        # Public mode: months whose count is hidden ("fewer than 4") get a cross on the baseline.
+        add_hidden_markers(fig, x, part, (("incidents", "", colors[did]), ("incidents_prior_year", " a year earlier",
+                                                                           PRIOR_COLOR)),
+                           showlegend=False, prefix=f"District {did}, ", row=1, col=col)
+    first, end = _data_span(data)
+    for col, did in enumerate(_order(monthly), start=1):
+        add_series_breaks(fig, series_breaks.for_place(breaks, did), first, end - pd.Timedelta(days=1),
+                          row=1, col=col, font_size=10)
+        _shade_preliminary_in(fig, preliminary_from, first, end, col)
     fig.update_xaxes(dtick="M6", tickformat="%b<br>%Y")
     fig.update_yaxes(rangemode="tozero", tickformat=",")
     return _finish(fig, title, subtitle, 400, "Incidents per month", None, hovermode="closest")
 
 
-def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+def _month_ends(part: pd.DataFrame) -> list[tuple]:
+    last = part["last_day"] if "last_day" in part else pd.to_datetime(part["month"]) + pd.offsets.MonthEnd(0)
+    return list(zip(part["month"], last))
+
+
+def _shade_preliminary_in(fig: go.Figure, preliminary_from, first: pd.Timestamp, end: pd.Timestamp, col: int) -> None:
+    """The preliminary shading in one column of a faceted figure (labelled in the first only)."""
+    if preliminary_from is None or pd.Timestamp(preliminary_from) >= end:
+        return
+    lo = max(pd.Timestamp(preliminary_from), first)
+    label = dict(annotation_text="preliminary", annotation_position="top right",
+                 annotation_font=dict(size=10, color="#333333")) if col == 1 else {}
+    fig.add_vrect(x0=lo, x1=end, fillcolor="rgba(120, 120, 120, 0.16)", line_width=0, layer="below", row=1, col=col,
+                  **label)
+
+
+def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd.DataFrame | None = None,
+               preliminary_from=None) -> go.Figure:
     """One line per district: incidents per 1,000 residents per month, on one axis, from
-    ``compare.monthly_table``."""
+    ``compare.monthly_table``. ``breaks`` that concern any district shown are dashed lines (a break
+    of one district only names it); ``preliminary_from`` shades the preliminary days."""
     data = monthly.dropna(subset=["rate_per_1000"]) if len(monthly) else monthly
     if data.empty:
         return empty_figure(title, "No district has enough residents for a rate", subtitle)
@@ -103,6 +144,13 @@ def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "") -> go.Figu
             hovertemplate=("%{x|%b %Y}: %{y:.2f} per 1,000 residents<br>%{customdata[0]:,} incidents ÷ "
                            "%{customdata[1]:,} residents (%{customdata[2]})<extra>%{fullData.name}</extra>"),
         ))
+    first, end = _data_span(data)
+    shade_preliminary(fig, preliminary_from, first, end)
+    shown = series_breaks.for_places(breaks, _order(monthly))
+    if len(shown):  # a break of one district names it, as all districts share this axis
+        shown = shown.assign(label=[lbl if d is None or pd.isna(d) else f"{lbl}, District {d}"
+                                    for lbl, d in zip(shown["label"], shown["district_id"])])
+    add_series_breaks(fig, shown, first, end - pd.Timedelta(days=1))
     return _layout(fig, title, subtitle, height=420, hovermode="x unified",
                    xaxis=dict(title="Month", dtick="M3", tickformat="%b<br>%Y"),
                    yaxis=dict(title="Incidents per 1,000 residents per month", rangemode="tozero"))
@@ -115,21 +163,29 @@ def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
     data = mix.dropna(subset=["share_pct"]) if len(mix) else mix
     if data.empty:
         return empty_figure(title, "No incidents in the period to break down by offense", subtitle)
-    order = list(data.groupby("label")["incidents"].sum().sort_values(ascending=False).index)
+    order = list(mix.groupby("label")["incidents"].sum().sort_values(ascending=False).index)
     fig = _facets(mix, spacing=0.045)
     colors = district_colors(_order(mix))
     top = float(data["share_pct"].max())
     for col, did in enumerate(_order(mix), start=1):
-        part = data[data["district_id"] == did].set_index("label").reindex(order)
-        shares = part["share_pct"].astype(float).fillna(0.0)
-        counts = part["incidents"].astype("Float64").fillna(0).astype(float)
-        prior = part["incidents_prior_year"].astype("Float64").fillna(0).astype(float)
+        part = mix[mix["district_id"] == did].set_index("label").reindex(order)
+        present = part["district_id"].notna().to_list()
+        rows = [r for _, r in part.iterrows()]
+        # Counts as text: 0 where the group had none, the note ("fewer than 4") where public mode hides it.
+        counts = [privacy.row_text(r, "incidents") if p else "0" for p, r in zip(present, rows)]
+        prior = [privacy.row_text(r, "incidents_prior_year") if p else "0" for p, r in zip(present, rows)]
+        share = part["share_pct"].astype(float)
+        shares = share.fillna(0.0)
+        hid = privacy.hidden(part, "incidents").to_list()
+        # No share where the count is hidden (its note instead), nor anywhere the district total is.
+        text = [f"{v:.0f}%" if pd.notna(v) else c if h else "share not shown" if p else "0%"
+                for v, c, h, p in zip(share, counts, hid, present)]
         fig.add_trace(go.Bar(
             y=order, x=shares, orientation="h", name=f"District {did}", marker_color=colors[did],
-            text=[f"{s:.0f}%" for s in shares], textposition="outside", cliponaxis=False,
+            text=text, textposition="outside", cliponaxis=False,
             customdata=list(zip(counts, prior)),
-            hovertemplate=(f"District {did}, " + "%{y}: %{x:.1f}% of its incidents<br>%{customdata[0]:,} incidents "
-                           "(%{customdata[1]:,} a year earlier)<extra></extra>"),
+            hovertemplate=(f"District {did}, " + "%{y}: %{x:.1f}% of its incidents<br>%{customdata[0]} incidents "
+                           "(%{customdata[1]} a year earlier)<extra></extra>"),
         ), row=1, col=col)
     fig.update_xaxes(range=[0, top * 1.3], matches="x", ticksuffix="%")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=order)

@@ -337,6 +337,9 @@ def generate_demo_city(
         "programs": _programs(),
         "neighborhood_organizations": organizations,
         "demo_truth": _demo_truth(effect_scale),
+        # No series break: the generator counts the same way from the first day to the last (one map,
+        # one set of counting rules), so declaring one would describe a change the data do not have.
+        "series_breaks": _series_breaks(),
         "metadata": _metadata(seed, effect_scale, start, end),
     }
 
@@ -556,6 +559,12 @@ def _demo_truth(effect_scale: float) -> pd.DataFrame:
             # "+ 0.0" turns -0.0 (effect_scale 0 times a negative effect) into 0.0.
             rows.append({"program": p.name, "outcome": outcome, "relative_effect": effect_scale * effect + 0.0})
     return pd.DataFrame(rows, columns=["program", "outcome", "relative_effect"])
+
+
+def _series_breaks() -> pd.DataFrame:
+    """The demo city declares no series break (see ``generate_demo_city``): an empty table, no random draw."""
+    return pd.DataFrame(columns=["day", "label", "kind", "scope", "district_id", "offense_group", "description",
+                                 "source"])
 
 
 def _metadata(seed: int, effect_scale: float, start: date, end: date) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing import metrics
+from community_policing import metrics, privacy
 from community_policing.store import Store
 
 # The monthly chart covers this many months up to the end of the period.
@@ -156,11 +156,11 @@ def data_coverage(store: Store) -> Coverage:
 class DistrictKpis:
     """The district's headline numbers for a period, each with its comparison."""
 
-    incidents: int
-    incidents_prior_year: int
-    change: int
+    incidents: int | None          # None: hidden in public mode (``incidents_note`` says why)
+    incidents_prior_year: int | None
+    change: int | None
     pct_change: float | None
-    poisson_z: float
+    poisson_z: float | None
     noise: str
     population: int | None
     population_year: int | None
@@ -173,6 +173,8 @@ class DistrictKpis:
     trust_period_start: dt.date | None
     trust_respondents: int | None
     trust_margin_of_error: float | None
+    incidents_note: str = ""             # public mode: "fewer than 4", or why a count is hidden
+    incidents_prior_year_note: str = ""
 
     @property
     def denominator(self) -> str:
@@ -198,22 +200,26 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
     """Incidents vs the same days a year earlier, rate, engagement and the latest trust score.
 
     ``districts_table`` may be the ``area_comparison`` district table for the same filters (the
-    page passes its cached copy); the incident numbers are that table's row for the district.
+    page passes its cached copy); the incident numbers are that table's row for the district. A
+    suppressed table (public mode, ``privacy``) gives None for a hidden count, with its note, and no
+    change.
     """
     district = get_district(store, district_id)
     row = _district_row(store, district.id, start, end, offense_group, date_basis, districts_table)
     engagement = engagement_by_type(store, district.id, start, end)
     trust = trust_trend(store, district.id, end)
     latest = trust[trust["score"].notna()].tail(1)
-    current, prior = int(row["incidents"]), int(row["incidents_prior_year"])
-    z = float(metrics.poisson_z(current, prior))
+    counts = privacy.kpi_counts(row)
+    current, prior = counts["incidents"], counts["incidents_prior_year"]
+    both = current is not None and prior is not None
+    z = float(metrics.poisson_z(current, prior)) if both else None
     return DistrictKpis(
         incidents=current,
         incidents_prior_year=prior,
-        change=current - prior,
-        pct_change=None if prior <= 0 else round((current - prior) / prior * 100, 1),
-        poisson_z=round(z, 2),
-        noise=metrics.noise_label(z),
+        change=current - prior if both else None,
+        pct_change=None if not both or prior <= 0 else round((current - prior) / prior * 100, 1),
+        poisson_z=round(z, 2) if both else None,
+        noise=metrics.noise_label(z) if both else privacy.NOT_SHOWN_READING,
         population=district.population,
         population_year=district.population_year,
         rate_per_1000=None if pd.isna(row["rate_per_1000"]) else float(row["rate_per_1000"]),
@@ -226,6 +232,8 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
         trust_respondents=None if latest.empty else _int_or_none(latest["respondents"].iloc[0]),
         trust_margin_of_error=None if latest.empty or pd.isna(latest["margin_of_error"].iloc[0])
         else float(latest["margin_of_error"].iloc[0]),
+        incidents_note=counts["incidents_note"],
+        incidents_prior_year_note=counts["incidents_prior_year_note"],
     )
 
 
@@ -242,7 +250,7 @@ def _monthly(store: Store, district_id: str, start: dt.date, end: dt.date, offen
 
 def monthly_series(store: Store, district_id: str | None, end: dt.date, offense_group: str | None = None,
                    date_basis: str = "occurred", months: int = SERIES_MONTHS,
-                   coverage: Coverage | None = None) -> pd.DataFrame:
+                   coverage: Coverage | None = None, rules: privacy.Rules | None = None) -> pd.DataFrame:
     """Net incidents per month for the ``months`` calendar months up to ``end``, beside the same
     month a year earlier.
 
@@ -250,9 +258,18 @@ def monthly_series(store: Store, district_id: str | None, end: dt.date, offense_
     and its year-earlier value covers the same days, so the rows sum exactly to the
     ``area_comparison`` numbers for [first month's first day, end] and its prior year. Months the
     data do not fully cover are NA, not 0.
+
+    With ``rules`` (public mode) the series as the public sees it (``protected_monthly``).
     """
     place = None if district_id is None else get_district(store, district_id).id  # None: citywide
-    coverage = coverage or data_coverage(store)
+    if rules is not None:
+        return protected_monthly(store, end, offense_group, date_basis, rules, months, coverage)[place]
+    return _series(store, place, end, offense_group, date_basis, months, coverage or data_coverage(store))
+
+
+def _series(store: Store, place: str | None, end: dt.date, offense_group: str | None, date_basis: str,
+            months: int, coverage: Coverage) -> pd.DataFrame:
+    """``monthly_series`` of a known district id (None: citywide)."""
     period = metrics.Period(window_start(end, months), end)
     prior = period.prior
     current_counts = _monthly(store, place, period.start, period.end, offense_group, date_basis)
@@ -283,8 +300,32 @@ def monthly_series(store: Store, district_id: str | None, end: dt.date, offense_
     return table
 
 
+def protected_monthly(store: Store, end: dt.date, offense_group: str | None, date_basis: str,
+                      rules: privacy.Rules, months: int = SERIES_MONTHS,
+                      coverage: Coverage | None = None) -> dict[str | None, pd.DataFrame]:
+    """Every district's monthly series and the city's (key None) as the public sees them, suppressed
+    as one grid (``privacy.protect_monthly``): each month the districts add up to the city, and each
+    area's last 12 months add up to its count for those days, whose fate is taken from the area
+    tables of that period (so the chart agrees with the KPIs of the "Last 12 months" view)."""
+    coverage = coverage or data_coverage(store)
+    ids = [str(i) for i in districts(store)["district_id"]]
+    series: dict[str | None, pd.DataFrame] = {
+        d: _series(store, d, end, offense_group, date_basis, months, coverage) for d in ids}
+    series[None] = _series(store, None, end, offense_group, date_basis, months, coverage)
+    window = min(12, months)
+    first = series[None].tail(window)["month"].iloc[0]
+    areas = metrics.protected_areas(store, first, end, offense_group, date_basis, rules)
+    status: dict = {None: dict(areas.city)}
+    for _, row in areas.districts.iterrows():
+        status[str(row["area_id"])] = privacy.status_of(row, rules)
+    return privacy.protect_monthly(series, rules, window, status)
+
+
 def series_takeaway(series: pd.DataFrame, subject: str = "Incidents") -> str:
-    """The monthly chart's title: the last 12 months against the same months a year earlier."""
+    """The monthly chart's title: the last 12 months against the same months a year earlier
+    (no numbers when a month of them is hidden in public mode)."""
+    if privacy.window_hidden(series):
+        return f"{subject} per month: months with very few incidents are not shown"
     both = series.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
     if both.empty:
         return f"{subject}: no months with a comparison a year earlier"
@@ -327,8 +368,10 @@ class SeasonalPattern:
 
 
 def seasonal_pattern(store: Store, district_id: str, offense_group: str | None = None,
-                     date_basis: str = "occurred", coverage: Coverage | None = None) -> SeasonalPattern:
-    """Average, lowest and highest net incidents per calendar month over every complete year."""
+                     date_basis: str = "occurred", coverage: Coverage | None = None,
+                     rules: privacy.Rules | None = None) -> SeasonalPattern:
+    """Average, lowest and highest net incidents per calendar month over every complete year (with
+    ``rules``, public mode: ``privacy.protect_seasonal``, averages only)."""
     district = get_district(store, district_id)
     coverage = coverage or data_coverage(store)
     years = tuple(coverage.complete_years())
@@ -345,6 +388,8 @@ def seasonal_pattern(store: Store, district_id: str, offense_group: str | None =
     table = months.merge(stats, on="month")
     table["average"] = table["average"].round(1)
     table["years"] = len(years)
+    if rules is not None:
+        table = privacy.protect_seasonal(table, rules)
     return SeasonalPattern(table, years)
 
 
@@ -352,9 +397,10 @@ def seasonal_pattern(store: Store, district_id: str, offense_group: str | None =
 
 
 def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None = None,
-                date_basis: str = "occurred") -> pd.DataFrame:
+                date_basis: str = "occurred", rules: privacy.Rules | None = None) -> pd.DataFrame:
     """Net incidents per offense group in the period and the same days a year earlier, largest
-    group first. Sums to the district's KPI incidents for the same filters."""
+    group first. Sums to the district's KPI incidents for the same filters. With ``rules`` (public
+    mode) suppressed against the district's count as its KPI shows it (``privacy.protect_offense_mix``)."""
     district = get_district(store, district_id)
     period = metrics.Period(start, end)
     table = store.query("district_offense_mix", district_id=district.id, start=period.start, end=period.end,
@@ -370,17 +416,27 @@ def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, of
     total = table["incidents"].sum()
     table["share_pct"] = (table["incidents"] / total * 100).round(1) if total > 0 else np.nan
     table = table.sort_values(["incidents", "incidents_prior_year"], ascending=False, kind="stable")
-    return table.drop(columns=["ucr_part"]).reset_index(drop=True)
+    table = table.drop(columns=["ucr_part"]).reset_index(drop=True)
+    if rules is not None:
+        areas = metrics.area_comparison(store, start, end, "district", offense_group, date_basis, rules=rules)
+        row = areas[areas["area_id"] == district.id].iloc[0]
+        table = privacy.protect_offense_mix(table, rules, privacy.status_of(row, rules))
+    return table
 
 
 def offense_mix_takeaway(mix: pd.DataFrame) -> str:
     """The offense chart's title: the largest group, and the clearest change beyond normal variation."""
+    if not mix.empty and mix["incidents"].fillna(0).sum() <= 0 and privacy.hidden(mix, "incidents").any():
+        return "Incidents by offense group: counts too small to show in this public view"
     if mix.empty or mix["incidents"].sum() <= 0:
         return "No incidents in the period to break down by offense"
     top = mix.iloc[0]
     total = int(mix["incidents"].sum())
-    text = (f"{top['label']} is the largest group: {int(top['incidents']):,} of {total:,} incidents "
-            f"({top['incidents'] / total * 100:.0f}%)")
+    if privacy.hidden(mix, "incidents").any():  # public mode: the shown groups are not the whole
+        text = f"{top['label']} is the largest group shown: {int(top['incidents']):,} incidents"
+    else:
+        text = (f"{top['label']} is the largest group: {int(top['incidents']):,} of {total:,} incidents "
+                f"({top['incidents'] / total * 100:.0f}%)")
     movers = mix[mix["noise"] == "significant change"]
     if len(movers):
         biggest = movers.loc[movers["poisson_z"].abs().idxmax()]
@@ -602,11 +658,14 @@ class NeighborhoodRanking:
     neighborhoods) - ``elsewhere`` (incidents in its neighborhoods counted in another district or
     in none, where a neighborhood straddles a district boundary). ``table`` ends with an
     ``outside`` row when there are any.
+
+    In public mode (``privacy``) there is no ``outside`` row and no reconciliation (both 0), and a
+    hidden district count is None.
     """
 
     table: pd.DataFrame
-    district_incidents: int
-    district_incidents_prior_year: int
+    district_incidents: int | None
+    district_incidents_prior_year: int | None
     outside: int
     outside_prior_year: int
     elsewhere: int
@@ -635,20 +694,36 @@ RANKING_COLUMNS = ["rank", "area_id", "area_name", "rate_per_1000", "incidents",
 def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt.date,
                          offense_group: str | None = None, date_basis: str = "occurred",
                          neighborhoods_table: pd.DataFrame | None = None,
-                         districts_table: pd.DataFrame | None = None) -> NeighborhoodRanking:
+                         districts_table: pd.DataFrame | None = None,
+                         rules: privacy.Rules | None = None) -> NeighborhoodRanking:
     """The district's neighborhoods from ``area_comparison(level="neighborhood")``, ranked by rate
     per 1,000 residents (no rate under ``metrics.MIN_POPULATION_FOR_RATE`` residents; those come
-    last, by count). The tables may be passed in when the caller already has them."""
+    last, by count). The tables may be passed in when the caller already has them (suppressed ones
+    in public mode).
+
+    With ``rules`` (public mode) the tables are the suppressed ones; hidden neighborhoods have no
+    rate and come last by name, and the incidents outside the district's neighborhoods are not
+    shown (with the district total they would give a hidden neighborhood away)."""
     district = get_district(store, district_id)
     period = metrics.Period(start, end)
     table = neighborhoods_table if neighborhoods_table is not None else metrics.area_comparison(
-        store, start, end, level="neighborhood", offense_group=offense_group, date_basis=date_basis)
+        store, start, end, level="neighborhood", offense_group=offense_group, date_basis=date_basis, rules=rules)
     own = table[(table["district_id"] == district.id) & (table["area_id"] != metrics.UNASSIGNED_ID)].copy()
     own["_has_rate"] = own["rate_per_1000"].notna()
     own = own.sort_values(["_has_rate", "rate_per_1000", "incidents", "area_name"],
-                          ascending=[False, False, False, True], kind="stable")
+                          ascending=[False, False, False, True], kind="stable", na_position="last")
     own["rank"] = pd.array([i + 1 if has else pd.NA for i, has in enumerate(own["_has_rate"])], dtype="Int64")
-    own["noise"] = own["poisson_z"].map(metrics.noise_label)
+    own["noise"] = privacy.noise_labels(own, metrics.noise_label)
+    if rules is not None or privacy.is_protected(table):
+        if districts_table is None:
+            districts_table = metrics.area_comparison(store, start, end, "district", offense_group, date_basis,
+                                                      rules=rules)
+        row = privacy.kpi_counts(_district_row(store, district.id, start, end, offense_group, date_basis,
+                                               districts_table))
+        return NeighborhoodRanking(
+            table=own[privacy.columns_with_notes(RANKING_COLUMNS, own)].reset_index(drop=True),
+            district_incidents=row["incidents"], district_incidents_prior_year=row["incidents_prior_year"],
+            outside=0, outside_prior_year=0, elsewhere=0, elsewhere_prior_year=0)
 
     rec = store.query("district_neighborhood_reconciliation", district_id=district.id, start=period.start,
                       end=period.end, prior_start=period.prior.start, prior_end=period.prior.end,

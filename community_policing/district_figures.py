@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from community_policing import privacy
 from community_policing.district import COURSE_LABELS, ENGAGEMENT_LABELS
 from community_policing.figures import CATEGORICAL, FONT
 
@@ -90,11 +91,75 @@ def _shade_period(fig: go.Figure, start: dt.date | None, end: dt.date | None, fi
                       annotation_font=dict(size=11, color="#555555"))
 
 
+def preliminary_word(month, last_day, preliminary_from: dt.date | None) -> str:
+    """" (preliminary)" for a month that reaches into the preliminary days, for hovers."""
+    if preliminary_from is None or pd.Timestamp(last_day).date() < preliminary_from:
+        return ""
+    return " (preliminary: still rising)"
+
+
+BREAK_COLOR = "#444444"
+PRELIMINARY_FILL = "rgba(120, 120, 120, 0.16)"
+
+
+def add_series_breaks(fig: go.Figure, breaks: pd.DataFrame | None, first: pd.Timestamp, last: pd.Timestamp,
+                      row: int | None = None, col: int | None = None, color: str = BREAK_COLOR,
+                      font_size: int = 11) -> list[str]:
+    """A dashed vertical line and a short label (``series_breaks.chart_label``) at each break whose
+    day lies after ``first`` and up to ``last`` (the span the chart shows); breaks outside draw
+    nothing. The label sits at the foot of the line, clear of the period and preliminary labels at
+    the top, and its hover gives the description. Returns the labels drawn."""
+    from community_policing import series_breaks
+
+    inside = series_breaks.within(breaks, pd.Timestamp(first).date(), pd.Timestamp(last).date())
+    span = max((pd.Timestamp(last) - pd.Timestamp(first)).days, 1)
+    drawn = []
+    for i, (_, brk) in enumerate(inside.iterrows()):
+        when = pd.Timestamp(brk["day"])
+        label = series_breaks.chart_label(brk)
+        where = {} if row is None else {"row": row, "col": col}
+        # Labels of breaks close together are stacked; one near the right edge runs leftwards.
+        right = (when - pd.Timestamp(first)).days / span > 0.65
+        fig.add_vline(x=when, line=dict(color=color, width=1.5, dash="dash"), **where)
+        fig.add_annotation(x=when, y=0.01 + 0.08 * (i % 3), yref="y domain" if row is not None else "paper",
+                           text=label, showarrow=False, xanchor="right" if right else "left", yanchor="bottom",
+                           xshift=-3 if right else 3, hovertext=str(brk["description"]),
+                           bgcolor="rgba(255, 255, 255, 0.85)", font=dict(size=font_size, color=color), **where)
+        drawn.append(label)
+    return drawn
+
+
+def shade_preliminary(fig: go.Figure, preliminary_from: dt.date | None, first: pd.Timestamp, last: pd.Timestamp,
+                      fill: str = PRELIMINARY_FILL, label: str = "preliminary", line: dict | None = None,
+                      font_size: int = 11) -> bool:
+    """Shade the preliminary days (``freshness``: occurred-date counts still rising with late
+    reports) from ``preliminary_from`` to the end of the chart, labelled at the top right.
+    Returns whether anything was shaded."""
+    if preliminary_from is None:
+        return False
+    lo, hi = max(pd.Timestamp(preliminary_from), pd.Timestamp(first)), pd.Timestamp(last)
+    if lo >= hi:
+        return False
+    fig.add_vrect(x0=lo, x1=hi, fillcolor=fill, line=line or dict(width=0), layer="below",
+                  annotation_text=label, annotation_position="top right",
+                  annotation_font=dict(size=font_size, color="#333333"))
+    return True
+
+
 def monthly_incidents(series: pd.DataFrame, title: str, subtitle: str = "", period_start: dt.date | None = None,
-                      period_end: dt.date | None = None) -> go.Figure:
+                      period_end: dt.date | None = None, breaks: pd.DataFrame | None = None,
+                      preliminary_from: dt.date | None = None) -> go.Figure:
     """Incidents per month (solid) beside the same month a year earlier (dashed grey), from
-    ``district.monthly_series``. A month cut short by the end of the period has a hollow marker."""
-    data = series.dropna(subset=["incidents"]) if len(series) else series
+    ``district.monthly_series``. A month cut short by the end of the period has a hollow marker.
+
+    ``breaks`` (``series_breaks`` rows that concern this series) inside the months shown are dashed
+    vertical lines with their label; ``preliminary_from`` (counts by date occurred only) shades the
+    days still preliminary and says so in the hover.
+
+    In public mode (a ``privacy``-suppressed series) a hidden month has no value on the line and a
+    grey cross on the baseline whose hover says why ("fewer than 4"), unlike a month with no data."""
+    keep = series["incidents"].notna() | privacy.hidden(series, "incidents") if len(series) else None
+    data = series[keep] if len(series) else series
     if data.empty:
         return empty_figure(title, "No incident counts for these months", subtitle)
     x = pd.to_datetime(data["month"])
@@ -115,21 +180,61 @@ def monthly_incidents(series: pd.DataFrame, title: str, subtitle: str = "", peri
         line=dict(color=CURRENT_COLOR, width=3),
         marker=dict(size=7, color=["white" if p else CURRENT_COLOR for p in partial],
                     line=dict(color=CURRENT_COLOR, width=2)),
-        customdata=ends,
+        customdata=[e + preliminary_word(m, d, preliminary_from) for e, m, d in zip(ends, data["month"], data["last_day"])],
         hovertemplate="%{x|%b %Y} %{customdata}: %{y:,} incidents<extra></extra>",
     ))
+    add_hidden_markers(fig, x, data, (("incidents", "", CURRENT_COLOR),
+                                      ("incidents_prior_year", " a year earlier", PRIOR_COLOR)))
     _shade_period(fig, period_start, period_end, x.min(), x.max() + pd.DateOffset(months=1))
+    data_end = pd.Timestamp(max(data["last_day"])) + pd.Timedelta(days=1)
+    shade_preliminary(fig, preliminary_from, x.min(), data_end)
+    add_series_breaks(fig, breaks, x.min(), data_end - pd.Timedelta(days=1))
     return _layout(fig, title, subtitle, xaxis=dict(title="Month", dtick="M3", tickformat="%b<br>%Y"),
                    yaxis=dict(title="Incidents per month", rangemode="tozero", tickformat=","),
                    hovermode="x unified", legend={**TOP_LEGEND, "traceorder": "reversed"})
 
 
+def add_hidden_markers(fig: go.Figure, x: pd.Series, data: pd.DataFrame, columns, y: float = 0.0,
+                       showlegend: bool = True, prefix: str = "", **where) -> None:
+    """Public mode: a cross on the baseline for each month whose count is hidden (``privacy``), one
+    legend entry per column, the note ("fewer than 4") in the hover; never the number. ``where``
+    (row, col) places it in a faceted figure."""
+    for column, what, colour in columns:
+        mask = privacy.hidden(data, column).to_numpy()
+        if not mask.any():
+            continue
+        notes = data[privacy.note_column(column)].to_numpy()[mask]
+        fig.add_trace(go.Scatter(
+            x=pd.Series(x).to_numpy()[mask], y=[y] * int(mask.sum()), mode="markers",
+            name=f"not shown{what}: small count", legendgroup=f"hidden{what}", showlegend=showlegend,
+            marker=dict(symbol="x-thin-open", size=10, color=colour, line=dict(width=2, color=colour)),
+            xperiod="M1", xperiodalignment="middle", customdata=list(notes),
+            hovertemplate=prefix + f"%{{x|%b %Y}}{what}: %{{customdata}} (not shown)<extra></extra>"), **where)
+
+
 def seasonal_pattern(pattern: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
     """Average incidents per calendar month (bars), with the lowest and highest year in the hover,
-    from ``district.seasonal_pattern(...).table``."""
+    from ``district.seasonal_pattern(...).table`` (in public mode averages only, hidden months with
+    their note)."""
     data = pattern.dropna(subset=["average"]) if len(pattern) else pattern
     if data.empty:
         return empty_figure(title, "No complete year of data for a seasonal pattern", subtitle)
+    if "lowest" not in data.columns:  # public mode (privacy.protect_seasonal): no single year's count
+        fig = go.Figure(go.Bar(
+            x=[m[:3] for m in data["month_name"]], y=data["average"].astype(float), name="Average",
+            marker_color=CURRENT_COLOR, customdata=list(zip(data["month_name"], data["years"])),
+            hovertemplate="%{customdata[0]}: %{y:,.1f} incidents on average (%{customdata[1]} years)<extra></extra>"))
+        hidden_rows = pattern[privacy.hidden(pattern, "average")]
+        if len(hidden_rows):
+            fig.add_trace(go.Scatter(
+                x=[m[:3] for m in hidden_rows["month_name"]], y=[0.0] * len(hidden_rows), mode="markers",
+                marker=dict(symbol="x-thin-open", size=10, color=PRIOR_COLOR, line=dict(width=2, color=PRIOR_COLOR)),
+                name="not shown: small count", customdata=list(hidden_rows["average_note"]),
+                hovertemplate="%{x}: %{customdata} over the years (not shown)<extra></extra>"))
+        return _layout(fig, title, subtitle, height=380, showlegend=False,
+                       xaxis=dict(title="Calendar month", categoryorder="array",
+                                  categoryarray=[m[:3] for m in pattern["month_name"]]),
+                       yaxis=dict(title="Average incidents per month", rangemode="tozero", tickformat=","))
     fig = go.Figure(go.Bar(
         x=[m[:3] for m in data["month_name"]], y=data["average"].astype(float), name="Average",
         marker_color=CURRENT_COLOR,
@@ -148,21 +253,25 @@ def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
     if mix.empty:
         return empty_figure(title, "No incidents in the period or a year earlier", subtitle)
     labels = mix["label"].to_list()
+    # Counts as text (in public mode a hidden count reads "fewer than 4"; its bar is left out).
+    current = [privacy.row_text(r, "incidents") for _, r in mix.iterrows()]
+    prior = [privacy.row_text(r, "incidents_prior_year") for _, r in mix.iterrows()]
+    pct = ["no %" if pd.isna(p) else f"{float(p):+.1f}%" for p in mix["pct_change"]]
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        y=labels, x=mix["incidents"], orientation="h", name="Selected period", marker_color=CURRENT_COLOR,
-        text=[f"{v:,}" for v in mix["incidents"]], textposition="outside", cliponaxis=False,
-        customdata=list(zip(mix["incidents_prior_year"], mix["pct_change"].astype("Float64").astype(float),
-                            mix["noise"])),
-        hovertemplate=("%{y}: %{x:,} incidents<br>a year earlier: %{customdata[0]:,} "
-                       "(%{customdata[1]:+.1f}%)<br>%{customdata[2]}<extra></extra>"),
+        y=labels, x=mix["incidents"].astype("Float64").astype(float), orientation="h", name="Selected period",
+        marker_color=CURRENT_COLOR, text=current, textposition="outside", cliponaxis=False,
+        customdata=list(zip(prior, pct, mix["noise"], current)),
+        hovertemplate=("%{y}: %{customdata[3]} incidents<br>a year earlier: %{customdata[0]} "
+                       "(%{customdata[1]})<br>%{customdata[2]}<extra></extra>"),
     ))
     fig.add_trace(go.Bar(
-        y=labels, x=mix["incidents_prior_year"], orientation="h", name="Same days a year earlier",
-        marker_color=PRIOR_COLOR, text=[f"{v:,}" for v in mix["incidents_prior_year"]], textposition="outside",
-        cliponaxis=False, hovertemplate="%{y}: %{x:,} incidents a year earlier<extra></extra>",
+        y=labels, x=mix["incidents_prior_year"].astype("Float64").astype(float), orientation="h",
+        name="Same days a year earlier", marker_color=PRIOR_COLOR, text=prior, textposition="outside",
+        cliponaxis=False, customdata=prior, hovertemplate="%{y}: %{customdata} incidents a year earlier<extra></extra>",
     ))
-    top = max(int(mix["incidents"].max()), int(mix["incidents_prior_year"].max()), 1)
+    top = max(int(mix["incidents"].max(skipna=True) if mix["incidents"].notna().any() else 0),
+              int(mix["incidents_prior_year"].max(skipna=True) if mix["incidents_prior_year"].notna().any() else 0), 1)
     return _layout(fig, title, subtitle, height=150 + 48 * len(mix), barmode="group", bargap=0.25,
                    xaxis=dict(title="Incidents", range=[0, top * 1.15], tickformat=","),
                    yaxis=dict(title=None, autorange="reversed"))

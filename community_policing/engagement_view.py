@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing import analysis, evaluation, metrics
+from community_policing import analysis, evaluation, metrics, privacy
 from community_policing.district import ENGAGEMENT_LABELS, district_title
 from community_policing.store import Store
 
@@ -454,7 +454,7 @@ class ReportingCheck:
 
 def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = None,
                     trust_threshold: float = TRUST_RISE_POINTS, crime_threshold: float = CRIME_RISE_PCT,
-                    quarters: int = LATEST_QUARTERS) -> ReportingCheck:
+                    quarters: int = LATEST_QUARTERS, rules: privacy.Rules | None = None) -> ReportingCheck:
     """Districts where trust and recorded crime rose together over the last year.
 
     The year is the latest ``quarters`` complete quarters of incident data; its prior year the
@@ -462,6 +462,9 @@ def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = N
     crime change: % change of the incident total, with its Poisson z. ``analysis.reporting_sensitivity``
     flags a district when trust rose more than ``trust_threshold`` points and crime more than
     ``crime_threshold`` %.
+
+    With ``rules`` (public mode) the districts' incident counts are suppressed as one table that adds up
+    to the city (``privacy.protect_line``): a hidden count has no change, reading or flag.
     """
     empty = pd.DataFrame()
     has_inc = outcomes_q["incidents"].notna().any() if len(outcomes_q) else False
@@ -511,4 +514,19 @@ def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = N
     table = table[["district_id", "district_name", "trust_prior_year", "trust", "trust_change",
                    "incidents_prior_year", "incidents", "crime_change", "crime_noise", "flag", "note"]]
     label = lambda qs: f"{quarter_label(qs[0])} – {quarter_label(qs[-1])}"  # noqa: E731
+    if rules is not None:
+        table = privacy.protect_line(table, rules, derived={"crime_change": privacy.COUNT_COLUMNS,
+                                                            "flag": privacy.COUNT_COLUMNS}, readings=("crime_noise",))
+        return ReportingCheck(table, table[table["flag"].fillna(False).astype(bool)].reset_index(drop=True),
+                              label(year), label(prior))
     return ReportingCheck(table, table[table["flag"]].reset_index(drop=True), label(year), label(prior))
+
+
+def public_outcomes(outcomes_q: pd.DataFrame, rules: privacy.Rules | None) -> pd.DataFrame:
+    """Quarterly outcomes for the association in public mode: a district's quarter with a small
+    incident count (1 to min_count - 1) has no count, so no change is made from it (the chart shows
+    changes only, never the counts)."""
+    if rules is None or outcomes_q.empty or "incidents" not in outcomes_q:
+        return outcomes_q
+    out = privacy.mask_small(outcomes_q, "incidents", rules)
+    return out.drop(columns=[privacy.note_column("incidents")])

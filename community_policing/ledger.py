@@ -43,6 +43,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import pandas as pd
 
 from community_policing import schedules, schema
+from community_policing.i18n import N_, _
 from community_policing.store import DEFAULT_LEDGER_PATH, LEDGER_ENV_VAR, resolve_ledger_path  # noqa: F401  (re-exported)
 
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -237,7 +238,7 @@ def kind_of(entry_id: Any) -> Kind:
     text = "" if is_blank(entry_id) else str(entry_id).strip()
     found = _KIND_BY_PREFIX.get(text[:1])
     if found is None or not text[1:].isdigit():
-        raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
+        raise EntryNotFound({"id": _("no entry with id {entry_id!r}").format(entry_id=entry_id)})
     return found
 
 
@@ -398,7 +399,8 @@ class Ledger:
         taken = _program_keys(existing_programs)
         at = _now()
         with self._write() as con:
-            before = _live_snapshot(con, entry_id, "was deleted on {at}; deleted entries cannot be edited")
+            before = _live_snapshot(con, entry_id,
+                                    _("entry {entry_id} was deleted on {at}; deleted entries cannot be edited"))
             merged = {k: before.get(k) for k in spec.fields}
             merged.update(changes)
             row, attendance = self._validated(spec, merged, valid_district_ids, valid_neighborhood_ids, {})
@@ -422,7 +424,7 @@ class Ledger:
         reason = "" if reason is None else str(reason).strip()
         at = _now()
         with self._write() as con:
-            before = _live_snapshot(con, entry_id, "was already deleted on {at}")
+            before = _live_snapshot(con, entry_id, _("entry {entry_id} was already deleted on {at}"))
             con.execute(
                 f"UPDATE {spec.table} SET deleted_at = ?, deleted_by = ?, delete_reason = ? WHERE id = ?",
                 (at, user, reason or None, entry_id),
@@ -437,7 +439,7 @@ class Ledger:
         with closing(self._connect()) as con:
             snap = _snapshot(con, entry_id)
         if snap is None:
-            raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
+            raise EntryNotFound({"id": _("no entry with id {entry_id!r}").format(entry_id=entry_id)})
         return snap
 
     def entries(self, include_deleted: bool = False, kind: str = "activity") -> pd.DataFrame:
@@ -515,10 +517,11 @@ class Ledger:
 
         Any date is accepted (a meeting may move); each date is confirmed once. Returns the id."""
         if kind_of(series_id).name != "series":
-            raise LedgerError({"series_id": f"{series_id} is not a recurring meeting"})
+            raise LedgerError({"series_id": _("{series_id} is not a recurring meeting").format(series_id=series_id)})
         meeting = self.get(series_id)
         if meeting.get("deleted_at"):
-            raise LedgerError({"series_id": f"recurring meeting {series_id} was deleted on {meeting['deleted_at']}"})
+            raise LedgerError({"series_id": _("recurring meeting {series_id} was deleted on {at}").format(
+                series_id=series_id, at=meeting["deleted_at"])})
         entry = {name: meeting.get(name) for name in
                  ("district_id", "neighborhood_id", "type", "title", "place", "start_time", "partners")}
         entry.update({"date": date, "series_id": series_id})
@@ -574,26 +577,29 @@ def _check_links(con: sqlite3.Connection, spec: Kind, entry_id: str | None, row:
     if spec.name == "program":
         key = (row["name"].casefold(), row["district_id"])
         if key in taken:
-            raise LedgerError({"name": f"program {row['name']!r} is already recorded for district "
-                                       f"{row['district_id']} in the city's data"})
+            raise LedgerError({"name": _("program {name!r} is already recorded for district {district} in the "
+                                         "city's data").format(name=row["name"], district=row["district_id"])})
         clash = con.execute(
             "SELECT id FROM programs WHERE deleted_at IS NULL AND lower(name) = lower(?) AND district_id = ? "
             "AND id IS NOT ?", (row["name"], row["district_id"], entry_id)).fetchone()
         if clash:
-            raise LedgerError({"name": f"program {row['name']!r} is already recorded for district "
-                                       f"{row['district_id']} as {clash[0]}; edit that entry instead"})
+            raise LedgerError({"name": _("program {name!r} is already recorded for district {district} as "
+                                         "{entry_id}; edit that entry instead").format(
+                name=row["name"], district=row["district_id"], entry_id=clash[0])})
     if spec.name == "activity" and row.get("series_id"):
         meeting = con.execute("SELECT deleted_at FROM series WHERE id = ?", (row["series_id"],)).fetchone()
         if meeting is None:
-            raise LedgerError({"series_id": f"no recurring meeting with id {row['series_id']!r}"})
+            raise LedgerError({"series_id": _("no recurring meeting with id {series_id!r}").format(
+                series_id=row["series_id"])})
         if meeting[0] is not None:
-            raise LedgerError({"series_id": f"recurring meeting {row['series_id']} was deleted on {meeting[0]}"})
+            raise LedgerError({"series_id": _("recurring meeting {series_id} was deleted on {at}").format(
+                series_id=row["series_id"], at=meeting[0])})
         twin = con.execute(
             "SELECT id FROM entries WHERE series_id = ? AND date = ? AND deleted_at IS NULL AND id IS NOT ?",
             (row["series_id"], row["date"], entry_id)).fetchone()
         if twin:
-            raise LedgerError({"date": f"the {row['date']} meeting of {row['series_id']} is already confirmed "
-                                       f"as {twin[0]}"})
+            raise LedgerError({"date": _("the {date} meeting of {series_id} is already confirmed as {entry_id}").format(
+                date=row["date"], series_id=row["series_id"], entry_id=twin[0])})
 
 
 # -- validation (module level so forms can check a draft without a ledger) ----------------------
@@ -625,14 +631,14 @@ def _blank_to_none(entry: Mapping[str, Any], name: str) -> Any:
 
 
 def _check_text(entry: Mapping[str, Any], name: str, limit: int, required: bool, errors: dict[str, str],
-                what: str = "give a short title") -> str | None:
+                what: str = N_("give a short title")) -> str | None:
     value = _blank_to_none(entry, name)
     text = None if value is None else str(value).strip() or None
     if text is None:
         if required:
-            errors[name] = f"required; {what}"
+            errors[name] = _("required; {what}").format(what=_(what))
     elif len(text) > limit:
-        errors[name] = f"at most {limit} characters (got {len(text)})"
+        errors[name] = _("at most {limit} characters (got {count})").format(limit=limit, count=len(text))
     return text
 
 
@@ -642,9 +648,9 @@ def _check_place_id(entry: Mapping[str, Any], name: str, valid: set[str] | None,
     text = None if value is None else _text(value)
     if text is None:
         if required:
-            errors[name] = "required"
+            errors[name] = _("required")
     elif valid is not None and text not in valid:
-        errors[name] = f"unknown {word} {text!r}; expected one of {_list_ids(valid)}"
+        errors[name] = _unknown_place(word, text, valid)
     return text
 
 
@@ -659,12 +665,12 @@ def _check_columns(table_name: str, entry: Mapping[str, Any], names: Iterable[st
         row[name] = None
         if value is None:
             if col.required:
-                errors[name] = "required" + ("; expected a date as YYYY-MM-DD" if col.type == "DATE" else "")
+                errors[name] = _("required; expected a date as YYYY-MM-DD") if col.type == "DATE" else _("required")
             continue
         if col.type == "DATE":
             parsed = _parse_date(value)
             if parsed is None:
-                errors[name] = "expected a date as YYYY-MM-DD"
+                errors[name] = _("expected a date as YYYY-MM-DD")
             row[name] = parsed.isoformat() if parsed else None
         elif col.type in ("SMALLINT", "INTEGER", "BIGINT", "DOUBLE"):
             whole = col.type != "DOUBLE"
@@ -672,19 +678,20 @@ def _check_columns(table_name: str, entry: Mapping[str, Any], names: Iterable[st
             low = col.min if col.min is not None else -math.inf
             high = col.max if col.max is not None else math.inf
             if number is None or (whole and not number.is_integer()) or not low <= number <= high:
-                noun = "a whole number" if whole else "a number"
                 if col.min is not None and col.max is not None:
-                    errors[name] = f"expected {noun} from {col.min:g} to {col.max:g}"
+                    message = (_("expected a whole number from {low} to {high}") if whole else
+                               _("expected a number from {low} to {high}"))
                 elif col.min is not None:
-                    errors[name] = f"expected {noun} ≥ {col.min:g}"
+                    message = _("expected a whole number ≥ {low}") if whole else _("expected a number ≥ {low}")
                 else:
-                    errors[name] = f"expected {noun}"
+                    message = _("expected a whole number") if whole else _("expected a number")
+                errors[name] = message.format(low=_g(col.min), high=_g(col.max))
             else:
                 row[name] = int(number) if whole else number
         else:
             row[name] = _text(value)
             if col.allowed and row[name] not in col.allowed:
-                errors[name] = "expected one of " + ", ".join(map(str, col.allowed))
+                errors[name] = _("expected one of {values}").format(values=", ".join(map(str, col.allowed)))
     return row
 
 
@@ -694,7 +701,7 @@ def _validate_training(entry: Mapping[str, Any], districts: set[str] | None, nei
     row["district_id"] = _check_place_id(entry, "district_id", districts, "district", False, errors)
     row["unit"] = _check_text(entry, "unit", TITLE_MAX_CHARS, False, errors)
     if row["district_id"] is None and row["unit"] is None and "district_id" not in errors:
-        errors["district_id"] = "give the district whose officers were trained, or the unit"
+        errors["district_id"] = _("give the district whose officers were trained, or the unit")
     row["title"] = _check_text(entry, "title", TITLE_MAX_CHARS, False, errors)
     row["notes"] = _check_text(entry, "notes", NOTES_MAX_CHARS, False, errors)
     return row
@@ -703,12 +710,13 @@ def _validate_training(entry: Mapping[str, Any], districts: set[str] | None, nei
 def _validate_program(entry: Mapping[str, Any], districts: set[str] | None, neighborhoods: set[str] | None,
                       errors: dict[str, str]) -> dict[str, Any]:
     row = _check_columns("programs", entry, ("start_date", "end_date", "annual_cost"), errors)
-    row["name"] = _check_text(entry, "name", TITLE_MAX_CHARS, True, errors, "give the program's name")
+    row["name"] = _check_text(entry, "name", TITLE_MAX_CHARS, True, errors, N_("give the program's name"))
     row["district_id"] = _check_place_id(entry, "district_id", districts, "district", True, errors)
     row["description"] = _check_text(entry, "description", NOTES_MAX_CHARS, False, errors)
     row["notes"] = _check_text(entry, "notes", NOTES_MAX_CHARS, False, errors)
     if row["start_date"] and row["end_date"] and row["end_date"] < row["start_date"]:
-        errors["end_date"] = f"the program ends ({row['end_date']}) before it starts ({row['start_date']})"
+        errors["end_date"] = _("the program ends ({end}) before it starts ({start})").format(
+            end=row["end_date"], start=row["start_date"])
     return row
 
 
@@ -717,23 +725,24 @@ def _validate_series(entry: Mapping[str, Any], districts: set[str] | None, neigh
     row: dict[str, Any] = {}
     row["title"] = _check_text(entry, "title", TITLE_MAX_CHARS, True, errors)
     row["schedule"] = _check_text(entry, "schedule", SCHEDULE_MAX_CHARS, True, errors,
-                                  'say when it meets, like "3rd Tues every month - 6:30 pm"')
+                                  N_('say when it meets, like "3rd Tues every month - 6:30 pm"'))
     if row["schedule"] and "schedule" not in errors:
         parsed = schedules.parse_schedule(row["schedule"])
         if parsed.status != "parsed":
-            errors["schedule"] = (f"{parsed.status}: say which weekday of the month it meets, "
-                                  'like "3rd Tues every month - 6:30 pm" or "1st Mon of odd months at 7pm"')
+            errors["schedule"] = _('{status}: say which weekday of the month it meets, like "3rd Tues every month - '
+                                   '6:30 pm" or "1st Mon of odd months at 7pm"').format(
+                status=schedules.status_label(parsed.status))
     row["district_id"] = _check_place_id(entry, "district_id", districts, "district", True, errors)
     row["neighborhood_id"] = _check_place_id(entry, "neighborhood_id", neighborhoods, "neighborhood", False, errors)
     kind = _blank_to_none(entry, "type")
     allowed = schema.table(EVENTS_TABLE).column("type").allowed or ()
     row["type"] = "community_meeting" if kind is None else _text(kind)
     if row["type"] not in allowed:
-        errors["type"] = "expected one of " + ", ".join(map(str, allowed))
+        errors["type"] = _("expected one of {values}").format(values=", ".join(map(str, allowed)))
     start = _blank_to_none(entry, "start_time")
     row["start_time"] = None if start is None else _parse_time(start)
     if start is not None and row["start_time"] is None:
-        errors["start_time"] = "expected a time as HH:MM (24-hour)"
+        errors["start_time"] = _("expected a time as HH:MM (24-hour)")
     row["place"] = _check_text(entry, "place", PLACE_MAX_CHARS, False, errors)
     row["partners"] = _check_text(entry, "partners", PARTNERS_MAX_CHARS, False, errors)
     row["organization_id"] = _check_text(entry, "organization_id", TITLE_MAX_CHARS, False, errors)
@@ -743,11 +752,12 @@ def _validate_series(entry: Mapping[str, Any], districts: set[str] | None, neigh
         parsed = None if value is None else _parse_date(value)
         row[name] = parsed.isoformat() if parsed else None
         if value is None and required:
-            errors[name] = "required; the first date the meeting is held (YYYY-MM-DD)"
+            errors[name] = _("required; the first date the meeting is held (YYYY-MM-DD)")
         elif value is not None and parsed is None:
-            errors[name] = "expected a date as YYYY-MM-DD"
+            errors[name] = _("expected a date as YYYY-MM-DD")
     if row["first_date"] and row["last_date"] and row["last_date"] < row["first_date"]:
-        errors["last_date"] = f"the meetings end ({row['last_date']}) before they start ({row['first_date']})"
+        errors["last_date"] = _("the meetings end ({end}) before they start ({start})").format(
+            end=row["last_date"], start=row["first_date"])
     return row
 
 
@@ -790,18 +800,18 @@ def validate_entry(
     # date and start time
     date = get("date")
     if date is None:
-        errors["date"] = "required; expected a date as YYYY-MM-DD"
+        errors["date"] = _("required; expected a date as YYYY-MM-DD")
     else:
         parsed = _parse_date(date)
         if parsed is None:
-            errors["date"] = "expected a date as YYYY-MM-DD"
+            errors["date"] = _("expected a date as YYYY-MM-DD")
         row["date"] = parsed.isoformat() if parsed else None
     start = get("start_time")
     row["start_time"] = None
     if start is not None:
         parsed_time = _parse_time(start)
         if parsed_time is None:
-            errors["start_time"] = "expected a time as HH:MM (24-hour)"
+            errors["start_time"] = _("expected a time as HH:MM (24-hour)")
         row["start_time"] = parsed_time
 
     # places
@@ -812,15 +822,15 @@ def validate_entry(
         row[name] = text
         if text is None:
             if events.column(name).required:
-                errors[name] = "required"
+                errors[name] = _("required")
         elif valid is not None and text not in valid:
-            errors[name] = f"unknown {word} {text!r}; expected one of {_list_ids(valid)}"
+            errors[name] = _unknown_place(word, text, valid)
 
     kind = get("type")
     allowed = events.column("type").allowed or ()
     row["type"] = None if kind is None else _text(kind)
     if row["type"] is None or row["type"] not in allowed:
-        errors["type"] = "expected one of " + ", ".join(map(str, allowed))
+        errors["type"] = _("expected one of {values}").format(values=", ".join(map(str, allowed)))
 
     # text fields
     for name, limit, required in (("title", TITLE_MAX_CHARS, True), ("place", PLACE_MAX_CHARS, False),
@@ -830,15 +840,15 @@ def validate_entry(
         row[name] = text
         if text is None:
             if required:
-                errors[name] = "required; give a short title"
+                errors[name] = _("required; give a short title")
         elif len(text) > limit:
-            errors[name] = f"at most {limit} characters (got {len(text)})"
+            errors[name] = _("at most {limit} characters (got {count})").format(limit=limit, count=len(text))
 
     # location: both or neither, in range
     lon, lat = get("lon"), get("lat")
     row["lon"] = row["lat"] = None
     if (lon is None) != (lat is None):
-        errors["lon/lat"] = "give both or neither"
+        errors["lon/lat"] = _("give both or neither")
     else:
         for name, value in (("lon", lon), ("lat", lat)):
             if value is None:
@@ -846,7 +856,7 @@ def validate_entry(
             col = events.column(name)
             number = _number(value)
             if number is None or number < col.min or number > col.max:
-                errors[name] = f"expected a number from {col.min:g} to {col.max:g}"
+                errors[name] = _("expected a number from {low} to {high}").format(low=_g(col.min), high=_g(col.max))
             row[name] = number
 
     # counts and amounts
@@ -858,11 +868,11 @@ def validate_entry(
         number = _number(value)
         if whole:
             if number is None or not number.is_integer() or number < 0:
-                errors[name] = "expected a whole number ≥ 0"
+                errors[name] = _("expected a whole number ≥ {low}").format(low=0)
             else:
                 number = int(number)
         elif number is None or number < 0:
-            errors[name] = "expected a number ≥ 0"
+            errors[name] = _("expected a number ≥ {low}").format(low=0)
         row[name] = number
 
     series = get("series_id")
@@ -876,12 +886,12 @@ def validate_entry(
     # The schema is the last word: anything it rejects that the checks above let through.
     if not errors:
         frame = pd.DataFrame([{**{c: row.get(c) for c in events.column_names}, "id": "pending"}])
-        for _, reject in schema.validate(EVENTS_TABLE, frame).rejects.iterrows():
+        for _i, reject in schema.validate(EVENTS_TABLE, frame).rejects.iterrows():
             errors.setdefault(reject["column"], reject["reason"])
         if attendance:
             att = pd.DataFrame(attendance, columns=["dimension", "demographic_group", "attendees"])
             att.insert(0, "event_id", "pending")
-            for _, reject in schema.validate(ATTENDANCE_TABLE, att).rejects.iterrows():
+            for _i, reject in schema.validate(ATTENDANCE_TABLE, att).rejects.iterrows():
                 errors.setdefault("attendance", f"{reject['column']}: {reject['reason']}")
     if errors:
         raise LedgerError(errors)
@@ -894,7 +904,7 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
     if value is None:
         return []
     if not isinstance(value, Mapping):
-        errors["attendance"] = 'expected groups by dimension, like {"race_ethnicity": {"black": 10}}'
+        errors["attendance"] = _('expected groups by dimension, like {"race_ethnicity": {"black": 10}}')
         return []
     dimensions = schema.table(ATTENDANCE_TABLE).column("dimension").allowed or ()
     rows: list[tuple[str, str, int]] = []
@@ -903,10 +913,11 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
         if is_blank(groups) or (isinstance(groups, Mapping) and not groups):
             continue
         if dimension not in dimensions:
-            problems.append(f"unknown dimension {dimension!r}; expected one of {', '.join(dimensions)}")
+            problems.append(_("unknown dimension {dimension!r}; expected one of {values}").format(
+                dimension=dimension, values=", ".join(dimensions)))
             continue
         if not isinstance(groups, Mapping):
-            problems.append(f"{dimension}: expected counts by group")
+            problems.append(_("{dimension}: expected counts by group").format(dimension=dimension))
             continue
         total = 0
         for group, count in groups.items():
@@ -915,16 +926,19 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
                 continue
             number = _number(count)
             if group_text is None:
-                problems.append(f"{dimension}: a group has no name")
+                problems.append(_("{dimension}: a group has no name").format(dimension=dimension))
             elif number is None or not number.is_integer() or number < 0:
-                problems.append(f"{dimension} {group_text}: expected a whole number ≥ 0")
+                problems.append(_("{dimension} {group}: expected a whole number ≥ {low}").format(
+                    dimension=dimension, group=group_text, low=0))
             else:
                 rows.append((dimension, group_text, int(number)))
                 total += int(number)
         if attendees is None and not attendees_bad:
-            problems.append(f"{dimension}: give attendees when recording attendance by group")
+            problems.append(_("{dimension}: give attendees when recording attendance by group").format(
+                dimension=dimension))
         elif attendees is not None and total > attendees:
-            problems.append(f"{dimension} counts add up to {total}, more than the {attendees} attendees")
+            problems.append(_("{dimension} counts add up to {total}, more than the {attendees} attendees").format(
+                dimension=dimension, total=total, attendees=attendees))
     if problems:
         errors["attendance"] = "; ".join(dict.fromkeys(problems))
     return rows
@@ -1003,12 +1017,13 @@ def _snapshot(con: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
 
 
 def _live_snapshot(con: sqlite3.Connection, entry_id: str, if_deleted: str) -> dict[str, Any]:
-    """The entry as stored, refusing ids that do not exist or were deleted (``if_deleted`` says why)."""
+    """The entry as stored, refusing ids that do not exist or were deleted (``if_deleted`` says why,
+    with ``{entry_id}`` and ``{at}``)."""
     before = _snapshot(con, entry_id)
     if before is None:
-        raise EntryNotFound({"id": f"no entry with id {entry_id!r}"})
+        raise EntryNotFound({"id": _("no entry with id {entry_id!r}").format(entry_id=entry_id)})
     if before["deleted_at"] is not None:
-        raise LedgerError({"id": f"entry {entry_id} " + if_deleted.format(at=before["deleted_at"])})
+        raise LedgerError({"id": if_deleted.format(entry_id=entry_id, at=before["deleted_at"])})
     return before
 
 
@@ -1059,12 +1074,12 @@ def _schema_frame(table_name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def _check_user(user: Any) -> str:
     text = "" if is_blank(user) else str(user).strip()
     if not text:
-        raise LedgerError({"user": "required; say who is recording this"})
+        raise LedgerError({"user": _("required; say who is recording this")})
     return text
 
 
 def _unknown_field_message(spec: Kind) -> str:
-    return "unknown field; expected one of " + ", ".join(spec.fields)
+    return _("unknown field; expected one of {values}").format(values=", ".join(spec.fields))
 
 
 def is_blank(value: Any) -> bool:
@@ -1084,6 +1099,17 @@ def _text(value: Any) -> str:
 
 def _id_set(ids: Iterable[Any] | None) -> set[str] | None:
     return None if ids is None else {_text(i) for i in ids if not is_blank(i)}
+
+
+def _g(number: float | None) -> str:
+    """A schema bound as messages show it (``f"{x:g}"``)."""
+    return "" if number is None else f"{number:g}"
+
+
+def _unknown_place(word: str, text: str, valid: set[str]) -> str:
+    message = (_("unknown district {value!r}; expected one of {ids}") if word == "district" else
+               _("unknown neighborhood {value!r}; expected one of {ids}"))
+    return message.format(value=text, ids=_list_ids(valid))
 
 
 def _list_ids(ids: set[str], limit: int = 20) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from community_policing import exports, schema
+from community_policing.i18n import N_, _
 from community_policing.importers import tabular
 from community_policing.ledger import Ledger, LedgerError, validate
 
@@ -30,7 +31,7 @@ class Template:
     sheet: str                       # the Excel sheet (and CSV file name stem)
     columns: tuple[str, ...]
     required: frozenset[str]
-    formats: dict[str, str]
+    formats: dict[str, str]          # English, marked with N_; allowed() shows them translated
     example: dict[str, str]          # one marked example row; ``{district}`` is filled in
     example_field: str               # the text column that carries the EXAMPLE: mark
 
@@ -40,12 +41,12 @@ class Template:
         if (self.kind, column) in lists:
             table_name, name = lists[(self.kind, column)]
             return ", ".join(schema.table(table_name).column(name).allowed)
-        return self.formats[column]
+        return _(self.formats[column])
 
 
 _COMMON = {
-    "date": "YYYY-MM-DD", "district_id": "a district id of this city", "notes": "optional",
-    "title": "short title, up to 200 characters",
+    "date": N_("YYYY-MM-DD"), "district_id": N_("a district id of this city"), "notes": N_("optional"),
+    "title": N_("short title, up to 200 characters"),
 }
 TEMPLATES: dict[str, Template] = {
     "activity": Template(
@@ -53,12 +54,12 @@ TEMPLATES: dict[str, Template] = {
         columns=("date", "start_time", "district_id", "neighborhood_id", "type", "title", "place", "lon", "lat",
                  "attendees", "officers", "officer_hours", "partners", "cost", "notes"),
         required=frozenset({"date", "district_id", "type", "title"}),
-        formats={**_COMMON, "start_time": "HH:MM (24-hour), optional",
-                 "neighborhood_id": "a neighborhood id in that district, optional",
-                 "place": "address or place name, optional", "lon": "longitude, optional (give lat too)",
-                 "lat": "latitude, optional (give lon too)", "attendees": "whole number ≥ 0",
-                 "officers": "whole number ≥ 0", "officer_hours": "number ≥ 0 (summed over officers)",
-                 "partners": "partner organizations, optional", "cost": "US dollars ≥ 0"},
+        formats={**_COMMON, "start_time": N_("HH:MM (24-hour), optional"),
+                 "neighborhood_id": N_("a neighborhood id in that district, optional"),
+                 "place": N_("address or place name, optional"), "lon": N_("longitude, optional (give lat too)"),
+                 "lat": N_("latitude, optional (give lon too)"), "attendees": N_("whole number ≥ 0"),
+                 "officers": N_("whole number ≥ 0"), "officer_hours": N_("number ≥ 0 (summed over officers)"),
+                 "partners": N_("partner organizations, optional"), "cost": N_("US dollars ≥ 0")},
         example={"date": "2026-01-15", "start_time": "18:30", "district_id": "{district}",
                  "type": "community_meeting", "title": f"{EXAMPLE_PREFIX} replace this row with your own",
                  "place": "Main library", "attendees": "25", "officers": "2", "officer_hours": "4", "cost": "0"},
@@ -68,10 +69,11 @@ TEMPLATES: dict[str, Template] = {
         kind="training", sheet="training",
         columns=("date", "district_id", "unit", "course", "title", "officers", "hours", "notes"),
         required=frozenset({"date", "course", "officers", "hours"}),
-        formats={**_COMMON, "district_id": "district whose officers were trained (or give unit)",
-                 "unit": "unit trained when not a district, e.g. Academy (or give district_id)",
-                 "title": "course title, optional", "officers": "whole number ≥ 1 (officers who completed it)",
-                 "hours": "hours per officer, number ≥ 0"},
+        formats={**_COMMON, "district_id": N_("district whose officers were trained (or give unit)"),
+                 "unit": N_("unit trained when not a district, e.g. Academy (or give district_id)"),
+                 "title": N_("course title, optional"),
+                 "officers": N_("whole number ≥ 1 (officers who completed it)"),
+                 "hours": N_("hours per officer, number ≥ 0")},
         example={"date": "2026-02-10", "district_id": "{district}", "course": "de_escalation",
                  "title": f"{EXAMPLE_PREFIX} replace this row with your own", "officers": "12", "hours": "8"},
         example_field="title",
@@ -80,10 +82,11 @@ TEMPLATES: dict[str, Template] = {
         kind="program", sheet="programs",
         columns=("name", "district_id", "start_date", "end_date", "description", "annual_cost", "notes"),
         required=frozenset({"name", "district_id", "start_date"}),
-        formats={**_COMMON, "name": "program name (one row per district it runs in)",
-                 "start_date": "YYYY-MM-DD, first day in that district",
-                 "end_date": "YYYY-MM-DD, empty while it runs", "description": "what the program does, optional",
-                 "annual_cost": "US dollars per year in that district, ≥ 0"},
+        formats={**_COMMON, "name": N_("program name (one row per district it runs in)"),
+                 "start_date": N_("YYYY-MM-DD, first day in that district"),
+                 "end_date": N_("YYYY-MM-DD, empty while it runs"),
+                 "description": N_("what the program does, optional"),
+                 "annual_cost": N_("US dollars per year in that district, ≥ 0")},
         example={"name": f"{EXAMPLE_PREFIX} replace this row with your own", "district_id": "{district}",
                  "start_date": "2026-03-01", "description": "Officers walk the same beat weekly",
                  "annual_cost": "50000"},
@@ -99,10 +102,11 @@ def template_for(kind: str) -> Template:
 
 
 def allowed_values(kind: str = "activity") -> pd.DataFrame:
-    """One row per template column: required or not, and what it accepts."""
+    """One row per template column: required or not, and what it accepts (headers and text in the
+    current language; the column names are the template's, which stay English)."""
     spec = template_for(kind)
-    return pd.DataFrame([{"column": c, "required": "yes" if c in spec.required else "no",
-                          "accepts": spec.allowed(c)} for c in spec.columns])
+    return pd.DataFrame([{_("column"): c, _("required"): _("yes") if c in spec.required else _("no"),
+                          _("accepts"): spec.allowed(c)} for c in spec.columns])
 
 
 def template(district_id: str = "1", kind: str = "activity") -> pd.DataFrame:
@@ -117,9 +121,9 @@ def template_csv(district_id: str = "1", kind: str = "activity") -> bytes:
 
 
 def template_excel(district_id: str = "1", kind: str = "activity") -> bytes:
-    """The template sheet and an "allowed values" sheet."""
+    """The template sheet and an "allowed values" sheet (its name and text in the current language)."""
     return exports.excel_sheets({template_for(kind).sheet: template(district_id, kind),
-                                 "allowed values": allowed_values(kind)})
+                                 _("allowed values"): allowed_values(kind)})
 
 
 def read_upload(name: str, data: bytes, kind: str = "activity") -> pd.DataFrame:
@@ -163,12 +167,12 @@ def load_rows(ledger: Ledger, frame: pd.DataFrame, user: str, valid_district_ids
             rejects.append((line, column, str(entry.get(column, "")), message))
 
     valid = []
-    for _, row in frame.iterrows():
+    for _i, row in frame.iterrows():
         line = int(row["_line"])
         entry = {c: row[c] for c in spec.columns if c in frame.columns and str(row[c]).strip() != ""}
         mark = str(entry.get(spec.example_field, ""))
         if mark.startswith(EXAMPLE_PREFIX):
-            rejects.append((line, spec.example_field, mark, "the template's example row; replace or delete it"))
+            rejects.append((line, spec.example_field, mark, _("the template's example row; replace or delete it")))
             continue
         try:
             validate(kind, entry, valid_district_ids, valid_neighborhood_ids)

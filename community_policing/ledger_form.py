@@ -11,12 +11,28 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from community_policing.district import COURSE_LABELS, ENGAGEMENT_LABELS  # noqa: F401  (COURSE_LABELS: forms)
+from community_policing.i18n import N_, _
 from community_policing.ledger import Ledger, LedgerError, is_blank
 
-TYPE_LABELS: dict[str, str] = dict(ENGAGEMENT_LABELS)
+# The words of district.ENGAGEMENT_LABELS and district.COURSE_LABELS (a test keeps them equal), marked
+# here for translation; the forms show them through type_label() and course_label().
+TYPE_LABELS: dict[str, str] = {
+    "community_meeting": N_("Community meeting"),
+    "neighborhood_event": N_("Neighborhood event"),
+    "foot_patrol": N_("Foot patrol"),
+    "school_youth": N_("School or youth program"),
+    "feedback_session": N_("Feedback session or survey"),
+    "other": N_("Other activity"),
+}
+COURSE_LABELS: dict[str, str] = {
+    "de_escalation": N_("De-escalation"),
+    "cultural_competence": N_("Cultural competence"),
+    "communication": N_("Communication"),
+    "other": N_("Other course"),
+}
 RACE_GROUPS = ("black", "white", "hispanic", "asian", "other")
-RACE_LABELS = {"black": "Black", "white": "White", "hispanic": "Hispanic", "asian": "Asian", "other": "Other"}
+RACE_LABELS = {"black": N_("Black"), "white": N_("White"), "hispanic": N_("Hispanic"), "asian": N_("Asian"),
+               "other": N_("Other")}
 AGE_GROUPS = ("18-34", "35-54", "55+")
 RECENT_LIMIT = 50
 
@@ -37,6 +53,40 @@ def editor_columns(kind: str = "activity") -> tuple[str, ...]:
 
 
 EDITOR_COLUMNS = editor_columns("activity")
+
+# Ledger fields as a form's problem list names them (English: the field name with spaces).
+FIELD_LABELS = {
+    "user": N_("user"), "date": N_("date"), "start_time": N_("start time"), "district_id": N_("district id"),
+    "neighborhood_id": N_("neighborhood id"), "type": N_("type"), "title": N_("title"), "place": N_("place"),
+    "lon": N_("lon"), "lat": N_("lat"), "lon/lat": N_("lon/lat"), "attendees": N_("attendees"),
+    "officers": N_("officers"), "officer_hours": N_("officer hours"), "partners": N_("partners"),
+    "cost": N_("cost"), "notes": N_("notes"), "attendance": N_("attendance"), "unit": N_("unit"),
+    "course": N_("course"), "hours": N_("hours"), "name": N_("name"), "start_date": N_("start date"),
+    "end_date": N_("end date"), "annual_cost": N_("annual cost"), "description": N_("description"),
+    "schedule": N_("schedule"), "first_date": N_("first date"), "last_date": N_("last date"),
+    "series_id": N_("series id"), "organization_id": N_("organization id"), "id": N_("id"), "form": N_("form"),
+}
+
+
+def type_label(code: Any) -> str:
+    """An activity type as shown (the stored value stays the code)."""
+    return _(TYPE_LABELS[code]) if code in TYPE_LABELS else str(code)
+
+
+def course_label(code: Any) -> str:
+    """A training course as shown (the stored value stays the code)."""
+    return _(COURSE_LABELS[code]) if code in COURSE_LABELS else str(code)
+
+
+def race_label(group: str) -> str:
+    return _(RACE_LABELS[group]) if group in RACE_LABELS else group
+
+
+def field_label(name: str) -> str:
+    """A field (an error key, which stays English) in words."""
+    return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name.replace("_", " ")
+
+
 _DATE_COLUMNS = {"date", "start_date", "end_date", "first_date", "last_date"}
 
 # Where each ledger error field is shown on the form (ledger field -> form fields).
@@ -127,8 +177,9 @@ def neighborhood_error(neighborhood_id: Any, district_id: Any, neighborhoods: pd
         return None
     inside = set(neighborhoods.loc[neighborhoods["district_id"].astype(str) == str(district_id), "area_id"].astype(str))
     if str(neighborhood_id) not in inside:
-        listed = ", ".join(sorted(inside)) or "none"
-        return f"neighborhood {neighborhood_id!r} is not in district {district_id}; expected one of {listed}"
+        listed = ", ".join(sorted(inside)) or _("none")
+        return _("neighborhood {neighborhood!r} is not in district {district}; expected one of {ids}").format(
+            neighborhood=neighborhood_id, district=district_id, ids=listed)
     return None
 
 
@@ -211,7 +262,7 @@ def apply_changes(ledger: Ledger, changes: EditorChanges, user: str, *, reason: 
     does not stop the others, and a refused row writes nothing."""
     result = SaveResult()
     if not changes.empty and blank(user):
-        result.errors["user"] = ["Recorded by: required; say who is making these changes"]
+        result.errors["user"] = [_("Recorded by: required; say who is making these changes")]
         return result
     for entry_id, diff in changes.edits.items():
         if neighborhoods is not None and districts_of is not None and "neighborhood_id" in diff:
@@ -259,32 +310,39 @@ def describe_change(action: str, before: Any, after: Any) -> str:
     """'before → after' in words: the fields that changed."""
     old, new = _load(before), _load(after)
     if action == "insert":
-        return "new: " + describe_record(new)
+        return _("new: {record}").format(record=describe_record(new))
     if action == "delete":
         reason = new.get("delete_reason")
-        return "deleted" + (f" ({reason})" if reason else "")
+        return _("deleted ({reason})").format(reason=reason) if reason else _("deleted")
     parts = []
     for name in dict.fromkeys([*old, *new]):
         if name in _SKIP:
             continue
         if old.get(name) != new.get(name):
             parts.append(f"{name}: {_show(old.get(name))} → {_show(new.get(name))}")
-    return "; ".join(parts) or "no change"
+    return "; ".join(parts) or _("no change")
 
 
 def describe_record(record: Mapping[str, Any]) -> str:
     """One record in a line, by kind: what, when and where."""
-    where = f"district {record.get('district_id')}" if record.get("district_id") else str(record.get("unit") or "")
+    where = (_("district {district}").format(district=record.get("district_id")) if record.get("district_id")
+             else str(record.get("unit") or ""))
     entry_id = str(record.get("id") or "")
     if entry_id.startswith("T"):
-        return (f"{record.get('date')} training “{record.get('title') or record.get('course')}” "
-                f"({record.get('officers')} officers × {record.get('hours')} h) for {where}")
+        return _("{date} training “{title}” ({officers} officers × {hours} h) for {where}").format(
+            date=record.get("date"), title=record.get("title") or record.get("course"), officers=record.get("officers"),
+            hours=record.get("hours"), where=where)
     if entry_id.startswith("P"):
-        return f"program “{record.get('name')}” in {where} from {record.get('start_date')}"
+        return _("program “{name}” in {where} from {start}").format(
+            name=record.get("name"), where=where, start=record.get("start_date"))
     if entry_id.startswith("S"):
-        return f"recurring meeting “{record.get('title')}” ({record.get('schedule')}) in {where}"
-    series = f", meeting {record['series_id']}" if record.get("series_id") else ""
-    return f"{record.get('date')} {record.get('type')} “{record.get('title')}” in {where}{series}"
+        return _("recurring meeting “{title}” ({schedule}) in {where}").format(
+            title=record.get("title"), schedule=record.get("schedule"), where=where)
+    words = {"date": record.get("date"), "type": record.get("type"), "title": record.get("title"), "where": where}
+    if record.get("series_id"):
+        return _("{date} {type} “{title}” in {where}, meeting {series_id}").format(
+            **words, series_id=record["series_id"])
+    return _("{date} {type} “{title}” in {where}").format(**words)
 
 
 def _show(value: Any) -> str:

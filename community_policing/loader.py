@@ -50,6 +50,10 @@ NEIGHBORHOOD_BY = ("neighborhood_field", "largest_overlap")
 # (the same threshold as the neighborhood-to-district crosswalk).
 MIN_OVERLAP_SHARE = 0.001
 ASSIGNMENT_METHODS = ("coordinates", "neighborhood", "district_code", "source_district", "unassigned")
+# [[series_breaks]] keys, onto the series_breaks table's columns (see series_breaks and schema.yaml).
+SERIES_BREAK_KEYS = {"date": "day", "label": "label", "kind": "kind", "scope": "scope", "district": "district_id",
+                     "offense_group": "offense_group", "description": "description", "source": "source"}
+SERIES_BREAK_DEFAULTS = {"kind": "other", "scope": "all"}
 
 
 # --- Manifest --------------------------------------------------------------------------------
@@ -66,6 +70,7 @@ class Manifest:
     incidents: list[dict]
     tables: dict[str, list[dict]]
     organizations: dict | None = None
+    series_breaks: list[dict] = field(default_factory=list)
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
@@ -76,7 +81,7 @@ class Manifest:
         except tomllib.TOMLDecodeError as exc:
             raise ManifestError(f"{path}: not valid TOML ({exc})") from None
         known = {"name", "source", "districts", "neighborhoods", "population", "incidents", "organizations",
-                 *GENERIC_TABLES}
+                 "series_breaks", *GENERIC_TABLES}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ManifestError(f"{path}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
@@ -115,7 +120,43 @@ class Manifest:
             incidents=raw.get("incidents", []),
             tables={t: raw.get(t, []) for t in GENERIC_TABLES},
             organizations=raw.get("organizations"),
+            series_breaks=_series_break_entries(path, raw.get("series_breaks", [])),
         )
+
+
+def _series_break_entries(path: Path, entries) -> list[dict]:
+    """The [[series_breaks]] entries, checked for their shape: each a table with a date (YYYY-MM,
+    YYYY-MM-DD or a TOML date), a label and a description, and no unknown key. Values are checked
+    against the schema (and the district layer) when the city is loaded (``_read_series_breaks``)."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ManifestError(f"{path}: series_breaks must be a list of [[series_breaks]] tables")
+    out = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: [[series_breaks]] entry {number}" + (f" ({entry['label']!r})" if entry.get("label") else "")
+        extra = sorted(set(entry) - set(SERIES_BREAK_KEYS))
+        if extra:
+            raise ManifestError(f"{where}: unknown key(s) {', '.join(extra)}; expected {', '.join(SERIES_BREAK_KEYS)}")
+        for key in ("date", "label", "description"):
+            if entry.get(key) in (None, ""):
+                raise ManifestError(f"{where}: needs {key!r}")
+        out.append({**SERIES_BREAK_DEFAULTS, **entry, "date": _break_day(where, entry["date"])})
+    return out
+
+
+def _break_day(where: str, value) -> dt.date:
+    """A break's first day from a TOML date, "YYYY-MM-DD" or "YYYY-MM" (the first of that month)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ManifestError(f"{where}: date {value!r} is not a date; expected YYYY-MM-DD or YYYY-MM "
+                        "(the first day counted the new way)")
 
 
 # --- Bookkeeping ------------------------------------------------------------------------------
@@ -219,6 +260,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
     other = {t: _read_generic(t, specs, source_dir, log, set(districts["id"]))
              for t, specs in manifest.tables.items()}
     organizations = _read_organizations(manifest, source_dir, log, neighborhoods)
+    breaks = _read_series_breaks(manifest, set(districts["id"]), offense_groups)
 
     tables: dict[str, pd.DataFrame] = {
         "districts": districts,
@@ -227,6 +269,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
         "incidents": incidents,
         **{t: f for t, f in other.items()},
         ORGANIZATIONS: organizations,
+        "series_breaks": breaks,
     }
     metadata = pd.DataFrame({"key": ["city_name", "is_simulated", "source", "built_at", "manifest"],
                              "value": [manifest.name, "false", manifest.source or "not stated in the manifest",
@@ -579,6 +622,52 @@ def _mapped_rows(t: schema.Table, path: Path, spec: dict, log: LoadLog) -> pd.Da
             out[col] = None
     out.attrs["rows_read"] = rows_read
     return out
+
+
+# Series breaks -------------------------------------------------------------------------------
+
+
+def _read_series_breaks(manifest: Manifest, district_ids: set[str], offense_groups: pd.DataFrame) -> pd.DataFrame:
+    """The manifest's [[series_breaks]] as ``series_breaks`` rows. A break is a statement about the
+    data, not a source row, so a bad entry stops the load (ManifestError naming the file, the entry
+    and what is wrong) instead of becoming a reject."""
+    t = schema.table("series_breaks")
+    if not manifest.series_breaks:
+        return pd.DataFrame(columns=list(t.column_names))
+    groups = set(offense_groups["offense_group"]) | set(offense_groups["category"])
+    rows = []
+    for number, entry in enumerate(manifest.series_breaks, start=1):
+        where = f"{manifest.path}: [[series_breaks]] entry {number} ({entry['label']!r})"
+        district = entry.get("district")
+        if district not in (None, "") and boundaries.normalise_id(district) not in district_ids:
+            raise ManifestError(f"{where}: district {district!r} is not in the district layer; expected one of "
+                                + ", ".join(sorted(district_ids)))
+        group = entry.get("offense_group")
+        if group not in (None, "") and str(group).lower() not in groups:
+            raise ManifestError(f"{where}: offense_group {group!r} is not an offense group or category; expected "
+                                "one of " + ", ".join(sorted(groups)))
+        rows.append({column: entry.get(key) for key, column in SERIES_BREAK_KEYS.items()}
+                    | {"district_id": None if district in (None, "") else boundaries.normalise_id(district),
+                       "offense_group": None if group in (None, "") else str(group).lower()})
+    frame = pd.DataFrame(rows, columns=list(t.column_names))
+    result = schema.validate("series_breaks", frame)
+    if len(result.rejects):
+        bad = result.rejects.iloc[0]
+        number = int(bad["row_number"]) + 1
+        raise ManifestError(f"{manifest.path}: [[series_breaks]] entry {number} ({rows[number - 1]['label']!r}): "
+                            f"{_break_key(bad['column'])} {bad['value']!r}: {bad['reason']}")
+    valid = result.valid
+    dup = valid.duplicated(["day", "label"])
+    if dup.any():
+        number = int(np.flatnonzero(dup.to_numpy())[0]) + 1
+        raise ManifestError(f"{manifest.path}: [[series_breaks]] entry {number} repeats the date and label of an "
+                            "earlier entry")
+    return valid
+
+
+def _break_key(column: str) -> str:
+    """The manifest key of a series_breaks column, for messages."""
+    return next((key for key, col in SERIES_BREAK_KEYS.items() if col == column), column)
 
 
 # Neighborhood organizations ----------------------------------------------------------------

@@ -11,7 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from community_policing.figures import CATEGORICAL, FONT, METRIC_STYLE, NO_VALUE_GREY, _subset, _zoom_for
+from community_policing import privacy
+from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_VALUE_GREY, SUPPRESSED_FILL, SUPPRESSED_LINE,
+                                        _subset, _zoom_for)
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS
 
 # Stevens-style 3 × 3 bivariate palette (teal for engagement, pink for crime change, blue where
@@ -36,6 +38,11 @@ LAYER_STYLE = {
     "bivariate": {"column": "bivariate_class", "label": "Engagement × crime change",
                   "why_blank": "not classed: no engagement intensity or no % change"},
 }
+# The counts each layer's value is made from: in public mode an area whose value is blank because one
+# of them is hidden ("fewer than 4") is drawn apart from an area with no value.
+LAYER_COUNTS = {"rate": ("incidents",), "change": privacy.COUNT_COLUMNS, "bivariate": privacy.COUNT_COLUMNS,
+                "engagement": (), "trust": ()}
+HIDDEN_WHY = "not shown: a small count (public view)"
 LINE = dict(color="#555555", width=0.8)
 MUTED_LINE = dict(color="#9a9a9a", width=0.6)
 MUTED_OPACITY = 0.3
@@ -51,7 +58,8 @@ def hover_text(row: pd.Series, layer: str) -> str:
     residents = "unknown" if pd.isna(row.get("population")) else f"{int(row['population']):,}"
     lines = [
         f"<b>{row['area_name']}</b>",
-        f"Incidents: {int(row['incidents']):,} · a year earlier: {int(row['incidents_prior_year']):,}",
+        f"Incidents: {privacy.row_text(row, 'incidents')} · a year earlier: "
+        f"{privacy.row_text(row, 'incidents_prior_year')}",
         f"Change: {_num(row.get('pct_change'), '{:+.1f}%', 'no % (none a year earlier)')} · {row.get('noise', '')}",
         f"Per 1,000 residents: {_num(row.get('rate_per_1000'), '{:.1f}', 'not shown (too few residents)')}",
         f"Residents (denominator): {residents}{year}",
@@ -89,7 +97,10 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
     data = table.copy()
     data["hover"] = [hover_text(row, layer) for _, row in data.iterrows()]
     has = data[column].notna()
-    shown, blank = data[has], data[~has]
+    suppressed = pd.Series(False, index=data.index)
+    for count in LAYER_COUNTS[layer]:
+        suppressed |= privacy.hidden(data, count)
+    shown, blank, hidden_areas = data[has], data[~has & ~suppressed], data[~has & suppressed]
     values = shown[column].astype(float)
     # With points on top, areas are lighter so the points (some orange on orange scales) stay visible.
     fade = 0.65 if events is not None and len(events) else 1.0
@@ -125,6 +136,11 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
         blank = blank.assign(hover=[f"{h}<br><i>{style['why_blank']}</i>" for h in blank["hover"]])
         fig.add_trace(_trace(blank, features, [0] * len(blank), style["why_blank"], showscale=False,
                              colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line=LINE,
+                             showlegend=True))
+    if len(hidden_areas):
+        hidden_areas = hidden_areas.assign(hover=[f"{h}<br><i>{HIDDEN_WHY}</i>" for h in hidden_areas["hover"]])
+        fig.add_trace(_trace(hidden_areas, features, [0] * len(hidden_areas), HIDDEN_WHY, showscale=False,
+                             colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]], marker_line=SUPPRESSED_LINE,
                              showlegend=True))
     if events is not None and len(events):
         for i, (label, part) in enumerate(events.groupby("type_label", sort=True)):
@@ -174,7 +190,7 @@ def bivariate_legend(legend: pd.DataFrame) -> go.Figure:
             fig.add_annotation(x=x_labels[e - 1], y=y_labels[c - 1], showarrow=False,
                                text=f"{eng_word.replace(' engagement', '<br>engagement')}<br>· {change_word}<br>"
                                     f"<i>{n} area{'' if n == 1 else 's'}</i>",
-                               font=dict(size=10, color="white" if v in (5, 6, 7, 8) else "#222222"))
+                               font=dict(size=10, color="white" if v in (7, 8) else "black"))  # 4.5:1 or more on every cell
     fig.update_layout(
         title={"text": "How to read the colours", "font": {"size": 14}},
         xaxis=dict(title=dict(text="Engagement per 1,000 residents per year →", font=dict(size=11)), tickangle=0,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from community_policing import metrics
+from community_policing import metrics, privacy
 from community_policing.store import Store
 
 LAYERS = ("rate", "change", "engagement", "trust", "bivariate")
@@ -194,7 +194,7 @@ def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Per
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {', '.join(LAYERS)}, not {layer!r}")
     table = metrics.add_intensity(areas[areas["area_id"] != metrics.UNASSIGNED_ID], period.days)
-    table["noise"] = table["poisson_z"].map(metrics.noise_label)
+    table["noise"] = privacy.noise_labels(table, metrics.noise_label)  # "not shown" where a count is hidden
     table["muted"] = muted_flag(table)
     notes: list[str] = []
     if layer in ("engagement", "bivariate"):
@@ -227,10 +227,11 @@ def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Per
 
 
 def layer_data(store: Store, layer: str, level: str, period: metrics.Period, offense_group: str | None = "all",
-               date_basis: str = "occurred") -> LayerData:
-    """Everything one layer needs, straight from the Store (the page uses the cached pieces)."""
+               date_basis: str = "occurred", rules: privacy.Rules | None = None) -> LayerData:
+    """Everything one layer needs, straight from the Store (the page uses the cached pieces); with
+    ``rules`` (public mode) from the suppressed area table."""
     info = metrics.dataset_info(store)
-    areas = metrics.area_comparison(store, period.start, period.end, level, offense_group, date_basis)
+    areas = metrics.area_comparison(store, period.start, period.end, level, offense_group, date_basis, rules=rules)
     areas = _with_population_year(store, areas, level)
     trust = latest_trust(store, period.start, period.end) if layer == "trust" and level == "district" else None
     unplaced = events_without_neighborhood(store, period.start, period.end) if level == "neighborhood" else 0

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from community_policing import schedules
+from community_policing.i18n import _
 from community_policing.ledger import meeting_dates
 
 LOOKBACK_DAYS = 90  # occurrences older than this are no longer offered for confirmation
@@ -20,7 +21,7 @@ def reads_as(text: Any) -> str:
     if parsed.status == "parsed":
         words = "; ".join(rule.describe() for rule in parsed.rules)
         return words + (f" ({parsed.note})" if parsed.note else "")
-    return parsed.status + (f" ({parsed.note})" if parsed.note else "")
+    return schedules.status_label(parsed.status) + (f" ({parsed.note})" if parsed.note else "")
 
 
 def next_dates(schedule_text: Any, start_time: str | None, today: dt.date, count: int = 3) -> list[str]:
@@ -31,10 +32,17 @@ def next_dates(schedule_text: Any, start_time: str | None, today: dt.date, count
 
 
 def _when(day: dt.date, clock: str | None) -> str:
-    text = f"{day:%a %b %-d, %Y}"
+    text = _("{weekday} {month} {day}, {year}").format(
+        weekday=schedules.weekday_abbr(day.weekday()), month=schedules.month_abbr(day.month), day=day.day,
+        year=day.year)
     if clock:
-        text += ", " + dt.datetime.strptime(clock, "%H:%M").strftime("%-I:%M %p")
+        text += ", " + schedules.clock_text(dt.datetime.strptime(clock, "%H:%M").time())
     return text
+
+
+def day_label(day: dt.date) -> str:
+    """'Dec 15' (Spanish: '15 de dic')."""
+    return _("{month} {day}").format(month=schedules.month_abbr(day.month), day=day.day)
 
 
 def _occurrences(meetings: pd.DataFrame, start: dt.date, end: dt.date, confirmed: pd.DataFrame | None = None,
@@ -95,9 +103,10 @@ def parse_summary(suggested: pd.DataFrame) -> str:
     """'89 of 103 schedules read (12 say there are no regular meetings; 2 not understood)'."""
     counts = suggested["status"].value_counts()
     total = len(suggested)
-    return (f"{counts.get('parsed', 0)} of {total} published schedules read as regular meetings "
-            f"({counts.get('no regular meetings', 0)} say there are no regular meetings; "
-            f"{counts.get('not understood', 0)} could not be read).")
+    return _("{parsed} of {total} published schedules read as regular meetings ({none} say there are no "
+             "regular meetings; {unread} could not be read).").format(
+        parsed=counts.get("parsed", 0), total=total, none=counts.get("no regular meetings", 0),
+        unread=counts.get("not understood", 0))
 
 
 def prefill(suggestion: Mapping[str, Any], today: dt.date) -> dict[str, Any]:

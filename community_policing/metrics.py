@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from community_policing import freshness as freshness_mod
+from community_policing import series_breaks as breaks_mod
+from community_policing import privacy
 from community_policing.store import Store
 
 LEVELS = ("district", "neighborhood")
@@ -107,13 +110,19 @@ def area_comparison(
     level: str = "district",
     offense_group: str | None = None,
     date_basis: str = "occurred",
+    rules: privacy.Rules | None = None,
 ) -> pd.DataFrame:
     """One row per area: incidents in the period vs the same period a year earlier, with rate
     and engagement.
 
     Incidents that fall in no area are one extra row with area_id ``unassigned`` (only when
     there are any), so the rows always sum to the citywide total.
+
+    With ``rules`` (public mode) the table is suppressed (``privacy.protect_area_tables``, both
+    levels together): hidden counts are NA with a ``<column>_note``, and what is made from them blank.
     """
+    if rules is not None:
+        return protected_areas(store, start, end, offense_group, date_basis, rules).table(level)
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     if date_basis not in DATE_BASES:
@@ -154,6 +163,15 @@ def area_comparison(
     return table[AREA_COLUMNS + ["district_id"]].reset_index(drop=True)
 
 
+def protected_areas(store: Store, start: dt.date, end: dt.date, offense_group: str | None = None,
+                    date_basis: str = "occurred", rules: privacy.Rules | None = None) -> privacy.ProtectedAreas:
+    """The district and neighborhood tables of one choice of filters, suppressed together for the
+    public (``privacy.protect_area_tables``), with the fate of the citywide total."""
+    districts = area_comparison(store, start, end, "district", offense_group, date_basis)
+    neighborhoods = area_comparison(store, start, end, "neighborhood", offense_group, date_basis)
+    return privacy.protect_area_tables(districts, neighborhoods, rules or privacy.Rules())
+
+
 def add_intensity(table: pd.DataFrame, period_days: int) -> pd.DataFrame:
     """Engagement per 1,000 residents per year, so periods of any length compare."""
     years = period_days / 365.25
@@ -180,6 +198,10 @@ class CityTotals:
     trust: float | None
     trust_prior_year: float | None
     trust_respondents: int
+    trust_respondents_prior_year: int = 0
+    # Public mode (privacy.protect_city_totals): a hidden count is None and its note says why.
+    incidents_note: str = ""
+    incidents_prior_year_note: str = ""
 
 
 def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date) -> CityTotals:
@@ -204,6 +226,7 @@ def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date)
         trust=None if pd.isna(trust["trust"]) else round(float(trust["trust"]), 1),
         trust_prior_year=None if pd.isna(trust["trust_prior_year"]) else round(float(trust["trust_prior_year"]), 1),
         trust_respondents=int(trust["respondents"]),
+        trust_respondents_prior_year=int(trust["respondents_prior_year"]),
     )
 
 
@@ -230,6 +253,10 @@ class DatasetInfo:
     program_rows: int
     districts: int
     neighborhoods: int
+    # How current the incident data are (as of, measured reporting lag, preliminary days) and the
+    # series breaks the city declared: both said in every data note (``freshness``, ``series_breaks``).
+    freshness: freshness_mod.Freshness | None = field(default=None, compare=False)
+    series_breaks: pd.DataFrame = field(default_factory=breaks_mod.empty, compare=False)
 
     @property
     def has_incidents(self) -> bool:
@@ -260,6 +287,7 @@ def dataset_info(store: Store) -> DatasetInfo:
     meta = dict(store.query("metadata").itertuples(index=False, name=None))
     cov = store.query("data_coverage").iloc[0]
     last_reported, last_occurred = _day(cov["last_reported"]), _day(cov["last_occurred"])
+    as_of = last_occurred or last_reported
     return DatasetInfo(
         city_name=meta.get("city_name", "Unnamed city"),
         source=meta.get("source", "not recorded"),
@@ -277,6 +305,8 @@ def dataset_info(store: Store) -> DatasetInfo:
         program_rows=int(cov["program_rows"]),
         districts=int(cov["districts"]),
         neighborhoods=int(cov["neighborhoods"]),
+        freshness=freshness_mod.freshness(store, as_of),
+        series_breaks=breaks_mod.load(store),
     )
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from community_policing.i18n import N_, _
+
 _ORDINALS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4, "last": -1}
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -28,6 +30,40 @@ _RULE = re.compile(
 _TIME = re.compile(r"\b(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>[ap]\.?\s?m\.?)?", re.IGNORECASE)
 _NO_MEETINGS = re.compile(r"\bno\b.*\bmeetings?\b|dates and times vary|participates in", re.IGNORECASE)
 
+# Words for showing a schedule (translated where shown; the parser itself reads English text only).
+STATUS_LABELS = {"parsed": N_("parsed"), "no regular meetings": N_("no regular meetings"),
+                 "not understood": N_("not understood")}
+_ORDINAL_WORDS = {1: N_("1st"), 2: N_("2nd"), 3: N_("3rd"), 4: N_("4th"), -1: N_("last")}
+_WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+                  N_("Sunday"))
+_WEEKDAY_ABBRS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_MONTH_ABBRS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"),
+                N_("Oct"), N_("Nov"), N_("Dec"))
+
+
+def status_label(status: str) -> str:
+    """A schedule's status as shown ("parsed", "no regular meetings", "not understood" stay the stored values)."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def weekday_name(weekday: int) -> str:
+    """Monday ... Sunday (0-6) in the current language."""
+    return _(_WEEKDAY_NAMES[weekday])
+
+
+def weekday_abbr(weekday: int) -> str:
+    return _(_WEEKDAY_ABBRS[weekday])
+
+
+def month_abbr(month: int) -> str:
+    """Jan ... Dec (1-12) in the current language."""
+    return _(_MONTH_ABBRS[month - 1])
+
+
+def clock_text(time: dt.time) -> str:
+    """'6:30 PM' (Spanish: '6:30 p. m.')."""
+    return f"{time:%-I:%M} " + (_("AM") if time.hour < 12 else _("PM"))
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -39,10 +75,13 @@ class Rule:
     time: dt.time | None
 
     def describe(self) -> str:
-        which = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}[self.ordinal]
-        months = "every month" if len(self.months) == 12 else ", ".join(calendar.month_abbr[m] for m in self.months)
-        at = f" at {self.time:%-I:%M %p}" if self.time else ""
-        return f"{which} {calendar.day_name[self.weekday]} — {months}{at}"
+        """'3rd Tuesday — every month at 6:30 PM', in the current language."""
+        which = _(_ORDINAL_WORDS[self.ordinal])
+        months = _("every month") if len(self.months) == 12 else ", ".join(month_abbr(m) for m in self.months)
+        words = {"which": which, "weekday": weekday_name(self.weekday), "months": months}
+        if self.time:
+            return _("{which} {weekday} — {months} at {time}").format(**words, time=clock_text(self.time))
+        return _("{which} {weekday} — {months}").format(**words)
 
 
 @dataclass(frozen=True)
@@ -65,7 +104,7 @@ def _months(segment: str) -> tuple[tuple[int, ...], str]:
     elif re.search(r"every other month|bimonthly", s):
         months = {2, 4, 6, 8, 10, 12} if re.search(r"\(feb", s) else {1, 3, 5, 7, 9, 11}
         if not re.search(r"\(feb|\(jan", s):
-            note = "every other month: assumed January, March, ..."
+            note = _("every other month: assumed January, March, ...")
     else:
         head = re.split(r"\bexcluding\b|\bat\b|\bfrom\b|\d{1,2}(?::\d{2})?\s*[ap]", s)[0]
         found: set[int] = set()
@@ -113,7 +152,8 @@ def _time(segment: str) -> tuple[dt.time | None, str]:
         note = ""
         if not ampm:
             ampm = "pm" if 1 <= hour <= 11 else "am"  # community meetings are evening meetings
-            note = f"no am/pm given: read {hour}:{minute:02d} as {ampm}"
+            note = (_("no am/pm given: read {time} as pm") if ampm == "pm" else
+                    _("no am/pm given: read {time} as am")).format(time=f"{hour}:{minute:02d}")
         return _clock(hour, minute, ampm), note
     return None, ""
 
@@ -122,12 +162,12 @@ def parse_schedule(text: str | None) -> Schedule:
     """Read a meeting schedule written in words."""
     text = " ".join(str(text or "").split())
     if not text:
-        return Schedule(text, "not understood", note="empty")
+        return Schedule(text, "not understood", note=_("empty"))
     if _NO_MEETINGS.search(text) and not _RULE.search(text):
         return Schedule(text, "no regular meetings")
     matches = list(_RULE.finditer(text))
     if not matches:
-        return Schedule(text, "not understood", note="no weekday of the month found")
+        return Schedule(text, "not understood", note=_("no weekday of the month found"))
     rules, notes = [], []
     for i, m in enumerate(matches):
         segment = text[m.end(): matches[i + 1].start() if i + 1 < len(matches) else len(text)]

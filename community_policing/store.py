@@ -321,10 +321,12 @@ def write_database(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike |
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the derived tables pages read: the daily incident aggregate and the map shapes."""
+    """Rebuild the derived tables pages read: the daily incident aggregate, the reporting delays
+    (for the data note's reporting lag) and the map shapes."""
     from community_policing.shapes import map_shapes
 
     run_named(con, "build_incident_counts_daily")
+    run_named(con, "build_reporting_delays")
     areas = con.execute(load_query("area_geometries_wkb")).df()
     for level, part in areas.groupby("level"):
         insert_frame(con, "area_shapes", map_shapes(level, list(part["area_id"]), [bytes(b) for b in part["wkb"]]))

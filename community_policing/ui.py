@@ -7,17 +7,44 @@ by ``metrics`` and drawn by ``figures``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from community_policing import exports, ledger_bulk, metrics
+from community_policing import auth, privacy, settings  # who is looking: modes and staff sign-in
+from community_policing import exports, freshness, ledger_bulk, metrics, series_breaks
+from community_policing import i18n
 from community_policing import ledger_form as lf
+from community_policing.i18n import N_, _
 from community_policing.importers.errors import SourceFileError
 from community_policing.ledger import Ledger
 from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseOutdated, Store, StoreError,
                                       resolve_db_path)
+
+
+# -- language ----------------------------------------------------------------------------------------
+
+LANGUAGE_KEY = "lang"  # the language picker's widget key, and the ?lang= query parameter
+
+
+def apply_language() -> str:
+    """Speak this run in the chosen language: the sidebar picker's choice (session state "lang"), else
+    ``?lang=es`` in the URL, else English. Called by get_store, which every page calls first; returns
+    the language set."""
+    return i18n.set_language(st.session_state.get(LANGUAGE_KEY) or st.query_params.get(LANGUAGE_KEY))
+
+
+def language_picker() -> str:
+    """The sidebar's "Language / Idioma" choice (widget key "lang", one entry per i18n.LANGUAGES); it
+    starts from ``?lang=`` when the URL has one. Sets the language for the rest of this run."""
+    if LANGUAGE_KEY not in st.session_state:
+        st.session_state[LANGUAGE_KEY] = i18n.set_language(st.query_params.get(LANGUAGE_KEY))
+    with st.sidebar:
+        chosen = st.selectbox("Language / Idioma", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                              key=LANGUAGE_KEY)
+    return i18n.set_language(chosen)
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,6 +70,7 @@ def _ensure_entrypoint() -> None:
 
 def get_store() -> Store:
     """The process-wide read-only Store, reopened when a new build has been swapped in."""
+    apply_language()
     _ensure_entrypoint()
     holder = _store_holder()
     path = resolve_db_path()
@@ -91,10 +119,29 @@ def offense_choices(_store: Store, key: tuple) -> list[tuple[str, str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, level: str,
-                    offense_group: str, date_basis: str) -> pd.DataFrame:
+def _area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, level: str,
+                     offense_group: str, date_basis: str) -> pd.DataFrame:
     return metrics.area_comparison(_store, start, end, level=level, offense_group=offense_group,
                                    date_basis=date_basis)
+
+
+def area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, level: str,
+                    offense_group: str, date_basis: str, rules: privacy.Rules | None = None) -> pd.DataFrame:
+    """``metrics.area_comparison`` (cached); with ``rules`` (public mode: ``privacy_rules()``) the
+    suppressed table, decided with the other level's table (``protected_areas``)."""
+    if rules is not None:
+        return protected_areas(_store, key, start, end, offense_group, date_basis, rules).table(level)
+    return _area_comparison(_store, key, start, end, level, offense_group, date_basis)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def protected_areas(_store: Store, key: tuple, start: dt.date, end: dt.date, offense_group: str, date_basis: str,
+                    rules: privacy.Rules) -> privacy.ProtectedAreas:
+    """The district and neighborhood tables of these filters as the public sees them (one decision for
+    both levels, so a count is hidden alike on every page), with the fate of the citywide total."""
+    return privacy.protect_area_tables(
+        _area_comparison(_store, key, start, end, "district", offense_group, date_basis),
+        _area_comparison(_store, key, start, end, "neighborhood", offense_group, date_basis), rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -184,11 +231,61 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
         f"negative records); {info.engagement_rows:,} engagement activities; "
         f"{info.survey_rows:,} survey results; {info.districts} districts, {info.neighborhoods} neighborhoods.\n"
         f"- Data as of {info.last_day or 'n/a'}; database built {info.built_at}.\n"
+        + "".join(f"- {line}\n" for line in freshness_notes(info)) +
         "- Counts are net of corrections. Rates are per 1,000 residents of the area (population and "
         "its year are in each hover) and are not shown for areas with fewer than "
         f"{metrics.MIN_POPULATION_FOR_RATE} residents."
         + (f"\n- {extra}" if extra else "")
     )
+
+
+def freshness_notes(info: metrics.DatasetInfo) -> list[str]:
+    """The data note's lines on how current the data are (measured reporting lag, preliminary days) and
+    on the series breaks the city declared (``freshness``, ``series_breaks``)."""
+    if not info.has_incidents:
+        return []
+    return freshness.note_lines(info.freshness) + series_breaks.note_lines(info.series_breaks)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def offense_categories(_store: Store, key: tuple) -> dict[str, str]:
+    return series_breaks.offense_categories(_store)
+
+
+def chart_breaks(store: Store, info: metrics.DatasetInfo, offense_group: str,
+                 district_id: str | None = None, *, every_district: bool = False) -> pd.DataFrame:
+    """The series breaks that concern a chart of one offense filter and one district (None: citywide);
+    ``every_district`` keeps the breaks of any district (a chart with a column per district picks its own)."""
+    breaks = series_breaks.for_offense(info.series_breaks, offense_group, offense_categories(store, cache_key(store)))
+    return breaks if every_district else series_breaks.for_place(breaks, district_id)
+
+
+def preliminary_from(info: metrics.DatasetInfo, date_basis: str) -> dt.date | None:
+    """First preliminary day for charts counted by ``date_basis`` (None by date reported: those counts are final)."""
+    return info.freshness.preliminary_from if info.freshness is not None and date_basis == "occurred" else None
+
+
+def comparison_cautions(info: metrics.DatasetInfo, breaks: pd.DataFrame, filters: Filters) -> None:
+    """Under the KPIs: a caption for each reason the comparison with a year earlier may mislead (it crosses a
+    series break; the period reaches into the preliminary days)."""
+    period = filters.period
+    cautions = freshness.comparison_cautions(info.freshness, breaks, period.start, period.end, period.prior.start,
+                                             filters.date_basis)
+    for text in cautions.values():
+        st.caption(f":material/warning: {text}")
+
+
+def chart_freshness_notes(breaks: pd.DataFrame, first: dt.date, last: dt.date, prelim: dt.date | None) -> list[str]:
+    """Caption sentences for a monthly chart showing ``first`` to ``last``: each series break drawn on it, and
+    the preliminary days shaded on it."""
+    notes = []
+    drawn = series_breaks.caption(series_breaks.within(breaks, first, last))
+    if drawn:
+        notes.append(drawn)
+    if prelim is not None and prelim <= last:
+        notes.append(f"The grey band marks preliminary days (from {prelim:%b %-d, %Y}): counted by date occurred, "
+                     "they still rise as late reports arrive (see About this data).")
+    return notes
 
 
 def data_label(info: metrics.DatasetInfo | None) -> str | None:
@@ -210,6 +307,8 @@ def about_notes(info: metrics.DatasetInfo | None, notes: list[str] | None = None
         lines.append(f"Source: {info.source}")
         lines.append(f"Data as of {info.last_day or 'n/a'}; database built {info.built_at}.")
     lines.extend(notes or [])
+    if info is not None and (rules := privacy_rules()) is not None:
+        lines.append(privacy.public_note(rules))
     lines.append("Text that began with =, +, -, @, a tab or a carriage return starts with ' in this file, so "
                  "that no spreadsheet reads it as a formula.")
     return lines
@@ -301,6 +400,36 @@ def download_document(label: str, data, file_name: str, key: str, mime: str, **o
     st.download_button(label, data, file_name=file_name, mime=mime, key=key, **options)
 
 
+# Keyboard focus that anyone can see (WCAG 2.4.7). Streamlit marks a focused navigation link, radio
+# option or button only by a faint grey background or halo (1.0–2.9:1 against the unfocused look); this
+# adds a 2px outline in the theme's primary blue (5.9:1 on white). Plain CSS on Streamlit's test ids and
+# standard elements; tests/test_accessibility.py checks that the focus shows.
+FOCUS_CSS = """<style>
+.stApp a:focus-visible, .stApp button:focus-visible, .stApp summary:focus-visible,
+.stApp [data-testid="stRadioOption"]:has(input:focus-visible),
+.stApp [data-testid="stCheckbox"] label:has(input:focus-visible) {
+  outline: 2px solid #2166ac !important; outline-offset: 2px; border-radius: 0.25rem;
+}
+.stApp [data-testid="stSidebarNavLink"]:focus-visible { outline-offset: -2px; }
+</style>"""
+
+
+def focus_styles() -> None:
+    """The visible keyboard focus above, for every page (called once per run by dashboard.py)."""
+    st.html(FOCUS_CSS)
+
+
+def plotly_chart(fig, *, kind: str | None = None, **options):
+    """st.plotly_chart with a text alternative: screen readers hear the chart named by its kind, title
+    and subtitle (``accessibility.chart_alt``; ``kind`` overrides the guessed "Line chart", "Map"…), and
+    with chart text dark enough to read (``accessibility.readable_text``: Streamlit's chart theme draws
+    ticks and subtitles in a light grey). The numbers behind it go in a table beside it or under it
+    (``numbers_behind``)."""
+    from community_policing.accessibility import chart_alt, readable_text
+
+    return st.plotly_chart(readable_text(fig), alt=chart_alt(fig, kind), **options)
+
+
 def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str,
                    column_config: dict | None = None, notes: list[str] | None = None) -> None:
     """The table behind a chart, one click away, with CSV and Excel downloads (simulated data say so
@@ -327,6 +456,10 @@ def area_column_config(area_word: str = "District", **extra) -> dict:
         "engagement_events": st.column_config.NumberColumn("Engagement activities", format="%d"),
         "officer_hours": st.column_config.NumberColumn("Officer hours", format="%.0f"),
         "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
+        # Public mode (privacy): why a count is blank ("fewer than 4"), unlike a blank for no data.
+        "incidents_note": st.column_config.TextColumn("Incidents: note", help="Public view: small counts are not shown"),
+        "incidents_prior_year_note": st.column_config.TextColumn("A year earlier: note",
+                                                                 help="Public view: small counts are not shown"),
     }
     config.update(extra)
     return config
@@ -359,6 +492,9 @@ def staff_places(store: Store, key: tuple) -> StaffPlaces:
 
 LEDGER_FLASH = "_ledger_flash"  # a success message shown once, after the rerun that follows a save
 _KEY_PREFIX = {"activity": "ledger", "training": "training", "program": "program", "series": "series"}
+_RECORD_UPLOADED = {"activity": N_("Record the uploaded activities"), "training": N_("Record the uploaded training"),
+                    "program": N_("Record the uploaded programs")}
+_AUDIT_ACTIONS = {"insert": N_("insert"), "edit": N_("edit"), "delete": N_("delete")}  # stored values stay English
 
 
 def recorded_by() -> str:
@@ -366,8 +502,8 @@ def recorded_by() -> str:
     when the page that shows it is left)."""
     if "ledger_user" not in st.session_state:
         st.session_state["ledger_user"] = st.session_state.get("_recorded_by", "")
-    user = st.text_input("Recorded by", key="ledger_user", placeholder="your name or staff id",
-                         help="Required. Saved with every entry, edit and delete in the audit trail.")
+    user = st.text_input(_("Recorded by"), key="ledger_user", placeholder=_("your name or staff id"),
+                         help=_("Required. Saved with every entry, edit and delete in the audit trail."))
     st.session_state["_recorded_by"] = user
     return user.strip()
 
@@ -391,13 +527,16 @@ def ledger_editor(book, kind: str, user: str, column_config: dict, *, valid_dist
     if original.empty:
         st.info(empty_text)
         return
-    noun = "entries" if kind == "activity" else "records"
-    st.caption(f"The latest {min(len(entries), lf.RECENT_LIMIT)} of {len(entries):,} {noun}, newest first. "
-               "Edit a cell or tick **delete**, then save. Deleted records leave the analytics but stay in the "
-               "ledger and its audit trail.")
-    config = {"id": st.column_config.TextColumn("Entry"), "district_id": st.column_config.TextColumn("District"),
-              "created_by": st.column_config.TextColumn("Recorded by"),
-              "delete": st.column_config.CheckboxColumn("delete", help="Soft delete: kept in the ledger and audit."),
+    latest = (_("The latest {shown} of {total} entries, newest first.") if kind == "activity" else
+              _("The latest {shown} of {total} records, newest first."))
+    st.caption(latest.format(shown=min(len(entries), lf.RECENT_LIMIT), total=f"{len(entries):,}") + " "
+               + _("Edit a cell or tick **delete**, then save. Deleted records leave the analytics but stay in the "
+                   "ledger and its audit trail."))
+    config = {"id": st.column_config.TextColumn(_("Entry")),
+              "district_id": st.column_config.TextColumn(_("District")),
+              "created_by": st.column_config.TextColumn(_("Recorded by")),
+              "delete": st.column_config.CheckboxColumn(_("delete"),
+                                                        help=_("Soft delete: kept in the ledger and audit.")),
               **column_config}
     edited = st.data_editor(
         original, key=f"{prefix}_editor", hide_index=True, width="stretch", num_rows="fixed",
@@ -405,15 +544,16 @@ def ledger_editor(book, kind: str, user: str, column_config: dict, *, valid_dist
         disabled=[c for c in original.columns if c not in (*lf.EDITABLE[kind], "delete")],
         column_config=config,
     )
-    reason = st.text_input("Reason for deleting (optional)", key=f"{prefix}_delete_reason")
+    reason = st.text_input(_("Reason for deleting (optional)"), key=f"{prefix}_delete_reason")
     for entry_id, messages in st.session_state.get(errors_key, {}).items():
-        label = "Recorded by" if entry_id == "user" else f"Entry {entry_id}"
-        st.error(f"{label} not saved: " + "; ".join(messages), icon=":material/error:")
-    if st.button("Save changes", key=f"{prefix}_save"):
+        label = _("Recorded by") if entry_id == "user" else _("Entry {entry_id}").format(entry_id=entry_id)
+        st.error(_("{label} not saved: {problems}").format(label=label, problems="; ".join(messages)),
+                 icon=":material/error:")
+    if st.button(_("Save changes"), key=f"{prefix}_save"):
         changes = lf.editor_changes(original, edited, kind=kind)
         if changes.empty:
             st.session_state[errors_key] = {}
-            st.toast("Nothing to save.")
+            st.toast(_("Nothing to save."))
             return
         result = lf.apply_changes(
             book, changes, user, reason=reason, neighborhoods=neighborhoods,
@@ -423,8 +563,9 @@ def ledger_editor(book, kind: str, user: str, column_config: dict, *, valid_dist
         )
         st.session_state[errors_key] = result.errors
         if result.edited or result.deleted:
-            st.session_state[LEDGER_FLASH] = (f"Saved {len(result.edited)} edit(s) and {len(result.deleted)} "
-                                              "delete(s). They already count on every page.")
+            st.session_state[LEDGER_FLASH] = _("Saved {edits} edit(s) and {deletes} delete(s). They already count "
+                                               "on every page.").format(edits=len(result.edited),
+                                                                        deletes=len(result.deleted))
         # Keep the editor's pending cells while some rows were refused (so nothing typed is lost),
         # unless a delete shifted the rows under it.
         if not result.errors or result.deleted:
@@ -441,14 +582,14 @@ def ledger_bulk_entry(ledger_path, kind: str, user: str, first_district: str, *,
     t1, t2 = st.columns(2)
     # Templates are written by exports too (one way out of the app): a district id read from a
     # city's files could start like a formula.
-    t1.download_button("Template (CSV)", ledger_bulk.template_csv(first_district, kind),
+    t1.download_button(_("Template (CSV)"), ledger_bulk.template_csv(first_district, kind),
                        file_name=f"{spec.sheet}_template.csv", mime=exports.CSV_MIME, key=f"{prefix}_template_csv")
-    t2.download_button("Template (Excel, with allowed values)", ledger_bulk.template_excel(first_district, kind),
+    t2.download_button(_("Template (Excel, with allowed values)"), ledger_bulk.template_excel(first_district, kind),
                        file_name=f"{spec.sheet}_template.xlsx", key=f"{prefix}_template_xlsx", mime=exports.EXCEL_MIME)
-    upload = st.file_uploader("Filled template", type=["csv", "xlsx"], key=f"{prefix}_upload")
-    if upload is not None and st.button(f"Record the uploaded {spec.sheet}", key=f"{prefix}_upload_go"):
+    upload = st.file_uploader(_("Filled template"), type=["csv", "xlsx"], key=f"{prefix}_upload")
+    if upload is not None and st.button(_(_RECORD_UPLOADED[kind]), key=f"{prefix}_upload_go"):
         if not user:
-            st.error("Fill in 'Recorded by' first: every entry is recorded with who made it.")
+            st.error(_("Fill in 'Recorded by' first: every entry is recorded with who made it."))
         else:
             try:
                 frame = ledger_bulk.read_upload(upload.name, upload.getvalue(), kind)
@@ -461,9 +602,12 @@ def ledger_bulk_entry(ledger_path, kind: str, user: str, first_district: str, *,
                 st.rerun()  # so the recent records above include the new rows; the outcome shows after it
     if (uploaded := st.session_state.pop(result_key, None)) is not None:
         rejected = uploaded.rejects["line"].nunique()
-        st.success(f"{uploaded.rows_read} rows read: {len(uploaded.recorded)} recorded, {rejected} rejected.")
+        st.success(_("{read} rows read: {recorded} recorded, {rejected} rejected.").format(
+            read=uploaded.rows_read, recorded=len(uploaded.recorded), rejected=rejected))
         if rejected:
-            st.dataframe(uploaded.rejects, hide_index=True, width="stretch")
+            st.dataframe(uploaded.rejects, hide_index=True, width="stretch",
+                         column_config={"line": _("line"), "column": _("column"), "value": _("value"),
+                                        "reason": _("reason")})
 
 
 def ledger_audit(book, prefixes: str | None = None) -> None:
@@ -473,11 +617,14 @@ def ledger_audit(book, prefixes: str | None = None) -> None:
         trail = trail[trail["entry_id"].str[:1].isin(list(prefixes))]
     audit = lf.audit_frame(trail)
     if audit.empty:
-        st.caption("Nothing recorded yet.")
+        st.caption(_("Nothing recorded yet."))
         return
-    st.caption("The latest 50 changes, newest first. The trail only grows: nothing in it can be changed or removed.")
+    st.caption(_("The latest 50 changes, newest first. The trail only grows: nothing in it can be changed or "
+                 "removed."))
+    audit["action"] = audit["action"].map(lambda a: _(_AUDIT_ACTIONS[a]) if a in _AUDIT_ACTIONS else a)
     st.dataframe(audit, hide_index=True, width="stretch",
-                 column_config={"change": st.column_config.TextColumn("before → after", width="large")})
+                 column_config={"when": _("when"), "who": _("who"), "action": _("action"), "entry": _("entry"),
+                                "change": st.column_config.TextColumn(_("before → after"), width="large")})
 
 
 def field_error(errors_key: str, name: str) -> None:
@@ -488,11 +635,12 @@ def field_error(errors_key: str, name: str) -> None:
 
 
 def not_saved(errors_key: str, what: str) -> None:
-    """One line above a form listing every problem of its last submit."""
+    """One line above a form listing every problem of its last submit (``what``: the record, translated,
+    such as ``_("activity")``)."""
     errors = st.session_state.get(errors_key, {})
     if errors:
-        st.error(f"The {what} was not saved. Please fix: "
-                 + "; ".join(f"{k.replace('_', ' ')} – {v}" for k, v in errors.items()))
+        st.error(_("The {what} was not saved. Please fix: {problems}").format(
+            what=what, problems="; ".join(f"{lf.field_label(k)} – {v}" for k, v in errors.items())))
 
 
 def reset_form_after_save(flag_key: str, defaults: dict) -> None:
@@ -506,10 +654,177 @@ def reset_form_after_save(flag_key: str, defaults: dict) -> None:
 # -- who is looking (public or staff) -----------------------------------------------------------------
 
 
+_SIGNED_IN = "_staff_signed_in"             # (name, hash) after a password sign-in in this session
+_THROTTLE = "_staff_sign_in_throttle"       # auth.Throttle of this session's failed attempts
+_PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-host", "forwarded", "x-real-ip")
+_LOG = logging.getLogger(__name__)
+_LOGGED: set[str] = set()
+
+
+def _log_once(message: str) -> None:
+    if message not in _LOGGED:
+        _LOGGED.add(message)
+        _LOG.warning(message)
+
+
+def _secrets() -> dict:
+    """``st.secrets`` as a plain dict; empty when there is no secrets.toml or it cannot be read."""
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError as exc:  # StreamlitSecretNotFoundError: no file, or a file that does not parse
+        if "parsing" in str(exc).lower():
+            _log_once(f"secrets.toml is not used: {exc}")
+        return {}
+
+
+def staff_config(secrets: dict | None = None) -> auth.StaffConfig:
+    """How staff sign in here (from secrets.toml); settings it had to ignore go to the server log."""
+    config = auth.staff_config(_secrets() if secrets is None else secrets)
+    for problem in config.problems:
+        _log_once(problem)
+    return config
+
+
+def _server_address(config: auth.StaffConfig) -> str | None:
+    """The address the server listens on, or None ("reachable from elsewhere") when the settings ask
+    for sign-in everywhere or this request came through a proxy or from another machine: a loopback
+    server behind a reverse proxy on the same machine is not private."""
+    if config.require_sign_in:
+        return None
+    try:
+        headers = st.context.headers
+        remote = st.context.ip_address  # None for a local client
+    except Exception:  # no request context (AppTest, bare mode)
+        headers, remote = {}, None
+    if (isinstance(remote, str) and remote) or any(name in headers for name in _PROXY_HEADERS):
+        return None
+    return st.get_option("server.address")
+
+
+def _signed_in(config: auth.StaffConfig) -> str | None:
+    """The signed-in staff member's name, or None."""
+    if config.method == "oidc":
+        user = st.user
+        if user.get("is_logged_in") and auth.is_staff_email(config, user.get("email"), user.get("email_verified")):
+            return str(user.get("email"))
+        return None
+    if config.method == "password":
+        entry = st.session_state.get(_SIGNED_IN)
+        # Only while the hash it matched is still configured: a changed password signs everyone out.
+        if entry and entry[1] in config.hash_fingerprints():
+            return entry[0]
+    return None
+
+
 def viewer() -> settings.Viewer:
     """This session's viewer: the effective mode and whether staff pages and exact counts are theirs."""
-    return settings.effective_viewer(settings.configured_mode(), st.get_option("server.address"),
-                                     sign_in_configured=False, signed_in=False)
+    secrets = _secrets()
+    config = staff_config(secrets)
+    try:
+        mode = settings.configured_mode(secrets=dict(auth.common_ground_section(secrets)))
+    except ValueError as exc:
+        st.error(f"The dashboard is misconfigured: {exc}")
+        st.stop()
+    address = _server_address(config)
+    if mode == "staff" and not config.configured and not settings.is_loopback(address):
+        _log_once("The server is reachable from other machines and no staff sign-in is configured "
+                  "(.streamlit/secrets.toml): running in public mode, without staff pages.")
+    return settings.effective_viewer(mode, address, sign_in_configured=config.configured,
+                                     signed_in=_signed_in(config) is not None)
+
+
+def signed_in_name() -> str | None:
+    """Who signed in to this session (None on a loopback server, where nobody signs in)."""
+    return _signed_in(staff_config())
+
+
+def _plain(text: str) -> str:
+    """Text shown inside Markdown as it is (a name or e-mail with _ or * in it)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in str(text))
+
+
+def sign_in(config: auth.StaffConfig | None = None) -> None:
+    """The staff sign-in: Streamlit's st.login (OIDC) when configured, else a password form checked
+    against the hashes in secrets.toml (one generic message for any failure; failed attempts in a
+    session make the next ones wait)."""
+    config = config or staff_config()
+    if config.method == "oidc":
+        if st.user.get("is_logged_in"):  # signed in with the provider, but not on the staff list
+            st.warning(f"{_plain(st.user.get('email') or 'This account')} is not on this dashboard's staff list.")
+            if st.button("Sign out", key="staff_sign_out"):
+                st.logout()
+            return
+        for provider in config.oidc_providers:
+            label = "Staff sign-in" + (f" ({provider})" if provider else "")
+            if st.button(label, key=f"staff_login_{provider or 'default'}", icon=":material/login:"):
+                st.login(provider or None)
+        return
+    if config.method != "password":
+        return
+    throttle: auth.Throttle = st.session_state.setdefault(_THROTTLE, auth.Throttle())
+    with st.form("staff_sign_in", clear_on_submit=True, border=True):
+        st.markdown("**Staff sign-in**")
+        username = ""
+        if config.users:
+            username = st.text_input("User name" + (" (optional)" if config.shared_hash else ""),
+                                     key="staff_sign_in_user", autocomplete="username")
+        password = st.text_input("Password", type="password", key="staff_sign_in_password",
+                                 autocomplete="current-password", max_chars=auth.MAX_PASSWORD_CHARS)
+        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+    if not submitted:
+        return
+    if wait := throttle.wait_seconds():
+        st.error(f"Too many failed sign-ins. Try again in {wait} seconds.")
+        return
+    signed = auth.check_password(config, username, password)
+    if signed is None:
+        throttle.failed()
+        st.error("Sign-in failed: the " + ("user name or " if config.users else "") + "password is not right.")
+        return
+    throttle.succeeded()
+    st.session_state[_SIGNED_IN] = signed
+    st.rerun()  # so the navigation shows the staff pages
+
+
+def sign_out(config: auth.StaffConfig | None = None) -> None:
+    """A sign-out button for a signed-in session."""
+    config = config or staff_config()
+    if st.button("Sign out", key="staff_sign_out", icon=":material/logout:"):
+        st.session_state.pop(_SIGNED_IN, None)
+        if config.method == "oidc":
+            st.logout()  # redirects to the provider's sign-out, then back to a new session
+        else:
+            st.rerun()  # so the navigation drops the staff pages
+
+
+def access_sidebar(view: settings.Viewer) -> None:
+    """The mode indicator, and the sign-in or sign-out when there is one (call inside the sidebar)."""
+    if view.is_staff:
+        name = signed_in_name()
+        if name and not view.loopback:
+            st.caption(f":material/badge: Staff view (signed in as {_plain(name)})")
+            sign_out()
+        else:
+            st.caption(":material/badge: Staff view (this server only answers this computer)")
+        return
+    st.caption(":material/public: Public view: read-only")
+    if view.needs_sign_in:
+        sign_in()
+
+
+def require_staff() -> settings.Viewer:
+    """First thing on a staff page: stop with a plain message unless this viewer is staff, even when
+    the page is reached by its URL or run on its own."""
+    _ensure_entrypoint()
+    view = viewer()
+    if not view.is_staff:
+        st.title("Staff only")
+        if view.needs_sign_in:
+            st.info("This page is for staff. Sign in with the staff sign-in in the sidebar first.")
+        else:
+            st.info("This page is for staff. This dashboard is a public, read-only view.")
+        st.stop()
+    return view
 
 
 def privacy_rules() -> privacy.Rules | None:

@@ -36,8 +36,9 @@ if not info.has_incidents:
     ui.data_note(info)
     st.stop()
 
+# Public mode: the briefing hides small counts like every page (privacy); staff get everything.
 request = briefing.BriefingRequest(filters.period.start, filters.period.end, scope or None, filters.offense_group,
-                                   filters.date_basis)
+                                   filters.date_basis, rules=ui.privacy_rules())
 st.markdown(f"**{titles[scope]}**, {filters.period.label()} compared with {filters.period.prior.label()}; "
             f"{filters.offense_label.lower()}, counted by date {filters.date_basis}. Change the period and offenses "
             "in the sidebar.")

@@ -6,11 +6,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from community_policing import compare, compare_figures, district, metrics, ui
+from community_policing import compare, compare_figures, district, metrics, privacy, series_breaks, ui
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
+rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
 
 # --- Cached calls into the library (keyed by the warehouse build) -----------------------------
@@ -18,20 +19,22 @@ info = ui.dataset_info(store, key)
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _kpis(_store, key: tuple, ids: tuple, start: dt.date, end: dt.date, offense_group: str,
-          date_basis: str) -> pd.DataFrame:
-    table = ui.area_comparison(_store, key, start, end, "district", offense_group, date_basis)
+          date_basis: str, rules=None) -> pd.DataFrame:
+    table = ui.area_comparison(_store, key, start, end, "district", offense_group, date_basis, rules)
     return compare.kpi_table(_store, list(ids), start, end, offense_group, date_basis, districts_table=table)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _monthly(_store, key: tuple, ids: tuple, end: dt.date, offense_group: str, date_basis: str) -> pd.DataFrame:
-    return compare.monthly_table(_store, list(ids), end, offense_group, date_basis, coverage=ui.dataset_info(_store, key))
+def _monthly(_store, key: tuple, ids: tuple, end: dt.date, offense_group: str, date_basis: str,
+             rules=None) -> pd.DataFrame:
+    return compare.monthly_table(_store, list(ids), end, offense_group, date_basis, coverage=ui.dataset_info(_store, key),
+                                 rules=rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _mix(_store, key: tuple, ids: tuple, start: dt.date, end: dt.date, offense_group: str,
-         date_basis: str) -> pd.DataFrame:
-    return compare.offense_mix_table(_store, list(ids), start, end, offense_group, date_basis)
+         date_basis: str, rules=None) -> pd.DataFrame:
+    return compare.offense_mix_table(_store, list(ids), start, end, offense_group, date_basis, rules=rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -116,14 +119,16 @@ window_label = f"{window_start:%b %Y} – {period.end:%b %-d, %Y}"
 
 # --- 1. Headline numbers ----------------------------------------------------------------------
 st.subheader("Headline numbers")
-kpis = _kpis(store, key, ids_key, period.start, period.end, filters.offense_group, filters.date_basis)
+kpis = _kpis(store, key, ids_key, period.start, period.end, filters.offense_group, filters.date_basis, rules)
 if coverage.has_incidents:
     st.markdown(f"**{compare.kpi_takeaway(kpis)}.**")
 if coverage.has_incidents:
     incidents = pd.DataFrame({
         "District": kpis["title"],
         "Incidents": kpis["incidents"],
+        **({"Incidents: note": kpis["incidents_note"]} if "incidents_note" in kpis else {}),
         "A year earlier": kpis["incidents_prior_year"],
+        **({"A year earlier: note": kpis["incidents_prior_year_note"]} if "incidents_prior_year_note" in kpis else {}),
         "% change": kpis["pct_change"],
         "Reading": kpis["noise"],
         "Per 1,000 residents": kpis["rate_per_1000"],
@@ -159,10 +164,16 @@ if coverage.engagement_rows or coverage.survey_rows:
             "Latest survey period up to the end of the selected period with at least "
             f"{metrics.MIN_RESPONDENTS} respondents; higher is more trust")),
     })
+breaks = ui.chart_breaks(store, info, filters.offense_group, every_district=True)  # each chart picks its districts
+preliminary = ui.preliminary_from(info, filters.date_basis)
+if coverage.has_incidents:
+    ui.comparison_cautions(info, series_breaks.for_places(breaks, chosen), filters)
 notes = []
 if not coverage.has_incidents:
     notes.append(f"No incident data is loaded for {info.city_name}.")
 notes.append(f"Rates need at least {metrics.MIN_POPULATION_FOR_RATE} residents; longer periods give higher rates.")
+if rules is not None:
+    notes.append(privacy.public_note(rules))
 if not coverage.engagement_rows:
     notes.append(f"No engagement ledger is loaded for {info.city_name}, so engagement is not recorded.")
 if not coverage.survey_rows:
@@ -175,22 +186,27 @@ st.subheader("Incidents month by month")
 if not coverage.has_incidents:
     st.info(f"No incident data is loaded for {info.city_name}, so there are no incident charts to compare.")
 else:
-    monthly = _monthly(store, key, ids_key, period.end, filters.offense_group, filters.date_basis)
+    monthly = _monthly(store, key, ids_key, period.end, filters.offense_group, filters.date_basis, rules)
     if monthly["incidents"].isna().all():
         st.info("The incident data do not cover these months.")
     else:
-        st.plotly_chart(compare_figures.monthly_incidents(
+        ui.plotly_chart(compare_figures.monthly_incidents(
             monthly, compare.monthly_takeaway(monthly, subject),
             f"{filters.offense_label} per month, {window_label}, by date {filters.date_basis}; "
-            "dashed grey: the same month a year earlier"), width="stretch", key="compare_series_chart")
+            "dashed grey: the same month a year earlier", breaks=breaks, preliminary_from=preliminary),
+            width="stretch", key="compare_series_chart")
+        freshness_notes = ui.chart_freshness_notes(series_breaks.for_places(breaks, chosen), window_start, period.end,
+                                                   preliminary)
         st.caption("Net incidents (reports minus corrections) per calendar month. "
                    + (f"The last month runs only to {period.end:%b %-d}. " if monthly["partial"].any() else "")
-                   + "Bigger districts have more incidents: the next chart divides by residents.")
+                   + "Bigger districts have more incidents: the next chart divides by residents."
+                   + "".join(f" {n}" for n in freshness_notes))
 
         st.subheader("Per 1,000 residents")
-        st.plotly_chart(compare_figures.rate_lines(
+        ui.plotly_chart(compare_figures.rate_lines(
             monthly, compare.rate_takeaway(monthly),
-            f"{filters.offense_label} per 1,000 residents per month, {window_label}"),
+            f"{filters.offense_label} per 1,000 residents per month, {window_label}", breaks=breaks,
+            preliminary_from=preliminary),
             width="stretch", key="compare_rate_chart")
         years = sorted({int(y) for y in monthly["population_year"].dropna()})
         st.caption("Rate = incidents in the month ÷ residents × 1,000 "
@@ -199,11 +215,15 @@ else:
         show_numbers(monthly, "monthly")
 
     st.subheader("Which offenses")
-    mix = _mix(store, key, ids_key, period.start, period.end, filters.offense_group, filters.date_basis)
-    if mix.empty or mix["incidents"].sum() <= 0:
+    mix = _mix(store, key, ids_key, period.start, period.end, filters.offense_group, filters.date_basis, rules)
+    if rules is not None and not mix.empty and mix["share_pct"].isna().all() and privacy.hidden(mix, "incidents").any():
+        st.info("The offense groups' counts in these districts are too small to show in this public view "
+                f"(\u201c{rules.label}\u201d).")
+        show_numbers(mix, "offense_mix")
+    elif mix.empty or mix["incidents"].sum() <= 0:
         st.info("No incidents of this kind were recorded in these districts in the period.")
     else:
-        st.plotly_chart(compare_figures.offense_mix(
+        ui.plotly_chart(compare_figures.offense_mix(
             mix, compare.offense_mix_takeaway(mix),
             f"Share of each district's net incidents by offense group, {period.label()}; counts in the hover"),
             width="stretch", key="compare_mix_chart")
@@ -221,7 +241,7 @@ else:
     if engagement["events"].sum() == 0:
         st.info(f"No engagement activities are recorded in these districts between {window_label}.")
     else:
-        st.plotly_chart(compare_figures.engagement_rates(
+        ui.plotly_chart(compare_figures.engagement_rates(
             engagement, compare.engagement_takeaway(engagement),
             f"Engagement activities (all types) per month per 1,000 residents, {window_label}"),
             width="stretch", key="compare_engagement_chart")
@@ -240,7 +260,7 @@ else:
         st.info(f"No trust survey result for these districts with at least {metrics.MIN_RESPONDENTS} respondents "
                 "up to the end of the period.")
     else:
-        st.plotly_chart(compare_figures.trust_trends(
+        ui.plotly_chart(compare_figures.trust_trends(
             trust, compare.trust_takeaway(trust),
             f"Trust in police by survey month, {window_label}; score 0–100 (higher is better)"
             + ("; bars: 95% margin of error" if trust["margin_of_error"].notna().any() else "")

@@ -6,11 +6,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from community_policing import district, district_figures, metrics, ui
+from community_policing import district, district_figures, metrics, privacy, series_breaks, ui
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
+rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
 
 # --- Cached calls into the library (keyed by the warehouse build) -----------------------------
@@ -18,25 +19,29 @@ info = ui.dataset_info(store, key)
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _kpis(_store, key: tuple, district_id: str, start: dt.date, end: dt.date, offense_group: str,
-          date_basis: str) -> district.DistrictKpis:
-    table = ui.area_comparison(_store, key, start, end, "district", offense_group, date_basis)
+          date_basis: str, rules=None) -> district.DistrictKpis:
+    table = ui.area_comparison(_store, key, start, end, "district", offense_group, date_basis, rules)
     return district.district_kpis(_store, district_id, start, end, offense_group, date_basis, districts_table=table)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _series(_store, key: tuple, district_id: str, end: dt.date, offense_group: str, date_basis: str) -> pd.DataFrame:
-    return district.monthly_series(_store, district_id, end, offense_group, date_basis, coverage=ui.dataset_info(_store, key))
+def _series(_store, key: tuple, district_id: str, end: dt.date, offense_group: str, date_basis: str,
+            rules=None) -> pd.DataFrame:
+    return district.monthly_series(_store, district_id, end, offense_group, date_basis, coverage=ui.dataset_info(_store, key),
+                                   rules=rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _seasonal(_store, key: tuple, district_id: str, offense_group: str, date_basis: str) -> district.SeasonalPattern:
-    return district.seasonal_pattern(_store, district_id, offense_group, date_basis, coverage=ui.dataset_info(_store, key))
+def _seasonal(_store, key: tuple, district_id: str, offense_group: str, date_basis: str,
+              rules=None) -> district.SeasonalPattern:
+    return district.seasonal_pattern(_store, district_id, offense_group, date_basis, coverage=ui.dataset_info(_store, key),
+                                     rules=rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _mix(_store, key: tuple, district_id: str, start: dt.date, end: dt.date, offense_group: str,
-         date_basis: str) -> pd.DataFrame:
-    return district.offense_mix(_store, district_id, start, end, offense_group, date_basis)
+         date_basis: str, rules=None) -> pd.DataFrame:
+    return district.offense_mix(_store, district_id, start, end, offense_group, date_basis, rules=rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -65,11 +70,11 @@ def _programs(_store, key: tuple, district_id: str, as_of: dt.date) -> pd.DataFr
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _neighborhoods(_store, key: tuple, district_id: str, start: dt.date, end: dt.date, offense_group: str,
-                   date_basis: str) -> district.NeighborhoodRanking:
-    nbhd = ui.area_comparison(_store, key, start, end, "neighborhood", offense_group, date_basis)
-    dist = ui.area_comparison(_store, key, start, end, "district", offense_group, date_basis)
+                   date_basis: str, rules=None) -> district.NeighborhoodRanking:
+    nbhd = ui.area_comparison(_store, key, start, end, "neighborhood", offense_group, date_basis, rules)
+    dist = ui.area_comparison(_store, key, start, end, "district", offense_group, date_basis, rules)
     return district.neighborhoods_ranked(_store, district_id, start, end, offense_group, date_basis,
-                                         neighborhoods_table=nbhd, districts_table=dist)
+                                         neighborhoods_table=nbhd, districts_table=dist, rules=rules)
 
 
 def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
@@ -148,7 +153,7 @@ if coverage.has_incidents and info.prior_incomplete(period):
                f"({period.prior.start:%b %-d, %Y}): changes from a year earlier are not meaningful for this period.")
 
 # --- 1. KPIs ----------------------------------------------------------------------------------
-kpis = _kpis(store, key, chosen.id, period.start, period.end, filters.offense_group, filters.date_basis)
+kpis = _kpis(store, key, chosen.id, period.start, period.end, filters.offense_group, filters.date_basis, rules)
 k1, k2, k3, k4, k5 = st.columns(5)
 if not coverage.has_incidents:
     k1.metric("Incidents", "—")
@@ -157,18 +162,26 @@ if not coverage.has_incidents:
     k2.caption("No incident data.")
 else:
     k1.metric(
-        "Incidents", f"{kpis.incidents:,}",
+        "Incidents", kpis.incidents_note or f"{kpis.incidents:,}",
         delta=None if kpis.pct_change is None else f"{kpis.pct_change:+.1f}% ({kpis.change:+,})",
         delta_color="inverse" if kpis.noise != "within normal variation" else "off",
         help="Net incidents (reports minus corrections) counted in this district in the period. The arrow "
              "compares with the same days a year earlier; it is grey when the change is within normal variation.",
     )
-    k1.caption(f"{kpis.incidents_prior_year:,} a year earlier · **{kpis.noise}** (z = {kpis.poisson_z:+.2f})")
-    k2.metric("Rate per 1,000 residents", "no rate" if kpis.rate_per_1000 is None else f"{kpis.rate_per_1000:,.1f}",
+    if kpis.poisson_z is None:  # public mode: a count too small to show, so no comparison either
+        k1.caption(f"{kpis.incidents_prior_year_note or f'{kpis.incidents_prior_year:,}'} a year earlier · "
+                   "**no comparison shown**: small counts are hidden in this public view")
+    else:
+        k1.caption(f"{kpis.incidents_prior_year:,} a year earlier · **{kpis.noise}** (z = {kpis.poisson_z:+.2f})")
+    k2.metric("Rate per 1,000 residents",
+              "not shown" if kpis.incidents_note else "no rate" if kpis.rate_per_1000 is None
+              else f"{kpis.rate_per_1000:,.1f}",
               help="Incidents in the period ÷ residents × 1,000. Longer periods give higher rates.")
     k2.caption(kpis.denominator[0].upper() + kpis.denominator[1:])
 ui.engagement_metrics(k3, k4, coverage.engagement_rows > 0, kpis.engagement_events, kpis.engagement_events_prior_year,
                       kpis.officer_hours, kpis.officer_hours_prior_year)
+breaks = ui.chart_breaks(store, info, filters.offense_group, chosen.id)  # series breaks that concern this district
+preliminary = ui.preliminary_from(info, filters.date_basis)
 if kpis.trust is None:
     k5.metric("Latest trust score (0–100)", "—")
     k5.caption("No trust survey result with enough respondents up to the end of the period."
@@ -181,6 +194,11 @@ else:
                    else f"{kpis.trust_respondents:,} respondents")
     moe = "" if kpis.trust_margin_of_error is None else f" · ±{kpis.trust_margin_of_error:.1f}"
     k5.caption(f"{kpis.trust_period_start:%B %Y} survey · {respondents}{moe}")
+if coverage.has_incidents:
+    ui.comparison_cautions(info, breaks, filters)
+
+if rules is not None and coverage.has_incidents:
+    st.caption(privacy.public_note(rules))
 
 subject = "Incidents" if filters.offense_group == "all" else filters.offense_label
 window_start = district.window_start(period.end)
@@ -192,48 +210,55 @@ if not coverage.has_incidents:
     st.info(f"No incident data is loaded for {info.city_name}, so there are no incident charts for this district. "
             "Engagement, survey, training and program records, where loaded, follow below.")
 else:
-    series = _series(store, key, chosen.id, period.end, filters.offense_group, filters.date_basis)
+    series = _series(store, key, chosen.id, period.end, filters.offense_group, filters.date_basis, rules)
     if series["incidents"].isna().all():
         st.info("The incident data do not cover these months.")
     else:
-        st.plotly_chart(
+        ui.plotly_chart(
             district_figures.monthly_incidents(
                 series, district.series_takeaway(series, subject),
                 f"{filters.offense_label} per month, {window_label}, by date {filters.date_basis}; "
                 "dashed grey: the same month a year earlier",
-                period_start=period.start, period_end=period.end),
+                period_start=period.start, period_end=period.end, breaks=breaks, preliminary_from=preliminary),
             width="stretch", key="series_chart")
         notes = ["Net incidents (reports minus corrections) per calendar month; the shaded band is the selected period."]
         if series["partial"].any():
             notes.append(f"The last month runs only to {period.end:%b %-d} (hollow marker), and its year-earlier "
                          "value covers the same days.")
-        if filters.date_basis == "occurred":
+        notes += ui.chart_freshness_notes(breaks, window_start, period.end, preliminary)
+        if filters.date_basis == "occurred" and not (preliminary and preliminary <= period.end):
             notes.append("By date occurred, the latest weeks still rise as late reports come in.")
         st.caption(" ".join(notes))
         show_numbers(series, "monthly")
 
     st.subheader("Seasonal pattern")
-    seasonal = _seasonal(store, key, chosen.id, filters.offense_group, filters.date_basis)
+    seasonal = _seasonal(store, key, chosen.id, filters.offense_group, filters.date_basis, rules)
     if seasonal.empty:
         st.info("The data do not yet cover a complete calendar year, so there is no seasonal pattern to show.")
     else:
         years = (f"{seasonal.years[0]}–{seasonal.years[-1]}" if len(seasonal.years) > 1 else str(seasonal.years[0]))
-        st.plotly_chart(
+        ui.plotly_chart(
             district_figures.seasonal_pattern(
                 seasonal.table, seasonal.takeaway(subject),
                 f"{filters.offense_label}: average per calendar month over {len(seasonal.years)} complete "
                 f"year{'s' if len(seasonal.years) > 1 else ''} ({years})"),
             width="stretch", key="seasonal_chart")
-        st.caption("Each bar is the mean over the complete years of data; hover for the lowest and highest year. "
-                   "Compare a month with the same month a year earlier, not with the month before.")
+        spanned = series_breaks.within(breaks, dt.date(seasonal.years[0], 1, 1), dt.date(seasonal.years[-1], 12, 31))
+        st.caption("Each bar is the mean over the complete years of data"
+                   + ("; hover for the lowest and highest year. " if rules is None else
+                      f" (public view: months whose count over those years is below {rules.min_count} are not shown). ")
+                   + "Compare a month with the same month a year earlier, not with the month before."
+                   + ("" if spanned.empty else " The years averaged span a series break ("
+                      + "; ".join(series_breaks.chart_label(r) for _, r in spanned.iterrows())
+                      + "), so they mix two ways of counting: see How to read these numbers."))
         show_numbers(seasonal.table, "seasonal")
 
     st.subheader("Which offenses")
-    mix = _mix(store, key, chosen.id, period.start, period.end, filters.offense_group, filters.date_basis)
+    mix = _mix(store, key, chosen.id, period.start, period.end, filters.offense_group, filters.date_basis, rules)
     if mix.empty:
         st.info("No incidents of this kind were recorded in this district in the period or a year earlier.")
     else:
-        st.plotly_chart(
+        ui.plotly_chart(
             district_figures.offense_mix(mix, district.offense_mix_takeaway(mix),
                                          f"Net incidents by offense group, {period.label()} vs the same days a year earlier"),
             width="stretch", key="mix_chart")
@@ -251,11 +276,12 @@ else:
     if timeline.empty:
         st.info(f"No engagement activities are recorded for {chosen.title} between {window_label}.")
     else:
-        st.plotly_chart(
+        ui.plotly_chart(
             district_figures.engagement_timeline(
                 timeline, district.engagement_takeaway(timeline, period.end),
                 f"Engagement activities per month by type, {window_label}", start=window_start, end=period.end),
             width="stretch", key="engagement_chart")
+        show_numbers(timeline, "engagement_monthly")  # the chart's own numbers; the period's totals follow
     if by_type.empty:
         st.caption("No engagement activities in the selected period.")
     else:
@@ -277,7 +303,7 @@ elif trend.empty or trend["score"].notna().sum() == 0:
             "up to the end of the period.")
 else:
     program_rows = _programs(store, key, chosen.id, period.end) if coverage.program_rows else None
-    st.plotly_chart(
+    ui.plotly_chart(
         district_figures.trust_trend(
             trend, district.trust_takeaway(trend),
             "Trust in police, score 0–100 (higher is better)"
@@ -310,7 +336,7 @@ else:
         st.info(f"No officer training is recorded for {chosen.title} between {train_start:%b %Y} and "
                 f"{period.end:%b %-d, %Y}.")
     else:
-        st.plotly_chart(
+        ui.plotly_chart(
             district_figures.training_hours(
                 training, district.training_takeaway(training, chosen.sworn_officers, len(quarters)),
                 f"Officer training hours per quarter by course, {train_start:%b %Y} – {period.end:%b %-d, %Y}",
@@ -357,7 +383,7 @@ elif chosen.neighborhoods == 0:
     st.info(f"No neighborhoods are loaded for {chosen.title}.")
 else:
     ranking = _neighborhoods(store, key, chosen.id, period.start, period.end, filters.offense_group,
-                             filters.date_basis)
+                             filters.date_basis, rules)
     st.markdown(f"**{ranking.takeaway()}** ({filters.offense_label.lower()}, {period.label()})")
     st.dataframe(ranking.table, hide_index=True, width="stretch", height="content",
                  column_order=[c for c in ranking.table.columns if c != "area_id"], column_config=ui.area_column_config(
@@ -371,8 +397,12 @@ else:
     if ranking.elsewhere or ranking.elsewhere_prior_year:
         notes.append(f"{ranking.elsewhere:,} incidents in these neighborhoods ({ranking.elsewhere_prior_year:,} a year "
                      "earlier) were counted in another district: a neighborhood can straddle a district boundary.")
-    notes.append(f"District total: {ranking.district_incidents:,} incidents "
-                 f"({ranking.district_incidents_prior_year:,} a year earlier).")
+    if rules is None:
+        notes.append(f"District total: {ranking.district_incidents:,} incidents "
+                     f"({ranking.district_incidents_prior_year:,} a year earlier).")
+    else:
+        notes.append(f"Counts of fewer than {rules.min_count} are not shown (“{rules.label}”), nor any count that "
+                     "would give one away; neighborhood counts need not add up to the district's.")
     st.caption(" ".join(notes))
     ui.download_table(ranking.table, info, f"district_{chosen.id}_neighborhoods_{period.start}_{period.end}",
                       key="download_neighborhoods", label="Download the neighborhood table",

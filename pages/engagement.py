@@ -10,6 +10,7 @@ from community_policing import engagement_view as ev
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
+rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
 
 # --- Cached calls into the library (keyed by the warehouse build) -----------------------------
@@ -26,8 +27,10 @@ def _outcomes(_store, key: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _association(_store, key: tuple, measure: str, outcome: str, lag: int, within: bool) -> ev.Association:
-    return ev.associate(_intensity(_store, key), _outcomes(_store, key), measure, outcome, lag, within)
+def _association(_store, key: tuple, measure: str, outcome: str, lag: int, within: bool, rules=None) -> ev.Association:
+    # Public mode: no change is made from a quarter with a small count (privacy).
+    return ev.associate(_intensity(_store, key), ev.public_outcomes(_outcomes(_store, key), rules), measure, outcome,
+                        lag, within)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -36,8 +39,8 @@ def _latest(_store, key: tuple) -> tuple[pd.DataFrame, list[str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _reporting(_store, key: tuple) -> ev.ReportingCheck:
-    return ev.reporting_check(_outcomes(_store, key), _store.query("districts_table"))
+def _reporting(_store, key: tuple, rules=None) -> ev.ReportingCheck:
+    return ev.reporting_check(_outcomes(_store, key), _store.query("districts_table"), rules=rules)
 
 
 def _download(frame: pd.DataFrame, label: str, name: str) -> None:
@@ -102,7 +105,7 @@ else:
 
     # --- 3. The scatter ---------------------------------------------------------------------------
     st.subheader("Engagement in a quarter and the change that followed")
-    assoc = _association(store, key, measure, outcome, lag, within)
+    assoc = _association(store, key, measure, outcome, lag, within, rules)
     if not assoc.enough:
         st.info(ev.too_few_sentence(assoc))
     else:
@@ -117,7 +120,7 @@ else:
                       f"Spearman's rank correlation with its 95% CI.<br>{assoc.slope_text()}, shown as the band."),
             x_label=x_label, y_label=y_label, slope=s, intercept=assoc.intercept, slope_low=lo, slope_high=hi,
             y_suffix=out.suffix, district_order=list(intensity["district_id"].drop_duplicates()))
-        st.plotly_chart(fig, width="stretch", key="eng_scatter")
+        ui.plotly_chart(fig, width="stretch", key="eng_scatter")
         lead, _, rest = analysis.ASSOCIATION_CAPTION.partition(":")
         per_district = assoc.n / max(assoc.result.n_districts, 1)
         st.caption(
@@ -161,7 +164,7 @@ else:
                       f"({float(top[measure]):,.1f}); {bottom['district_name']} the least ({float(bottom[measure]):,.1f})")
     else:
         bars_title = ev.MEASURES[measure].label
-    st.plotly_chart(
+    ui.plotly_chart(
         engagement_figures.intensity_bars(
             table, measure, ev.MEASURES[measure].label.replace(" per quarter", ""), bars_title,
             f"{ev.MEASURES[measure].label.replace(' per quarter', '')}, summed over {span}"),
@@ -181,7 +184,7 @@ else:
 
 # --- 5. Reporting sensitivity ------------------------------------------------------------------
 st.subheader("Did trust and recorded crime rise together?")
-check = _reporting(store, key)
+check = _reporting(store, key, rules)
 if check.missing:
     st.info(f"This check needs both incidents and resident surveys, and {info.city_name} has {check.missing}, "
             "so it cannot be made.")
@@ -252,7 +255,7 @@ else:
     choices = [d for d in dict.fromkeys(rep["district_id"]) if rep.loc[rep["district_id"] == d, "attendees"].sum() > 0]
     picked = r2.selectbox("District", choices, format_func=lambda d: f"District {d}", key="rep_district")
     one = rep[rep["district_id"] == picked]
-    st.plotly_chart(figures.representativeness_chart(one, f"District {picked}", DIMENSIONS[dimension]),
+    ui.plotly_chart(figures.representativeness_chart(one, f"District {picked}", DIMENSIONS[dimension]),
                     width="stretch", key="rep_chart")
     st.caption(f"Only activities whose organizers recorded attendees by group count "
                f"({int(one['activities'].max())} in this district). The interval allows for people arriving in groups "

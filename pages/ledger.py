@@ -8,9 +8,11 @@ import streamlit as st
 from community_policing import geo, map_figures
 from community_policing import ledger_form as lf
 from community_policing import ui
+from community_policing.i18n import _
 from community_policing.ledger import Ledger, LedgerError, validate_entry
 from community_policing.store import resolve_ledger_path
 
+ui.require_staff()  # staff only: stops here for the public, even when reached by URL
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
@@ -32,17 +34,18 @@ def field_error(name: str) -> None:
     ui.field_error(ERRORS, name)
 
 
-st.title("Engagement log")
+st.title(_("Engagement log"))
 ui.simulated_banner(info)
-st.caption("For staff: record a community-engagement activity, correct or delete recent ones, and see who "
-           "changed what. Every entry counts on every page of the dashboard as soon as it is saved.")
+st.caption(_("For staff: record a community-engagement activity, correct or delete recent ones, and see who "
+             "changed what. Every entry counts on every page of the dashboard as soon as it is saved."))
 
 places = ui.staff_places(store, key)
 titles, neighborhoods, nbhd_names = places.titles, places.neighborhoods, places.nbhd_names
 ledger_path = resolve_ledger_path()
 
 if not titles:
-    st.info(f"No districts are loaded for {info.city_name}, so there is nowhere to record an activity yet.")
+    st.info(_("No districts are loaded for {city}, so there is nowhere to record an activity yet.").format(
+        city=info.city_name))
     ui.data_note(info)
     st.stop()
 
@@ -58,21 +61,22 @@ user = ui.recorded_by()
 field_error("user")
 
 # --- Record an activity -----------------------------------------------------------------------
-st.subheader("Record an activity")
-ui.not_saved(ERRORS, "activity")
+st.subheader(_("Record an activity"))
+ui.not_saved(ERRORS, _("activity"))
 # The district sits outside the form so that the neighborhood list follows it at once.
-district_id = st.selectbox("District", list(titles), format_func=titles.get, key="ledger_district")
+district_id = st.selectbox(_("District"), list(titles), format_func=titles.get, key="ledger_district")
 field_error("district_id")
 choices = ["", *neighborhoods.loc[neighborhoods["district_id"] == district_id, "area_id"]]
 
-with st.expander("Pick the place on the map (optional)"):
-    st.caption("Click where the activity took place: its longitude and latitude go into the form below. "
-               "Only engagement activities are placed; no incident location is ever shown here.")
+with st.expander(_("Pick the place on the map (optional)")):
+    st.caption(_("Click where the activity took place: its longitude and latitude go into the form below. "
+                 "Only engagement activities are placed; no incident location is ever shown here."))
     features = ui.area_features(store, key, "district")
     grid = _click_grid(store, key, district_id)
     lon_now, lat_now = st.session_state.get("ledger_lon"), st.session_state.get("ledger_lat")
     picked = (lon_now, lat_now) if lon_now is not None and lat_now is not None else None
-    event = st.plotly_chart(map_figures.place_picker(features, district_id, grid, picked, titles[district_id]),
+    event = ui.plotly_chart(map_figures.place_picker(features, district_id, grid, picked, titles[district_id]),
+                            kind="Map to click the place on (or type its longitude and latitude in the form)",
                             key=f"ledger_place_map_{district_id}", on_select="rerun", selection_mode="points",
                             config={"displayModeBar": False, "scrollZoom": True})
     point = lf.picked_point(event)
@@ -85,64 +89,65 @@ with st.expander("Pick the place on the map (optional)"):
 with st.form("ledger_form"):
     c1, c2 = st.columns(2)
     with c1:
-        date = st.date_input("Date", value=dt.date.today(), key="ledger_date", format="YYYY-MM-DD")
+        date = st.date_input(_("Date"), value=dt.date.today(), key="ledger_date", format="YYYY-MM-DD")
         field_error("date")
     with c2:
-        start_time = st.time_input("Start time (optional)", value=None, key="ledger_start_time", step=900)
+        start_time = st.time_input(_("Start time (optional)"), value=None, key="ledger_start_time", step=900)
         field_error("start_time")
     c1, c2 = st.columns(2)
     with c1:
-        neighborhood = st.selectbox("Neighborhood (optional)", choices, key="ledger_neighborhood",
-                                    format_func=lambda n: "— none / district-wide —" if not n else
+        neighborhood = st.selectbox(_("Neighborhood (optional)"), choices, key="ledger_neighborhood",
+                                    format_func=lambda n: _("— none / district-wide —") if not n else
                                     f"{nbhd_names.get(n, n)} ({n})")
         field_error("neighborhood_id")
     with c2:
-        kind = st.selectbox("Type", list(lf.TYPE_LABELS), format_func=lf.TYPE_LABELS.get, key="ledger_type")
+        kind = st.selectbox(_("Type"), list(lf.TYPE_LABELS), format_func=lf.type_label, key="ledger_type")
         field_error("type")
-    title = st.text_input("Title", key="ledger_title", max_chars=200, placeholder="e.g. Listening session at the library")
+    title = st.text_input(_("Title"), key="ledger_title", max_chars=200,
+                          placeholder=_("e.g. Listening session at the library"))
     field_error("title")
-    place = st.text_input("Place (optional)", key="ledger_place", max_chars=200)
+    place = st.text_input(_("Place (optional)"), key="ledger_place", max_chars=200)
     field_error("place")
     c1, c2 = st.columns(2)
     with c1:
-        lon = st.number_input("Longitude (optional)", value=None, min_value=-180.0, max_value=180.0,
+        lon = st.number_input(_("Longitude (optional)"), value=None, min_value=-180.0, max_value=180.0,
                               format="%.6f", key="ledger_lon")
         field_error("lon")
     with c2:
-        lat = st.number_input("Latitude (optional)", value=None, min_value=-90.0, max_value=90.0,
+        lat = st.number_input(_("Latitude (optional)"), value=None, min_value=-90.0, max_value=90.0,
                               format="%.6f", key="ledger_lat")
         field_error("lat")
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        attendees = st.number_input("Attendees", value=None, min_value=0, step=1, key="ledger_attendees")
+        attendees = st.number_input(_("Attendees"), value=None, min_value=0, step=1, key="ledger_attendees")
         field_error("attendees")
     with c2:
-        officers = st.number_input("Officers", value=None, min_value=0, step=1, key="ledger_officers")
+        officers = st.number_input(_("Officers"), value=None, min_value=0, step=1, key="ledger_officers")
         field_error("officers")
     with c3:
-        officer_hours = st.number_input("Officer hours", value=None, min_value=0.0, step=0.5,
-                                        key="ledger_officer_hours", help="Summed over officers.")
+        officer_hours = st.number_input(_("Officer hours"), value=None, min_value=0.0, step=0.5,
+                                        key="ledger_officer_hours", help=_("Summed over officers."))
         field_error("officer_hours")
     with c4:
-        cost = st.number_input("Cost ($)", value=None, min_value=0.0, step=10.0, key="ledger_cost")
+        cost = st.number_input(_("Cost ($)"), value=None, min_value=0.0, step=10.0, key="ledger_cost")
         field_error("cost")
-    partners = st.text_input("Partner organizations (optional)", key="ledger_partners", max_chars=500)
+    partners = st.text_input(_("Partner organizations (optional)"), key="ledger_partners", max_chars=500)
     field_error("partners")
-    notes = st.text_area("Notes (optional)", key="ledger_notes", max_chars=10_000)
+    notes = st.text_area(_("Notes (optional)"), key="ledger_notes", max_chars=10_000)
     field_error("notes")
-    with st.expander("Attendees by group (optional)"):
-        st.caption("From a voluntary sign-in sheet, for instance. Zeros mean not recorded; the groups of "
-                   "each breakdown may not add up to more than the attendees.")
-        st.markdown("**Race / ethnicity**")
+    with st.expander(_("Attendees by group (optional)")):
+        st.caption(_("From a voluntary sign-in sheet, for instance. Zeros mean not recorded; the groups of "
+                     "each breakdown may not add up to more than the attendees."))
+        st.markdown(_("**Race / ethnicity**"))
         cols = st.columns(len(lf.RACE_GROUPS))
-        race = {g: col.number_input(lf.RACE_LABELS[g], value=0, min_value=0, step=1, key=f"ledger_race_{g}")
+        race = {g: col.number_input(lf.race_label(g), value=0, min_value=0, step=1, key=f"ledger_race_{g}")
                 for g, col in zip(lf.RACE_GROUPS, cols)}
-        st.markdown("**Age**")
+        st.markdown(_("**Age**"))
         cols = st.columns(len(lf.AGE_GROUPS))
         age = {g: col.number_input(g, value=0, min_value=0, step=1, key=f"ledger_age_{g}")
                for g, col in zip(lf.AGE_GROUPS, cols)}
         field_error("attendance")
-    submitted = st.form_submit_button("Record activity", type="primary")
+    submitted = st.form_submit_button(_("Record activity"), type="primary")
 
 if submitted:
     entry = lf.build_entry({
@@ -153,7 +158,7 @@ if submitted:
     })
     found: dict[str, str] = {}
     if lf.blank(user):
-        found["user"] = "required; say who is recording this"
+        found["user"] = _("required; say who is recording this")
     problem = lf.neighborhood_error(neighborhood, district_id, neighborhoods)
     if problem:
         found["neighborhood_id"] = problem
@@ -172,45 +177,47 @@ if submitted:
     else:
         st.session_state.pop(ERRORS, None)
         st.session_state[RESET] = True  # a fresh form for the next activity (applied before the widgets)
-        st.session_state[ui.LEDGER_FLASH] = (f"Recorded {new_id}: {entry['title']} ({titles[district_id]}, "
-                                             f"{entry['date']}). It already counts on every page.")
+        st.session_state[ui.LEDGER_FLASH] = _("Recorded {entry_id}: {title} ({district}, {date}). It already "
+                                              "counts on every page.").format(
+            entry_id=new_id, title=entry["title"], district=titles[district_id], date=entry["date"])
     st.rerun()
 
 # --- Recent entries -----------------------------------------------------------------------------
-st.subheader("Recent entries")
+st.subheader(_("Recent entries"))
 book = Ledger(ledger_path) if ledger_path.exists() else None
 ui.ledger_editor(
     book, "activity", user, neighborhoods=neighborhoods, valid_district_ids=list(titles),
     valid_neighborhood_ids=list(nbhd_names),
-    empty_text="No activities recorded yet. The first one you record above starts the ledger.",
+    empty_text=_("No activities recorded yet. The first one you record above starts the ledger."),
     column_config={
-        "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", required=True),
-        "type": st.column_config.SelectboxColumn("Type", options=list(lf.TYPE_LABELS), required=True),
-        "title": st.column_config.TextColumn("Title", required=True, max_chars=200),
-        "attendees": st.column_config.NumberColumn("Attendees", min_value=0, step=1),
-        "officers": st.column_config.NumberColumn("Officers", min_value=0, step=1),
-        "officer_hours": st.column_config.NumberColumn("Officer hours", min_value=0.0),
-        "cost": st.column_config.NumberColumn("Cost ($)", min_value=0.0, format="%.2f"),
-        "notes": st.column_config.TextColumn("Notes"),
-        "neighborhood_id": st.column_config.SelectboxColumn("Neighborhood", options=list(nbhd_names)),
+        "date": st.column_config.DateColumn(_("Date"), format="YYYY-MM-DD", required=True),
+        "type": st.column_config.SelectboxColumn(_("Type"), options=list(lf.TYPE_LABELS), required=True,
+                                                 format_func=lf.type_label),
+        "title": st.column_config.TextColumn(_("Title"), required=True, max_chars=200),
+        "attendees": st.column_config.NumberColumn(_("Attendees"), min_value=0, step=1),
+        "officers": st.column_config.NumberColumn(_("Officers"), min_value=0, step=1),
+        "officer_hours": st.column_config.NumberColumn(_("Officer hours"), min_value=0.0),
+        "cost": st.column_config.NumberColumn(_("Cost ($)"), min_value=0.0, format="%.2f"),
+        "notes": st.column_config.TextColumn(_("Notes")),
+        "neighborhood_id": st.column_config.SelectboxColumn(_("Neighborhood"), options=list(nbhd_names)),
     },
 )
 
 # --- Many at once ----------------------------------------------------------------------------------
-st.subheader("Many activities at once")
-st.caption("Download the template, fill one row per activity (the example row shows the format and is never "
-           "loaded), and upload it. Every row is checked like the form; rows with problems come back with their "
-           "line and reason, and nothing else is lost.")
+st.subheader(_("Many activities at once"))
+st.caption(_("Download the template, fill one row per activity (the example row shows the format and is never "
+             "loaded), and upload it. Every row is checked like the form; rows with problems come back with their "
+             "line and reason, and nothing else is lost."))
 ui.ledger_bulk_entry(ledger_path, "activity", user, next(iter(titles), "1"), valid_district_ids=set(titles),
                      valid_neighborhood_ids=set(nbhd_names))
 
 # --- Audit trail --------------------------------------------------------------------------------
-st.subheader("Audit trail")
-st.caption("Every insert, edit and delete of every kind of record: activities (L…), recurring meetings (S…), "
-           "training (T…) and programs (P…).")
+st.subheader(_("Audit trail"))
+st.caption(_("Every insert, edit and delete of every kind of record: activities (L…), recurring meetings (S…), "
+             "training (T…) and programs (P…)."))
 ui.ledger_audit(book)
 
-st.caption(f"Entries are written to a separate ledger file ({ledger_path.name}, SQLite, safe for many staff "
-           "saving at once), not to the analytics database, which the dashboard only reads. The dashboard "
-           "reads the ledger live, so a saved entry shows on all pages at once.")
+st.caption(_("Entries are written to a separate ledger file ({file}, SQLite, safe for many staff saving at once), "
+             "not to the analytics database, which the dashboard only reads. The dashboard reads the ledger live, "
+             "so a saved entry shows on all pages at once.").format(file=ledger_path.name))
 ui.data_note(info)

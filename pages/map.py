@@ -3,19 +3,20 @@ engagement activities as optional points, the layer's definition, and its table.
 
 import streamlit as st
 
-from community_policing import figures, map_figures, map_layers, metrics, ui
+from community_policing import figures, map_figures, map_layers, metrics, privacy, ui
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
 filters = ui.sidebar_filters(store, info)
 period = filters.period
+rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _layer(_store, key, layer, level, start, end, offense_group, date_basis, has_engagement):
+def _layer(_store, key, layer, level, start, end, offense_group, date_basis, has_engagement, rules=None):
     p = metrics.Period(start, end)
-    areas = ui.area_comparison(_store, key, start, end, level, offense_group, date_basis)
+    areas = ui.area_comparison(_store, key, start, end, level, offense_group, date_basis, rules)
     areas = map_layers.with_population_year(_store, areas, level)
     trust = map_layers.latest_trust(_store, start, end) if layer == "trust" and level == "district" else None
     unplaced = (map_layers.events_without_neighborhood(_store, start, end)
@@ -51,7 +52,7 @@ show_events = c3.checkbox("Show engagement activities", key="show_events", disab
                                + ("" if has_engagement else " No engagement ledger is loaded for this city."))
 
 data = _layer(store, key, layer, level, period.start, period.end, filters.offense_group, filters.date_basis,
-              has_engagement)
+              has_engagement, rules)
 if info.prior_incomplete(period) and layer in ("change", "bivariate"):
     st.warning(f"The data start on {info.first_day:%b %-d, %Y}, after the comparison period begins "
                f"({period.prior.start:%b %-d, %Y}): changes from a year earlier are not meaningful for this period.")
@@ -96,10 +97,13 @@ definitions = {
 fig = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle=period.label(), events=events)
 map_col, key_col = st.columns([1.45, 1]) if layer == "bivariate" else (st.container(), None)
 with map_col:
-    event = st.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")
+    event = ui.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")
     st.caption(definitions[layer] + (" Click a district to open its page." if level == "district" else ""))
     for note in data.notes:
         st.caption(note)
+    if layer in ("change", "bivariate"):  # changes from a year earlier: flag a series break or preliminary days
+        ui.comparison_cautions(info, ui.chart_breaks(store, info, filters.offense_group,
+                                                     every_district=level == "district"), filters)
     if events is not None:
         st.caption(f"{len(events):,} engagement activities with a recorded place are shown as points, coloured by "
                    "type (hover for the date and attendees). Incident locations are never mapped.")
@@ -108,7 +112,7 @@ with map_col:
 if key_col is not None:
     legend = data.legend
     with key_col:
-        st.plotly_chart(map_figures.bivariate_legend(legend), width="stretch", key="bivariate_legend")
+        ui.plotly_chart(map_figures.bivariate_legend(legend), width="stretch", key="bivariate_legend")
         st.dataframe(legend[["label", "engagement_range", "change_range", "areas"]], hide_index=True,
                      width="stretch", column_config={
                          "label": "Colour means", "engagement_range": "Activities per 1,000 per year",
@@ -127,7 +131,7 @@ extra = {
     "bivariate": ["engagement_events", "events_per_1000_per_year", "engagement_class", "change_class",
                   "bivariate_label"],
 }[layer]
-table = data.table[base + extra]
+table = data.table[privacy.columns_with_notes(base + extra, data.table)]
 st.dataframe(table, hide_index=True, width="stretch", key="map_table", column_config=ui.area_column_config(
     word.capitalize(),
     muted=st.column_config.CheckboxColumn("Faded on the map", help="Within normal variation (|z| < 2)"),
@@ -139,6 +143,8 @@ st.dataframe(table, hide_index=True, width="stretch", key="map_table", column_co
     change_class=st.column_config.NumberColumn("Change third (1–3)", format="%d"),
     bivariate_label="Colour means",
 ))
+if rules is not None:
+    st.caption(privacy.public_note(rules) + " On the map such areas are white with a heavy outline.")
 ui.download_table(table, info, f"map_{layer}_{level}_{period.start}_{period.end}", key="download_map_layer",
                   label="Download this layer's table", notes=ui.filter_notes(filters))
 

@@ -3,13 +3,14 @@ and the district table."""
 
 import streamlit as st
 
-from community_policing import analysis, evaluation, figures, metrics, ui
+from community_policing import analysis, evaluation, figures, freshness, metrics, privacy, ui
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
 filters = ui.sidebar_filters(store, info)
 period = filters.period
+rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
 st.title(f"Community policing in {info.city_name}")
 ui.simulated_banner(info)
@@ -28,21 +29,33 @@ if info.prior_incomplete(period):
     st.warning(f"The data start on {info.first_day:%b %-d, %Y}, after the comparison period begins "
                f"({period.prior.start:%b %-d, %Y}): changes from a year earlier are not meaningful for this period.")
 
+# The unsuppressed table only feeds the totals and the funnel's limits; what is shown comes from
+# ``districts`` (suppressed in public mode, the same decision as every other page's).
+raw_districts = ui.area_comparison(store, key, period.start, period.end, "district", filters.offense_group,
+                                   filters.date_basis)
 districts = ui.area_comparison(store, key, period.start, period.end, "district", filters.offense_group,
-                               filters.date_basis)
-totals = metrics.city_totals(store, districts, period.start, period.end)
+                               filters.date_basis, rules)
+totals = metrics.city_totals(store, raw_districts, period.start, period.end)
+protected = None
+if rules is not None:
+    protected = ui.protected_areas(store, key, period.start, period.end, filters.offense_group, filters.date_basis, rules)
+    totals = privacy.protect_city_totals(totals, protected, rules, metrics.MIN_RESPONDENTS)
 
 # --- KPIs, each with its comparison ---------------------------------------------------------
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(
     "Incidents",
-    f"{totals.incidents:,}",
+    totals.incidents_note or f"{totals.incidents:,}",
     delta=None if totals.pct_change is None else f"{totals.pct_change:+.1f}% ({totals.incidents - totals.incidents_prior_year:+,})",
     delta_color="inverse" if totals.noise != "within normal variation" else "off",
     help="Net incidents (reports minus corrections) in the period. The arrow compares with the same "
          "days a year earlier; it is grey when the change is within normal variation.",
 )
-k1.caption(f"{totals.incidents_prior_year:,} a year earlier · **{totals.noise}** (z = {totals.poisson_z:+.2f})")
+if totals.poisson_z is None:  # public mode: a count too small to show, so no comparison either
+    k1.caption(f"{totals.incidents_prior_year_note or f'{totals.incidents_prior_year:,}'} a year earlier · "
+               "**no comparison shown**: small counts are hidden in this public view")
+else:
+    k1.caption(f"{totals.incidents_prior_year:,} a year earlier · **{totals.noise}** (z = {totals.poisson_z:+.2f})")
 ui.engagement_metrics(k2, k3, info.engagement_rows > 0, totals.engagement_events,
                       totals.engagement_events_prior_year, totals.officer_hours, totals.officer_hours_prior_year)
 if totals.trust is None:
@@ -54,11 +67,19 @@ else:
               help="Respondent-weighted mean of the monthly trust question, 0–100 (higher is more trust).")
     k4.caption(f"{totals.trust_respondents:,} respondents"
                + ("" if totals.trust_prior_year is None else f" · {totals.trust_prior_year:.1f} a year earlier"))
+breaks = ui.chart_breaks(store, info, filters.offense_group)  # series breaks of the citywide series
+ui.comparison_cautions(info, breaks, filters)
 
 with st.expander("Standard comparisons: last 28 days, 12 months, year to date, last full year"):
-    windows = ui.window_comparisons(store, key, info.last_day, filters.offense_group, filters.date_basis)
-    st.dataframe(windows[["window", "start", "end", "current", "prior", "change", "pct_change", "noise", "warning"]],
+    windows = freshness.window_cautions(
+        ui.window_comparisons(store, key, info.last_day, filters.offense_group, filters.date_basis),
+        info.freshness, breaks, filters.date_basis)
+    if rules is not None:
+        windows = privacy.protect_windows(windows, rules, protected.city, period)
+    st.dataframe(windows[privacy.columns_with_notes(["window", "start", "end", "current", "prior", "change", "pct_change",
+                                                     "noise", "warning"], windows)],
                  hide_index=True, width="stretch", column_config={
+                     "current_note": "Incidents: note", "prior_note": "A year earlier: note",
                      "current": st.column_config.NumberColumn("Incidents", format="%d"),
                      "prior": st.column_config.NumberColumn("Same dates a year earlier", format="%d"),
                      "change": st.column_config.NumberColumn("Change", format="%+d"),
@@ -80,7 +101,7 @@ metric = c1.radio("Shade areas by", ["rate_per_1000", "pct_change"], key="map_me
                   format_func=lambda m: figures.METRIC_STYLE[m]["label"])
 level = c2.radio("Areas", metrics.LEVELS, key="map_level", horizontal=True, format_func=str.capitalize)
 areas = districts if level == "district" else ui.area_comparison(
-    store, key, period.start, period.end, "neighborhood", filters.offense_group, filters.date_basis)
+    store, key, period.start, period.end, "neighborhood", filters.offense_group, filters.date_basis, rules)
 features = ui.area_features(store, key, level)
 if metric == "rate_per_1000":
     title = f"{filters.offense_label}: incidents per 1,000 residents by {level}"
@@ -90,29 +111,43 @@ else:
     title = f"{filters.offense_label}: % change from a year earlier by {level}"
     definition = ("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
                   "Hover for the counts and whether the change is beyond normal variation.")
-map_event = st.plotly_chart(figures.choropleth(areas, features, metric, title, subtitle=period.label()),
+map_event = ui.plotly_chart(figures.choropleth(areas, features, metric, title, subtitle=period.label()),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
 many = analysis.multiple_comparisons_note(len(areas)) if metric == "pct_change" else None
 st.caption(definition + (" Click a district to open its page." if level == "district" else "")
            + (f" {many}" if many else ""))
+# The map's numbers as a table (what each area's hover says), for readers who cannot use the map.
+ui.numbers_behind(areas[privacy.columns_with_notes(["area_id", "area_name", "incidents", "incidents_prior_year",
+                                                    "pct_change", "poisson_z", "population", "rate_per_1000"], areas)],
+                  info, f"map_{level}_{period.start}_{period.end}.csv",
+                  key="numbers_map", column_config=ui.area_column_config(level.capitalize()),
+                  notes=ui.filter_notes(filters))
 ui.open_district_on_click(map_event, level, areas)
 
 # --- Fair ranking: funnel plot ---------------------------------------------------------------
-placed, limits = evaluation.funnel(districts)
+placed, limits = evaluation.funnel(raw_districts)
+if rules is not None and not limits.empty:
+    placed = privacy.protect_funnel(placed, districts, rules)
+    if placed is None:  # its centre line would give a hidden count away
+        st.subheader("Which districts stand out, fairly compared")
+        st.info("The funnel plot is not shown in this public view for these filters: its centre line would reveal "
+                f"a count of {rules.label} incidents.")
+        limits = limits.iloc[0:0]
 if not limits.empty:
     st.subheader("Which districts stand out, fairly compared")
-    beyond = placed[placed["position"].str.startswith(("above", "below"))]
-    st.plotly_chart(figures.funnel_plot(
-        placed, limits,
+    beyond = placed[placed["position"].fillna("").astype(str).str.startswith(("above", "below"))]
+    ui.plotly_chart(figures.funnel_plot(
+        placed[~privacy.hidden(placed, "incidents")], limits,
         title=(f"{len(beyond)} of {placed['rate_per_1000'].notna().sum()} districts are outside the range chance "
                "allows" if len(beyond) else "Every district's rate is within the range chance allows")),
-        width="stretch", key="funnel_chart")
+        kind="Funnel plot", width="stretch", key="funnel_chart")
     st.caption("A league table ranks small districts by noise. The funnel shows how far a rate can stray from the "
                "city rate by chance alone at each population (Poisson limits, 95% and 99.8%); only points "
                "outside it differ by more than chance. With thousands of incidents the funnel is narrow: it says a "
                "difference is real, not that it is large or what causes it.")
-    ui.numbers_behind(placed[["area_id", "area_name", "incidents", "population", "rate_per_1000", "expected",
-                              "z_score", "position"]], info, "districts_funnel.csv", key="numbers_funnel")
+    ui.numbers_behind(placed[privacy.columns_with_notes(["area_id", "area_name", "incidents", "population",
+                                                         "rate_per_1000", "expected", "z_score", "position"], placed)],
+                      info, "districts_funnel.csv", key="numbers_funnel")
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader("Engagement beside crime change, by district")
@@ -124,22 +159,30 @@ if info.engagement_rows == 0:
 else:
     intensity = st.radio("Engagement measure", list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
                          format_func=lambda m: figures.INTENSITY_LABELS[m])
-    st.plotly_chart(
+    ui.plotly_chart(
         figures.engagement_scatter(with_intensity, intensity,
                                    title="Engagement intensity and change in incidents, by district"),
         width="stretch", key="scatter_chart")
     st.caption(f"**{figures.ASSOCIATION_NOT_EFFECT}** Bubble size is the number of residents. "
                "Intensity is per 1,000 residents per year so that periods of any length compare.")
+    ui.numbers_behind(with_intensity[privacy.columns_with_notes(["area_id", "area_name", intensity, "pct_change",
+                                                                 "incidents", "incidents_prior_year", "population"],
+                                                                with_intensity)],
+                      info, f"districts_engagement_{period.start}_{period.end}.csv", key="numbers_scatter",
+                      column_config=ui.area_column_config("District", officer_hours_per_1000_per_year=(
+                          st.column_config.NumberColumn("Officer hours per 1,000 per year", format="%.1f"))),
+                      notes=ui.filter_notes(filters))
 
 # --- Table ------------------------------------------------------------------------------------
 st.subheader("District table")
-table = with_intensity[metrics.AREA_COLUMNS + ["events_per_1000_per_year"]]
+table = with_intensity[privacy.columns_with_notes(metrics.AREA_COLUMNS + ["events_per_1000_per_year"], with_intensity)]
 table_event = st.dataframe(
     table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
     column_config=ui.area_column_config("District"),
 )
 note = analysis.multiple_comparisons_note(len(table))
-st.caption("Select a row to open that district's page." + (f" {note}" if note else ""))
+st.caption("Select a row to open that district's page." + (f" {note}" if note else "")
+           + (f" {privacy.public_note(rules)}" if rules is not None else ""))
 ui.open_district_on_row(table_event, table)
 ui.download_table(table, info, f"districts_{period.start}_{period.end}", key="download_districts",
                   label="Download the district table", notes=ui.filter_notes(filters))

@@ -78,7 +78,7 @@ for outcome, result in detail:
         st.warning("Regression to the mean: the treated districts had an unusual swing just before the start "
                    f"(z = {result.rtm_z:+.1f}). Part of the change afterwards may be a return to normal, not "
                    "the program.")
-    st.plotly_chart(
+    ui.plotly_chart(
         figures.event_study(result.event_study, label,
                             title=f"{label}: treated vs comparison districts around the start of the {program}",
                             pretrend_ok=result.pretrend_ok),

@@ -9,9 +9,11 @@ import streamlit as st
 
 from community_policing import ledger_form as lf
 from community_policing import ui
+from community_policing.i18n import _
 from community_policing.ledger import Ledger, LedgerError, validate
 from community_policing.store import resolve_ledger_path
 
+ui.require_staff()  # staff only: stops here for the public, even when reached by URL
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
@@ -28,14 +30,15 @@ def _warehouse_programs(_store, key: tuple) -> list[tuple[str, str]]:
 
 def _save(errors_key: str, record, what: str, kind: str, **extra) -> None:
     """Validate, record, and remember either the problems (shown by each field) or a success line."""
-    found: dict[str, str] = {} if user else {"user": "required; say who is recording this"}
+    found: dict[str, str] = {} if user else {"user": _("required; say who is recording this")}
     entries = record if isinstance(record, list) else [record]
     try:
         for entry in entries:  # validate before opening the ledger: nothing is written for a bad entry
             validate(kind, entry, set(titles))
         if not found:
             ids = Ledger(ledger_path).add_many(entries, user, kind=kind, valid_district_ids=set(titles), **extra)
-            st.session_state[ui.LEDGER_FLASH] = f"Recorded {', '.join(ids)}: {what}. It already counts on every page."
+            st.session_state[ui.LEDGER_FLASH] = _("Recorded {entry_id}: {what}. It already counts on every "
+                                                  "page.").format(entry_id=", ".join(ids), what=what)
             st.session_state[f"{errors_key}_reset"] = True
     except LedgerError as exc:
         found.update(lf.form_errors(exc))
@@ -43,16 +46,17 @@ def _save(errors_key: str, record, what: str, kind: str, **extra) -> None:
     st.rerun()
 
 
-st.title("Training and programs")
+st.title(_("Training and programs"))
 ui.simulated_banner(info)
-st.caption("For staff: record officer training in community-policing skills and the programs a district runs. "
-           "Both are kept in the same ledger as engagement activities: validated, every change in the audit "
-           "trail, deletes kept.")
+st.caption(_("For staff: record officer training in community-policing skills and the programs a district runs. "
+             "Both are kept in the same ledger as engagement activities: validated, every change in the audit "
+             "trail, deletes kept."))
 
 titles = ui.staff_places(store, key).titles
 ledger_path = resolve_ledger_path()
 if not titles:
-    st.info(f"No districts are loaded for {info.city_name}, so there is nowhere to record training or programs yet.")
+    st.info(_("No districts are loaded for {city}, so there is nowhere to record training or programs yet.").format(
+        city=info.city_name))
     ui.data_note(info)
     st.stop()
 first_district = next(iter(titles))
@@ -69,112 +73,119 @@ ui.ledger_flash()
 user = ui.recorded_by()
 ui.field_error(TRAINING_ERRORS, "user")
 
-training_tab, program_tab = st.tabs(["Officer training", "Programs"])
+training_tab, program_tab = st.tabs([_("Officer training"), _("Programs")])
 
 # --- Training ---------------------------------------------------------------------------------------
 with training_tab:
-    st.subheader("Record a training session")
-    st.caption("One row per course run: officers who completed it and its length per officer. Officers × hours "
-               "gives the officer training hours shown per district.")
-    ui.not_saved(TRAINING_ERRORS, "training session")
+    st.subheader(_("Record a training session"))
+    st.caption(_("One row per course run: officers who completed it and its length per officer. Officers × hours "
+                 "gives the officer training hours shown per district."))
+    ui.not_saved(TRAINING_ERRORS, _("training session"))
     with st.form("training_form", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
-        date = c1.date_input("Date", value=dt.date.today(), key="training_date", format="YYYY-MM-DD")
+        date = c1.date_input(_("Date"), value=dt.date.today(), key="training_date", format="YYYY-MM-DD")
         with c1:
             ui.field_error(TRAINING_ERRORS, "date")
-        district = c2.selectbox("District trained", [*titles, UNIT], key="training_district",
-                                format_func=lambda d: titles.get(d) or "— a unit, not a district —")
+        district = c2.selectbox(_("District trained"), [*titles, UNIT], key="training_district",
+                                format_func=lambda d: titles.get(d) or _("— a unit, not a district —"))
         with c2:
             ui.field_error(TRAINING_ERRORS, "district_id")
-        unit = c3.text_input("Unit (when not a district)", key="training_unit", placeholder="e.g. Academy")
+        unit = c3.text_input(_("Unit (when not a district)"), key="training_unit", placeholder=_("e.g. Academy"))
         with c3:
             ui.field_error(TRAINING_ERRORS, "unit")
         c1, c2 = st.columns(2)
-        course = c1.selectbox("Course", list(lf.COURSE_LABELS), format_func=lf.COURSE_LABELS.get, key="training_course")
-        title = c2.text_input("Course title (optional)", key="training_title", max_chars=200,
-                              placeholder="e.g. ICAT de-escalation")
+        course = c1.selectbox(_("Course"), list(lf.COURSE_LABELS), format_func=lf.course_label, key="training_course")
+        title = c2.text_input(_("Course title (optional)"), key="training_title", max_chars=200,
+                              placeholder=_("e.g. ICAT de-escalation"))
         with c2:
             ui.field_error(TRAINING_ERRORS, "title")
         c1, c2 = st.columns(2)
-        officers = c1.number_input("Officers who completed it", value=None, min_value=1, step=1, key="training_officers")
+        officers = c1.number_input(_("Officers who completed it"), value=None, min_value=1, step=1,
+                                   key="training_officers")
         with c1:
             ui.field_error(TRAINING_ERRORS, "officers")
-        hours = c2.number_input("Hours per officer", value=None, min_value=0.0, step=0.5, key="training_hours")
+        hours = c2.number_input(_("Hours per officer"), value=None, min_value=0.0, step=0.5, key="training_hours")
         with c2:
             ui.field_error(TRAINING_ERRORS, "hours")
-        notes = st.text_area("Notes (optional)", key="training_notes", max_chars=10_000)
-        submitted = st.form_submit_button("Record training", type="primary")
+        notes = st.text_area(_("Notes (optional)"), key="training_notes", max_chars=10_000)
+        submitted = st.form_submit_button(_("Record training"), type="primary")
     if submitted:
         entry = {"date": date, "district_id": district or None, "unit": unit, "course": course, "title": title,
                  "officers": officers, "hours": hours, "notes": notes}
-        where = titles.get(district) or unit or "a unit"
-        _save(TRAINING_ERRORS, entry, f"{lf.COURSE_LABELS[course]} for {where} on {date}", "training")
+        where = titles.get(district) or unit or _("a unit")
+        _save(TRAINING_ERRORS, entry, _("{course} for {where} on {date}").format(
+            course=lf.course_label(course), where=where, date=date), "training")
 
-    st.subheader("Recent training")
+    st.subheader(_("Recent training"))
     ui.ledger_editor(
         book, "training", user, valid_district_ids=list(titles),
-        empty_text="No training recorded in the ledger yet (training loaded with the city's data is not listed here).",
+        empty_text=_("No training recorded in the ledger yet (training loaded with the city's data is not listed "
+                     "here)."),
         column_config={
-            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", required=True),
-            "course": st.column_config.SelectboxColumn("Course", options=list(lf.COURSE_LABELS), required=True),
-            "title": st.column_config.TextColumn("Course title", max_chars=200),
-            "officers": st.column_config.NumberColumn("Officers", min_value=1, step=1, required=True),
-            "hours": st.column_config.NumberColumn("Hours per officer", min_value=0.0, required=True),
-            "unit": st.column_config.TextColumn("Unit"),
-            "notes": st.column_config.TextColumn("Notes"),
+            "date": st.column_config.DateColumn(_("Date"), format="YYYY-MM-DD", required=True),
+            "course": st.column_config.SelectboxColumn(_("Course"), options=list(lf.COURSE_LABELS), required=True,
+                                                       format_func=lf.course_label),
+            "title": st.column_config.TextColumn(_("Course title"), max_chars=200),
+            "officers": st.column_config.NumberColumn(_("Officers"), min_value=1, step=1, required=True),
+            "hours": st.column_config.NumberColumn(_("Hours per officer"), min_value=0.0, required=True),
+            "unit": st.column_config.TextColumn(_("Unit")),
+            "notes": st.column_config.TextColumn(_("Notes")),
         },
     )
-    st.subheader("Many training sessions at once")
+    st.subheader(_("Many training sessions at once"))
     ui.ledger_bulk_entry(ledger_path, "training", user, first_district, valid_district_ids=set(titles))
 
 # --- Programs ---------------------------------------------------------------------------------------
 with program_tab:
-    st.subheader("Record a program")
-    st.caption("A program is recorded once per district it runs in, with the day it started there: Program "
-               "evaluation compares those districts with the others before and after that day.")
-    ui.not_saved(PROGRAM_ERRORS, "program")
+    st.subheader(_("Record a program"))
+    st.caption(_("A program is recorded once per district it runs in, with the day it started there: Program "
+                 "evaluation compares those districts with the others before and after that day."))
+    ui.not_saved(PROGRAM_ERRORS, _("program"))
     with st.form("program_form"):
-        name = st.text_input("Program name", key="program_name", max_chars=200, placeholder="e.g. Walk and Talk")
+        name = st.text_input(_("Program name"), key="program_name", max_chars=200,
+                             placeholder=_("e.g. Walk and Talk"))
         ui.field_error(PROGRAM_ERRORS, "name")
-        chosen = st.multiselect("Districts it runs in", list(titles), format_func=titles.get, key="program_districts")
+        chosen = st.multiselect(_("Districts it runs in"), list(titles), format_func=titles.get,
+                                key="program_districts")
         ui.field_error(PROGRAM_ERRORS, "district_id")
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input("Start date", value=None, key="program_start", format="YYYY-MM-DD")
+        start = c1.date_input(_("Start date"), value=None, key="program_start", format="YYYY-MM-DD")
         with c1:
             ui.field_error(PROGRAM_ERRORS, "start_date")
-        end = c2.date_input("End date (empty while it runs)", value=None, key="program_end", format="YYYY-MM-DD")
+        end = c2.date_input(_("End date (empty while it runs)"), value=None, key="program_end", format="YYYY-MM-DD")
         with c2:
             ui.field_error(PROGRAM_ERRORS, "end_date")
-        cost = c3.number_input("Cost per year in each district ($, optional)", value=None, min_value=0.0,
+        cost = c3.number_input(_("Cost per year in each district ($, optional)"), value=None, min_value=0.0,
                                step=1000.0, key="program_cost")
         with c3:
             ui.field_error(PROGRAM_ERRORS, "annual_cost")
-        description = st.text_area("What it does (optional)", key="program_description", max_chars=10_000)
-        submitted = st.form_submit_button("Record program", type="primary")
+        description = st.text_area(_("What it does (optional)"), key="program_description", max_chars=10_000)
+        submitted = st.form_submit_button(_("Record program"), type="primary")
     if submitted:
         base = {"name": name, "start_date": start, "end_date": end, "annual_cost": cost, "description": description}
         entries = [{**base, "district_id": d} for d in chosen] or [{**base, "district_id": None}]
         where = ", ".join(titles[d] for d in chosen)
-        _save(PROGRAM_ERRORS, entries, f"{name} in {where}", "program", existing_programs=warehouse_programs)
+        _save(PROGRAM_ERRORS, entries, _("{name} in {where}").format(name=name, where=where), "program",
+              existing_programs=warehouse_programs)
 
-    st.subheader("Recent programs")
+    st.subheader(_("Recent programs"))
     ui.ledger_editor(
         book, "program", user, valid_district_ids=list(titles), existing_programs=warehouse_programs,
-        empty_text="No programs recorded in the ledger yet (programs loaded with the city's data are on Program "
-                   "evaluation).",
+        empty_text=_("No programs recorded in the ledger yet (programs loaded with the city's data are on Program "
+                     "evaluation)."),
         column_config={
-            "name": st.column_config.TextColumn("Program", required=True, max_chars=200),
-            "start_date": st.column_config.DateColumn("Start", format="YYYY-MM-DD", required=True),
-            "end_date": st.column_config.DateColumn("End", format="YYYY-MM-DD"),
-            "annual_cost": st.column_config.NumberColumn("Cost per year ($)", min_value=0.0, format="%.0f"),
-            "description": st.column_config.TextColumn("What it does"),
-            "notes": st.column_config.TextColumn("Notes"),
+            "name": st.column_config.TextColumn(_("Program"), required=True, max_chars=200),
+            "start_date": st.column_config.DateColumn(_("Start"), format="YYYY-MM-DD", required=True),
+            "end_date": st.column_config.DateColumn(_("End"), format="YYYY-MM-DD"),
+            "annual_cost": st.column_config.NumberColumn(_("Cost per year ($)"), min_value=0.0, format="%.0f"),
+            "description": st.column_config.TextColumn(_("What it does")),
+            "notes": st.column_config.TextColumn(_("Notes")),
         },
     )
-    st.subheader("Many programs at once")
+    st.subheader(_("Many programs at once"))
     ui.ledger_bulk_entry(ledger_path, "program", user, first_district, valid_district_ids=set(titles),
                          existing_programs=warehouse_programs)
 
-st.subheader("Audit trail")
+st.subheader(_("Audit trail"))
 ui.ledger_audit(book, prefixes="TP")
 ui.data_note(info)

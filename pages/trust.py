@@ -34,7 +34,7 @@ shown = table[table["district_name"].isin(chosen)]
 if shown.empty:
     st.info("Pick at least one district with survey results in these periods.")
 else:
-    st.plotly_chart(figures.trust_lines(shown, metrics.MEASURE_LABELS[measure],
+    ui.plotly_chart(figures.trust_lines(shown, metrics.MEASURE_LABELS[measure],
                                         title=f"{metrics.MEASURE_LABELS[measure]} by district"),
                     width="stretch", key="trust_chart")
     notes = [f"Scores are the mean answer rescaled to 0–100. Results from fewer than {metrics.MIN_RESPONDENTS} "

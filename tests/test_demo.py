@@ -22,7 +22,7 @@ SEED = 2026
 EXPECTED_TABLES = {
     "districts", "neighborhoods", "offense_groups", "incidents", "engagement_events",
     "engagement_attendance", "district_demographics", "training", "trust_surveys", "programs", "demo_truth",
-    "metadata", "neighborhood_organizations",
+    "metadata", "neighborhood_organizations", "series_breaks",
 }
 
 

@@ -143,3 +143,34 @@ def test_every_page_says_what_is_missing_rather_than_break(stl, monkeypatch):
     assert "No community-policing programs are recorded" in said["pages/programs.py"]
     assert "No resident survey results are loaded" in said["pages/trust.py"]
     assert "engagement" in said["pages/engagement.py"].lower()
+
+
+def test_series_breaks_and_freshness_on_real_data(stl):
+    """Issue: the 2014 district map change and the NIBRS switch are recorded; only the one inside a chart's
+    months is drawn; the reporting lag is measured from SLMPD's coded months."""
+    import datetime as dt
+
+    from community_policing import district, district_figures, metrics, series_breaks
+    from community_policing.store import Store
+
+    db, summary, _ = stl
+    assert summary.rows["series_breaks"] == 2
+    with Store(db) as s:
+        info = metrics.dataset_info(s)
+        breaks = info.series_breaks
+        assert list(breaks["label"]) == ["New district map", "NIBRS reporting"]
+        assert breaks["day"].iloc[0] == dt.date(2014, 1, 1) and breaks["scope"].iloc[0] == "districts"
+        assert breaks["day"].iloc[1].year == 2020 and breaks["kind"].iloc[1] == "counting_rules"
+        # The data end in December 2019: the NIBRS break lies outside every chart of this data.
+        series = district.monthly_series(s, "3", dt.date(2014, 12, 31))
+        fig = district_figures.monthly_incidents(series, "t", breaks=series_breaks.applicable(breaks, "3"))
+        assert [a.text for a in fig.layout.annotations if a.text and "(" in a.text] == ["New district map (Jan 2014)"]
+        late = district.monthly_series(s, "3", dt.date(2019, 12, 31))
+        fig = district_figures.monthly_incidents(late, "t", breaks=series_breaks.applicable(breaks, "3"))
+        assert not [a for a in fig.layout.annotations if a.text and "(" in a.text]
+        # The map change moved only the district fallback: citywide series do not break there.
+        assert list(series_breaks.applicable(breaks, None)["label"]) == ["NIBRS reporting"]
+        fresh = info.freshness
+        assert fresh.precision == "month" and fresh.settle == 1  # SLMPD dates each record to its coded month
+        assert 0.05 < fresh.share_later_month < 0.15
+        assert fresh.as_of == dt.date(2019, 12, 31) and fresh.preliminary_from == dt.date(2019, 12, 1)

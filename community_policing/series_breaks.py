@@ -1,0 +1,173 @@
+"""Series breaks: dates on which an incident series stops being comparable with itself.
+
+A city declares them in its manifest (``[[series_breaks]]``, read by ``loader``): a new district
+map, a new counting standard (UCR summary reporting to NIBRS), a new records system. They are
+stored in the ``series_breaks`` table, drawn on monthly charts as a dashed line with a short label
+(``district_figures.add_series_breaks``), explained under each chart and in the data note, and a
+comparison with a year earlier that spans one gets a warning.
+
+Which breaks concern a chart:
+
+* ``scope = all`` breaks every incident series, citywide included; ``scope = districts`` only
+  counts by district (the citywide total is not affected, as when only the placing of incidents
+  in districts changed).
+* A break naming a district concerns that district's series (and, with scope ``all``, the city's);
+  one naming an offense group or category concerns series of that group, of its category, and of
+  all offenses, but not of other groups.
+
+Pure functions of DataFrames (``frame`` columns: ``COLUMNS``) plus ``load(store)``. No Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+COLUMNS = ["day", "label", "kind", "scope", "district_id", "offense_group", "description", "source"]
+KIND_WORDS = {
+    "boundaries": "area map changed",
+    "counting_rules": "counting rules changed",
+    "records_system": "records system changed",
+    "classification": "offense classification changed",
+    "other": "recording changed",
+}
+
+
+def empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=COLUMNS)
+
+
+def normalise(breaks: pd.DataFrame | None) -> pd.DataFrame:
+    """The breaks with ``day`` as dates and empty text as None, oldest first (an empty frame for None)."""
+    if breaks is None or breaks.empty:
+        return empty()
+    out = breaks.copy()
+    for col in COLUMNS:
+        if col not in out:
+            out[col] = None
+    out["day"] = pd.to_datetime(out["day"]).dt.date
+    for col in ("district_id", "offense_group", "source"):  # object dtype: a string dtype would turn None into NaN
+        out[col] = pd.Series([None if v is None or pd.isna(v) or str(v).strip() == "" else str(v) for v in out[col]],
+                             index=out.index, dtype=object)
+    return out[COLUMNS].sort_values(["day", "label"], kind="stable").reset_index(drop=True)
+
+
+def load(store) -> pd.DataFrame:
+    """Every declared break in the warehouse (named query ``series_breaks``)."""
+    return normalise(store.query("series_breaks"))
+
+
+def for_place(breaks: pd.DataFrame | None, district_id: str | None = None) -> pd.DataFrame:
+    """The breaks that concern one district's series (None: the citywide series)."""
+    data = normalise(breaks)
+    if data.empty:
+        return data
+    if district_id is None:
+        keep = data["scope"] == "all"
+    else:
+        keep = data["district_id"].isna() | (data["district_id"].astype(str) == str(district_id))
+    return data[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def for_places(breaks: pd.DataFrame | None, district_ids: list[str]) -> pd.DataFrame:
+    """The breaks that concern any of these districts' series (each once)."""
+    data = normalise(breaks)
+    if data.empty:
+        return data
+    ids = {str(d) for d in district_ids}
+    keep = data["district_id"].isna() | data["district_id"].astype(str).isin(ids)
+    return data[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def for_offense(breaks: pd.DataFrame | None, offense_group: str | None = None,
+                categories: dict[str, str] | None = None) -> pd.DataFrame:
+    """The breaks that concern series of one offense filter (None or "all": all offenses; a group;
+    or a category). ``categories`` maps each offense group to its category (violent, property,
+    other), so that a break of one group concerns its category's series and the other way round."""
+    data = normalise(breaks)
+    if data.empty:
+        return data
+    categories = categories or {}
+    offense = None if offense_group in (None, "", "all") else str(offense_group)
+
+    def concerns(group) -> bool:
+        if group is None or offense is None or group == offense:
+            return True
+        return categories.get(group) == offense or categories.get(offense) == group
+
+    keep = data["offense_group"].map(concerns)
+    return data[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def applicable(breaks: pd.DataFrame | None, district_id: str | None = None, offense_group: str | None = None,
+               categories: dict[str, str] | None = None) -> pd.DataFrame:
+    """The breaks that concern a series of one district (None: citywide) and one offense filter."""
+    return for_place(for_offense(breaks, offense_group, categories), district_id)
+
+
+def offense_categories(store) -> dict[str, str]:
+    """Each offense group's category, for ``for_offense``."""
+    groups = store.query("offense_groups")
+    return dict(zip(groups["offense_group"], groups["category"]))
+
+
+def within(breaks: pd.DataFrame | None, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Breaks inside a chart that shows ``first`` to ``last``: days after ``first`` (a break on
+    the first day shown has nothing before it to break from) up to ``last``."""
+    data = normalise(breaks)
+    if data.empty:
+        return data
+    return data[(data["day"] > first) & (data["day"] <= last)].reset_index(drop=True)
+
+
+def crossed(breaks: pd.DataFrame | None, start: dt.date, end: dt.date, prior_start: dt.date) -> pd.DataFrame:
+    """Breaks a comparison of [start, end] with the same days a year earlier (from ``prior_start``)
+    spans: some compared days lie before the break and some on or after it."""
+    return within(breaks, prior_start, end)
+
+
+def chart_label(row) -> str:
+    """The short text beside the dashed line."""
+    return f"{row['label']} ({row['day']:%b %Y})"
+
+
+def sentence(row) -> str:
+    """One break in a sentence, for captions and notes."""
+    text = f"{row['day']:%b %-d, %Y}, {row['label']}: {str(row['description']).rstrip('.')}."
+    if row.get("source"):
+        text += f" Source: {str(row['source']).rstrip('.')}."
+    return text
+
+
+def caption(breaks: pd.DataFrame | None) -> str | None:
+    """Under a chart: what each dashed line is (None when no break is drawn)."""
+    data = normalise(breaks)
+    if data.empty:
+        return None
+    lead = ("The dashed line marks a series break" if len(data) == 1
+            else f"The {len(data)} dashed lines mark series breaks")
+    return (f"{lead}: counts on either side are not directly comparable. "
+            + " ".join(sentence(r) for _, r in data.iterrows()))
+
+
+def comparison_warning(breaks: pd.DataFrame | None) -> str | None:
+    """For a KPI caption: the comparison with a year earlier spans these breaks (None: no break)."""
+    data = normalise(breaks)
+    if data.empty:
+        return None
+    names = "; ".join(f"{r['label']} on {r['day']:%b %-d, %Y} ({KIND_WORDS.get(r['kind'], 'recording changed')})"
+                      for _, r in data.iterrows())
+    return (f"The comparison with a year earlier crosses a series break: {names}. Part of the change may come "
+            "from how incidents were recorded, not from crime.")
+
+
+def note_lines(breaks: pd.DataFrame | None) -> list[str]:
+    """The data note's lines about breaks: each declared break, or that none is declared."""
+    data = normalise(breaks)
+    if data.empty:
+        return ["Series breaks: none declared for this city (see How to read these numbers)."]
+    listed = "; ".join(f"{r['day']:%b %-d, %Y} {r['label']}"
+                       + ("" if r["scope"] == "all" else " (district counts only)") for _, r in data.iterrows())
+    return [f"Series breaks declared for this city: {listed}. Charts mark them with a dashed line; see How to "
+            "read these numbers."]

@@ -1,0 +1,745 @@
+"""Privacy in public mode: the rules one by one, complementary suppression, and the property that
+matters: in public mode no table, chart, download, CLI output or briefing shows an incident count
+from 1 to 3 at district or neighborhood level (or any other), for random filters."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import io
+import itertools
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from community_policing import briefing, cli, compare, district, evaluation, metrics, privacy
+from community_policing.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
+from community_policing.store import DB_ENV_VAR, Store
+
+RULES = Rules()
+SMALL = {1, 2, 3}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the rules ------------------------------------------------------------------------------------
+
+
+def test_rules_label_and_threshold_from_the_environment():
+    assert RULES.label == "fewer than 4"
+    assert [RULES.is_small(v) for v in (0, 1, 3, 4, -1, None, np.nan, pd.NA, "x")] == [
+        False, True, True, False, False, False, False, False, False]
+    assert privacy.rules_from_env({}).min_count == 4
+    assert privacy.rules_from_env({"COMMON_GROUND_MIN_COUNT": "6"}).label == "fewer than 6"
+    for bad in ("1", "x"):
+        with pytest.raises(ValueError):
+            privacy.rules_from_env({"COMMON_GROUND_MIN_COUNT": bad})
+    assert "rape" in RULES.sensitive_offense_groups
+    assert RULES.note(PRIMARY) == "fewer than 4" and RULES.note(COMPLEMENTARY) and RULES.note(None) == ""
+
+
+def _protect_column(values: list[int], total_shown: bool = True) -> dict:
+    cells = {("row", i): v for i, v in enumerate(values)}
+    cells[("total",)] = sum(values)
+    fixed = {("total",): PRIMARY if RULES.is_small(sum(values)) else None} if total_shown else None
+    status = privacy.protect(cells, [Equation(("total",), tuple(("row", i) for i in range(len(values))))], RULES,
+                             fixed=fixed)
+    return {i: status.get(("row", i)) for i in range(len(values))}
+
+
+def test_small_counts_are_primary_and_zeros_are_shown():
+    status = _protect_column([0, 0, 2, 0, 3])
+    assert status[2] == PRIMARY and status[4] == PRIMARY
+    assert status[0] is None and status[1] is None and status[3] is None
+
+
+def test_one_hidden_cell_in_a_sum_takes_the_next_smallest_with_it():
+    status = _protect_column([12, 2, 5, 40, 0])
+    assert status == {0: None, 1: PRIMARY, 2: COMPLEMENTARY, 3: None, 4: None}
+
+
+def test_a_sum_that_pins_the_hidden_cells_hides_more():
+    # 1 and 4 hidden: the reader knows 1 + c = 5 and c >= 4, so the 1 is exact: hide another.
+    status = _protect_column([1, 4, 10])
+    assert status == {0: PRIMARY, 1: COMPLEMENTARY, 2: COMPLEMENTARY}
+    # Two small counts adding up to 2 (both 1) are pinned; adding up to 4 (1+3, 2+2, 3+1) they are not.
+    assert _protect_column([1, 1, 9, 20])[2] == COMPLEMENTARY
+    assert _protect_column([1, 3, 9, 20]) == {0: PRIMARY, 1: PRIMARY, 2: None, 3: None}
+    assert _protect_column([3, 3, 9, 20])[2] == COMPLEMENTARY  # 3 + 3 = 6: both must be 3
+
+
+def test_a_breakdown_that_cannot_be_protected_otherwise_is_withheld():
+    # 1 + 4 + 4 = 9 with the total shown elsewhere: hiding both 4s still pins the 1 (c >= 4), so the whole
+    # line, its small count and zeros too, is withheld (a reader knows only that each is not negative).
+    assert set(_protect_column([1, 4, 4, 0]).values()) == {WITHHELD}
+    assert set(_protect_column([1, 4, 0, 0]).values()) == {WITHHELD}
+    assert _protect_column([1, 5, 0]) == {0: PRIMARY, 1: COMPLEMENTARY, 2: None}  # 1 + c = 6, c >= 4: 1 or 2
+    assert _protect_column([2, 0]) == {0: PRIMARY, 1: None}  # a small total is hidden itself: 2 = t
+    assert RULES.note(WITHHELD) == RULES.withheld_label
+
+
+def test_without_a_shown_total_only_small_counts_are_hidden():
+    cells = {("row", 0): 2, ("row", 1): 9}
+    assert privacy.protect(cells, [], RULES) == {("row", 0): PRIMARY}
+
+
+def test_a_total_hidden_elsewhere_is_protected_by_its_parts():
+    cells = {("row", 0): 9, ("row", 1): 7, ("total",): 16}
+    status = privacy.protect(cells, [Equation(("total",), (("row", 0), ("row", 1)))], RULES,
+                             fixed={("total",): COMPLEMENTARY})
+    assert status == {("total",): COMPLEMENTARY, ("row", 1): COMPLEMENTARY}
+
+
+def _brute_force_pinned(values: list[int], status: dict, m: int = 4) -> bool:
+    """Exhaustively: is some hidden cell of ``values`` (sum shown) worth a single value, given what a
+    reader knows (small: 1..m-1; hidden to protect: >= m; the sum)?"""
+    hidden = [i for i in range(len(values)) if status[i]]
+    if not hidden:
+        return False
+    total = sum(values[i] for i in hidden)
+    ranges = [range(1, m) if status[i] == PRIMARY else range(m, total + 1) if status[i] == COMPLEMENTARY
+              else range(0, total + 1) for i in hidden]
+    seen = {i: set() for i in hidden}
+    for combo in itertools.product(*ranges):
+        if sum(combo) == total:
+            for i, v in zip(hidden, combo):
+                seen[i].add(v)
+    return any(len(seen[i]) < 2 and values[i] in SMALL for i in hidden)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@example(values=[1, 4, 4])
+@example(values=[3, 3, 9, 20])
+@given(st.lists(st.integers(0, 9), min_size=1, max_size=6))
+def test_no_small_count_can_be_worked_out_from_a_shown_total(values):
+    status = _protect_column(values)
+    assert all(status[i] in (PRIMARY, WITHHELD) for i, v in enumerate(values) if v in SMALL)
+    assert all(status[i] != COMPLEMENTARY or values[i] >= 4 for i in range(len(values)))
+    if sum(values) >= 4:  # a total that is itself shown (a small one is hidden wherever it appears)
+        assert not _brute_force_pinned(values, status)
+
+
+def _areas(rows, level="district"):
+    frame = pd.DataFrame(rows, columns=["area_id", "district_id", "incidents", "incidents_prior_year", "population"])
+    frame["area_name"] = frame["area_id"]
+    frame["change"] = frame["incidents"] - frame["incidents_prior_year"]
+    frame["pct_change"] = metrics.pct_change(frame["incidents"], frame["incidents_prior_year"]).round(1)
+    frame["poisson_z"] = np.round(metrics.poisson_z(frame["incidents"], frame["incidents_prior_year"]), 2)
+    frame["rate_per_1000"] = metrics.rate_per_1000(frame["incidents"], frame["population"]).round(2)
+    frame["engagement_events"] = 2
+    frame["officer_hours"] = 3.0
+    return frame
+
+
+def test_area_tables_hide_small_counts_what_is_made_from_them_and_one_more():
+    districts = _areas([("1", "1", 2, 10, 5000), ("2", "2", 9, 8, 5000), ("3", "3", 30, 31, 5000)])
+    hoods = _areas([("A", "1", 2, 4, 2500), ("B", "1", 0, 6, 2500), ("C", "2", 9, 8, 5000), ("D", "3", 30, 31, 5000)])
+    out = privacy.protect_area_tables(districts, hoods, RULES)
+    d = out.districts.set_index("area_id")
+    assert pd.isna(d.loc["1", "incidents"]) and d.loc["1", "incidents_note"] == "fewer than 4"
+    # The citywide total (41) is shown: the next smallest district count (9) goes with it.
+    assert pd.isna(d.loc["2", "incidents"]) and d.loc["2", "incidents_note"] == RULES.complementary_label
+    assert d.loc["3", "incidents"] == 30 and d.loc["3", "incidents_note"] == ""
+    for column in ("change", "pct_change", "poisson_z", "rate_per_1000"):
+        assert pd.isna(d.loc["1", column]) and pd.isna(d.loc["2", column]), column
+    assert d.loc["3", "change"] == -1 and d.loc["1", "incidents_prior_year"] == 10  # what is not small stays
+    assert out.city == {"incidents": None, "incidents_prior_year": None}
+    n = out.neighborhoods.set_index("area_id")
+    # Neighborhood A (2) is small; C is hidden so that its district's hidden 9 is not given away by it.
+    assert n.loc["A", "incidents_note"] == "fewer than 4" and n.loc["B", "incidents"] == 0
+    assert pd.isna(n.loc["C", "incidents"])
+    # Nothing small, nothing hidden; notes empty.
+    plain = privacy.protect_area_tables(districts.assign(incidents=[20, 9, 30]),
+                                        hoods.assign(incidents=[20, 0, 9, 30]), RULES)
+    assert plain.districts["incidents"].tolist() == [20, 9, 30]
+    assert set(plain.districts["incidents_note"]) == {""}
+
+
+def test_city_totals_follow_the_area_decision_and_hide_small_surveys():
+    districts = _areas([("1", "1", 1, 0, 5000), ("2", "2", 2, 0, 5000)])
+    out = privacy.protect_area_tables(districts, None, RULES)
+    assert out.city["incidents"] == PRIMARY  # the city's 3 is itself small
+    totals = metrics.CityTotals(3, 0, None, 3.46, "significant change", 5, 4, 10.0, 9.0, 61.0, 60.0, 12, 80)
+    shown = privacy.protect_city_totals(totals, out, RULES, min_respondents=30)
+    assert shown.incidents is None and shown.incidents_note == "fewer than 4"
+    assert shown.poisson_z is None and shown.noise == privacy.NOT_SHOWN_READING
+    assert shown.trust is None and shown.trust_prior_year == 60.0  # 12 respondents: hidden
+    assert shown.engagement_events == 5  # police activity is not suppressed
+
+
+def test_offense_mix_shares_and_order_in_public():
+    mix = pd.DataFrame({"offense_group": ["a", "b", "c"], "label": ["A", "B", "C"], "category": "violent",
+                        "incidents": [20, 6, 2], "incidents_prior_year": [18, 7, 0]})
+    mix["change"] = mix["incidents"] - mix["incidents_prior_year"]
+    mix["pct_change"] = metrics.pct_change(mix["incidents"], mix["incidents_prior_year"])
+    mix["poisson_z"] = metrics.poisson_z(mix["incidents"], mix["incidents_prior_year"])
+    mix["noise"] = mix["poisson_z"].map(metrics.noise_label)
+    mix["share_pct"] = mix["incidents"] / 28 * 100
+    out = privacy.protect_offense_mix(mix, RULES, {"incidents": None, "incidents_prior_year": None})
+    assert out["label"].tolist() == ["A", "B", "C"]
+    hidden = out.set_index("label")
+    assert hidden.loc["C", "incidents_note"] == "fewer than 4" and pd.isna(hidden.loc["C", "share_pct"])
+    assert pd.isna(hidden.loc["B", "incidents"])  # the district total (28) is shown: one more goes
+    assert hidden.loc["C", "noise"] == privacy.NOT_SHOWN_READING
+    # A hidden district total: no share at all (a share would give the total away).
+    out = privacy.protect_offense_mix(mix, RULES, {"incidents": COMPLEMENTARY, "incidents_prior_year": None})
+    assert out["share_pct"].isna().all()
+
+
+def test_monthly_grid_is_one_decision_per_month():
+    months = pd.date_range("2025-01-01", periods=24, freq="MS").date
+
+    def series(values, prior):
+        return pd.DataFrame({"month": months, "last_day": [pd.Timestamp(m) + pd.offsets.MonthEnd(0) for m in months],
+                             "partial": False, "incidents": pd.array(values, dtype="Int64"),
+                             "prior_month": [pd.Timestamp(m) - pd.DateOffset(years=1) for m in months],
+                             "prior_last_day": [pd.Timestamp(m) - pd.DateOffset(years=1) + pd.offsets.MonthEnd(0)
+                                                for m in months],
+                             "incidents_prior_year": pd.array(prior, dtype="Int64")})
+    a = [10] * 24
+    a[20] = 2
+    b = [7] * 24
+    city = [x + y for x, y in zip(a, b)]
+    out = privacy.protect_monthly({"1": series(a, [10] * 12 + a[:12]), "2": series(b, [7] * 12 + b[:12]),
+                                   None: series(city, [17] * 12 + city[:12])}, RULES)
+    one, two = out["1"], out["2"]
+    assert one.loc[20, "incidents_note"] == "fewer than 4"
+    assert two.loc[20, "incidents_note"] == RULES.complementary_label  # the month adds up to the city
+    assert privacy.hidden(one.tail(12), "incidents").sum() >= 2  # the last 12 months add up to the KPI
+    assert privacy.window_hidden(one) and district.series_takeaway(one).endswith("not shown")
+    # A month that is both a month of the chart and the year-earlier value of a later month: one fate.
+    for area in out.values():
+        for i in range(12):
+            assert privacy.hidden(area, "incidents")[i] == privacy.hidden(area, "incidents_prior_year")[i + 12]
+
+
+def test_windows_seasonal_and_funnel():
+    windows = pd.DataFrame({"window": ["28 days", "12 months"], "start": [dt.date(2026, 10, 4), dt.date(2025, 11, 1)],
+                            "end": [dt.date(2026, 10, 31)] * 2, "current": [2, 40], "prior": [5, 41],
+                            "change": [-3, -1], "pct_change": [-60.0, -2.4], "noise": ["x", "y"]})
+    out = privacy.protect_windows(windows, RULES, {"incidents": COMPLEMENTARY, "incidents_prior_year": None},
+                                  metrics.Period(dt.date(2025, 11, 1), dt.date(2026, 10, 31)))
+    assert out["current"].isna().tolist() == [True, True]  # small; and the period's own (hidden) city total
+    assert out["prior"].tolist() == [5, 41] and out["noise"].tolist() == [privacy.NOT_SHOWN_READING] * 2
+    seasonal = pd.DataFrame({"month": [1, 2], "month_name": ["January", "February"], "average": [0.5, 3.0],
+                             "lowest": [0, 2], "highest": [1, 4], "years": [4, 4]})
+    out = privacy.protect_seasonal(seasonal, RULES)
+    assert "lowest" not in out and "highest" not in out
+    assert pd.isna(out.loc[0, "average"]) and out.loc[0, "average_note"] == "fewer than 4"  # 0.5 x 4 = 2
+    assert out.loc[1, "average"] == 3.0
+    districts = _areas([("1", "1", 2, 10, 5000), ("2", "2", 9, 8, 5000), ("3", "3", 30, 31, 5000)])
+    placed, _ = evaluation.funnel(districts)
+    shown = privacy.protect_funnel(placed, privacy.protect_area_tables(districts, None, RULES).districts, RULES)
+    assert shown.set_index("area_id")["rate_per_1000"].isna().tolist() == [True, True, False]
+    assert shown.set_index("area_id")["position"].isna().tolist()[:2] == [True, True]
+    with_unassigned = _areas([("1", "1", 20, 10, 5000), ("unassigned", None, 2, 0, None)])
+    protected = privacy.protect_area_tables(with_unassigned, None, RULES).districts
+    assert privacy.protect_funnel(evaluation.funnel(with_unassigned)[0], protected, RULES) is None
+
+
+def test_describe_says_the_rules():
+    lines = privacy.describe(RULES, 30)
+    assert any("fewer than 4" in line for line in lines) and any("30 respondents" in line for line in lines)
+    assert any("point" in line and "engagement activities" in line for line in lines)
+
+
+# --- the property, on the demo warehouse ------------------------------------------------------------
+
+COUNT_NAMES = {"incidents", "incidents_prior_year", "current", "prior", "Incidents", "A year earlier",
+               "Incidents, last year", "Incidents, year before"}
+HOVER_LEAK = re.compile(r"(?<![\d.,])[1-3] incidents|Incidents(?:</b>)?\s*[=:]\s*[1-3](?![\d.,])|"
+                        r"earlier\s*[=:]\s*[1-3](?![\d.,])|(?<![\d.,])[1-3] a year earlier")
+
+
+def small_in_frame(frame: pd.DataFrame, names=COUNT_NAMES) -> list:
+    """(column, value) of every count from 1 to 3 in the frame's count columns."""
+    out = []
+    for column in frame.columns:
+        if str(column) in names:
+            values = pd.to_numeric(pd.Series(frame[column]), errors="coerce")
+            out += [(column, int(v)) for v in values.dropna() if float(v).is_integer() and int(v) in SMALL]
+    return out
+
+
+def _decode(value):
+    """plotly's JSON keeps numeric arrays as base64 ("bdata"): decode them."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            array = array.reshape(tuple(int(n) for n in str(value["shape"]).split(",")))
+        return array.tolist()
+    return value
+
+
+def _point(value, i):
+    value = _decode(value)
+    if isinstance(value, list):
+        return value[i] if i < len(value) else None
+    return value
+
+
+def _show(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def rendered_hovers(trace: dict) -> list[str]:
+    """Each point's hover as a reader would read it (a small hovertemplate renderer)."""
+    template = trace.get("hovertemplate")
+    if not isinstance(template, str):
+        return []
+    n = max((len(_decode(trace[k])) for k in ("x", "y", "z", "locations", "customdata", "lon")
+             if isinstance(_decode(trace.get(k)), list)), default=1)
+    out = []
+    for i in range(n):
+        def sub(match):
+            name = match.group(1)
+            custom = re.fullmatch(r"customdata\[(\d+)\]", name)
+            if custom:
+                row = _point(trace.get("customdata"), i)
+                value = row[int(custom.group(1))] if isinstance(row, list) else row
+            elif name == "customdata":
+                value = _point(trace.get("customdata"), i)
+            elif name in ("x", "y", "z", "text", "location", "hovertext"):
+                value = _point(trace.get("locations" if name == "location" else name), i)
+            else:
+                value = ""
+            spec = match.group(3) if match.group(2) == ":" else None
+            if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+                with contextlib.suppress(ValueError):
+                    return format(value, spec)  # d3's ",", ",.1f", "+.1f" read as Python's
+            return _show(value)
+        out.append(re.sub(r"%\{([^}:|]+)(?:([:|])([^}]*))?\}", sub, template))
+    return out
+
+
+COUNT_TRACES = {"Incidents", "Same month a year earlier", "Selected period", "Same days a year earlier"}
+
+
+def chart_leaks(spec: dict) -> list[str]:
+    """Small counts in a plotly figure's data: in the hover a reader sees, on count bars, and in the
+    values of the count lines (incidents per month, offense groups)."""
+    leaks = []
+    for trace in spec.get("data", []):
+        for hover in rendered_hovers(trace):
+            if HOVER_LEAK.search(hover.replace("<br>", " ")):
+                leaks.append(hover)
+        if trace.get("type") == "bar" and trace.get("name") in COUNT_TRACES:
+            texts = _decode(trace.get("text")) or []
+            leaks += [f"bar text {t}" for t in (texts if isinstance(texts, list) else [texts]) if str(t) in {"1", "2", "3"}]
+        if trace.get("name") in COUNT_TRACES:
+            axis = "x" if trace.get("orientation") == "h" else "y"
+            values = _decode(trace.get(axis)) or []
+            leaks += [f"{trace['name']} {axis}={v}" for v in values
+                      if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v in SMALL]
+    return leaks
+
+
+@pytest.fixture(scope="module")
+def demo(demo_db):
+    with Store(demo_db) as store:
+        info = metrics.dataset_info(store)
+        choices = [value for value, _ in metrics.offense_choices(store)]
+        ids = list(district.districts(store)["district_id"].astype(str))
+        yield store, info, choices, ids
+
+
+@st.composite
+def filters(draw, first: dt.date, last: dt.date, choices: list[str], ids: list[str]):
+    """Random filters: a period inside the data (a day to over a year; short ones often, where small
+    counts live), an offense group or category (rape and homicide often), a date basis, a level and
+    a district."""
+    days = draw(st.one_of(st.integers(1, 10), st.integers(11, 95), st.integers(96, 420)))
+    start = draw(st.dates(first, last - dt.timedelta(days=days - 1)))
+    offense = draw(st.one_of(st.sampled_from(["rape", "homicide", "arson"]), st.sampled_from(choices)))
+    return dict(start=start, end=start + dt.timedelta(days=days - 1), offense=offense,
+                basis=draw(st.sampled_from(metrics.DATE_BASES)), level=draw(st.sampled_from(metrics.LEVELS)),
+                district=draw(st.sampled_from(ids)))
+
+
+SMALL_CASE = dict(start=dt.date(2026, 9, 1), end=dt.date(2026, 10, 31), offense="rape", basis="occurred",
+                  level="neighborhood", district="3")
+HOMICIDE_YEAR = dict(start=dt.date(2025, 11, 1), end=dt.date(2026, 10, 31), offense="homicide", basis="reported",
+                     level="district", district="5")
+
+
+def test_the_example_filters_have_small_counts_in_staff_mode(demo):
+    """Else the property below would prove nothing: staff see counts from 1 to 3 for these filters."""
+    store = demo[0]
+    for case in (SMALL_CASE, HOMICIDE_YEAR):
+        raw = metrics.area_comparison(store, case["start"], case["end"], case["level"], case["offense"], case["basis"])
+        assert small_in_frame(raw), case
+        series = district.monthly_series(store, case["district"], case["end"], case["offense"], case["basis"])
+        assert small_in_frame(series), case
+
+
+def test_the_checks_find_small_counts_in_staff_output(demo):
+    """The checks used below would catch a small count: on staff (unsuppressed) output they do."""
+    from community_policing import district_figures, figures, geo
+
+    store = demo[0]
+    case = SMALL_CASE
+    raw = metrics.area_comparison(store, case["start"], case["end"], "district", case["offense"], case["basis"])
+    assert small_in_frame(raw)
+    features = geo.area_features(store, "district")
+    choropleth = json.loads(figures.choropleth(raw, features, "rate_per_1000", "t").to_json())
+    assert chart_leaks(choropleth)
+    series = district.monthly_series(store, case["district"], case["end"], case["offense"], case["basis"])
+    assert chart_leaks(json.loads(district_figures.monthly_incidents(series, "t").to_json()))
+    mix = district.offense_mix(store, case["district"], case["start"], case["end"], "violent", case["basis"])
+    assert small_in_frame(mix) and chart_leaks(json.loads(district_figures.offense_mix(mix, "t").to_json()))
+    # ... and the same figures from the suppressed tables are clean.
+    protected = metrics.area_comparison(store, case["start"], case["end"], "district", case["offense"], case["basis"],
+                                        rules=RULES)
+    assert not chart_leaks(json.loads(figures.choropleth(protected, features, "rate_per_1000", "t").to_json()))
+
+
+def _cli(*args) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert cli.main(list(args)) == 0, err.getvalue()
+    return out.getvalue()
+
+
+def _check_library(store: Store, db: Path, f: dict, info: metrics.DatasetInfo) -> int:
+    """Every library output of public mode for these filters; returns how many small counts staff see."""
+    start, end, offense, basis, level, did = f["start"], f["end"], f["offense"], f["basis"], f["level"], f["district"]
+    raw = {lv: metrics.area_comparison(store, start, end, lv, offense, basis) for lv in metrics.LEVELS}
+    protected = metrics.protected_areas(store, start, end, offense, basis, RULES)
+    staff_small = sum(len(small_in_frame(t)) for t in raw.values())
+    for lv in metrics.LEVELS:
+        table = protected.table(lv)
+        assert not small_in_frame(table), (lv, small_in_frame(table))
+        hidden = privacy.hidden(table, "incidents") | privacy.hidden(table, "incidents_prior_year")
+        assert table.loc[hidden, ["change", "pct_change", "poisson_z"]].isna().all().all()
+        assert table.loc[privacy.hidden(table, "incidents"), "rate_per_1000"].isna().all()
+        shown = ~hidden
+        assert (table.loc[shown, "incidents"].astype(int) == raw[lv].loc[shown, "incidents"]).all()
+        # Every small count is hidden, with the words "fewer than 4" (or, where a whole breakdown had to
+        # be withheld, "withheld to protect a small count").
+        small = raw[lv]["incidents"].isin(SMALL)
+        assert table.loc[small, "incidents_note"].isin([RULES.label, RULES.withheld_label]).all()
+    # Citywide, KPIs of the district, its neighborhoods, its offense groups, its months, its seasons.
+    totals = privacy.protect_city_totals(metrics.city_totals(store, raw["district"], start, end), protected, RULES,
+                                         metrics.MIN_RESPONDENTS)
+    assert totals.incidents not in SMALL and totals.incidents_prior_year not in SMALL
+    kpis = district.district_kpis(store, did, start, end, offense, basis, districts_table=protected.districts)
+    assert kpis.incidents not in SMALL and kpis.incidents_prior_year not in SMALL
+    ranking = district.neighborhoods_ranked(store, did, start, end, offense, basis, rules=RULES,
+                                            neighborhoods_table=protected.neighborhoods,
+                                            districts_table=protected.districts)
+    assert not small_in_frame(ranking.table)
+    assert ranking.district_incidents not in SMALL
+    mix = district.offense_mix(store, did, start, end, offense, basis, rules=RULES)
+    assert not small_in_frame(mix)
+    series = district.monthly_series(store, did, end, offense, basis, coverage=info, rules=RULES)
+    assert not small_in_frame(series)
+    seasonal = district.seasonal_pattern(store, did, offense, basis, coverage=info, rules=RULES)
+    assert "lowest" not in seasonal.table
+    staff_small += len(small_in_frame(district.monthly_series(store, did, end, offense, basis, coverage=info)))
+    windows = privacy.protect_windows(evaluation.window_comparisons(store, end, offense, basis), RULES,
+                                      protected.city, metrics.Period(start, end))
+    assert not small_in_frame(windows)
+    # The command line: CSV and JSON, the same numbers as the library.
+    args = ["districts", "--db", str(db), "--start", str(start), "--end", str(end), "--level", level,
+            "--offense-group", offense, "--date-basis", basis, "--mode", "public"]
+    csv_out = pd.read_csv(io.StringIO(_cli(*args)), dtype={"area_id": str})
+    json_out = pd.DataFrame(json.loads(_cli(*args, "--format", "json")))
+    for printed in (csv_out, json_out):
+        assert not small_in_frame(printed)
+        assert list(printed["incidents_note"].astype(object).fillna("")) == list(protected.table(level)["incidents_note"])
+    return staff_small
+
+
+@settings(max_examples=12, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_public_library_tables_and_cli_never_show_a_small_count(demo, demo_db, data):
+    store, info, choices, ids = demo
+    f = data.draw(filters(info.first_day, info.last_day, choices, ids))
+    _check_library(store, demo_db, f, info)
+
+
+def test_public_library_property_on_filters_with_small_counts(demo, demo_db):
+    """The property on filters where staff see small counts (so it is not vacuous), and the one path:
+    ``area_comparison(rules=...)`` is the protected table."""
+    store, info = demo[0], demo[1]
+    for case in (SMALL_CASE, HOMICIDE_YEAR):
+        assert _check_library(store, demo_db, case, info) > 0
+        for level in metrics.LEVELS:
+            pd.testing.assert_frame_equal(
+                metrics.area_comparison(store, case["start"], case["end"], level, case["offense"], case["basis"],
+                                        rules=RULES),
+                metrics.protected_areas(store, case["start"], case["end"], case["offense"], case["basis"],
+                                        RULES).table(level))
+
+
+def test_compare_tables_in_public(demo):
+    store = demo[0]
+    case = SMALL_CASE
+    ids = ["3", "5"]
+    table = metrics.area_comparison(store, case["start"], case["end"], "district", case["offense"], rules=RULES)
+    kpis = compare.kpi_table(store, ids, case["start"], case["end"], case["offense"], districts_table=table)
+    monthly = compare.monthly_table(store, ids, case["end"], case["offense"], rules=RULES)
+    mix = compare.offense_mix_table(store, ids, case["start"], case["end"], "violent", rules=RULES)
+    for frame in (kpis, monthly, mix):
+        assert not small_in_frame(frame)
+    assert "incidents_note" in kpis and compare.monthly_takeaway(monthly)
+
+
+# --- briefings --------------------------------------------------------------------------------------
+
+
+_PROGRAMS: dict = {}
+
+
+@pytest.fixture
+def quick_programs(monkeypatch):
+    """Program estimates are model outputs (not counts) and slow: computed once per date basis."""
+    cache = _PROGRAMS
+    real = evaluation.evaluate
+
+    def cached(store, program=None, date_basis="occurred"):
+        if (program, date_basis) not in cache:
+            cache[(program, date_basis)] = real(store, program, date_basis=date_basis)
+        return cache[(program, date_basis)].copy()
+
+    monkeypatch.setattr(evaluation, "evaluate", cached)
+
+
+def _check_briefing(content: briefing.Briefing) -> None:
+    row = content.kpis.iloc[0]
+    assert row["this_period"] not in {"1", "2", "3"} and row["a_year_earlier"] not in {"1", "2", "3"}
+    assert content.kpi_values["incidents"] not in SMALL and content.kpi_values["incidents_prior_year"] not in SMALL
+    incidents = content.takeaways[0]  # the incident sentence; the others are engagement, trust, programs
+    assert not HOVER_LEAK.search(incidents) and not re.search(r"(?<![\d.,])[1-3] (?:incidents )?vs", incidents), incidents
+    for sentence in content.takeaways:
+        assert not re.search(r"(?<![\d.,])[1-3] incidents", sentence), sentence
+    for name, figure in content.figures.items():
+        spec = json.loads(figure.to_json())
+        assert not chart_leaks(spec), (name, chart_leaks(spec))
+        title = json.dumps(spec["layout"].get("title", {}))
+        assert not re.search(r"(?<![\d.,])[1-3] in the", title), title
+    assert any("Public briefing" in n for n in content.notes)
+
+
+@settings(max_examples=8, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_public_briefings_never_show_a_small_count(demo, monkeypatch, data):
+    store, info, choices, ids = demo
+    # Program estimates are model outputs, not counts (and slow): left out of this property.
+    monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
+        pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
+    f = data.draw(filters(info.first_day, info.last_day, choices, ids))
+    place = data.draw(st.sampled_from([None, f["district"]]))
+    content = briefing.build_briefing(store, briefing.BriefingRequest(f["start"], f["end"], place, f["offense"],
+                                                                      f["basis"], rules=RULES))
+    _check_briefing(content)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="kaleido needs the system Chromium")
+def test_public_pdf_briefing_with_small_counts(demo, quick_programs, tmp_path):
+    import shutil
+    import subprocess
+
+    store = demo[0]
+    case = SMALL_CASE
+    raw = metrics.area_comparison(store, case["start"], case["end"], "district", case["offense"], case["basis"])
+    assert raw.set_index("area_id").loc[case["district"], "incidents"] in SMALL  # staff see a small count
+    content = briefing.build_briefing(store, briefing.BriefingRequest(case["start"], case["end"], case["district"],
+                                                                      case["offense"], case["basis"], rules=RULES))
+    _check_briefing(content)
+    assert content.kpi_values["incidents"] is None and content.kpis.iloc[0]["this_period"] == "fewer than 4"
+    assert content.file_stem().endswith("_public_simulated")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    pdf = tmp_path / "public.pdf"
+    pdf.write_bytes(briefing.briefing_pdf(content))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "fewer than 4" in text and "Public briefing" in text
+    kpi_line = next(line for line in text.splitlines() if "Incidents (Rape)" in line)
+    assert not re.search(r"(?<![\d.,])[1-3](?![\d.,%])", kpi_line.split("Incidents (Rape)")[1]), kpi_line
+
+
+def test_cli_briefing_mode_public(demo_db, tmp_path, monkeypatch):
+    """--mode public reaches the briefing (checked without drawing: the request carries the rules)."""
+    made = {}
+
+    def fake_build(store, request, progress=None):
+        made["request"] = request
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(briefing, "build_briefing", fake_build)
+    base = ["briefing", "--db", str(demo_db), "--start", "2026-10-01", "--end", "2026-10-31",
+            "--out", str(tmp_path / "b.pdf")]
+    assert cli.main([*base, "--mode", "public"]) == 2 and made["request"].rules == RULES
+    monkeypatch.delenv("COMMON_GROUND_MODE", raising=False)
+    assert cli.main(base) == 2 and made["request"].rules is None
+    monkeypatch.setenv("COMMON_GROUND_MODE", "public")
+    assert cli.main(base) == 2 and made["request"].rules == RULES
+    assert cli.main([*base, "--mode", "staff"]) == 2 and made["request"].rules is None
+
+
+def test_cli_districts_staff_mode_is_unchanged(demo_db, monkeypatch):
+    monkeypatch.delenv("COMMON_GROUND_MODE", raising=False)
+    case = SMALL_CASE
+    args = ["districts", "--db", str(demo_db), "--start", str(case["start"]), "--end", str(case["end"]),
+            "--offense-group", case["offense"]]
+    staff = pd.read_csv(io.StringIO(_cli(*args)), dtype={"area_id": str})
+    assert list(staff.columns) == metrics.AREA_COLUMNS and small_in_frame(staff)
+    monkeypatch.setenv("COMMON_GROUND_MODE", "public")
+    public = pd.read_csv(io.StringIO(_cli(*args)), dtype={"area_id": str})
+    assert "incidents_note" in public and not small_in_frame(public)
+
+
+# --- pages in public mode (AppTest) ------------------------------------------------------------------
+
+APP = str(ROOT / "dashboard.py")
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Every file a page hands to a download button in this test (name -> bytes)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict = {}
+    real = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        if isinstance(path_or_data, bytes) and filename:
+            files[filename] = path_or_data
+        return real(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def _public_app(demo_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    monkeypatch.setenv("COMMON_GROUND_MODE", "public")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _set_filters(at, f: dict) -> None:
+    at.selectbox(key="period_preset").set_value("Custom range").run()
+    at.date_input(key="period_custom").set_value((f["start"], f["end"]))
+    at.selectbox(key="offense_group").set_value(f["offense"])
+    at.radio(key="date_basis").set_value(f["basis"])
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _check_page(at, downloads: dict, where: str) -> None:
+    assert not at.exception, (where, at.exception)
+    for frame in at.dataframe:
+        assert not small_in_frame(frame.value), (where, frame.key, small_in_frame(frame.value))
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        assert not chart_leaks(spec), (where, chart_leaks(spec)[:3])
+    for metric in at.metric:
+        if metric.label == "Incidents":
+            assert metric.value not in {"1", "2", "3"}, (where, metric.value)
+    for name, data in downloads.items():
+        if name.endswith(".csv"):
+            frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+            assert not small_in_frame(frame), (where, name, small_in_frame(frame))
+    text = " ".join(str(getattr(el, "value", "")) for el in [*at.markdown, *at.caption, *at.title])
+    assert not re.search(r"(?<![\d.,])[1-3] incidents", text), where
+
+
+def _run_pages(at, downloads, f: dict, levels=("district", "neighborhood")) -> None:
+    _set_filters(at, f)
+    _check_page(at, downloads, "overview")
+    if any(r.key == "map_level" for r in at.radio):  # no map when there is nothing to map
+        for level in levels:
+            at.radio(key="map_level").set_value(level).run()
+            for metric in ("rate_per_1000", "pct_change"):
+                at.radio(key="map_metric").set_value(metric).run()
+                _check_page(at, downloads, f"overview {level} {metric}")
+    at.switch_page(str(ROOT / "pages" / "district.py")).run()
+    _set_filters(at, f)
+    at.selectbox(key="district").set_value(f["district"]).run()
+    _check_page(at, downloads, "district")
+
+
+@settings(max_examples=3, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+@example(data=None)
+def test_public_pages_never_show_a_small_count(demo, demo_db, monkeypatch, downloads, data):
+    store, info, choices, ids = demo
+    f = SMALL_CASE if data is None else data.draw(filters(info.first_day, info.last_day, choices, ids))
+    downloads.clear()
+    at = _public_app(demo_db, monkeypatch)
+    _run_pages(at, downloads, f, levels=("district", "neighborhood") if data is None else (f["level"],))
+    if data is None:  # the example with small counts: the page says they are hidden, and downloads carry notes
+        assert any("fewer than 4" in str(frame.value.to_numpy().tolist()) for frame in at.dataframe)
+        assert any(name.endswith(".csv") for name in downloads)
+
+
+def test_public_map_and_compare_pages(demo_db, monkeypatch, downloads):
+    at = _public_app(demo_db, monkeypatch)
+    at.switch_page(str(ROOT / "pages" / "map.py")).run()
+    _set_filters(at, SMALL_CASE)
+    for level in metrics.LEVELS:
+        at.radio(key="map_level_page").set_value(level).run()
+        for layer in ("rate", "change", "bivariate", "engagement"):
+            at.radio(key="map_layer").set_value(layer).run()
+            _check_page(at, downloads, f"map {level} {layer}")
+    at.radio(key="map_layer").set_value("rate").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    hidden = [t for t in spec["data"] if t.get("name", "").startswith("not shown")]  # styled apart from "no value"
+    assert hidden and all("not shown" in text for text in hidden[0]["text"])
+    assert any(RULES.label in text for text in hidden[0]["text"])
+    # No incident points, sensitive or not: the only points are engagement activities.
+    at.checkbox(key="show_events").check().run()
+    _check_page(at, downloads, "map with points")
+    points = [t for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"] if t["type"] == "scattermap"]
+    assert points and {t["name"] for t in points} <= set(district.ENGAGEMENT_LABELS.values())
+    at.switch_page(str(ROOT / "pages" / "compare.py")).run()
+    _set_filters(at, HOMICIDE_YEAR)
+    _check_page(at, downloads, "compare")
+    at.switch_page(str(ROOT / "pages" / "engagement.py")).run()
+    _check_page(at, downloads, "engagement")
+
+
+def test_the_methodology_page_documents_privacy_in_public_mode(demo_db, monkeypatch):
+    at = _public_app(demo_db, monkeypatch)
+    at.switch_page(str(ROOT / "pages" / "methodology.py")).run()
+    assert not at.exception
+    assert "Privacy in public mode" in [h.value for h in at.header]
+    text = " ".join(m.value for m in at.markdown)
+    for words in ("You are looking at the public view", "fewer than 4", "COMMON_GROUND_MIN_COUNT",
+                  "COMMON_GROUND_MIN_RESPONDENTS", "COMMON_GROUND_MODE", "Complementary suppression",
+                  "Sensitive offenses", "engagement activities only", "--mode public"):
+        assert words in text, words
+
+
+def test_no_survey_score_from_too_few_respondents_in_public(demo_db, monkeypatch, demo):
+    store = demo[0]
+    table = metrics.trust_by_district(store, "trust", dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    few = table["respondents"] < metrics.MIN_RESPONDENTS
+    assert few.any()  # the demo city has small samples, so this checks something
+    assert table.loc[few, ["score", "margin_of_error"]].isna().all().all()
+    at = _public_app(demo_db, monkeypatch)
+    at.switch_page(str(ROOT / "pages" / "trust.py")).run()
+    assert not at.exception
+    for frame in at.dataframe:
+        shown = frame.value
+        if {"score", "respondents"} <= set(shown.columns):
+            assert shown.loc[shown["respondents"] < metrics.MIN_RESPONDENTS, "score"].isna().all()
