@@ -499,21 +499,11 @@ def test_compare_tables_in_public(demo):
 # --- briefings --------------------------------------------------------------------------------------
 
 
-_PROGRAMS: dict = {}
-
-
 @pytest.fixture
-def quick_programs(monkeypatch):
-    """Program estimates are model outputs (not counts) and slow: computed once per date basis."""
-    cache = _PROGRAMS
-    real = evaluation.evaluate
-
-    def cached(store, program=None, date_basis="occurred"):
-        if (program, date_basis) not in cache:
-            cache[(program, date_basis)] = real(store, program, date_basis=date_basis)
-        return cache[(program, date_basis)].copy()
-
-    monkeypatch.setattr(evaluation, "evaluate", cached)
+def no_programs(monkeypatch):
+    """Program estimates are model outputs (relative effects, not counts) and slow: left out here."""
+    monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
+        pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
 
 
 def _check_briefing(content: briefing.Briefing) -> None:
@@ -535,11 +525,8 @@ def _check_briefing(content: briefing.Briefing) -> None:
 @settings(max_examples=8, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_public_briefings_never_show_a_small_count(demo, monkeypatch, data):
+def test_public_briefings_never_show_a_small_count(demo, no_programs, data):
     store, info, choices, ids = demo
-    # Program estimates are model outputs, not counts (and slow): left out of this property.
-    monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
-        pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
     f = data.draw(filters(info.first_day, info.last_day, choices, ids))
     place = data.draw(st.sampled_from([None, f["district"]]))
     content = briefing.build_briefing(store, briefing.BriefingRequest(f["start"], f["end"], place, f["offense"],
@@ -548,7 +535,7 @@ def test_public_briefings_never_show_a_small_count(demo, monkeypatch, data):
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="kaleido needs the system Chromium")
-def test_public_pdf_briefing_with_small_counts(demo, quick_programs, tmp_path):
+def test_public_pdf_briefing_with_small_counts(demo, no_programs, tmp_path):
     import shutil
     import subprocess
 
