@@ -1,7 +1,6 @@
 """The other staff pages: Training and programs, Recurring meetings; and two sessions recording at once."""
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import pytest
@@ -149,22 +148,12 @@ def test_two_sessions_recording_at_the_same_time_both_succeed(ledger_env, staff_
         at.number_input(key="ledger_attendees").set_value(20)
         _button(at, "Record activity").click()
 
-    start = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def submit(at):
-        try:
-            start.wait()
-            at.run()
-        except BaseException as exc:  # noqa: BLE001  (reported below)
-            failures.append(exc)
-
-    threads = [threading.Thread(target=submit, args=(at,)) for at in sessions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not failures
+    # Both sessions were opened and filled before either saved, so each saves from a page that does
+    # not know of the other's entry. Their script runs go one after the other: AppTest runs are not
+    # thread-safe (two threads compiling the script at once break Python 3.11's AST compiler), and
+    # truly simultaneous writers are tested with two processes in tests/test_ledger.py.
+    for at in sessions:
+        at.run()
     for at in sessions:
         assert not at.exception, at.exception
         assert any("Recorded L00000" in s.value for s in at.success)
