@@ -79,3 +79,67 @@ _ = gettext
 def N_(message: str) -> str:
     """Mark text for translation where it is defined (a constant); translate it where it is shown."""
     return message
+
+
+# -- dates and charts in the current language -------------------------------------------------------
+# English keeps the app's established look ("Jan 5, 2019"); Spanish follows CLDR through Babel
+# ("5 ene 2019", "enero de 2019"). Numbers keep 1,234.5 in both: the US Spanish convention.
+
+def _babel_date(day, pattern: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, pattern, locale=_current.get())
+
+
+def format_date(day) -> str:
+    """A day: "Jan 5, 2019" / "5 ene 2019"."""
+    return f"{day:%b %-d, %Y}" if _current.get() == DEFAULT else _babel_date(day, "d MMM y")
+
+
+def format_day_month(day) -> str:
+    """A day without its year: "Jan 5" / "5 ene"."""
+    return f"{day:%b %-d}" if _current.get() == DEFAULT else _babel_date(day, "d MMM")
+
+
+def format_month(day) -> str:
+    """A month: "January 2019" / "enero de 2019"."""
+    return f"{day:%B %Y}" if _current.get() == DEFAULT else _babel_date(day, "LLLL 'de' y")
+
+
+def format_month_short(day) -> str:
+    """A month, short: "Jan 2019" / "ene 2019"."""
+    return f"{day:%b %Y}" if _current.get() == DEFAULT else _babel_date(day, "LLL y")
+
+
+def month_name(month: int) -> str:
+    """1 -> "January" / "enero"."""
+    import datetime as dt
+
+    return dt.date(2000, month, 1).strftime("%B") if _current.get() == DEFAULT else _babel_date(
+        dt.date(2000, month, 1), "LLLL")
+
+
+def plotly_config() -> dict:
+    """plotly.js config that draws dates (axis ticks, ``%{x|%b %Y}`` in hover text) and the mode bar in the
+    current language. plotly.js takes the locale definition with the chart (``config.locales``), so nothing
+    is fetched: the app stays offline."""
+    lang = _current.get()
+    if lang == DEFAULT:
+        return {}
+    from babel.dates import get_day_names, get_month_names
+
+    def names(getter, width):
+        found = getter(width, locale=lang)
+        return [str(found[key]) for key in sorted(found)]
+
+    days = names(get_day_names, "wide")  # Babel: Monday = 0; d3: Sunday first
+    short_days = names(get_day_names, "abbreviated")
+    return {"locale": lang, "locales": {lang: {
+        "dictionary": {"Download plot as a png": gettext("Download plot as a png"),
+                       "Zoom in": gettext("Zoom in"), "Zoom out": gettext("Zoom out"),
+                       "Reset axes": gettext("Reset axes"), "Autoscale": gettext("Autoscale"),
+                       "Pan": gettext("Pan"), "Zoom": gettext("Zoom"),
+                       "Double-click to zoom back out": gettext("Double-click to zoom back out")},
+        "format": {"days": days[6:] + days[:6], "shortDays": short_days[6:] + short_days[:6],
+                   "months": names(get_month_names, "wide"), "shortMonths": names(get_month_names, "abbreviated"),
+                   "date": "%d/%m/%Y", "decimal": ".", "thousands": ","}}}}

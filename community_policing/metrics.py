@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from community_policing import i18n
 from community_policing import freshness as freshness_mod
 from community_policing import series_breaks as breaks_mod
 from community_policing import privacy
@@ -53,7 +54,7 @@ class Period:
         return (self.end - self.start).days + 1
 
     def label(self) -> str:
-        return f"{self.start:%b %-d, %Y} – {self.end:%b %-d, %Y}"
+        return f"{i18n.format_date(self.start)} – {i18n.format_date(self.end)}"
 
 
 def _one_year_earlier(day: dt.date) -> dt.date:

@@ -427,7 +427,8 @@ def plotly_chart(fig, *, kind: str | None = None, **options):
     (``numbers_behind``)."""
     from community_policing.accessibility import chart_alt, readable_text
 
-    return st.plotly_chart(readable_text(fig), alt=chart_alt(fig, kind), **options)
+    config = {**i18n.plotly_config(), **options.pop("config", {})}  # dates and mode bar in the page's language
+    return st.plotly_chart(readable_text(fig), alt=chart_alt(fig, kind), config=config or None, **options)
 
 
 def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str,
