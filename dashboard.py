@@ -3,32 +3,37 @@
 import streamlit as st
 
 from community_policing import ui
+from community_policing.i18n import _
 
 st.set_page_config(page_title="Common Ground – community policing dashboard", page_icon=":material/handshake:",
                    layout="wide")
+
+# The language first: everything below, navigation titles included, speaks it (sidebar picker or ?lang=).
+ui.language_picker()
+ui.document_language()  # <html lang> follows it (WCAG 3.1.1), so screen readers pick the right voice
 
 # Public or staff (README, "Modes and sign-in"): the staff pages, the only raw-row views, are listed
 # only for staff; each of them also stops by itself (ui.require_staff) when reached by its URL.
 viewer = ui.viewer()
 pages = {
     "Explore": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/map.py", title="Map", icon=":material/map:"),
-        st.Page("pages/district.py", title="District", icon=":material/location_city:"),
-        st.Page("pages/compare.py", title="Compare districts", icon=":material/compare_arrows:"),
-        st.Page("pages/engagement.py", title="Engagement vs outcomes", icon=":material/scatter_plot:"),
-        st.Page("pages/programs.py", title="Program evaluation", icon=":material/insights:"),
-        st.Page("pages/trust.py", title="Resident trust", icon=":material/groups:"),
-        st.Page("pages/briefing.py", title="Briefings", icon=":material/picture_as_pdf:"),
+        st.Page("pages/overview.py", title=_("Overview"), icon=":material/dashboard:", default=True),
+        st.Page("pages/map.py", title=_("Map"), icon=":material/map:"),
+        st.Page("pages/district.py", title=_("District"), icon=":material/location_city:"),
+        st.Page("pages/compare.py", title=_("Compare districts"), icon=":material/compare_arrows:"),
+        st.Page("pages/engagement.py", title=_("Engagement vs outcomes"), icon=":material/scatter_plot:"),
+        st.Page("pages/programs.py", title=_("Program evaluation"), icon=":material/insights:"),
+        st.Page("pages/trust.py", title=_("Resident trust"), icon=":material/groups:"),
+        st.Page("pages/briefing.py", title=_("Briefings"), icon=":material/picture_as_pdf:"),
     ],
     **({"Record (staff)": [
-        st.Page("pages/ledger.py", title="Engagement log", icon=":material/edit_note:"),
-        st.Page("pages/meetings.py", title="Recurring meetings", icon=":material/event_repeat:"),
-        st.Page("pages/training.py", title="Training and programs", icon=":material/school:"),
+        st.Page("pages/ledger.py", title=_("Engagement log"), icon=":material/edit_note:"),
+        st.Page("pages/meetings.py", title=_("Recurring meetings"), icon=":material/event_repeat:"),
+        st.Page("pages/training.py", title=_("Training and programs"), icon=":material/school:"),
     ]} if viewer.is_staff else {}),
     "About the data": [
-        st.Page("pages/methodology.py", title="How to read these numbers", icon=":material/help:"),
-        st.Page("pages/data_dictionary.py", title="Data dictionary", icon=":material/menu_book:"),
+        st.Page("pages/methodology.py", title=_("How to read these numbers"), icon=":material/help:"),
+        st.Page("pages/data_dictionary.py", title=_("Data dictionary"), icon=":material/menu_book:"),
     ],
 }
 ui.focus_styles()  # a keyboard focus anyone can see (WCAG 2.4.7)

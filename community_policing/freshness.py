@@ -29,6 +29,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from community_policing import i18n
+from community_policing.i18n import _, ngettext
+
 # A month's count has "settled" once this share of its records has arrived.
 SETTLED_SHARE = 0.95
 # Occurrences need this much follow-up before the data end to count in the lag measurement.
@@ -52,10 +55,6 @@ def _month_start(day: dt.date) -> dt.date:
 def _add_months(month: dt.date, n: int) -> dt.date:
     index = month.year * 12 + month.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -107,47 +106,61 @@ class Freshness:
     def lag_text(self) -> str:
         """The reporting lag in one sentence, saying it was measured and on what."""
         if not self.has_lag:
-            return "Reporting lag: no incident records to measure it from."
+            return _("Reporting lag: no incident records to measure it from.")
         share = f"{SETTLED_SHARE:.0%}"
-        basis = (f"measured on {self.records_measured:,} records of offenses up to "
-                 f"{_add_months(self.measured_through, 1) - dt.timedelta(days=1):%b %Y}, each with at least a year "
-                 "to arrive" if self.full_follow_up and self.measured_through else
-                 f"measured on all {self.records_measured:,} records: no month of offenses has yet had a full year "
-                 "for late records to arrive, so the lag may be longer")
-        if self.precision == "day":
-            late = f"; {self.share_late:.1%} arrive more than {LATE_DAYS} days after the offense" \
-                if self.share_late is not None else ""
-            if self.settle_beyond_year:
-                when = f"{share} of records do not arrive within a year of the offense"
-            elif self.settle == 0:
-                when = f"{share} of records are dated the day of the offense"
-            else:
-                when = (f"{share} of records arrive within {_plural(self.settle, 'day')} of the offense, so a "
-                        f"month's counts by date occurred settle about {_plural(self.settle, 'day')} after it ends")
-            return f"Reporting lag (measured from this data): {when}{late} ({basis})."
-        later = (f"; {self.share_later_month:.1%} are coded in a later month than the offense"
-                 if self.share_later_month is not None else "")
-        if self.settle_beyond_year:
-            when = f"{share} of records are not coded within a year of the offense's month"
-        elif self.settle == 0:
-            when = f"{share} of records are coded in the month the offense occurred"
+        records = f"{self.records_measured:,}"
+        if self.full_follow_up and self.measured_through:
+            basis = _("measured on {records} records of offenses up to {month}, each with at least a year to "
+                      "arrive").format(records=records, month=i18n.format_month_short(self.measured_through))
         else:
-            when = (f"{share} of records are coded within {_plural(self.settle, 'month')} after the offense's month, "
-                    f"so a month's counts by date occurred settle about {_plural(self.settle, 'month')} after it ends")
-        return (f"Reporting lag (measured from this data; the source dates records only to the month they were "
-                f"coded): {when}{later} ({basis}).")
+            basis = _("measured on all {records} records: no month of offenses has yet had a full year for late "
+                      "records to arrive, so the lag may be longer").format(records=records)
+        if self.precision == "day":
+            late = _("; {share} arrive more than {days} days after the offense").format(
+                share=f"{self.share_late:.1%}", days=LATE_DAYS) if self.share_late is not None else ""
+            if self.settle_beyond_year:
+                when = _("{share} of records do not arrive within a year of the offense").format(share=share)
+            elif self.settle == 0:
+                when = _("{share} of records are dated the day of the offense").format(share=share)
+            else:
+                when = ngettext("{share} of records arrive within {n} day of the offense, so a month's counts by "
+                                "date occurred settle about {n} day after it ends",
+                                "{share} of records arrive within {n} days of the offense, so a month's counts by "
+                                "date occurred settle about {n} days after it ends",
+                                self.settle).format(share=share, n=f"{self.settle:,}")
+            return _("Reporting lag (measured from this data): {when}{late} ({basis}).").format(
+                when=when, late=late, basis=basis)
+        later = (_("; {share} are coded in a later month than the offense").format(
+            share=f"{self.share_later_month:.1%}") if self.share_later_month is not None else "")
+        if self.settle_beyond_year:
+            when = _("{share} of records are not coded within a year of the offense's month").format(share=share)
+        elif self.settle == 0:
+            when = _("{share} of records are coded in the month the offense occurred").format(share=share)
+        else:
+            when = ngettext("{share} of records are coded within {n} month after the offense's month, so a month's "
+                            "counts by date occurred settle about {n} month after it ends",
+                            "{share} of records are coded within {n} months after the offense's month, so a month's "
+                            "counts by date occurred settle about {n} months after it ends",
+                            self.settle).format(share=share, n=f"{self.settle:,}")
+        return _("Reporting lag (measured from this data; the source dates records only to the month they were "
+                 "coded): {when}{later} ({basis}).").format(when=when, later=later, basis=basis)
 
     def preliminary_text(self) -> str:
         """Which recent days are preliminary, in one sentence."""
         if not self.has_lag or self.as_of is None:
             return ""
         if self.preliminary_from is None:
-            return ("Preliminary: no recent days; by date occurred the latest counts are already "
-                    f"{SETTLED_SHARE:.0%} complete by the lag above.")
-        return (f"Preliminary: offenses from {self.preliminary_from:%b %-d, %Y} to {self.as_of:%b %-d, %Y} "
-                f"({_plural(self.preliminary_days, 'day')}). Counted by date occurred, these days are still "
-                "incomplete and rise as late reports arrive, so a comparison with a year earlier understates "
-                "them; counts by date reported do not change afterwards.")
+            return _("Preliminary: no recent days; by date occurred the latest counts are already {share} complete "
+                     "by the lag above.").format(share=f"{SETTLED_SHARE:.0%}")
+        return ngettext(
+            "Preliminary: offenses from {first} to {last} ({n} day). Counted by date occurred, these days are still "
+            "incomplete and rise as late reports arrive, so a comparison with a year earlier understates them; "
+            "counts by date reported do not change afterwards.",
+            "Preliminary: offenses from {first} to {last} ({n} days). Counted by date occurred, these days are still "
+            "incomplete and rise as late reports arrive, so a comparison with a year earlier understates them; "
+            "counts by date reported do not change afterwards.",
+            self.preliminary_days).format(first=i18n.format_date(self.preliminary_from),
+                                          last=i18n.format_date(self.as_of), n=f"{self.preliminary_days:,}")
 
     def share_to_come(self, start: dt.date, end: dt.date, date_basis: str = "occurred") -> float:
         """The share of the period's eventual records (by date occurred) not reported yet, by the
@@ -172,13 +185,14 @@ class Freshness:
         if overlap is None:
             return None
         lo, hi = overlap
-        span = f"{lo:%b %-d}" if lo == hi else f"{lo:%b %-d} – {hi:%b %-d, %Y}"
+        span = i18n.format_day_month(lo) if lo == hi else f"{i18n.format_day_month(lo)} – {i18n.format_date(hi)}"
         share = self.share_to_come(start, end, date_basis)
-        size = f"about {share:.1%}" if share >= 0.0005 else "under 0.1%"
-        return (f"Preliminary: {span} ({(hi - lo).days + 1:,} of the period's {(end - start).days + 1:,} days) still "
-                "rise as late reports arrive, while the year-earlier days are complete. By the measured reporting "
-                f"lag, {size} of this period's incidents are probably not reported yet, so the count and the change "
-                "are low by about that much.")
+        size = _("about {share}").format(share=f"{share:.1%}") if share >= 0.0005 else _("under 0.1%")
+        return _("Preliminary: {span} ({days} of the period's {period_days} days) still rise as late reports arrive, "
+                 "while the year-earlier days are complete. By the measured reporting lag, {size} of this period's "
+                 "incidents are probably not reported yet, so the count and the change are low by about that "
+                 "much.").format(span=span, days=f"{(hi - lo).days + 1:,}", period_days=f"{(end - start).days + 1:,}",
+                                 size=size)
 
 
 def report_precision(report_days: pd.DataFrame) -> str | None:
@@ -298,7 +312,7 @@ def window_cautions(windows: pd.DataFrame, fresh: Freshness | None, breaks: pd.D
     if out.empty:
         return out
     warnings = []
-    for _, row in out.iterrows():
+    for _index, row in out.iterrows():
         start, end, prior_start = (pd.Timestamp(row[c]).date() for c in ("start", "end", "prior_start"))
         cautions = comparison_cautions(fresh, breaks, start, end, prior_start, date_basis)
         parts = [row["warning"]] if isinstance(row["warning"], str) and row["warning"] else []

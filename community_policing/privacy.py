@@ -41,6 +41,8 @@ from typing import Hashable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from community_policing.i18n import N_, _
+
 MIN_COUNT_ENV = "COMMON_GROUND_MIN_COUNT"
 DEFAULT_MIN_COUNT = 4
 SENSITIVE_OFFENSE_GROUPS = ("rape",)  # the UCR groups that are sex offenses; domestic violence is not a UCR group
@@ -51,7 +53,7 @@ WITHHELD = "withheld"            # any count (0 too) of a breakdown that could n
 NOTE_SUFFIX = "_note"
 COUNT_COLUMNS = ("incidents", "incidents_prior_year")
 UNASSIGNED_ID = "unassigned"  # metrics.UNASSIGNED_ID (not imported: metrics imports this module)
-NOT_SHOWN_READING = "not shown (small count)"
+NOT_SHOWN_READING = N_("not shown (small count)")  # a value code compares; shown with _()
 
 
 @dataclass(frozen=True)
@@ -63,15 +65,15 @@ class Rules:
 
     @property
     def label(self) -> str:
-        return f"fewer than {self.min_count}"
+        return _("fewer than {n}").format(n=self.min_count)
 
     @property
     def complementary_label(self) -> str:
-        return "hidden to protect a small count"
+        return _("hidden to protect a small count")
 
     @property
     def withheld_label(self) -> str:
-        return "withheld to protect a small count"
+        return _("withheld to protect a small count")
 
     def note(self, kind: str | None) -> str:
         """The words a suppressed cell shows instead of its number ("" for a shown cell)."""
@@ -106,29 +108,32 @@ def rules_from_env(env=os.environ) -> Rules:
 def describe(rules: Rules, min_respondents: int) -> list[str]:
     """The rules in plain sentences (the Methodology page, briefings and the CLI say the same)."""
     return [
-        f"Incident counts from 1 to {rules.min_count - 1} are shown as \u201c{rules.label}\u201d, never as the "
-        "number, at every level (citywide, district, neighborhood, month, offense group); rates, changes, % "
-        "changes and noise readings made from them are left out too. A blank with no such note means no data.",
-        "Where a hidden count could be worked out from a total that is shown (rows that add up to the city, "
-        "a district's neighborhoods, a district's offense groups, months that add up to the last 12), the "
-        f"smallest other count of that sum is hidden as well (\u201c{rules.complementary_label}\u201d; such a count is "
-        f"at least {rules.min_count}). Where even that cannot protect it, the whole breakdown, its small counts and "
-        f"zeros included, is withheld (\u201c{rules.withheld_label}\u201d).",
-        "No incident is ever mapped as a point: the map's points are engagement activities. Sex offenses and "
-        "domestic violence would never get points; any other incident points would be generalised to a block "
-        "or hexagon.",
-        f"No survey score from fewer than {min_respondents} respondents is shown.",
-        "Engagement activities, officer hours and training are records of police work, not of victims, and "
-        "are shown as they are; program estimates are model outputs, not counts.",
+        _("Incident counts from 1 to {largest} are shown as \u201c{label}\u201d, never as the number, at every level "
+          "(citywide, district, neighborhood, month, offense group); rates, changes, % changes and noise readings "
+          "made from them are left out too. A blank with no such note means no data.").format(
+            largest=rules.min_count - 1, label=rules.label),
+        _("Where a hidden count could be worked out from a total that is shown (rows that add up to the city, a "
+          "district's neighborhoods, a district's offense groups, months that add up to the last 12), the smallest "
+          "other count of that sum is hidden as well (\u201c{complementary}\u201d; such a count is at least {n}). "
+          "Where even that cannot protect it, the whole breakdown, its small counts and zeros included, is withheld "
+          "(\u201c{withheld}\u201d).").format(complementary=rules.complementary_label, n=rules.min_count,
+                                              withheld=rules.withheld_label),
+        _("No incident is ever mapped as a point: the map's points are engagement activities. Sex offenses and "
+          "domestic violence would never get points; any other incident points would be generalised to a block "
+          "or hexagon."),
+        _("No survey score from fewer than {n} respondents is shown.").format(n=min_respondents),
+        _("Engagement activities, officer hours and training are records of police work, not of victims, and are "
+          "shown as they are; program estimates are model outputs, not counts."),
     ]
 
 
 def public_note(rules: Rules) -> str:
     """One sentence for a page, table or file in public mode."""
-    return (f"Public view: incident counts from 1 to {rules.min_count - 1} read \u201c{rules.label}\u201d and a few "
-            f"others read \u201c{rules.complementary_label}\u201d (or, rarely, \u201c{rules.withheld_label}\u201d), so "
-            "that no total gives a small count away; rates and changes made from them are left out (see How to "
-            "read these numbers).")
+    return _("Public view: incident counts from 1 to {largest} read \u201c{label}\u201d and a few others read "
+             "\u201c{complementary}\u201d (or, rarely, \u201c{withheld}\u201d), so that no total gives a small count "
+             "away; rates and changes made from them are left out (see How to read these numbers).").format(
+        largest=rules.min_count - 1, label=rules.label, complementary=rules.complementary_label,
+        withheld=rules.withheld_label)
 
 
 # --- the engine: cells, the sums they take part in, and which cells to hide ------------------------
@@ -550,7 +555,7 @@ def protect_funnel(placed: pd.DataFrame, protected_districts: pd.DataFrame, rule
     if len(unassigned) and hidden(unassigned, "incidents").any():
         return None
     kinds = dict(zip(protected_districts["area_id"].astype(str),
-                     (status_of(r, rules)["incidents"] for _, r in protected_districts.iterrows())))
+                     (status_of(r, rules)["incidents"] for _index, r in protected_districts.iterrows())))
     out = _apply_counts(placed, {"incidents": [kinds.get(str(a)) for a in placed["area_id"]]}, rules,
                         derived={"rate_per_1000": ("incidents",), "z_score": ("incidents",), "position": ("incidents",)})
     return out
@@ -593,7 +598,7 @@ def protect_monthly(series: Mapping[str | None, pd.DataFrame], rules: Rules, win
     values: dict = {}
     spans: list = []
     for area, table in series.items():
-        for span, value, _ in _month_cells(table):
+        for span, value, _kind in _month_cells(table):
             values[(area, span)] = None if value is None or pd.isna(value) else int(value)
             if span not in spans:
                 spans.append(span)

@@ -24,13 +24,16 @@ import datetime as dt
 
 import pandas as pd
 
+from community_policing import i18n
+from community_policing.i18n import N_, _, ngettext
+
 COLUMNS = ["day", "label", "kind", "scope", "district_id", "offense_group", "description", "source"]
-KIND_WORDS = {
-    "boundaries": "area map changed",
-    "counting_rules": "counting rules changed",
-    "records_system": "records system changed",
-    "classification": "offense classification changed",
-    "other": "recording changed",
+KIND_WORDS = {  # shown with _(): the kinds are data
+    "boundaries": N_("area map changed"),
+    "counting_rules": N_("counting rules changed"),
+    "records_system": N_("records system changed"),
+    "classification": N_("offense classification changed"),
+    "other": N_("recording changed"),
 }
 
 
@@ -129,14 +132,15 @@ def crossed(breaks: pd.DataFrame | None, start: dt.date, end: dt.date, prior_sta
 
 def chart_label(row) -> str:
     """The short text beside the dashed line."""
-    return f"{row['label']} ({row['day']:%b %Y})"
+    return f"{row['label']} ({i18n.format_month_short(row['day'])})"
 
 
 def sentence(row) -> str:
     """One break in a sentence, for captions and notes."""
-    text = f"{row['day']:%b %-d, %Y}, {row['label']}: {str(row['description']).rstrip('.')}."
+    # The label, description and source are the city's own words (its manifest), shown as written.
+    text = f"{i18n.format_date(row['day'])}, {row['label']}: {str(row['description']).rstrip('.')}."
     if row.get("source"):
-        text += f" Source: {str(row['source']).rstrip('.')}."
+        text += " " + _("Source: {source}").format(source=str(row["source"]).rstrip(".")) + "."
     return text
 
 
@@ -145,10 +149,10 @@ def caption(breaks: pd.DataFrame | None) -> str | None:
     data = normalise(breaks)
     if data.empty:
         return None
-    lead = ("The dashed line marks a series break" if len(data) == 1
-            else f"The {len(data)} dashed lines mark series breaks")
-    return (f"{lead}: counts on either side are not directly comparable. "
-            + " ".join(sentence(r) for _, r in data.iterrows()))
+    lead = ngettext("The dashed line marks a series break: counts on either side are not directly comparable.",
+                    "The {n} dashed lines mark series breaks: counts on either side are not directly comparable.",
+                    len(data)).format(n=len(data))
+    return lead + " " + " ".join(sentence(r) for _index, r in data.iterrows())
 
 
 def comparison_warning(breaks: pd.DataFrame | None) -> str | None:
@@ -156,18 +160,20 @@ def comparison_warning(breaks: pd.DataFrame | None) -> str | None:
     data = normalise(breaks)
     if data.empty:
         return None
-    names = "; ".join(f"{r['label']} on {r['day']:%b %-d, %Y} ({KIND_WORDS.get(r['kind'], 'recording changed')})"
-                      for _, r in data.iterrows())
-    return (f"The comparison with a year earlier crosses a series break: {names}. Part of the change may come "
-            "from how incidents were recorded, not from crime.")
+    names = "; ".join(_("{label} on {day} ({kind})").format(
+        label=r["label"], day=i18n.format_date(r["day"]), kind=_(KIND_WORDS.get(r["kind"], KIND_WORDS["other"])))
+        for _index, r in data.iterrows())
+    return _("The comparison with a year earlier crosses a series break: {names}. Part of the change may come from "
+             "how incidents were recorded, not from crime.").format(names=names)
 
 
 def note_lines(breaks: pd.DataFrame | None) -> list[str]:
     """The data note's lines about breaks: each declared break, or that none is declared."""
     data = normalise(breaks)
     if data.empty:
-        return ["Series breaks: none declared for this city (see How to read these numbers)."]
-    listed = "; ".join(f"{r['day']:%b %-d, %Y} {r['label']}"
-                       + ("" if r["scope"] == "all" else " (district counts only)") for _, r in data.iterrows())
-    return [f"Series breaks declared for this city: {listed}. Charts mark them with a dashed line; see How to "
-            "read these numbers."]
+        return [_("Series breaks: none declared for this city (see How to read these numbers).")]
+    listed = "; ".join(f"{i18n.format_date(r['day'])} {r['label']}"
+                       + ("" if r["scope"] == "all" else " " + _("(district counts only)"))
+                       for _index, r in data.iterrows())
+    return [_("Series breaks declared for this city: {listed}. Charts mark them with a dashed line; see How to read "
+              "these numbers.").format(listed=listed)]

@@ -47,6 +47,14 @@ def language_picker() -> str:
     return i18n.set_language(chosen)
 
 
+def document_language() -> None:
+    """Tell the browser which language the page is in: ``<html lang>`` (WCAG 3.1.1). Streamlit serves
+    ``lang="en"`` whatever the content, so a line of script sets it on every run."""
+    lang = i18n.language()
+    with st.sidebar:  # an empty element: in the sidebar it takes no room from the page
+        st.html(f"<script>document.documentElement.lang = {lang!r};</script>", unsafe_allow_javascript=True)
+
+
 @st.cache_resource(show_spinner=False)
 def _store_holder() -> dict:
     # One read-only connection per process (a DuckDB file allows many readers, one writer).
@@ -81,13 +89,13 @@ def get_store() -> Store:
             # DuckDB closes it once the last cursor is gone.
             store = holder[path] = Store(path)
     except DatabaseMissing as exc:
-        st.error(f"There is no data to show yet. {exc}")
+        st.error(_("There is no data to show yet. {reason}").format(reason=exc))
         st.stop()
     except DatabaseOutdated as exc:
-        st.error(f"The data needs rebuilding. {exc}")
+        st.error(_("The data needs rebuilding. {reason}").format(reason=exc))
         st.stop()
     except DatabaseLocked as exc:
-        st.warning(f"The data is being updated right now. {exc}")
+        st.warning(_("The data is being updated right now. {reason}").format(reason=exc))
         st.stop()
     except StoreError as exc:
         st.error(str(exc))
@@ -97,8 +105,8 @@ def get_store() -> Store:
 
 def cache_key(store: Store) -> tuple:
     """Part of every cached computation's key, so neither a swapped-in build nor a new ledger entry
-    is ever served stale."""
-    return (str(store.path), store.identity, store.ledger_version())
+    is ever served stale, and text made in one language is never served to the other."""
+    return (str(store.path), store.identity, store.ledger_version(), i18n.language())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -177,44 +185,51 @@ class Filters:
     date_basis: str
 
 
+CUSTOM_RANGE = N_("Custom range")
+DATE_BASIS_WORDS = {"occurred": N_("date occurred"), "reported": N_("date reported")}
+
+
 def sidebar_filters(store: Store, info: metrics.DatasetInfo) -> Filters:
     """Period, offense and date-basis filters, shared by every page through widget keys."""
     with st.sidebar:
-        st.header("Filters")
+        st.header(_("Filters"))
         as_of = info.last_day or dt.date.today()
         first = info.first_day or as_of
-        preset = st.selectbox("Period", [*metrics.PERIOD_PRESETS, "Custom range"], key="period_preset",
-                              help=f"Periods end on the last day with data ({as_of:%b %-d, %Y}).")
-        if preset == "Custom range":
+        preset = st.selectbox(_("Period"), [*metrics.PERIOD_PRESETS, CUSTOM_RANGE], key="period_preset",
+                              format_func=_,  # the presets are marked N_ where they are defined
+                              help=_("Periods end on the last day with data ({day}).").format(
+                                  day=i18n.format_date(as_of)))
+        if preset == CUSTOM_RANGE:
             default = metrics.preset_period("Last 12 months", as_of)
-            picked = st.date_input("From – to", value=(default.start, default.end), min_value=first,
+            picked = st.date_input(_("From – to"), value=(default.start, default.end), min_value=first,
                                    max_value=as_of, key="period_custom")
             if isinstance(picked, (tuple, list)) and len(picked) == 2:
                 period = metrics.Period(picked[0], picked[1])
             else:
-                st.info("Pick both a first and a last day.")
+                st.info(_("Pick both a first and a last day."))
                 period = default
         else:
             period = metrics.preset_period(preset, as_of)
         choices = offense_choices(store, cache_key(store))
         labels = dict(choices)
-        offense = st.selectbox("Offenses", [v for v, _ in choices], format_func=lambda v: labels[v],
+        offense = st.selectbox(_("Offenses"), [v for v, _ in choices], format_func=lambda v: labels[v],
                                key="offense_group")
-        basis = st.radio("Count incidents by", metrics.DATE_BASES, key="date_basis", horizontal=True,
-                         format_func=lambda b: {"occurred": "date occurred", "reported": "date reported"}[b],
-                         help="Occurred: when the offense happened. Reported: when police recorded it. "
-                              "Late reports make recent 'occurred' counts rise for weeks afterwards.")
-        st.caption(f"Showing {period.label()} ({period.days} days), compared with {period.prior.label()}.")
+        basis = st.radio(_("Count incidents by"), metrics.DATE_BASES, key="date_basis", horizontal=True,
+                         format_func=lambda b: _(DATE_BASIS_WORDS[b]),
+                         help=_("Occurred: when the offense happened. Reported: when police recorded it. "
+                                "Late reports make recent 'occurred' counts rise for weeks afterwards."))
+        st.caption(_("Showing {period} ({days} days), compared with {prior}.").format(
+            period=period.label(), days=period.days, prior=period.prior.label()))
         if preset == "Year to date" and period.days < 90:
-            st.caption("Early in the year, year-to-date numbers are small and swing widely.")
+            st.caption(_("Early in the year, year-to-date numbers are small and swing widely."))
     return Filters(period, preset, offense, labels[offense].strip(), basis)
 
 
 def simulated_banner(info: metrics.DatasetInfo) -> None:
     if info.is_simulated:
         st.warning(
-            f"**Simulated demo data.** {info.city_name} is a fictional city; every number on this "
-            "page was generated to demonstrate the dashboard and describes no real place or people.",
+            _("**Simulated demo data.** {city} is a fictional city; every number on this page was generated "
+              "to demonstrate the dashboard and describes no real place or people.").format(city=info.city_name),
             icon=":material/science:",
         )
 
@@ -222,21 +237,29 @@ def simulated_banner(info: metrics.DatasetInfo) -> None:
 def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
     """The 'about this data' note every page ends with."""
     st.divider()
-    st.subheader("About this data")
-    span = (f"reported {info.first_day:%b %-d, %Y} to {info.last_day:%b %-d, %Y}"
-            if info.first_day and info.last_day else "none loaded")
-    st.markdown(
-        f"- **{info.label}** for {info.city_name}. Source: {info.source}\n"
-        f"- Incidents {span}: {info.incident_rows:,} records (corrections included as "
-        f"negative records); {info.engagement_rows:,} engagement activities; "
-        f"{info.survey_rows:,} survey results; {info.districts} districts, {info.neighborhoods} neighborhoods.\n"
-        f"- Data as of {info.last_day or 'n/a'}; database built {info.built_at}.\n"
-        + "".join(f"- {line}\n" for line in freshness_notes(info)) +
-        "- Counts are net of corrections. Rates are per 1,000 residents of the area (population and "
-        "its year are in each hover) and are not shown for areas with fewer than "
-        f"{metrics.MIN_POPULATION_FOR_RATE} residents."
-        + (f"\n- {extra}" if extra else "")
-    )
+    st.subheader(_("About this data"))
+    if info.first_day and info.last_day:
+        incidents = _("Incidents reported {first} to {last}: {rows} records (corrections included as negative "
+                      "records)").format(first=i18n.format_date(info.first_day), last=i18n.format_date(info.last_day),
+                                         rows=f"{info.incident_rows:,}")
+    else:
+        incidents = _("Incidents: none loaded")
+    lines = [
+        _("**{label}** for {city}. Source: {source}").format(label=_(info.label), city=info.city_name,
+                                                            source=info.source),
+        _("{incidents}; {activities} engagement activities; {surveys} survey results; {districts} districts, "
+          "{neighborhoods} neighborhoods.").format(
+            incidents=incidents, activities=f"{info.engagement_rows:,}", surveys=f"{info.survey_rows:,}",
+            districts=info.districts, neighborhoods=info.neighborhoods),
+        _("Data as of {as_of}; database built {built}.").format(
+            as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=_(str(info.built_at))),
+        *freshness_notes(info),
+        _("Counts are net of corrections. Rates are per 1,000 residents of the area (population and its year are "
+          "in each hover) and are not shown for areas with fewer than {minimum} residents.").format(
+            minimum=metrics.MIN_POPULATION_FOR_RATE),
+        *([extra] if extra else []),
+    ]
+    st.markdown("".join(f"- {line}\n" for line in lines))
 
 
 def freshness_notes(info: metrics.DatasetInfo) -> list[str]:
@@ -283,14 +306,14 @@ def chart_freshness_notes(breaks: pd.DataFrame, first: dt.date, last: dt.date, p
     if drawn:
         notes.append(drawn)
     if prelim is not None and prelim <= last:
-        notes.append(f"The grey band marks preliminary days (from {prelim:%b %-d, %Y}): counted by date occurred, "
-                     "they still rise as late reports arrive (see About this data).")
+        notes.append(_("The grey band marks preliminary days (from {day}): counted by date occurred, they still "
+                       "rise as late reports arrive (see About this data).").format(day=i18n.format_date(prelim)))
     return notes
 
 
 def data_label(info: metrics.DatasetInfo | None) -> str | None:
     """What every row of a download says it is ("Simulated demo data - Riverbend, Missouri")."""
-    return f"{info.label} - {info.city_name}" if info is not None else None
+    return f"{_(info.label)} - {info.city_name}" if info is not None else None
 
 
 def csv_bytes(frame: pd.DataFrame, info: metrics.DatasetInfo | None) -> bytes:
@@ -304,25 +327,28 @@ def about_notes(info: metrics.DatasetInfo | None, notes: list[str] | None = None
     (filters) and why some text starts with a quote."""
     lines = []
     if info is not None:
-        lines.append(f"Source: {info.source}")
-        lines.append(f"Data as of {info.last_day or 'n/a'}; database built {info.built_at}.")
+        lines.append(_("Source: {source}").format(source=info.source))
+        lines.append(_("Data as of {as_of}; database built {built}.").format(
+            as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=info.built_at))
     lines.extend(notes or [])
     if info is not None and (rules := privacy_rules()) is not None:
         lines.append(privacy.public_note(rules))
-    lines.append("Text that began with =, +, -, @, a tab or a carriage return starts with ' in this file, so "
-                 "that no spreadsheet reads it as a formula.")
+    lines.append(_("Text that began with =, +, -, @, a tab or a carriage return starts with ' in this file, so "
+                   "that no spreadsheet reads it as a formula."))
     return lines
 
 
 def filter_notes(filters: Filters) -> list[str]:
     """The page's filters, for the 'about' sheet of a download."""
-    basis = {"occurred": "date occurred", "reported": "date reported"}.get(filters.date_basis, filters.date_basis)
-    return [f"Page filters when downloaded: {filters.period.label()} ({filters.period_name}), compared with "
-            f"{filters.period.prior.label()}; offenses: {filters.offense_label}; incidents counted by {basis}."]
+    basis = _(DATE_BASIS_WORDS[filters.date_basis]) if filters.date_basis in DATE_BASIS_WORDS else filters.date_basis
+    return [_("Page filters when downloaded: {period} ({name}), compared with {prior}; offenses: {offenses}; "
+              "incidents counted by {basis}.").format(period=filters.period.label(), name=_(filters.period_name),
+                                                     prior=filters.period.prior.label(),
+                                                     offenses=filters.offense_label, basis=basis)]
 
 
 def download_table(frame: pd.DataFrame, info: metrics.DatasetInfo | None, file_stem: str, key: str, *,
-                   label: str = "Download these numbers", excel: bool = True,
+                   label: str | None = None, excel: bool = True,
                    notes: list[str] | None = None) -> None:
     """The one way a table leaves the app: "… (CSV)" and, side by side, "… (Excel)" buttons.
 
@@ -331,17 +357,18 @@ def download_table(frame: pd.DataFrame, info: metrics.DatasetInfo | None, file_s
     (it is small and quick); the workbook only when its button is clicked. ``info=None`` is for
     tables that describe no data (the data dictionary): no label, no source.
     """
+    label = label or _("Download these numbers")
     stem = file_stem.removesuffix(".csv")
     if info is not None and info.is_simulated and not stem.endswith("_simulated"):
         stem += "_simulated"
     row = st.container(horizontal=True) if excel else st
-    row.download_button(f"{label} (CSV)", exports.csv_bytes(frame, data_label(info)), file_name=f"{stem}.csv",
+    row.download_button(_("{label} (CSV)").format(label=label), exports.csv_bytes(frame, data_label(info)), file_name=f"{stem}.csv",
                         mime=exports.CSV_MIME, key=key)
     if excel:
         # Deferred: the workbook is built on click, so pages with many tables do not pay for it on every
         # run (about 25 ms per 100 rows). It is built from the table as shown now.
         shown, lines = frame.copy(), about_notes(info, notes)
-        row.download_button(f"{label} (Excel)",
+        row.download_button(_("{label} (Excel)").format(label=label),
                             lambda: exports.excel_bytes(shown, sheet="data", label=data_label(info), notes=lines),
                             file_name=f"{stem}.xlsx", mime=exports.EXCEL_MIME, key=f"{key}_xlsx")
 
@@ -375,16 +402,18 @@ def engagement_metrics(events_col, hours_col, recorded: bool, events: int, event
     """The two engagement KPIs (activities, officer hours) with their year-earlier comparison, or
     'not recorded' when the city keeps no engagement ledger."""
     if not recorded:
-        events_col.metric("Engagement activities", "not recorded")
-        hours_col.metric("Officer engagement hours", "not recorded")
-        events_col.caption("No engagement ledger is loaded for this city.")
+        events_col.metric(_("Engagement activities"), _("not recorded"))
+        hours_col.metric(_("Officer engagement hours"), _("not recorded"))
+        events_col.caption(_("No engagement ledger is loaded for this city."))
         return
-    events_col.metric("Engagement activities", f"{events:,}", delta=f"{events - events_prior:+,} vs a year earlier",
+    events_col.metric(_("Engagement activities"), f"{events:,}",
+                      delta=_("{change} vs a year earlier").format(change=f"{events - events_prior:+,}"),
                       delta_color="off")
-    events_col.caption(f"{events_prior:,} a year earlier")
-    hours_col.metric("Officer engagement hours", f"{hours:,.0f}",
-                     delta=f"{hours - hours_prior:+,.0f} vs a year earlier", delta_color="off")
-    hours_col.caption(f"{hours_prior:,.0f} a year earlier")
+    events_col.caption(_("{count} a year earlier").format(count=f"{events_prior:,}"))
+    hours_col.metric(_("Officer engagement hours"), f"{hours:,.0f}",
+                     delta=_("{change} vs a year earlier").format(change=f"{hours - hours_prior:+,.0f}"),
+                     delta_color="off")
+    hours_col.caption(_("{count} a year earlier").format(count=f"{hours_prior:,.0f}"))
 
 
 #: Files a spreadsheet opens as a table: these leave the app only through ``download_table``.
@@ -435,32 +464,33 @@ def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: st
                    column_config: dict | None = None, notes: list[str] | None = None) -> None:
     """The table behind a chart, one click away, with CSV and Excel downloads (simulated data say so
     in the name; ``notes`` go on the workbook's 'about' sheet)."""
-    with st.expander("Show the numbers"):
+    with st.expander(_("Show the numbers")):
         st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
         download_table(frame, info, file_name, key, notes=notes)
 
 
-def area_column_config(area_word: str = "District", **extra) -> dict:
+def area_column_config(area_word: str | None = None, **extra) -> dict:
     """Column labels and formats for any per-area table (same words on every page); ``extra`` adds or
-    overrides columns."""
+    overrides columns. ``area_word``: the id column's heading, already translated (default "District")."""
+    small = _("Public view: small counts are not shown")
     config = {
-        "area_id": area_word, "area_name": "Name",
-        "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
-        "incidents_prior_year": st.column_config.NumberColumn("A year earlier", format="%d"),
-        "change": st.column_config.NumberColumn("Change", format="%+d"),
-        "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
-        "poisson_z": st.column_config.NumberColumn("z", help="2(√current − √prior); |z| ≥ 2 is beyond normal variation"),
-        "noise": "Reading",
-        "population": st.column_config.NumberColumn("Residents", format="%d"),
-        "population_year": st.column_config.NumberColumn("Population year", format="%d"),
-        "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.1f"),
-        "engagement_events": st.column_config.NumberColumn("Engagement activities", format="%d"),
-        "officer_hours": st.column_config.NumberColumn("Officer hours", format="%.0f"),
-        "events_per_1000_per_year": st.column_config.NumberColumn("Activities per 1,000 per year", format="%.1f"),
+        "area_id": area_word or _("District"), "area_name": _("Name"),
+        "incidents": st.column_config.NumberColumn(_("Incidents"), format="%d"),
+        "incidents_prior_year": st.column_config.NumberColumn(_("A year earlier"), format="%d"),
+        "change": st.column_config.NumberColumn(_("Change"), format="%+d"),
+        "pct_change": st.column_config.NumberColumn(_("% change"), format="%+.1f%%"),
+        "poisson_z": st.column_config.NumberColumn("z", help=_("2(√current − √prior); |z| ≥ 2 is beyond normal "
+                                                               "variation")),
+        "noise": _("Reading"),
+        "population": st.column_config.NumberColumn(_("Residents"), format="%d"),
+        "population_year": st.column_config.NumberColumn(_("Population year"), format="%d"),
+        "rate_per_1000": st.column_config.NumberColumn(_("Per 1,000 residents"), format="%.1f"),
+        "engagement_events": st.column_config.NumberColumn(_("Engagement activities"), format="%d"),
+        "officer_hours": st.column_config.NumberColumn(_("Officer hours"), format="%.0f"),
+        "events_per_1000_per_year": st.column_config.NumberColumn(_("Activities per 1,000 per year"), format="%.1f"),
         # Public mode (privacy): why a count is blank ("fewer than 4"), unlike a blank for no data.
-        "incidents_note": st.column_config.TextColumn("Incidents: note", help="Public view: small counts are not shown"),
-        "incidents_prior_year_note": st.column_config.TextColumn("A year earlier: note",
-                                                                 help="Public view: small counts are not shown"),
+        "incidents_note": st.column_config.TextColumn(_("Incidents: note"), help=small),
+        "incidents_prior_year_note": st.column_config.TextColumn(_("A year earlier: note"), help=small),
     }
     config.update(extra)
     return config
@@ -724,7 +754,7 @@ def viewer() -> settings.Viewer:
     try:
         mode = settings.configured_mode(secrets=dict(auth.common_ground_section(secrets)))
     except ValueError as exc:
-        st.error(f"The dashboard is misconfigured: {exc}")
+        st.error(_("The dashboard is misconfigured: {reason}").format(reason=exc))
         st.stop()
     address = _server_address(config)
     if mode == "staff" and not config.configured and not settings.is_loopback(address):
@@ -751,12 +781,13 @@ def sign_in(config: auth.StaffConfig | None = None) -> None:
     config = config or staff_config()
     if config.method == "oidc":
         if st.user.get("is_logged_in"):  # signed in with the provider, but not on the staff list
-            st.warning(f"{_plain(st.user.get('email') or 'This account')} is not on this dashboard's staff list.")
-            if st.button("Sign out", key="staff_sign_out"):
+            st.warning(_("{account} is not on this dashboard's staff list.").format(
+                account=_plain(st.user.get("email") or _("This account"))))
+            if st.button(_("Sign out"), key="staff_sign_out"):
                 st.logout()
             return
         for provider in config.oidc_providers:
-            label = "Staff sign-in" + (f" ({provider})" if provider else "")
+            label = _("Staff sign-in") + (f" ({provider})" if provider else "")
             if st.button(label, key=f"staff_login_{provider or 'default'}", icon=":material/login:"):
                 st.login(provider or None)
         return
@@ -764,23 +795,24 @@ def sign_in(config: auth.StaffConfig | None = None) -> None:
         return
     throttle: auth.Throttle = st.session_state.setdefault(_THROTTLE, auth.Throttle())
     with st.form("staff_sign_in", clear_on_submit=True, border=True):
-        st.markdown("**Staff sign-in**")
+        st.markdown("**{}**".format(_("Staff sign-in")))
         username = ""
         if config.users:
-            username = st.text_input("User name" + (" (optional)" if config.shared_hash else ""),
+            username = st.text_input(_("User name (optional)") if config.shared_hash else _("User name"),
                                      key="staff_sign_in_user", autocomplete="username")
-        password = st.text_input("Password", type="password", key="staff_sign_in_password",
+        password = st.text_input(_("Password"), type="password", key="staff_sign_in_password",
                                  autocomplete="current-password", max_chars=auth.MAX_PASSWORD_CHARS)
-        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+        submitted = st.form_submit_button(_("Sign in"), icon=":material/login:")
     if not submitted:
         return
     if wait := throttle.wait_seconds():
-        st.error(f"Too many failed sign-ins. Try again in {wait} seconds.")
+        st.error(_("Too many failed sign-ins. Try again in {seconds} seconds.").format(seconds=wait))
         return
     signed = auth.check_password(config, username, password)
     if signed is None:
         throttle.failed()
-        st.error("Sign-in failed: the " + ("user name or " if config.users else "") + "password is not right.")
+        st.error(_("Sign-in failed: the user name or password is not right.") if config.users
+                 else _("Sign-in failed: the password is not right."))
         return
     throttle.succeeded()
     st.session_state[_SIGNED_IN] = signed
@@ -790,7 +822,7 @@ def sign_in(config: auth.StaffConfig | None = None) -> None:
 def sign_out(config: auth.StaffConfig | None = None) -> None:
     """A sign-out button for a signed-in session."""
     config = config or staff_config()
-    if st.button("Sign out", key="staff_sign_out", icon=":material/logout:"):
+    if st.button(_("Sign out"), key="staff_sign_out", icon=":material/logout:"):
         st.session_state.pop(_SIGNED_IN, None)
         if config.method == "oidc":
             st.logout()  # redirects to the provider's sign-out, then back to a new session
@@ -803,12 +835,12 @@ def access_sidebar(view: settings.Viewer) -> None:
     if view.is_staff:
         name = signed_in_name()
         if name and not view.loopback:
-            st.caption(f":material/badge: Staff view (signed in as {_plain(name)})")
+            st.caption(":material/badge: " + _("Staff view (signed in as {name})").format(name=_plain(name)))
             sign_out()
         else:
-            st.caption(":material/badge: Staff view (this server only answers this computer)")
+            st.caption(":material/badge: " + _("Staff view (this server only answers this computer)"))
         return
-    st.caption(":material/public: Public view: read-only")
+    st.caption(":material/public: " + _("Public view: read-only"))
     if view.needs_sign_in:
         sign_in()
 
@@ -819,11 +851,11 @@ def require_staff() -> settings.Viewer:
     _ensure_entrypoint()
     view = viewer()
     if not view.is_staff:
-        st.title("Staff only")
+        st.title(_("Staff only"))
         if view.needs_sign_in:
-            st.info("This page is for staff. Sign in with the staff sign-in in the sidebar first.")
+            st.info(_("This page is for staff. Sign in with the staff sign-in in the sidebar first."))
         else:
-            st.info("This page is for staff. This dashboard is a public, read-only view.")
+            st.info(_("This page is for staff. This dashboard is a public, read-only view."))
         st.stop()
     return view
 

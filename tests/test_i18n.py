@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 
 from community_policing import i18n
 
@@ -22,6 +22,9 @@ def marked_messages() -> dict[str, str]:
                 ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS):
             msgid = message[0] if isinstance(message, tuple) else message
             found.setdefault(msgid, f"{folder}/{filename}:{lineno}")
+    with (ROOT / "dashboard.py").open("rb") as entrypoint:  # the navigation's page titles
+        for lineno, _funcname, message, _comments in extract_python(entrypoint, KEYWORDS, [], {}):
+            found.setdefault(message[0] if isinstance(message, tuple) else message, f"dashboard.py:{lineno}")
     return found
 
 
