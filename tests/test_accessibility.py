@@ -36,9 +36,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic"]
 
-# Every language the interface speaks. Pages are asked for with ?lang=<code> (ui.LANGUAGE_KEY); add
-# "es" here once the Spanish interface is complete.
-LANGUAGES = ["en"]
+# Every language the interface speaks (i18n.LANGUAGES). Pages are asked for with ?lang=<code> (ui.LANGUAGE_KEY).
+LANGUAGES = ["en", "es"]
 
 # Every st.Page of dashboard.py (checked below), with the address a reader would open.
 PAGES = {
