@@ -17,24 +17,18 @@ import functools
 import http.server
 import io
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests import servers
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 AXE = PROJECT_ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 REPORTS = PROJECT_ROOT / "artifacts" / "accessibility"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic"]
 
 # Every language the interface speaks (i18n.LANGUAGES). Pages are asked for with ?lang=<code> (ui.LANGUAGE_KEY).
 LANGUAGES = ["en", "es"]
@@ -73,48 +67,14 @@ pytestmark = pytest.mark.browser
 # -- a running app, a browser, and a page that has finished drawing -----------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _need_browser() -> None:
-    missing = [str(p) for p in (CHROMIUM, AXE) if not p.exists()]
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"missing in CI: {', '.join(missing)} (make test-setup installs them)")
-        pytest.skip(f"not installed: {', '.join(missing)} (make test-setup installs axe-core with npm)")
+    servers.need(AXE, hint="make test-setup installs axe-core with npm")
 
 
 def _start_app(db: Path, tmp: Path, mode: str, *options: str):
     """`streamlit run dashboard.py` on a free loopback port, in ``mode`` (public or staff)."""
     _need_browser()
-    port = _free_port()
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env = {**os.environ, "COMMON_GROUND_DB": str(db), "COMMON_GROUND_LEDGER": str(tmp / "ledger.sqlite"),
-           "HOME": str(home), "COMMON_GROUND_MODE": mode}
-    log = tmp / "streamlit.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard.py"), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--secrets.files", str(home / ".streamlit" / "secrets.toml"),
-             *options],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return server, url
-        except OSError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.terminate()
-            raise AssertionError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.5)
+    return servers.start(db, tmp, env={"COMMON_GROUND_MODE": mode}, options=options)
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +100,8 @@ def public_app(demo_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with servers.chromium() as b:
         yield b
-        b.close()
 
 
 def _address(base: str, path: str, lang: str, **extra: str) -> str:

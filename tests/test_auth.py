@@ -3,17 +3,15 @@ and a real server listening on all interfaces (Playwright + /usr/bin/chromium)."
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import tomllib
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests import servers
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
@@ -24,10 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 LEDGER_PAGE = str(ROOT / "pages" / "ledger.py")
 STAFF_PAGES = ("pages/ledger.py", "pages/meetings.py", "pages/training.py")
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic"]
 PASSWORD = "river bend staff 2026"
 FAST = {"ln": 10}  # cheap hashes for tests; verification reads the cost from the string
 
@@ -429,42 +424,11 @@ def test_oidc_sign_in_counts_only_for_listed_staff(tiny_env, staff_app, listenin
 # -- a real server on all interfaces (Playwright + Chromium) ------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(db: Path, home: Path, tmp: Path):
-    """Start `streamlit run dashboard.py --server.address 0.0.0.0` with HOME=home and only
+    """`streamlit run dashboard.py --server.address 0.0.0.0` with HOME=home and only
     home/.streamlit/secrets.toml as a secrets file (never the project's own)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("/usr/bin/chromium is missing in CI (make test installs it as root)")
-        pytest.skip("/usr/bin/chromium is not installed")
-    port = _free_port()
-    env = {**os.environ, DB_ENV_VAR: str(db), LEDGER_ENV_VAR: str(tmp / "ledger.sqlite"), "HOME": str(home)}
-    env.pop(settings.MODE_ENV, None)
-    log = tmp / "streamlit.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", APP, "--server.headless", "true",
-             "--server.address", "0.0.0.0", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--secrets.files", str(home / ".streamlit" / "secrets.toml")],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.terminate()
-            raise AssertionError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.5)
-    return server, url
+    assert home == tmp / "home"
+    return servers.start(db, tmp, address="0.0.0.0", drop_env=(settings.MODE_ENV,))
 
 
 @pytest.fixture(scope="module")
@@ -498,12 +462,8 @@ def signin_server(tiny_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with servers.chromium() as b:
         yield b
-        b.close()
 
 
 def _nav(page) -> str:
