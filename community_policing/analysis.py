@@ -101,6 +101,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+from community_policing.i18n import N_, _, format_month
 from community_policing.metrics import (
     MIN_POPULATION_FOR_RATE,
     noise_label,
@@ -129,14 +130,14 @@ __all__ = [
     "trust_table",
 ]
 
-ASSOCIATION_CAPTION = (
+ASSOCIATION_CAPTION = N_(
     "Association, not effect: engagement is sent where crime is high, so districts and quarters "
     "with more engagement can show any pattern in later crime or trust for reasons that have "
     "nothing to do with the engagement itself (targeting, and regression to the mean after a bad "
     "spell). Points from the same district are not independent, so the interval is optimistic. "
     "For effects, see the program evaluation."
 )
-REPORTING_NOTE = (
+REPORTING_NOTE = N_(
     "Rising trust can raise reporting, so more recorded crime may mean more confidence in the "
     "police, not more crime."
 )
@@ -300,7 +301,7 @@ def did_incidents(
     frame = frame.groupby(["district_id", "month"], as_index=False)["incidents"].sum()
     treated_ids, control_ids = _choose_groups(set(frame["district_id"]), treated, controls, exclude, name)
     s0, dropped_partial = _first_full_month(start)
-    _check_span(frame["month"], s0, name, "incidents", dropped_partial)
+    _check_span(frame["month"], s0, name, _("incidents"), dropped_partial)
 
     months = pd.date_range(frame["month"].min(), frame["month"].max(), freq="MS")
     ids = treated_ids + control_ids
@@ -313,23 +314,26 @@ def did_incidents(
     panel = _add_timing(panel, s0, dropped_partial, start, end, window_months)
     notes = []
     if dropped_partial:
-        notes.append(f"The start month {pd.Timestamp(start):%B %Y} is only partly treated and is left out.")
+        notes.append(_("The start month {month} is only partly treated and is left out.").format(
+            month=format_month(pd.Timestamp(start))))
     # Months in which no district has any incident carry no information (and break the fit).
     month_totals = panel.groupby("month")["y"].transform("sum")
     if (month_totals <= 0).any():
         n_empty = panel.loc[month_totals <= 0, "month"].nunique()
-        notes.append(f"{n_empty} month(s) with no incidents anywhere are left out.")
+        notes.append(_("{n} month(s) with no incidents anywhere are left out.").format(n=n_empty))
         panel = panel[month_totals > 0]
     district_totals = panel.groupby("district_id")["y"].transform("sum")
     empty = sorted(set(panel.loc[district_totals <= 0, "district_id"]))
     if empty:
         if set(empty) & set(treated_ids):
-            raise ValueError(f"{name}: treated district(s) {', '.join(empty)} have no incidents in the window")
-        notes.append(f"Control district(s) {', '.join(empty)} have no incidents in the window and are left out.")
+            raise ValueError(_("{name}: treated district(s) {ids} have no incidents in the window").format(
+                name=name, ids=", ".join(empty)))
+        notes.append(_("Control district(s) {ids} have no incidents in the window and are left out.").format(
+            ids=", ".join(empty)))
         panel = panel[district_totals > 0]
         control_ids = [c for c in control_ids if c not in empty]
         if not control_ids:
-            raise ValueError(f"{name}: no control district has incidents in the window")
+            raise ValueError(_("{name}: no control district has incidents in the window").format(name=name))
     return _did(panel, "poisson", treated_ids, control_ids, start, bin_months, inference, window_months,
                 name, notes)
 
@@ -361,10 +365,10 @@ def did_trust(
     notes = []
     nonpositive = rows["score"].astype(float) <= 0
     if nonpositive.any():
-        notes.append(f"{int(nonpositive.sum())} score(s) of 0 cannot be logged and are left out.")
+        notes.append(_("{n} score(s) of 0 cannot be logged and are left out.").format(n=int(nonpositive.sum())))
         rows = rows[~nonpositive]
     if rows.empty:
-        raise ValueError(f"{name}: no survey scores for measure {measure!r}")
+        raise ValueError(_("{name}: no survey scores for measure {measure}").format(name=name, measure=repr(measure)))
     panel = pd.DataFrame({
         "district_id": rows["district_id"].astype(str).to_numpy(),
         "month": _month_floor(rows["period_start"]).to_numpy(),
@@ -374,9 +378,9 @@ def did_trust(
             else pd.Series(np.nan, index=rows.index)).astype(float).to_numpy()
     if np.isnan(resp).all():
         resp = np.ones(len(rows))
-        notes.append("Respondent counts are missing: survey periods weighted equally.")
+        notes.append(_("Respondent counts are missing: survey periods weighted equally."))
     elif np.isnan(resp).any():
-        notes.append("Some respondent counts are missing: those periods get the median weight.")
+        notes.append(_("Some respondent counts are missing: those periods get the median weight."))
         resp = np.where(np.isnan(resp), np.nanmedian(resp), resp)
     panel["w"] = np.maximum(resp, 1.0)
     if "margin_of_error" in rows.columns:
@@ -387,25 +391,29 @@ def did_trust(
     panel["period_end"] = (pd.to_datetime(rows["period_end"]).to_numpy() if "period_end" in rows.columns
                            else panel["month"].to_numpy())
     surveyed = set(panel["district_id"])
+    surveys = _("trust surveys") if measure == "trust" else _("{measure} surveys").format(measure=measure)
     if controls is not None:
         unsurveyed = [str(c) for c in controls if str(c) not in surveyed]
         if unsurveyed:
-            notes.append(f"Control district(s) {', '.join(unsurveyed)} have no {measure} surveys and are left out.")
+            notes.append(_("Control district(s) {ids} have no {surveys} and are left out.").format(
+                ids=", ".join(unsurveyed), surveys=surveys))
             controls = [c for c in controls if str(c) in surveyed]
     treated_ids, control_ids = _choose_groups(surveyed, treated, controls, exclude, name)
     panel = panel[panel["district_id"].isin(treated_ids + control_ids)]
     s0, dropped_partial = _first_full_month(start)
     straddle = (panel["month"] < s0) & (panel["period_end"] >= pd.Timestamp(start))
     if straddle.any():
-        notes.append("Survey periods that straddle the start are left out.")
+        notes.append(_("Survey periods that straddle the start are left out."))
         panel = panel[~straddle]
-    _check_span(panel["month"], s0, name, f"{measure} surveys", dropped_partial)
+    _check_span(panel["month"], s0, name, surveys, dropped_partial)
     panel = _combine_surveys(panel)
     panel = _add_timing(panel, s0, dropped_partial, start, end, window_months)
     for ids, role in ((treated_ids, "treated"), (control_ids, "control")):
         have = set(panel["district_id"])
         if not any(d in have for d in ids):
-            raise ValueError(f"{name}: no {measure} surveys for the {role} districts in the window")
+            raise ValueError((_("{name}: no {surveys} for the treated districts in the window") if role == "treated"
+                              else _("{name}: no {surveys} for the control districts in the window")).format(
+                name=name, surveys=surveys))
     control_ids = [c for c in control_ids if c in set(panel["district_id"])]
     treated_ids = [t for t in treated_ids if t in set(panel["district_id"])]
     return _did(panel, "wls", treated_ids, control_ids, start, bin_months, inference, window_months, name, notes)
@@ -426,10 +434,10 @@ def _combine_surveys(panel: pd.DataFrame) -> pd.DataFrame:
 def _choose_groups(available: set[str], treated, controls, exclude, name: str) -> tuple[list[str], list[str]]:
     treated_ids = list(dict.fromkeys(str(t) for t in treated))
     if not treated_ids:
-        raise ValueError(f"{name}: no treated districts given")
+        raise ValueError(_("{name}: no treated districts given").format(name=name))
     missing = [t for t in treated_ids if t not in available]
     if missing:
-        raise ValueError(f"{name}: treated district(s) {', '.join(missing)} have no data")
+        raise ValueError(_("{name}: treated district(s) {ids} have no data").format(name=name, ids=", ".join(missing)))
     excluded = {str(e) for e in exclude}
     if controls is None:
         control_ids = sorted(available - set(treated_ids) - excluded, key=_natural_key)
@@ -437,16 +445,17 @@ def _choose_groups(available: set[str], treated, controls, exclude, name: str) -
         control_ids = list(dict.fromkeys(str(c) for c in controls))
         both = sorted(set(control_ids) & set(treated_ids))
         if both:
-            raise ValueError(f"{name}: district(s) {', '.join(both)} are both treated and controls")
+            raise ValueError(_("{name}: district(s) {ids} are both treated and controls").format(
+                name=name, ids=", ".join(both)))
         control_ids = [c for c in control_ids if c not in excluded]
         absent = [c for c in control_ids if c not in available]
         if absent:
-            raise ValueError(f"{name}: control district(s) {', '.join(absent)} have no data")
+            raise ValueError(_("{name}: control district(s) {ids} have no data").format(
+                name=name, ids=", ".join(absent)))
     if not control_ids:
-        raise ValueError(
-            f"{name}: no control districts: every district is treated or excluded, so there is "
-            "nothing to compare the treated districts with"
-        )
+        raise ValueError(_(
+            "{name}: no control districts: every district is treated or excluded, so there is "
+            "nothing to compare the treated districts with").format(name=name))
     return treated_ids, control_ids
 
 
@@ -461,16 +470,17 @@ def _first_full_month(start) -> tuple[pd.Timestamp, bool]:
 
 def _check_span(months: pd.Series, s0: pd.Timestamp, name: str, what: str, partial: bool = False) -> None:
     if len(months) == 0:
-        raise ValueError(f"{name}: no {what} data")
+        raise ValueError(_("{name}: no {what} data").format(name=name, what=what))
     first, last = pd.Timestamp(months.min()), pd.Timestamp(months.max())
     pre = (s0.year - first.year) * 12 + (s0.month - first.month) - (1 if partial else 0)
     post = (last.year - s0.year) * 12 + (last.month - s0.month) + 1
     if pre < MIN_PRE_MONTHS or post < MIN_POST_MONTHS:
-        raise ValueError(
-            f"{name}: start {s0:%Y-%m} is outside what the {what} data can evaluate "
-            f"({first:%Y-%m} to {last:%Y-%m}: {max(pre, 0)} month(s) before the start, {max(post, 0)} "
-            f"from it; need at least {MIN_PRE_MONTHS} before and {MIN_POST_MONTHS} after)"
-        )
+        raise ValueError(_(
+            "{name}: start {start} is outside what the {what} data can evaluate "
+            "({first} to {last}: {pre} month(s) before the start, {post} "
+            "from it; need at least {min_pre} before and {min_post} after)").format(
+            name=name, start=f"{s0:%Y-%m}", what=what, first=f"{first:%Y-%m}", last=f"{last:%Y-%m}",
+            pre=max(pre, 0), post=max(post, 0), min_pre=MIN_PRE_MONTHS, min_post=MIN_POST_MONTHS))
 
 
 def _add_timing(panel: pd.DataFrame, s0: pd.Timestamp, drop_partial: bool, start, end,
@@ -643,38 +653,41 @@ def _did(panel: pd.DataFrame, kind: str, treated_ids: list[str], control_ids: li
         se, df = float(cres.bse[-1]), n_groups - 1
     lo, hi, p = _t_interval(beta, se, df)
     if df < 1:
-        notes.append("Too few districts for a confidence interval (need at least 3).")
+        notes.append(_("Too few districts for a confidence interval (need at least 3)."))
 
     # Event study, pre-trend test.
     event, pretrend_p, why = _event_study(kind, panel, g, ids, is_treated, treated_row, bin_months, inference,
                                           level)
     if math.isnan(pretrend_p):
-        notes.append(f"Pre-trend test not possible: {why}.")
+        notes.append(_("Pre-trend test not possible: {why}.").format(why=_(why)))
     # Regression to the mean.
     rtm_z = _rtm_z(kind, panel, g, is_treated)
     if math.isnan(rtm_z):
-        notes.append(f"Regression to the mean not assessed: needs {RTM_RECENT_MONTHS + RTM_BASELINE_MONTHS} "
-                     "months before the start.")
+        notes.append(_("Regression to the mean not assessed: needs {n} months before the start.").format(
+            n=RTM_RECENT_MONTHS + RTM_BASELINE_MONTHS))
     elif abs(rtm_z) > RTM_Z:
-        direction = "higher" if rtm_z > 0 else "lower"
-        notes.append(
-            f"Regression to the mean: in the 3 months before the start the treated districts were "
-            f"unusually {direction} than their own previous 12 months, compared with the controls "
-            f"(z = {rtm_z:+.1f}); part of the change after the start may be a return to normal."
-        )
+        notes.append((_(
+            "Regression to the mean: in the 3 months before the start the treated districts were "
+            "unusually higher than their own previous 12 months, compared with the controls "
+            "(z = {z}); part of the change after the start may be a return to normal.") if rtm_z > 0 else _(
+            "Regression to the mean: in the 3 months before the start the treated districts were "
+            "unusually lower than their own previous 12 months, compared with the controls "
+            "(z = {z}); part of the change after the start may be a return to normal.")).format(z=f"{rtm_z:+.1f}"))
 
-    what = "monthly incident counts" if kind == "poisson" else "log survey score, weighted by respondents"
-    model_text = ("Poisson regression" if kind == "poisson" else "Weighted least squares") + (
-        f" of {what} with district and month fixed effects and a treated x post indicator")
-    window_text = (f"{window_months} months either side of the start" if window_months
-                   else "all months")
+    model_text = (_("Poisson regression of monthly incident counts with district and month fixed effects and a "
+                    "treated x post indicator") if kind == "poisson" else
+                  _("Weighted least squares of log survey score, weighted by respondents with district and month "
+                    "fixed effects and a treated x post indicator"))
+    window_text = (_("{n} months either side of the start").format(n=window_months) if window_months
+                   else _("all months"))
     if inference == "district":
-        infer_text = (f"95% interval from the spread of district-level pre/post changes "
-                      f"(Donald-Lang two-step, t with G-2 = {df} df; cluster-robust errors are "
-                      f"unreliable with {len(treated_ids)} treated district(s))")
+        infer_text = _("95% interval from the spread of district-level pre/post changes "
+                       "(Donald-Lang two-step, t with G-2 = {df} df; cluster-robust errors are "
+                       "unreliable with {n} treated district(s))").format(df=df, n=len(treated_ids))
     else:
-        infer_text = f"95% interval from cluster-robust CR1 errors, t with G-1 = {df} df"
-    groups_text = f"{len(treated_ids)} treated vs {len(control_ids)} control districts"
+        infer_text = _("95% interval from cluster-robust CR1 errors, t with G-1 = {df} df").format(df=df)
+    groups_text = _("{treated} treated vs {control} control districts").format(treated=len(treated_ids),
+                                                                             control=len(control_ids))
     method = f"{model_text}; {window_text}; {groups_text}; {infer_text}."
 
     return DidResult(
@@ -755,24 +768,24 @@ def _event_study(kind, panel, g, ids, is_treated, treated_row, bin_months, infer
     # district-level df (G - 2), the usual small-sample reference for an estimated covariance.
     pre = [j for j, b in enumerate(others) if b < ref]
     if len(pre) < 1 or ref not in bin_index:
-        return event, math.nan, "fewer than two bins before the start"
+        return event, math.nan, N_("fewer than two bins before the start")
     th = theta[pre]
     df_test = int(np.min(dfs_b[pre]))
     if df_test < 1 or not np.all(np.isfinite(se[pre])):
-        return event, math.nan, "too few districts"
+        return event, math.nan, N_("too few districts")
     if np.all(se[pre] < 1e-10):  # noise-free data
         return event, (1.0 if np.allclose(th, 0, atol=1e-9) else 0.0), None
     idx = [k0 + j for j in pre]
     model_cov = np.asarray(res.cov_params())[np.ix_(idx, idx)]
     model_sd = np.sqrt(np.diag(model_cov))
     if not np.all(model_sd > 0):
-        return event, math.nan, "no variation left to test against"
+        return event, math.nan, N_("no variation left to test against")
     corr = model_cov / np.outer(model_sd, model_sd)
     cov = np.outer(se[pre], se[pre]) * corr
     try:
         stat = float(th @ np.linalg.solve(cov, th)) / len(pre)
     except np.linalg.LinAlgError:
-        return event, math.nan, "singular covariance"
+        return event, math.nan, N_("singular covariance")
     return event, float(stats.f.sf(stat, len(pre), df_test)), None
 
 
@@ -965,17 +978,17 @@ def compare_windows(daily: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
         cur, pri = total(period.start, period.end), total(prior.start, prior.end)
         caveats = []
         if preset == "Year to date" and as_of.timetuple().tm_yday < YTD_MIN_DAY_OF_YEAR:
-            caveats.append(
-                f"Year to date covers only {as_of.timetuple().tm_yday} days: early in the year a few "
-                "incidents swing the percentage a lot; the rolling 12 months is steadier."
-            )
+            caveats.append(_(
+                "Year to date covers only {n} days: early in the year a few "
+                "incidents swing the percentage a lot; the rolling 12 months is steadier.").format(
+                n=as_of.timetuple().tm_yday))
         if first is None or prior.start < first:
-            caveats.append(f"The data start on {first}, so the earlier period is not fully covered."
-                            if first else "No data.")
+            caveats.append(_("The data start on {day}, so the earlier period is not fully covered.").format(day=first)
+                           if first else _("No data."))
         if last is not None and period.end > last:
-            caveats.append(f"The data end on {last}, so the current period is not fully covered.")
+            caveats.append(_("The data end on {day}, so the current period is not fully covered.").format(day=last))
         if 0 < pri < 10:
-            caveats.append("Fewer than 10 incidents in the earlier period: the percentage is unstable.")
+            caveats.append(_("Fewer than 10 incidents in the earlier period: the percentage is unstable."))
         z = float(poisson_z(cur, pri))
         rows.append({
             "window": _WINDOW_NAMES[preset], "start": period.start, "end": period.end,
@@ -998,8 +1011,9 @@ def multiple_comparisons_note(n_comparisons: int) -> str | None:
     if n <= MULTIPLE_COMPARISONS_THRESHOLD:
         return None
     expected = max(1, round(n / 20))
-    return (f"With {n} comparisons, about {expected} will look like a 'possible change' by chance "
-            "alone (|z| of 2 or more happens about 1 time in 20 even when nothing changed).")
+    return _("With {n} comparisons, about {expected} will look like a 'possible change' by chance "
+             "alone (|z| of 2 or more happens about 1 time in 20 even when nothing changed).").format(
+        n=n, expected=expected)
 
 
 # ============================================================================================
@@ -1404,7 +1418,7 @@ def cost_effectiveness(
         out["cost_per_incident_averted"] = "not estimable"
         out["cost_per_incident_averted_low"] = None
         out["cost_per_incident_averted_high"] = None
-        out["note"] = ("Not estimable: the 95% interval of the effect includes no reduction, so the "
+        out["note"] = N_("Not estimable: the 95% interval of the effect includes no reduction, so the "
                        "program may have averted no incidents.")
     return out
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from community_policing.district_figures import empty_figure, wrap_title
 from community_policing.figures import CATEGORICAL, FONT
+from community_policing.i18n import N_, _
 
 GRID = "#eeeeee"
 TREND_COLOR = "#333333"
@@ -24,7 +25,7 @@ BAR_COLOR = CATEGORICAL[0]
 # Okabe-Ito has eight colours; districts past the eighth reuse them with another marker shape.
 SYMBOLS = ["circle", "diamond", "square", "triangle-up", "x"]
 # The lead of analysis.ASSOCIATION_CAPTION, carried in every scatter's subtitle.
-ASSOCIATION_LEAD = "Association, not effect"
+ASSOCIATION_LEAD = N_("Association, not effect")
 
 
 def district_styles(district_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -77,9 +78,10 @@ def association_scatter(
     ``points`` needs district_id, district_name, x, y, engagement_quarter, change_from, change_to.
     The subtitle is prefixed with "Association, not effect".
     """
-    full_subtitle = f"{ASSOCIATION_LEAD}. {subtitle}" if subtitle else ASSOCIATION_LEAD
+    lead = _(ASSOCIATION_LEAD)
+    full_subtitle = f"{lead}. {subtitle}" if subtitle else lead
     if points.empty:
-        return empty_figure(title, "No district-quarter has both engagement and the later change.", full_subtitle)
+        return empty_figure(title, _("No district-quarter has both engagement and the later change."), full_subtitle)
     order = list(district_order) if district_order is not None else list(dict.fromkeys(points["district_id"]))
     order += [d for d in dict.fromkeys(points["district_id"].astype(str)) if d not in order]
     styles = district_styles(order)
@@ -94,7 +96,7 @@ def association_scatter(
         fig.add_trace(go.Scatter(x=np.concatenate([x_line, x_line[::-1]]),
                                  y=np.concatenate([np.maximum(lo, hi), np.minimum(lo, hi)[::-1]]),
                                  fill="toself", fillcolor=BAND_FILL, line=dict(width=0), hoverinfo="skip",
-                                 name="95% CI of the slope", legendrank=2))
+                                 name=_("95% CI of the slope"), legendrank=2))
     for district_id in order:
         part = points[points["district_id"].astype(str) == district_id]
         if part.empty:
@@ -104,18 +106,18 @@ def association_scatter(
             x=part["x"], y=part["y"], mode="markers", name=str(part["district_name"].iloc[0]),
             marker=dict(color=colour, symbol=symbol, size=8, opacity=0.8, line=dict(color="#333333", width=0.6)),
             customdata=part[["district_name", "engagement_quarter", "change_from", "change_to"]].to_numpy(),
-            hovertemplate=("<b>%{customdata[0]}</b><br>engagement in %{customdata[1]}: %{x:,.2f}"
-                           f"<br>change %{{customdata[2]}} → %{{customdata[3]}}: %{{y:+,.1f}}{y_suffix}"
-                           "<extra></extra>"),
+            hovertemplate=("<b>%{customdata[0]}</b><br>" + _("engagement in {quarter}").format(
+                quarter="%{customdata[1]}") + ": %{x:,.2f}<br>" + _("change {start} → {end}").format(
+                start="%{customdata[2]}", end="%{customdata[3]}") + f": %{{y:+,.1f}}{y_suffix}<extra></extra>"),
             legendrank=10,
         ))
     if np.isfinite([slope, intercept]).all():
-        fig.add_trace(go.Scatter(x=x_line, y=intercept + slope * x_line, mode="lines", name="Theil–Sen trend (robust)",
+        fig.add_trace(go.Scatter(x=x_line, y=intercept + slope * x_line, mode="lines", name=_("Theil–Sen trend (robust)"),
                                  line=dict(color=TREND_COLOR, width=2.5), legendrank=1,
-                                 hovertemplate=f"trend: %{{y:+,.1f}}{y_suffix}<extra></extra>"))
+                                 hovertemplate=_("trend") + f": %{{y:+,.1f}}{y_suffix}<extra></extra>"))
     fig.add_hline(y=0, line_color="#888888", line_dash="dot")
     _layout(fig, title, full_subtitle, height=500,
-            legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01, title="District"),
+            legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01, title=_("District")),
             xaxis_title=x_label, yaxis_title=y_label)
     fig.update_yaxes(ticksuffix=y_suffix)
     return fig
@@ -128,7 +130,7 @@ def intensity_bars(table: pd.DataFrame, column: str, x_label: str, title: str, s
     data[column] = pd.to_numeric(data[column], errors="coerce").astype(float)
     data = data.dropna(subset=[column])
     if data.empty:
-        return empty_figure(title, "No district has a value for this measure.", subtitle)
+        return empty_figure(title, _("No district has a value for this measure."), subtitle)
     data = data.sort_values(column, ascending=True)
     fig = go.Figure(go.Bar(
         x=data[column], y=data["district_name"], orientation="h", marker=dict(color=BAR_COLOR),

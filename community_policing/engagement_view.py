@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from community_policing import analysis, evaluation, metrics, privacy
+from community_policing.i18n import N_, _, ngettext
 from community_policing.district import ENGAGEMENT_LABELS, district_title
 from community_policing.store import Store
 
@@ -49,24 +50,24 @@ class Measure:
 
 
 MEASURES: dict[str, Measure] = {m.column: m for m in (
-    Measure("events_total_per_1000", "Engagement activities per 1,000 residents per quarter",
-            "engagement activities per 1,000 residents", "activity per 1,000 residents",
-            "Every activity in the ledger (meetings, events, foot patrols, school and youth programs, feedback "
-            "sessions, other) in the district in the quarter, per 1,000 residents."),
-    Measure("officer_hours_per_1000", "Officer engagement hours per 1,000 residents per quarter",
-            "officer engagement hours per 1,000 residents", "officer hour per 1,000 residents",
-            "Officer time spent on engagement activities, summed over officers, per 1,000 residents."),
-    Measure("attendees_per_1000", "Attendees per 1,000 residents per quarter",
-            "attendees per 1,000 residents", "attendee per 1,000 residents",
-            "Residents taking part in engagement activities (estimated for open events), per 1,000 residents; "
-            "one person at two events counts twice."),
-    Measure("feedback_sessions_per_1000", "Feedback sessions per 1,000 residents per quarter",
-            "feedback sessions per 1,000 residents", "feedback session per 1,000 residents",
-            "Feedback sessions and surveys held in the district in the quarter, per 1,000 residents."),
-    Measure("training_hours_per_officer", "Officer training hours per sworn officer per quarter",
-            "officer training hours per sworn officer", "training hour per sworn officer",
-            "Community-policing training of the district's officers (officers trained × course hours) in the "
-            "quarter, per sworn officer of the district."),
+    Measure("events_total_per_1000", N_("Engagement activities per 1,000 residents per quarter"),
+            N_("engagement activities per 1,000 residents"), N_("activity per 1,000 residents"),
+            N_("Every activity in the ledger (meetings, events, foot patrols, school and youth programs, feedback "
+               "sessions, other) in the district in the quarter, per 1,000 residents.")),
+    Measure("officer_hours_per_1000", N_("Officer engagement hours per 1,000 residents per quarter"),
+            N_("officer engagement hours per 1,000 residents"), N_("officer hour per 1,000 residents"),
+            N_("Officer time spent on engagement activities, summed over officers, per 1,000 residents.")),
+    Measure("attendees_per_1000", N_("Attendees per 1,000 residents per quarter"),
+            N_("attendees per 1,000 residents"), N_("attendee per 1,000 residents"),
+            N_("Residents taking part in engagement activities (estimated for open events), per 1,000 residents; "
+               "one person at two events counts twice.")),
+    Measure("feedback_sessions_per_1000", N_("Feedback sessions per 1,000 residents per quarter"),
+            N_("feedback sessions per 1,000 residents"), N_("feedback session per 1,000 residents"),
+            N_("Feedback sessions and surveys held in the district in the quarter, per 1,000 residents.")),
+    Measure("training_hours_per_officer", N_("Officer training hours per sworn officer per quarter"),
+            N_("officer training hours per sworn officer"), N_("training hour per sworn officer"),
+            N_("Community-policing training of the district's officers (officers trained × course hours) in the "
+               "quarter, per sworn officer of the district.")),
 )}
 
 
@@ -82,26 +83,41 @@ class Outcome:
 
 
 OUTCOMES: dict[str, Outcome] = {o.key: o for o in (
-    Outcome("incidents", "Change in incidents", "relative", "% change in incidents", "change in incidents",
-            "percentage points", "%"),
-    Outcome("trust", "Change in trust score", "absolute", "Change in trust score (points on 0–100)",
-            "change in the trust score", "points", ""),
+    Outcome("incidents", N_("Change in incidents"), "relative", N_("% change in incidents"), N_("change in incidents"),
+            N_("percentage points"), "%"),
+    Outcome("trust", N_("Change in trust score"), "absolute", N_("Change in trust score (points on 0–100)"),
+            N_("change in the trust score"), N_("points"), ""),
 )}
 
 
 def lag_sentence(lag: int) -> str:
     """What a lag means, as ``analysis.engagement_vs_change`` defines it."""
     if lag == 1:
-        return ("Lag 1: each district's engagement in a quarter is set against the change in the outcome from "
-                "that quarter to the next one.")
-    before = "that quarter" if lag == 1 else f"{lag - 1} quarter{'s' if lag > 2 else ''} later"
-    return (f"Lag {lag}: each district's engagement in a quarter is set against the change in the outcome from "
-            f"{before} to {lag} quarters later.")
+        return _("Lag 1: each district's engagement in a quarter is set against the change in the outcome from "
+                 "that quarter to the next one.")
+    if lag == 2:
+        return _("Lag 2: each district's engagement in a quarter is set against the change in the outcome from "
+                 "1 quarter later to 2 quarters later.")
+    return _("Lag {lag}: each district's engagement in a quarter is set against the change in the outcome from "
+             "{before} quarters later to {lag} quarters later.").format(lag=lag, before=lag - 1)
 
 
 def quarter_label(value) -> str:
     q = pd.Timestamp(value).to_period("Q")
     return f"{q.year} Q{q.quarter}"
+
+
+def quarter_text(label: str) -> str:
+    """A quarter label ("2025 Q4", as stored in tables and downloads) as shown in the current language."""
+    year, _sep, quarter = str(label).partition(" Q")
+    if not quarter:
+        return str(label)
+    return _("{year} Q{quarter}").format(year=year, quarter=quarter)
+
+
+def quarter_span(labels) -> str:
+    """ "2025 Q4 – 2026 Q3" (stored) as shown in the current language."""
+    return " – ".join(quarter_text(p.strip()) for p in str(labels).split(" – ")) if labels else ""
 
 
 def _quarter_end(start: pd.Timestamp) -> pd.Timestamp:
@@ -192,19 +208,21 @@ def latest_table_columns(table: pd.DataFrame) -> list[str]:
 
 def column_label(column: str) -> str:
     """Table header for an intensity column."""
-    fixed = {
-        "district_id": "District", "district_name": "Name", "events_total": "All activities",
-        "attendees": "Attendees", "officer_hours": "Officer hours", "feedback_sessions": "Feedback sessions",
-        "training_hours": "Training hours", "training_hours_per_officer": "Training hours per officer",
-    }
-    if column in fixed:
-        return fixed[column]
+    if column in COLUMN_LABELS:
+        return _(COLUMN_LABELS[column])
     if column.endswith("_per_1000"):
-        return column_label(column[: -len("_per_1000")]) + " per 1,000"
+        return _("{column} per 1,000").format(column=column_label(column[: -len("_per_1000")]))
     if column.startswith("events_"):
         kind = column[len("events_"):]
-        return ENGAGEMENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+        return _(ENGAGEMENT_LABELS[kind]) if kind in ENGAGEMENT_LABELS else kind.replace("_", " ").capitalize()
     return column.replace("_", " ").capitalize()
+
+
+COLUMN_LABELS = {
+    "district_id": N_("District"), "district_name": N_("Name"), "events_total": N_("All activities"),
+    "attendees": N_("Attendees"), "officer_hours": N_("Officer hours"), "feedback_sessions": N_("Feedback sessions"),
+    "training_hours": N_("Training hours"), "training_hours_per_officer": N_("Training hours per officer"),
+}
 
 
 # --- Outcomes ---------------------------------------------------------------------------------
@@ -336,36 +354,55 @@ class Association:
         """"ρ = 0.12 (95% CI −0.10 to 0.33), n = 180 district-quarters"."""
         r = self.result
         if not math.isfinite(r.spearman_rho):
-            return f"ρ not defined, n = {r.n:,} district-quarters"
-        return (f"ρ = {_signed(r.spearman_rho)} (95% CI {_signed(r.rho_ci_low)} to {_signed(r.rho_ci_high)}), "
-                f"n = {r.n:,} district-quarters")
+            return _("ρ not defined, n = {n} district-quarters").format(n=f"{r.n:,}")
+        return _("ρ = {rho} (95% CI {low} to {high}), n = {n} district-quarters").format(
+            rho=_signed(r.spearman_rho), low=_signed(r.rho_ci_low), high=_signed(r.rho_ci_high), n=f"{r.n:,}")
 
     def slope_text(self) -> str:
         """The trend line's slope and its 95% interval, in the chart's units."""
         s, lo, hi = self.slope
         if not math.isfinite(s):
-            return "no trend line: the engagement measure does not vary"
-        return (f"Theil–Sen slope {_signed(s, plus=True)} {self.outcome.slope_unit} per extra "
-                f"{self.measure.unit} (95% CI {_signed(lo, plus=True)} to {_signed(hi, plus=True)})")
+            return _("no trend line: the engagement measure does not vary")
+        return _("Theil–Sen slope {slope} {unit} per extra {per} (95% CI {low} to {high})").format(
+            slope=_signed(s, plus=True), unit=_(self.outcome.slope_unit), per=_(self.measure.unit),
+            low=_signed(lo, plus=True), high=_signed(hi, plus=True))
 
     def takeaway(self) -> str:
         """A plain reading of the rank correlation's direction and whether its interval excludes zero."""
         r = self.result
-        subject = self.measure.short
-        later = f"the {self.outcome.short} {self._when()}"
+        words = dict(subject=_(self.measure.short), outcome=_(self.outcome.short), when=self._when())
         if not math.isfinite(r.spearman_rho):
-            return f"No correlation can be computed between {subject} and {later}"
+            return _("No correlation can be computed between {subject} and the {outcome} {when}").format(**words)
         if r.rho_ci_low <= 0 <= r.rho_ci_high:
-            return f"No clear association between {subject} and {later}"
-        strength = "weak" if abs(r.spearman_rho) < 0.3 else "moderate" if abs(r.spearman_rho) < 0.5 else "strong"
-        thing = "incidents" if self.outcome.key == "incidents" else "trust"
-        moved = "rose more (or fell less)" if r.spearman_rho > 0 else "fell more (or rose less)"
-        who = (f"Quarters with more {subject} than the district's usual" if self.within_district
-               else f"District-quarters with more {subject}")
-        return f"{who} saw {thing} that {moved} {self._when()}, a {strength} association"
+            return _("No clear association between {subject} and the {outcome} {when}").format(**words)
+        size = abs(r.spearman_rho)
+        strength = _("weak") if size < 0.3 else _("moderate") if size < 0.5 else _("strong")
+        incidents = self.outcome.key == "incidents"
+        if r.spearman_rho > 0:
+            if self.within_district:
+                text = (_("Quarters with more {subject} than the district's usual saw incidents that rose more (or "
+                          "fell less) {when}, a {strength} association") if incidents else
+                        _("Quarters with more {subject} than the district's usual saw trust that rose more (or "
+                          "fell less) {when}, a {strength} association"))
+            else:
+                text = (_("District-quarters with more {subject} saw incidents that rose more (or fell less) {when}, "
+                          "a {strength} association") if incidents else
+                        _("District-quarters with more {subject} saw trust that rose more (or fell less) {when}, "
+                          "a {strength} association"))
+        elif self.within_district:
+            text = (_("Quarters with more {subject} than the district's usual saw incidents that fell more (or "
+                      "rose less) {when}, a {strength} association") if incidents else
+                    _("Quarters with more {subject} than the district's usual saw trust that fell more (or "
+                      "rose less) {when}, a {strength} association"))
+        else:
+            text = (_("District-quarters with more {subject} saw incidents that fell more (or rose less) {when}, "
+                      "a {strength} association") if incidents else
+                    _("District-quarters with more {subject} saw trust that fell more (or rose less) {when}, "
+                      "a {strength} association"))
+        return text.format(strength=strength, **words)
 
     def _when(self) -> str:
-        return "over the next quarter" if self.lag == 1 else f"{self.lag} quarters on"
+        return _("over the next quarter") if self.lag == 1 else _("{lag} quarters on").format(lag=self.lag)
 
 
 def _signed(value: float, plus: bool = False) -> str:
@@ -421,18 +458,23 @@ def association(store: Store, measure: str, outcome: str, lag: int, within_distr
 def too_few_sentence(assoc: Association) -> str:
     """Why no correlation is shown for this lag."""
     if assoc.n == 0:
-        then = ("in the same quarter and the next" if assoc.lag == 1
-                else f"{assoc.lag - 1} and {assoc.lag} quarters later")
-        plural = "s" if assoc.quarters_available != 1 else ""
-        return (f"Too few quarters for a lag of {assoc.lag}: no quarter of engagement has the outcome recorded "
-                f"{then} (the data have {assoc.quarters_available} complete quarter{plural} of the outcome). "
-                "Pick a shorter lag.")
+        then = (_("in the same quarter and the next") if assoc.lag == 1
+                else _("{before} and {lag} quarters later").format(before=assoc.lag - 1, lag=assoc.lag))
+        return ngettext(
+            "Too few quarters for a lag of {lag}: no quarter of engagement has the outcome recorded {then} (the "
+            "data have {n} complete quarter of the outcome). Pick a shorter lag.",
+            "Too few quarters for a lag of {lag}: no quarter of engagement has the outcome recorded {then} (the "
+            "data have {n} complete quarters of the outcome). Pick a shorter lag.",
+            assoc.quarters_available).format(lag=assoc.lag, then=then, n=assoc.quarters_available)
     if assoc.n < MIN_PAIRS:
-        return (f"Only {assoc.n} district-quarter pair{'s' if assoc.n != 1 else ''} have both engagement and the "
-                f"{assoc.outcome.short} {assoc._when()} — too few (at least {MIN_PAIRS} are needed) for a "
-                "correlation worth showing. Pick a shorter lag.")
-    return (f"The {assoc.measure.short} or the {assoc.outcome.short} does not vary across these "
-            f"{assoc.n} district-quarters, so there is no correlation to show.")
+        return ngettext(
+            "Only {n} district-quarter pair has both engagement and the {outcome} {when} — too few (at least "
+            "{needed} are needed) for a correlation worth showing. Pick a shorter lag.",
+            "Only {n} district-quarter pairs have both engagement and the {outcome} {when} — too few (at least "
+            "{needed} are needed) for a correlation worth showing. Pick a shorter lag.",
+            assoc.n).format(n=assoc.n, outcome=_(assoc.outcome.short), when=assoc._when(), needed=MIN_PAIRS)
+    return _("The {measure} or the {outcome} does not vary across these {n} district-quarters, so there is no "
+             "correlation to show.").format(measure=_(assoc.measure.short), outcome=_(assoc.outcome.short), n=assoc.n)
 
 
 def combinations(measures: int, outcomes: int) -> int:
@@ -449,7 +491,14 @@ class ReportingCheck:
     flagged: pd.DataFrame
     year: str  # "2025 Q4 – 2026 Q3"
     prior_year: str
-    missing: str | None = None  # why the check cannot be made, when it cannot
+    missing: str | None = None  # why the check cannot be made, when it cannot (English)
+    missing_quarters: int = 0  # when too few quarters of incidents: how many are needed
+
+    def why_not(self) -> str:
+        """``missing`` in the current language."""
+        if self.missing_quarters:
+            return _("fewer than {n} complete quarters of incidents").format(n=self.missing_quarters)
+        return _(self.missing) if self.missing else ""
 
 
 def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = None,
@@ -470,12 +519,13 @@ def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = N
     has_inc = outcomes_q["incidents"].notna().any() if len(outcomes_q) else False
     has_trust = outcomes_q["trust"].notna().any() if len(outcomes_q) else False
     if not has_inc or not has_trust:
-        what = ("no incident data and no resident survey" if not has_inc and not has_trust
-                else "no incident data" if not has_inc else "no resident survey")
+        what = (N_("no incident data and no resident survey") if not has_inc and not has_trust
+                else N_("no incident data") if not has_inc else N_("no resident survey"))
         return ReportingCheck(empty, empty, "", "", missing=what)
     inc_quarters = sorted(outcomes_q.loc[outcomes_q["incidents"].notna(), "quarter"].unique())
     if len(inc_quarters) < 2 * quarters:
-        return ReportingCheck(empty, empty, "", "", missing=f"fewer than {2 * quarters} complete quarters of incidents")
+        return ReportingCheck(empty, empty, "", "", missing=f"fewer than {2 * quarters} complete quarters of incidents",
+                              missing_quarters=2 * quarters)
     year, prior = inc_quarters[-quarters:], inc_quarters[-2 * quarters:-quarters]
     frame = outcomes_q.assign(weight=outcomes_q["trust_respondents"].astype("Float64").fillna(1.0).astype(float))
 
@@ -502,7 +552,7 @@ def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = N
         trust_threshold=trust_threshold, crime_threshold=crime_threshold)
     table = table.merge(flags, on="district_id", how="right")
     z = metrics.poisson_z(table["incidents"].fillna(0).astype(float), table["incidents_prior_year"].fillna(0).astype(float))
-    table["crime_noise"] = [metrics.noise_label(v) if pd.notna(a) and pd.notna(b) else "no comparison"
+    table["crime_noise"] = [metrics.noise_label(v) if pd.notna(a) and pd.notna(b) else N_("no comparison")
                             for v, a, b in zip(z, table["incidents"], table["incidents_prior_year"])]
     names = _district_names(districts) if districts is not None and len(districts) else {}
     table.insert(1, "district_name", table["district_id"].map(names).fillna(table["district_id"]))

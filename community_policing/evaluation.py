@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from community_policing import analysis
+from community_policing.i18n import _, ngettext
 from community_policing.store import Store
 
 EVALUATE_COLUMNS = ["program", "outcome", "estimate", "ci_low", "ci_high", "pretrend_p", "rtm_flag"]
@@ -48,32 +49,73 @@ def engagement_inputs(store: Store) -> dict[str, pd.DataFrame]:
     }
 
 
-OUTCOME_WORDS = {"incidents": ("incidents", "were", "fewer", "more"),
-                 "trust": ("the trust score", "was", "lower", "higher")}
+def _lead(res: analysis.DidResult, down: bool) -> str:
+    """The first sentence's template: what changed, by how much, in which direction."""
+    n = res.n_treated
+    if res.outcome == "incidents" and down:
+        return ngettext(
+            "Compared with the {n_control} districts without any program, incidents in the {n_treated} district "
+            "with the {program} were **{pct} fewer** than the comparison districts' change predicts, over the "
+            "{months} months after it started",
+            "Compared with the {n_control} districts without any program, incidents in the {n_treated} districts "
+            "with the {program} were **{pct} fewer** than the comparison districts' change predicts, over the "
+            "{months} months after it started", n)
+    if res.outcome == "incidents":
+        return ngettext(
+            "Compared with the {n_control} districts without any program, incidents in the {n_treated} district "
+            "with the {program} were **{pct} more** than the comparison districts' change predicts, over the "
+            "{months} months after it started",
+            "Compared with the {n_control} districts without any program, incidents in the {n_treated} districts "
+            "with the {program} were **{pct} more** than the comparison districts' change predicts, over the "
+            "{months} months after it started", n)
+    if down:
+        return ngettext(
+            "Compared with the {n_control} districts without any program, the trust score in the {n_treated} "
+            "district with the {program} was **{pct} lower** than the comparison districts' change predicts, over "
+            "the {months} months after it started",
+            "Compared with the {n_control} districts without any program, the trust score in the {n_treated} "
+            "districts with the {program} was **{pct} lower** than the comparison districts' change predicts, over "
+            "the {months} months after it started", n)
+    return ngettext(
+        "Compared with the {n_control} districts without any program, the trust score in the {n_treated} "
+        "district with the {program} was **{pct} higher** than the comparison districts' change predicts, over "
+        "the {months} months after it started",
+        "Compared with the {n_control} districts without any program, the trust score in the {n_treated} "
+        "districts with the {program} was **{pct} higher** than the comparison districts' change predicts, over "
+        "the {months} months after it started", n)
+
+
+def _interval_excluding_zero(res: analysis.DidResult, down: bool) -> str:
+    if res.outcome == "incidents":
+        return (_(" (95% confidence interval: {low} to {high} fewer).") if down
+                else _(" (95% confidence interval: {low} to {high} more)."))
+    return (_(" (95% confidence interval: {low} to {high} lower).") if down
+            else _(" (95% confidence interval: {low} to {high} higher)."))
 
 
 def plain_summary(program: str, res: analysis.DidResult) -> str:
     """What the estimate says and what it cannot say, in plain language."""
-    thing, verb, down, up = OUTCOME_WORDS[res.outcome]
-    direction = down if res.estimate < 0 else up
+    down = res.estimate < 0
     lo, hi = sorted((abs(res.ci_low), abs(res.ci_high))) if res.ci_low * res.ci_high > 0 else (res.ci_low, res.ci_high)
-    where = "district" if res.n_treated == 1 else "districts"
-    text = (f"Compared with the {res.n_control} districts without any program, {thing} in the {res.n_treated} "
-            f"{where} with the {program} {verb} **{abs(res.estimate):.1%} {direction}** than the comparison "
-            f"districts' change predicts, over the {res.post_months} months after it started")
+    text = _lead(res, down).format(n_control=res.n_control, n_treated=res.n_treated, program=program,
+                                   pct=f"{abs(res.estimate):.1%}", months=res.post_months)
     if res.ci_low > 0 or res.ci_high < 0:
-        text += (f" (95% confidence interval: {lo:.1%} to {hi:.1%} {direction}). The interval excludes zero, "
-                 "so chance alone is an unlikely explanation.")
+        text += _interval_excluding_zero(res, down).format(low=f"{lo:.1%}", high=f"{hi:.1%}")
+        text += " " + _("The interval excludes zero, so chance alone is an unlikely explanation.")
     else:
-        text += (f" (95% confidence interval: {res.ci_low:+.1%} to {res.ci_high:+.1%}). The interval includes "
-                 "zero: these data cannot tell this program's effect apart from no effect.")
-    text += (" It is an estimate of the program's effect only if the treated districts would otherwise have "
-             "moved like the comparison districts")
-    text += (f" — the check of the months before the start is consistent with that (p = {res.pretrend_p:.2f})."
-             if res.pretrend_ok else
-             f" — and the months before the start do **not** support that (pre-trend test p = {res.pretrend_p:.2f}),"
-             " so treat the estimate with caution.")
-    text += " It cannot separate the program from anything else that started in the same districts at the same time."
+        text += _(" (95% confidence interval: {low} to {high}).").format(low=f"{res.ci_low:+.1%}",
+                                                                        high=f"{res.ci_high:+.1%}")
+        text += " " + _("The interval includes zero: these data cannot tell this program's effect apart from no "
+                        "effect.")
+    text += " " + (_(
+        "It is an estimate of the program's effect only if the treated districts would otherwise have moved like "
+        "the comparison districts — the check of the months before the start is consistent with that (p = {p}).")
+        if res.pretrend_ok else _(
+        "It is an estimate of the program's effect only if the treated districts would otherwise have moved like "
+        "the comparison districts — and the months before the start do **not** support that (pre-trend test "
+        "p = {p}), so treat the estimate with caution.")).format(p=f"{res.pretrend_p:.2f}")
+    text += " " + _("It cannot separate the program from anything else that started in the same districts at the "
+                    "same time.")
     return text
 
 

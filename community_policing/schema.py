@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from community_policing.i18n import _
+
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 
 _NUMERIC_TYPES = {"SMALLINT", "INTEGER", "BIGINT", "DOUBLE"}
@@ -110,7 +112,11 @@ def table(name: str) -> Table:
 
 
 def data_dictionary() -> pd.DataFrame:
-    """One row per column of every table: the data dictionary, straight from the schema."""
+    """One row per column of every table: the data dictionary, straight from the schema.
+
+    Units, ranges and meanings are in the current language (the schema's English descriptions are
+    msgids, translated in ``locale/es/dictionary.po``); table, column and type names and allowed
+    values are names in the data and stay as they are."""
     rows = []
     for t in load_schema().values():
         for c in t.columns:
@@ -119,14 +125,31 @@ def data_dictionary() -> pd.DataFrame:
                     "table": t.name,
                     "column": c.name,
                     "type": c.type,
-                    "unit": c.unit or "",
+                    "unit": _(c.unit) if c.unit else "",
                     "required": c.required,
                     "allowed values": ", ".join(map(str, c.allowed)) if c.allowed else "",
                     "range": _range_text(c),
-                    "meaning": c.description,
+                    "meaning": _(c.description) if c.description else "",
                 }
             )
     return pd.DataFrame(rows)
+
+
+def texts() -> list[tuple[int, str]]:
+    """Every description and unit in the schema file, with its line: the msgids of the data dictionary."""
+    lines = SCHEMA_PATH.read_text(encoding="utf-8").splitlines()
+    found: dict[str, int] = {}
+    for t in load_schema().values():
+        for text in [t.description] + [x for c in t.columns for x in (c.description, c.unit) if x]:
+            if text and text not in found:
+                found[text] = next((i for i, line in enumerate(lines, 1) if text[:40] in line), 1)
+    return sorted(((line, text) for text, line in found.items()), key=lambda item: item[0])
+
+
+def extract_schema(fileobj, keywords, comment_tags, options):
+    """Babel extraction method for ``schema.yaml`` (its descriptions and units are shown translated)."""
+    for lineno, text in texts():
+        yield lineno, "_", text, []
 
 
 def _range_text(c: Column) -> str:
@@ -136,7 +159,7 @@ def _range_text(c: Column) -> str:
         return f">= {c.min:g}"
     if c.min is None:
         return f"<= {c.max:g}"
-    return f"{c.min:g} to {c.max:g}"
+    return _("{low} to {high}").format(low=f"{c.min:g}", high=f"{c.max:g}")
 
 
 @dataclass

@@ -6,6 +6,7 @@ import streamlit as st
 
 from community_policing import analysis, engagement_figures, evaluation, figures, metrics, ui
 from community_policing import engagement_view as ev
+from community_policing.i18n import N_, _, ngettext
 
 store = ui.get_store()
 key = ui.cache_key(store)
@@ -49,16 +50,16 @@ def _download(frame: pd.DataFrame, label: str, name: str) -> None:
 
 # --- 1. What this page shows ------------------------------------------------------------------
 
-st.title("Engagement vs outcomes")
+st.title(_("Engagement vs outcomes"))
 ui.simulated_banner(info)
-st.markdown(
+st.markdown(_(
     "Does more police community engagement in a district go with crime falling or trust rising "
     "afterwards? This page sets each district's engagement in a calendar quarter (activities, officer "
     "hours, attendees, feedback sessions, training) against how its recorded incidents or its residents' "
     "trust score changed in the quarters that followed. It shows **association, not effect**: engagement "
     "is sent where problems are, so a pattern here (or its absence) does not tell whether engagement "
     "changed anything. Effects of specific programs are estimated on their own, against comparison districts."
-)
+))
 
 intensity = _intensity(store, key)
 outcomes = _outcomes(store, key)
@@ -67,107 +68,122 @@ outcome_keys = ev.available_outcomes(outcomes)
 measure = None
 
 if info.engagement_rows == 0:
-    st.info(f"Community engagement is not recorded for {info.city_name}: no engagement ledger is loaded, so "
-            "there is nothing to compare crime or trust with. Departments add one through an engagement ledger "
-            "source in the city manifest.")
+    st.info(_("Community engagement is not recorded for {city}: no engagement ledger is loaded, so "
+              "there is nothing to compare crime or trust with. Departments add one through an engagement ledger "
+              "source in the city manifest.").format(city=info.city_name))
 elif intensity.empty or not measures:
-    st.info(f"The engagement ledger for {info.city_name} does not cover a complete calendar quarter yet, so there "
-            "is no quarterly engagement to compare.")
+    st.info(_("The engagement ledger for {city} does not cover a complete calendar quarter yet, so there "
+              "is no quarterly engagement to compare.").format(city=info.city_name))
 elif not outcome_keys:
-    st.info(f"Neither incidents (a complete quarter of them) nor resident surveys are loaded for {info.city_name}, "
-            "so there is no outcome to compare engagement with.")
+    st.info(_("Neither incidents (a complete quarter of them) nor resident surveys are loaded for {city}, "
+              "so there is no outcome to compare engagement with.").format(city=info.city_name))
 else:
     # --- 2. Controls ------------------------------------------------------------------------------
     c1, c2 = st.columns(2)
-    measure = c1.selectbox("Engagement measure", measures, key="eng_measure",
-                           format_func=lambda m: ev.MEASURES[m].label)
-    c1.caption(ev.MEASURES[measure].definition)
-    outcome = c2.radio("Outcome", outcome_keys, key="eng_outcome", horizontal=True,
-                       format_func=lambda o: ev.OUTCOMES[o].label)
+    measure = c1.selectbox(_("Engagement measure"), measures, key="eng_measure",
+                           format_func=lambda m: _(ev.MEASURES[m].label))
+    c1.caption(_(ev.MEASURES[measure].definition))
+    outcome = c2.radio(_("Outcome"), outcome_keys, key="eng_outcome", horizontal=True,
+                       format_func=lambda o: _(ev.OUTCOMES[o].label))
     if "trust" not in outcome_keys:
-        c2.caption(f"Change in trust is not offered: no resident survey is loaded for {info.city_name}.")
+        c2.caption(_("Change in trust is not offered: no resident survey is loaded for {city}.").format(
+            city=info.city_name))
     elif outcome == "trust":
-        c2.caption("Trust: the quarter's survey results (0–100, higher is more trust), weighted by respondents; "
-                   "the change is in score points.")
+        c2.caption(_("Trust: the quarter's survey results (0–100, higher is more trust), weighted by respondents; "
+                     "the change is in score points."))
     else:
-        c2.caption("Incidents: net incidents in the district in the quarter, by date occurred; the change is in %.")
+        c2.caption(_("Incidents: net incidents in the district in the quarter, by date occurred; the change is in %."))
     c3, c4 = st.columns(2)
-    lag = c3.radio("Lag: outcome change how many quarters after the engagement", list(ev.LAGS), key="eng_lag",
-                   horizontal=True, format_func=lambda k: f"{k} quarter{'s' if k > 1 else ''}")
+    lag = c3.radio(_("Lag: outcome change how many quarters after the engagement"), list(ev.LAGS), key="eng_lag",
+                   horizontal=True, format_func=lambda k: ngettext("{n} quarter", "{n} quarters", k).format(n=k))
     c3.caption(ev.lag_sentence(lag))
-    within = c4.toggle("Compare within districts", key="eng_within",
-                       help="Subtract each district's own average engagement and average change first.")
-    c4.caption("On: each point is measured from its district's own average, so lasting differences between "
-               "districts (where engagement is usually sent) drop out, and only quarter-to-quarter swings within a "
-               "district are compared." if within else
-               "Off: districts are compared with each other as they are. Turn on to compare each district only "
-               "with itself.")
+    within = c4.toggle(_("Compare within districts"), key="eng_within",
+                       help=_("Subtract each district's own average engagement and average change first."))
+    c4.caption(_("On: each point is measured from its district's own average, so lasting differences between "
+                 "districts (where engagement is usually sent) drop out, and only quarter-to-quarter swings within a "
+                 "district are compared.") if within else
+               _("Off: districts are compared with each other as they are. Turn on to compare each district only "
+                 "with itself."))
 
     # --- 3. The scatter ---------------------------------------------------------------------------
-    st.subheader("Engagement in a quarter and the change that followed")
+    st.subheader(_("Engagement in a quarter and the change that followed"))
     assoc = _association(store, key, measure, outcome, lag, within, rules)
     if not assoc.enough:
         st.info(ev.too_few_sentence(assoc))
     else:
         spec, out = assoc.measure, assoc.outcome
-        x_label = spec.label + (" (difference from the district's average)" if within else "")
-        y_label = out.axis + ("<br>(difference from the district's average)" if within else "")
+        difference = _("(difference from the district's average)")
+        x_label = _(spec.label) + (f" {difference}" if within else "")
+        y_label = _(out.axis) + (f"<br>{difference}" if within else "")
         s, lo, hi = assoc.slope
+        plotted = assoc.points.assign(**{c: assoc.points[c].map(ev.quarter_text)
+                                         for c in ("engagement_quarter", "change_from", "change_to")})
         fig = engagement_figures.association_scatter(
-            assoc.points,
+            plotted,
             title=f"{assoc.takeaway()}: {assoc.rho_text()}",
-            subtitle=(f"Each point is one district in one quarter ({assoc.result.n_districts} districts); ρ is "
-                      f"Spearman's rank correlation with its 95% CI.<br>{assoc.slope_text()}, shown as the band."),
+            subtitle=ngettext(
+                "Each point is one district in one quarter ({n} district); ρ is Spearman's rank correlation with "
+                "its 95% CI.<br>{slope}, shown as the band.",
+                "Each point is one district in one quarter ({n} districts); ρ is Spearman's rank correlation with "
+                "its 95% CI.<br>{slope}, shown as the band.",
+                assoc.result.n_districts).format(n=assoc.result.n_districts, slope=assoc.slope_text()),
             x_label=x_label, y_label=y_label, slope=s, intercept=assoc.intercept, slope_low=lo, slope_high=hi,
             y_suffix=out.suffix, district_order=list(intensity["district_id"].drop_duplicates()))
         ui.plotly_chart(fig, width="stretch", key="eng_scatter")
-        lead, _, rest = analysis.ASSOCIATION_CAPTION.partition(":")
+        lead, _sep, rest = _(analysis.ASSOCIATION_CAPTION).partition(":")
         per_district = assoc.n / max(assoc.result.n_districts, 1)
         st.caption(
-            f"**{lead}:**{rest} In plain terms: police send engagement where crime is high, so busy districts "
-            "and quarters differ from quiet ones for reasons the engagement did not cause. "
-            f"The 95% intervals of ρ and of the slope treat the {assoc.n:,} district-quarters as independent "
-            f"observations. They are not: each district appears about {per_district:.0f} times and its quarters "
-            "move together, so the real uncertainty is larger than shown. Only complete calendar quarters are used."
+            f"**{lead}:**{rest} " + _(
+                "In plain terms: police send engagement where crime is high, so busy districts "
+                "and quarters differ from quiet ones for reasons the engagement did not cause. "
+                "The 95% intervals of ρ and of the slope treat the {n} district-quarters as independent "
+                "observations. They are not: each district appears about {per_district} times and its quarters "
+                "move together, so the real uncertainty is larger than shown. Only complete calendar quarters are "
+                "used.").format(n=f"{assoc.n:,}", per_district=f"{per_district:.0f}")
         )
-        with st.expander("Show the numbers"):
+        with st.expander(_("Show the numbers")):
             cols = ["district_id", "district_name", "engagement_quarter", "change_from", "change_to",
                     "intensity", "change", "x", "y"]
             shown = assoc.points[cols].rename(columns={"intensity": measure, "change": f"{outcome}_change"})
-            change_label, change_format = (("Change in incidents (%)", "%+.1f%%") if outcome == "incidents"
-                                           else ("Change in trust (points)", "%+.2f"))
+            change_label, change_format = ((_("Change in incidents (%)"), "%+.1f%%") if outcome == "incidents"
+                                           else (_("Change in trust (points)"), "%+.2f"))
             st.dataframe(shown.assign(**{f"{outcome}_change": shown[f"{outcome}_change"] * assoc.y_scale}),
                          hide_index=True, width="stretch", column_config={
-                "district_id": "District", "district_name": "Name", "engagement_quarter": "Engagement quarter",
-                "change_from": "Change from", "change_to": "Change to",
-                measure: st.column_config.NumberColumn(spec.label, format="%.2f"),
+                "district_id": _("District"), "district_name": _("Name"), "engagement_quarter": _("Engagement quarter"),
+                "change_from": _("Change from"), "change_to": _("Change to"),
+                measure: st.column_config.NumberColumn(_(spec.label), format="%.2f"),
                 f"{outcome}_change": st.column_config.NumberColumn(change_label, format=change_format),
-                "x": st.column_config.NumberColumn("x as plotted", format="%.2f"),
-                "y": st.column_config.NumberColumn("y as plotted", format="%.2f"),
+                "x": st.column_config.NumberColumn(_("x as plotted"), format="%.2f"),
+                "y": st.column_config.NumberColumn(_("y as plotted"), format="%.2f"),
             })
-            st.caption("One row per point of the chart. " + (
-                "With “compare within districts” on, x and y are the engagement and the change less the "
-                "district's own averages." if within else "x and y are the engagement and the change as plotted.")
-                + (" In the download the incident change is a proportion (0.05 = +5%)." if outcome == "incidents"
-                   else ""))
-            _download(shown, "Download these points", f"points_{measure}_{outcome}_lag{lag}")
+            st.caption(_("One row per point of the chart.") + " " + (
+                _("With “compare within districts” on, x and y are the engagement and the change less the "
+                  "district's own averages.") if within else _("x and y are the engagement and the change as plotted."))
+                + (" " + _("In the download the incident change is a proportion (0.05 = +5%).")
+                   if outcome == "incidents" else ""))
+            _download(shown, _("Download these points"), f"points_{measure}_{outcome}_lag{lag}")
 
     # --- 4. Intensity by district, latest four quarters ------------------------------------------
     table, quarters = _latest(store, key)
-    span = f"{quarters[0]} – {quarters[-1]}" if quarters else ""
-    st.subheader(f"Engagement by district, latest {len(quarters)} quarters ({span})")
+    span = f"{ev.quarter_text(quarters[0])} – {ev.quarter_text(quarters[-1])}" if quarters else ""
+    st.subheader(ngettext("Engagement by district, latest {n} quarter ({span})",
+                          "Engagement by district, latest {n} quarters ({span})", len(quarters)).format(
+        n=len(quarters), span=span))
     ranked = table[["district_id", "district_name", measure]].dropna()
     if len(ranked):
         top = ranked.loc[ranked[measure].astype(float).idxmax()]
         bottom = ranked.loc[ranked[measure].astype(float).idxmin()]
-        bars_title = (f"{top['district_name']} had the most {ev.MEASURES[measure].short} "
-                      f"({float(top[measure]):,.1f}); {bottom['district_name']} the least ({float(bottom[measure]):,.1f})")
+        bars_title = _("{top} had the most {measure} ({top_value}); {bottom} the least ({bottom_value})").format(
+            top=top["district_name"], measure=_(ev.MEASURES[measure].short), top_value=f"{float(top[measure]):,.1f}",
+            bottom=bottom["district_name"], bottom_value=f"{float(bottom[measure]):,.1f}")
     else:
-        bars_title = ev.MEASURES[measure].label
+        bars_title = _(ev.MEASURES[measure].label)
+    total_label = _(ev.MEASURES[measure].short)
+    total_label = total_label[:1].upper() + total_label[1:]
     ui.plotly_chart(
         engagement_figures.intensity_bars(
-            table, measure, ev.MEASURES[measure].label.replace(" per quarter", ""), bars_title,
-            f"{ev.MEASURES[measure].label.replace(' per quarter', '')}, summed over {span}"),
+            table, measure, total_label, bars_title,
+            _("{measure}, summed over {span}").format(measure=total_label, span=span)),
         width="stretch", key="eng_bars")
     columns = ev.latest_table_columns(table)
     # Whole hours on screen (the download keeps the exact sums).
@@ -176,64 +192,76 @@ else:
     st.dataframe(table[columns].assign(**rounded), hide_index=True, width="stretch", column_config={
         c: st.column_config.NumberColumn(ev.column_label(c), format="%.2f" if "per_" in c else "localized")
         if c not in ("district_id", "district_name") else ev.column_label(c) for c in columns})
-    st.caption("Activities by type, attendees (estimated for open events), officer hours (summed over officers) and "
-               "feedback sessions come from the engagement ledger; training hours are officers trained × course "
-               "hours, for the district's own officers. Per 1,000 residents uses each district's population; "
-               "per officer its sworn officers.")
-    _download(table[columns], "Download the district engagement table", "intensity_latest_4_quarters")
+    st.caption(_("Activities by type, attendees (estimated for open events), officer hours (summed over officers) "
+                 "and feedback sessions come from the engagement ledger; training hours are officers trained × course "
+                 "hours, for the district's own officers. Per 1,000 residents uses each district's population; "
+                 "per officer its sworn officers."))
+    _download(table[columns], _("Download the district engagement table"), "intensity_latest_4_quarters")
 
 # --- 5. Reporting sensitivity ------------------------------------------------------------------
-st.subheader("Did trust and recorded crime rise together?")
+st.subheader(_("Did trust and recorded crime rise together?"))
 check = _reporting(store, key, rules)
 if check.missing:
-    st.info(f"This check needs both incidents and resident surveys, and {info.city_name} has {check.missing}, "
-            "so it cannot be made.")
+    st.info(_("This check needs both incidents and resident surveys, and {city} has {missing}, "
+              "so it cannot be made.").format(city=info.city_name, missing=check.why_not()))
 else:
+    year, prior_year = ev.quarter_span(check.year), ev.quarter_span(check.prior_year)
     if check.flagged.empty:
-        st.markdown(
-            f"In no district did trust rise by more than {ev.TRUST_RISE_POINTS:g} points while recorded incidents "
-            f"rose by more than {ev.CRIME_RISE_PCT:g}% ({check.year} against {check.prior_year}).")
-        st.caption(f"Why look: {analysis.REPORTING_NOTE}")
+        st.markdown(_(
+            "In no district did trust rise by more than {points} points while recorded incidents "
+            "rose by more than {pct}% ({year} against {prior_year}).").format(
+            points=f"{ev.TRUST_RISE_POINTS:g}", pct=f"{ev.CRIME_RISE_PCT:g}", year=year, prior_year=prior_year))
+        st.caption(_("Why look: {note}").format(note=_(analysis.REPORTING_NOTE)))
     else:
-        lines = [f"- **{r.district_name}**: trust {r.trust_change:+.1f} points, recorded incidents "
-                 f"{r.crime_change:+.1f}% ({r.incidents_prior_year:,} → {r.incidents:,}; {r.crime_noise})"
+        lines = ["- " + _("**{district}**: trust {trust} points, recorded incidents {crime}% ({before} → {after}; "
+                          "{reading})").format(
+            district=r.district_name, trust=f"{r.trust_change:+.1f}", crime=f"{r.crime_change:+.1f}",
+            before=f"{r.incidents_prior_year:,}", after=f"{r.incidents:,}", reading=_(r.crime_noise))
                  for r in check.flagged.itertuples()]
-        st.markdown(f"Trust rose by more than {ev.TRUST_RISE_POINTS:g} points and recorded incidents by more than "
-                    f"{ev.CRIME_RISE_PCT:g}% together in {len(check.flagged)} district"
-                    f"{'s' if len(check.flagged) != 1 else ''} ({check.year} against {check.prior_year}):\n"
-                    + "\n".join(lines))
-        st.warning(analysis.REPORTING_NOTE, icon=":material/info:")
-    with st.expander("Trust and recorded crime by district, last year against the year before"):
-        st.dataframe(check.table.drop(columns=["note"]), hide_index=True, width="stretch", column_config={
-            "district_id": "District", "district_name": "Name",
-            "trust_prior_year": st.column_config.NumberColumn("Trust, year before", format="%.1f"),
-            "trust": st.column_config.NumberColumn("Trust, last year", format="%.1f"),
-            "trust_change": st.column_config.NumberColumn("Trust change (points)", format="%+.1f"),
-            "incidents_prior_year": st.column_config.NumberColumn("Incidents, year before", format="localized"),
-            "incidents": st.column_config.NumberColumn("Incidents, last year", format="localized"),
-            "crime_change": st.column_config.NumberColumn("Incident change", format="%+.1f%%"),
-            "crime_noise": "Reading",
-            "flag": st.column_config.CheckboxColumn("Both rose"),
+        n_flagged = len(check.flagged)
+        st.markdown(ngettext(
+            "Trust rose by more than {points} points and recorded incidents by more than {pct}% together in "
+            "{n} district ({year} against {prior_year}):",
+            "Trust rose by more than {points} points and recorded incidents by more than {pct}% together in "
+            "{n} districts ({year} against {prior_year}):", n_flagged).format(
+            points=f"{ev.TRUST_RISE_POINTS:g}", pct=f"{ev.CRIME_RISE_PCT:g}", n=n_flagged, year=year,
+            prior_year=prior_year) + "\n" + "\n".join(lines))
+        st.warning(_(analysis.REPORTING_NOTE), icon=":material/info:")
+    with st.expander(_("Trust and recorded crime by district, last year against the year before")):
+        readable = check.table.drop(columns=["note"])
+        readable = readable.assign(crime_noise=readable["crime_noise"].map(
+            lambda v: _(v) if isinstance(v, str) else v))
+        st.dataframe(readable, hide_index=True, width="stretch", column_config={
+            "district_id": _("District"), "district_name": _("Name"),
+            "trust_prior_year": st.column_config.NumberColumn(_("Trust, year before"), format="%.1f"),
+            "trust": st.column_config.NumberColumn(_("Trust, last year"), format="%.1f"),
+            "trust_change": st.column_config.NumberColumn(_("Trust change (points)"), format="%+.1f"),
+            "incidents_prior_year": st.column_config.NumberColumn(_("Incidents, year before"), format="localized"),
+            "incidents": st.column_config.NumberColumn(_("Incidents, last year"), format="localized"),
+            "crime_change": st.column_config.NumberColumn(_("Incident change"), format="%+.1f%%"),
+            "crime_noise": _("Reading"),
+            "flag": st.column_config.CheckboxColumn(_("Both rose")),
         })
-        st.caption(f"Last year: {check.year}; the year before: {check.prior_year}. Trust is the respondent-weighted "
-                   "mean of the surveys; the reading of the incident change comes from the Poisson test "
-                   "(|z| < 2 is within normal variation).")
-        _download(check.table, "Download this table", "reporting_sensitivity")
+        st.caption(_("Last year: {year}; the year before: {prior_year}. Trust is the respondent-weighted "
+                     "mean of the surveys; the reading of the incident change comes from the Poisson test "
+                     "(|z| < 2 is within normal variation).").format(year=year, prior_year=prior_year))
+        _download(check.table, _("Download this table"), "reporting_sensitivity")
 
 # --- 6. Many comparisons -------------------------------------------------------------------------
 notes = []
 if measure is not None:
     n_combos = ev.combinations(len(measures), len(outcome_keys))
-    notes.append(f"The controls above give {n_combos} different correlations (measures × outcomes × lags × views). "
-                 "Even if engagement and outcomes were unrelated, about 1 in 20 of them would show a 95% interval "
-                 "that excludes zero by chance, and more than that here since the intervals are optimistic: a single "
-                 "striking combination is not evidence on its own.")
+    notes.append(_("The controls above give {n} different correlations (measures × outcomes × lags × views). "
+                   "Even if engagement and outcomes were unrelated, about 1 in 20 of them would show a 95% interval "
+                   "that excludes zero by chance, and more than that here since the intervals are optimistic: a "
+                   "single striking combination is not evidence on its own.").format(n=n_combos))
 if not check.missing:
     district_note = analysis.multiple_comparisons_note(len(check.table))
     if district_note:
-        notes.append(f"The trust and crime check scans {len(check.table)} districts. {district_note}")
+        notes.append(_("The trust and crime check scans {n} districts.").format(n=len(check.table))
+                     + " " + district_note)
 if notes:
-    st.subheader("Many comparisons at once")
+    st.subheader(_("Many comparisons at once"))
     st.markdown("\n\n".join(notes))
 
 # --- Who takes part ----------------------------------------------------------------------------
@@ -242,35 +270,39 @@ def _representativeness(_store, key: tuple, dimension: str) -> pd.DataFrame:
     return evaluation.representativeness(_store, dimension)
 
 
-DIMENSIONS = {"race_ethnicity": "Race and ethnicity", "age": "Age (adults)"}
-st.subheader("Who takes part, compared with who lives there")
+DIMENSIONS = {"race_ethnicity": N_("Race and ethnicity"), "age": N_("Age (adults)")}
+st.subheader(_("Who takes part, compared with who lives there"))
 rep_all = {d: _representativeness(store, key, d) for d in DIMENSIONS}
 if all(t["attendee_share"].isna().all() for t in rep_all.values()):
-    st.info("No engagement activity here records who attended (by age or race and ethnicity) alongside district "
-            "census figures, so representativeness cannot be shown. Organizers can record attendee counts by group.")
+    st.info(_("No engagement activity here records who attended (by age or race and ethnicity) alongside district "
+              "census figures, so representativeness cannot be shown. Organizers can record attendee counts by group."))
 else:
     r1, r2 = st.columns([1, 2])
-    dimension = r1.radio("Compare by", list(DIMENSIONS), format_func=DIMENSIONS.get, key="rep_dimension")
+    dimension = r1.radio(_("Compare by"), list(DIMENSIONS), format_func=lambda d: _(DIMENSIONS[d]),
+                         key="rep_dimension")
     rep = rep_all[dimension]
     choices = [d for d in dict.fromkeys(rep["district_id"]) if rep.loc[rep["district_id"] == d, "attendees"].sum() > 0]
-    picked = r2.selectbox("District", choices, format_func=lambda d: f"District {d}", key="rep_district")
+    picked = r2.selectbox(_("District"), choices, format_func=lambda d: _("District {id}").format(id=d),
+                          key="rep_district")
     one = rep[rep["district_id"] == picked]
-    ui.plotly_chart(figures.representativeness_chart(one, f"District {picked}", DIMENSIONS[dimension]),
+    ui.plotly_chart(figures.representativeness_chart(one, _("District {id}").format(id=picked),
+                                                     _(DIMENSIONS[dimension])),
                     width="stretch", key="rep_chart")
-    st.caption(f"Only activities whose organizers recorded attendees by group count "
-               f"({int(one['activities'].max())} in this district). The interval allows for people arriving in groups "
-               "to the same activity. Residents' shares are census figures for the district.")
-    with st.expander("Show the numbers for every district"):
+    st.caption(_("Only activities whose organizers recorded attendees by group count "
+                 "({n} in this district). The interval allows for people arriving in groups "
+                 "to the same activity. Residents' shares are census figures for the district.").format(
+        n=int(one["activities"].max())))
+    with st.expander(_("Show the numbers for every district")):
         st.dataframe(rep, hide_index=True, width="stretch", column_config={
-            "attendee_share": st.column_config.NumberColumn("Attendee share", format="percent"),
-            "share_ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
-            "share_ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
-            "resident_share": st.column_config.NumberColumn("Resident share", format="percent"),
-            "ratio": st.column_config.NumberColumn("Ratio", format="%.2f")})
-        ui.download_table(rep, info, f"representativeness_{dimension}", key="download_rep", label="Download")
+            "attendee_share": st.column_config.NumberColumn(_("Attendee share"), format="percent"),
+            "share_ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
+            "share_ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),
+            "resident_share": st.column_config.NumberColumn(_("Resident share"), format="percent"),
+            "ratio": st.column_config.NumberColumn(_("Ratio"), format="%.2f")})
+        ui.download_table(rep, info, f"representativeness_{dimension}", key="download_rep", label=_("Download"))
 
 # --- 7. About this data ----------------------------------------------------------------------
-ui.data_note(info, extra="On this page quarters are calendar quarters, used only when the data cover all of them. "
-                         "Incidents are counted by date occurred; engagement and training by their own dates; trust is "
-                         "the respondent-weighted mean of the quarter's survey results from at least "
-                         f"{metrics.MIN_RESPONDENTS} respondents.")
+ui.data_note(info, extra=_("On this page quarters are calendar quarters, used only when the data cover all of "
+                           "them. Incidents are counted by date occurred; engagement and training by their own dates; "
+                           "trust is the respondent-weighted mean of the quarter's survey results from at least "
+                           "{n} respondents.").format(n=metrics.MIN_RESPONDENTS))
