@@ -14,7 +14,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from community_policing import district, metrics, privacy
+from community_policing import district, i18n, metrics, privacy
+from community_policing.i18n import _
 from community_policing.store import Store
 
 MIN_DISTRICTS = 2
@@ -39,13 +40,15 @@ def parse_districts(raw: str | None) -> list[str]:
 def selection_problem(ids: list[str]) -> str | None:
     """A plain sentence when the number of districts chosen cannot be compared, else None."""
     if len(ids) < MIN_DISTRICTS:
-        have = "no district is" if not ids else "only one district is"
-        return (f"Pick at least {MIN_DISTRICTS} districts to compare: {have} chosen. "
-                f"Up to {MAX_DISTRICTS} fit side by side.")
+        if not ids:
+            return _("Pick at least {minimum} districts to compare: no district is chosen. "
+                     "Up to {maximum} fit side by side.").format(minimum=MIN_DISTRICTS, maximum=MAX_DISTRICTS)
+        return _("Pick at least {minimum} districts to compare: only one district is chosen. "
+                 "Up to {maximum} fit side by side.").format(minimum=MIN_DISTRICTS, maximum=MAX_DISTRICTS)
     if len(ids) > MAX_DISTRICTS:
-        return (f"Pick at most {MAX_DISTRICTS} districts: {len(ids)} are chosen, and more than "
-                f"{MAX_DISTRICTS} side by side are too narrow to read. Remove "
-                f"{len(ids) - MAX_DISTRICTS} to see the comparison.")
+        return _("Pick at most {maximum} districts: {n} are chosen, and more than {maximum} side by side are too "
+                 "narrow to read. Remove {extra} to see the comparison.").format(
+            maximum=MAX_DISTRICTS, n=len(ids), extra=len(ids) - MAX_DISTRICTS)
     return None
 
 
@@ -107,16 +110,23 @@ def kpi_takeaway(kpis: pd.DataFrame) -> str:
     parts = []
     if len(rated) >= 2:
         top, low = rated.loc[rated["rate_per_1000"].idxmax()], rated.loc[rated["rate_per_1000"].idxmin()]
-        parts.append(f"{top['title']} has the highest rate ({float(top['rate_per_1000']):,.1f} per 1,000 residents), "
-                     f"{low['title']} the lowest ({float(low['rate_per_1000']):,.1f})")
+        parts.append(_("{top} has the highest rate ({top_rate} per 1,000 residents), {low} the lowest "
+                       "({low_rate})").format(top=top["title"], top_rate=f"{float(top['rate_per_1000']):,.1f}",
+                                             low=low["title"], low_rate=f"{float(low['rate_per_1000']):,.1f}"))
     moved = kpis[~kpis["noise"].isin(["within normal variation", privacy.NOT_SHOWN_READING])]
     if len(moved):
-        parts.append("beyond normal variation from a year earlier: " + ", ".join(
-            f"District {r['district_id']} {'down' if r['change'] < 0 else 'up'} "
-            + (f"{abs(float(r['pct_change'])):.0f}%" if pd.notna(r["pct_change"]) else f"{abs(int(r['change'])):,}")
-            + f" ({r['noise']})" for _, r in moved.iterrows()))
+        def one(r) -> str:
+            amount = (f"{abs(float(r['pct_change'])):.0f}%" if pd.notna(r["pct_change"])
+                      else f"{abs(int(r['change'])):,}")
+            words = (_("District {id} down {amount} ({noise})") if r["change"] < 0
+                     else _("District {id} up {amount} ({noise})"))
+            noise = str(r["noise"])
+            return words.format(id=r["district_id"], amount=amount, noise=_(noise))
+
+        parts.append(_("beyond normal variation from a year earlier: {changes}").format(
+            changes=", ".join(one(r) for _i, r in moved.iterrows())))
     else:
-        parts.append("every change from a year earlier is within normal variation")
+        parts.append(_("every change from a year earlier is within normal variation"))
     text = "; ".join(parts)
     return text[0].upper() + text[1:]
 
@@ -156,23 +166,24 @@ def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents") -> str:
     bits = []
     for did, part in monthly.groupby("district_id", sort=False):
         if privacy.window_hidden(part):  # public mode: a month of the last 12 is hidden
-            bits.append(f"District {did} not shown (months with very few incidents)")
+            bits.append(_("District {id} not shown (months with very few incidents)").format(id=did))
             continue
         both = part.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
         if both.empty:
             continue
         cur, pri = int(both["incidents"].sum()), int(both["incidents_prior_year"].sum())
         noise = metrics.noise_label(float(metrics.poisson_z(cur, pri)))
-        name = f"District {did}"
         if pri <= 0:
-            bits.append(f"{name} {cur:,} (none a year earlier)")
+            bits.append(_("District {id} {count} (none a year earlier)").format(id=did, count=f"{cur:,}"))
         elif noise == "within normal variation":
-            bits.append(f"{name} about the same")
+            bits.append(_("District {id} about the same").format(id=did))
         else:
-            bits.append(f"{name} {'down' if cur < pri else 'up'} {abs((cur - pri) / pri * 100):.0f}%")
+            pct = f"{abs((cur - pri) / pri * 100):.0f}%"
+            bits.append((_("District {id} down {pct}") if cur < pri else _("District {id} up {pct}")).format(
+                id=did, pct=pct))
     if not bits:
-        return f"{subject}: no months with a comparison a year earlier"
-    return f"{subject}, last 12 months vs a year earlier: " + ", ".join(bits)
+        return _("{subject}: no months with a comparison a year earlier").format(subject=subject)
+    return _("{subject}, last 12 months vs a year earlier: {changes}").format(subject=subject, changes=", ".join(bits))
 
 
 def rate_takeaway(monthly: pd.DataFrame) -> str:
@@ -180,17 +191,19 @@ def rate_takeaway(monthly: pd.DataFrame) -> str:
     complete = [d for d, part in monthly.groupby("district_id", sort=False) if not privacy.window_hidden(part)]
     recent = monthly[monthly["district_id"].isin(complete)].dropna(subset=["rate_per_1000"])
     if recent.empty:
-        return "No district has enough residents for a rate" if not privacy.is_protected(monthly) else (
-            "Incidents per 1,000 residents: months with very few incidents are not shown")
+        return _("No district has enough residents for a rate") if not privacy.is_protected(monthly) else (
+            _("Incidents per 1,000 residents: months with very few incidents are not shown"))
     last12 = recent.groupby("district_id", sort=False).tail(12)
     sums = last12.groupby("district_id", sort=False)["rate_per_1000"].sum().astype(float)
     months = int(last12.groupby("district_id", sort=False).size().max())
     hi, lo = sums.idxmax(), sums.idxmin()
     if len(sums) < 2 or hi == lo:
-        return f"District {hi}: {sums[hi]:,.1f} incidents per 1,000 residents over {months} months"
-    ratio = f", {sums[hi] / sums[lo]:.1f} times as many" if sums[lo] > 0 else ""
-    return (f"District {hi} has the most incidents per resident: {sums[hi]:,.1f} per 1,000 over the last "
-            f"{months} months against {sums[lo]:,.1f} in District {lo}{ratio}")
+        return _("District {id}: {rate} incidents per 1,000 residents over {months} months").format(
+            id=hi, rate=f"{sums[hi]:,.1f}", months=months)
+    ratio = _(", {ratio} times as many").format(ratio=f"{sums[hi] / sums[lo]:.1f}") if sums[lo] > 0 else ""
+    return _("District {high} has the most incidents per resident: {high_rate} per 1,000 over the last {months} "
+             "months against {low_rate} in District {low}{ratio}").format(
+        high=hi, high_rate=f"{sums[hi]:,.1f}", months=months, low_rate=f"{sums[lo]:,.1f}", low=lo, ratio=ratio)
 
 
 # --- 4. Offense mix ---------------------------------------------------------------------------
@@ -215,19 +228,23 @@ def offense_mix_takeaway(mix: pd.DataFrame) -> str:
     """The group with the widest spread of shares between the districts."""
     data = mix.dropna(subset=["share_pct"])
     if data.empty:
-        return "No incidents in the period to break down by offense"
+        return _("No incidents in the period to break down by offense")
     wide = data.pivot_table(index="label", columns="district_id", values="share_pct", aggfunc="sum").fillna(0.0)
     if wide.shape[1] < 2:
         top = data.sort_values("share_pct", ascending=False).iloc[0]
-        return f"{top['label']} is the largest group ({float(top['share_pct']):.0f}%)"
+        group = str(top["label"])
+        return _("{group} is the largest group ({share})").format(group=_(group),
+                                                                 share=f"{float(top['share_pct']):.0f}%")
     spread = wide.max(axis=1) - wide.min(axis=1)
     group = spread.idxmax()
     hi, lo = wide.loc[group].idxmax(), wide.loc[group].idxmin()
     largest = data.groupby("label")["incidents"].sum().idxmax()
-    text = f"{largest} is the largest group overall"
+    text = _("{group} is the largest group overall").format(group=_(largest))
     if spread[group] >= 1:
-        text += (f"; the mixes differ most in {group.lower()}: {wide.loc[group, hi]:.0f}% of incidents in "
-                 f"District {hi} against {wide.loc[group, lo]:.0f}% in District {lo}")
+        text += _("; the mixes differ most in {group}: {high_share} of incidents in District {high} against "
+                  "{low_share} in District {low}").format(
+            group=_(group).lower(), high_share=f"{wide.loc[group, hi]:.0f}%", high=hi,
+            low_share=f"{wide.loc[group, lo]:.0f}%", low=lo)
     return text
 
 
@@ -260,17 +277,19 @@ def engagement_table(store: Store, ids: list[str], start: dt.date, end: dt.date)
 
 def engagement_takeaway(engagement: pd.DataFrame) -> str:
     if engagement.empty or engagement["events"].sum() == 0:
-        return "No engagement activities recorded in these months in these districts"
+        return _("No engagement activities recorded in these months in these districts")
     rated = engagement.dropna(subset=["events_per_1000"])
     if rated.empty:
-        return "No district has enough residents for a rate of engagement"
+        return _("No district has enough residents for a rate of engagement")
     months = rated["month"].nunique()
     per = rated.groupby("district_id", sort=False)["events_per_1000"].sum().astype(float) / months
     hi, lo = per.idxmax(), per.idxmin()
     if hi == lo or per[lo] <= 0:
-        return f"District {hi} has the most engagement per resident: {per[hi]:.2f} activities per 1,000 a month"
-    return (f"District {hi} has the most engagement per resident: {per[hi]:.2f} activities per 1,000 residents "
-            f"a month, against {per[lo]:.2f} in District {lo} ({per[hi] / per[lo]:.1f} times as many)")
+        return _("District {id} has the most engagement per resident: {rate} activities per 1,000 a month").format(
+            id=hi, rate=f"{per[hi]:.2f}")
+    return _("District {high} has the most engagement per resident: {high_rate} activities per 1,000 residents "
+             "a month, against {low_rate} in District {low} ({ratio} times as many)").format(
+        high=hi, high_rate=f"{per[hi]:.2f}", low_rate=f"{per[lo]:.2f}", low=lo, ratio=f"{per[hi] / per[lo]:.1f}")
 
 
 # --- 6. Trust ---------------------------------------------------------------------------------
@@ -294,7 +313,7 @@ def trust_takeaway(trust: pd.DataFrame) -> str:
     """Latest 12 months' respondent-weighted average per district, highest named first."""
     shown = trust[trust["score"].notna()]
     if shown.empty:
-        return "Trust in police: no survey result with enough respondents"
+        return _("Trust in police: no survey result with enough respondents")
     latest = pd.to_datetime(shown["period_start"]).max()
     recent = shown[pd.to_datetime(shown["period_start"]) > latest - pd.DateOffset(years=1)]
     means = {}
@@ -302,7 +321,9 @@ def trust_takeaway(trust: pd.DataFrame) -> str:
         means[did] = district._weighted_mean(part)[0]
     if len(means) < 2:
         did, mean = next(iter(means.items()))
-        return f"Trust in police: {mean:.1f} of 100 in District {did} over the 12 months to {latest:%B %Y}"
+        return _("Trust in police: {score} of 100 in District {id} over the 12 months to {month}").format(
+            score=f"{mean:.1f}", id=did, month=i18n.format_month(latest))
     hi, lo = max(means, key=means.get), min(means, key=means.get)
-    return (f"Trust in police over the 12 months to {latest:%B %Y}: highest in District {hi} "
-            f"({means[hi]:.1f} of 100), lowest in District {lo} ({means[lo]:.1f})")
+    return _("Trust in police over the 12 months to {month}: highest in District {high} ({high_score} of 100), "
+             "lowest in District {low} ({low_score})").format(
+        month=i18n.format_month(latest), high=hi, high_score=f"{means[hi]:.1f}", low=lo, low_score=f"{means[lo]:.1f}")

@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from community_policing import privacy, series_breaks
+from community_policing import i18n, privacy, series_breaks
+from community_policing.i18n import _
 from community_policing.district_figures import (GRID, PRIOR_COLOR, _layout, add_hidden_markers, add_series_breaks,
                                                  empty_figure, preliminary_word, shade_preliminary)
 from community_policing.figures import CATEGORICAL
@@ -72,29 +73,30 @@ def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "", bre
     counts by date occurred are still preliminary."""
     data = monthly.dropna(subset=["incidents"]) if len(monthly) else monthly
     if data.empty:
-        return empty_figure(title, "No incident counts for these months", subtitle)
+        return empty_figure(title, _("No incident counts for these months"), subtitle)
     fig = _facets(monthly)
     colors = district_colors(_order(monthly))
     for col, did in enumerate(_order(monthly), start=1):
         part = monthly[monthly["district_id"] == did]
         x = pd.to_datetime(part["month"])
-        prior_labels = [f"{pd.Timestamp(m):%b %Y}" for m in part["prior_month"]]
+        prior_labels = [i18n.format_month_short(pd.Timestamp(m)) for m in part["prior_month"]]
+        name = _("District {id}").format(id=did)
         fig.add_trace(go.Scatter(
             x=x, y=part["incidents_prior_year"].astype("Float64").astype(float), mode="lines",
-            name="Same month a year earlier", legendgroup="prior", showlegend=col == 1,
+            name=_("Same month a year earlier"), legendgroup="prior", showlegend=col == 1,
             line=dict(color=PRIOR_COLOR, width=1.5, dash="dash"), customdata=prior_labels,
-            hovertemplate="%{customdata}: %{y:,} incidents<extra>a year earlier</extra>",
+            hovertemplate=_("%{customdata}: %{y:,} incidents<extra>a year earlier</extra>"),
         ), row=1, col=col)
         fig.add_trace(go.Scatter(
             x=x, y=part["incidents"].astype("Float64").astype(float), mode="lines+markers",
-            name=f"District {did}", line=dict(color=colors[did], width=2.5), marker=dict(size=4),
+            name=name, line=dict(color=colors[did], width=2.5), marker=dict(size=4),
             customdata=[preliminary_word(m, d, preliminary_from) for m, d in _month_ends(part)],
-            hovertemplate=f"District {did}, " + "%{x|%b %Y}%{customdata}: %{y:,} incidents<extra></extra>",
+            hovertemplate=f"{name}, " + _("%{x|%b %Y}%{customdata}: %{y:,} incidents<extra></extra>"),
         ), row=1, col=col)
         # Public mode: months whose count is hidden ("fewer than 4") get a cross on the baseline.
-        add_hidden_markers(fig, x, part, (("incidents", "", colors[did]), ("incidents_prior_year", " a year earlier",
-                                                                           PRIOR_COLOR)),
-                           showlegend=False, prefix=f"District {did}, ", row=1, col=col)
+        add_hidden_markers(fig, x, part, (("incidents", "", colors[did]),
+                                          ("incidents_prior_year", _(" a year earlier"), PRIOR_COLOR)),
+                           showlegend=False, prefix=f"{name}, ", row=1, col=col)
     first, end = _data_span(data)
     for col, did in enumerate(_order(monthly), start=1):
         add_series_breaks(fig, series_breaks.for_place(breaks, did), first, end - pd.Timedelta(days=1),
@@ -102,7 +104,7 @@ def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "", bre
         _shade_preliminary_in(fig, preliminary_from, first, end, col)
     fig.update_xaxes(dtick="M6", tickformat="%b<br>%Y")
     fig.update_yaxes(rangemode="tozero", tickformat=",")
-    return _finish(fig, title, subtitle, 400, "Incidents per month", None, hovermode="closest")
+    return _finish(fig, title, subtitle, 400, _("Incidents per month"), None, hovermode="closest")
 
 
 def _month_ends(part: pd.DataFrame) -> list[tuple]:
@@ -115,7 +117,7 @@ def _shade_preliminary_in(fig: go.Figure, preliminary_from, first: pd.Timestamp,
     if preliminary_from is None or pd.Timestamp(preliminary_from) >= end:
         return
     lo = max(pd.Timestamp(preliminary_from), first)
-    label = dict(annotation_text="preliminary", annotation_position="top right",
+    label = dict(annotation_text=_("preliminary"), annotation_position="top right",
                  annotation_font=dict(size=10, color="#333333")) if col == 1 else {}
     fig.add_vrect(x0=lo, x1=end, fillcolor="rgba(120, 120, 120, 0.16)", line_width=0, layer="below", row=1, col=col,
                   **label)
@@ -128,7 +130,7 @@ def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd
     of one district only names it); ``preliminary_from`` shades the preliminary days."""
     data = monthly.dropna(subset=["rate_per_1000"]) if len(monthly) else monthly
     if data.empty:
-        return empty_figure(title, "No district has enough residents for a rate", subtitle)
+        return empty_figure(title, _("No district has enough residents for a rate"), subtitle)
     fig = go.Figure()
     colors = district_colors(_order(monthly))
     for did in _order(monthly):
@@ -141,19 +143,19 @@ def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd
             x=pd.to_datetime(part["month"]), y=part["rate_per_1000"].astype("Float64").astype(float),
             mode="lines+markers", name=part["title"].iloc[0], line=dict(color=colors[did], width=2.5),
             marker=dict(size=5), customdata=custom,
-            hovertemplate=("%{x|%b %Y}: %{y:.2f} per 1,000 residents<br>%{customdata[0]:,} incidents ÷ "
-                           "%{customdata[1]:,} residents (%{customdata[2]})<extra>%{fullData.name}</extra>"),
+            hovertemplate=_("%{x|%b %Y}: %{y:.2f} per 1,000 residents<br>%{customdata[0]:,} incidents ÷ "
+                            "%{customdata[1]:,} residents (%{customdata[2]})<extra>%{fullData.name}</extra>"),
         ))
     first, end = _data_span(data)
     shade_preliminary(fig, preliminary_from, first, end)
     shown = series_breaks.for_places(breaks, _order(monthly))
     if len(shown):  # a break of one district names it, as all districts share this axis
-        shown = shown.assign(label=[lbl if d is None or pd.isna(d) else f"{lbl}, District {d}"
+        shown = shown.assign(label=[lbl if d is None or pd.isna(d) else f"{lbl}, " + _("District {id}").format(id=d)
                                     for lbl, d in zip(shown["label"], shown["district_id"])])
     add_series_breaks(fig, shown, first, end - pd.Timedelta(days=1))
     return _layout(fig, title, subtitle, height=420, hovermode="x unified",
-                   xaxis=dict(title="Month", dtick="M3", tickformat="%b<br>%Y"),
-                   yaxis=dict(title="Incidents per 1,000 residents per month", rangemode="tozero"))
+                   xaxis=dict(title=_("Month"), dtick="M3", tickformat="%b<br>%Y"),
+                   yaxis=dict(title=_("Incidents per 1,000 residents per month"), rangemode="tozero"))
 
 
 def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
@@ -162,7 +164,8 @@ def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
     ``compare.offense_mix_table``."""
     data = mix.dropna(subset=["share_pct"]) if len(mix) else mix
     if data.empty:
-        return empty_figure(title, "No incidents in the period to break down by offense", subtitle)
+        return empty_figure(title, _("No incidents in the period to break down by offense"), subtitle)
+    mix = mix.assign(label=[_(label) for label in mix["label"]])  # the groups' names in the current language
     order = list(mix.groupby("label")["incidents"].sum().sort_values(ascending=False).index)
     fig = _facets(mix, spacing=0.045)
     colors = district_colors(_order(mix))
@@ -172,24 +175,25 @@ def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
         present = part["district_id"].notna().to_list()
         rows = [r for _, r in part.iterrows()]
         # Counts as text: 0 where the group had none, the note ("fewer than 4") where public mode hides it.
-        counts = [privacy.row_text(r, "incidents") if p else "0" for p, r in zip(present, rows)]
-        prior = [privacy.row_text(r, "incidents_prior_year") if p else "0" for p, r in zip(present, rows)]
+        counts = [_(privacy.row_text(r, "incidents")) if p else "0" for p, r in zip(present, rows)]
+        prior = [_(privacy.row_text(r, "incidents_prior_year")) if p else "0" for p, r in zip(present, rows)]
         share = part["share_pct"].astype(float)
         shares = share.fillna(0.0)
         hid = privacy.hidden(part, "incidents").to_list()
         # No share where the count is hidden (its note instead), nor anywhere the district total is.
-        text = [f"{v:.0f}%" if pd.notna(v) else c if h else "share not shown" if p else "0%"
+        text = [f"{v:.0f}%" if pd.notna(v) else c if h else _("share not shown") if p else "0%"
                 for v, c, h, p in zip(share, counts, hid, present)]
+        name = _("District {id}").format(id=did)
         fig.add_trace(go.Bar(
-            y=order, x=shares, orientation="h", name=f"District {did}", marker_color=colors[did],
+            y=order, x=shares, orientation="h", name=name, marker_color=colors[did],
             text=text, textposition="outside", cliponaxis=False,
             customdata=list(zip(counts, prior)),
-            hovertemplate=(f"District {did}, " + "%{y}: %{x:.1f}% of its incidents<br>%{customdata[0]} incidents "
-                           "(%{customdata[1]} a year earlier)<extra></extra>"),
+            hovertemplate=(f"{name}, " + _("%{y}: %{x:.1f}% of its incidents<br>%{customdata[0]} incidents "
+                                           "(%{customdata[1]} a year earlier)<extra></extra>")),
         ), row=1, col=col)
     fig.update_xaxes(range=[0, top * 1.3], matches="x", ticksuffix="%")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=order)
-    fig = _finish(fig, title, subtitle, 130 + 34 * len(order), "", "Share of incidents (%)", legend=False)
+    fig = _finish(fig, title, subtitle, 130 + 34 * len(order), "", _("Share of incidents (%)"), legend=False)
     # The groups line up across the columns, so their names are needed only once, on the left.
     for col in range(2, len(_order(mix)) + 1):
         fig.update_yaxes(showticklabels=False, row=1, col=col)
@@ -200,23 +204,24 @@ def engagement_rates(engagement: pd.DataFrame, title: str, subtitle: str = "") -
     """Per district, engagement activities per 1,000 residents per month (bars), with the activity
     count and officer hours in the hover, from ``compare.engagement_table``."""
     if engagement.empty or engagement["events"].sum() == 0:
-        return empty_figure(title, "No engagement activities recorded in these months", subtitle)
+        return empty_figure(title, _("No engagement activities recorded in these months"), subtitle)
     if engagement["events_per_1000"].isna().all():
-        return empty_figure(title, "No district has enough residents for a rate", subtitle)
+        return empty_figure(title, _("No district has enough residents for a rate"), subtitle)
     fig = _facets(engagement)
     colors = district_colors(_order(engagement))
     for col, did in enumerate(_order(engagement), start=1):
         part = engagement[engagement["district_id"] == did]
+        name = _("District {id}").format(id=did)
         fig.add_trace(go.Bar(
             x=pd.to_datetime(part["month"]), y=part["events_per_1000"].astype("Float64").astype(float),
-            name=f"District {did}", marker_color=colors[did], xperiod="M1", xperiodalignment="middle",
+            name=name, marker_color=colors[did], xperiod="M1", xperiodalignment="middle",
             customdata=list(zip(part["events"], part["officer_hours"], part["population"].astype("Float64"))),
-            hovertemplate=(f"District {did}, " + "%{x|%b %Y}: %{y:.2f} per 1,000 residents<br>%{customdata[0]:,} "
-                           "activities, %{customdata[1]:,.0f} officer hours<extra></extra>"),
+            hovertemplate=(f"{name}, " + _("%{x|%b %Y}: %{y:.2f} per 1,000 residents<br>%{customdata[0]:,} "
+                                           "activities, %{customdata[1]:,.0f} officer hours<extra></extra>")),
         ), row=1, col=col)
     fig.update_xaxes(dtick="M6", tickformat="%b<br>%Y")
     fig.update_yaxes(rangemode="tozero")
-    return _finish(fig, title, subtitle, 380, "Activities per 1,000 residents per month", None, legend=False,
+    return _finish(fig, title, subtitle, 380, _("Activities per 1,000 residents per month"), None, legend=False,
                    bargap=0.15)
 
 
@@ -225,7 +230,7 @@ def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = "") -> go.Figu
     published) beside the city average (dotted grey), from ``compare.trust_table``. Scores from
     too few respondents are blank and leave gaps."""
     if trust.empty or trust["score"].notna().sum() == 0:
-        return empty_figure(title, "No survey result with enough respondents", subtitle)
+        return empty_figure(title, _("No survey result with enough respondents"), subtitle)
     fig = _facets(trust)
     colors = district_colors(_order(trust))
     for col, did in enumerate(_order(trust), start=1):
@@ -233,19 +238,20 @@ def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = "") -> go.Figu
         x = pd.to_datetime(part["period_start"])
         if "city_score" in part and part["city_score"].notna().any():
             fig.add_trace(go.Scatter(
-                x=x, y=part["city_score"].astype(float), mode="lines", name="City average", legendgroup="city",
+                x=x, y=part["city_score"].astype(float), mode="lines", name=_("City average"), legendgroup="city",
                 showlegend=col == 1, line=dict(color=PRIOR_COLOR, width=1.5, dash="dot"),
-                hovertemplate="%{x|%b %Y}: city average %{y:.1f}<extra></extra>"), row=1, col=col)
+                hovertemplate=_("%{x|%b %Y}: city average %{y:.1f}<extra></extra>")), row=1, col=col)
         moe = part["margin_of_error"].astype(float)
-        respondents = part["respondents"].map(lambda r: "not published" if pd.isna(r) else f"{int(r):,}")
+        respondents = part["respondents"].map(lambda r: _("not published") if pd.isna(r) else f"{int(r):,}")
+        name = _("District {id}").format(id=did)
         fig.add_trace(go.Scatter(
-            x=x, y=part["score"].astype(float), mode="lines+markers", name=f"District {did}", connectgaps=False,
+            x=x, y=part["score"].astype(float), mode="lines+markers", name=name, connectgaps=False,
             line=dict(color=colors[did], width=2.5), marker=dict(size=4),
             error_y=dict(type="data", array=moe.fillna(0), visible=bool(moe.notna().any()), thickness=1, width=0,
                          color=colors[did]),
-            customdata=list(zip(respondents, moe.map(lambda m: "not published" if pd.isna(m) else f"±{m:.1f}"))),
-            hovertemplate=(f"District {did}, " + "%{x|%b %Y}: %{y:.1f}<br>respondents: %{customdata[0]}<br>"
-                           "margin of error: %{customdata[1]}<extra></extra>"),
+            customdata=list(zip(respondents, moe.map(lambda m: _("not published") if pd.isna(m) else f"±{m:.1f}"))),
+            hovertemplate=(f"{name}, " + _("%{x|%b %Y}: %{y:.1f}<br>respondents: %{customdata[0]}<br>"
+                                           "margin of error: %{customdata[1]}<extra></extra>")),
         ), row=1, col=col)
     fig.update_xaxes(tickformat="%b<br>%Y", nticks=5)
-    return _finish(fig, title, subtitle, 400, "Score (0–100, higher is better)", None, hovermode="closest")
+    return _finish(fig, title, subtitle, 400, _("Score (0–100, higher is better)"), None, hovermode="closest")

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing import metrics, privacy
+from community_policing import i18n, metrics, privacy
+from community_policing.i18n import N_, _
 from community_policing.store import Store
 
 # The monthly chart covers this many months up to the end of the period.
@@ -29,30 +30,47 @@ TRAINING_QUARTERS = 8
 # A change in the seasonal pattern smaller than this (peak / low month) is "little variation".
 FLAT_SEASON_RATIO = 1.1
 
+# Labels of codes, marked for translation here and translated where shown (``type_label``,
+# ``course_label``); the codes are what is stored and compared.
 ENGAGEMENT_LABELS = {
-    "community_meeting": "Community meeting",
-    "neighborhood_event": "Neighborhood event",
-    "foot_patrol": "Foot patrol",
-    "school_youth": "School or youth program",
-    "feedback_session": "Feedback session or survey",
-    "other": "Other activity",
+    "community_meeting": N_("Community meeting"),
+    "neighborhood_event": N_("Neighborhood event"),
+    "foot_patrol": N_("Foot patrol"),
+    "school_youth": N_("School or youth program"),
+    "feedback_session": N_("Feedback session or survey"),
+    "other": N_("Other activity"),
 }
 ENGAGEMENT_PLURALS = {
-    "community_meeting": "community meetings",
-    "neighborhood_event": "neighborhood events",
-    "foot_patrol": "foot patrols",
-    "school_youth": "school or youth programs",
-    "feedback_session": "feedback sessions or surveys",
-    "other": "other activities",
+    "community_meeting": N_("community meetings"),
+    "neighborhood_event": N_("neighborhood events"),
+    "foot_patrol": N_("foot patrols"),
+    "school_youth": N_("school or youth programs"),
+    "feedback_session": N_("feedback sessions or surveys"),
+    "other": N_("other activities"),
 }
 COURSE_LABELS = {
-    "de_escalation": "De-escalation",
-    "cultural_competence": "Cultural competence",
-    "communication": "Communication",
-    "other": "Other course",
+    "de_escalation": N_("De-escalation"),
+    "cultural_competence": N_("Cultural competence"),
+    "communication": N_("Communication"),
+    "other": N_("Other course"),
 }
 OUTSIDE_ID = "outside"
-OUTSIDE_NAME = "Not in one of its neighborhoods"
+OUTSIDE_NAME = N_("Not in one of its neighborhoods")
+
+
+def type_label(code) -> str:
+    """An engagement type as shown, in the current language (the stored value stays the code)."""
+    return _(ENGAGEMENT_LABELS[code]) if code in ENGAGEMENT_LABELS else str(code)
+
+
+def course_label(code) -> str:
+    """A training course as shown, in the current language (the stored value stays the code)."""
+    return _(COURSE_LABELS[code]) if code in COURSE_LABELS else str(code)
+
+
+def quarter_label(day) -> str:
+    """A calendar quarter: "2025 Q1" / "2025 T1"."""
+    return _("{year} Q{quarter}").format(year=day.year, quarter=(day.month - 1) // 3 + 1)
 
 
 def _offense_filter(offense_group: str | None) -> str | None:
@@ -107,11 +125,14 @@ class District:
 
 
 def district_title(district_id: str, name: str) -> str:
-    """"District N – name", without repeating "District N" when the name already starts with it."""
-    prefix = f"District {district_id}"
-    if name.strip().lower().startswith(prefix.lower()):
-        return name.strip()
-    return f"{prefix} – {name.strip()}"
+    """"District N – name", without repeating "District N" when the name already starts with it
+    (in the current language: "Distrito N – name")."""
+    english = f"District {district_id}"
+    prefix = _("District {id}").format(id=district_id)
+    name = name.strip()
+    if name.lower().startswith(english.lower()):
+        return prefix + name[len(english):]
+    return f"{prefix} – {name}"
 
 
 def districts(store: Store) -> pd.DataFrame:
@@ -127,9 +148,9 @@ def get_district(store: Store, district_id: str) -> District:
     match = table[table["district_id"] == str(district_id)]
     if match.empty:
         if table.empty:
-            raise ValueError(f"There is no district {district_id!r}: no districts are loaded.")
-        raise ValueError(f"There is no district {district_id!r}. Valid district ids: "
-                         + ", ".join(table["district_id"]) + ".")
+            raise ValueError(_("There is no district {id}: no districts are loaded.").format(id=repr(district_id)))
+        raise ValueError(_("There is no district {id}. Valid district ids: {ids}.").format(
+            id=repr(district_id), ids=", ".join(table["district_id"])))
     row = match.iloc[0]
     return District(
         id=str(row["district_id"]), name=str(row["district_name"]),
@@ -180,12 +201,15 @@ class DistrictKpis:
     def denominator(self) -> str:
         """The rate's denominator in words, or why there is no rate."""
         if self.population is None:
-            return "no population figure is loaded for this district, so there is no rate"
+            return _("no population figure is loaded for this district, so there is no rate")
         if self.population < metrics.MIN_POPULATION_FOR_RATE:
-            return (f"{self.population:,} residents: fewer than {metrics.MIN_POPULATION_FOR_RATE}, "
-                    "too few for a rate")
-        year = f" ({self.population_year} population)" if self.population_year else " (year of the figure unknown)"
-        return f"per 1,000 of {self.population:,} residents{year}"
+            return _("{population} residents: fewer than {minimum}, too few for a rate").format(
+                population=f"{self.population:,}", minimum=metrics.MIN_POPULATION_FOR_RATE)
+        if self.population_year:
+            return _("per 1,000 of {population} residents ({year} population)").format(
+                population=f"{self.population:,}", year=self.population_year)
+        return _("per 1,000 of {population} residents (year of the figure unknown)").format(
+            population=f"{self.population:,}")
 
 
 def _district_row(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None,
@@ -316,7 +340,7 @@ def protected_monthly(store: Store, end: dt.date, offense_group: str | None, dat
     first = series[None].tail(window)["month"].iloc[0]
     areas = metrics.protected_areas(store, first, end, offense_group, date_basis, rules)
     status: dict = {None: dict(areas.city)}
-    for _, row in areas.districts.iterrows():
+    for _i, row in areas.districts.iterrows():
         status[str(row["area_id"])] = privacy.status_of(row, rules)
     return privacy.protect_monthly(series, rules, window, status)
 
@@ -325,22 +349,28 @@ def series_takeaway(series: pd.DataFrame, subject: str = "Incidents") -> str:
     """The monthly chart's title: the last 12 months against the same months a year earlier
     (no numbers when a month of them is hidden in public mode)."""
     if privacy.window_hidden(series):
-        return f"{subject} per month: months with very few incidents are not shown"
+        return _("{subject} per month: months with very few incidents are not shown").format(subject=subject)
     both = series.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
     if both.empty:
-        return f"{subject}: no months with a comparison a year earlier"
+        return _("{subject}: no months with a comparison a year earlier").format(subject=subject)
     current, prior = int(both["incidents"].sum()), int(both["incidents_prior_year"].sum())
     end = both["last_day"].iloc[-1]
-    span = f"the {len(both)} months to {end:%b %-d, %Y}" if len(both) > 1 else f"{end:%B %Y}"
+    span = (_("the {n} months to {day}").format(n=len(both), day=i18n.format_date(end)) if len(both) > 1
+            else i18n.format_month(end))
     z = float(metrics.poisson_z(current, prior))
     noise = metrics.noise_label(z)
+    values = dict(subject=subject, count=f"{current:,}", span=span, noise=_(noise))
     if prior <= 0:
-        return f"{subject}: {current:,} in {span}, none in the same months a year earlier"
+        return _("{subject}: {count} in {span}, none in the same months a year earlier").format(**values)
     pct = (current - prior) / prior * 100
     if noise == "within normal variation":
-        return f"{subject}: {current:,} in {span}, about the same as a year earlier ({pct:+.0f}%, {noise})"
-    direction = "down" if current < prior else "up"
-    return f"{subject}: {current:,} in {span}, {direction} {abs(pct):.0f}% from a year earlier ({noise})"
+        return _("{subject}: {count} in {span}, about the same as a year earlier ({pct}, {noise})").format(
+            pct=f"{pct:+.0f}%", **values)
+    if current < prior:
+        return _("{subject}: {count} in {span}, down {pct} from a year earlier ({noise})").format(
+            pct=f"{abs(pct):.0f}%", **values)
+    return _("{subject}: {count} in {span}, up {pct} from a year earlier ({noise})").format(
+        pct=f"{abs(pct):.0f}%", **values)
 
 
 @dataclass(frozen=True)
@@ -356,15 +386,17 @@ class SeasonalPattern:
 
     def takeaway(self, subject: str = "Incidents") -> str:
         if self.empty or self.table["average"].isna().all():
-            return f"{subject}: no complete year of data for a seasonal pattern"
-        values = self.table.set_index("month_name")["average"].astype(float)
-        high, low = values.idxmax(), values.idxmin()
+            return _("{subject}: no complete year of data for a seasonal pattern").format(subject=subject)
+        values = self.table.set_index("month")["average"].astype(float)
+        high, low = i18n.month_name(int(values.idxmax())), i18n.month_name(int(values.idxmin()))
         if values.max() <= 0:
-            return f"{subject}: none recorded in the complete years of data"
+            return _("{subject}: none recorded in the complete years of data").format(subject=subject)
         if values.min() > 0 and values.max() / values.min() < FLAT_SEASON_RATIO:
-            return f"{subject} vary little through the year (from {values.min():,.0f} to {values.max():,.0f} a month)"
-        return (f"{subject} peak in {high} ({values.max():,.0f} a month on average) and are lowest "
-                f"in {low} ({values.min():,.0f})")
+            return _("{subject} vary little through the year (from {low} to {high} a month)").format(
+                subject=subject, low=f"{values.min():,.0f}", high=f"{values.max():,.0f}")
+        return _("{subject} peak in {high_month} ({high} a month on average) and are lowest in {low_month} "
+                 "({low})").format(subject=subject, high_month=high, high=f"{values.max():,.0f}", low_month=low,
+                                   low=f"{values.min():,.0f}")
 
 
 def seasonal_pattern(store: Store, district_id: str, offense_group: str | None = None,
@@ -376,7 +408,7 @@ def seasonal_pattern(store: Store, district_id: str, offense_group: str | None =
     coverage = coverage or data_coverage(store)
     years = tuple(coverage.complete_years())
     months = pd.DataFrame({"month": range(1, 13)})
-    months["month_name"] = [dt.date(2000, m, 1).strftime("%B") for m in months["month"]]
+    months["month_name"] = [i18n.month_name(m) for m in months["month"]]  # in the current language
     if not years:
         table = months.assign(average=np.nan, lowest=pd.NA, highest=pd.NA, years=0)
         return SeasonalPattern(table, years)
@@ -415,6 +447,7 @@ def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, of
     table["noise"] = table["poisson_z"].map(metrics.noise_label)
     total = table["incidents"].sum()
     table["share_pct"] = (table["incidents"] / total * 100).round(1) if total > 0 else np.nan
+    table["label"] = table["label"].map(lambda label: _(label))  # the group's name in the current language
     table = table.sort_values(["incidents", "incidents_prior_year"], ascending=False, kind="stable")
     table = table.drop(columns=["ucr_part"]).reset_index(drop=True)
     if rules is not None:
@@ -427,24 +460,30 @@ def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, of
 def offense_mix_takeaway(mix: pd.DataFrame) -> str:
     """The offense chart's title: the largest group, and the clearest change beyond normal variation."""
     if not mix.empty and mix["incidents"].fillna(0).sum() <= 0 and privacy.hidden(mix, "incidents").any():
-        return "Incidents by offense group: counts too small to show in this public view"
+        return _("Incidents by offense group: counts too small to show in this public view")
     if mix.empty or mix["incidents"].sum() <= 0:
-        return "No incidents in the period to break down by offense"
+        return _("No incidents in the period to break down by offense")
     top = mix.iloc[0]
     total = int(mix["incidents"].sum())
+    group = str(top["label"])
     if privacy.hidden(mix, "incidents").any():  # public mode: the shown groups are not the whole
-        text = f"{top['label']} is the largest group shown: {int(top['incidents']):,} incidents"
+        text = _("{group} is the largest group shown: {count} incidents").format(
+            group=_(group), count=f"{int(top['incidents']):,}")
     else:
-        text = (f"{top['label']} is the largest group: {int(top['incidents']):,} of {total:,} incidents "
-                f"({top['incidents'] / total * 100:.0f}%)")
+        text = _("{group} is the largest group: {count} of {total} incidents ({share})").format(
+            group=_(group), count=f"{int(top['incidents']):,}", total=f"{total:,}",
+            share=f"{top['incidents'] / total * 100:.0f}%")
     movers = mix[mix["noise"] == "significant change"]
     if len(movers):
         biggest = movers.loc[movers["poisson_z"].abs().idxmax()]
-        change = f"{abs(int(biggest['change'])):,} {'fewer' if biggest['change'] < 0 else 'more'} than a year earlier"
+        n = abs(int(biggest["change"]))
+        change = (_("{n} fewer than a year earlier") if biggest["change"] < 0
+                  else _("{n} more than a year earlier")).format(n=f"{n:,}")
         if biggest["offense_group"] == top["offense_group"]:
             text += f", {change}"
         else:
-            text += f"; {biggest['label'].lower()}: {change}"
+            moved = str(biggest["label"])
+            text += f"; {_(moved).lower()}: {change}"
     return text
 
 
@@ -456,7 +495,7 @@ def engagement_timeline(store: Store, district_id: str, start: dt.date, end: dt.
     district = get_district(store, district_id)
     table = store.query("district_engagement_monthly", district_id=district.id, start=start, end=end)
     table["month"] = pd.to_datetime(table["month"])
-    table["type_label"] = table["type"].map(lambda t: ENGAGEMENT_LABELS.get(t, t))
+    table["type_label"] = table["type"].map(type_label)
     table["events"] = table["events"].astype("int64")
     table["officer_hours"] = table["officer_hours"].astype(float).round(1)
     return table[["month", "type", "type_label", "events", "officer_hours", "attendees", "cost"]]
@@ -471,7 +510,7 @@ def engagement_by_type(store: Store, district_id: str | None, start: dt.date, en
                         end=period.end, prior_start=period.prior.start, prior_end=period.prior.end)
     order = {t: i for i, t in enumerate(ENGAGEMENT_LABELS)}
     table = table.sort_values("type", key=lambda s: s.map(lambda t: order.get(t, len(order)))).reset_index(drop=True)
-    table.insert(1, "type_label", table["type"].map(lambda t: ENGAGEMENT_LABELS.get(t, t)))
+    table.insert(1, "type_label", table["type"].map(type_label))
     for col in ("events", "events_prior_year", "attendees"):
         table[col] = table[col].astype("int64")
     for col in ("officer_hours", "officer_hours_prior_year", "cost"):
@@ -482,12 +521,16 @@ def engagement_by_type(store: Store, district_id: str | None, start: dt.date, en
 def engagement_takeaway(timeline: pd.DataFrame, end: dt.date, months: int = SERIES_MONTHS) -> str:
     total = int(timeline["events"].sum()) if len(timeline) else 0
     if total == 0:
-        return f"No engagement activities recorded in the {months} months to {end:%b %-d, %Y}"
+        return _("No engagement activities recorded in the {months} months to {day}").format(
+            months=months, day=i18n.format_date(end))
     by_type = timeline.groupby("type")["events"].sum().sort_values(ascending=False)
     top = by_type.index[0]
     hours = timeline["officer_hours"].sum()
-    return (f"{total:,} engagement activities and {hours:,.0f} officer hours in the {months} months to "
-            f"{end:%b %-d, %Y}; {by_type.iloc[0] / total * 100:.0f}% were {ENGAGEMENT_PLURALS.get(top, top)}")
+    return _("{total} engagement activities and {hours} officer hours in the {months} months to {day}; "
+             "{share} were {kind}").format(
+        total=f"{total:,}", hours=f"{hours:,.0f}", months=months, day=i18n.format_date(end),
+        share=f"{by_type.iloc[0] / total * 100:.0f}%",
+        kind=_(ENGAGEMENT_PLURALS[top]) if top in ENGAGEMENT_PLURALS else top)
 
 
 # --- Resident trust ---------------------------------------------------------------------------
@@ -528,33 +571,38 @@ def _weighted_mean(part: pd.DataFrame) -> tuple[float, float | None]:
     return mean, float(np.sqrt(((weights * moe) ** 2).sum()) / weights.sum())
 
 
-def trust_takeaway(trend: pd.DataFrame, measure_label: str = "Trust in police") -> str:
+def trust_takeaway(trend: pd.DataFrame, measure_label: str = N_("Trust in police")) -> str:
     """The trust chart's title: the latest year's average against the year before.
 
     Single survey months carry margins of error of several points, so the title compares
     12-month respondent-weighted averages, with the margin of error of each average.
     """
+    measure_label = _(measure_label)
     shown = trend[trend["score"].notna()]
     if shown.empty:
-        return f"{measure_label}: no survey result with enough respondents"
+        return _("{measure}: no survey result with enough respondents").format(measure=measure_label)
     starts = pd.to_datetime(shown["period_start"])
     latest = starts.max()
     year = shown[starts > latest - pd.DateOffset(years=1)]
     before = shown[(starts > latest - pd.DateOffset(years=2)) & (starts <= latest - pd.DateOffset(years=1))]
     if len(year) < 2 or before.empty:
         last = shown.iloc[-1]
-        return f"{measure_label}: {float(last['score']):.1f} of 100 in {latest:%B %Y}"
+        return _("{measure}: {score} of 100 in {month}").format(
+            measure=measure_label, score=f"{float(last['score']):.1f}", month=i18n.format_month(latest))
     mean, moe = _weighted_mean(year)
     mean_before, moe_before = _weighted_mean(before)
     diff = mean - mean_before
-    text = f"{measure_label}: {mean:.1f} of 100 over the 12 months to {latest:%B %Y}, "
     if round(abs(diff), 1) == 0:
-        text += "the same as the year before"
+        how = _("the same as the year before")
+    elif diff > 0:
+        how = _("{points} points above the year before").format(points=f"{abs(diff):.1f}")
     else:
-        text += f"{abs(diff):.1f} points {'above' if diff > 0 else 'below'} the year before"
+        how = _("{points} points below the year before").format(points=f"{abs(diff):.1f}")
+    text = _("{measure}: {score} of 100 over the 12 months to {month}, {how}").format(
+        measure=measure_label, score=f"{mean:.1f}", month=i18n.format_month(latest), how=how)
     if moe is not None and moe_before is not None:
-        text += (" (within the margin of error)" if abs(diff) < math.hypot(moe, moe_before)
-                 else " (beyond the margin of error)")
+        text += (_(" (within the margin of error)") if abs(diff) < math.hypot(moe, moe_before)
+                 else _(" (beyond the margin of error)"))
     return text
 
 
@@ -569,7 +617,7 @@ def quarter_labels(start: dt.date, end: dt.date) -> list[str]:
     """Labels ("2025 Q1") of the calendar quarters from ``start``'s to ``end``'s."""
     labels, quarter = [], _quarter_start(start)
     while quarter <= end:
-        labels.append(f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}")
+        labels.append(quarter_label(quarter))
         quarter = _add_months(quarter, 3)
     return labels
 
@@ -580,8 +628,8 @@ def training_hours(store: Store, district_id: str, start: dt.date, end: dt.date)
     district = get_district(store, district_id)
     table = store.query("district_training_quarterly", district_id=district.id, start=start, end=end)
     table["quarter"] = pd.to_datetime(table["quarter"])
-    table["quarter_label"] = [f"{q.year} Q{(q.month - 1) // 3 + 1}" for q in table["quarter"]]
-    table["course_label"] = table["course"].map(lambda c: COURSE_LABELS.get(c, c))
+    table["quarter_label"] = [quarter_label(q) for q in table["quarter"]]
+    table["course_label"] = table["course"].map(course_label)
     for col in ("sessions", "officers"):
         table[col] = table[col].astype("int64")
     table["officer_hours"] = table["officer_hours"].astype(float).round(1)
@@ -615,13 +663,14 @@ def training_summary(store: Store, district_id: str, start: dt.date, end: dt.dat
 def training_takeaway(training: pd.DataFrame, sworn_officers: int | None, quarters: int = TRAINING_QUARTERS) -> str:
     """The training chart's title: officer hours over the quarters shown, per sworn officer when known."""
     if training.empty or training["officer_hours"].sum() <= 0:
-        return "No officer training recorded in these quarters"
+        return _("No officer training recorded in these quarters")
     total = float(training["officer_hours"].sum())
-    by_course = training.groupby("course_label")["officer_hours"].sum().sort_values(ascending=False)
-    text = f"{total:,.0f} officer training hours in {quarters} quarters"
+    by_course = training.groupby("course")["officer_hours"].sum().sort_values(ascending=False)
+    text = _("{hours} officer training hours in {quarters} quarters").format(hours=f"{total:,.0f}", quarters=quarters)
     if sworn_officers:
-        text += f", {total / sworn_officers:,.1f} per sworn officer"
-    return text + f"; most in {by_course.index[0].lower()} ({by_course.iloc[0] / total * 100:.0f}%)"
+        text += _(", {hours} per sworn officer").format(hours=f"{total / sworn_officers:,.1f}")
+    return text + _("; most in {course} ({share})").format(
+        course=course_label(by_course.index[0]).lower(), share=f"{by_course.iloc[0] / total * 100:.0f}%")
 
 
 # --- Programs ---------------------------------------------------------------------------------
@@ -637,10 +686,10 @@ def programs(store: Store, district_id: str, as_of: dt.date | None = None) -> pd
 
     def status(start: dt.date, end: dt.date | None) -> str:
         if start > as_of:
-            return f"starts {start:%b %-d, %Y}"
+            return _("starts {day}").format(day=i18n.format_date(start))
         if end is not None and not pd.isna(end) and end < as_of:
-            return f"ended {end:%b %-d, %Y}"
-        return "running"
+            return _("ended {day}").format(day=i18n.format_date(end))
+        return _("running")
 
     table["status"] = [status(s, e) for s, e in zip(table["start_date"], table["end_date"])]
     return table[["name", "start_date", "end_date", "status", "description", "annual_cost"]]
@@ -678,12 +727,13 @@ class NeighborhoodRanking:
     def takeaway(self) -> str:
         ranked = self.neighborhoods.dropna(subset=["rate_per_1000"])
         if ranked.empty:
-            return "No neighborhood has enough residents for a rate"
+            return _("No neighborhood has enough residents for a rate")
         top = ranked.iloc[0]
-        text = f"Highest rate: {top['area_name']}, {float(top['rate_per_1000']):,.1f} incidents per 1,000 residents"
+        text = _("Highest rate: {name}, {rate} incidents per 1,000 residents").format(
+            name=top["area_name"], rate=f"{float(top['rate_per_1000']):,.1f}")
         if len(ranked) > 1:
             low = ranked.iloc[-1]
-            text += f"; lowest: {low['area_name']}, {float(low['rate_per_1000']):,.1f}"
+            text += _("; lowest: {name}, {rate}").format(name=low["area_name"], rate=f"{float(low['rate_per_1000']):,.1f}")
         return text
 
 
@@ -733,7 +783,7 @@ def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt
     if outside or outside_prior:
         z = round(float(metrics.poisson_z(outside, outside_prior)), 2)
         extra = pd.DataFrame([{
-            "rank": pd.NA, "area_id": OUTSIDE_ID, "area_name": OUTSIDE_NAME, "incidents": outside,
+            "rank": pd.NA, "area_id": OUTSIDE_ID, "area_name": _(OUTSIDE_NAME), "incidents": outside,
             "incidents_prior_year": outside_prior, "change": outside - outside_prior,
             "pct_change": round((outside - outside_prior) / outside_prior * 100, 1) if outside_prior > 0 else pd.NA,
             "poisson_z": z, "noise": metrics.noise_label(z), "population": pd.NA, "rate_per_1000": pd.NA,

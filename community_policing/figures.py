@@ -15,9 +15,11 @@ import plotly.graph_objects as go
 
 from community_policing import privacy
 from community_policing.geo import bounds
+from community_policing.i18n import N_, _
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label
 
-ASSOCIATION_NOT_EFFECT = (
+# Constants are marked for translation here and translated where shown (``_(ASSOCIATION_NOT_EFFECT)``).
+ASSOCIATION_NOT_EFFECT = N_(
     "Association, not effect: engagement is often sent where crime is high or rising, "
     "so a link in either direction does not show that engagement changed crime."
 )
@@ -26,12 +28,12 @@ ASSOCIATION_NOT_EFFECT = (
 # schemes that stay distinguishable for the common forms of colour blindness.
 METRIC_STYLE = {
     "rate_per_1000": {
-        "label": "Incidents per 1,000 residents",
+        "label": N_("Incidents per 1,000 residents"),
         "scale": "YlOrBr",
         "format": ":.1f",
     },
     "pct_change": {
-        "label": "% change vs a year earlier",
+        "label": N_("% change vs a year earlier"),
         "scale": "RdBu_r",
         "format": ":+.1f",
     },
@@ -68,12 +70,14 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     if metric not in METRIC_STYLE:
         raise ValueError(f"metric must be one of {', '.join(METRIC_STYLE)}, not {metric!r}")
     style = METRIC_STYLE[metric]
+    label = style["label"]
+    label = _(label)
     data = _areas_only(table).copy()
-    data["noise"] = privacy.noise_labels(data, noise_label)
-    data["population_text"] = data["population"].map(lambda p: "unknown" if pd.isna(p) else f"{int(p):,}")
+    data["noise"] = [_(n) for n in privacy.noise_labels(data, noise_label)]
+    data["population_text"] = data["population"].map(lambda p: _("unknown") if pd.isna(p) else f"{int(p):,}")
     # Counts as text, so that a count hidden in public mode reads "fewer than 4" (never a number).
-    data["incidents_text"] = [privacy.row_text(r, "incidents") for _, r in data.iterrows()]
-    data["prior_text"] = [privacy.row_text(r, "incidents_prior_year") for _, r in data.iterrows()]
+    data["incidents_text"] = [_(privacy.row_text(r, "incidents")) for _i, r in data.iterrows()]
+    data["prior_text"] = [_(privacy.row_text(r, "incidents_prior_year")) for _i, r in data.iterrows()]
     values = data[metric].astype(float)
     color_range = None
     if metric == "pct_change" and values.notna().any():
@@ -104,13 +108,13 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
             "population_text": True,
         },
         labels={
-            "incidents_text": "Incidents",
-            "prior_text": "Same period a year earlier",
-            "pct_change": "% change",
-            "noise": "Reading",
-            "rate_per_1000": "Per 1,000 residents",
-            "population_text": "Residents (denominator)",
-            metric: style["label"],
+            "incidents_text": _("Incidents"),
+            "prior_text": _("Same period a year earlier"),
+            "pct_change": _("% change"),
+            "noise": _("Reading"),
+            "rate_per_1000": _("Per 1,000 residents"),
+            "population_text": _("Residents (denominator)"),
+            metric: label,
         },
     )
     fig.update_traces(marker_line_color="#555555", marker_line_width=0.8)
@@ -126,36 +130,36 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
             geojson=_subset(features, set(hidden_areas["area_id"])), locations=hidden_areas["area_id"],
             z=[0] * len(hidden_areas), showscale=False, colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]],
             marker_line_color=SUPPRESSED_LINE["color"], marker_line_width=SUPPRESSED_LINE["width"],
-            name="not shown: small count", text=hidden_areas["area_name"],
+            name=_("not shown: small count"), text=hidden_areas["area_name"],
             customdata=hidden_areas[["incidents_text", "prior_text"]].to_numpy(),
-            hovertemplate=("<b>%{text}</b><br>not shown: a small count (public view)<br>Incidents: %{customdata[0]}"
-                           "<br>A year earlier: %{customdata[1]}<extra></extra>"),
+            hovertemplate=_("<b>%{text}</b><br>not shown: a small count (public view)<br>Incidents: %{customdata[0]}"
+                            "<br>A year earlier: %{customdata[1]}<extra></extra>"),
         ))
     if len(blank):
         # Areas with no value are drawn grey and say why, rather than vanishing from the map.
-        why = (f"no rate: fewer than {MIN_POPULATION_FOR_RATE} residents" if metric == "rate_per_1000"
-               else "no % change: nothing to compare with a year earlier")
+        why = (_("no rate: fewer than {n} residents").format(n=MIN_POPULATION_FOR_RATE) if metric == "rate_per_1000"
+               else _("no % change: nothing to compare with a year earlier"))
         fig.add_trace(go.Choroplethmap(
             geojson=_subset(features, set(blank["area_id"])), locations=blank["area_id"], z=[0] * len(blank),
             showscale=False,
             colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line_color="#555555", marker_line_width=0.8,
-            name="no value", text=blank["area_name"],
+            name=_("no value"), text=blank["area_name"],
             customdata=blank[["incidents_text"]].to_numpy(),
-            hovertemplate=f"<b>%{{text}}</b><br>{why}<br>Incidents: %{{customdata[0]}}<extra></extra>",
+            hovertemplate=f"<b>%{{text}}</b><br>{why}<br>" + _("Incidents: %{customdata[0]}") + "<extra></extra>",
         ))
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}},
         margin=dict(l=0, r=0, t=70, b=0),
         height=520,
         font=FONT,
-        coloraxis_colorbar=dict(title=dict(text=style["label"].replace(" ", "<br>", 2))),
+        coloraxis_colorbar=dict(title=dict(text=label.replace(" ", "<br>", 2))),
     )
     return fig
 
 
-INTENSITY_LABELS = {
-    "events_per_1000_per_year": "Engagement events per 1,000 residents per year",
-    "officer_hours_per_1000_per_year": "Officer engagement hours per 1,000 residents per year",
+INTENSITY_LABELS = {  # translated where shown
+    "events_per_1000_per_year": N_("Engagement events per 1,000 residents per year"),
+    "officer_hours_per_1000_per_year": N_("Officer engagement hours per 1,000 residents per year"),
 }
 
 
@@ -168,7 +172,7 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
     data[intensity] = data[intensity].astype(float)
     data["pct_change"] = data["pct_change"].astype(float)
     data["population"] = data["population"].astype(float)
-    data["noise"] = data["poisson_z"].map(noise_label)
+    data["noise"] = data["poisson_z"].map(lambda z: _(noise_label(z)))
     fig = px.scatter(
         data,
         x=intensity,
@@ -187,14 +191,14 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
             "officer_hours": ":,.0f",
         },
         labels={
-            intensity: INTENSITY_LABELS[intensity],
-            "pct_change": "% change in incidents vs a year earlier",
-            "population": "Residents",
-            "incidents": "Incidents",
-            "incidents_prior_year": "A year earlier",
-            "noise": "Reading",
-            "engagement_events": "Engagement events",
-            "officer_hours": "Officer hours",
+            intensity: _(INTENSITY_LABELS[intensity]),
+            "pct_change": _("% change in incidents vs a year earlier"),
+            "population": _("Residents"),
+            "incidents": _("Incidents"),
+            "incidents_prior_year": _("A year earlier"),
+            "noise": _("Reading"),
+            "engagement_events": _("Engagement events"),
+            "officer_hours": _("Officer hours"),
         },
     )
     # Opacity 0.9: the white district numbers keep 4.8:1 contrast on the blue (at 0.7 they had 3.2:1).
@@ -202,7 +206,7 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
                       textposition="middle center", textfont=dict(color="white", size=11))
     fig.add_hline(y=0, line_color="#888888", line_dash="dot")
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": ASSOCIATION_NOT_EFFECT}},
+        title={"text": title, "subtitle": {"text": _(ASSOCIATION_NOT_EFFECT)}},
         margin=dict(l=10, r=10, t=80, b=10),
         height=460,
         font=FONT,
@@ -222,22 +226,23 @@ def trust_lines(table: pd.DataFrame, measure_label: str, title: str) -> go.Figur
     fig = go.Figure()
     for i, (district, part) in enumerate(table.groupby("district_name", sort=False)):
         has_moe = part["margin_of_error"].notna().any()
-        respondents = part["respondents"].map(lambda r: "not published" if pd.isna(r) else f"{int(r):,}")
+        respondents = part["respondents"].map(lambda r: _("not published") if pd.isna(r) else f"{int(r):,}")
         fig.add_trace(go.Scatter(
             x=part["period_start"], y=part["score"], mode="lines+markers", name=str(district),
             line=dict(color=CATEGORICAL[i % len(CATEGORICAL)], width=2),
             marker=dict(size=5),
             error_y=dict(type="data", array=part["margin_of_error"], visible=True, thickness=1) if has_moe else None,
             customdata=list(zip(respondents, part["margin_of_error"].fillna(float("nan")))),
-            hovertemplate=("%{x|%b %Y}: %{y:.1f}<br>respondents: %{customdata[0]}"
-                           "<br>margin of error: ±%{customdata[1]:.1f}<extra>%{fullData.name}</extra>"),
+            hovertemplate=_("%{x|%b %Y}: %{y:.1f}<br>respondents: %{customdata[0]}"
+                            "<br>margin of error: ±%{customdata[1]:.1f}<extra>%{fullData.name}</extra>"),
         ))
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": f"{measure_label}, score 0–100 (higher is better)"}},
-        yaxis=dict(title="Score (0–100)", gridcolor="#eeeeee"),
+        title={"text": title, "subtitle": {"text": _("{measure}, score 0–100 (higher is better)").format(
+            measure=_(measure_label))}},
+        yaxis=dict(title=_("Score (0–100)"), gridcolor="#eeeeee"),
         xaxis=dict(title=None, gridcolor="#eeeeee"),
         plot_bgcolor="white", height=460, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
-        legend=dict(title="District"),
+        legend=dict(title=_("District")),
     )
     return fig
 
@@ -250,8 +255,8 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
     """
     before = event["rel_period"] < 0
     fig = go.Figure()
-    for mask, name, colour in ((before, "Before the start (should be near 0)", "#999999"),
-                               (~before, "After the start", POINT_COLOR)):
+    for mask, name, colour in ((before, _("Before the start (should be near 0)"), "#999999"),
+                               (~before, _("After the start"), POINT_COLOR)):
         part = event[mask]
         fig.add_trace(go.Scatter(
             x=part["rel_period"], y=part["coef"] * 100, mode="markers+lines", name=name,
@@ -259,19 +264,20 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
             error_y=dict(type="data", symmetric=False, array=(part["ci_high"] - part["coef"]) * 100,
                          arrayminus=(part["coef"] - part["ci_low"]) * 100, thickness=1.2),
             customdata=part[["first_month"]].astype(str).to_numpy(),
-            hovertemplate="period starting %{customdata[0]}: %{y:+.1f}%<extra></extra>",
+            hovertemplate=_("period starting %{customdata[0]}: %{y:+.1f}%<extra></extra>"),
         ))
     fig.add_hline(y=0, line_color="#555555", line_dash="dot")
     fig.add_vline(x=-0.5, line_color="#D55E00", line_dash="dash",
-                  annotation_text="program starts", annotation_position="top right")
-    check = ("pre-start periods are consistent with parallel trends" if pretrend_ok
-             else "pre-start periods are NOT flat: the parallel-trends check failed")
+                  annotation_text=_("program starts"), annotation_position="top right")
+    check = (_("pre-start periods are consistent with parallel trends") if pretrend_ok
+             else _("pre-start periods are NOT flat: the parallel-trends check failed"))
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": f"{outcome_label}: treated minus comparison districts, "
-                                                   f"% difference with 95% intervals; {check}"}},
-        xaxis=dict(title="Quarters relative to the start (−1 = the quarter before, the reference)",
+        title={"text": title, "subtitle": {"text": _("{outcome}: treated minus comparison districts, "
+                                                     "% difference with 95% intervals; {check}").format(
+            outcome=outcome_label, check=check)}},
+        xaxis=dict(title=_("Quarters relative to the start (−1 = the quarter before, the reference)"),
                    gridcolor="#eeeeee", dtick=1),
-        yaxis=dict(title="% difference", ticksuffix="%", gridcolor="#eeeeee"),
+        yaxis=dict(title=_("% difference"), ticksuffix="%", gridcolor="#eeeeee"),
         plot_bgcolor="white", height=430, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
         legend=dict(orientation="h", y=-0.25),
     )
@@ -280,7 +286,7 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
 
 def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_word: str = "district") -> go.Figure:
     """Rate per 1,000 against population with Poisson control limits: small areas swing more by
-    chance, so only points outside the funnel stand out."""
+    chance, so only points outside the funnel stand out. ``area_word``: "district" or "neighborhood"."""
     fig = go.Figure()
     city = float(placed["city_rate_per_1000"].iloc[0])
     for cov, dash in (("95", "dash"), ("99.8", "dot")):
@@ -288,26 +294,29 @@ def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_wor
             fig.add_trace(go.Scatter(
                 x=limits["population"], y=limits[f"{side}_{cov}"], mode="lines",
                 line=dict(color="#777777", dash=dash, width=1),
-                name=f"{cov}% limits", legendgroup=cov, showlegend=side == "upper", hoverinfo="skip"))
+                name=_("{coverage}% limits").format(coverage=cov), legendgroup=cov, showlegend=side == "upper", hoverinfo="skip"))
     fig.add_hline(y=city, line_color="#333333", line_width=1,
-                  annotation_text=f"city rate {city:.1f}", annotation_position="top left")
+                  annotation_text=_("city rate {rate}").format(rate=f"{city:.1f}"), annotation_position="top left")
     shown = placed[placed["rate_per_1000"].notna()]
     outside = shown["position"] != "within expected range"
-    for mask, name, colour in ((~outside, "within the expected range", POINT_COLOR),
-                               (outside, "outside the limits", "#D55E00")):
+    for mask, name, colour in ((~outside, _("within the expected range"), POINT_COLOR),
+                               (outside, _("outside the limits"), "#D55E00")):
         part = shown[mask]
         fig.add_trace(go.Scatter(
             x=part["population"].astype(float), y=part["rate_per_1000"].astype(float), mode="markers+text",
             text=part["area_id"], textposition="top center", name=name,
             marker=dict(size=11, color=colour, line=dict(color="white", width=1)),
-            customdata=part[["area_name", "incidents", "position"]].to_numpy(),
-            hovertemplate=("<b>%{customdata[0]}</b><br>%{y:.1f} per 1,000 residents<br>%{customdata[1]:,} incidents"
-                           " · %{x:,.0f} residents<br>%{customdata[2]}<extra></extra>")))
+            customdata=list(zip(part["area_name"], part["incidents"], [_(p) for p in part["position"]])),
+            hovertemplate=_("<b>%{customdata[0]}</b><br>%{y:.1f} per 1,000 residents<br>%{customdata[1]:,} incidents"
+                            " · %{x:,.0f} residents<br>%{customdata[2]}<extra></extra>")))
+    subtitle = (_("Each neighborhood's rate against its residents; the funnel is how far chance alone can move a "
+                  "rate at that size") if area_word == "neighborhood" else
+                _("Each district's rate against its residents; the funnel is how far chance alone can move a rate "
+                  "at that size"))
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": f"Each {area_word}'s rate against its residents; the funnel is "
-                                                    "how far chance alone can move a rate at that size"}},
-        xaxis=dict(title="Residents (the rate's denominator)", gridcolor="#eeeeee", separatethousands=True),
-        yaxis=dict(title="Incidents per 1,000 residents", gridcolor="#eeeeee", rangemode="tozero"),
+        title={"text": title, "subtitle": {"text": subtitle}},
+        xaxis=dict(title=_("Residents (the rate's denominator)"), gridcolor="#eeeeee", separatethousands=True),
+        yaxis=dict(title=_("Incidents per 1,000 residents"), gridcolor="#eeeeee", rangemode="tozero"),
         plot_bgcolor="white", height=440, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
         legend=dict(orientation="h", y=-0.2),
     )
@@ -318,24 +327,27 @@ def representativeness_chart(table: pd.DataFrame, district_name: str, dimension_
     """Share of attendees beside share of residents, per group, for one district (with the
     attendee share's 95% interval)."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=table["demographic_group"], y=table["resident_share"] * 100, name="Residents",
-                         marker_color="#BBBBBB", hovertemplate="%{x}: %{y:.1f}% of residents<extra></extra>"))
+    fig.add_trace(go.Bar(x=table["demographic_group"], y=table["resident_share"] * 100, name=_("Residents"),
+                         marker_color="#BBBBBB", hovertemplate=_("%{x}: %{y:.1f}% of residents<extra></extra>")))
     fig.add_trace(go.Bar(
-        x=table["demographic_group"], y=table["attendee_share"] * 100, name="Attendees", marker_color=POINT_COLOR,
+        x=table["demographic_group"], y=table["attendee_share"] * 100, name=_("Attendees"), marker_color=POINT_COLOR,
         error_y=dict(type="data", symmetric=False, array=(table["share_ci_high"] - table["attendee_share"]) * 100,
                      arrayminus=(table["attendee_share"] - table["share_ci_low"]) * 100),
-        customdata=table[["attendees", "reading"]].to_numpy(),
-        hovertemplate="%{x}: %{y:.1f}% of attendees (%{customdata[0]:,} people)<br>%{customdata[1]}<extra></extra>"))
+        customdata=list(zip(table["attendees"], [_(r) for r in table["reading"]])),
+        hovertemplate=_("%{x}: %{y:.1f}% of attendees (%{customdata[0]:,} people)<br>%{customdata[1]}"
+                        "<extra></extra>")))
     over = table.loc[table["reading"] == "over-represented", "demographic_group"].tolist()
     under = table.loc[table["reading"] == "under-represented", "demographic_group"].tolist()
-    takeaway = (f"{district_name}: {', '.join(over)} over-represented among attendees" if over
-                else f"{district_name}: attendees resemble residents")
+    takeaway = (_("{district}: {groups} over-represented among attendees").format(
+        district=district_name, groups=", ".join(over)) if over
+                else _("{district}: attendees resemble residents").format(district=district_name))
     if under:
-        takeaway += f"; {', '.join(under)} under-represented"
+        takeaway += _("; {groups} under-represented").format(groups=", ".join(under))
     fig.update_layout(
-        title={"text": takeaway, "subtitle": {"text": f"{dimension_label}: share of attendees (with 95% interval) "
-                                                       "beside share of residents"}},
-        barmode="group", yaxis=dict(title="% of people", ticksuffix="%", gridcolor="#eeeeee"),
+        title={"text": takeaway, "subtitle": {"text": _("{dimension}: share of attendees (with 95% interval) "
+                                                         "beside share of residents").format(
+            dimension=dimension_label)}},
+        barmode="group", yaxis=dict(title=_("% of people"), ticksuffix="%", gridcolor="#eeeeee"),
         plot_bgcolor="white", height=400, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
         legend=dict(orientation="h", y=-0.15),
     )

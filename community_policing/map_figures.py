@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from community_policing import privacy
+from community_policing import i18n, privacy
+from community_policing.i18n import N_, _, ngettext
 from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_VALUE_GREY, SUPPRESSED_FILL, SUPPRESSED_LINE,
                                         _subset, _zoom_for)
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS
@@ -22,59 +23,78 @@ from community_policing.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS
 BIVARIATE_COLORS = ["#e8e8e8", "#ace4e4", "#5ac8c8",
                     "#dfb0d6", "#a5add3", "#5698b9",
                     "#be64ac", "#8c62aa", "#3b4994"]
+# Labels are marked for translation here and translated where drawn (``_(label)``); the
+# "why_blank" texts take {n}: residents for a rate, respondents for a trust score.
 LAYER_STYLE = {
     "rate": {"column": "rate_per_1000", "label": METRIC_STYLE["rate_per_1000"]["label"],
-             "scale": METRIC_STYLE["rate_per_1000"]["scale"], "bar": "Incidents<br>per 1,000<br>residents",
-             "why_blank": f"no rate: fewer than {MIN_POPULATION_FOR_RATE} residents"},
+             "scale": METRIC_STYLE["rate_per_1000"]["scale"], "bar": N_("Incidents<br>per 1,000<br>residents"),
+             "why_blank": N_("no rate: fewer than {n} residents"), "n": MIN_POPULATION_FOR_RATE},
     "change": {"column": "pct_change", "label": METRIC_STYLE["pct_change"]["label"],
                "scale": METRIC_STYLE["pct_change"]["scale"],
-               "why_blank": "no % change: nothing to compare with a year earlier"},
-    "engagement": {"column": "events_per_1000_per_year", "label": "Engagement activities per 1,000 residents per year",
-                   "scale": "GnBu", "bar": "Activities<br>per 1,000<br>residents<br>per year",
-                   "why_blank": f"no intensity: fewer than {MIN_POPULATION_FOR_RATE} residents"},
-    "trust": {"column": "trust_score", "label": "Trust score (0–100, latest month)",
-              "scale": [[0, "#dadaeb"], [0.5, "#807dba"], [1, "#3f007d"]], "bar": "Trust<br>score<br>(0–100)",
-              "why_blank": f"no score: no survey month with at least {MIN_RESPONDENTS} respondents in the period"},
-    "bivariate": {"column": "bivariate_class", "label": "Engagement × crime change",
-                  "why_blank": "not classed: no engagement intensity or no % change"},
+               "why_blank": N_("no % change: nothing to compare with a year earlier")},
+    "engagement": {"column": "events_per_1000_per_year",
+                   "label": N_("Engagement activities per 1,000 residents per year"),
+                   "scale": "GnBu", "bar": N_("Activities<br>per 1,000<br>residents<br>per year"),
+                   "why_blank": N_("no intensity: fewer than {n} residents"), "n": MIN_POPULATION_FOR_RATE},
+    "trust": {"column": "trust_score", "label": N_("Trust score (0–100, latest month)"),
+              "scale": [[0, "#dadaeb"], [0.5, "#807dba"], [1, "#3f007d"]], "bar": N_("Trust<br>score<br>(0–100)"),
+              "why_blank": N_("no score: no survey month with at least {n} respondents in the period"),
+              "n": MIN_RESPONDENTS},
+    "bivariate": {"column": "bivariate_class", "label": N_("Engagement × crime change"),
+                  "why_blank": N_("not classed: no engagement intensity or no % change")},
 }
+
+
+def why_blank(layer: str) -> str:
+    """Why an area of ``layer`` has no value, in the current language."""
+    style = LAYER_STYLE[layer]
+    text = style["why_blank"]
+    return _(text).format(n=style.get("n", ""))
 # The counts each layer's value is made from: in public mode an area whose value is blank because one
 # of them is hidden ("fewer than 4") is drawn apart from an area with no value.
 LAYER_COUNTS = {"rate": ("incidents",), "change": privacy.COUNT_COLUMNS, "bivariate": privacy.COUNT_COLUMNS,
                 "engagement": (), "trust": ()}
-HIDDEN_WHY = "not shown: a small count (public view)"
+HIDDEN_WHY = N_("not shown: a small count (public view)")  # translated where drawn
 LINE = dict(color="#555555", width=0.8)
 MUTED_LINE = dict(color="#9a9a9a", width=0.6)
 MUTED_OPACITY = 0.3
 
 
-def _num(value, fmt: str, missing: str = "n/a") -> str:
-    return missing if value is None or pd.isna(value) else fmt.format(float(value))
+def _num(value, fmt: str, missing: str | None = None) -> str:
+    return (_("n/a") if missing is None else missing) if value is None or pd.isna(value) else fmt.format(float(value))
 
 
 def hover_text(row: pd.Series, layer: str) -> str:
     """Counts, the rate and its denominator (residents and their year), then the layer's value."""
-    year = "" if pd.isna(row.get("population_year")) else f" ({int(row['population_year'])} population)"
-    residents = "unknown" if pd.isna(row.get("population")) else f"{int(row['population']):,}"
+    year = ("" if pd.isna(row.get("population_year"))
+            else _(" ({year} population)").format(year=int(row["population_year"])))
+    residents = _("unknown") if pd.isna(row.get("population")) else f"{int(row['population']):,}"
+    noise = row.get("noise", "")
     lines = [
         f"<b>{row['area_name']}</b>",
-        f"Incidents: {privacy.row_text(row, 'incidents')} · a year earlier: "
-        f"{privacy.row_text(row, 'incidents_prior_year')}",
-        f"Change: {_num(row.get('pct_change'), '{:+.1f}%', 'no % (none a year earlier)')} · {row.get('noise', '')}",
-        f"Per 1,000 residents: {_num(row.get('rate_per_1000'), '{:.1f}', 'not shown (too few residents)')}",
-        f"Residents (denominator): {residents}{year}",
+        _("Incidents: {count} · a year earlier: {prior}").format(
+            count=_(privacy.row_text(row, "incidents")), prior=_(privacy.row_text(row, "incidents_prior_year"))),
+        _("Change: {change} · {noise}").format(
+            change=_num(row.get("pct_change"), "{:+.1f}%", _("no % (none a year earlier)")),
+            noise=_(noise) if isinstance(noise, str) and noise else ""),
+        _("Per 1,000 residents: {rate}").format(
+            rate=_num(row.get("rate_per_1000"), "{:.1f}", _("not shown (too few residents)"))),
+        _("Residents (denominator): {residents}{year}").format(residents=residents, year=year),
     ]
     if layer in ("engagement", "bivariate"):
-        lines.append(f"Engagement activities: {int(row['engagement_events']):,} · officer hours: "
-                     f"{float(row['officer_hours']):,.0f}")
-        lines.append(f"Activities per 1,000 residents per year: {_num(row.get('events_per_1000_per_year'), '{:.1f}')}")
+        lines.append(_("Engagement activities: {events} · officer hours: {hours}").format(
+            events=f"{int(row['engagement_events']):,}", hours=f"{float(row['officer_hours']):,.0f}"))
+        lines.append(_("Activities per 1,000 residents per year: {rate}").format(
+            rate=_num(row.get("events_per_1000_per_year"), "{:.1f}")))
     if layer == "trust":
         if pd.isna(row.get("trust_score")):
-            lines.append("Trust score: not available in this period")
+            lines.append(_("Trust score: not available in this period"))
         else:
-            who = ("respondents not published" if pd.isna(row.get("respondents"))
-                   else f"{int(row['respondents']):,} respondents, ±{float(row['margin_of_error']):.1f}")
-            lines.append(f"Trust score: {float(row['trust_score']):.1f} ({row['trust_period']:%b %Y}; {who})")
+            who = (_("respondents not published") if pd.isna(row.get("respondents"))
+                   else _("{n} respondents, ±{moe}").format(n=f"{int(row['respondents']):,}",
+                                                             moe=f"{float(row['margin_of_error']):.1f}"))
+            lines.append(_("Trust score: {score} ({month}; {who})").format(
+                score=f"{float(row['trust_score']):.1f}", month=i18n.format_month_short(row["trust_period"]), who=who))
     if layer == "bivariate":
         lines.append(f"<b>{row.get('bivariate_label', '')}</b>")
     return "<br>".join(lines)
@@ -109,7 +129,7 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
         scale = []
         for i, colour in enumerate(BIVARIATE_COLORS):
             scale += [[i / 9, colour], [(i + 1) / 9, colour]]
-        fig.add_trace(_trace(shown, features, values, "engagement × change", colorscale=scale, zmin=-0.5, zmax=8.5,
+        fig.add_trace(_trace(shown, features, values, _("engagement × change"), colorscale=scale, zmin=-0.5, zmax=8.5,
                              showscale=False, marker_line=LINE, marker_opacity=0.95 * fade))
     elif layer == "change":
         reach = max(float(values.abs().max()) if len(values) else 1.0, 1.0)
@@ -120,38 +140,43 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
                 geojson=_subset(features, set(shown.loc[muted, "area_id"])), locations=shown.loc[muted, "area_id"],
                 z=[0] * int(muted.sum()), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
                 marker_line=dict(color="#8a8a8a", width=1), hoverinfo="skip", showlegend=False, name="outline"))
-        for part, name, line, opacity in ((~muted, "solid: beyond normal variation (|z| ≥ 2)", LINE, 0.9 * fade),
-                                          (muted, "faded: within normal variation (|z| < 2)", MUTED_LINE,
+        for part, name, line, opacity in ((~muted, _("solid: beyond normal variation (|z| ≥ 2)"), LINE, 0.9 * fade),
+                                          (muted, _("faded: within normal variation (|z| < 2)"), MUTED_LINE,
                                            MUTED_OPACITY * fade)):
             if part.any():
                 fig.add_trace(_trace(shown[part], features, values[part], name, coloraxis="coloraxis",
                                      marker_line=line, marker_opacity=opacity, showlegend=True))
         fig.update_layout(coloraxis=dict(colorscale=style["scale"], cmin=-reach, cmax=reach, colorbar=dict(
-            title=dict(text="% change<br>vs a year<br>earlier"), ticksuffix="%")))
+            title=dict(text=_("% change<br>vs a year<br>earlier")), ticksuffix="%")))
     else:
-        fig.add_trace(_trace(shown, features, values, style["label"], colorscale=style["scale"], marker_line=LINE,
+        label = style["label"]
+        label = _(label)
+        fig.add_trace(_trace(shown, features, values, label, colorscale=style["scale"], marker_line=LINE,
                              marker_opacity=0.85 * fade,
-                             colorbar=dict(title=dict(text=style.get("bar", style["label"].replace(" ", "<br>", 3))))))
+                             colorbar=dict(title=dict(text=_(bar) if (bar := style.get("bar")) is not None
+                                                      else label.replace(" ", "<br>", 3)))))
     if len(blank):
-        blank = blank.assign(hover=[f"{h}<br><i>{style['why_blank']}</i>" for h in blank["hover"]])
-        fig.add_trace(_trace(blank, features, [0] * len(blank), style["why_blank"], showscale=False,
+        why = why_blank(layer)
+        blank = blank.assign(hover=[f"{h}<br><i>{why}</i>" for h in blank["hover"]])
+        fig.add_trace(_trace(blank, features, [0] * len(blank), why, showscale=False,
                              colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line=LINE,
                              showlegend=True))
     if len(hidden_areas):
-        hidden_areas = hidden_areas.assign(hover=[f"{h}<br><i>{HIDDEN_WHY}</i>" for h in hidden_areas["hover"]])
-        fig.add_trace(_trace(hidden_areas, features, [0] * len(hidden_areas), HIDDEN_WHY, showscale=False,
+        hidden_why = _(HIDDEN_WHY)
+        hidden_areas = hidden_areas.assign(hover=[f"{h}<br><i>{hidden_why}</i>" for h in hidden_areas["hover"]])
+        fig.add_trace(_trace(hidden_areas, features, [0] * len(hidden_areas), hidden_why, showscale=False,
                              colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]], marker_line=SUPPRESSED_LINE,
                              showlegend=True))
     if events is not None and len(events):
         for i, (label, part) in enumerate(events.groupby("type_label", sort=True)):
-            attendees = part["attendees"].map(lambda a: "not recorded" if pd.isna(a) else f"{int(a):,}")
+            attendees = part["attendees"].map(lambda a: _("not recorded") if pd.isna(a) else f"{int(a):,}")
             fig.add_trace(go.Scattermap(
                 lon=part["lon"], lat=part["lat"], mode="markers", name=str(label),
                 marker=dict(size=5, color=CATEGORICAL[i % len(CATEGORICAL)], opacity=0.8),
-                customdata=list(zip(part["type_label"], [f"{d:%b %-d, %Y}" for d in part["date"]], attendees,
+                customdata=list(zip(part["type_label"], [i18n.format_date(d) for d in part["date"]], attendees,
                                     part["district_name"].fillna(""))),
-                hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>attendees: %{customdata[2]}"
-                               "<br>district: %{customdata[3]}<extra></extra>"),
+                hovertemplate=_("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>attendees: %{customdata[2]}"
+                                "<br>district: %{customdata[3]}<extra></extra>"),
             ))
     centre, zoom = _zoom_for(features)
     fig.update_layout(
@@ -172,14 +197,15 @@ def bivariate_legend(legend: pd.DataFrame) -> go.Figure:
     first = legend.drop_duplicates("engagement_class").set_index("engagement_class")
     eng = first["engagement_range"]
     chg = legend.drop_duplicates("change_class").set_index("change_class")
-    x_labels = [f"<b>{w}</b><br>{eng[e]}" for e, w in zip((1, 2, 3), ("less", "middle", "more"))]
+    x_labels = [f"<b>{w}</b><br>{eng[e]}" for e, w in zip((1, 2, 3), (_("less"), _("middle"), _("more")))]
     y_labels = [f"<b>{chg.loc[c, 'label'].split(' · ')[1]}</b><br>{chg.loc[c, 'change_range']}" for c in (1, 2, 3)]
     z = [[(c - 1) * 3 + e - 1 for e in (1, 2, 3)] for c in (1, 2, 3)]
     scale = []
     for i, colour in enumerate(BIVARIATE_COLORS):
         scale += [[i / 9, colour], [(i + 1) / 9, colour]]
     cells = legend.set_index("bivariate_class")
-    hover = [[f"{cells.loc[v, 'label']}: {cells.loc[v, 'areas']} area(s)" for v in row] for row in z]
+    hover = [[ngettext("{label}: {n} area", "{label}: {n} areas", int(cells.loc[v, "areas"])).format(
+        label=cells.loc[v, "label"], n=cells.loc[v, "areas"]) for v in row] for row in z]
     fig = go.Figure(go.Heatmap(z=z, x=x_labels, y=y_labels, colorscale=scale, zmin=-0.5, zmax=8.5, showscale=False,
                                text=hover, hovertemplate="%{text}<extra></extra>", xgap=3, ygap=3))
     for c in (1, 2, 3):
@@ -187,15 +213,16 @@ def bivariate_legend(legend: pd.DataFrame) -> go.Figure:
             v = (c - 1) * 3 + e - 1
             eng_word, change_word = cells.loc[v, "label"].split(" · ")
             n = int(cells.loc[v, "areas"])
+            eng_word = eng_word.replace(" engagement", "<br>engagement").replace(" participación", "<br>participación")
             fig.add_annotation(x=x_labels[e - 1], y=y_labels[c - 1], showarrow=False,
-                               text=f"{eng_word.replace(' engagement', '<br>engagement')}<br>· {change_word}<br>"
-                                    f"<i>{n} area{'' if n == 1 else 's'}</i>",
+                               text=f"{eng_word}<br>· {change_word}<br>"
+                                    f"<i>{ngettext('{n} area', '{n} areas', n).format(n=n)}</i>",
                                font=dict(size=10, color="white" if v in (7, 8) else "black"))  # 4.5:1 or more on every cell
     fig.update_layout(
-        title={"text": "How to read the colours", "font": {"size": 14}},
-        xaxis=dict(title=dict(text="Engagement per 1,000 residents per year →", font=dict(size=11)), tickangle=0,
+        title={"text": _("How to read the colours"), "font": {"size": 14}},
+        xaxis=dict(title=dict(text=_("Engagement per 1,000 residents per year →"), font=dict(size=11)), tickangle=0,
                    fixedrange=True, tickfont=dict(size=10)),
-        yaxis=dict(title=dict(text="Crime change vs a year earlier →", font=dict(size=11)), fixedrange=True,
+        yaxis=dict(title=dict(text=_("Crime change vs a year earlier →"), font=dict(size=11)), fixedrange=True,
                    tickfont=dict(size=10)),
         height=440, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white",
     )
@@ -212,15 +239,16 @@ def place_picker(features: dict, area_id: str, grid: tuple[list[float], list[flo
     area = _subset(features, {area_id})
     fig = go.Figure(go.Choroplethmap(
         geojson=area, locations=[area_id], z=[0], colorscale=[[0, "#f3efe6"], [1, "#f3efe6"]], showscale=False,
-        marker_line=dict(color="#333333", width=1.5), hoverinfo="skip", name="area"))
+        marker_line=dict(color="#333333", width=1.5), hoverinfo="skip", name=_("area")))
     lons, lats = grid
     fig.add_trace(go.Scattermap(
-        lon=lons, lat=lats, mode="markers", name="click to place", marker=dict(size=9, color="#0072B2", opacity=0.08),
-        hovertemplate="Place the activity here<br>%{lon:.5f}, %{lat:.5f}<extra></extra>"))
+        lon=lons, lat=lats, mode="markers", name=_("click to place"), marker=dict(size=9, color="#0072B2", opacity=0.08),
+        hovertemplate=_("Place the activity here") + "<br>%{lon:.5f}, %{lat:.5f}<extra></extra>"))
     if picked is not None:
         fig.add_trace(go.Scattermap(
-            lon=[picked[0]], lat=[picked[1]], mode="markers", name="chosen place",
-            marker=dict(size=14, color="#D55E00"), hovertemplate="Chosen place<br>%{lon:.5f}, %{lat:.5f}<extra></extra>"))
+            lon=[picked[0]], lat=[picked[1]], mode="markers", name=_("chosen place"),
+            marker=dict(size=14, color="#D55E00"),
+            hovertemplate=_("Chosen place") + "<br>%{lon:.5f}, %{lat:.5f}<extra></extra>"))
     centre, zoom = _zoom_for(area, width_px=520, height_px=320)
     fig.update_layout(title={"text": title}, map=dict(style="white-bg", center=centre, zoom=zoom),
                       margin=dict(l=0, r=0, t=40 if title else 0, b=0), height=340, font=FONT, showlegend=False,

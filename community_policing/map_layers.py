@@ -19,19 +19,31 @@ import numpy as np
 import pandas as pd
 
 from community_policing import metrics, privacy
+from community_policing.i18n import N_, _, ngettext
 from community_policing.store import Store
 
 LAYERS = ("rate", "change", "engagement", "trust", "bivariate")
-LAYER_LABELS = {
-    "rate": "Incidents per 1,000 residents",
-    "change": "% change vs a year earlier",
-    "engagement": "Engagement intensity",
-    "trust": "Resident trust score",
-    "bivariate": "Engagement × crime change",
+LAYER_LABELS = {  # translated where shown (``layer_label``)
+    "rate": N_("Incidents per 1,000 residents"),
+    "change": N_("% change vs a year earlier"),
+    "engagement": N_("Engagement intensity"),
+    "trust": N_("Resident trust score"),
+    "bivariate": N_("Engagement × crime change"),
 }
 # |z| below this is "within normal variation" (see metrics.noise_label).
 NOISE_Z = 2.0
-ENGAGEMENT_WORDS = {1: "less engagement", 2: "middle engagement", 3: "more engagement"}
+ENGAGEMENT_WORDS = {1: N_("less engagement"), 2: N_("middle engagement"), 3: N_("more engagement")}
+# Every wording ``change_words`` can give (English, as code builds them), marked for translation.
+CHANGE_WORDS = (N_("no areas"), N_("crime fell"), N_("crime rose"), N_("crime about level"),
+                N_("crime fell most"), N_("crime fell less"), N_("crime fell somewhat"), N_("crime fell least"),
+                N_("crime rose most"), N_("crime rose less"), N_("crime rose somewhat"), N_("crime rose least"),
+                N_("crime about level (lower third)"), N_("crime about level (middle third)"),
+                N_("crime about level (higher third)"))
+
+
+def layer_label(layer: str) -> str:
+    """A layer's name as shown, in the current language."""
+    return _(LAYER_LABELS[layer]) if layer in LAYER_LABELS else str(layer)
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,8 @@ def terciles(values: pd.Series) -> tuple[pd.Series, list[tuple[float, float]]]:
 
 def change_words(ranges: list[tuple[float, float]]) -> dict[int, str]:
     """Words for each crime-change tercile that stay true: 'crime fell' only when the whole
-    tercile fell, 'crime rose' only when it all rose, otherwise 'crime about level / mixed'."""
+    tercile fell, 'crime rose' only when it all rose, otherwise 'crime about level / mixed'.
+    English (``CHANGE_WORDS``); ``bivariate_classes`` labels in the current language."""
     words = {}
     for c, (low, high) in zip((1, 2, 3), ranges):
         if np.isnan(low):
@@ -123,10 +136,11 @@ def bivariate_classes(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     out.loc[both, "engagement_class"] = eng_cls
     out.loc[both, "change_class"] = chg_cls
     words = change_words(chg_ranges) if chg_ranges else {1: "", 2: "", 3: ""}
+    words = {c: _(w) if w else w for c, w in words.items()}  # in the current language
     out["bivariate_class"] = ((out["change_class"] - 1) * 3 + out["engagement_class"] - 1).astype("Int64")
-    labels = {(e, c): f"{ENGAGEMENT_WORDS[e]} · {words[c]}" for e in (1, 2, 3) for c in (1, 2, 3)}
+    labels = {(e, c): f"{_(ENGAGEMENT_WORDS[e])} · {words[c]}" for e in (1, 2, 3) for c in (1, 2, 3)}
     out["bivariate_label"] = [
-        labels[(int(e), int(c))] if not (pd.isna(e) or pd.isna(c)) else "not classed"
+        labels[(int(e), int(c))] if not (pd.isna(e) or pd.isna(c)) else _("not classed")
         for e, c in zip(out["engagement_class"], out["change_class"])
     ]
     rows = []
@@ -143,8 +157,8 @@ def bivariate_classes(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _range_text(r: tuple[float, float], fmt: str) -> str:
     if np.isnan(r[0]):
-        return "no areas"
-    return fmt.format(r[0]) if r[0] == r[1] else f"{fmt.format(r[0])} to {fmt.format(r[1])}"
+        return _("no areas")
+    return fmt.format(r[0]) if r[0] == r[1] else _("{low} to {high}").format(low=fmt.format(r[0]), high=fmt.format(r[1]))
 
 
 def latest_trust(store: Store, start: dt.date, end: dt.date,
@@ -172,13 +186,13 @@ def latest_trust(store: Store, start: dt.date, end: dt.date,
 
 def engagement_points(store: Store, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Engagement activities in [start, end] that have a recorded place (lon/lat), with a
-    readable type label. Engagement events only, never incident locations."""
-    from community_policing.district import ENGAGEMENT_LABELS
+    readable type label (in the current language). Engagement events only, never incident locations."""
+    from community_policing.district import type_label
 
     events = store.query("map_engagement_points", start=start, end=end)
     placed = events.dropna(subset=["lon", "lat"]).copy()
     placed["date"] = pd.to_datetime(placed["date"]).dt.date
-    placed["type_label"] = placed["type"].map(lambda t: ENGAGEMENT_LABELS.get(t, t))
+    placed["type_label"] = placed["type"].map(type_label)
     return placed.reset_index(drop=True)
 
 
@@ -199,12 +213,16 @@ def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Per
     notes: list[str] = []
     if layer in ("engagement", "bivariate"):
         if not has_engagement:
-            return LayerData(layer, level, table, None, message=(
+            return LayerData(layer, level, table, None, message=_(
                 "No engagement ledger is loaded for this city, so there is no engagement to map. "
                 "Departments add one through an engagement ledger source in the city manifest."))
         if level == "neighborhood" and events_unplaced:
-            notes.append(f"{events_unplaced:,} activities in this period were recorded without a neighborhood; "
-                         "they count toward their district on the district map but toward no neighborhood here.")
+            notes.append(ngettext(
+                "{n} activity in this period was recorded without a neighborhood; it counts toward its district "
+                "on the district map but toward no neighborhood here.",
+                "{n} activities in this period were recorded without a neighborhood; they count toward their "
+                "district on the district map but toward no neighborhood here.", events_unplaced).format(
+                n=f"{events_unplaced:,}"))
     if layer == "rate":
         return LayerData(layer, level, table, "rate_per_1000", notes=tuple(notes))
     if layer == "change":
@@ -213,11 +231,11 @@ def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Per
         return LayerData(layer, level, table, "events_per_1000_per_year", notes=tuple(notes))
     if layer == "trust":
         if level != "district":
-            return LayerData(layer, level, table, None, message=(
+            return LayerData(layer, level, table, None, message=_(
                 "Resident surveys are collected by police district, not by neighborhood, so trust can only "
                 "be mapped by district. Switch the areas to District."))
         if trust is None or trust.empty:
-            return LayerData(layer, level, table, None, message=(
+            return LayerData(layer, level, table, None, message=_(
                 "No resident trust survey results with enough respondents fall in this period, so there is "
                 "no trust score to map. Surveys come from a `[[trust_surveys]]` source in the city manifest."))
         table = table.merge(trust, on="area_id", how="left")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from community_policing import i18n
+from community_policing.i18n import N_, _
 from community_policing import freshness as freshness_mod
 from community_policing import series_breaks as breaks_mod
 from community_policing import privacy
@@ -21,10 +22,11 @@ from community_policing.store import Store
 
 LEVELS = ("district", "neighborhood")
 DATE_BASES = ("occurred", "reported")
-OFFENSE_CATEGORIES = {"violent": "Violent crime (Part I)", "property": "Property crime (Part I)",
-                      "other": "Other offenses (Part II)"}
+# Labels are marked for translation here and translated where shown (the keys are codes).
+OFFENSE_CATEGORIES = {"violent": N_("Violent crime (Part I)"), "property": N_("Property crime (Part I)"),
+                      "other": N_("Other offenses (Part II)")}
 UNASSIGNED_ID = "unassigned"
-UNASSIGNED_NAME = "Not placed in any area"
+UNASSIGNED_NAME = N_("Not placed in any area")  # data: translated where shown
 # Below this many residents a rate per 1,000 is too unstable to show (parks, industrial areas).
 MIN_POPULATION_FOR_RATE = 300
 
@@ -77,14 +79,14 @@ def poisson_z(current: np.ndarray | float, prior: np.ndarray | float) -> np.ndar
 
 
 def noise_label(z: float | None) -> str:
-    """Plain-language reading of a Poisson z."""
+    """Plain-language reading of a Poisson z. English: code compares these; translate where shown (``_``)."""
     if z is None or pd.isna(z):
-        return "no comparison"
+        return N_("no comparison")
     if abs(z) < 2:
-        return "within normal variation"
+        return N_("within normal variation")
     if abs(z) < 3:
-        return "possible change"
-    return "significant change"
+        return N_("possible change")
+    return N_("significant change")
 
 
 def pct_change(current: pd.Series, prior: pd.Series) -> pd.Series:
@@ -273,7 +275,7 @@ class DatasetInfo:
 
     @property
     def label(self) -> str:
-        return "Simulated demo data" if self.is_simulated else "Recorded data"
+        return N_("Simulated demo data") if self.is_simulated else N_("Recorded data")  # translate where shown
 
     def prior_incomplete(self, period: Period) -> bool:
         """True when the comparison period starts before the data does."""
@@ -314,13 +316,13 @@ def dataset_info(store: Store) -> DatasetInfo:
 def offense_choices(store: Store) -> list[tuple[str, str]]:
     """(value, label) pairs for the offense filter: all, the three categories, then each group."""
     groups = store.query("offense_groups")
-    choices = [("all", "All offenses")]
+    choices = [("all", N_("All offenses"))]  # labels in English: translated where shown
     choices += [(k, v) for k, v in OFFENSE_CATEGORIES.items() if k in set(groups["category"])]
     choices += [(g, f"  {label}") for g, label in zip(groups["offense_group"], groups["label"])]
     return choices
 
 
-PERIOD_PRESETS = ("Last 12 months", "Last 28 days", "Year to date", "Last full year")
+PERIOD_PRESETS = (N_("Last 12 months"), N_("Last 28 days"), N_("Year to date"), N_("Last full year"))  # values code compares
 
 
 def preset_period(preset: str, as_of: dt.date) -> Period:
@@ -337,26 +339,24 @@ def preset_period(preset: str, as_of: dt.date) -> Period:
     raise ValueError(f"unknown period preset {preset!r}; expected one of {', '.join(PERIOD_PRESETS)}")
 
 
-def describe_change(current: float, prior: float, unit: str = "incidents", z: float | None = None) -> str:
+def describe_change(current: float, prior: float, unit: str = N_("incidents"), z: float | None = None) -> str:
     """A plain sentence with both counts, the difference, the % (when defined) and the noise reading."""
     diff = current - prior
-    parts = [f"{current:,.0f} {unit} vs {prior:,.0f} a year earlier ({diff:+,.0f}"]
-    if prior > 0:
-        parts.append(f", {diff / prior * 100:+.1f}%")
-    parts.append(")")
-    sentence = "".join(parts)
+    pct = f", {diff / prior * 100:+.1f}%" if prior > 0 else ""
+    sentence = _("{current} {unit} vs {prior} a year earlier ({diff}{pct})").format(
+        current=f"{current:,.0f}", unit=_(unit), prior=f"{prior:,.0f}", diff=f"{diff:+,.0f}", pct=pct)
     if z is not None:
-        sentence += f": {noise_label(z)} (z = {z:+.1f})"
+        sentence += f": {_(noise_label(z))} (z = {z:+.1f})"
     return sentence
 
 
 # --- Resident trust ---------------------------------------------------------------------------
 
-MEASURE_LABELS = {
-    "trust": "Trust in police",
-    "safety": "Feeling safe",
-    "respect": "Police treat people with respect",
-    "listened": "Police listen to residents",
+MEASURE_LABELS = {  # translated where shown
+    "trust": N_("Trust in police"),
+    "safety": N_("Feeling safe"),
+    "respect": N_("Police treat people with respect"),
+    "listened": N_("Police listen to residents"),
 }
 # Scores from fewer respondents than this are not shown (too noisy, and small groups are identifiable).
 # A deployment sets its own with COMMON_GROUND_MIN_RESPONDENTS; it can be raised, never set below 10.
@@ -392,3 +392,48 @@ def trust_by_district(store: Store, measure: str, start: dt.date, end: dt.date,
     table["score"] = table["score"].where(table["shown"])
     table["margin_of_error"] = table["margin_of_error"].where(table["shown"])
     return table
+
+
+# --- Words the area pages share (in the current language) ---------------------------------------
+
+
+def level_label(level: str) -> str:
+    """"district" -> "District" / "Distrito"; "neighborhood" -> "Neighborhood" / "Vecindario"."""
+    return {"district": _("District"), "neighborhood": _("Neighborhood")}.get(level, str(level).capitalize())
+
+
+def comparison_caption(offense_label: str, date_basis: str, period: Period) -> str:
+    """What the page counts: "Violent crime, counted by date occurred, <period> compared with ..."."""
+    text = (_("{offenses}, counted by date reported, {period} compared with the same days a year earlier ({prior}).")
+            if date_basis == "reported" else
+            _("{offenses}, counted by date occurred, {period} compared with the same days a year earlier ({prior})."))
+    return text.format(offenses=_(offense_label), period=period.label(), prior=period.prior.label())
+
+
+def prior_incomplete_note(first_day: dt.date, period: Period) -> str:
+    """The warning when the comparison period starts before the data do."""
+    return _("The data start on {first}, after the comparison period begins ({prior}): changes from a year earlier "
+             "are not meaningful for this period.").format(first=i18n.format_date(first_day),
+                                                           prior=i18n.format_date(period.prior.start))
+
+
+def translated(table: pd.DataFrame, columns) -> pd.DataFrame:
+    """A copy of ``table`` for display with the text of ``columns`` (readings, notes, names of special
+    rows) in the current language; the table itself (and its downloads) keep their English values."""
+    out = table.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = out[column].map(lambda v: _(v) if isinstance(v, str) and v else v)
+    return out
+
+
+def area_names(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the name of the row of incidents placed in no area in the current language."""
+    if "area_name" not in table.columns or "area_id" not in table.columns:
+        return table
+    unplaced = table["area_id"] == UNASSIGNED_ID
+    if not unplaced.any():
+        return table
+    out = table.copy()
+    out.loc[unplaced, "area_name"] = _(UNASSIGNED_NAME)
+    return out

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-# offense_group, label, category, UCR part
+from community_policing.i18n import N_
+
+# offense_group, label, category, UCR part. The labels are data in the warehouse (English); they are
+# marked for translation here and translated where shown (``_(label)``).
 OFFENSE_GROUPS: tuple[tuple[str, str, str, int], ...] = (
-    ("homicide", "Homicide", "violent", 1),
-    ("rape", "Rape", "violent", 1),
-    ("robbery", "Robbery", "violent", 1),
-    ("aggravated_assault", "Aggravated assault", "violent", 1),
-    ("burglary", "Burglary", "property", 1),
-    ("larceny", "Larceny-theft", "property", 1),
-    ("vehicle_theft", "Motor vehicle theft", "property", 1),
-    ("arson", "Arson", "property", 1),
-    ("simple_assault", "Simple assault", "other", 2),
-    ("vandalism", "Vandalism", "other", 2),
-    ("drugs", "Drug offenses", "other", 2),
-    ("weapons", "Weapons offenses", "other", 2),
-    ("other", "All other offenses", "other", 2),
+    ("homicide", N_("Homicide"), "violent", 1),
+    ("rape", N_("Rape"), "violent", 1),
+    ("robbery", N_("Robbery"), "violent", 1),
+    ("aggravated_assault", N_("Aggravated assault"), "violent", 1),
+    ("burglary", N_("Burglary"), "property", 1),
+    ("larceny", N_("Larceny-theft"), "property", 1),
+    ("vehicle_theft", N_("Motor vehicle theft"), "property", 1),
+    ("arson", N_("Arson"), "property", 1),
+    ("simple_assault", N_("Simple assault"), "other", 2),
+    ("vandalism", N_("Vandalism"), "other", 2),
+    ("drugs", N_("Drug offenses"), "other", 2),
+    ("weapons", N_("Weapons offenses"), "other", 2),
+    ("other", N_("All other offenses"), "other", 2),
 )
 
 

@@ -3,18 +3,21 @@ engagement activities as optional points, the layer's definition, and its table.
 
 import streamlit as st
 
-from community_policing import figures, map_figures, map_layers, metrics, privacy, ui
+from community_policing import figures, i18n, map_figures, map_layers, metrics, privacy, ui
+from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
 filters = ui.sidebar_filters(store, info)
 period = filters.period
+offense_label = _(filters.offense_label)  # in the page's language (the filter's own label may be English)
 rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _layer(_store, key, layer, level, start, end, offense_group, date_basis, has_engagement, rules=None):
+def _layer(_store, key, layer, level, start, end, offense_group, date_basis, has_engagement, rules=None,
+           lang: str = "en"):  # lang: the result holds text (messages, notes, class labels)
     p = metrics.Period(start, end)
     areas = ui.area_comparison(_store, key, start, end, level, offense_group, date_basis, rules)
     areas = map_layers.with_population_year(_store, areas, level)
@@ -26,71 +29,78 @@ def _layer(_store, key, layer, level, start, end, offense_group, date_basis, has
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _points(_store, key, start, end):
+def _points(_store, key, start, end, lang: str = "en"):  # lang: type labels in the page's language
     return map_layers.engagement_points(_store, start, end)
 
 
-st.title("Map")
+st.title(_("Map"))
 ui.simulated_banner(info)
-st.caption(f"{filters.offense_label}, counted by date {filters.date_basis}, {period.label()} compared with the "
-           f"same days a year earlier ({period.prior.label()}).")
+st.caption(metrics.comparison_caption(offense_label, filters.date_basis, period))
 
 if info.incident_rows == 0 and info.survey_rows == 0:
-    st.info(f"No incident or survey data is loaded for {info.city_name}, so there is nothing to map yet.")
+    st.info(_("No incident or survey data is loaded for {city}, so there is nothing to map yet.").format(
+        city=info.city_name))
     ui.data_note(info)
     st.stop()
 
 # --- Controls ----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([3, 1.3, 1.2])
-layer = c1.radio("Map layer", map_layers.LAYERS, key="map_layer", horizontal=True,
-                 format_func=map_layers.LAYER_LABELS.get)
-level = c2.radio("Areas", metrics.LEVELS, key="map_level_page", horizontal=True, format_func=str.capitalize)
+layer = c1.radio(_("Map layer"), map_layers.LAYERS, key="map_layer", horizontal=True,
+                 format_func=map_layers.layer_label)
+level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level_page", horizontal=True, format_func=metrics.level_label)
 has_engagement = info.engagement_rows > 0
-show_events = c3.checkbox("Show engagement activities", key="show_events", disabled=not has_engagement,
-                          help="Adds each engagement activity of the period that has a recorded place as a point, "
-                               "coloured by type. Incident locations are never shown."
-                               + ("" if has_engagement else " No engagement ledger is loaded for this city."))
+show_events = c3.checkbox(_("Show engagement activities"), key="show_events", disabled=not has_engagement,
+                          help=_("Adds each engagement activity of the period that has a recorded place as a point, "
+                                 "coloured by type. Incident locations are never shown.")
+                               + ("" if has_engagement else " " + _("No engagement ledger is loaded for this city.")))
 
 data = _layer(store, key, layer, level, period.start, period.end, filters.offense_group, filters.date_basis,
-              has_engagement, rules)
+              has_engagement, rules, lang=i18n.language())
 if info.prior_incomplete(period) and layer in ("change", "bivariate"):
-    st.warning(f"The data start on {info.first_day:%b %-d, %Y}, after the comparison period begins "
-               f"({period.prior.start:%b %-d, %Y}): changes from a year earlier are not meaningful for this period.")
+    st.warning(metrics.prior_incomplete_note(info.first_day, period))
 
 if not data.available:
     st.info(data.message)
     ui.data_note(info)
     st.stop()
 
-events = _points(store, key, period.start, period.end) if show_events and has_engagement else None
+events = (_points(store, key, period.start, period.end, lang=i18n.language())
+          if show_events and has_engagement else None)
 features = ui.area_features(store, key, level)
 word = "district" if level == "district" else "neighborhood"
+by_district = level == "district"
+offenses = offense_label
 titles = {
-    "rate": f"{filters.offense_label}: incidents per 1,000 residents by {word}",
-    "change": f"{filters.offense_label}: % change from a year earlier by {word}",
-    "engagement": f"Engagement activities per 1,000 residents per year by {word}",
-    "trust": "Resident trust score by district (latest survey month in the period)",
-    "bivariate": f"Engagement intensity and change in {filters.offense_label.lower()} by {word}",
+    "rate": (_("{offenses}: incidents per 1,000 residents by district") if by_district
+             else _("{offenses}: incidents per 1,000 residents by neighborhood")).format(offenses=offenses),
+    "change": (_("{offenses}: % change from a year earlier by district") if by_district
+               else _("{offenses}: % change from a year earlier by neighborhood")).format(offenses=offenses),
+    "engagement": (_("Engagement activities per 1,000 residents per year by district") if by_district
+                   else _("Engagement activities per 1,000 residents per year by neighborhood")),
+    "trust": _("Resident trust score by district (latest survey month in the period)"),
+    "bivariate": (_("Engagement intensity and change in {offenses} by district") if by_district
+                  else _("Engagement intensity and change in {offenses} by neighborhood")).format(
+        offenses=offenses.lower()),
 }
 definitions = {
-    "rate": (f"**Rate** = incidents in the period ÷ residents × 1,000. Each hover gives the residents and the year "
-             f"of that population figure. Areas with fewer than {metrics.MIN_POPULATION_FOR_RATE} residents are grey. "
-             "Longer periods give higher rates."),
-    "change": ("**% change** compares the same days a year earlier: blue is fewer incidents, red is more. Areas "
-               "whose change is **within normal variation** (|z| < 2, where z = 2(√current − √earlier)) are "
-               "drawn "
-               "**faded with a light outline**: read them as no clear change. Grey areas had nothing to compare with."),
-    "engagement": ("**Engagement intensity** = recorded engagement activities (meetings, events, foot patrols, "
-                   "youth programs, feedback sessions) ÷ residents × 1,000, per year, so periods of any length "
-                   "compare." + (" At neighborhood level only activities recorded with a neighborhood count."
-                                 if level == "neighborhood" else "")),
-    "trust": (f"**Trust score**: the answer to the trust question rescaled to 0–100 (higher is more trust), for each "
-              f"district's latest survey month in the period, weighted by respondents. Months with fewer than "
-              f"{metrics.MIN_RESPONDENTS} respondents are not used."),
-    "bivariate": ("**Two things at once.** Each area is put in a third (tercile) of the areas by engagement "
-                  "intensity (left to right: teal deepens) and by % change in incidents (bottom to top: pink "
-                  "deepens); dark blue is more engagement where crime rose most. Terciles are relative to this "
-                  f"city's areas. **{figures.ASSOCIATION_NOT_EFFECT}**"),
+    "rate": _("**Rate** = incidents in the period ÷ residents × 1,000. Each hover gives the residents and the year "
+              "of that population figure. Areas with fewer than {n} residents are grey. "
+              "Longer periods give higher rates.").format(n=metrics.MIN_POPULATION_FOR_RATE),
+    "change": _("**% change** compares the same days a year earlier: blue is fewer incidents, red is more. Areas "
+                "whose change is **within normal variation** (|z| < 2, where z = 2(√current − √earlier)) are "
+                "drawn **faded with a light outline**: read them as no clear change. Grey areas had nothing to "
+                "compare with."),
+    "engagement": (_("**Engagement intensity** = recorded engagement activities (meetings, events, foot patrols, "
+                     "youth programs, feedback sessions) ÷ residents × 1,000, per year, so periods of any length "
+                     "compare.") + (" " + _("At neighborhood level only activities recorded with a neighborhood "
+                                            "count.") if level == "neighborhood" else "")),
+    "trust": _("**Trust score**: the answer to the trust question rescaled to 0–100 (higher is more trust), for each "
+               "district's latest survey month in the period, weighted by respondents. Months with fewer than "
+               "{n} respondents are not used.").format(n=metrics.MIN_RESPONDENTS),
+    "bivariate": _("**Two things at once.** Each area is put in a third (tercile) of the areas by engagement "
+                   "intensity (left to right: teal deepens) and by % change in incidents (bottom to top: pink "
+                   "deepens); dark blue is more engagement where crime rose most. Terciles are relative to this "
+                   "city's areas.") + f" **{_(figures.ASSOCIATION_NOT_EFFECT)}**",
 }
 
 # --- Map, with its legend and definition beside it ----------------------------------------------
@@ -98,29 +108,33 @@ fig = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle
 map_col, key_col = st.columns([1.45, 1]) if layer == "bivariate" else (st.container(), None)
 with map_col:
     event = ui.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")
-    st.caption(definitions[layer] + (" Click a district to open its page." if level == "district" else ""))
+    st.caption(definitions[layer] + (" " + _("Click a district to open its page.") if level == "district" else ""))
     for note in data.notes:
         st.caption(note)
     if layer in ("change", "bivariate"):  # changes from a year earlier: flag a series break or preliminary days
         ui.comparison_cautions(info, ui.chart_breaks(store, info, filters.offense_group,
                                                      every_district=level == "district"), filters)
     if events is not None:
-        st.caption(f"{len(events):,} engagement activities with a recorded place are shown as points, coloured by "
-                   "type (hover for the date and attendees). Incident locations are never mapped.")
+        st.caption(ngettext("{n} engagement activity with a recorded place is shown as a point, coloured by type "
+                            "(hover for the date and attendees). Incident locations are never mapped.",
+                            "{n} engagement activities with a recorded place are shown as points, coloured by "
+                            "type (hover for the date and attendees). Incident locations are never mapped.",
+                            len(events)).format(n=f"{len(events):,}"))
     elif show_events:
-        st.caption("No engagement activities with a recorded place fall in this period.")
+        st.caption(_("No engagement activities with a recorded place fall in this period."))
 if key_col is not None:
     legend = data.legend
     with key_col:
         ui.plotly_chart(map_figures.bivariate_legend(legend), width="stretch", key="bivariate_legend")
         st.dataframe(legend[["label", "engagement_range", "change_range", "areas"]], hide_index=True,
                      width="stretch", column_config={
-                         "label": "Colour means", "engagement_range": "Activities per 1,000 per year",
-                         "change_range": "% change", "areas": st.column_config.NumberColumn("Areas", format="%d")})
+                         "label": _("Colour means"), "engagement_range": _("Activities per 1,000 per year"),
+                         "change_range": _("% change"), "areas": st.column_config.NumberColumn(_("Areas"), format="%d")})
 ui.open_district_on_click(event, level, data.table)
 
 # --- Table of the layer's values ------------------------------------------------------------------
-st.subheader(f"The numbers behind the map, by {word}")
+st.subheader(_("The numbers behind the map, by district") if by_district
+             else _("The numbers behind the map, by neighborhood"))
 base = ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", "poisson_z", "noise",
         "population", "population_year", "rate_per_1000"]
 extra = {
@@ -132,20 +146,23 @@ extra = {
                   "bivariate_label"],
 }[layer]
 table = data.table[privacy.columns_with_notes(base + extra, data.table)]
-st.dataframe(table, hide_index=True, width="stretch", key="map_table", column_config=ui.area_column_config(
-    word.capitalize(),
-    muted=st.column_config.CheckboxColumn("Faded on the map", help="Within normal variation (|z| < 2)"),
-    trust_score=st.column_config.NumberColumn("Trust (0–100)", format="%.1f"),
-    trust_period=st.column_config.DateColumn("Survey month", format="MMM YYYY"),
-    respondents=st.column_config.NumberColumn("Respondents", format="%d"),
-    margin_of_error=st.column_config.NumberColumn("Margin of error (±)", format="%.1f"),
-    engagement_class=st.column_config.NumberColumn("Engagement third (1–3)", format="%d"),
-    change_class=st.column_config.NumberColumn("Change third (1–3)", format="%d"),
-    bivariate_label="Colour means",
+st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_prior_year_note")), hide_index=True,
+             width="stretch", key="map_table", column_config=ui.area_column_config(
+    metrics.level_label(level),
+    noise=_("Reading"),
+    population_year=st.column_config.NumberColumn(_("Population year"), format="%d"),
+    muted=st.column_config.CheckboxColumn(_("Faded on the map"), help=_("Within normal variation (|z| < 2)")),
+    trust_score=st.column_config.NumberColumn(_("Trust (0–100)"), format="%.1f"),
+    trust_period=st.column_config.DateColumn(_("Survey month"), format="MMM YYYY"),
+    respondents=st.column_config.NumberColumn(_("Respondents"), format="%d"),
+    margin_of_error=st.column_config.NumberColumn(_("Margin of error (±)"), format="%.1f"),
+    engagement_class=st.column_config.NumberColumn(_("Engagement third (1–3)"), format="%d"),
+    change_class=st.column_config.NumberColumn(_("Change third (1–3)"), format="%d"),
+    bivariate_label=_("Colour means"),
 ))
 if rules is not None:
-    st.caption(privacy.public_note(rules) + " On the map such areas are white with a heavy outline.")
+    st.caption(_(privacy.public_note(rules)) + " " + _("On the map such areas are white with a heavy outline."))
 ui.download_table(table, info, f"map_{layer}_{level}_{period.start}_{period.end}", key="download_map_layer",
-                  label="Download this layer's table", notes=ui.filter_notes(filters))
+                  label=_("Download this layer's table"), notes=ui.filter_notes(filters))
 
-ui.data_note(info, extra="Engagement points are engagement activities only; incident locations are never mapped.")
+ui.data_note(info, extra=_("Engagement points are engagement activities only; incident locations are never mapped."))

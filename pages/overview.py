@@ -3,31 +3,31 @@ and the district table."""
 
 import streamlit as st
 
-from community_policing import analysis, evaluation, figures, freshness, metrics, privacy, ui
+from community_policing import analysis, evaluation, figures, freshness, i18n, metrics, privacy, ui
+from community_policing.i18n import _, ngettext
+
+LABEL = "label"  # the key of a metric's label in figures.METRIC_STYLE
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
 filters = ui.sidebar_filters(store, info)
 period = filters.period
+offense_label = _(filters.offense_label)  # in the page's language (the filter's own label may be English)
 rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
-st.title(f"Community policing in {info.city_name}")
+st.title(_("Community policing in {city}").format(city=info.city_name))
 ui.simulated_banner(info)
-st.caption(
-    f"{filters.offense_label}, counted by date {filters.date_basis}, {period.label()} "
-    f"compared with the same days a year earlier ({period.prior.label()})."
-)
+st.caption(metrics.comparison_caption(offense_label, filters.date_basis, period))
 
 if info.incident_rows == 0:
-    st.info(f"No incident data is loaded for {info.city_name}, so there is no crime change to show. "
-            "Survey results, where loaded, are on the Resident trust page.")
+    st.info(_("No incident data is loaded for {city}, so there is no crime change to show. "
+              "Survey results, where loaded, are on the Resident trust page.").format(city=info.city_name))
     ui.data_note(info)
     st.stop()
 
 if info.prior_incomplete(period):
-    st.warning(f"The data start on {info.first_day:%b %-d, %Y}, after the comparison period begins "
-               f"({period.prior.start:%b %-d, %Y}): changes from a year earlier are not meaningful for this period.")
+    st.warning(metrics.prior_incomplete_note(info.first_day, period))
 
 # The unsuppressed table only feeds the totals and the funnel's limits; what is shown comes from
 # ``districts`` (suppressed in public mode, the same decision as every other page's).
@@ -44,83 +44,94 @@ if rules is not None:
 # --- KPIs, each with its comparison ---------------------------------------------------------
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(
-    "Incidents",
-    totals.incidents_note or f"{totals.incidents:,}",
+    _("Incidents"),
+    _(totals.incidents_note) if totals.incidents_note else f"{totals.incidents:,}",
     delta=None if totals.pct_change is None else f"{totals.pct_change:+.1f}% ({totals.incidents - totals.incidents_prior_year:+,})",
     delta_color="inverse" if totals.noise != "within normal variation" else "off",
-    help="Net incidents (reports minus corrections) in the period. The arrow compares with the same "
-         "days a year earlier; it is grey when the change is within normal variation.",
+    help=_("Net incidents (reports minus corrections) in the period. The arrow compares with the same "
+           "days a year earlier; it is grey when the change is within normal variation."),
 )
 if totals.poisson_z is None:  # public mode: a count too small to show, so no comparison either
-    k1.caption(f"{totals.incidents_prior_year_note or f'{totals.incidents_prior_year:,}'} a year earlier · "
-               "**no comparison shown**: small counts are hidden in this public view")
+    k1.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public view").format(
+        prior=_(totals.incidents_prior_year_note) if totals.incidents_prior_year_note
+        else f"{totals.incidents_prior_year:,}"))
 else:
-    k1.caption(f"{totals.incidents_prior_year:,} a year earlier · **{totals.noise}** (z = {totals.poisson_z:+.2f})")
+    k1.caption(_("{prior} a year earlier · **{noise}** (z = {z})").format(
+        prior=f"{totals.incidents_prior_year:,}", noise=_(totals.noise), z=f"{totals.poisson_z:+.2f}"))
 ui.engagement_metrics(k2, k3, info.engagement_rows > 0, totals.engagement_events,
                       totals.engagement_events_prior_year, totals.officer_hours, totals.officer_hours_prior_year)
 if totals.trust is None:
-    k4.metric("Resident trust (0–100)", "no survey")
-    k4.caption("No trust survey results in this period.")
+    k4.metric(_("Resident trust (0–100)"), _("no survey"))
+    k4.caption(_("No trust survey results in this period."))
 else:
-    trust_delta = None if totals.trust_prior_year is None else f"{totals.trust - totals.trust_prior_year:+.1f} points"
-    k4.metric("Resident trust (0–100)", f"{totals.trust:.1f}", delta=trust_delta, delta_color="off",
-              help="Respondent-weighted mean of the monthly trust question, 0–100 (higher is more trust).")
-    k4.caption(f"{totals.trust_respondents:,} respondents"
-               + ("" if totals.trust_prior_year is None else f" · {totals.trust_prior_year:.1f} a year earlier"))
+    trust_delta = (None if totals.trust_prior_year is None
+                   else _("{points} points").format(points=f"{totals.trust - totals.trust_prior_year:+.1f}"))
+    k4.metric(_("Resident trust (0–100)"), f"{totals.trust:.1f}", delta=trust_delta, delta_color="off",
+              help=_("Respondent-weighted mean of the monthly trust question, 0–100 (higher is more trust)."))
+    k4.caption(ngettext("{n} respondent", "{n} respondents", totals.trust_respondents).format(
+        n=f"{totals.trust_respondents:,}")
+               + ("" if totals.trust_prior_year is None
+                  else " · " + _("{score} a year earlier").format(score=f"{totals.trust_prior_year:.1f}")))
 breaks = ui.chart_breaks(store, info, filters.offense_group)  # series breaks of the citywide series
 ui.comparison_cautions(info, breaks, filters)
 
-with st.expander("Standard comparisons: last 28 days, 12 months, year to date, last full year"):
+with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date, last full year")):
     windows = freshness.window_cautions(
         ui.window_comparisons(store, key, info.last_day, filters.offense_group, filters.date_basis),
         info.freshness, breaks, filters.date_basis)
     if rules is not None:
         windows = privacy.protect_windows(windows, rules, protected.city, period)
-    st.dataframe(windows[privacy.columns_with_notes(["window", "start", "end", "current", "prior", "change", "pct_change",
-                                                     "noise", "warning"], windows)],
+    shown_windows = windows[privacy.columns_with_notes(["window", "start", "end", "current", "prior", "change",
+                                                        "pct_change", "noise", "warning"], windows)]
+    shown_windows = metrics.translated(shown_windows, ("window", "noise", "current_note", "prior_note"))
+    st.dataframe(shown_windows,
                  hide_index=True, width="stretch", column_config={
-                     "current_note": "Incidents: note", "prior_note": "A year earlier: note",
-                     "current": st.column_config.NumberColumn("Incidents", format="%d"),
-                     "prior": st.column_config.NumberColumn("Same dates a year earlier", format="%d"),
-                     "change": st.column_config.NumberColumn("Change", format="%+d"),
-                     "pct_change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
-                     "noise": "Reading", "warning": "Caution"})
-    st.caption(f"Each window ends on the last day with data ({info.last_day:%b %-d, %Y}) and is compared with the "
-               "same dates a year earlier, so seasons match.")
+                     "window": _("Window"), "start": _("Start"), "end": _("End"),
+                     "current_note": _("Incidents: note"), "prior_note": _("A year earlier: note"),
+                     "current": st.column_config.NumberColumn(_("Incidents"), format="%d"),
+                     "prior": st.column_config.NumberColumn(_("Same dates a year earlier"), format="%d"),
+                     "change": st.column_config.NumberColumn(_("Change"), format="%+d"),
+                     "pct_change": st.column_config.NumberColumn(_("% change"), format="%+.1f%%"),
+                     "noise": _("Reading"), "warning": _("Caution")})
+    st.caption(_("Each window ends on the last day with data ({day}) and is compared with the same dates a year "
+                 "earlier, so seasons match.").format(day=i18n.format_date(info.last_day)))
 
 if totals.incidents == 0 and totals.incidents_prior_year == 0:
-    st.info("No incidents of this kind were recorded in this period or a year earlier. "
-            "Try a longer period or all offenses.")
+    st.info(_("No incidents of this kind were recorded in this period or a year earlier. "
+              "Try a longer period or all offenses."))
     ui.data_note(info)
     st.stop()
 
 # --- Map --------------------------------------------------------------------------------------
-st.subheader("Where: incidents by area")
+st.subheader(_("Where: incidents by area"))
 c1, c2 = st.columns([2, 1])
-metric = c1.radio("Shade areas by", ["rate_per_1000", "pct_change"], key="map_metric", horizontal=True,
-                  format_func=lambda m: figures.METRIC_STYLE[m]["label"])
-level = c2.radio("Areas", metrics.LEVELS, key="map_level", horizontal=True, format_func=str.capitalize)
+metric = c1.radio(_("Shade areas by"), ["rate_per_1000", "pct_change"], key="map_metric", horizontal=True,
+                  format_func=lambda m: _(figures.METRIC_STYLE[m].get(LABEL)))
+level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level", horizontal=True, format_func=metrics.level_label)
 areas = districts if level == "district" else ui.area_comparison(
     store, key, period.start, period.end, "neighborhood", filters.offense_group, filters.date_basis, rules)
 features = ui.area_features(store, key, level)
 if metric == "rate_per_1000":
-    title = f"{filters.offense_label}: incidents per 1,000 residents by {level}"
-    definition = (f"Rate = incidents in the period ÷ residents × 1,000. Areas with fewer than "
-                  f"{metrics.MIN_POPULATION_FOR_RATE} residents are left grey. Longer periods give higher rates.")
+    title = (_("{offenses}: incidents per 1,000 residents by district") if level == "district"
+             else _("{offenses}: incidents per 1,000 residents by neighborhood")).format(offenses=offense_label)
+    definition = _("Rate = incidents in the period ÷ residents × 1,000. Areas with fewer than {n} residents are left "
+                   "grey. Longer periods give higher rates.").format(n=metrics.MIN_POPULATION_FOR_RATE)
 else:
-    title = f"{filters.offense_label}: % change from a year earlier by {level}"
-    definition = ("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
-                  "Hover for the counts and whether the change is beyond normal variation.")
-map_event = ui.plotly_chart(figures.choropleth(areas, features, metric, title, subtitle=period.label()),
+    title = (_("{offenses}: % change from a year earlier by district") if level == "district"
+             else _("{offenses}: % change from a year earlier by neighborhood")).format(offenses=offense_label)
+    definition = _("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
+                   "Hover for the counts and whether the change is beyond normal variation.")
+map_event = ui.plotly_chart(figures.choropleth(metrics.area_names(areas), features, metric, title,
+                                               subtitle=period.label()),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
 many = analysis.multiple_comparisons_note(len(areas)) if metric == "pct_change" else None
-st.caption(definition + (" Click a district to open its page." if level == "district" else "")
-           + (f" {many}" if many else ""))
+st.caption(definition + (" " + _("Click a district to open its page.") if level == "district" else "")
+           + (f" {_(many)}" if many else ""))
 # The map's numbers as a table (what each area's hover says), for readers who cannot use the map.
 ui.numbers_behind(areas[privacy.columns_with_notes(["area_id", "area_name", "incidents", "incidents_prior_year",
                                                     "pct_change", "poisson_z", "population", "rate_per_1000"], areas)],
                   info, f"map_{level}_{period.start}_{period.end}.csv",
-                  key="numbers_map", column_config=ui.area_column_config(level.capitalize()),
+                  key="numbers_map", column_config=ui.area_column_config(metrics.level_label(level)),
                   notes=ui.filter_notes(filters))
 ui.open_district_on_click(map_event, level, areas)
 
@@ -129,62 +140,65 @@ placed, limits = evaluation.funnel(raw_districts)
 if rules is not None and not limits.empty:
     placed = privacy.protect_funnel(placed, districts, rules)
     if placed is None:  # its centre line would give a hidden count away
-        st.subheader("Which districts stand out, fairly compared")
-        st.info("The funnel plot is not shown in this public view for these filters: its centre line would reveal "
-                f"a count of {rules.label} incidents.")
+        st.subheader(_("Which districts stand out, fairly compared"))
+        st.info(_("The funnel plot is not shown in this public view for these filters: its centre line would reveal "
+                  "a count of {label} incidents.").format(label=_(rules.label)))
         limits = limits.iloc[0:0]
 if not limits.empty:
-    st.subheader("Which districts stand out, fairly compared")
+    st.subheader(_("Which districts stand out, fairly compared"))
     beyond = placed[placed["position"].fillna("").astype(str).str.startswith(("above", "below"))]
+    rated = int(placed["rate_per_1000"].notna().sum())
     ui.plotly_chart(figures.funnel_plot(
-        placed[~privacy.hidden(placed, "incidents")], limits,
-        title=(f"{len(beyond)} of {placed['rate_per_1000'].notna().sum()} districts are outside the range chance "
-               "allows" if len(beyond) else "Every district's rate is within the range chance allows")),
-        kind="Funnel plot", width="stretch", key="funnel_chart")
-    st.caption("A league table ranks small districts by noise. The funnel shows how far a rate can stray from the "
-               "city rate by chance alone at each population (Poisson limits, 95% and 99.8%); only points "
-               "outside it differ by more than chance. With thousands of incidents the funnel is narrow: it says a "
-               "difference is real, not that it is large or what causes it.")
+        metrics.area_names(placed[~privacy.hidden(placed, "incidents")]), limits,
+        title=(ngettext("{n} of {total} district is outside the range chance allows",
+                        "{n} of {total} districts are outside the range chance allows", rated).format(
+            n=len(beyond), total=rated) if len(beyond) else _("Every district's rate is within the range chance allows"))),
+        kind=_("Funnel plot"), width="stretch", key="funnel_chart")
+    st.caption(_("A league table ranks small districts by noise. The funnel shows how far a rate can stray from the "
+                 "city rate by chance alone at each population (Poisson limits, 95% and 99.8%); only points "
+                 "outside it differ by more than chance. With thousands of incidents the funnel is narrow: it says a "
+                 "difference is real, not that it is large or what causes it."))
     ui.numbers_behind(placed[privacy.columns_with_notes(["area_id", "area_name", "incidents", "population",
                                                          "rate_per_1000", "expected", "z_score", "position"], placed)],
                       info, "districts_funnel.csv", key="numbers_funnel")
 
 # --- Engagement vs crime change -------------------------------------------------------------
-st.subheader("Engagement beside crime change, by district")
+st.subheader(_("Engagement beside crime change, by district"))
 with_intensity = metrics.add_intensity(districts, period.days)
 if info.engagement_rows == 0:
-    st.info(f"No community-engagement activity is recorded for {info.city_name}, so engagement cannot be "
-            "compared with crime change. Departments add it through an engagement ledger source in the "
-            "city manifest.")
+    st.info(_("No community-engagement activity is recorded for {city}, so engagement cannot be "
+              "compared with crime change. Departments add it through an engagement ledger source in the "
+              "city manifest.").format(city=info.city_name))
 else:
-    intensity = st.radio("Engagement measure", list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
-                         format_func=lambda m: figures.INTENSITY_LABELS[m])
+    intensity = st.radio(_("Engagement measure"), list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
+                         format_func=lambda m: _(figures.INTENSITY_LABELS[m]))
     ui.plotly_chart(
         figures.engagement_scatter(with_intensity, intensity,
-                                   title="Engagement intensity and change in incidents, by district"),
+                                   title=_("Engagement intensity and change in incidents, by district")),
         width="stretch", key="scatter_chart")
-    st.caption(f"**{figures.ASSOCIATION_NOT_EFFECT}** Bubble size is the number of residents. "
-               "Intensity is per 1,000 residents per year so that periods of any length compare.")
+    st.caption(f"**{_(figures.ASSOCIATION_NOT_EFFECT)}** " + _("Bubble size is the number of residents. "
+               "Intensity is per 1,000 residents per year so that periods of any length compare."))
     ui.numbers_behind(with_intensity[privacy.columns_with_notes(["area_id", "area_name", intensity, "pct_change",
                                                                  "incidents", "incidents_prior_year", "population"],
                                                                 with_intensity)],
                       info, f"districts_engagement_{period.start}_{period.end}.csv", key="numbers_scatter",
-                      column_config=ui.area_column_config("District", officer_hours_per_1000_per_year=(
-                          st.column_config.NumberColumn("Officer hours per 1,000 per year", format="%.1f"))),
+                      column_config=ui.area_column_config(_("District"), officer_hours_per_1000_per_year=(
+                          st.column_config.NumberColumn(_("Officer hours per 1,000 per year"), format="%.1f"))),
                       notes=ui.filter_notes(filters))
 
 # --- Table ------------------------------------------------------------------------------------
-st.subheader("District table")
+st.subheader(_("District table"))
 table = with_intensity[privacy.columns_with_notes(metrics.AREA_COLUMNS + ["events_per_1000_per_year"], with_intensity)]
 table_event = st.dataframe(
-    table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
-    column_config=ui.area_column_config("District"),
+    metrics.translated(metrics.area_names(table), ("incidents_note", "incidents_prior_year_note")),
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
+    column_config=ui.area_column_config(_("District")),
 )
 note = analysis.multiple_comparisons_note(len(table))
-st.caption("Select a row to open that district's page." + (f" {note}" if note else "")
-           + (f" {privacy.public_note(rules)}" if rules is not None else ""))
+st.caption(_("Select a row to open that district's page.") + (f" {_(note)}" if note else "")
+           + (f" {_(privacy.public_note(rules))}" if rules is not None else ""))
 ui.open_district_on_row(table_event, table)
 ui.download_table(table, info, f"districts_{period.start}_{period.end}", key="download_districts",
-                  label="Download the district table", notes=ui.filter_notes(filters))
+                  label=_("Download the district table"), notes=ui.filter_notes(filters))
 
 ui.data_note(info)

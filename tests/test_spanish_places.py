@@ -1,0 +1,230 @@
+"""The area pages in Spanish: Overview, Map, District and Compare districts speak Spanish from the
+title to the charts, and the library text they show (takeaways, figures) follows the language while
+English stays exactly as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from community_policing import compare, compare_figures, district, district_figures, i18n, map_figures, map_layers
+from community_policing import metrics, offenses
+from community_policing.store import DB_ENV_VAR, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def english_after():
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(scope="module")
+def demo(demo_db):
+    with Store(demo_db) as s:
+        yield s, metrics.preset_period("Last 12 months", metrics.dataset_info(s).last_day)
+
+
+def _spanish_page(page: str, **query) -> AppTest:
+    # AppTest re-applies a widget's format_func in the test's own thread: speak Spanish there too.
+    i18n.set_language("es")
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90)
+    at.query_params["lang"] = "es"
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _shown_text(at: AppTest) -> list[str]:
+    """Every sentence and label the page shows: headings, captions, notes, metric and widget labels."""
+    texts = [e.value for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning")
+             for e in getattr(at, kind)]
+    texts += [m.label for m in at.metric]
+    texts += [w.label for kind in ("radio", "selectbox", "multiselect", "checkbox", "button", "expander", "tabs")
+              for w in getattr(at, kind)]
+    return texts
+
+
+def _charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _no_english_sentences(texts: list[str], allowed: tuple[str, ...] = ()) -> list[str]:
+    """Texts that still read as English: common English words that Spanish text never has."""
+    english = (" the ", " and ", " of the ", " per month", " is ", " are ", "Incidents", "District ",
+               " a year earlier", "residents")
+    return [t for t in texts if any(w in f" {t} " for w in english) and not any(a in t for a in allowed)]
+
+
+# Text other modules own (shared banner, filters, data note, cautions, downloads) is left to them; these
+# substrings mark it so the check below looks only at this page's own sentences.
+OTHERS = ("About this data", "Simulated", "simulated", "Show the numbers", "Filters", "Period", "Offenses",
+          "Count incidents by", "Showing", "Language", "Download", "Source", "series break", "preliminary",
+          "Recorded by", "Staff", "staff", "Sign", "sign", "Early in the year", "http")
+
+
+def test_overview_in_spanish(demo_env):
+    at = _spanish_page("overview")
+    assert at.title[0].value.startswith("Policía comunitaria en ")
+    subheaders = {s.value for s in at.subheader}
+    assert {"Dónde: incidentes por área", "Qué distritos se destacan, comparados con justicia",
+            "Participación junto al cambio en el delito, por distrito", "Tabla de distritos"} <= subheaders
+    labels = [m.label for m in at.metric]
+    assert labels[0] == "Incidentes" and "Confianza de los residentes (0–100)" in labels
+    assert at.radio(key="map_metric").label == "Sombrear las áreas según"
+    assert at.radio(key="map_level").options == ["Distrito", "Vecindario"]
+    charts = _charts(at)
+    titles = [c["layout"]["title"]["text"] for c in charts]
+    assert any("incidentes por cada 1,000 residentes por distrito" in t for t in titles), titles
+    assert any(t.startswith("Intensidad de la participación") for t in titles), titles
+    funnel = next(c for c in charts if "Residentes (el denominador de la tasa)" in json.dumps(c["layout"]["xaxis"]))
+    assert "rango que permite el azar" in funnel["layout"]["title"]["text"]
+    assert not _no_english_sentences(_shown_text(at), OTHERS)
+
+
+def test_map_in_spanish_for_every_layer(demo_env):
+    at = _spanish_page("map")
+    assert at.title[0].value == "Mapa"
+    assert at.radio(key="map_layer").label == "Capa del mapa"
+    assert at.checkbox(key="show_events").label == "Mostrar las actividades de participación"
+    expected = {"rate": "incidentes por cada 1,000 residentes por distrito",
+                "change": "% de cambio respecto de un año antes por distrito",
+                "engagement": "Actividades de participación por cada 1,000 residentes por año, por distrito",
+                "trust": "Puntaje de confianza de los residentes por distrito",
+                "bivariate": "Intensidad de la participación y cambio en"}
+    for layer, title in expected.items():
+        at.radio(key="map_layer").set_value(layer).run()
+        assert not at.exception, (layer, at.exception)
+        assert "Los números detrás del mapa, por distrito" in [s.value for s in at.subheader]
+        spec = _charts(at)[0]
+        assert title in spec["layout"]["title"]["text"], (layer, spec["layout"]["title"]["text"])
+        hovers = json.dumps([t.get("text") for t in spec["data"]], ensure_ascii=False)
+        assert "Incidentes:" in hovers and "Incidents:" not in hovers, layer  # the hover, in Spanish
+        assert not _no_english_sentences(_shown_text(at), OTHERS), layer
+    key = next(c for c in _charts(at) if c["data"][0]["type"] == "heatmap")
+    assert key["layout"]["title"]["text"] == "Cómo leer los colores"
+    at.radio(key="map_level_page").set_value("neighborhood").run()
+    at.radio(key="map_layer").set_value("trust").run()
+    assert any("por distrito policial" in i.value for i in at.info)
+
+
+def test_district_page_in_spanish(demo_env):
+    at = _spanish_page("district", district="2")
+    assert at.title[0].value == "Distrito 2 – Riverfront"
+    assert [m.label for m in at.metric] == ["Incidentes", "Tasa por cada 1,000 residentes",
+                                            "Actividades de participación", "Horas de participación de agentes",
+                                            "Puntaje de confianza más reciente (0–100)"]
+    assert {"Incidentes mes a mes", "Patrón estacional", "Qué delitos", "Participación comunitaria",
+            "Confianza de los residentes", "Capacitación de agentes", "Programas en este distrito",
+            "Vecindarios"} <= {s.value for s in at.subheader}
+    assert at.selectbox(key="district").label == "Distrito"
+    charts = _charts(at)
+    assert charts[0]["layout"]["title"]["text"].startswith("Incidentes: ")
+    assert any(t["name"] == "El mismo mes un año antes" for t in charts[0]["data"])
+    assert charts[0]["layout"]["xaxis"]["title"]["text"] == "Mes"
+    season = charts[1]
+    assert season["data"][0]["x"][0] == "ene"  # month names in Spanish
+    assert any("Residentes (" in c.value or "residentes (" in c.value for c in at.caption)
+    assert not _no_english_sentences(_shown_text(at), OTHERS)
+
+
+def test_compare_page_in_spanish(demo_env):
+    at = _spanish_page("compare", districts="2,5")
+    assert at.title[0].value == "Comparar distritos"
+    assert at.multiselect(key="compare_districts").label == "Distritos para comparar (2–4)"
+    assert {"Cifras principales", "Incidentes mes a mes", "Por cada 1,000 residentes", "Qué delitos",
+            "Participación comunitaria por residente", "Confianza de los residentes"} <= {s.value for s in at.subheader}
+    kpis = at.dataframe[0].value
+    assert list(kpis.columns[:2]) == ["Distrito", "Incidentes"]
+    assert list(kpis["Distrito"].str.slice(0, 10).str.strip()) == ["Distrito 2", "Distrito 5"]
+    charts = _charts(at)
+    assert charts[0]["layout"]["title"]["text"].startswith("Incidentes, últimos 12 meses frente a un año antes")
+    assert charts[0]["layout"]["annotations"][0]["text"].startswith("<b>Distrito 2")  # the column titles
+    assert charts[4]["layout"]["title"]["text"].startswith("Confianza en la policía")
+    assert not _no_english_sentences(_shown_text(at), OTHERS)
+
+
+@pytest.fixture()
+def demo_env(demo_db, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    return demo_db
+
+
+# --- the library, in both languages -----------------------------------------------------------------
+
+
+def test_takeaways_and_figures_follow_the_language(demo):
+    s, period = demo
+    series = district.monthly_series(s, "2", period.end)
+    timeline = district.engagement_timeline(s, "2", district.window_start(period.end), period.end)
+    english_takeaway = district.series_takeaway(series)
+    english_fig = district_figures.monthly_incidents(series, english_takeaway, "subtitle")
+    english_engagement = district.engagement_takeaway(timeline, period.end)
+    assert english_takeaway.startswith("Incidents: ") and "a year earlier" in english_takeaway
+    assert [t.name for t in english_fig.data] == ["Same month a year earlier", "Incidents"]
+    assert english_fig.layout.yaxis.title.text == "Incidents per month"
+    assert district.district_title("2", "Riverfront") == "District 2 – Riverfront"
+    assert map_layers.change_words([(-9.0, -5.0), (-4.0, 1.0), (2.0, 8.0)]) == {
+        1: "crime fell", 2: "crime about level", 3: "crime rose"}  # English codes, whatever the language
+
+    i18n.set_language("es")
+    takeaway = district.series_takeaway(series, i18n._("Incidents"))
+    assert takeaway.startswith("Incidentes: ") and "un año antes" in takeaway
+    fig = district_figures.monthly_incidents(series, takeaway, "subtítulo")
+    assert fig.layout.title.text.startswith("Incidentes: ")
+    assert [t.name for t in fig.data] == ["El mismo mes un año antes", "Incidentes"]
+    assert fig.layout.yaxis.title.text == "Incidentes por mes"
+    assert "incidentes" in fig.data[1].hovertemplate
+    assert district.engagement_takeaway(timeline, period.end).startswith(english_engagement.split(" ")[0])
+    assert "actividades de participación" in district.engagement_takeaway(timeline, period.end)
+    assert district.district_title("2", "Riverfront") == "Distrito 2 – Riverfront"
+    assert district.district_title("3", "District 3") == "Distrito 3"
+    kpis = compare.kpi_table(s, ["2", "5"], period.start, period.end)
+    assert "Distrito 2" in compare.kpi_takeaway(kpis)
+    assert metrics.noise_label(0.5) == "within normal variation"  # a value code compares stays English
+    assert i18n._(metrics.noise_label(0.5)) == "dentro de la variación normal"
+    assert district.type_label("foot_patrol") == "Patrullaje a pie"
+    mix = district.offense_mix(s, "2", period.start, period.end)
+    assert set(mix["offense_group"]) <= {g[0] for g in offenses.OFFENSE_GROUPS}
+    assert "Robo con violencia" in set(mix["label"]) or "Hurto" in set(mix["label"])
+    layer = map_layers.layer_data(s, "bivariate", "district", period)
+    assert layer.legend["label"].str.contains("participación").all()
+    fig_map = map_figures.bivariate_legend(layer.legend)
+    assert fig_map.layout.title.text == "Cómo leer los colores"
+    monthly = compare.monthly_table(s, ["2", "5"], period.end)
+    fig_cmp = compare_figures.rate_lines(monthly, compare.rate_takeaway(monthly))
+    assert fig_cmp.layout.yaxis.title.text == "Incidentes por cada 1,000 residentes por mes"
+
+    i18n.set_language("en")
+    assert district.series_takeaway(series) == english_takeaway
+    again = district_figures.monthly_incidents(series, english_takeaway, "subtitle")
+    assert again.to_json() == english_fig.to_json()
+
+
+@pytest.mark.parametrize("page, query", [("overview", {}), ("map", {}), ("district", {"district": "2"}),
+                                         ("compare", {"districts": "2,5"})])
+def test_public_view_with_small_counts_in_spanish(demo_env, monkeypatch, page, query):
+    # Homicides: counts small enough that the public view hides some, so its notes show in Spanish too.
+    monkeypatch.setenv("COMMON_GROUND_MODE", "public")
+    i18n.set_language("es")
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90)
+    at.query_params["lang"] = "es"
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.session_state["offense_group"] = "homicide"
+    at.run()
+    assert not at.exception, at.exception
+    if page == "map":
+        for layer in ("change", "bivariate"):
+            at.radio(key="map_layer").set_value(layer).run()
+            assert not at.exception, (layer, at.exception)
+    assert "Homicidio" in " ".join(c.value for c in at.caption)
+    assert not _no_english_sentences(_shown_text(at), OTHERS)
+    titles = [c["layout"]["title"]["text"] for c in _charts(at)]
+    assert titles and not _no_english_sentences(titles), titles
