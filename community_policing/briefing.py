@@ -6,10 +6,17 @@ filters); ``briefing_pdf`` lays it out on US Letter pages with fpdf2 and ``brief
 slide deck with python-pptx, one message per slide. Charts are drawn by ``briefing_figures`` in
 styles that survive black-and-white printing and rendered to PNG by kaleido with the system
 Chromium. No Streamlit here; ``progress`` callbacks let the app show each step.
+
+Every text is in the current language (``i18n``): the briefing is built and laid out in the
+language set for the run (the app's picker, the CLI's ``--lang``), and remembers it (``lang``) so
+the renderers speak it too. Its tables keep machine column names where code reads them (the KPI
+table) and display names where they are printed as they are (engagement, trust, programs);
+columns whose name starts with "_" hold values for code and are never printed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -20,14 +27,21 @@ import plotly.graph_objects as go
 
 from community_policing import briefing_figures as bf
 from community_policing import district as district_mod
-from community_policing import evaluation, freshness, geo, metrics, privacy, series_breaks
+from community_policing import evaluation, freshness, geo, i18n, metrics, privacy, series_breaks
+from community_policing.i18n import N_, _, ngettext
 from community_policing.store import Store
 
 Progress = Callable[[float, str], None]
 FIGURE_SIZES = {"map": (1000, 700), "trend": (1100, 520), "engagement": (1100, 480)}
-SIMULATED_STAMP = "SIMULATED DEMO DATA - a fictional city; no number describes real places or people"
-ASSOCIATION_NOTE = ("Engagement and crime are shown side by side: an association, not an effect. Engagement is "
-                    "often sent where crime is high or rising.")
+# Shown translated: _(SIMULATED_STAMP), _(ASSOCIATION_NOTE).
+SIMULATED_STAMP = N_("SIMULATED DEMO DATA - a fictional city; no number describes real places or people")
+ASSOCIATION_NOTE = N_("Engagement and crime are shown side by side: an association, not an effect. Engagement is "
+                      "often sent where crime is high or rising.")
+# freshness.comparison_cautions names each caution with a key (code); this is how a briefing says it.
+CAUTION_NAMES = {"series break": N_("series break"), "preliminary days": N_("preliminary days")}
+OUTCOME_NAMES = {"incidents": N_("incidents"), "trust": N_("trust score")}
+CHART_STEPS = {"map": N_("Rendering the map"), "trend": N_("Rendering the trend chart"),
+               "engagement": N_("Rendering the engagement chart")}
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -75,16 +89,49 @@ class Briefing:
     programs: pd.DataFrame
     program_note: str
     notes: list[str] = field(default_factory=list)
+    trust_takeaway: str | None = None  # the takeaway about trust (the slide deck's trust slide says it)
+    lang: str = i18n.DEFAULT           # the language the text is in
 
     @property
     def title(self) -> str:
-        return f"{self.scope}: community policing briefing"
+        with speaking(self.lang):
+            return _("{scope}: community policing briefing").format(scope=self.scope)
 
     def file_stem(self) -> str:
+        """The file name without extension: English words (a name, not text), the language when not English."""
         place = "citywide" if self.request.district_id is None else f"district_{self.request.district_id}"
+        lang = "" if self.lang == i18n.DEFAULT else f"_{self.lang}"
         label = "_simulated" if self.simulated else ""
         public = "_public" if self.request.rules is not None else ""
-        return f"briefing_{place}_{self.request.start:%Y%m%d}_{self.request.end:%Y%m%d}{public}{label}"
+        return f"briefing_{place}_{self.request.start:%Y%m%d}_{self.request.end:%Y%m%d}{lang}{public}{label}"
+
+
+@contextlib.contextmanager
+def speaking(lang: str):
+    """Use ``lang`` inside the block, then the language that was set before."""
+    before = i18n.language()
+    i18n.set_language(lang)
+    try:
+        yield
+    finally:
+        i18n.set_language(before)
+
+
+def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns a renderer prints: not those for code ("_score", "_clear", ...)."""
+    return frame[[c for c in frame.columns if not str(c).startswith("_")]]
+
+
+def kpi_headers() -> dict[str, str]:
+    """The KPI table's printed column names, in the current language."""
+    return {"measure": _("Measure"), "this_period": _("This period"), "a_year_earlier": _("A year earlier"),
+            "change": _("Change"), "reading": _("Reading / denominator")}
+
+
+def _and(items: list[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
 
 
 def _count(value: int | None, note: str = "") -> str:
@@ -96,55 +143,65 @@ def _signed(value: float, digits: int = 0) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "n/a (none a year earlier)" if value is None or pd.isna(value) else f"{value:+.1f}%"
+    return _("n/a (none a year earlier)") if value is None or pd.isna(value) else f"{value:+.1f}%"
+
+
+def _shown(text) -> str:
+    """A reading another module wrote (the noise label, a privacy note, ...) as displayed: those kept
+    in English because code compares them are translated here; translated ones pass unchanged."""
+    return _(text) if isinstance(text, str) and text else ("" if text is None else str(text))
 
 
 def kpi_table(values: dict) -> pd.DataFrame:
-    """The headline rows: incidents, rate, engagement, officer hours, trust; counts beside percentages."""
+    """The headline rows: incidents, rate, engagement, officer hours, trust; counts beside percentages.
+    Column names are for code (``kpi_headers`` prints them); the cells are text in the current language."""
     hidden = values["incidents"] is None or values["incidents_prior_year"] is None  # public mode
     rows = [{
-        "measure": f"Incidents ({values['offense_label']})",
-        "this_period": _count(values["incidents"], values.get("incidents_note", "")),
-        "a_year_earlier": _count(values["incidents_prior_year"], values.get("incidents_prior_year_note", "")),
-        "change": "not shown" if hidden else f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
-        "reading": values["noise"],
+        "measure": _("Incidents ({offenses})").format(offenses=values["offense_label"]),
+        "this_period": _shown(_count(values["incidents"], values.get("incidents_note", ""))),
+        "a_year_earlier": _shown(_count(values["incidents_prior_year"], values.get("incidents_prior_year_note", ""))),
+        "change": _("not shown") if hidden else f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
+        "reading": _shown(values["noise"]),
     }]
     rate = values["rate_per_1000"]
     rows.append({
-        "measure": "Incidents per 1,000 residents",
-        "this_period": "not shown" if rate is None else f"{rate:.1f}",
+        "measure": _("Incidents per 1,000 residents"),
+        "this_period": _("not shown") if rate is None else f"{rate:.1f}",
         "a_year_earlier": "" if values["rate_prior_year"] is None else f"{values['rate_prior_year']:.1f}",
         "change": "",
-        "reading": values["denominator"],
+        "reading": _shown(values["denominator"]),
     })
     rows.append({
-        "measure": "Engagement activities",
+        "measure": _("Engagement activities"),
         "this_period": _count(values["engagement_events"]),
         "a_year_earlier": _count(values["engagement_events_prior_year"]),
         "change": _signed(values["engagement_events"] - values["engagement_events_prior_year"]),
-        "reading": "recorded activities (ledger)",
+        "reading": _("recorded activities (ledger)"),
     })
     rows.append({
-        "measure": "Officer engagement hours",
+        "measure": _("Officer engagement hours"),
         "this_period": f"{values['officer_hours']:,.0f}",
         "a_year_earlier": f"{values['officer_hours_prior_year']:,.0f}",
         "change": _signed(values["officer_hours"] - values["officer_hours_prior_year"]),
-        "reading": "summed over officers",
+        "reading": _("summed over officers"),
     })
     trust, trust_prior = values.get("trust"), values.get("trust_prior_year")
     rows.append({
-        "measure": "Trust in police (0-100)",
-        "this_period": "no result" if trust is None else f"{trust:.1f}",
-        "a_year_earlier": "no result" if trust_prior is None else f"{trust_prior:.1f}",
-        "change": "" if trust is None or trust_prior is None else f"{trust - trust_prior:+.1f} points",
+        "measure": _("Trust in police (0-100)"),
+        "this_period": _("no result") if trust is None else f"{trust:.1f}",
+        "a_year_earlier": _("no result") if trust_prior is None else f"{trust_prior:.1f}",
+        "change": "" if trust is None or trust_prior is None else _("{change} points").format(
+            change=f"{trust - trust_prior:+.1f}"),
         "reading": values.get("trust_reading", ""),
     })
     return pd.DataFrame(rows, columns=["measure", "this_period", "a_year_earlier", "change", "reading"])
 
 
 def _offense_label(store: Store, offense_group: str) -> str:
+    if offense_group in (None, "", "all"):
+        return _("all offenses")
     labels = dict(metrics.offense_choices(store))
-    return labels.get(offense_group, offense_group).strip() if offense_group not in (None, "", "all") else "all offenses"
+    return _shown(labels.get(offense_group, offense_group).strip())
 
 
 def build_briefing(store: Store, request: BriefingRequest, progress: Progress = _no_progress) -> Briefing:
@@ -154,7 +211,8 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     offense = None if request.offense_group in (None, "", "all") else request.offense_group
     offense_label = _offense_label(store, request.offense_group)
     rules = request.rules
-    progress(0.05, "Counting incidents and engagement")
+    lang = i18n.language()
+    progress(0.05, _("Counting incidents and engagement"))
     districts = metrics.area_comparison(store, period.start, period.end, level="district", offense_group=offense,
                                         date_basis=request.date_basis)
     prior_table = metrics.area_comparison(store, period.prior.start, period.prior.end, level="district",
@@ -165,7 +223,7 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     if rules is not None:  # public mode: the same decision as the pages' and the CLI's for these filters
         protected = privacy.protect_area_tables(districts, all_neighborhoods, rules)
     if request.district_id is None:
-        scope = "Citywide"
+        scope = _("Citywide")
         values = _city_values(store, districts, prior_table, period)
         if protected is not None:
             values = _public_city_values(values, protected, rules)
@@ -180,20 +238,21 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
         neighborhoods = all_neighborhoods[all_neighborhoods["district_id"].astype(str) == place.id]
     values["offense_label"] = offense_label
 
-    progress(0.2, "Drawing the map and the trend")
+    progress(0.2, _("Drawing the map and the trend"))
     figures, captions = {}, {}
     if neighborhoods is None:
         features = geo.area_features(store, "district")
-        figures["map"] = bf.print_map(districts, features, f"Incidents per 1,000 residents by district, "
-                                      f"{period.label()}")
-        captions["map"] = ("Darker = more incidents per 1,000 residents; each district is labelled with its number "
-                           "and rate. Rates use each district's residents (year in the data dictionary).")
+        figures["map"] = bf.print_map(districts, features, _("Incidents per 1,000 residents by district, {period}")
+                                      .format(period=period.label()))
+        captions["map"] = _("Darker = more incidents per 1,000 residents; each district is labelled with its number "
+                            "and rate. Rates use each district's residents (year in the data dictionary).")
     else:
         features = geo.area_features(store, "neighborhood")
-        figures["map"] = bf.print_map(neighborhoods, features, f"Incidents per 1,000 residents by neighborhood, "
-                                      f"{period.label()}")
-        captions["map"] = ("Darker = more incidents per 1,000 residents; each neighborhood is labelled with its id "
-                           "and rate. Neighborhoods with too few residents for a rate are hatched grey.")
+        figures["map"] = bf.print_map(neighborhoods, features,
+                                      _("Incidents per 1,000 residents by neighborhood, {period}")
+                                      .format(period=period.label()))
+        captions["map"] = _("Darker = more incidents per 1,000 residents; each neighborhood is labelled with its id "
+                            "and rate. Neighborhoods with too few residents for a rate are hatched grey.")
     series = district_mod.monthly_series(store, request.district_id, period.end, offense,
                                          date_basis=request.date_basis, rules=rules)
     trend_title = district_mod.series_takeaway(series)
@@ -201,37 +260,43 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
                                       series_breaks.offense_categories(store))
     preliminary_from = (info.freshness.preliminary_from
                         if info.freshness is not None and request.date_basis == "occurred" else None)
-    figures["trend"] = bf.print_trend(series, trend_title, f"{scope}: incidents per month ({offense_label}), "
-                                      "beside the same month a year earlier", period, breaks=breaks,
-                                      preliminary_from=preliminary_from)
-    captions["trend"] = ("Solid black: incidents per month; dashed grey: the same month a year earlier. "
-                         "The shaded band is the briefing period. A hollow last point is a month cut short.")
+    figures["trend"] = bf.print_trend(series, trend_title,
+                                      _("{scope}: incidents per month ({offenses}), beside the same month a year "
+                                        "earlier").format(scope=scope, offenses=offense_label),
+                                      period, breaks=breaks, preliminary_from=preliminary_from)
+    captions["trend"] = _("Solid black: incidents per month; dashed grey: the same month a year earlier. "
+                          "The shaded band is the briefing period. A hollow last point is a month cut short.")
     shown = series_breaks.within(breaks, pd.Timestamp(series["month"].min()).date(),
                                  pd.Timestamp(series["last_day"].max()).date())
     if series_breaks.caption(shown):
         captions["trend"] += " " + series_breaks.caption(shown)
     if preliminary_from is not None and preliminary_from <= pd.Timestamp(series["last_day"].max()).date():
-        captions["trend"] += (f" The dotted box marks preliminary days (from {preliminary_from:%b %-d, %Y}): counts "
-                              "by date occurred there still rise as late reports arrive.")
+        captions["trend"] += " " + _("The dotted box marks preliminary days (from {day}): counts by date occurred "
+                                     "there still rise as late reports arrive.").format(
+            day=i18n.format_date(preliminary_from))
 
-    progress(0.35, "Summarising engagement and trust")
+    progress(0.35, _("Summarising engagement and trust"))
     engagement = district_mod.engagement_by_type(store, request.district_id, period.start, period.end)
-    figures["engagement"] = bf.print_engagement(engagement, f"Engagement activities by type, {period.label()}",
-                                                "Black: this period; grey: the same days a year earlier")
-    captions["engagement"] = ASSOCIATION_NOTE
+    if not engagement.empty:
+        engagement = engagement.assign(type_label=engagement["type_label"].map(_shown))
+    figures["engagement"] = bf.print_engagement(engagement, _("Engagement activities by type, {period}").format(
+        period=period.label()), _("Black: this period; grey: the same days a year earlier"))
+    captions["engagement"] = _(ASSOCIATION_NOTE)
     engagement_table = _engagement_table(engagement)
     trust, trust_note = _trust_table(store, request)
     values.update(_trust_values(store, request))
     kpis = kpi_table(values)
 
-    progress(0.45, "Estimating program effects")
+    progress(0.45, _("Estimating program effects"))
     programs, program_note = _program_table(store, request)
     takeaways = _takeaways(values, scope, period, engagement, programs)
+    trust_takeaway = takeaways[2] if values.get("trust") is not None else None  # incidents, engagement, trust
     cautions = freshness.comparison_cautions(info.freshness, breaks, period.start, period.end, period.prior.start,
                                              request.date_basis)
     if cautions:  # the comparison spans a series break or reaches into preliminary days
-        kpis.loc[0, "reading"] += "; caution: " + " and ".join(cautions)
-        takeaways += [f"Caution: {c}" for c in cautions.values()]
+        kpis.loc[0, "reading"] = _("{reading}; caution: {cautions}").format(
+            reading=kpis.loc[0, "reading"], cautions=_and([_(CAUTION_NAMES.get(k, k)) for k in cautions]))
+        takeaways += [_("Caution: {caution}").format(caution=_shown(c)) for c in cautions.values()]
     notes = _method_notes(info, request, offense_label)
     return Briefing(
         request=request, city=info.city_name, scope=scope, period_text=period.label(),
@@ -239,6 +304,7 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
         simulated=info.is_simulated, data_label=info.label, offense_label=offense_label, kpis=kpis,
         kpi_values=values, takeaways=takeaways, figures=figures, captions=captions, engagement=engagement_table,
         trust=trust, trust_note=trust_note, programs=programs, program_note=program_note, notes=notes,
+        trust_takeaway=trust_takeaway, lang=lang,
     )
 
 
@@ -257,7 +323,8 @@ def _city_values(store: Store, table: pd.DataFrame, prior_table: pd.DataFrame, p
         "pct_change": totals.pct_change, "poisson_z": totals.poisson_z, "noise": totals.noise,
         "rate_per_1000": _rate(incidents, population),
         "rate_prior_year": _rate(prior, population),
-        "denominator": f"per 1,000 of {int(population):,} residents (sum of the districts)",
+        "denominator": _("per 1,000 of {population} residents (sum of the districts)").format(
+            population=f"{int(population):,}"),
         "engagement_events": int(table["engagement_events"].sum()),
         "engagement_events_prior_year": int(prior_table["engagement_events"].sum()),
         "officer_hours": round(float(table["officer_hours"].sum()), 1),
@@ -302,41 +369,44 @@ def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.D
 
 
 def _engagement_table(engagement: pd.DataFrame) -> pd.DataFrame:
-    columns = ["Activity", "This period", "A year earlier", "Officer hours", "Attendees"]
+    """Activities by type with a total row; printed as it is, so its column names are display text."""
+    columns = [_("Activity"), _("This period"), _("A year earlier"), _("Officer hours"), _("Attendees")]
     if engagement.empty:
         return pd.DataFrame(columns=columns)
-    table = pd.DataFrame({
-        "Activity": engagement["type_label"],
-        "This period": engagement["events"].map(_count),
-        "A year earlier": engagement["events_prior_year"].map(_count),
-        "Officer hours": engagement["officer_hours"].map(lambda h: f"{h:,.0f}"),
-        "Attendees": engagement["attendees"].map(_count),
-    })
-    total = {"Activity": "All activities", "This period": _count(int(engagement["events"].sum())),
-             "A year earlier": _count(int(engagement["events_prior_year"].sum())),
-             "Officer hours": f"{engagement['officer_hours'].sum():,.0f}",
-             "Attendees": _count(int(engagement["attendees"].sum()))}
+    table = pd.DataFrame(dict(zip(columns, (
+        engagement["type_label"],
+        engagement["events"].map(_count),
+        engagement["events_prior_year"].map(_count),
+        engagement["officer_hours"].map(lambda h: f"{h:,.0f}"),
+        engagement["attendees"].map(_count),
+    ))))
+    total = dict(zip(columns, (_("All activities"), _count(int(engagement["events"].sum())),
+                               _count(int(engagement["events_prior_year"].sum())),
+                               f"{engagement['officer_hours'].sum():,.0f}",
+                               _count(int(engagement["attendees"].sum())))))
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)[columns]
 
 
 def _trust_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, str]:
     """Survey results in the period (the latest 6 periods for a district, every district's latest
     result citywide), with respondents and margins of error; small samples are hidden."""
-    columns = ["Survey period", "Area", "Score (0-100)", "Margin of error", "Respondents"]
+    columns = [_("Survey period"), _("Area"), _("Score (0-100)"), _("Margin of error"), _("Respondents")]
     table = metrics.trust_by_district(store, "trust", request.start, request.end)
-    minimum = f"Results from fewer than {metrics.MIN_RESPONDENTS} respondents are not shown."
+    minimum = _("Results from fewer than {n} respondents are not shown.").format(n=metrics.MIN_RESPONDENTS)
     if table.empty:
-        return pd.DataFrame(columns=columns), "No trust survey results fall in this period. " + minimum
+        return pd.DataFrame(columns=columns), _("No trust survey results fall in this period.") + " " + minimum
     if request.district_id is not None:
         table = table[table["district_id"].astype(str) == str(request.district_id)].tail(6)
     else:
         table = table.sort_values("period_start").groupby("district_id", sort=False).tail(1)
     out = pd.DataFrame({
-        "Survey period": pd.to_datetime(table["period_start"]).dt.strftime("%b %Y"),
-        "Area": table["district_name"],
-        "Score (0-100)": table["score"].map(lambda s: "hidden (too few)" if pd.isna(s) else f"{s:.1f}"),
-        "Margin of error": table["margin_of_error"].map(lambda m: "not published" if pd.isna(m) else f"±{m:.1f}"),
-        "Respondents": table["respondents"].map(lambda r: "not published" if pd.isna(r) else f"{int(r):,}"),
+        **dict(zip(columns, (
+            pd.to_datetime(table["period_start"]).map(i18n.format_month_short),
+            table["district_name"],
+            table["score"].map(lambda s: _("hidden (too few)") if pd.isna(s) else f"{s:.1f}"),
+            table["margin_of_error"].map(lambda m: _("not published") if pd.isna(m) else f"±{m:.1f}"),
+            table["respondents"].map(lambda r: _("not published") if pd.isna(r) else f"{int(r):,}"),
+        ))),
         "_score": table["score"], "_respondents": table["respondents"],
     })
     return out.reset_index(drop=True), minimum
@@ -357,92 +427,118 @@ def _trust_values(store: Store, request: BriefingRequest) -> dict:
         return round(score, 1), moe, int(shown["respondents"].fillna(0).sum()), len(shown)
 
     score, moe, respondents, results = mean(request.period)
-    prior, prior_moe, _, _ = mean(request.period.prior)
+    prior, prior_moe = mean(request.period.prior)[:2]
     if score is None:
-        return {"trust": None, "trust_prior_year": prior, "trust_reading": "no survey result in the period"}
-    who = f"{respondents:,} respondents" if respondents else "respondents not published"
-    reading = f"mean of {results} survey result(s), {who}"
+        return {"trust": None, "trust_prior_year": prior, "trust_reading": _("no survey result in the period")}
+    who = (ngettext("{count} respondent", "{count} respondents", respondents).format(count=f"{respondents:,}")
+           if respondents else _("respondents not published"))
+    parts = [ngettext("mean of {n} survey result, {respondents}", "mean of {n} survey results, {respondents}",
+                      results).format(n=results, respondents=who)]
     if moe is not None:
-        reading += f"; ±{moe:.1f}"
+        parts.append(f"±{moe:.1f}")
     if prior is not None and moe is not None and prior_moe is not None:
         beyond = abs(score - prior) > math.hypot(moe, prior_moe)
-        reading += "; change beyond the margin of error" if beyond else "; change within the margin of error"
-    return {"trust": score, "trust_prior_year": prior, "trust_moe": moe, "trust_reading": reading}
+        parts.append(_("change beyond the margin of error") if beyond else _("change within the margin of error"))
+    return {"trust": score, "trust_prior_year": prior, "trust_moe": moe, "trust_reading": "; ".join(parts)}
 
 
 def _program_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, str]:
-    columns = ["Program", "Outcome", "Estimate", "95% interval", "Checks"]
+    """Each program's estimates, printed as they are (display column names), with "_clear" (the
+    interval excludes 0) for code."""
+    columns = [_("Program"), _("Outcome"), _("Estimate"), _("95% interval"), _("Checks")]
     results = evaluation.evaluate(store, date_basis=request.date_basis)
     if request.district_id is not None and not results.empty:
         here = set(store.query("district_programs", district_id=request.district_id)["name"])
         results = results[results["program"].isin(here)]
-    note = ("Difference-in-differences against districts without the program, 24 months either side of its start; "
-            "relative effects (-10% = 10% fewer incidents, or a 10% lower trust score, than without it). The interval "
-            "says how sure the estimate is; an interval that spans 0 cannot tell an effect from none.")
+    note = _("Difference-in-differences against districts without the program, 24 months either side of its start; "
+             "relative effects (-10% = 10% fewer incidents, or a 10% lower trust score, than without it). The interval "
+             "says how sure the estimate is; an interval that spans 0 cannot tell an effect from none.")
     if results.empty:
-        return pd.DataFrame(columns=columns), "No program ran here with enough data to estimate its effect."
+        return (pd.DataFrame(columns=[*columns, "_clear"]),
+                _("No program ran here with enough data to estimate its effect."))
     rows = []
-    for _, r in results.iterrows():
+    for _row, r in results.iterrows():
+        outcome = _shown(OUTCOME_NAMES.get(r["outcome"], r["outcome"]))
         if pd.isna(r["estimate"]):
-            rows.append({"Program": r["program"], "Outcome": r["outcome"], "Estimate": "not estimable",
-                         "95% interval": "", "Checks": str(r.get("note") or "")})
+            rows.append([r["program"], outcome, _("not estimable"), "", _shown(str(r.get("note") or "")), False])
             continue
         checks = []
         if not bool(r["pretrend_ok"]):
-            checks.append(f"trends differed before the start (p = {r['pretrend_p']:.2f})")
+            checks.append(_("trends differed before the start (p = {p})").format(p=f"{r['pretrend_p']:.2f}"))
         if bool(r["rtm_flag"]):
-            checks.append("possible regression to the mean")
+            checks.append(_("possible regression to the mean"))
         spans = r["ci_low"] < 0 < r["ci_high"]
-        checks.append("interval spans 0: no clear effect" if spans else "interval excludes 0")
-        rows.append({"Program": r["program"], "Outcome": r["outcome"], "Estimate": f"{r['estimate'] * 100:+.1f}%",
-                     "95% interval": f"{r['ci_low'] * 100:+.1f}% to {r['ci_high'] * 100:+.1f}%",
-                     "Checks": "; ".join(checks)})
-    return pd.DataFrame(rows, columns=columns), note
+        checks.append(_("interval spans 0: no clear effect") if spans else _("interval excludes 0"))
+        rows.append([r["program"], outcome, f"{r['estimate'] * 100:+.1f}%",
+                     _("{low} to {high}").format(low=f"{r['ci_low'] * 100:+.1f}%", high=f"{r['ci_high'] * 100:+.1f}%"),
+                     "; ".join(checks), not spans])
+    return pd.DataFrame(rows, columns=[*columns, "_clear"]), note
 
 
 def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.DataFrame,
                programs: pd.DataFrame) -> list[str]:
+    """The sentences "In brief": incidents, engagement, trust (when surveyed), programs with a clear estimate."""
     if values["incidents"] is None or values["incidents_prior_year"] is None:  # public mode: a small count
-        out = [f"Incidents: {_count(values['incidents'], values.get('incidents_note', ''))} in the period, "
-               f"{_count(values['incidents_prior_year'], values.get('incidents_prior_year_note', ''))} a year earlier "
-               f"({scope}, {period.label()}); small counts and the change they make are not shown in a public briefing."]
+        out = [_("Incidents: {current} in the period, {prior} a year earlier ({scope}, {period}); small counts and "
+                 "the change they make are not shown in a public briefing.").format(
+            current=_shown(_count(values["incidents"], values.get("incidents_note", ""))),
+            prior=_shown(_count(values["incidents_prior_year"], values.get("incidents_prior_year_note", ""))),
+            scope=scope, period=period.label())]
     else:
-        out = [metrics.describe_change(values["incidents"], values["incidents_prior_year"], "incidents",
-                                       values["poisson_z"]).rstrip(".") + f" ({scope}, {period.label()} vs a year earlier)."]
+        sentence = metrics.describe_change(values["incidents"], values["incidents_prior_year"], "incidents",
+                                           values["poisson_z"]).rstrip(".")
+        out = [_("{sentence} ({scope}, {period} vs a year earlier).").format(sentence=sentence, scope=scope,
+                                                                             period=period.label())]
     events, prior = values["engagement_events"], values["engagement_events_prior_year"]
-    out.append(f"{events:,} engagement activities were recorded ({prior:,} a year earlier), with "
-               f"{values['officer_hours']:,.0f} officer hours.")
+    out.append(ngettext("{events} engagement activity was recorded ({prior} a year earlier), with {hours} officer "
+                        "hours.",
+                        "{events} engagement activities were recorded ({prior} a year earlier), with {hours} officer "
+                        "hours.", events).format(events=f"{events:,}", prior=f"{prior:,}",
+                                                 hours=f"{values['officer_hours']:,.0f}"))
     if values.get("trust") is not None:
-        before = ("" if values.get("trust_prior_year") is None
-                  else f"; {values['trust_prior_year']:.1f} in the same days a year earlier")
-        out.append(f"Trust in police averaged {values['trust']:.1f} of 100 ({values['trust_reading']}{before}).")
-    clear = programs[programs["Checks"].str.contains("excludes 0", na=False)] if not programs.empty else programs
+        reading = values["trust_reading"]
+        if values.get("trust_prior_year") is not None:
+            reading += "; " + _("{score} in the same days a year earlier").format(
+                score=f"{values['trust_prior_year']:.1f}")
+        out.append(_("Trust in police averaged {score} of 100 ({reading}).").format(score=f"{values['trust']:.1f}",
+                                                                                   reading=reading))
+    if "_clear" in programs.columns and len(programs):
+        clear = programs[programs["_clear"].astype(bool)]
+    else:  # a table without the flag (tests stub it): none is clear
+        clear = programs.iloc[0:0]
     if len(clear):
-        out.append("Programs with an estimate clear of zero: " + "; ".join(
-            f"{p} on {o} {e}" for p, o, e in zip(clear["Program"], clear["Outcome"], clear["Estimate"])) + ".")
+        program, outcome, estimate = (clear.columns[i] for i in range(3))
+        out.append(_("Programs with an estimate clear of zero: {programs}.").format(programs="; ".join(
+            _("{program} on {outcome} {estimate}").format(program=p, outcome=o, estimate=e)
+            for p, o, e in zip(clear[program], clear[outcome], clear[estimate]))))
     return out
 
 
 def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_label: str) -> list[str]:
-    basis = "the day the offense occurred" if request.date_basis == "occurred" else "the day it was reported"
+    if request.date_basis == "occurred":
+        counted = _("Incidents are counted by the day the offense occurred, net of corrections, {offenses}; the "
+                    "comparison is the same calendar days one year earlier.")
+    else:
+        counted = _("Incidents are counted by the day the offense was reported, net of corrections, {offenses}; the "
+                    "comparison is the same calendar days one year earlier.")
     notes = [
-        f"Incidents are counted by {basis}, net of corrections, {offense_label}; the comparison is the same calendar "
-        "days one year earlier.",
-        "Reading (noise label): z = 2(sqrt(current) - sqrt(prior)); |z| < 2 is within normal variation, 2-3 a "
-        "possible change, 3 or more a significant change.",
-        f"Rates are incidents per 1,000 residents of the area; areas under {metrics.MIN_POPULATION_FOR_RATE} residents "
-        "get no rate.",
-        ASSOCIATION_NOTE,
-        f"Survey scores are respondent-weighted; results from fewer than {metrics.MIN_RESPONDENTS} respondents are "
-        "hidden.",
-        f"Data: {info.label.lower()} for {info.city_name}. Source: {info.source}",
-        f"Data as of {info.last_day or 'n/a'}; database built {info.built_at}.",
+        counted.format(offenses=offense_label),
+        _("Reading (noise label): z = 2(sqrt(current) - sqrt(prior)); |z| < 2 is within normal variation, 2-3 a "
+          "possible change, 3 or more a significant change."),
+        _("Rates are incidents per 1,000 residents of the area; areas under {n} residents get no rate.").format(
+            n=metrics.MIN_POPULATION_FOR_RATE),
+        _(ASSOCIATION_NOTE),
+        _("Survey scores are respondent-weighted; results from fewer than {n} respondents are hidden.").format(
+            n=metrics.MIN_RESPONDENTS),
+        _("Data: {label} for {city}. Source: {source}").format(label=_shown(info.label).lower(), city=info.city_name,
+                                                                source=info.source),
+        _("Data as of {day}; database built {built}.").format(day=info.last_day or _("n/a"), built=info.built_at),
     ]
     if info.has_incidents:
         notes += freshness.note_lines(info.freshness) + series_breaks.note_lines(info.series_breaks)
     if request.rules is not None:  # public mode: say what is hidden and why
-        notes += ["Public briefing. " + privacy.describe(request.rules, metrics.MIN_RESPONDENTS)[0],
-                  privacy.describe(request.rules, metrics.MIN_RESPONDENTS)[1]]
+        rules_text = privacy.describe(request.rules, metrics.MIN_RESPONDENTS)
+        notes += [_("Public briefing. {rules}").format(rules=rules_text[0]), rules_text[1]]
     return notes
 
 
@@ -458,7 +554,7 @@ def render_figures(briefing: Briefing, progress: Progress = _no_progress, scale:
     try:
         names = list(briefing.figures)
         for i, name in enumerate(names):
-            progress(0.5 + 0.35 * i / max(len(names), 1), f"Rendering the {name} chart")
+            progress(0.5 + 0.35 * i / max(len(names), 1), _shown(CHART_STEPS.get(name, name)))
             width, height = FIGURE_SIZES.get(name, (1000, 600))
             pngs[name] = kaleido.calc_fig_sync(briefing.figures[name],
                                                opts=dict(format="png", width=width, height=height, scale=scale))
@@ -467,11 +563,12 @@ def render_figures(briefing: Briefing, progress: Progress = _no_progress, scale:
     return pngs
 
 
-def _laid_out(briefing: Briefing, pngs: dict[str, bytes] | None, progress: Progress, what: str, render) -> bytes:
-    pngs = render_figures(briefing, progress) if pngs is None else pngs
-    progress(0.9, f"Laying out the {what}")
-    data = render(briefing, pngs)
-    progress(1.0, "Done")
+def _laid_out(briefing: Briefing, pngs: dict[str, bytes] | None, progress: Progress, step: str, render) -> bytes:
+    with speaking(briefing.lang):  # the renderers' words in the briefing's language
+        pngs = render_figures(briefing, progress) if pngs is None else pngs
+        progress(0.9, _(step))
+        data = render(briefing, pngs)
+        progress(1.0, _("Done"))
     return data
 
 
@@ -479,11 +576,11 @@ def briefing_pdf(briefing: Briefing, pngs: dict[str, bytes] | None = None, progr
     """The briefing as a US Letter PDF (``pngs`` from ``render_figures``, made here when None)."""
     from community_policing.briefing_pdf import render
 
-    return _laid_out(briefing, pngs, progress, "PDF", render)
+    return _laid_out(briefing, pngs, progress, N_("Laying out the PDF"), render)
 
 
 def briefing_pptx(briefing: Briefing, pngs: dict[str, bytes] | None = None, progress: Progress = _no_progress) -> bytes:
     """The briefing as a 16:9 slide deck, one message per slide."""
     from community_policing.briefing_slides import render
 
-    return _laid_out(briefing, pngs, progress, "slides", render)
+    return _laid_out(briefing, pngs, progress, N_("Laying out the slides"), render)

@@ -4,6 +4,10 @@ Page 1: title block (period, comparison, data as of, simulated stamp), the KPI t
 % and noise readings, the takeaways and the map. Then the trend, engagement with its table, trust
 with respondents, program estimates with intervals and checks, and the method notes. Every page
 carries the data label (and the simulated stamp where it applies) and "page N of M".
+
+Text is in the current language (``briefing_pdf`` is called inside ``briefing.speaking``). DejaVu
+Sans covers every character either language uses; without it the core Helvetica font takes
+Latin-1, which holds Spanish (á é í ó ú ü ñ ¿ ¡), and the few symbols outside it are spelled out.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from community_policing.briefing import SIMULATED_STAMP, Briefing
+from community_policing.briefing import SIMULATED_STAMP, Briefing, kpi_headers, shown_columns
+from community_policing.i18n import _
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 INK = (17, 17, 17)
@@ -64,10 +69,17 @@ class _BriefingPDF(FPDF):
     def footer(self) -> None:
         self.set_y(-13)
         self.font(7.5, colour=GREY)
-        label = SIMULATED_STAMP if self.briefing.simulated else f"{self.briefing.data_label} - {self.briefing.city}"
-        self.cell(0, 4, self.text_of(f"{label}  |  {self.briefing.scope}, {self.briefing.period_text}"),
-                  new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.cell(0, 4, self.text_of(f"Common Ground briefing - page {self.page_no()} of {{nb}}"), align="R")
+        label = (_(SIMULATED_STAMP) if self.briefing.simulated
+                 else f"{_(self.briefing.data_label)} - {self.briefing.city}")
+        line = self.text_of(f"{label}  |  {self.briefing.scope}, {self.briefing.period_text}")
+        size = 7.5
+        while self.get_string_width(line) > self.epw and size > 5.5:  # Spanish runs longer: one line, smaller
+            size -= 0.25
+            self.font(size, colour=GREY)
+        self.cell(0, 4, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.font(7.5, colour=GREY)
+        self.cell(0, 4, self.text_of(_("Common Ground briefing - page {page} of {pages}").format(
+            page=self.page_no(), pages=self.str_alias_nb_pages)), align="R")
 
     # -- blocks ------------------------------------------------------------------------------------
 
@@ -96,7 +108,7 @@ class _BriefingPDF(FPDF):
         self.font(9.5, bold=True)
         self.set_draw_color(*INK)
         self.set_line_width(0.6)
-        self.multi_cell(0, 6, self.text_of(SIMULATED_STAMP), border=1, align="C", new_x=XPos.LMARGIN,
+        self.multi_cell(0, 6, self.text_of(_(SIMULATED_STAMP)), border=1, align="C", new_x=XPos.LMARGIN,
                         new_y=YPos.NEXT)
         self.set_line_width(0.2)
         self.ln(2)
@@ -138,43 +150,40 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
 
     # Title block
     pdf.font(9, colour=GREY)
-    pdf.cell(0, 5, pdf.text_of(f"{briefing.city} - Common Ground community policing briefing"),
+    pdf.cell(0, 5, pdf.text_of(_("{city} - Common Ground community policing briefing").format(city=briefing.city)),
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.font(18, bold=True)
     pdf.multi_cell(0, 8, pdf.text_of(briefing.scope), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.font(10)
     pdf.multi_cell(0, 5, pdf.text_of(
-        f"Period: {briefing.period_text} (compared with {briefing.comparison_text}). Offenses: {briefing.offense_label}. "
-        f"Data as of {briefing.as_of or 'n/a'}; built {briefing.built_at}."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _("Period: {period} (compared with {comparison}). Offenses: {offenses}. Data as of {day}; built {built}.")
+        .format(period=briefing.period_text, comparison=briefing.comparison_text, offenses=briefing.offense_label,
+                day=briefing.as_of or _("n/a"), built=briefing.built_at)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     if briefing.simulated:
         pdf.stamp()
 
-    pdf.heading("Headline numbers")
-    kpis = briefing.kpis.rename(columns={"measure": "Measure", "this_period": "This period",
-                                         "a_year_earlier": "A year earlier", "change": "Change",
-                                         "reading": "Reading / denominator"})
-    pdf.table(kpis, widths=(34, 18, 18, 28, 50))
-    pdf.heading("In brief", size=11)
+    pdf.heading(_("Headline numbers"))
+    pdf.table(briefing.kpis.rename(columns=kpi_headers()), widths=(34, 18, 18, 28, 50))
+    pdf.heading(_("In brief"), size=11)
     pdf.bullets(briefing.takeaways)
     pdf.figure(pngs.get("map"), briefing.captions.get("map", ""), max_height=pdf.h - pdf.get_y() - 32)
 
     pdf.add_page()
-    pdf.heading("Incidents over time")
+    pdf.heading(_("Incidents over time"))
     pdf.figure(pngs.get("trend"), briefing.captions.get("trend", ""), max_height=95)
-    pdf.heading("Community engagement")
+    pdf.heading(_("Community engagement"))
     pdf.figure(pngs.get("engagement"), briefing.captions.get("engagement", ""), max_height=85)
     pdf.table(briefing.engagement, widths=(46, 22, 22, 22, 22))
 
-    pdf.heading("Resident trust")
+    pdf.heading(_("Resident trust"))
     pdf.para(briefing.trust_note, size=8.5, colour=GREY)
-    pdf.table(briefing.trust[[c for c in briefing.trust.columns if not c.startswith("_")]],
-              widths=(24, 46, 24, 28, 26))
+    pdf.table(shown_columns(briefing.trust), widths=(24, 46, 24, 28, 26))
 
-    pdf.heading("Program estimates")
+    pdf.heading(_("Program estimates"))
     pdf.para(briefing.program_note, size=8.5, colour=GREY)
-    pdf.table(briefing.programs, widths=(40, 18, 18, 32, 40))
+    pdf.table(shown_columns(briefing.programs), widths=(40, 18, 18, 32, 40))
 
-    pdf.heading("How these numbers are made")
+    pdf.heading(_("How these numbers are made"))
     pdf.bullets(briefing.notes, size=8.5)
     return bytes(pdf.output())

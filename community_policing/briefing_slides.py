@@ -1,7 +1,8 @@
 """A briefing as a PowerPoint deck (python-pptx): the same content as the PDF, one message per slide.
 
 Each slide's title is its message (a sentence, not a topic); the chart or table below supports
-it; the footer carries the data label and, for the demo city, the simulated stamp.
+it; the footer carries the data label and, for the demo city, the simulated stamp. Text is in the
+current language (``briefing_pptx`` calls this inside ``briefing.speaking``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from community_policing.briefing import ASSOCIATION_NOTE, SIMULATED_STAMP, Briefing
+from community_policing.briefing import ASSOCIATION_NOTE, SIMULATED_STAMP, Briefing, kpi_headers, shown_columns
+from community_policing.i18n import _
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
@@ -35,7 +37,7 @@ def _text(slide, text: str, left, top, width, height, size: int = 14, bold: bool
 def _slide(deck: Presentation, briefing: Briefing, message: str):
     slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
     _text(slide, message, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(1.1), size=24, bold=True)
-    label = SIMULATED_STAMP if briefing.simulated else f"{briefing.data_label} - {briefing.city}"
+    label = _(SIMULATED_STAMP) if briefing.simulated else f"{_(briefing.data_label)} - {briefing.city}"
     _text(slide, f"{label}  |  {briefing.scope}, {briefing.period_text}", MARGIN, HEIGHT - Inches(0.45),
           WIDTH - 2 * MARGIN, Inches(0.35), size=10, colour=GREY)
     return slide
@@ -79,38 +81,38 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
     deck.core_properties.author = "Common Ground"
 
     title = _slide(deck, briefing, briefing.scope)
-    _text(title, f"Community policing briefing - {briefing.city}\nPeriod: {briefing.period_text} "
-                 f"(compared with {briefing.comparison_text})\nOffenses: {briefing.offense_label}\n"
-                 f"Data as of {briefing.as_of or 'n/a'}; built {briefing.built_at}",
-          MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(2.0), size=18)
+    lines = [_("Community policing briefing - {city}").format(city=briefing.city),
+             _("Period: {period} (compared with {comparison})").format(period=briefing.period_text,
+                                                                      comparison=briefing.comparison_text),
+             _("Offenses: {offenses}").format(offenses=briefing.offense_label),
+             _("Data as of {day}; built {built}").format(day=briefing.as_of or _("n/a"), built=briefing.built_at)]
+    _text(title, "\n".join(lines), MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(2.0), size=18)
     if briefing.simulated:
-        _text(title, SIMULATED_STAMP, MARGIN, Inches(4.2), WIDTH - 2 * MARGIN, Inches(0.6), size=18, bold=True)
+        _text(title, _(SIMULATED_STAMP), MARGIN, Inches(4.2), WIDTH - 2 * MARGIN, Inches(0.6), size=18, bold=True)
 
-    kpis = briefing.kpis.rename(columns={"measure": "Measure", "this_period": "This period",
-                                         "a_year_earlier": "A year earlier", "change": "Change",
-                                         "reading": "Reading / denominator"})
+    kpis = briefing.kpis.rename(columns=kpi_headers())
     headline = _slide(deck, briefing, briefing.takeaways[0])
     _table(headline, kpis, size=13)
     _text(headline, "\n".join(briefing.takeaways[1:]), MARGIN, Inches(5.0), WIDTH - 2 * MARGIN, Inches(1.6), size=13)
 
-    _picture(_slide(deck, briefing, "Where: incidents per 1,000 residents"), pngs.get("map"), max_height=Inches(5.4))
+    _picture(_slide(deck, briefing, _("Where: incidents per 1,000 residents")), pngs.get("map"),
+             max_height=Inches(5.4))
     trend_message = briefing.figures["trend"].layout.title.text.replace("<br>", " ")
     _picture(_slide(deck, briefing, trend_message), pngs.get("trend"))
-    engagement = _slide(deck, briefing, briefing.takeaways[1] if len(briefing.takeaways) > 1 else "Engagement")
+    engagement = _slide(deck, briefing, briefing.takeaways[1] if len(briefing.takeaways) > 1 else _("Engagement"))
     _picture(engagement, pngs.get("engagement"), max_height=Inches(4.6))
-    _text(engagement, ASSOCIATION_NOTE, MARGIN, Inches(6.2), WIDTH - 2 * MARGIN, Inches(0.6), size=12, colour=GREY)
+    _text(engagement, _(ASSOCIATION_NOTE), MARGIN, Inches(6.2), WIDTH - 2 * MARGIN, Inches(0.6), size=12, colour=GREY)
 
-    trust_message = next((t for t in briefing.takeaways if t.startswith("Trust")), "Resident trust")
-    trust = _slide(deck, briefing, trust_message)
-    _table(trust, briefing.trust[[c for c in briefing.trust.columns if not c.startswith("_")]], size=12)
+    trust = _slide(deck, briefing, briefing.trust_takeaway or _("Resident trust"))
+    _table(trust, shown_columns(briefing.trust), size=12)
     _text(trust, briefing.trust_note, MARGIN, Inches(6.4), WIDTH - 2 * MARGIN, Inches(0.5), size=12, colour=GREY)
 
-    programs = _slide(deck, briefing, "Program estimates: effect on incidents and trust, with 95% intervals")
-    _table(programs, briefing.programs, size=12)
+    programs = _slide(deck, briefing, _("Program estimates: effect on incidents and trust, with 95% intervals"))
+    _table(programs, shown_columns(briefing.programs), size=12)
     _text(programs, briefing.program_note, MARGIN, Inches(5.6), WIDTH - 2 * MARGIN, Inches(1.2), size=12,
           colour=GREY)
 
-    notes = _slide(deck, briefing, "How these numbers are made")
+    notes = _slide(deck, briefing, _("How these numbers are made"))
     _text(notes, "\n".join(f"- {n}" for n in briefing.notes), MARGIN, Inches(1.4), WIDTH - 2 * MARGIN,
           Inches(5.5), size=13)
     buffer = io.BytesIO()

@@ -14,6 +14,11 @@ Bad input ends with a one-line message on stderr and exit status 2, never a trac
 staff). Public output follows the privacy rules (``privacy``): small counts are hidden exactly as the
 public dashboard hides them, with a ``<column>_note`` saying why.
 
+``briefing`` and ``districts`` take ``--lang en|es`` (default en): the language of the briefing's
+text and of the notes printed on stderr. Machine-readable output (CSV and JSON column names and
+values) stays the same in both languages; so do error messages, which say what to fix in the
+command line.
+
 Every CSV it writes (standard output, ``ledger export FILE``, an import's rejects) goes through
 ``exports``: text a spreadsheet would read as a formula starts with a single quote. JSON output
 keeps the values exactly as they are.
@@ -29,7 +34,7 @@ import time
 
 import pandas as pd
 
-from community_policing import exports, metrics
+from community_policing import exports, i18n, metrics
 from community_policing.importers.errors import ManifestError, SourceFileError
 from community_policing.schema import SchemaError
 from community_policing.store import Store, StoreError, resolve_db_path, write_database
@@ -44,6 +49,18 @@ def _date(text: str) -> dt.date:
 
 MODE_HELP = ("public: hide small counts as the public dashboard does (privacy rules, $COMMON_GROUND_MIN_COUNT); "
              "staff: everything (default: $COMMON_GROUND_MODE, else staff)")
+
+
+LANG_HELP = f"language of the text: {' or '.join(i18n.LANGUAGES)} (default {i18n.DEFAULT})"
+
+
+def _set_language(lang: str | None) -> None:
+    """``--lang``: English unless asked; an unknown language is bad input (one line, exit status 2)."""
+    if lang is None:
+        lang = i18n.DEFAULT
+    if lang not in i18n.LANGUAGES:
+        raise ValueError(f"unknown language {lang!r} for --lang; expected one of {', '.join(i18n.LANGUAGES)}")
+    i18n.set_language(lang)
 
 
 def _privacy_rules(mode: str | None):
@@ -81,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     districts.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     districts.add_argument("--format", choices=("csv", "json"), default="csv")
     districts.add_argument("--mode", choices=("public", "staff"), default=None, help=MODE_HELP)
+    districts.add_argument("--lang", default=None, help=LANG_HELP + "; CSV and JSON are the same in both")
     evaluate = sub.add_parser("evaluate", help="difference-in-differences estimate of each program's effect")
     evaluate.add_argument("--db", help="warehouse file")
     evaluate.add_argument("--program", help="one program by name (default: every program)")
@@ -95,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     brief.add_argument("--out", required=True, help="FILE.pdf for the briefing, FILE.pptx for the slide deck")
     brief.add_argument("--mode", choices=("public", "staff"), default=None, help=MODE_HELP)
+    brief.add_argument("--lang", default=None, help=LANG_HELP)
     ledger = sub.add_parser("ledger", help="the engagement ledger: add, list, export or import records")
     ledger.add_argument("--ledger", help="ledger file (default $COMMON_GROUND_LEDGER or data/ledger.sqlite)")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
@@ -131,7 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    language = i18n.language()
     try:
+        return _run(parser, args)
+    finally:
+        i18n.set_language(language)  # called in-process (tests): the caller's language afterwards
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    try:
+        if hasattr(args, "lang"):
+            _set_language(args.lang)
         if args.command == "demo":
             return _demo(args)
         if args.command == "districts":
@@ -284,7 +313,8 @@ def _briefing(args: argparse.Namespace) -> int:
         content = briefing.build_briefing(store, request)
     render = briefing.briefing_pdf if out.suffix.lower() == ".pdf" else briefing.briefing_pptx
     out.write_bytes(render(content))
-    print(f"wrote {content.title} ({content.period_text}) to {out}", file=sys.stderr)
+    print(i18n.gettext("wrote {title} ({period}) to {path}").format(title=content.title, period=content.period_text,
+                                                               path=out), file=sys.stderr)
     return 0
 
 

@@ -32,6 +32,10 @@ text cells, so an odd character pasted into a note cannot make a download fail.
 
 ``label`` ("Simulated demo data - Riverbend, Missouri") becomes a ``data_label`` column, first, on
 every row, so a copied or merged row still says what it is.
+
+Languages: the data sheet, its column names and the ``data_label`` column are data and stay as
+they are in every language (a saved file means the same whoever downloaded it). The 'about' sheet
+is for people: its name, heading and fixed lines are in the current language (``i18n``).
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from community_policing.i18n import N_, _
+
 #: A cell that starts with one of these is read as a formula by some spreadsheet program.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: What goes in front of such a cell.
@@ -57,7 +63,8 @@ LABEL_COLUMN = "data_label"
 BOM = "\ufeff"
 CSV_MIME = "text/csv"
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ABOUT_SHEET = "about"
+ABOUT_SHEET = N_("about")  # the sheet's name and heading, translated where written (_(ABOUT_SHEET))
+ABOUT_FALLBACK = N_("about this file")  # when the data sheet already has the about sheet's name
 
 # Control characters an .xlsx cell cannot hold (openpyxl raises IllegalCharacterError on them).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -209,9 +216,9 @@ def excel_sheets(sheets: Mapping[str, pd.DataFrame]) -> bytes:
 
 
 def about_frame(label: str | None = None, notes: Iterable[str] | None = None) -> pd.DataFrame:
-    """The 'about' sheet: the data label first, then each note, one a row."""
-    lines = ([f"Data: {label}"] if label else []) + [str(n) for n in (notes or []) if n]
-    return pd.DataFrame({"about": lines}, dtype=object)
+    """The 'about' sheet: the data label first, then each note, one a row (in the current language)."""
+    lines = ([_("Data: {label}").format(label=label)] if label else []) + [str(n) for n in (notes or []) if n]
+    return pd.DataFrame({_(ABOUT_SHEET): lines}, dtype=object)
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "data", label: str | None = None,
@@ -221,5 +228,6 @@ def excel_bytes(frame: pd.DataFrame, sheet: str = "data", label: str | None = No
     sheets = {sheet: labelled(frame, label)}
     about = about_frame(label, notes)
     if not about.empty:
-        sheets[ABOUT_SHEET if sheet.lower() != ABOUT_SHEET else "about this file"] = about
+        name = _(ABOUT_SHEET)
+        sheets[name if sheet.lower() != name.lower() else _(ABOUT_FALLBACK)] = about
     return excel_sheets(sheets)

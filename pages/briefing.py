@@ -1,55 +1,68 @@
 """Briefings: a printable PDF (or a slide deck) for the city or one district over the chosen
 period, with the same numbers as every page. Reached from the navigation or a District page
-(?district=ID)."""
+(?district=ID).
+
+The briefing is made in the app's current language (the picker, or ``?lang=es``); a briefing made
+in one language is kept under its language, so switching never serves the other one. The file name
+stays in English words (``briefing_district_2_..._simulated.pdf``) with ``_es`` after the dates for
+a Spanish one, so the two can sit side by side in a folder."""
 
 import streamlit as st
 
-from community_policing import briefing, ui
+from community_policing import briefing, i18n, ui
+from community_policing.i18n import _
 from community_policing.store import StoreError
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
 CITYWIDE = ""
-READY = "_briefing_ready"  # (request, kind) -> bytes made in this session, so reruns do not remake them
+READY = "_briefing_ready"  # (request, key, language, kind) -> bytes made in this session, so reruns do not remake them
 
-st.title("Briefings")
+st.title(_("Briefings"))
 ui.simulated_banner(info)
-st.caption("One click makes a printable briefing for the chosen area and period: headline numbers with their "
-           "comparison and noise reading, the map, the trend, engagement, trust with respondents, program estimates "
-           "with their intervals, and how the numbers are made. US Letter, readable in black and white.")
+st.caption(_("One click makes a printable briefing for the chosen area and period: headline numbers with their "
+             "comparison and noise reading, the map, the trend, engagement, trust with respondents, program estimates "
+             "with their intervals, and how the numbers are made. US Letter, readable in black and white."))
 
 filters = ui.sidebar_filters(store, info)
 districts = ui.district_list(store, key)
-titles = {CITYWIDE: f"Citywide – {info.city_name}", **dict(zip(districts["district_id"].astype(str), districts["title"]))}
+titles = {CITYWIDE: _("Citywide – {city}").format(city=info.city_name),
+          **dict(zip(districts["district_id"].astype(str), districts["title"]))}
 asked = st.query_params.get("district", CITYWIDE)
 if "briefing_scope" not in st.session_state:
     st.session_state["briefing_scope"] = asked if asked in titles else CITYWIDE
-scope = st.selectbox("Area", list(titles), format_func=titles.get, key="briefing_scope")
+scope = st.selectbox(_("Area"), list(titles), format_func=titles.get, key="briefing_scope")
 if scope:
     st.query_params["district"] = scope
 else:
     st.query_params.pop("district", None)
 
 if not info.has_incidents:
-    st.info(f"No incidents are loaded for {info.city_name}, so there is nothing to brief on yet.")
+    st.info(_("No incidents are loaded for {city}, so there is nothing to brief on yet.").format(city=info.city_name))
     ui.data_note(info)
     st.stop()
 
 # Public mode: the briefing hides small counts like every page (privacy); staff get everything.
 request = briefing.BriefingRequest(filters.period.start, filters.period.end, scope or None, filters.offense_group,
                                    filters.date_basis, rules=ui.privacy_rules())
-st.markdown(f"**{titles[scope]}**, {filters.period.label()} compared with {filters.period.prior.label()}; "
-            f"{filters.offense_label.lower()}, counted by date {filters.date_basis}. Change the period and offenses "
-            "in the sidebar.")
+if filters.date_basis == "reported":
+    chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by the date they were reported. "
+               "Change the period and offenses in the sidebar.")
+else:
+    chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by the date they occurred. "
+               "Change the period and offenses in the sidebar.")
+st.markdown(chosen.format(area=titles[scope], period=filters.period.label(), prior=filters.period.prior.label(),
+                          offenses=filters.offense_label.lower()))
+lang = i18n.language()
 ready: dict = st.session_state.setdefault(READY, {})
 c1, c2 = st.columns(2)
-make_pdf = c1.button("Make the PDF briefing", type="primary", key="briefing_make_pdf")
-make_deck = c2.button("Make the slide deck (PowerPoint)", key="briefing_make_pptx")
+make_pdf = c1.button(_("Make the PDF briefing"), type="primary", key="briefing_make_pdf")
+make_deck = c2.button(_("Make the slide deck (PowerPoint)"), key="briefing_make_pptx")
 for kind, clicked in (("pdf", make_pdf), ("pptx", make_deck)):
-    if not clicked or (request, key, kind) in ready:
+    if not clicked or (request, key, lang, kind) in ready:
         continue
-    bar = st.progress(0.0, text="Starting")
+    bar = st.progress(0.0, text=_("Starting"))
 
     def show(fraction: float, message: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
@@ -57,11 +70,11 @@ for kind, clicked in (("pdf", make_pdf), ("pptx", make_deck)):
     try:
         content = briefing.build_briefing(store, request, show)
         render = briefing.briefing_pdf if kind == "pdf" else briefing.briefing_pptx
-        ready[(request, key, kind)] = (content.file_stem(), render(content, progress=show))
+        ready[(request, key, lang, kind)] = (content.file_stem(), render(content, progress=show))
     except (StoreError, OSError, RuntimeError) as exc:  # kaleido needs a Chromium: say so plainly
         bar.empty()
-        st.error(f"The briefing could not be made: {exc}. Charts are drawn with the system Chromium "
-                 "(`apt-get install chromium`).")
+        st.error(_("The briefing could not be made: {error}. Charts are drawn with the system Chromium "
+                   "(`apt-get install chromium`).").format(error=exc))
     else:
         bar.empty()
         while len(ready) > 4:  # keep a few per session, not every one ever made
@@ -69,12 +82,12 @@ for kind, clicked in (("pdf", make_pdf), ("pptx", make_deck)):
 
 MIME = {"pdf": "application/pdf",
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
-for kind, label in (("pdf", "Download the briefing (PDF)"), ("pptx", "Download the slide deck (PPTX)")):
-    if (request, key, kind) in ready:
-        stem, data = ready[(request, key, kind)]
+for kind, label in (("pdf", _("Download the briefing (PDF)")), ("pptx", _("Download the slide deck (PPTX)"))):
+    if (request, key, lang, kind) in ready:
+        stem, data = ready[(request, key, lang, kind)]
         ui.download_document(label, data, file_name=f"{stem}.{kind}", key=f"briefing_download_{kind}", mime=MIME[kind],
                              type="primary")
-        st.caption(f"{stem}.{kind}: {len(data) / 1024:,.0f} KB" + (" · simulated demo data, stamped on every page"
-                                                                     if info.is_simulated else ""))
-ui.data_note(info, "Briefings use the same functions as the pages: their numbers equal the Overview's and the "
-             "`districts` command's for the same filters.")
+        size = _("{file}: {size} KB").format(file=f"{stem}.{kind}", size=f"{len(data) / 1024:,.0f}")
+        st.caption(size + (" · " + _("simulated demo data, stamped on every page") if info.is_simulated else ""))
+ui.data_note(info, _("Briefings use the same functions as the pages: their numbers equal the Overview's and the "
+                     "`districts` command's for the same filters."))

@@ -151,3 +151,185 @@ def test_the_briefing_page_makes_a_pdf_with_progress(demo_db, staff_app, monkeyp
     (stem, data), = [v for k, v in ready.items() if k[-1] == "pdf"]
     assert stem.startswith("briefing_district_2_") and stem.endswith("_simulated") and data[:5] == b"%PDF-"
     assert not any(e.value for e in at.error)
+
+
+# -- in Spanish ------------------------------------------------------------------------------------
+
+import re  # noqa: E402
+from collections import Counter  # noqa: E402
+
+from community_policing import i18n  # noqa: E402
+
+SPANISH_HEADINGS = ("Cifras principales", "En resumen", "Incidentes a lo largo del tiempo", "Participación comunitaria",
+                    "Confianza de los residentes", "Estimaciones de los programas", "Cómo se obtienen estas cifras",
+                    "Intervalo del 95%", "Actividad", "Puntaje (0-100)")
+SPANISH_STAMP = "DATOS DE DEMOSTRACIÓN SIMULADOS"
+
+
+@pytest.fixture(autouse=True)
+def english_after():
+    yield
+    i18n.set_language("en")
+
+
+def spanish(message: str) -> str:
+    """``message`` as the Spanish catalogue has it (English while its translator has not done it)."""
+    i18n.set_language("es")
+    try:
+        return i18n._(message)
+    finally:
+        i18n.set_language("en")
+
+
+def kpi_numbers(text: str, start: str, end: str) -> Counter:
+    """Every number of the KPI table (between its heading and the next), whatever the words around it."""
+    section = text[text.index(start):text.index(end)]
+    return Counter(re.findall(r"[+-]?\d[\d,]*(?:\.\d+)?%?", section))
+
+
+@pytest.fixture(scope="module")
+def district_pdf_es(demo_db, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("briefing_es") / "district3_es.pdf"
+    done = cli("briefing", "--db", str(demo_db), "--district", "3", "--start", START, "--end", END, "--lang", "es",
+               "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "se guardó" in done.stderr and "informe de policía comunitaria" in done.stderr
+    return out
+
+
+def test_a_spanish_briefing_has_spanish_words_and_the_same_numbers(district_pdf_es, district_pdf, demo_db):
+    pages = pdf_pages(district_pdf_es, "district3_es")
+    assert len(pages) == 3
+    text = pdf_text(district_pdf_es)
+    for heading in SPANISH_HEADINGS:
+        assert heading in text, heading
+    for english in ("Headline numbers", "In brief", "How these numbers are made", "SIMULATED DEMO DATA",
+                    "Incidents over time", "page 1 of"):
+        assert english not in text, english
+    assert text.count(SPANISH_STAMP) >= len(pages) + 1  # the box on page 1 and every footer
+    assert "página 1 de 3" in text and "1 nov 2025 – 31 oct 2026" in text  # dates in Spanish
+    # The numbers are those of the districts command and of the English briefing.
+    row = districts_json(demo_db).set_index("area_id").loc["3"]
+    incidents = kpi_line(text, "Incidentes (todos")
+    assert f"{int(row['incidents']):,}" in incidents and f"{int(row['incidents_prior_year']):,}" in incidents
+    assert f"{int(row['change']):+,} ({row['pct_change']:+.1f}%)" in incidents
+    assert f"{row['rate_per_1000']:.1f}" in kpi_line(text, spanish("Incidents per 1,000 residents")[:14])
+    assert f"{int(row['engagement_events']):,}" in kpi_line(text, "Actividades de")
+    assert f"{row['officer_hours']:,.0f}" in kpi_line(text, spanish("Officer engagement hours")[:12])
+    english = pdf_text(district_pdf)
+    assert kpi_numbers(text, "Cifras principales", "En resumen") == kpi_numbers(english, "Headline numbers",
+                                                                                 "In brief")
+
+
+def test_a_spanish_slide_deck_has_spanish_titles(demo_db, tmp_path):
+    from pptx import Presentation
+
+    out = tmp_path / "deck_es.pptx"
+    done = cli("briefing", "--db", str(demo_db), "--district", "3", "--start", START, "--end", END, "--out", str(out),
+               "--lang", "es")
+    assert done.returncode == 0, done.stderr
+    deck = Presentation(str(out))
+    titles = [next(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
+    assert len(titles) == 8
+    assert titles[2] == "Dónde: incidentes por cada 1,000 residentes"
+    assert titles[5].startswith("La confianza en la policía promedió")
+    assert titles[6].startswith("Estimaciones de los programas: efecto en los incidentes y la confianza")
+    assert titles[-1] == "Cómo se obtienen estas cifras"
+    assert titles[4].startswith("Se registraron ") and "actividades de participación" in titles[4]
+    row = districts_json(demo_db).set_index("area_id").loc["3"]
+    assert titles[1].startswith(f"{int(row['incidents']):,} ")
+    table = next(s.table for s in deck.slides[1].shapes if s.has_table)
+    assert [table.cell(0, j).text for j in range(5)] == ["Medida", "Este período", "Un año antes", "Cambio",
+                                                         "Lectura / denominador"]
+    assert table.cell(1, 1).text == f"{int(row['incidents']):,}"
+    every_slide = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
+    assert all(SPANISH_STAMP in t for t in every_slide)
+    assert "Informe de policía comunitaria - Riverbend" in every_slide[0] and "Período: 1 nov 2025" in every_slide[0]
+
+
+def test_cli_refuses_an_unknown_language_in_one_line(demo_db, tmp_path):
+    bad = cli("briefing", "--db", str(demo_db), "--start", START, "--end", END, "--lang", "fr",
+              "--out", str(tmp_path / "x.pdf"))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == ["error: unknown language 'fr' for --lang; expected one of en, es"]
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_spanish_briefing_content_month_ticks_and_file_name(demo_db, monkeypatch):
+    from community_policing import briefing, briefing_figures
+    from community_policing.store import Store
+
+    monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
+        pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
+    request = briefing.BriefingRequest(pd.Timestamp(START).date(), pd.Timestamp(END).date(), "3")
+    i18n.set_language("es")
+    with Store(demo_db) as store:
+        content = briefing.build_briefing(store, request)
+    i18n.set_language("en")
+    assert content.lang == "es" and content.file_stem() == "briefing_district_3_20251101_20261031_es_simulated"
+    assert content.title.endswith(": informe de policía comunitaria")  # in its own language, whatever is set now
+    assert list(content.kpis.columns) == ["measure", "this_period", "a_year_earlier", "change", "reading"]  # for code
+    assert content.kpis.iloc[0]["measure"] == "Incidentes (todos los delitos)"
+    assert content.takeaways[1].startswith("Se registraron ") and content.trust_takeaway == content.takeaways[2]
+    assert list(briefing.shown_columns(content.trust).columns) == [
+        "Período de la encuesta", "Área", "Puntaje (0-100)", spanish("Margin of error"), spanish("Respondents")]
+    assert content.engagement.iloc[-1, 0] == spanish("All activities")
+    assert "Patrullaje a pie" in set(content.engagement.iloc[:, 0])
+    # plotly.js in kaleido knows only English months: the trend spells them.
+    axis = content.figures["trend"].layout.xaxis
+    assert axis.tickmode == "array" and "ene<br>2025" in axis.ticktext and "oct<br>2026" in axis.ticktext
+    assert all(pd.Timestamp(v).month in (1, 4, 7, 10) for v in axis.tickvals)
+    english = briefing_figures.print_trend(
+        pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "incidents": [3, 4],
+                      "incidents_prior_year": [2, 5], "partial": [False, False],
+                      "last_day": pd.to_datetime(["2025-01-31", "2025-02-28"])}), "t", "s")
+    assert english.layout.xaxis.tickformat == "%b<br>%Y" and english.layout.xaxis.ticktext is None
+
+
+def test_spanish_pdf_without_dejavu_keeps_its_accents(demo_db, monkeypatch, tmp_path):
+    """The Latin-1 fallback (no Unicode font installed) holds every Spanish letter."""
+    from community_policing import briefing, briefing_pdf
+    from community_policing.store import Store
+
+    monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
+        pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
+    monkeypatch.setattr(briefing_pdf, "_unicode_font", lambda: None)
+    i18n.set_language("es")
+    with Store(demo_db) as store:
+        content = briefing.build_briefing(store, briefing.BriefingRequest(pd.Timestamp(START).date(),
+                                                                          pd.Timestamp(END).date()))
+    i18n.set_language("en")
+    pdf = briefing_pdf._BriefingPDF(content)
+    assert not pdf.unicode and pdf.text_of("¿Qué? ¡Sí! á é í ó ú ü ñ Ñ ±2") == "¿Qué? ¡Sí! á é í ó ú ü ñ Ñ +/-2"
+    out = tmp_path / "latin1_es.pdf"
+    out.write_bytes(briefing.briefing_pdf(content, pngs={}))
+    text = pdf_text(out)
+    for words in (SPANISH_STAMP, "ningún número", "Cifras principales", "Un año antes", "Cómo se obtienen",
+                  "Toda la ciudad", "página 1 de"):
+        assert words in text, words
+
+
+def test_the_briefing_page_in_spanish(demo_db, staff_app, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("COMMON_GROUND_DB", str(demo_db))
+    i18n.set_language("es")  # AppTest re-applies format_func in the test's thread
+    at = AppTest.from_file(staff_app, default_timeout=120)
+    at.session_state["lang"] = "es"
+    at.run()
+    at.switch_page(str(ROOT / "pages" / "briefing.py")).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Informes"
+    labels = {b.key: b.label for b in at.button}
+    assert labels["briefing_make_pdf"] == "Preparar el informe en PDF"
+    assert labels["briefing_make_pptx"] == "Preparar las diapositivas (PowerPoint)"
+    assert at.selectbox(key="briefing_scope").label == "Área"
+    assert "Toda la ciudad – Riverbend" in at.selectbox(key="briefing_scope").options[0]
+    at.selectbox(key="briefing_scope").set_value("2").run()
+    next(b for b in at.button if b.key == "briefing_make_pdf").click().run()
+    assert not at.exception, at.exception
+    assert any(e.proto.label == "Descargar el informe (PDF)" for e in at.get("download_button"))
+    (key, (stem, data)), = [(k, v) for k, v in at.session_state["_briefing_ready"].items() if k[-1] == "pdf"]
+    assert "es" in key  # a briefing is kept under its language
+    assert stem.startswith("briefing_district_2_") and stem.endswith("_es_simulated") and data[:5] == b"%PDF-"
+    assert not any(e.value for e in at.error)

@@ -116,3 +116,27 @@ def test_demo_command_builds_a_database(tmp_path):
         meta = dict(s.query("metadata").itertuples(index=False, name=None))
     assert len(truth) >= 4 and (truth["relative_effect"] == 0).all()
     assert meta["is_simulated"] == "true" and "built_at" in meta
+
+
+def test_districts_output_is_the_same_in_every_language(demo_db):
+    """--lang changes the words on stderr, never the machine-readable table (column names and values)."""
+    args = ("districts", "--db", str(demo_db), "--start", START, "--end", END, "--format", "json")
+    english, spanish = run_cli(*args), run_cli(*args, "--lang", "es")
+    assert english.returncode == spanish.returncode == 0, spanish.stderr
+    assert json.loads(spanish.stdout) == json.loads(english.stdout)
+    csv_es = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--lang", "es")
+    assert list(pd.read_csv(io.StringIO(csv_es.stdout)).columns) == metrics.AREA_COLUMNS
+
+
+@pytest.mark.parametrize("lang", ["fr", "ES", ""])
+def test_an_unknown_language_gets_one_line_and_exit_2(demo_db, lang):
+    out = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--lang", lang)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [f"error: unknown language {lang!r} for --lang; expected one of en, es"]
+
+
+def test_lang_in_process_leaves_the_callers_language(demo_db, capsys):
+    from community_policing import cli, i18n
+
+    assert cli.main(["districts", "--db", str(demo_db), "--start", START, "--end", END, "--lang", "es"]) == 0
+    assert i18n.language() == "en"

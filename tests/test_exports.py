@@ -457,3 +457,26 @@ def test_the_cli_writes_csv_only_through_exports():
     raw = [f"cli.py:{node.lineno} {name}" for name, node, _ in _calls(PROJECT_ROOT / "community_policing" / "cli.py")
            if name in {"to_csv", "to_excel", "export_csv", "template_csv", "template_excel"}]
     assert not raw
+
+
+def test_the_about_sheet_speaks_the_language_and_the_data_stay_as_they_are():
+    from community_policing import i18n
+
+    i18n.set_language("es")
+    try:
+        data = exports.excel_bytes(hostile_frame(), label="Simulated demo data - Riverbend",
+                                   notes=["Fuente: el generador de demostración"])
+    finally:
+        i18n.set_language("en")
+    book = assert_safe_workbook(data)
+    assert book.sheetnames == ["data", "acerca de"]
+    assert [c.value for c in book["acerca de"]["A"]] == ["acerca de", "Datos: Simulated demo data - Riverbend",
+                                                       "Fuente: el generador de demostración"]
+    assert [c.value for c in book["data"][1]][:2] == ["data_label", "title"]  # column names are data
+    assert book["data"]["A2"].value == "Simulated demo data - Riverbend"
+    i18n.set_language("es")
+    try:  # a data sheet already called like the about sheet
+        named = exports.excel_bytes(pd.DataFrame({"a": [1]}), sheet="Acerca de", label="x")
+    finally:
+        i18n.set_language("en")
+    assert openpyxl.load_workbook(io.BytesIO(named)).sheetnames == ["Acerca de", "acerca de este archivo"]
