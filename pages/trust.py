@@ -2,9 +2,10 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
-from community_policing import figures, metrics, ui
+from community_policing import figures, i18n, metrics, ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
@@ -26,9 +27,18 @@ measure = c1.selectbox(_("Survey question"), measures, format_func=lambda m: _(m
                        key="trust_measure")
 row = coverage.set_index("measure").loc[measure]
 first, last = row["first_period"], row["last_period"]
-picked = c2.slider(_("Periods"), min_value=first, max_value=last, value=(max(first, last - dt.timedelta(days=3 * 365)), last),
-                   format="MMM YYYY", key="trust_range")
-table = ui.trust_by_district(store, key, measure, picked[0], picked[1])
+# Months, named in the page's language (a date slider would name them in English whatever the language).
+months = [m.date() for m in pd.date_range(pd.Timestamp(first).to_period("M").start_time,
+                                          pd.Timestamp(last).to_period("M").start_time, freq="MS")]
+default_start = pd.Timestamp(max(first, last - dt.timedelta(days=3 * 365))).to_period("M").start_time.date()
+if len(months) > 1:
+    chosen_months = c2.select_slider(_("Periods"), options=months, value=(default_start, months[-1]),
+                                     format_func=i18n.format_month_short, key="trust_range")
+else:
+    chosen_months = (months[0], months[0])
+start = max(first, chosen_months[0])
+end = min(last, (pd.Timestamp(chosen_months[1]) + pd.offsets.MonthEnd(0)).date())
+table = ui.trust_by_district(store, key, measure, start, end)
 districts = list(dict.fromkeys(table["district_name"]))
 chosen = st.multiselect(_("Districts"), districts, default=districts[: min(6, len(districts))], key="trust_districts")
 shown = table[table["district_name"].isin(chosen)]
