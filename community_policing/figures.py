@@ -157,6 +157,10 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     return fig
 
 
+# The readings ``analysis.funnel`` gives each area (English: code compares them), translated where shown.
+FUNNEL_POSITIONS = (N_("within expected range"), N_("above 95% limit"), N_("below 95% limit"),
+                    N_("above 99.8% limit"), N_("below 99.8% limit"))
+
 INTENSITY_LABELS = {  # translated where shown
     "events_per_1000_per_year": N_("Engagement events per 1,000 residents per year"),
     "officer_hours_per_1000_per_year": N_("Officer engagement hours per 1,000 residents per year"),

@@ -314,11 +314,12 @@ def dataset_info(store: Store) -> DatasetInfo:
 
 
 def offense_choices(store: Store) -> list[tuple[str, str]]:
-    """(value, label) pairs for the offense filter: all, the three categories, then each group."""
+    """(value, label) pairs for the offense filter: all, the three categories, then each group; the
+    labels in the current language (the values are the codes)."""
     groups = store.query("offense_groups")
-    choices = [("all", N_("All offenses"))]  # labels in English: translated where shown
-    choices += [(k, v) for k, v in OFFENSE_CATEGORIES.items() if k in set(groups["category"])]
-    choices += [(g, f"  {label}") for g, label in zip(groups["offense_group"], groups["label"])]
+    choices = [("all", _("All offenses"))]
+    choices += [(k, _(v)) for k, v in OFFENSE_CATEGORIES.items() if k in set(groups["category"])]
+    choices += [(g, f"  {_(label)}") for g, label in zip(groups["offense_group"], groups["label"])]
     return choices
 
 

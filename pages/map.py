@@ -67,7 +67,6 @@ if not data.available:
 events = (_points(store, key, period.start, period.end, lang=i18n.language())
           if show_events and has_engagement else None)
 features = ui.area_features(store, key, level)
-word = "district" if level == "district" else "neighborhood"
 by_district = level == "district"
 offenses = offense_label
 titles = {

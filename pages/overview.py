@@ -4,9 +4,11 @@ and the district table."""
 import streamlit as st
 
 from community_policing import analysis, evaluation, figures, freshness, i18n, metrics, privacy, ui
-from community_policing.i18n import _, ngettext
+from community_policing.i18n import N_, _, ngettext
 
 LABEL = "label"  # the key of a metric's label in figures.METRIC_STYLE
+# The names analysis.window_comparisons gives its windows (English data), translated where shown.
+WINDOW_NAMES = (N_("rolling 28 days"), N_("rolling 12 months"), N_("year to date"), N_("last full year"))
 
 store = ui.get_store()
 key = ui.cache_key(store)

@@ -79,12 +79,16 @@ def test_overview_in_spanish(demo_env):
     assert labels[0] == "Incidentes" and "Confianza de los residentes (0–100)" in labels
     assert at.radio(key="map_metric").label == "Sombrear las áreas según"
     assert at.radio(key="map_level").options == ["Distrito", "Vecindario"]
+    assert at.selectbox(key="offense_group").options[:2] == ["Todos los delitos", "Delitos violentos (Parte I)"]
+    assert "Todos los delitos, contados por fecha de ocurrencia" in at.caption[0].value
     charts = _charts(at)
     titles = [c["layout"]["title"]["text"] for c in charts]
     assert any("incidentes por cada 1,000 residentes por distrito" in t for t in titles), titles
     assert any(t.startswith("Intensidad de la participación") for t in titles), titles
     funnel = next(c for c in charts if "Residentes (el denominador de la tasa)" in json.dumps(c["layout"]["xaxis"]))
     assert "rango que permite el azar" in funnel["layout"]["title"]["text"]
+    windows = next(d.value for d in at.dataframe if "window" in d.value.columns)
+    assert "últimos 28 días" in set(windows["window"])  # the standard comparisons' names, shown in Spanish
     assert not _no_english_sentences(_shown_text(at), OTHERS)
 
 
