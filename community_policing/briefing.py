@@ -255,7 +255,7 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
                             "and rate. Neighborhoods with too few residents for a rate are hatched grey.")
     series = district_mod.monthly_series(store, request.district_id, period.end, offense,
                                          date_basis=request.date_basis, rules=rules)
-    trend_title = district_mod.series_takeaway(series)
+    trend_title = district_mod.series_takeaway(series, _("Incidents"))
     breaks = series_breaks.applicable(info.series_breaks, request.district_id, offense,
                                       series_breaks.offense_categories(store))
     preliminary_from = (info.freshness.preliminary_from

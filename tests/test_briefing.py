@@ -239,12 +239,12 @@ def test_a_spanish_slide_deck_has_spanish_titles(demo_db, tmp_path):
     row = districts_json(demo_db).set_index("area_id").loc["3"]
     assert titles[1].startswith(f"{int(row['incidents']):,} ")
     table = next(s.table for s in deck.slides[1].shapes if s.has_table)
-    assert [table.cell(0, j).text for j in range(5)] == ["Medida", "Este período", "Un año antes", "Cambio",
+    assert [table.cell(0, j).text for j in range(5)] == ["Medida", "Este periodo", "Un año antes", "Cambio",
                                                          "Lectura / denominador"]
     assert table.cell(1, 1).text == f"{int(row['incidents']):,}"
     every_slide = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
     assert all(SPANISH_STAMP in t for t in every_slide)
-    assert "Informe de policía comunitaria - Riverbend" in every_slide[0] and "Período: 1 nov 2025" in every_slide[0]
+    assert "Informe de policía comunitaria - Riverbend" in every_slide[0] and "Periodo: 1 nov 2025" in every_slide[0]
 
 
 def test_cli_refuses_an_unknown_language_in_one_line(demo_db, tmp_path):
@@ -272,7 +272,7 @@ def test_spanish_briefing_content_month_ticks_and_file_name(demo_db, monkeypatch
     assert content.kpis.iloc[0]["measure"] == "Incidentes (todos los delitos)"
     assert content.takeaways[1].startswith("Se registraron ") and content.trust_takeaway == content.takeaways[2]
     assert list(briefing.shown_columns(content.trust).columns) == [
-        "Período de la encuesta", "Área", "Puntaje (0-100)", spanish("Margin of error"), spanish("Respondents")]
+        "Periodo de la encuesta", "Área", "Puntaje (0-100)", spanish("Margin of error"), spanish("Respondents")]
     assert content.engagement.iloc[-1, 0] == spanish("All activities")
     assert "Patrullaje a pie" in set(content.engagement.iloc[:, 0])
     # plotly.js in kaleido knows only English months: the trend spells them.
