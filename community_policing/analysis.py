@@ -1423,6 +1423,17 @@ def cost_effectiveness(
     return out
 
 
+# Demographic groups are data (codes in the ledger and the census tables); English shows the codes as
+# they are, other languages name them (plural, as they read in a list: "white over-represented").
+GROUP_LABELS = {"black": N_("black"), "white": N_("white"), "hispanic": N_("hispanic"), "asian": N_("asian"),
+                "other": N_("other groups")}
+
+
+def group_label(group: str) -> str:
+    """A demographic group's code as shown (age bands such as "18-34" read the same in every language)."""
+    return _(GROUP_LABELS[group]) if group in GROUP_LABELS else str(group)
+
+
 # ============================================================================================
 # Representativeness: who attends compared with who lives there
 # ============================================================================================
@@ -1466,9 +1477,9 @@ def representativeness(attendance: pd.DataFrame, events: pd.DataFrame, demograph
     out = out.merge(demo[["district_id", "demographic_group", "residents", "resident_share"]].assign(
         district_id=lambda f: f["district_id"].astype(str)), on=["district_id", "demographic_group"], how="outer")
     out["ratio"] = out["attendee_share"] / out["resident_share"].where(out["resident_share"] > 0)
-    reading = np.where(out["share_ci_low"] > out["resident_share"], "over-represented",
-                       np.where(out["share_ci_high"] < out["resident_share"], "under-represented", "in line"))
-    out["reading"] = np.where(out["attendee_share"].isna() | out["resident_share"].isna(), "no data", reading)
+    reading = np.where(out["share_ci_low"] > out["resident_share"], N_("over-represented"),
+                       np.where(out["share_ci_high"] < out["resident_share"], N_("under-represented"), N_("in line")))
+    out["reading"] = np.where(out["attendee_share"].isna() | out["resident_share"].isna(), N_("no data"), reading)
     out["activities"] = out["activities"].astype("Int64")
     out["attendees"] = out["attendees"].fillna(0).astype("int64")
     return out.sort_values(["district_id", "demographic_group"], key=lambda s: s.map(_natural_key)

@@ -285,6 +285,8 @@ else:
     picked = r2.selectbox(_("District"), choices, format_func=lambda d: _("District {id}").format(id=d),
                           key="rep_district")
     one = rep[rep["district_id"] == picked]
+    # Groups are codes in the data: named in the page's language for the chart (its readings stay as codes).
+    one = one.assign(demographic_group=one["demographic_group"].map(analysis.group_label))
     ui.plotly_chart(figures.representativeness_chart(one, _("District {id}").format(id=picked),
                                                      _(DIMENSIONS[dimension])),
                     width="stretch", key="rep_chart")
@@ -293,7 +295,11 @@ else:
                  "to the same activity. Residents' shares are census figures for the district.").format(
         n=int(one["activities"].max())))
     with st.expander(_("Show the numbers for every district")):
-        st.dataframe(rep, hide_index=True, width="stretch", column_config={
+        readable = rep.assign(demographic_group=rep["demographic_group"].map(analysis.group_label),
+                              reading=rep["reading"].map(lambda r: _(r) if isinstance(r, str) else r))
+        st.dataframe(readable, hide_index=True, width="stretch", column_config={
+            "district_id": _("District"), "demographic_group": _("Group"), "activities": _("Activities"),
+            "attendees": _("Attendees"), "residents": _("Residents"), "reading": _("Reading"),
             "attendee_share": st.column_config.NumberColumn(_("Attendee share"), format="percent"),
             "share_ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
             "share_ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),

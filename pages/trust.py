@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from community_policing import figures, i18n, metrics, ui
+from community_policing import district, figures, i18n, metrics, ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
@@ -39,9 +39,16 @@ else:
 start = max(first, chosen_months[0])
 end = min(last, (pd.Timestamp(chosen_months[1]) + pd.offsets.MonthEnd(0)).date())
 table = ui.trust_by_district(store, key, measure, start, end)
-districts = list(dict.fromkeys(table["district_name"]))
-chosen = st.multiselect(_("Districts"), districts, default=districts[: min(6, len(districts))], key="trust_districts")
-shown = table[table["district_name"].isin(chosen)]
+# "District N – name" in the page's language (the query spells it in English).
+_districts = store.query("districts_table")
+_titles = {str(i): district.district_title(str(i), str(n)) for i, n in zip(_districts["id"], _districts["name"])}
+table = table.assign(district_name=table["district_id"].astype(str).map(_titles).fillna(table["district_name"]))
+# Districts are chosen by id (named in the page's language), so a choice survives a change of language.
+district_ids = list(dict.fromkeys(table["district_id"].astype(str)))
+district_names = dict(zip(table["district_id"].astype(str), table["district_name"]))
+chosen = st.multiselect(_("Districts"), district_ids, default=district_ids[: min(6, len(district_ids))],
+                        format_func=lambda d: district_names.get(d, d), key="trust_districts")
+shown = table[table["district_id"].astype(str).isin(chosen)]
 
 if shown.empty:
     st.info(_("Pick at least one district with survey results in these periods."))

@@ -200,3 +200,21 @@ def test_the_data_dictionary_is_translated_where_shown_and_its_names_stay():
     i18n.set_language("en")
     assert schema.data_dictionary().equals(english)
     assert english.set_index(["table", "column"]).loc[("trust_surveys", "score"), "range"] == "0 to 100"
+
+
+def test_switching_language_keeps_the_choices_on_the_trust_page(demo_db, staff_app, monkeypatch):
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    at = AppTest.from_file(staff_app, default_timeout=120).run()
+    at.switch_page(str(ROOT / "pages" / "trust.py")).run()
+    assert not at.exception, at.exception
+    chosen, months = at.multiselect(key="trust_districts").value, at.select_slider(key="trust_range").value
+    assert chosen and at.multiselect(key="trust_districts").options[0] == "District 1 – Northside"
+    at.selectbox(key="lang").set_value("es").run()
+    i18n.set_language("es")  # after the run: the test thread formats the Spanish options from here on
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Confianza de los residentes"
+    assert at.multiselect(key="trust_districts").value == chosen  # district ids: the same choice in Spanish
+    assert at.multiselect(key="trust_districts").options[0] == "Distrito 1 – Northside"
+    assert at.select_slider(key="trust_range").value == months
+    assert at.select_slider(key="trust_range").options[0] == "ene 2020"
+    assert _title(_charts(at)[0]) == "Confianza en la policía por distrito"
