@@ -438,3 +438,38 @@ def area_names(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out.loc[unplaced, "area_name"] = _(UNASSIGNED_NAME)
     return out
+
+
+# Headings of the machine columns of the tables behind the charts ("Show the numbers"), in the current
+# language (``column_labels``). The tables and their downloads keep the machine names.
+COLUMN_LABELS = {
+    "month": N_("Month"), "last_day": N_("Last day"), "partial": N_("Partial month"), "incidents": N_("Incidents"),
+    "prior_month": N_("Month a year earlier"), "prior_last_day": N_("Last day a year earlier"),
+    "incidents_prior_year": N_("A year earlier"), "month_name": N_("Month name"), "average": N_("Average"),
+    "lowest": N_("Lowest year"), "highest": N_("Highest year"), "years": N_("Years"),
+    "offense_group": N_("Offense group code"), "label": N_("Offense group"), "category": N_("Category"),
+    "change": N_("Change"), "pct_change": N_("% change"), "noise": N_("Reading"), "share_pct": N_("Share (%)"),
+    "type": N_("Type code"), "type_label": N_("Type"), "events": N_("Activities"), "officer_hours": N_("Officer hours"),
+    "attendees": N_("Attendees"), "cost": N_("Direct cost (US$)"), "events_prior_year": N_("Activities a year earlier"),
+    "officer_hours_prior_year": N_("Officer hours a year earlier"), "period_start": N_("Survey period start"),
+    "period_end": N_("Survey period end"), "score": N_("Score (0–100)"), "respondents": N_("Respondents"),
+    "margin_of_error": N_("Margin of error (±)"), "respondents_known": N_("Respondents published"),
+    "shown": N_("Shown"), "city_score": N_("City average"), "quarter": N_("Quarter start"),
+    "quarter_label": N_("Quarter"), "course": N_("Course code"), "course_label": N_("Course"),
+    "sessions": N_("Sessions"), "officers": N_("Officers"), "hours_per_sworn_officer": N_("Hours per sworn officer"),
+    "district_id": N_("District"), "title": N_("Name"), "rate_per_1000": N_("Per 1,000 residents"),
+    "population": N_("Residents"), "population_year": N_("Population year"),
+    "engagement_events": N_("Engagement activities"), "engagement_events_prior_year": N_("Activities a year earlier"),
+    "trust": N_("Latest trust (0–100)"), "trust_period_start": N_("Survey month"), "trust_respondents": N_("Respondents"),
+    "trust_margin_of_error": N_("Margin of error (±)"), "events_per_1000": N_("Activities per 1,000 residents"),
+    "area_id": N_("Id"), "area_name": N_("Name"), "expected": N_("Expected incidents"), "position": N_("Position"),
+    "incidents_note": N_("Incidents: note"), "incidents_prior_year_note": N_("A year earlier: note"),
+    "average_note": N_("Average: note"),
+}
+# Columns of those tables whose values are words (readings, notes), shown in the current language.
+WORD_COLUMNS = ("noise", "position", "incidents_note", "incidents_prior_year_note", "average_note")
+
+
+def column_labels(columns) -> dict[str, str]:
+    """``column_config`` headings for the known machine columns among ``columns``."""
+    return {c: _(COLUMN_LABELS[c]) for c in columns if c in COLUMN_LABELS}

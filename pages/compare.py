@@ -49,7 +49,10 @@ def _trust(_store, key: tuple, lang: str, ids: tuple, start: dt.date, end: dt.da
 
 
 def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
-    ui.numbers_behind(frame, info, f"compare_{'_'.join(chosen)}_{name}.csv", key=f"download_{name}", column_config=column_config,
+    # Headings and readings in the page's language; the machine column names stay (downloads too).
+    config = {**metrics.column_labels(frame.columns), **(column_config or {})}
+    ui.numbers_behind(metrics.translated(frame, metrics.WORD_COLUMNS), info,
+                      f"compare_{'_'.join(chosen)}_{name}.csv", key=f"download_{name}", column_config=config,
                       notes=ui.filter_notes(filters))
 
 

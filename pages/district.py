@@ -79,8 +79,10 @@ def _neighborhoods(_store, key: tuple, lang: str, district_id: str, start: dt.da
 
 
 def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
-    ui.numbers_behind(frame, info, f"district_{chosen.id}_{name}.csv", key=f"download_{name}", column_config=column_config,
-                      notes=ui.filter_notes(filters))
+    # Headings and readings in the page's language; the machine column names stay (downloads too).
+    config = {**metrics.column_labels(frame.columns), **(column_config or {})}
+    ui.numbers_behind(metrics.translated(frame, metrics.WORD_COLUMNS), info, f"district_{chosen.id}_{name}.csv",
+                      key=f"download_{name}", column_config=config, notes=ui.filter_notes(filters))
 
 
 lang = i18n.language()

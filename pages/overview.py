@@ -130,8 +130,9 @@ many = analysis.multiple_comparisons_note(len(areas)) if metric == "pct_change" 
 st.caption(definition + (" " + _("Click a district to open its page.") if level == "district" else "")
            + (f" {_(many)}" if many else ""))
 # The map's numbers as a table (what each area's hover says), for readers who cannot use the map.
-ui.numbers_behind(areas[privacy.columns_with_notes(["area_id", "area_name", "incidents", "incidents_prior_year",
-                                                    "pct_change", "poisson_z", "population", "rate_per_1000"], areas)],
+ui.numbers_behind(metrics.translated(metrics.area_names(areas[privacy.columns_with_notes(
+                      ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", "poisson_z",
+                       "population", "rate_per_1000"], areas)]), metrics.WORD_COLUMNS),
                   info, f"map_{level}_{period.start}_{period.end}.csv",
                   key="numbers_map", column_config=ui.area_column_config(metrics.level_label(level)),
                   notes=ui.filter_notes(filters))
@@ -160,9 +161,11 @@ if not limits.empty:
                  "city rate by chance alone at each population (Poisson limits, 95% and 99.8%); only points "
                  "outside it differ by more than chance. With thousands of incidents the funnel is narrow: it says a "
                  "difference is real, not that it is large or what causes it."))
-    ui.numbers_behind(placed[privacy.columns_with_notes(["area_id", "area_name", "incidents", "population",
-                                                         "rate_per_1000", "expected", "z_score", "position"], placed)],
-                      info, "districts_funnel.csv", key="numbers_funnel")
+    ui.numbers_behind(metrics.translated(placed[privacy.columns_with_notes(
+                          ["area_id", "area_name", "incidents", "population", "rate_per_1000", "expected", "z_score",
+                           "position"], placed)], metrics.WORD_COLUMNS),
+                      info, "districts_funnel.csv", key="numbers_funnel",
+                      column_config=ui.area_column_config(_("District"), **metrics.column_labels(["expected", "position"])))
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader(_("Engagement beside crime change, by district"))
@@ -180,9 +183,9 @@ else:
         width="stretch", key="scatter_chart")
     st.caption(f"**{_(figures.ASSOCIATION_NOT_EFFECT)}** " + _("Bubble size is the number of residents. "
                "Intensity is per 1,000 residents per year so that periods of any length compare."))
-    ui.numbers_behind(with_intensity[privacy.columns_with_notes(["area_id", "area_name", intensity, "pct_change",
-                                                                 "incidents", "incidents_prior_year", "population"],
-                                                                with_intensity)],
+    ui.numbers_behind(metrics.translated(with_intensity[privacy.columns_with_notes(
+                          ["area_id", "area_name", intensity, "pct_change", "incidents", "incidents_prior_year",
+                           "population"], with_intensity)], metrics.WORD_COLUMNS),
                       info, f"districts_engagement_{period.start}_{period.end}.csv", key="numbers_scatter",
                       column_config=ui.area_column_config(_("District"), officer_hours_per_1000_per_year=(
                           st.column_config.NumberColumn(_("Officer hours per 1,000 per year"), format="%.1f"))),
