@@ -113,7 +113,18 @@ def test_map_in_spanish_for_every_layer(demo_env):
         assert not _no_english_sentences(_shown_text(at), OTHERS), layer
     key = next(c for c in _charts(at) if c["data"][0]["type"] == "heatmap")
     assert key["layout"]["title"]["text"] == "Cómo leer los colores"
+    at.checkbox(key="show_events").check().run()
+    assert any("con un lugar registrado se muestran como puntos" in c.value for c in at.caption)
+    points = [t for c in _charts(at) for t in c["data"] if t["type"] == "scattermap"]
+    assert points and {t["name"] for t in points} <= {"Reunión comunitaria", "Evento vecinal", "Patrullaje a pie",
+                                                     "Programa escolar o juvenil", "Sesión de opiniones o encuesta",
+                                                     "Otra actividad"}
+    assert "asistentes:" in points[0]["hovertemplate"]
     at.radio(key="map_level_page").set_value("neighborhood").run()
+    at.radio(key="map_layer").set_value("engagement").run()
+    assert not at.exception, at.exception
+    assert "por vecindario" in _charts(at)[0]["layout"]["title"]["text"]
+    assert not _no_english_sentences(_shown_text(at), OTHERS)
     at.radio(key="map_layer").set_value("trust").run()
     assert any("por distrito policial" in i.value for i in at.info)
 
