@@ -101,7 +101,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from community_policing.i18n import N_, _, format_month
+from community_policing.i18n import N_, _, format_date, format_month, format_month_short
 from community_policing.metrics import (
     MIN_POPULATION_FOR_RATE,
     noise_label,
@@ -479,7 +479,8 @@ def _check_span(months: pd.Series, s0: pd.Timestamp, name: str, what: str, parti
             "{name}: start {start} is outside what the {what} data can evaluate "
             "({first} to {last}: {pre} month(s) before the start, {post} "
             "from it; need at least {min_pre} before and {min_post} after)").format(
-            name=name, start=f"{s0:%Y-%m}", what=what, first=f"{first:%Y-%m}", last=f"{last:%Y-%m}",
+            name=name, start=format_month_short(s0), what=what, first=format_month_short(first),
+            last=format_month_short(last),
             pre=max(pre, 0), post=max(post, 0), min_pre=MIN_PRE_MONTHS, min_post=MIN_POST_MONTHS))
 
 
@@ -851,13 +852,14 @@ def evaluate_programs(
     columns = list(_EVALUATE_COLUMNS)
     if programs is None or programs.empty:
         if program is not None:
-            raise ValueError(f"unknown program {program!r}: there are no programs")
+            raise ValueError(_("unknown program {name}: there are no programs").format(name=repr(program)))
         return pd.DataFrame(columns=columns)
     programs = programs.assign(district_id=programs["district_id"].astype(str))
     names = list(dict.fromkeys(programs["name"]))
     if program is not None:
         if program not in names:
-            raise ValueError(f"unknown program {program!r}; programs are: {', '.join(names)}")
+            raise ValueError(_("unknown program {name}; programs are: {names}").format(
+                name=repr(program), names=", ".join(names)))
         names = [program]
     rows = []
     for name in names:
@@ -903,7 +905,7 @@ def program_results(
     never = [d for d in monthly["district_id"].unique() if d not in in_any]
     prog = programs[programs["name"] == name]
     if prog.empty:
-        raise ValueError(f"unknown program {name!r}")
+        raise ValueError(_("unknown program {name}").format(name=repr(name)))
     treated = sorted(set(prog["district_id"]), key=_natural_key)
     start = pd.to_datetime(prog["start_date"]).min().date()
     ends = pd.to_datetime(prog["end_date"]) if "end_date" in prog.columns else pd.Series(dtype="datetime64[ns]")
@@ -983,10 +985,12 @@ def compare_windows(daily: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
                 "incidents swing the percentage a lot; the rolling 12 months is steadier.").format(
                 n=as_of.timetuple().tm_yday))
         if first is None or prior.start < first:
-            caveats.append(_("The data start on {day}, so the earlier period is not fully covered.").format(day=first)
+            caveats.append(_("The data start on {day}, so the earlier period is not fully covered.").format(
+                day=format_date(first))
                            if first else _("No data."))
         if last is not None and period.end > last:
-            caveats.append(_("The data end on {day}, so the current period is not fully covered.").format(day=last))
+            caveats.append(_("The data end on {day}, so the current period is not fully covered.").format(
+                day=format_date(last)))
         if 0 < pri < 10:
             caveats.append(_("Fewer than 10 incidents in the earlier period: the percentage is unstable."))
         z = float(poisson_z(cur, pri))
