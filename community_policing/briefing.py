@@ -39,7 +39,7 @@ ASSOCIATION_NOTE = N_("Engagement and crime are shown side by side: an associati
                       "often sent where crime is high or rising.")
 # freshness.comparison_cautions names each caution with a key (code); this is how a briefing says it.
 CAUTION_NAMES = {"series break": N_("series break"), "preliminary days": N_("preliminary days")}
-OUTCOME_NAMES = {"incidents": N_("incidents"), "trust": N_("trust score")}
+OUTCOME_NAMES = {"incidents": N_("incidents"), "trust": N_("trust")}  # outcome codes, as shown
 CHART_STEPS = {"map": N_("Rendering the map"), "trend": N_("Rendering the trend chart"),
                "engagement": N_("Rendering the engagement chart")}
 
@@ -402,7 +402,8 @@ def _trust_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, 
     out = pd.DataFrame({
         **dict(zip(columns, (
             pd.to_datetime(table["period_start"]).map(i18n.format_month_short),
-            table["district_name"],
+            pd.Series([district_mod.district_title(str(i), str(n))  # "Distrito 3 – ..." in Spanish
+                       for i, n in zip(table["district_id"], table["district_name"])], index=table.index, dtype=object),
             table["score"].map(lambda s: _("hidden (too few)") if pd.isna(s) else f"{s:.1f}"),
             table["margin_of_error"].map(lambda m: _("not published") if pd.isna(m) else f"±{m:.1f}"),
             table["respondents"].map(lambda r: _("not published") if pd.isna(r) else f"{int(r):,}"),
@@ -519,8 +520,8 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
         counted = _("Incidents are counted by the day the offense occurred, net of corrections, {offenses}; the "
                     "comparison is the same calendar days one year earlier.")
     else:
-        counted = _("Incidents are counted by the day the offense was reported, net of corrections, {offenses}; the "
-                    "comparison is the same calendar days one year earlier.")
+        counted = _("Incidents are counted by the day it was reported, net of corrections, {offenses}; the comparison "
+                    "is the same calendar days one year earlier.")
     notes = [
         counted.format(offenses=offense_label),
         _("Reading (noise label): z = 2(sqrt(current) - sqrt(prior)); |z| < 2 is within normal variation, 2-3 a "

@@ -47,10 +47,10 @@ if not info.has_incidents:
 request = briefing.BriefingRequest(filters.period.start, filters.period.end, scope or None, filters.offense_group,
                                    filters.date_basis, rules=ui.privacy_rules())
 if filters.date_basis == "reported":
-    chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by the date they were reported. "
+    chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by date reported. "
                "Change the period and offenses in the sidebar.")
 else:
-    chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by the date they occurred. "
+    chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by date occurred. "
                "Change the period and offenses in the sidebar.")
 st.markdown(chosen.format(area=titles[scope], period=filters.period.label(), prior=filters.period.prior.label(),
                           offenses=filters.offense_label.lower()))

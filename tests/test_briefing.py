@@ -273,6 +273,7 @@ def test_spanish_briefing_content_month_ticks_and_file_name(demo_db, monkeypatch
     assert content.takeaways[1].startswith("Se registraron ") and content.trust_takeaway == content.takeaways[2]
     assert list(briefing.shown_columns(content.trust).columns) == [
         "Periodo de la encuesta", "Área", "Puntaje (0-100)", spanish("Margin of error"), spanish("Respondents")]
+    assert set(content.trust["Área"]) == {spanish("District {id}").format(id=3) + " – Downtown"}
     assert content.engagement.iloc[-1, 0] == spanish("All activities")
     assert "Patrullaje a pie" in set(content.engagement.iloc[:, 0])
     # plotly.js in kaleido knows only English months: the trend spells them.
