@@ -35,7 +35,9 @@ every row, so a copied or merged row still says what it is.
 
 Languages: the data sheet, its column names and the ``data_label`` column are data and stay as
 they are in every language (a saved file means the same whoever downloaded it). The 'about' sheet
-is for people: its name, heading and fixed lines are in the current language (``i18n``).
+is for people: its name, heading and fixed lines are in the current language (``i18n``), or in
+``lang`` when given. A workbook built later, off the page's run (a deferred download button runs
+its callable in a server thread, where the run's language is not set), must pass ``lang``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from community_policing import i18n
 from community_policing.i18n import N_, _
 
 #: A cell that starts with one of these is read as a formula by some spreadsheet program.
@@ -215,19 +218,36 @@ def excel_sheets(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def about_frame(label: str | None = None, notes: Iterable[str] | None = None) -> pd.DataFrame:
-    """The 'about' sheet: the data label first, then each note, one a row (in the current language)."""
-    lines = ([_("Data: {label}").format(label=label)] if label else []) + [str(n) for n in (notes or []) if n]
-    return pd.DataFrame({_(ABOUT_SHEET): lines}, dtype=object)
+def _in(lang: str | None, make):
+    """``make()`` in ``lang`` (None: the current language), the current language unchanged after."""
+    if lang is None:
+        return make()
+    before = i18n.language()
+    i18n.set_language(lang)
+    try:
+        return make()
+    finally:
+        i18n.set_language(before)
+
+
+def about_frame(label: str | None = None, notes: Iterable[str] | None = None, lang: str | None = None) -> pd.DataFrame:
+    """The 'about' sheet: the data label first, then each note, one a row (in ``lang``, else the
+    current language; the notes are written by the caller, in its language)."""
+    def make() -> pd.DataFrame:
+        lines = ([_("Data: {label}").format(label=label)] if label else []) + [str(n) for n in (notes or []) if n]
+        return pd.DataFrame({_(ABOUT_SHEET): lines}, dtype=object)
+
+    return _in(lang, make)
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "data", label: str | None = None,
-                notes: list[str] | None = None) -> bytes:
+                notes: list[str] | None = None, lang: str | None = None) -> bytes:
     """The frame as a neutralised Excel workbook: sheet ``sheet`` (with ``data_label`` on every row
-    when labelled) and an 'about' sheet holding the label and ``notes`` (source, filters, ...)."""
+    when labelled) and an 'about' sheet holding the label and ``notes`` (source, filters, ...), its
+    fixed words in ``lang`` (None: the current language)."""
     sheets = {sheet: labelled(frame, label)}
-    about = about_frame(label, notes)
+    about = about_frame(label, notes, lang)
     if not about.empty:
-        name = _(ABOUT_SHEET)
-        sheets[name if sheet.lower() != name.lower() else _(ABOUT_FALLBACK)] = about
+        name, fallback = _in(lang, lambda: (_(ABOUT_SHEET), _(ABOUT_FALLBACK)))
+        sheets[name if sheet.lower() != name.lower() else fallback] = about
     return excel_sheets(sheets)

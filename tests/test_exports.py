@@ -480,3 +480,20 @@ def test_the_about_sheet_speaks_the_language_and_the_data_stay_as_they_are():
     finally:
         i18n.set_language("en")
     assert openpyxl.load_workbook(io.BytesIO(named)).sheetnames == ["Acerca de", "acerca de este archivo"]
+
+
+
+def test_a_workbook_made_later_speaks_the_language_it_is_given():
+    """A deferred download runs off the page's run (a server thread, English by default): ``lang`` says which."""
+    from community_policing import i18n
+
+    assert i18n.language() == "en"
+    book = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(pd.DataFrame({"a": [1]}), label="x", lang="es")))
+    assert book.sheetnames == ["data", "acerca de"] and book["acerca de"]["A2"].value == "Datos: x"
+    assert i18n.language() == "en"  # unchanged after
+    i18n.set_language("es")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(pd.DataFrame({"a": [1]}), label="x", lang="en")))
+    finally:
+        i18n.set_language("en")
+    assert book.sheetnames == ["data", "about"] and book["about"]["A2"].value == "Data: x"
