@@ -79,8 +79,8 @@ bench: setup
 
 # Extract every text marked for translation into locale/messages.pot (see locale/README.md).
 messages: setup
-	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 -o locale/messages.pot \
-		community_policing pages dashboard.py
+	PYTHONPATH=. $(BIN)/pybabel extract -F locale/babel.cfg --no-location --sort-output -k _ -k N_ -k ngettext:1,2 \
+		-o locale/messages.pot community_policing pages dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

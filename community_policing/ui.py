@@ -29,22 +29,30 @@ from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseO
 LANGUAGE_KEY = "lang"  # the language picker's widget key, and the ?lang= query parameter
 
 
+_CHOSEN = "_language"  # the language chosen in this session; unlike a widget's state, it outlives any rerun
+
+
 def apply_language() -> str:
-    """Speak this run in the chosen language: the sidebar picker's choice (session state "lang"), else
-    ``?lang=es`` in the URL, else English. Called by get_store, which every page calls first; returns
-    the language set."""
-    return i18n.set_language(st.session_state.get(LANGUAGE_KEY) or st.query_params.get(LANGUAGE_KEY))
+    """Speak this run in the chosen language: the sidebar picker's choice, else ``?lang=es`` in the URL,
+    else English. Called by get_store, which every page calls first; returns the language set."""
+    return i18n.set_language(st.session_state.get(_CHOSEN) or st.session_state.get(LANGUAGE_KEY)
+                             or st.query_params.get(LANGUAGE_KEY))
 
 
 def language_picker() -> str:
     """The sidebar's "Language / Idioma" choice (widget key "lang", one entry per i18n.LANGUAGES); it
     starts from ``?lang=`` when the URL has one. Sets the language for the rest of this run."""
-    if LANGUAGE_KEY not in st.session_state:
-        st.session_state[LANGUAGE_KEY] = i18n.set_language(st.query_params.get(LANGUAGE_KEY))
+    codes = list(i18n.LANGUAGES)
+    current = apply_language()
     with st.sidebar:
-        chosen = st.selectbox("Language / Idioma", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
-                              key=LANGUAGE_KEY)
+        chosen = st.selectbox("Language / Idioma", codes, index=codes.index(current), format_func=i18n.LANGUAGES.get,
+                              key=LANGUAGE_KEY, on_change=_remember_language)
+    st.session_state[_CHOSEN] = chosen
     return i18n.set_language(chosen)
+
+
+def _remember_language() -> None:
+    st.session_state[_CHOSEN] = st.session_state[LANGUAGE_KEY]
 
 
 def document_language() -> None:

@@ -24,7 +24,7 @@ dictionary = _dictionary(i18n.language())
 COLUMNS = {"column": _("Column"), "type": _("Type"), "unit": _("Unit"), "required": _("Required"),
            "allowed values": _("Allowed values"), "range": _("Range"), "meaning": _("Meaning")}
 for t in schema.load_schema().values():
-    with st.expander(f"**{t.name}** – {_(t.description)}", expanded=False):
+    with st.expander(f"**`{t.name}`** – {_(t.description)}", expanded=False):
         st.dataframe(dictionary[dictionary["table"] == t.name].drop(columns="table"), hide_index=True,
                      width="stretch", column_config=COLUMNS)
 # The download keeps its machine column names; its units, ranges and meanings are in the page's language.

@@ -312,8 +312,8 @@ def test_data_dictionary_page_lists_the_new_tables(tmp_path, monkeypatch):
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "data_dictionary.py"), default_timeout=60).run()
     assert not at.exception, at.exception
     labels = [e.label for e in at.expander]
-    assert any(label.startswith("**series_breaks** – Dates on which an incident series") for label in labels)
-    assert any(label.startswith("**reporting_delays** – How long records take to arrive") for label in labels)
+    assert any(label.startswith("**`series_breaks`** – Dates on which an incident series") for label in labels)
+    assert any(label.startswith("**`reporting_delays`** – How long records take to arrive") for label in labels)
     shown = [d.value for d in at.dataframe if "column" in d.value.columns]
     assert any(set(frame["column"]) == {"day", "label", "kind", "scope", "district_id", "offense_group", "description",
                                         "source"} for frame in shown)

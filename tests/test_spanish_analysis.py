@@ -94,7 +94,7 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     at.switch_page(str(ROOT / "pages" / "data_dictionary.py")).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Diccionario de datos"
-    assert any(e.label.startswith("**districts** – Distritos policiales") for e in at.expander)
+    assert any(e.label.startswith("**`districts`** – Distritos policiales") for e in at.expander)
     frame = next(d.value for d in at.dataframe if "column" in d.value.columns)
     assert frame["column"].tolist()[:2] == ["key", "value"]  # names in the data stay as they are
     assert frame["meaning"].iloc[1] == "El dato, como texto."

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import i18n, metrics
+from community_policing import evaluation, i18n, metrics
 from community_policing.store import DB_ENV_VAR, Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,7 @@ def names(demo_db) -> list[str]:
         info = metrics.dataset_info(store)
         areas = store.query("areas", level="district")["area_name"].tolist()
         areas += store.query("areas", level="neighborhood")["area_name"].tolist()
+        areas += list(evaluation.program_names(store))  # programs are named by the city
     found = {info.city_name, str(info.source), "Common Ground", "Language / Idioma", "English", "Español",
              *map(str, areas)}
     return sorted({_plain(n) for n in found if n}, key=len, reverse=True)
@@ -91,7 +92,16 @@ def visible_texts(at: AppTest) -> set[str]:
     return {t for t in (_plain(text) for text in texts if isinstance(text, str)) if t}
 
 
+def _prose(text: str) -> str:
+    """Running text only: no code (`column_name`, identifiers), no bibliography entries (titles of works
+    stay in their language)."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"\b[A-Za-z]+(_[A-Za-z0-9]+)+\b", " ", text)  # identifiers written without backticks
+    return re.sub(r"^- [^\n]*\(\d{4}\)\.[^\n]*$", " ", text, flags=re.MULTILINE)
+
+
 def _plain(text: str) -> str:
+    text = _prose(text)
     text = re.sub(r"<[^>]+>", " ", text)                      # chart markup
     text = re.sub(r":material/[a-z_]+:", " ", text)           # icons
     text = re.sub(r"[*_`#>|]", " ", text)                    # markdown
@@ -147,6 +157,9 @@ def test_the_navigation_and_the_shared_parts_speak_spanish(demo_db, monkeypatch)
     assert "Acerca de estos datos" in [s.value for s in at.subheader]
     # The picker switches the language for the rest of the session, whatever the URL said.
     at.selectbox(key="lang").set_value("en")
-    i18n.set_language("en")
-    at.run()
+    at.run()  # (the test thread still speaks Spanish: the widgets it sends back were drawn in Spanish)
+    assert not at.exception, at.exception
     assert at.sidebar.header[0].value == "Filters"
+    i18n.set_language("en")  # the widgets are English now
+    at.switch_page(str(ROOT / "pages" / "map.py")).run()
+    assert at.title[0].value == "Map" and at.selectbox(key="lang").value == "en"
