@@ -345,9 +345,11 @@ def protected_monthly(store: Store, end: dt.date, offense_group: str | None, dat
     return privacy.protect_monthly(series, rules, window, status)
 
 
-def series_takeaway(series: pd.DataFrame, subject: str = "Incidents") -> str:
+def series_takeaway(series: pd.DataFrame, subject: str | None = None) -> str:
     """The monthly chart's title: the last 12 months against the same months a year earlier
-    (no numbers when a month of them is hidden in public mode)."""
+    (no numbers when a month of them is hidden in public mode). ``subject``: what is counted, worded
+    (default "Incidents" in the current language)."""
+    subject = subject or _("Incidents")
     if privacy.window_hidden(series):
         return _("{subject} per month: months with very few incidents are not shown").format(subject=subject)
     both = series.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
@@ -384,7 +386,8 @@ class SeasonalPattern:
     def empty(self) -> bool:
         return not self.years
 
-    def takeaway(self, subject: str = "Incidents") -> str:
+    def takeaway(self, subject: str | None = None) -> str:
+        subject = subject or _("Incidents")
         if self.empty or self.table["average"].isna().all():
             return _("{subject}: no complete year of data for a seasonal pattern").format(subject=subject)
         values = self.table.set_index("month")["average"].astype(float)

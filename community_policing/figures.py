@@ -221,8 +221,11 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
     return fig
 
 
-# Okabe-Ito: eight colours distinguishable with every common colour-vision deficiency.
-CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe-Ito, distinguishable with every common colour-vision deficiency, in the order that keeps lines and
+# markers at least 3:1 against the white background (WCAG 1.4.11): blue, vermillion, bluish green, reddish
+# purple and black first. Orange and yellow (1.3-2.3:1 as they are) come darkened, sky blue gives way to a
+# wine red (Tol's palette): they only come into use from the sixth category on.
+CATEGORICAL = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#A86F00", "#882255", "#7A7100"]
 
 
 def trust_lines(table: pd.DataFrame, measure_label: str, title: str) -> go.Figure:

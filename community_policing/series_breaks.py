@@ -155,14 +155,19 @@ def caption(breaks: pd.DataFrame | None) -> str | None:
     return lead + " " + " ".join(sentence(r) for _index, r in data.iterrows())
 
 
+def _named(data: pd.DataFrame) -> str:
+    """"NIBRS on Jul 1, 2023 (counting rules changed); …": each break with its day and what changed."""
+    return "; ".join(_("{label} on {day} ({kind})").format(
+        label=r["label"], day=i18n.format_date(r["day"]), kind=_(KIND_WORDS.get(r["kind"], KIND_WORDS["other"])))
+        for _index, r in data.iterrows())
+
+
 def comparison_warning(breaks: pd.DataFrame | None) -> str | None:
     """For a KPI caption: the comparison with a year earlier spans these breaks (None: no break)."""
     data = normalise(breaks)
     if data.empty:
         return None
-    names = "; ".join(_("{label} on {day} ({kind})").format(
-        label=r["label"], day=i18n.format_date(r["day"]), kind=_(KIND_WORDS.get(r["kind"], KIND_WORDS["other"])))
-        for _index, r in data.iterrows())
+    names = _named(data)
     return _("The comparison with a year earlier crosses a series break: {names}. Part of the change may come from "
              "how incidents were recorded, not from crime.").format(names=names)
 
@@ -177,3 +182,18 @@ def note_lines(breaks: pd.DataFrame | None) -> list[str]:
                        for _index, r in data.iterrows())
     return [_("Series breaks declared for this city: {listed}. Charts mark them with a dashed line; see How to read "
               "these numbers.").format(listed=listed)]
+
+
+def program_warning(breaks: pd.DataFrame | None, first: dt.date, last: dt.date) -> str | None:
+    """For a program estimate made from ``first`` to ``last`` (its window around the start; ``breaks``: those
+    of its treated and comparison districts): a break inside the window, in a sentence (None: no break).
+    The comparison districts absorb a break that changed every district's counts alike at once (month
+    effects), but not one that moved incidents between districts, such as a new district map."""
+    data = within(breaks, first, last)
+    if data.empty:
+        return None
+    names = _named(data)
+    return _("The months this estimate compares cross a series break: {names}. A change that altered every "
+             "district's counts alike is absorbed by the comparison districts; one that moved incidents between "
+             "districts (a new district map) or changed only some of them can bias the estimate either way. Read it "
+             "with that in mind.").format(names=names)

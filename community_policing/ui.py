@@ -375,9 +375,10 @@ def download_table(frame: pd.DataFrame, info: metrics.DatasetInfo | None, file_s
     if excel:
         # Deferred: the workbook is built on click, so pages with many tables do not pay for it on every
         # run (about 25 ms per 100 rows). It is built from the table as shown now.
-        shown, lines = frame.copy(), about_notes(info, notes)
+        # Everything worded now, in this run's language: the click is served in a thread that speaks English.
+        shown, lines, data_words, lang = frame.copy(), about_notes(info, notes), data_label(info), i18n.language()
         row.download_button(_("{label} (Excel)").format(label=label),
-                            lambda: exports.excel_bytes(shown, sheet="data", label=data_label(info), notes=lines),
+                            lambda: exports.excel_bytes(shown, sheet="data", label=data_words, notes=lines, lang=lang),
                             file_name=f"{stem}.xlsx", mime=exports.EXCEL_MIME, key=f"{key}_xlsx")
 
 

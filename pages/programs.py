@@ -4,7 +4,7 @@ with districts that did not? Difference-in-differences with its checks, in plain
 import pandas as pd
 import streamlit as st
 
-from community_policing import evaluation, figures, i18n, metrics, ui
+from community_policing import evaluation, figures, i18n, metrics, series_breaks, ui
 from community_policing.i18n import N_, _
 
 store = ui.get_store()
@@ -86,6 +86,15 @@ for outcome, result in detail:
         st.warning(_("Regression to the mean: the treated districts had an unusual swing just before the start "
                      "(z = {z}). Part of the change afterwards may be a return to normal, not "
                      "the program.").format(z=f"{result.rtm_z:+.1f}"))
+    if outcome == "incidents":  # a change in how incidents were recorded, inside the months compared
+        window = (pd.Timestamp(result.start) - pd.DateOffset(months=result.pre_months),
+                  pd.Timestamp(result.start) + pd.DateOffset(months=result.post_months) - pd.Timedelta(days=1))
+        crossed = series_breaks.program_warning(
+            series_breaks.for_places(ui.chart_breaks(store, info, "all", every_district=True),
+                                     [*result.treated, *result.controls]),
+            window[0].date(), window[1].date())
+        if crossed:
+            st.warning(crossed, icon=":material/warning:")
     ui.plotly_chart(
         figures.event_study(result.event_study, label,
                             title=_("{outcome}: treated vs comparison districts around the start of the {program}")

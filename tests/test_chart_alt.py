@@ -78,3 +78,15 @@ def test_every_page_draws_its_charts_with_a_text_alternative():
     direct = [f"{path.name}:{n}" for path in sorted((PROJECT_ROOT / "pages").glob("*.py"))
               for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"\bst\.plotly_chart\(", line)]
     assert not direct, f"use ui.plotly_chart (it adds the chart's text alternative): {direct}"
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_category_colour_stands_out_from_the_white_background():
+    # WCAG 1.4.11 (non-text contrast): the lines and markers of a district or a type are 3:1 or more.
+    assert {c: round(_contrast_on_white(c), 2) for c in figures.CATEGORICAL if _contrast_on_white(c) < 3} == {}
+    assert len(set(figures.CATEGORICAL)) == len(figures.CATEGORICAL) == 8

@@ -317,3 +317,37 @@ def test_data_dictionary_page_lists_the_new_tables(tmp_path, monkeypatch):
     shown = [d.value for d in at.dataframe if "column" in d.value.columns]
     assert any(set(frame["column"]) == {"day", "label", "kind", "scope", "district_id", "offense_group", "description",
                                         "source"} for frame in shown)
+
+
+# --- Program evaluation: a break inside the months an estimate compares ------------------------
+
+def test_a_program_estimate_warns_of_a_break_inside_its_window_only():
+    inside = series_breaks.program_warning(BREAKS, dt.date(2022, 1, 1), dt.date(2023, 12, 31))
+    assert inside.startswith("The months this estimate compares cross a series break: NIBRS on Jul 1, 2023 "
+                             "(counting rules changed).")
+    assert "New district map" not in inside and "can bias the estimate" in inside
+    assert series_breaks.program_warning(BREAKS, dt.date(2024, 2, 1), dt.date(2025, 12, 31)) is None
+    assert series_breaks.program_warning(series_breaks.empty(), dt.date(2000, 1, 1), dt.date(2030, 1, 1)) is None
+
+
+def test_program_evaluation_page_warns_of_a_break_in_the_program_window(demo_tables, tmp_path, monkeypatch):
+    tables = dict(demo_tables)
+    first = evaluation_program(tables)
+    start = pd.Timestamp(first["start_date"]).date()
+    moved = start.replace(year=start.year - 1, day=1)  # a year before the start: inside the ±24-month window
+    tables["series_breaks"] = pd.DataFrame([
+        {"day": moved, "label": "New district map", "kind": "boundaries", "scope": "districts", "district_id": None,
+         "offense_group": None, "description": "Districts redrawn.", "source": None}])
+    monkeypatch.setenv(DB_ENV_VAR, str(write_database(tables, tmp_path / "demo.duckdb")))
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "programs.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="program").value == first["name"]
+    warnings = [w.value for w in at.warning if "cross a series break" in w.value]
+    assert len(warnings) == 1 and "New district map on" in warnings[0] and "(area map changed)" in warnings[0]
+
+
+def evaluation_program(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """The program the page opens on (the first by name), with its earliest start."""
+    programs = tables["programs"].sort_values(["name", "start_date"])
+    return programs.iloc[0]
