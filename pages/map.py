@@ -44,7 +44,7 @@ if info.incident_rows == 0 and info.survey_rows == 0:
     st.stop()
 
 # --- Controls ----------------------------------------------------------------------------------
-c1, c2, c3 = st.columns([3, 1.3, 1.2])
+c1, c2, c3 = st.columns([2.7, 1.2, 1.5])
 layer = c1.radio(_("Map layer"), map_layers.LAYERS, key="map_layer", horizontal=True,
                  format_func=map_layers.layer_label)
 level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level_page", horizontal=True, format_func=metrics.level_label)

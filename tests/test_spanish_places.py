@@ -76,7 +76,7 @@ def test_overview_in_spanish(demo_env):
     assert {"Dónde: incidentes por área", "Qué distritos se destacan, comparados con justicia",
             "Participación junto al cambio en el delito, por distrito", "Tabla de distritos"} <= subheaders
     labels = [m.label for m in at.metric]
-    assert labels[0] == "Incidentes" and "Confianza de los residentes (0–100)" in labels
+    assert labels[0] == "Incidentes" and "Confianza (0–100)" in labels
     assert at.radio(key="map_metric").label == "Sombrear las áreas según"
     assert at.radio(key="map_level").options == ["Distrito", "Vecindario"]
     assert at.selectbox(key="offense_group").options[:2] == ["Todos los delitos", "Delitos violentos (Parte I)"]
@@ -96,7 +96,7 @@ def test_map_in_spanish_for_every_layer(demo_env):
     at = _spanish_page("map")
     assert at.title[0].value == "Mapa"
     assert at.radio(key="map_layer").label == "Capa del mapa"
-    assert at.checkbox(key="show_events").label == "Mostrar las actividades de participación"
+    assert at.checkbox(key="show_events").label == "Ver actividades"
     expected = {"rate": "incidentes por cada 1,000 residentes por distrito",
                 "change": "% de cambio respecto de un año antes por distrito",
                 "engagement": "Actividades de participación por cada 1,000 residentes por año, por distrito",
