@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from community_policing import briefing, cli, compare, district, evaluation, metrics, privacy
+from community_policing import briefing, cli, compare, district, evaluation, i18n, metrics, privacy
 from community_policing.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
 from community_policing.store import DB_ENV_VAR, Store
 
@@ -253,8 +253,9 @@ def test_describe_says_the_rules():
 
 COUNT_NAMES = {"incidents", "incidents_prior_year", "current", "prior", "Incidents", "A year earlier",
                "Incidents, last year", "Incidents, year before"}
-HOVER_LEAK = re.compile(r"(?<![\d.,])[1-3] incidents|Incidents(?:</b>)?\s*[=:]\s*[1-3](?![\d.,])|"
-                        r"earlier\s*[=:]\s*[1-3](?![\d.,])|(?<![\d.,])[1-3] a year earlier")
+HOVER_LEAK = re.compile(r"(?<![\d.,])[1-3] (?:incidents|incidentes)|(?:Incidents|Incidentes)(?:</b>)?\s*[=:]\s*"
+                        r"[1-3](?![\d.,])|(?:earlier|antes)\s*[=:]\s*[1-3](?![\d.,])|"
+                        r"(?<![\d.,])[1-3] (?:a year earlier|un año antes)")  # in English or Spanish
 
 
 def small_in_frame(frame: pd.DataFrame, names=COUNT_NAMES) -> list:
@@ -322,7 +323,15 @@ def rendered_hovers(trace: dict) -> list[str]:
     return out
 
 
-COUNT_TRACES = {"Incidents", "Same month a year earlier", "Selected period", "Same days a year earlier"}
+def _in_both_languages(*texts: str) -> set[str]:
+    try:
+        i18n.set_language("es")
+        return {*texts, *(i18n._(t) for t in texts)}
+    finally:
+        i18n.set_language("en")
+
+
+COUNT_TRACES = _in_both_languages("Incidents", "Same month a year earlier", "Selected period", "Same days a year earlier")
 
 
 def chart_leaks(spec: dict) -> list[str]:
@@ -382,8 +391,18 @@ def test_the_example_filters_have_small_counts_in_staff_mode(demo):
         assert small_in_frame(series), case
 
 
-def test_the_checks_find_small_counts_in_staff_output(demo):
-    """The checks used below would catch a small count: on staff (unsuppressed) output they do."""
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_checks_find_small_counts_in_staff_output(demo, lang):
+    """The checks used below would catch a small count: on staff (unsuppressed) output they do, in both
+    languages (the figures' hovers and trace names are worded in the current language)."""
+    i18n.set_language(lang)
+    try:
+        _checks_find_small_counts(demo)
+    finally:
+        i18n.set_language("en")
+
+
+def _checks_find_small_counts(demo):
     from community_policing import district_figures, figures, geo
 
     store = demo[0]
@@ -611,12 +630,14 @@ def downloads(monkeypatch):
     return files
 
 
-def _public_app(demo_db, monkeypatch):
+def _public_app(demo_db, monkeypatch, lang: str = "en"):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
     monkeypatch.setenv("COMMON_GROUND_MODE", "public")
+    i18n.set_language(lang)  # AppTest re-applies format_func in the test's thread: speak the page's language there
     at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = lang
     at.run()
     assert not at.exception, at.exception
     return at
@@ -639,14 +660,14 @@ def _check_page(at, downloads: dict, where: str) -> None:
         spec = json.loads(chart.proto.spec)
         assert not chart_leaks(spec), (where, chart_leaks(spec)[:3])
     for metric in at.metric:
-        if metric.label == "Incidents":
+        if metric.label in ("Incidents", "Incidentes"):
             assert metric.value not in {"1", "2", "3"}, (where, metric.value)
     for name, data in downloads.items():
         if name.endswith(".csv"):
             frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
             assert not small_in_frame(frame), (where, name, small_in_frame(frame))
     text = " ".join(str(getattr(el, "value", "")) for el in [*at.markdown, *at.caption, *at.title])
-    assert not re.search(r"(?<![\d.,])[1-3] incidents", text), where
+    assert not re.search(r"(?<![\d.,])[1-3] (?:incidents|incidentes)", text), where
 
 
 def _run_pages(at, downloads, f: dict, levels=("district", "neighborhood")) -> None:
@@ -677,6 +698,17 @@ def test_public_pages_never_show_a_small_count(demo, demo_db, monkeypatch, downl
     if data is None:  # the example with small counts: the page says they are hidden, and downloads carry notes
         assert any("fewer than 4" in str(frame.value.to_numpy().tolist()) for frame in at.dataframe)
         assert any(name.endswith(".csv") for name in downloads)
+
+
+def test_public_pages_in_spanish_hide_the_same_small_counts(demo, demo_db, monkeypatch, downloads):
+    try:
+        at = _public_app(demo_db, monkeypatch, "es")
+        _run_pages(at, downloads, SMALL_CASE)
+        shown = " ".join(str(frame.value.to_numpy().tolist()) for frame in at.dataframe)
+        assert "menos de 4" in shown and "fewer than" not in shown
+        assert any(name.endswith(".csv") for name in downloads)
+    finally:
+        i18n.set_language("en")
 
 
 def test_public_map_and_compare_pages(demo_db, monkeypatch, downloads):
