@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +22,7 @@ from community_policing.i18n import N_, _
 from community_policing.importers.errors import SourceFileError
 from community_policing.ledger import Ledger
 from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseOutdated, Store, StoreError,
-                                      resolve_db_path)
+                                      resolve_db_path, resolve_ledger_path)
 
 
 # -- language ----------------------------------------------------------------------------------------
@@ -529,6 +530,37 @@ def staff_places(store: Store, key: tuple) -> StaffPlaces:
 
 
 # -- the staff ledger pages (Engagement log, Recurring meetings, Training and programs) ----------------
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """What every staff page works with: the warehouse, its cache key and facts, where staff can record
+    things, and the ledger file (which may not exist yet)."""
+
+    store: Store
+    key: tuple
+    info: metrics.DatasetInfo
+    places: StaffPlaces
+    ledger_path: Path
+
+
+def staff_page(title: str, caption: str, nowhere: str) -> StaffPage:
+    """The start of a staff page: staff only (stops for the public, even reached by URL), the title, the
+    simulated-data banner and the page's caption; stops with ``nowhere`` (``{city}`` filled in) and the
+    data note when the city has no districts to record anything in."""
+    require_staff()
+    store = get_store()
+    key = cache_key(store)
+    info = dataset_info(store, key)
+    st.title(title)
+    simulated_banner(info)
+    st.caption(caption)
+    places = staff_places(store, key)
+    if not places.titles:
+        st.info(nowhere.format(city=info.city_name))
+        data_note(info)
+        st.stop()
+    return StaffPage(store, key, info, places, resolve_ledger_path())
 
 LEDGER_FLASH = "_ledger_flash"  # a success message shown once, after the rerun that follows a save
 _KEY_PREFIX = {"activity": "ledger", "training": "training", "program": "program", "series": "series"}

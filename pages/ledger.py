@@ -10,12 +10,6 @@ from community_policing import ledger_form as lf
 from community_policing import ui
 from community_policing.i18n import _
 from community_policing.ledger import Ledger, LedgerError, validate_entry
-from community_policing.store import resolve_ledger_path
-
-ui.require_staff()  # staff only: stops here for the public, even when reached by URL
-store = ui.get_store()
-key = ui.cache_key(store)
-info = ui.dataset_info(store, key)
 
 ERRORS = "_ledger_errors"          # form field -> message, kept across the rerun after a submit
 RESET = "_ledger_reset"             # set after a save: empty the form on the next run
@@ -34,20 +28,13 @@ def field_error(name: str) -> None:
     ui.field_error(ERRORS, name)
 
 
-st.title(_("Engagement log"))
-ui.simulated_banner(info)
-st.caption(_("For staff: record a community-engagement activity, correct or delete recent ones, and see who "
-             "changed what. Every entry counts on every page of the dashboard as soon as it is saved."))
-
-places = ui.staff_places(store, key)
-titles, neighborhoods, nbhd_names = places.titles, places.neighborhoods, places.nbhd_names
-ledger_path = resolve_ledger_path()
-
-if not titles:
-    st.info(_("No districts are loaded for {city}, so there is nowhere to record an activity yet.").format(
-        city=info.city_name))
-    ui.data_note(info)
-    st.stop()
+page = ui.staff_page(
+    _("Engagement log"),
+    _("For staff: record a community-engagement activity, correct or delete recent ones, and see who "
+      "changed what. Every entry counts on every page of the dashboard as soon as it is saved."),
+    _("No districts are loaded for {city}, so there is nowhere to record an activity yet."))
+store, key, info, ledger_path = page.store, page.key, page.info, page.ledger_path
+titles, neighborhoods, nbhd_names = page.places.titles, page.places.neighborhoods, page.places.nbhd_names
 
 if st.session_state.pop(RESET, False):
     # Assigning (not deleting) the widget values, before the widgets exist, also empties them in the browser.

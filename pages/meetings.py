@@ -12,12 +12,6 @@ from community_policing import ledger_form as lf
 from community_policing import i18n, meetings, ui
 from community_policing.i18n import _
 from community_policing.ledger import Ledger, LedgerError, validate
-from community_policing.store import resolve_ledger_path
-
-ui.require_staff()  # staff only: stops here for the public, even when reached by URL
-store = ui.get_store()
-key = ui.cache_key(store)
-info = ui.dataset_info(store, key)
 
 DEFINE_ERRORS = "_meeting_errors"
 CONFIRM_ERRORS = "_confirm_errors"
@@ -35,21 +29,15 @@ def _suggestions(_store, key: tuple, lang: str) -> pd.DataFrame:  # lang: "reads
     return meetings.suggestions(_store.query("neighborhood_organizations"), ui.neighborhood_list(_store, key))
 
 
-st.title(_("Recurring meetings"))
-ui.simulated_banner(info)
-st.caption(_("For staff: define a meeting that recurs once, then confirm each time it took place with its "
-             "attendance. Each confirmation is recorded as an engagement activity and counts on every page at "
-             "once."))
-
-places = ui.staff_places(store, key)
-titles, neighborhoods, nbhd_names = places.titles, places.neighborhoods, places.nbhd_names
-ledger_path = resolve_ledger_path()
+page = ui.staff_page(
+    _("Recurring meetings"),
+    _("For staff: define a meeting that recurs once, then confirm each time it took place with its "
+      "attendance. Each confirmation is recorded as an engagement activity and counts on every page at "
+      "once."),
+    _("No districts are loaded for {city}, so there is nowhere to hold a meeting yet."))
+store, key, info, ledger_path = page.store, page.key, page.info, page.ledger_path
+titles, neighborhoods, nbhd_names = page.places.titles, page.places.neighborhoods, page.places.nbhd_names
 today = dt.date.today()
-if not titles:
-    st.info(_("No districts are loaded for {city}, so there is nowhere to hold a meeting yet.").format(
-        city=info.city_name))
-    ui.data_note(info)
-    st.stop()
 
 ui.reset_form_after_save(f"{DEFINE_ERRORS}_reset", {**DEFINE_DEFAULTS, "meeting_first": today})
 ui.reset_form_after_save(f"{CONFIRM_ERRORS}_reset", CONFIRM_DEFAULTS)

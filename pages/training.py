@@ -11,12 +11,6 @@ from community_policing import ledger_form as lf
 from community_policing import ui
 from community_policing.i18n import _
 from community_policing.ledger import Ledger, LedgerError, validate
-from community_policing.store import resolve_ledger_path
-
-ui.require_staff()  # staff only: stops here for the public, even when reached by URL
-store = ui.get_store()
-key = ui.cache_key(store)
-info = ui.dataset_info(store, key)
 
 TRAINING_ERRORS = "_training_errors"
 PROGRAM_ERRORS = "_program_errors"
@@ -46,19 +40,14 @@ def _save(errors_key: str, record, what: str, kind: str, **extra) -> None:
     st.rerun()
 
 
-st.title(_("Training and programs"))
-ui.simulated_banner(info)
-st.caption(_("For staff: record officer training in community-policing skills and the programs a district runs. "
-             "Both are kept in the same ledger as engagement activities: validated, every change in the audit "
-             "trail, deletes kept."))
-
-titles = ui.staff_places(store, key).titles
-ledger_path = resolve_ledger_path()
-if not titles:
-    st.info(_("No districts are loaded for {city}, so there is nowhere to record training or programs yet.").format(
-        city=info.city_name))
-    ui.data_note(info)
-    st.stop()
+page = ui.staff_page(
+    _("Training and programs"),
+    _("For staff: record officer training in community-policing skills and the programs a district runs. "
+      "Both are kept in the same ledger as engagement activities: validated, every change in the audit "
+      "trail, deletes kept."),
+    _("No districts are loaded for {city}, so there is nowhere to record training or programs yet."))
+store, key, info, ledger_path = page.store, page.key, page.info, page.ledger_path
+titles = page.places.titles
 first_district = next(iter(titles))
 book = Ledger(ledger_path) if ledger_path.exists() else None
 warehouse_programs = _warehouse_programs(store, key)
