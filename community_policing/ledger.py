@@ -37,6 +37,7 @@ import re
 import sqlite3
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -45,6 +46,7 @@ import pandas as pd
 from community_policing import schedules, schema
 from community_policing.i18n import N_, _
 from community_policing.store import DEFAULT_LEDGER_PATH, LEDGER_ENV_VAR, resolve_ledger_path  # noqa: F401  (re-exported)
+from community_policing.store import QUERIES_DIR
 
 BUSY_TIMEOUT_SECONDS = 10.0
 LEDGER_SCHEMA_VERSION = 2
@@ -95,117 +97,20 @@ KINDS: dict[str, Kind] = {
 }
 _KIND_BY_PREFIX = {k.prefix: k for k in KINDS.values()}
 
-_BOOKKEEPING_DDL = """
-    created_at TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    updated_at TEXT,
-    updated_by TEXT,
-    deleted_at TEXT,
-    deleted_by TEXT,
-    delete_reason TEXT"""
-
-_DDL = f"""
-CREATE TABLE IF NOT EXISTS ledger_meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS id_counter (
-    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
-    last_id INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO id_counter (only_row, last_id) VALUES (1, 0);
-CREATE TABLE IF NOT EXISTS entries (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    date TEXT NOT NULL,
-    start_time TEXT,
-    district_id TEXT NOT NULL,
-    neighborhood_id TEXT,
-    type TEXT NOT NULL,
-    title TEXT NOT NULL,
-    place TEXT,
-    lon REAL,
-    lat REAL,
-    attendees INTEGER,
-    officers INTEGER,
-    officer_hours REAL,
-    partners TEXT,
-    cost REAL,
-    notes TEXT,
-    series_id TEXT,{_BOOKKEEPING_DDL}
-);
-CREATE TABLE IF NOT EXISTS attendance (
-    entry_id TEXT NOT NULL REFERENCES entries(id),
-    dimension TEXT NOT NULL,
-    demographic_group TEXT NOT NULL,
-    attendees INTEGER NOT NULL CHECK (attendees >= 0),
-    PRIMARY KEY (entry_id, dimension, demographic_group)
-);
-CREATE TABLE IF NOT EXISTS training (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    date TEXT NOT NULL,
-    district_id TEXT,
-    unit TEXT,
-    course TEXT NOT NULL,
-    title TEXT,
-    officers INTEGER NOT NULL,
-    hours REAL NOT NULL,
-    notes TEXT,{_BOOKKEEPING_DDL}
-);
-CREATE TABLE IF NOT EXISTS programs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    district_id TEXT NOT NULL,
-    start_date TEXT NOT NULL,
-    end_date TEXT,
-    description TEXT,
-    annual_cost REAL,
-    notes TEXT,{_BOOKKEEPING_DDL}
-);
-CREATE TABLE IF NOT EXISTS series (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    schedule TEXT NOT NULL,
-    district_id TEXT NOT NULL,
-    neighborhood_id TEXT,
-    type TEXT NOT NULL,
-    start_time TEXT,
-    place TEXT,
-    partners TEXT,
-    first_date TEXT NOT NULL,
-    last_date TEXT,
-    organization_id TEXT,
-    notes TEXT,{_BOOKKEEPING_DDL}
-);
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    user TEXT NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('insert', 'edit', 'delete')),
-    entry_id TEXT NOT NULL,
-    before TEXT,
-    after TEXT
-);
-CREATE INDEX IF NOT EXISTS audit_entry ON audit (entry_id, seq);
-CREATE TRIGGER IF NOT EXISTS entries_never_deleted BEFORE DELETE ON entries
-BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
-CREATE TRIGGER IF NOT EXISTS training_never_deleted BEFORE DELETE ON training
-BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
-CREATE TRIGGER IF NOT EXISTS programs_never_deleted BEFORE DELETE ON programs
-BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
-CREATE TRIGGER IF NOT EXISTS series_never_deleted BEFORE DELETE ON series
-BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted; use Ledger.delete (soft delete)'); END;
-CREATE TRIGGER IF NOT EXISTS audit_never_changed BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_never_deleted BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-"""
-
 # Ledger files from schema version 1 (activities only) gain the columns added since.
 _ADDED_COLUMNS = {"entries": {"series_id": "TEXT"}}
+
+# Every SQL statement of the ledger lives in queries/ledger/<name>.sql (the schema in schema.sql).
+LEDGER_QUERIES_DIR = QUERIES_DIR / "ledger"
+_QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_COLUMN_TYPES = frozenset({"TEXT", "INTEGER", "REAL"})
+# The tables and columns a statement shared by the kinds may name: the code's own kind specifications.
+_TABLE_COLUMNS: dict[str, frozenset[str]] = {
+    spec.table: frozenset({"id", *(f for f in spec.fields if f != "attendance"), *_BOOKKEEPING})
+    for spec in KINDS.values()
+}
 
 
 class LedgerError(ValueError):
@@ -274,25 +179,20 @@ class Ledger:
         self.valid_neighborhood_ids = _id_set(valid_neighborhood_ids)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as con:
-            mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = con.execute(_sql("journal_mode_wal")).fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"{self.path}: could not switch to WAL mode (got {mode})")
             version = _schema_version(con)
             if version == LEDGER_SCHEMA_VERSION:
                 return  # nothing to create: opening a ledger stays read-only
             with _transaction(con):
-                for statement in _split_sql(_DDL):
-                    con.execute(statement)
+                _create_schema(con)
                 for table_name, columns in _ADDED_COLUMNS.items():
-                    present = {row[1] for row in con.execute(f"PRAGMA table_info({table_name})")}
+                    present = {row[0] for row in con.execute(_sql("table_columns"), (table_name,))}
                     for column, decl in columns.items():
                         if column not in present:
-                            con.execute(f"ALTER TABLE {table_name} ADD COLUMN {column} {decl}")
-                con.execute(
-                    "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (str(LEDGER_SCHEMA_VERSION),),
-                )
+                            con.execute(_add_column_sql(table_name, column, decl))
+                con.execute(_sql("schema_version_set"), (str(LEDGER_SCHEMA_VERSION),))
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -300,9 +200,7 @@ class Ledger:
         con = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
-        con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        con.execute("PRAGMA foreign_keys = ON")
-        con.execute("PRAGMA synchronous = FULL")
+        _run_script(con, "connection", busy_timeout_ms=str(int(BUSY_TIMEOUT_SECONDS * 1000)))
         return con
 
     @contextmanager
@@ -365,9 +263,7 @@ class Ledger:
         with self._write() as con:
             for row, attendance in validated:
                 _check_links(con, spec, None, row, taken)
-                number = con.execute(
-                    "UPDATE id_counter SET last_id = last_id + 1 WHERE only_row = 1 RETURNING last_id"
-                ).fetchone()[0]
+                number = con.execute(_sql("next_id")).fetchone()[0]
                 entry_id = f"{spec.prefix}{number:06d}"
                 _insert(con, spec.table, {"id": entry_id, **row, "created_at": at, "created_by": user})
                 if spec.name == "activity":
@@ -408,11 +304,7 @@ class Ledger:
             if current == row and _attendance_dict(attendance) == (before.get("attendance") or {}):
                 return
             _check_links(con, spec, entry_id, row, taken)
-            sets = ", ".join(f"{k} = ?" for k in row)
-            con.execute(
-                f"UPDATE {spec.table} SET {sets}, updated_at = ?, updated_by = ? WHERE id = ?",
-                (*row.values(), at, user, entry_id),
-            )
+            con.execute(_record_sql("record_update", spec.table, row), (*row.values(), at, user, entry_id))
             if spec.name == "activity":
                 _replace_attendance(con, entry_id, attendance)
             _audit(con, at, user, "edit", entry_id, before, _snapshot(con, entry_id))
@@ -425,10 +317,7 @@ class Ledger:
         at = _now()
         with self._write() as con:
             before = _live_snapshot(con, entry_id, _("entry {entry_id} was already deleted on {at}"))
-            con.execute(
-                f"UPDATE {spec.table} SET deleted_at = ?, deleted_by = ?, delete_reason = ? WHERE id = ?",
-                (at, user, reason or None, entry_id),
-            )
+            con.execute(_record_sql("record_soft_delete", spec.table), (at, user, reason or None, entry_id))
             _audit(con, at, user, "delete", entry_id, before, _snapshot(con, entry_id))
 
     # -- reads ---------------------------------------------------------------------------------
@@ -446,8 +335,7 @@ class Ledger:
         """Every record of ``kind``: for activities the engagement_events columns first, then the
         ledger's own fields; then who created, changed and deleted it."""
         spec = _kind(kind)
-        where = "" if include_deleted else "WHERE deleted_at IS NULL"
-        frame = self._read(f"SELECT {', '.join(_columns(spec))} FROM {spec.table} {where} ORDER BY seq")
+        frame = self._read(_record_sql("records", spec.table, _columns(spec)), (int(bool(include_deleted)),))
         return _typed(spec, frame)
 
     def as_engagement_events(self) -> pd.DataFrame:
@@ -457,15 +345,7 @@ class Ledger:
 
     def attendance(self, entry_id: str | None = None, include_deleted: bool = False) -> pd.DataFrame:
         """Attendance by group, in the schema's engagement_attendance columns."""
-        sql = ("SELECT a.entry_id AS event_id, a.dimension, a.demographic_group, a.attendees "
-               "FROM attendance a JOIN entries e ON e.id = a.entry_id WHERE 1 = 1")
-        params: tuple = ()
-        if not include_deleted:
-            sql += " AND e.deleted_at IS NULL"
-        if entry_id is not None:
-            sql += " AND a.entry_id = ?"
-            params = (entry_id,)
-        frame = self._read(sql + " ORDER BY e.seq, a.dimension, a.demographic_group", params)
+        frame = self._read(_sql("attendance"), (int(bool(include_deleted)), entry_id, entry_id))
         return _schema_frame(ATTENDANCE_TABLE, frame)
 
     def as_engagement_attendance(self) -> pd.DataFrame:
@@ -474,12 +354,7 @@ class Ledger:
 
     def audit(self, entry_id: str | None = None) -> pd.DataFrame:
         """The audit trail, oldest first: at, user, action, entry_id, before, after (JSON text)."""
-        sql = "SELECT at, user, action, entry_id, before, after FROM audit"
-        params: tuple = ()
-        if entry_id is not None:
-            sql += " WHERE entry_id = ?"
-            params = (entry_id,)
-        frame = self._read(sql + " ORDER BY seq", params)
+        frame = self._read(_sql("audit"), (entry_id, entry_id))
         if frame.empty:
             frame = pd.DataFrame(columns=["at", "user", "action", "entry_id", "before", "after"])
         return frame.astype(object).where(frame.notna(), None)
@@ -498,8 +373,7 @@ class Ledger:
 
     def confirmed_occurrences(self) -> pd.DataFrame:
         """Occurrences of recurring meetings already confirmed: series_id, date (YYYY-MM-DD), activity id."""
-        frame = self._read("SELECT series_id, date, id FROM entries "
-                           "WHERE series_id IS NOT NULL AND deleted_at IS NULL ORDER BY seq")
+        frame = self._read(_sql("confirmed_occurrences"))
         return frame if not frame.empty else pd.DataFrame(columns=["series_id", "date", "id"])
 
     def confirmed_dates(self, series_id: str) -> dict[str, str]:
@@ -550,7 +424,7 @@ class Ledger:
 
 def _schema_version(con: sqlite3.Connection) -> int:
     try:
-        found = con.execute("SELECT value FROM ledger_meta WHERE key = 'schema_version'").fetchone()
+        found = con.execute(_sql("schema_version")).fetchone()
     except sqlite3.OperationalError:  # a new, empty file
         return 0
     return int(found[0]) if found else 0
@@ -579,24 +453,20 @@ def _check_links(con: sqlite3.Connection, spec: Kind, entry_id: str | None, row:
         if key in taken:
             raise LedgerError({"name": _("program {name!r} is already recorded for district {district} in the "
                                          "city's data").format(name=row["name"], district=row["district_id"])})
-        clash = con.execute(
-            "SELECT id FROM programs WHERE deleted_at IS NULL AND lower(name) = lower(?) AND district_id = ? "
-            "AND id IS NOT ?", (row["name"], row["district_id"], entry_id)).fetchone()
+        clash = con.execute(_sql("program_clash"), (row["name"], row["district_id"], entry_id)).fetchone()
         if clash:
             raise LedgerError({"name": _("program {name!r} is already recorded for district {district} as "
                                          "{entry_id}; edit that entry instead").format(
                 name=row["name"], district=row["district_id"], entry_id=clash[0])})
     if spec.name == "activity" and row.get("series_id"):
-        meeting = con.execute("SELECT deleted_at FROM series WHERE id = ?", (row["series_id"],)).fetchone()
+        meeting = con.execute(_sql("meeting_deleted_at"), (row["series_id"],)).fetchone()
         if meeting is None:
             raise LedgerError({"series_id": _("no recurring meeting with id {series_id!r}").format(
                 series_id=row["series_id"])})
         if meeting[0] is not None:
             raise LedgerError({"series_id": _("recurring meeting {series_id} was deleted on {at}").format(
                 series_id=row["series_id"], at=meeting[0])})
-        twin = con.execute(
-            "SELECT id FROM entries WHERE series_id = ? AND date = ? AND deleted_at IS NULL AND id IS NOT ?",
-            (row["series_id"], row["date"], entry_id)).fetchone()
+        twin = con.execute(_sql("occurrence_confirmed"), (row["series_id"], row["date"], entry_id)).fetchone()
         if twin:
             raise LedgerError({"date": _("the {date} meeting of {series_id} is already confirmed as {entry_id}").format(
                 date=row["date"], series_id=row["series_id"], entry_id=twin[0])})
@@ -950,17 +820,89 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
 @contextmanager
 def _transaction(con: sqlite3.Connection) -> Iterator[None]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (so a failed write writes nothing)."""
-    con.execute("BEGIN IMMEDIATE")
+    con.execute(_sql("begin_immediate"))
     try:
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        con.execute(_sql("rollback"))
         raise
-    con.execute("COMMIT")
+    con.execute(_sql("commit"))
+
+
+@cache
+def _query_text(name: str) -> str:
+    """The text of ``queries/ledger/<name>.sql`` (read once), without its leading comment lines."""
+    if not _QUERY_NAME.match(name):
+        raise ValueError(f"invalid ledger query name {name!r}")
+    path = LEDGER_QUERIES_DIR / f"{name}.sql"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no ledger query named {name!r} (expected {path})") from None
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "".join(lines).rstrip()
+
+
+def _sql(name: str, **parts: str) -> str:
+    """The statement(s) of ``queries/ledger/<name>.sql`` with its ``{placeholders}`` filled from ``parts``.
+
+    Placeholders stand only for identifiers and SQL the code composes from its own constants (see
+    ``_record_sql``), never for values: values are always bound ``?`` parameters.
+    """
+    text = _query_text(name)
+    wanted = set(_PLACEHOLDER.findall(text))
+    if wanted != set(parts):
+        raise ValueError(f"ledger query {name!r} fills {sorted(wanted)}, not {sorted(parts)}")
+    return _PLACEHOLDER.sub(lambda found: parts[found.group(1)], text) if parts else text
+
+
+def _run_script(con: sqlite3.Connection, name: str, **parts: str) -> None:
+    """Run the statements of ``queries/ledger/<name>.sql`` one by one (inside the caller's transaction)."""
+    for statement in _split_sql(_sql(name, **parts)):
+        con.execute(statement)
+
+
+def _record_sql(name: str, table_name: str, columns: Iterable[str] = ()) -> str:
+    """A statement shared by the record kinds, for one kind's table and columns.
+
+    The table and columns come from the kind specifications (``KINDS``) and are checked against them
+    before they are put into the statement; a name that is not one of them raises ValueError.
+    """
+    known = _TABLE_COLUMNS.get(table_name)
+    if known is None or not _IDENTIFIER.match(table_name):
+        raise ValueError(f"{table_name!r} is not a ledger record table")
+    names = list(columns)
+    unknown = [c for c in names if c not in known or not _IDENTIFIER.match(c)]
+    if unknown:
+        raise ValueError(f"not columns of the ledger table {table_name}: {unknown}")
+    parts = {"table": table_name, "columns": ", ".join(names), "values": ", ".join("?" for _ in names),
+             "assignments": ", ".join(f"{c} = ?" for c in names)}
+    wanted = set(_PLACEHOLDER.findall(_query_text(name)))
+    if wanted - {"table"} and not names:
+        raise ValueError(f"ledger query {name!r} needs columns")
+    return _sql(name, **{k: v for k, v in parts.items() if k in wanted})
+
+
+def _create_schema(con: sqlite3.Connection) -> None:
+    """Tables, index and triggers (queries/ledger/schema.sql and the scripts that follow it); every
+    statement is idempotent, so this also completes a file from an earlier version."""
+    _run_script(con, "schema", bookkeeping_columns=_query_text("bookkeeping_columns"))
+    for spec in KINDS.values():
+        con.execute(_record_sql("record_never_deleted", spec.table))
+    _run_script(con, "audit_append_only")
+
+
+def _add_column_sql(table_name: str, column: str, decl: str) -> str:
+    """The statement adding a column of ``_ADDED_COLUMNS`` to a file from an earlier version (checked
+    against the known tables, their columns and SQLite's column types)."""
+    if column not in _TABLE_COLUMNS.get(table_name, ()) or decl not in _COLUMN_TYPES:
+        raise ValueError(f"cannot add column {column!r} {decl!r} to {table_name!r}")
+    return _sql("add_column", table=table_name, column=column, column_type=decl)
 
 
 def _split_sql(script: str) -> list[str]:
-    """Statements of the DDL script (triggers hold inner semicolons, so split on complete ones)."""
+    """Statements of a script (triggers hold inner semicolons, so split on complete ones)."""
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):
         buffer += line
@@ -980,17 +922,12 @@ def _columns(spec: Kind) -> list[str]:
 
 
 def _insert(con: sqlite3.Connection, table_name: str, record: Mapping[str, Any]) -> None:
-    names = ", ".join(record)
-    marks = ", ".join("?" for _ in record)
-    con.execute(f"INSERT INTO {table_name} ({names}) VALUES ({marks})", tuple(record.values()))
+    con.execute(_record_sql("record_insert", table_name, record), tuple(record.values()))
 
 
 def _replace_attendance(con: sqlite3.Connection, entry_id: str, rows: list[tuple[str, str, int]]) -> None:
-    con.execute("DELETE FROM attendance WHERE entry_id = ?", (entry_id,))
-    con.executemany(
-        "INSERT INTO attendance (entry_id, dimension, demographic_group, attendees) VALUES (?, ?, ?, ?)",
-        [(entry_id, *r) for r in rows],
-    )
+    con.execute(_sql("attendance_delete"), (entry_id,))
+    con.executemany(_sql("attendance_insert"), [(entry_id, *r) for r in rows])
 
 
 def _attendance_dict(rows: Iterable[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
@@ -1002,16 +939,13 @@ def _attendance_dict(rows: Iterable[tuple[str, str, int]]) -> dict[str, dict[str
 
 def _snapshot(con: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
     spec = kind_of(entry_id)
-    cur = con.execute(f"SELECT {', '.join(_columns(spec))} FROM {spec.table} WHERE id = ?", (entry_id,))
+    cur = con.execute(_record_sql("record_select", spec.table, _columns(spec)), (entry_id,))
     found = cur.fetchone()
     if found is None:
         return None
     snap = dict(zip([d[0] for d in cur.description], found))
     if spec.name == "activity":
-        rows = con.execute(
-            "SELECT dimension, demographic_group, attendees FROM attendance WHERE entry_id = ? "
-            "ORDER BY dimension, demographic_group", (entry_id,)
-        ).fetchall()
+        rows = con.execute(_sql("attendance_of_entry"), (entry_id,)).fetchall()
         snap["attendance"] = _attendance_dict(rows)
     return snap
 
@@ -1029,10 +963,7 @@ def _live_snapshot(con: sqlite3.Connection, entry_id: str, if_deleted: str) -> d
 
 def _audit(con: sqlite3.Connection, at: str, user: str, action: str, entry_id: str,
            before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
-    con.execute(
-        "INSERT INTO audit (at, user, action, entry_id, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-        (at, user, action, entry_id, _json(before), _json(after)),
-    )
+    con.execute(_sql("audit_insert"), (at, user, action, entry_id, _json(before), _json(after)))
 
 
 def _json(value: Mapping[str, Any] | None) -> str | None:
