@@ -5,11 +5,11 @@ import streamlit as st
 from community_policing import ui
 from community_policing.i18n import _
 
-st.set_page_config(page_title="Common Ground – community policing dashboard", page_icon=":material/handshake:",
-                   layout="wide")
-
-# The language first: everything below, navigation titles included, speaks it (sidebar picker or ?lang=).
+# The language first: everything below, the browser tab's title and the navigation included, speaks it
+# (sidebar picker or ?lang=).
 ui.language_picker()
+st.set_page_config(page_title=_("Common Ground – community policing dashboard"), page_icon=":material/handshake:",
+                   layout="wide")
 ui.document_language()  # <html lang> follows it (WCAG 3.1.1), so screen readers pick the right voice
 
 # Public or staff (README, "Modes and sign-in"): the staff pages, the only raw-row views, are listed

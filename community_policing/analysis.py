@@ -1427,8 +1427,9 @@ def cost_effectiveness(
     return out
 
 
-# Demographic groups are data (codes in the ledger and the census tables); English shows the codes as
-# they are, other languages name them (plural, as they read in a list: "white over-represented").
+# Demographic groups are data (codes in the ledger and the census tables), named where shown (plural, as
+# they read in a list: "white over-represented"); in English the names are the codes, but "other" reads
+# "other groups".
 GROUP_LABELS = {"black": N_("black"), "white": N_("white"), "hispanic": N_("hispanic"), "asian": N_("asian"),
                 "other": N_("other groups")}
 

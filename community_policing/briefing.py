@@ -16,7 +16,6 @@ columns whose name starts with "_" hold values for code and are never printed.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -106,15 +105,7 @@ class Briefing:
         return f"briefing_{place}_{self.request.start:%Y%m%d}_{self.request.end:%Y%m%d}{lang}{public}{label}"
 
 
-@contextlib.contextmanager
-def speaking(lang: str):
-    """Use ``lang`` inside the block, then the language that was set before."""
-    before = i18n.language()
-    i18n.set_language(lang)
-    try:
-        yield
-    finally:
-        i18n.set_language(before)
+speaking = i18n.speaking  # the renderers speak the briefing's language (kept here for them)
 
 
 def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -533,7 +524,8 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
             n=metrics.MIN_RESPONDENTS),
         _("Data: {label} for {city}. Source: {source}").format(label=_shown(info.label).lower(), city=info.city_name,
                                                                 source=info.source),
-        _("Data as of {day}; database built {built}.").format(day=info.last_day or _("n/a"), built=info.built_at),
+        _("Data as of {day}; database built {built}.").format(
+            day=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=info.built_at),
     ]
     if info.has_incidents:
         notes += freshness.note_lines(info.freshness) + series_breaks.note_lines(info.series_breaks)

@@ -21,6 +21,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from community_policing.briefing import SIMULATED_STAMP, Briefing, kpi_headers, shown_columns
+from community_policing import i18n
 from community_policing.i18n import _
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
@@ -158,7 +159,8 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
     pdf.multi_cell(0, 5, pdf.text_of(
         _("Period: {period} (compared with {comparison}). Offenses: {offenses}. Data as of {day}; built {built}.")
         .format(period=briefing.period_text, comparison=briefing.comparison_text, offenses=briefing.offense_label,
-                day=briefing.as_of or _("n/a"), built=briefing.built_at)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                day=i18n.format_date(briefing.as_of) if briefing.as_of else _("n/a"), built=briefing.built_at)),
+        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     if briefing.simulated:
         pdf.stamp()

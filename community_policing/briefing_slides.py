@@ -15,6 +15,7 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from community_policing.briefing import ASSOCIATION_NOTE, SIMULATED_STAMP, Briefing, kpi_headers, shown_columns
+from community_policing import i18n
 from community_policing.i18n import _
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
@@ -85,7 +86,8 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
              _("Period: {period} (compared with {comparison})").format(period=briefing.period_text,
                                                                       comparison=briefing.comparison_text),
              _("Offenses: {offenses}").format(offenses=briefing.offense_label),
-             _("Data as of {day}; built {built}").format(day=briefing.as_of or _("n/a"), built=briefing.built_at)]
+             _("Data as of {day}; built {built}").format(
+                 day=i18n.format_date(briefing.as_of) if briefing.as_of else _("n/a"), built=briefing.built_at)]
     _text(title, "\n".join(lines), MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(2.0), size=18)
     if briefing.simulated:
         _text(title, _(SIMULATED_STAMP), MARGIN, Inches(4.2), WIDTH - 2 * MARGIN, Inches(0.6), size=18, bold=True)

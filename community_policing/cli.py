@@ -328,14 +328,15 @@ def _print_table(table: pd.DataFrame, fmt: str) -> None:
 
 def _districts(args: argparse.Namespace) -> int:
     offense = args.offense_group
-    with Store(args.db) as store:
+    rules = _privacy_rules(args.mode)
+    # Data for other programs: the same codes and notes whatever --lang says (a note is English text).
+    with Store(args.db) as store, i18n.speaking(i18n.DEFAULT):
         if offense not in (None, "all"):
             known = {value for value, _ in metrics.offense_choices(store)}
             if offense not in known:
                 raise ValueError(
                     f"unknown offense group {offense!r}; expected one of {', '.join(sorted(known))}"
                 )
-        rules = _privacy_rules(args.mode)
         table = metrics.area_comparison(
             store, args.start, args.end, level=args.level, offense_group=offense, date_basis=args.date_basis,
             rules=rules,
@@ -343,7 +344,7 @@ def _districts(args: argparse.Namespace) -> int:
     if rules is not None:
         from community_policing import privacy
 
-        print(f"note: {privacy.public_note(rules)}", file=sys.stderr)
+        print(f"note: {privacy.public_note(rules)}", file=sys.stderr)  # for the reader: in --lang
         _print_table(table[privacy.columns_with_notes(metrics.AREA_COLUMNS, table)], args.format)
         return 0
     _print_table(table[metrics.AREA_COLUMNS], args.format)

@@ -33,10 +33,11 @@ text cells, so an odd character pasted into a note cannot make a download fail.
 ``label`` ("Simulated demo data - Riverbend, Missouri") becomes a ``data_label`` column, first, on
 every row, so a copied or merged row still says what it is.
 
-Languages: the data sheet, its column names and the ``data_label`` column are data and stay as
-they are in every language (a saved file means the same whoever downloaded it). The 'about' sheet
-is for people: its name, heading and fixed lines are in the current language (``i18n``), or in
-``lang`` when given. A workbook built later, off the page's run (a deferred download button runs
+Languages: this module writes the frame it is given. Column names are machine names in every
+language (a program reading a saved file finds the same columns); a page's download holds the table
+as the page shows it, so its words (readings, notes, the ``data_label``) are in the page's language,
+while the command line's data output is always English. The 'about' sheet is for people: its name,
+heading and fixed lines are in the current language (``i18n``), or in ``lang`` when given. A workbook built later, off the page's run (a deferred download button runs
 its callable in a server thread, where the run's language is not set), must pass ``lang``.
 """
 

@@ -13,6 +13,7 @@ Missing translations fall back to English, and a test lists any that are missing
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 from pathlib import Path
@@ -35,6 +36,16 @@ def set_language(lang: str | None) -> str:
 
 def language() -> str:
     return _current.get()
+
+
+@contextlib.contextmanager
+def speaking(lang: str):
+    """Use ``lang`` inside the block, then the language that was set before."""
+    token = _current.set(lang if lang in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 @functools.cache

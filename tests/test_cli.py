@@ -126,6 +126,12 @@ def test_districts_output_is_the_same_in_every_language(demo_db):
     assert json.loads(spanish.stdout) == json.loads(english.stdout)
     csv_es = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--lang", "es")
     assert list(pd.read_csv(io.StringIO(csv_es.stdout)).columns) == metrics.AREA_COLUMNS
+    # Public mode too: the notes of hidden counts are data ("fewer than 4"), the note on stderr is for the reader.
+    public = (*args, "--mode", "public", "--level", "neighborhood", "--offense-group", "homicide")
+    english, spanish = run_cli(*public), run_cli(*public, "--lang", "es")
+    assert english.returncode == spanish.returncode == 0, spanish.stderr
+    assert json.loads(spanish.stdout) == json.loads(english.stdout)
+    assert "fewer than 4" in english.stdout and "Vista pública" in spanish.stderr
 
 
 @pytest.mark.parametrize("lang", ["fr", "ES", ""])
