@@ -354,7 +354,8 @@ class Ledger:
 
     def audit(self, entry_id: str | None = None) -> pd.DataFrame:
         """The audit trail, oldest first: at, user, action, entry_id, before, after (JSON text)."""
-        frame = self._read(_sql("audit"), (entry_id, entry_id))
+        frame = (self._read(_sql("audit")) if entry_id is None
+                 else self._read(_sql("audit_of_entry"), (entry_id,)))  # one record's: through its index
         if frame.empty:
             frame = pd.DataFrame(columns=["at", "user", "action", "entry_id", "before", "after"])
         return frame.astype(object).where(frame.notna(), None)

@@ -1,4 +1,3 @@
--- The audit trail, oldest first. Parameters: a record id twice (NULL twice: every record).
+-- The whole audit trail, oldest first.
 SELECT at, user, action, entry_id, before, after FROM audit
-WHERE ? IS NULL OR entry_id = ?
 ORDER BY seq
