@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon
 
+from community_policing import schema
 from community_policing.offenses import OFFENSE_GROUPS, offense_groups_table
 
 DEMO_CITY_NAME = "Riverbend, Missouri"
@@ -563,8 +564,7 @@ def _demo_truth(effect_scale: float) -> pd.DataFrame:
 
 def _series_breaks() -> pd.DataFrame:
     """The demo city declares no series break (see ``generate_demo_city``): an empty table, no random draw."""
-    return pd.DataFrame(columns=["day", "label", "kind", "scope", "district_id", "offense_group", "description",
-                                 "source"])
+    return pd.DataFrame(columns=list(schema.table("series_breaks").column_names))
 
 
 def _metadata(seed: int, effect_scale: float, start: date, end: date) -> pd.DataFrame:

@@ -52,7 +52,8 @@ MIN_OVERLAP_SHARE = 0.001
 ASSIGNMENT_METHODS = ("coordinates", "neighborhood", "district_code", "source_district", "unassigned")
 # [[series_breaks]] keys, onto the series_breaks table's columns (see series_breaks and schema.yaml).
 SERIES_BREAK_KEYS = {"date": "day", "label": "label", "kind": "kind", "scope": "scope", "district": "district_id",
-                     "offense_group": "offense_group", "description": "description", "source": "source"}
+                     "offense_group": "offense_group", "description": "description", "source": "source",
+                     "label_es": "label_es", "description_es": "description_es"}  # *_es: the Spanish interface's
 SERIES_BREAK_DEFAULTS = {"kind": "other", "scope": "all"}
 
 

@@ -27,7 +27,8 @@ import pandas as pd
 from community_policing import i18n
 from community_policing.i18n import N_, _, ngettext
 
-COLUMNS = ["day", "label", "kind", "scope", "district_id", "offense_group", "description", "source"]
+COLUMNS = ["day", "label", "kind", "scope", "district_id", "offense_group", "description", "source", "label_es",
+           "description_es"]
 KIND_WORDS = {  # shown with _(): the kinds are data
     "boundaries": N_("area map changed"),
     "counting_rules": N_("counting rules changed"),
@@ -50,7 +51,8 @@ def normalise(breaks: pd.DataFrame | None) -> pd.DataFrame:
         if col not in out:
             out[col] = None
     out["day"] = pd.to_datetime(out["day"]).dt.date
-    for col in ("district_id", "offense_group", "source"):  # object dtype: a string dtype would turn None into NaN
+    # object dtype: a string dtype would turn None into NaN
+    for col in ("district_id", "offense_group", "source", "label_es", "description_es"):
         out[col] = pd.Series([None if v is None or pd.isna(v) or str(v).strip() == "" else str(v) for v in out[col]],
                              index=out.index, dtype=object)
     return out[COLUMNS].sort_values(["day", "label"], kind="stable").reset_index(drop=True)
@@ -130,15 +132,32 @@ def crossed(breaks: pd.DataFrame | None, start: dt.date, end: dt.date, prior_sta
     return within(breaks, prior_start, end)
 
 
+def _own_words(row, column: str) -> str:
+    """The city's own words for a break (its manifest): in the current language when the manifest gives
+    them (``label_es``, ``description_es``), else as written."""
+    translated = row.get(f"{column}_{i18n.language()}") if i18n.language() != i18n.DEFAULT else None
+    return str(translated) if translated else str(row[column])
+
+
+def label(row) -> str:
+    """The break's short name in the current language where the city gave one."""
+    return _own_words(row, "label")
+
+
+def description(row) -> str:
+    """What changed, in the current language where the city gave it."""
+    return _own_words(row, "description")
+
+
 def chart_label(row) -> str:
     """The short text beside the dashed line."""
-    return f"{row['label']} ({i18n.format_month_short(row['day'])})"
+    return f"{label(row)} ({i18n.format_month_short(row['day'])})"
 
 
 def sentence(row) -> str:
     """One break in a sentence, for captions and notes."""
-    # The label, description and source are the city's own words (its manifest), shown as written.
-    text = f"{i18n.format_date(row['day'])}, {row['label']}: {str(row['description']).rstrip('.')}."
+    # The label, description and source are the city's own words (its manifest); the source as written.
+    text = f"{i18n.format_date(row['day'])}, {label(row)}: {description(row).rstrip('.')}."
     if row.get("source"):
         text += " " + _("Source: {source}").format(source=str(row["source"]).rstrip(".")) + "."
     return text
@@ -158,7 +177,7 @@ def caption(breaks: pd.DataFrame | None) -> str | None:
 def _named(data: pd.DataFrame) -> str:
     """"NIBRS on Jul 1, 2023 (counting rules changed); …": each break with its day and what changed."""
     return "; ".join(_("{label} on {day} ({kind})").format(
-        label=r["label"], day=i18n.format_date(r["day"]), kind=_(KIND_WORDS.get(r["kind"], KIND_WORDS["other"])))
+        label=label(r), day=i18n.format_date(r["day"]), kind=_(KIND_WORDS.get(r["kind"], KIND_WORDS["other"])))
         for _index, r in data.iterrows())
 
 
@@ -177,7 +196,7 @@ def note_lines(breaks: pd.DataFrame | None) -> list[str]:
     data = normalise(breaks)
     if data.empty:
         return [_("Series breaks: none declared for this city (see How to read these numbers).")]
-    listed = "; ".join(f"{i18n.format_date(r['day'])} {r['label']}"
+    listed = "; ".join(f"{i18n.format_date(r['day'])} {label(r)}"
                        + ("" if r["scope"] == "all" else " " + _("(district counts only)"))
                        for _index, r in data.iterrows())
     return [_("Series breaks declared for this city: {listed}. Charts mark them with a dashed line; see How to read "

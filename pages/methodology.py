@@ -80,8 +80,8 @@ else:
             details.append(_("district {id}").format(id=r["district_id"]))
         if r["offense_group"]:
             details.append(_("{group} only").format(group=r["offense_group"]))
-        line = (f"- **{i18n.format_date(r['day'])}: {r['label']}** ({'; '.join(details)}). "
-                f"{str(r['description']).rstrip('.')}.")
+        line = (f"- **{i18n.format_date(r['day'])}: {series_breaks.label(r)}** ({'; '.join(details)}). "
+                f"{series_breaks.description(r).rstrip('.')}.")
         if r["source"]:
             line += " *" + _("Source: {source}.").format(source=str(r["source"]).rstrip(".")) + "*"
         return line
@@ -94,7 +94,7 @@ else:
             st.caption(_("Outside the data loaded here ({first} to {last}): {breaks}. Recorded so that newer files, "
                          "once loaded, are marked; no chart of the current data draws them.").format(
                 first=i18n.format_month_short(info.first_day), last=i18n.format_month_short(info.last_day),
-                breaks=", ".join(outside["label"])))
+                breaks=", ".join(series_breaks.label(r) for _i, r in outside.iterrows())))
 
 st.header(_("Change from a year earlier, and whether it is noise"))
 st.markdown(_(

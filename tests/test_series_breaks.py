@@ -30,7 +30,7 @@ BREAKS = pd.DataFrame([
      "source": None},
     {"day": dt.date(2010, 1, 1), "label": "Old system", "kind": "records_system", "scope": "all", "district_id": None,
      "offense_group": None, "description": "Long before the data.", "source": None},
-])
+]).assign(label_es=None, description_es=None)  # no Spanish given: the city's words as written
 
 
 # --- The manifest -----------------------------------------------------------------------------
@@ -49,6 +49,8 @@ label = "New records system"
 kind = "records_system"
 description = "The department moved to a new records system."
 source = "Department memo"
+label_es = "Nuevo sistema de registros"
+description_es = "El departamento pasó a un nuevo sistema de registros."
 
 [[series_breaks]]
 date = 2024-03-10
@@ -72,6 +74,27 @@ description = "The ZIP code's boundary moved."
     assert (first["scope"], first["kind"], first["source"]) == ("all", "records_system", "Department memo")
     assert pd.isna(first["district_id"]) and pd.isna(first["offense_group"])
     assert (second["scope"], second["district_id"], second["offense_group"]) == ("districts", "63102", "violent")
+    assert first["label_es"] == "Nuevo sistema de registros" and pd.isna(second["label_es"])
+
+
+def test_a_break_speaks_the_citys_spanish_where_it_gave_one():
+    from community_policing import i18n
+
+    breaks = BREAKS.assign(label_es=["NIBRS (registro)", None, None],
+                           description_es=["Cada delito de un incidente cuenta desde aquí.", None, None])
+    inside = series_breaks.within(breaks, dt.date(2023, 1, 1), dt.date(2024, 6, 30))
+    english = series_breaks.caption(inside)
+    assert "NIBRS: Every offense of an incident counts from here on." in english
+    with i18n.speaking("es"):
+        spanish = series_breaks.caption(inside)
+        labels = [series_breaks.chart_label(r) for _i, r in series_breaks.normalise(inside).iterrows()]
+        warning = series_breaks.comparison_warning(inside)
+    assert "1 jul 2023, NIBRS (registro): Cada delito de un incidente cuenta desde aquí." in spanish
+    # No Spanish given: the city's own words, as written.
+    assert "1 ene 2024, New district map: District 1 took in part of District 2." in spanish
+    assert labels == ["NIBRS (registro) (jul 2023)", "New district map (ene 2024)"]
+    assert warning.startswith("La comparación con un año antes cruza una ruptura de la serie: NIBRS (registro) el "
+                              "1 jul 2023 (cambiaron las reglas de conteo)")
 
 
 def test_a_manifest_without_breaks_loads_none(tmp_path):
@@ -127,6 +150,7 @@ def test_the_st_louis_manifest_records_both_breaks():
     assert nibrs["kind"] == "counting_rules" and nibrs["scope"] == "all"
     assert dt.date(2020, 12, 1) <= nibrs["date"] <= dt.date(2021, 1, 1)
     assert "UCR summary" in nibrs["description"] and nibrs["source"]
+    assert district_map["label_es"] == "Nuevo mapa de distritos" and "NIBRS" in nibrs["description_es"]
 
 
 # --- Which breaks concern a series ------------------------------------------------------------
@@ -316,7 +340,7 @@ def test_data_dictionary_page_lists_the_new_tables(tmp_path, monkeypatch):
     assert any(label.startswith("**`reporting_delays`** – How long records take to arrive") for label in labels)
     shown = [d.value for d in at.dataframe if "column" in d.value.columns]
     assert any(set(frame["column"]) == {"day", "label", "kind", "scope", "district_id", "offense_group", "description",
-                                        "source"} for frame in shown)
+                                        "source", "label_es", "description_es"} for frame in shown)
 
 
 # --- Program evaluation: a break inside the months an estimate compares ------------------------
@@ -337,7 +361,8 @@ def test_program_evaluation_page_warns_of_a_break_in_the_program_window(demo_tab
     moved = start.replace(year=start.year - 1, day=1)  # a year before the start: inside the ±24-month window
     tables["series_breaks"] = pd.DataFrame([
         {"day": moved, "label": "New district map", "kind": "boundaries", "scope": "districts", "district_id": None,
-         "offense_group": None, "description": "Districts redrawn.", "source": None}])
+         "offense_group": None, "description": "Districts redrawn.", "source": None, "label_es": None,
+         "description_es": None}])
     monkeypatch.setenv(DB_ENV_VAR, str(write_database(tables, tmp_path / "demo.duckdb")))
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "programs.py"), default_timeout=120)
     at.run()
