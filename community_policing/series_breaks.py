@@ -136,7 +136,7 @@ def _own_words(row, column: str) -> str:
     """The city's own words for a break (its manifest): in the current language when the manifest gives
     them (``label_es``, ``description_es``), else as written."""
     translated = row.get(f"{column}_{i18n.language()}") if i18n.language() != i18n.DEFAULT else None
-    return str(translated) if translated else str(row[column])
+    return translated if isinstance(translated, str) and translated.strip() else str(row[column])  # not NaN
 
 
 def label(row) -> str:
