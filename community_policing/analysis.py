@@ -270,6 +270,14 @@ class DidResult:
         """Whether the 95 % interval contains ``value`` (a relative effect)."""
         return bool(self.ci_low <= value <= self.ci_high)
 
+    @property
+    def window(self) -> tuple[dt.date, dt.date]:
+        """The first and last day of the months the estimate compares (``pre_months`` before the start,
+        ``post_months`` from it)."""
+        start = pd.Timestamp(self.start)
+        return ((start - pd.DateOffset(months=self.pre_months)).date(),
+                (start + pd.DateOffset(months=self.post_months) - pd.Timedelta(days=1)).date())
+
 
 def did_incidents(
     monthly: pd.DataFrame,

@@ -135,8 +135,12 @@ def plotly_config() -> dict:
     current language. plotly.js takes the locale definition with the chart (``config.locales``), so nothing
     is fetched: the app stays offline."""
     lang = _current.get()
-    if lang == DEFAULT:
-        return {}
+    return {} if lang == DEFAULT else _plotly_locale(lang)
+
+
+@functools.cache
+def _plotly_locale(lang: str) -> dict:
+    """``plotly_config`` of one language: made once per process (every chart of every run passes it)."""
     from babel.dates import get_day_names, get_month_names
 
     def names(getter, width):

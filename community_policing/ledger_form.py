@@ -11,25 +11,15 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from community_policing.district import COURSE_LABELS as DISTRICT_COURSE_LABELS
+from community_policing.district import ENGAGEMENT_LABELS
 from community_policing.i18n import N_, _
 from community_policing.ledger import Ledger, LedgerError, is_blank
 
-# The words of district.ENGAGEMENT_LABELS and district.COURSE_LABELS (a test keeps them equal), marked
-# here for translation; the forms show them through type_label() and course_label().
-TYPE_LABELS: dict[str, str] = {
-    "community_meeting": N_("Community meeting"),
-    "neighborhood_event": N_("Neighborhood event"),
-    "foot_patrol": N_("Foot patrol"),
-    "school_youth": N_("School or youth program"),
-    "feedback_session": N_("Feedback session or survey"),
-    "other": N_("Other activity"),
-}
-COURSE_LABELS: dict[str, str] = {
-    "de_escalation": N_("De-escalation"),
-    "cultural_competence": N_("Cultural competence"),
-    "communication": N_("Communication"),
-    "other": N_("Other course"),
-}
+# The warehouse's words for the codes (marked for translation there); the forms show them through
+# type_label() and course_label().
+TYPE_LABELS: dict[str, str] = ENGAGEMENT_LABELS
+COURSE_LABELS: dict[str, str] = DISTRICT_COURSE_LABELS
 RACE_GROUPS = ("black", "white", "hispanic", "asian", "other")
 RACE_LABELS = {"black": N_("Black"), "white": N_("White"), "hispanic": N_("Hispanic"), "asian": N_("Asian"),
                "other": N_("Other")}

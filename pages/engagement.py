@@ -228,9 +228,7 @@ else:
             prior_year=prior_year) + "\n" + "\n".join(lines))
         st.warning(_(analysis.REPORTING_NOTE), icon=":material/info:")
     with st.expander(_("Trust and recorded crime by district, last year against the year before")):
-        readable = check.table.drop(columns=["note"])
-        readable = readable.assign(crime_noise=readable["crime_noise"].map(
-            lambda v: _(v) if isinstance(v, str) else v))
+        readable = metrics.translated(check.table.drop(columns=["note"]), ["crime_noise"])
         st.dataframe(readable, hide_index=True, width="stretch", column_config={
             "district_id": _("District"), "district_name": _("Name"),
             "trust_prior_year": st.column_config.NumberColumn(_("Trust, year before"), format="%.1f"),

@@ -48,10 +48,10 @@ if not info.has_incidents:
     st.stop()
 
 c1, c2 = st.columns([2, 1])
-BASIS_WORDS = {"occurred": N_("date occurred"), "reported": N_("date reported")}
+OUTCOME_WORDS = {"incidents": N_("Incidents"), "trust": N_("Resident trust")}
 program = c1.selectbox(_("Program"), names, key="program")
 basis = c2.radio(_("Count incidents by"), metrics.DATE_BASES, horizontal=True, key="program_basis",
-                 format_func=lambda b: _(BASIS_WORDS[b]))
+                 format_func=lambda b: _(ui.DATE_BASIS_WORDS[b]))
 
 try:
     with st.spinner(_("Estimating program effects…")):
@@ -62,7 +62,7 @@ except ValueError as exc:
     st.stop()
 
 for outcome, result in detail:
-    label = _("Incidents") if outcome == "incidents" else _("Resident trust")
+    label = _(OUTCOME_WORDS[outcome])
     st.header(label)
     if isinstance(result, str):
         st.info(_("The trust surveys cannot support a comparison for this program: {reason}").format(reason=result))
@@ -87,12 +87,9 @@ for outcome, result in detail:
                      "(z = {z}). Part of the change afterwards may be a return to normal, not "
                      "the program.").format(z=f"{result.rtm_z:+.1f}"))
     if outcome == "incidents":  # a change in how incidents were recorded, inside the months compared
-        window = (pd.Timestamp(result.start) - pd.DateOffset(months=result.pre_months),
-                  pd.Timestamp(result.start) + pd.DateOffset(months=result.post_months) - pd.Timedelta(days=1))
         crossed = series_breaks.program_warning(
             series_breaks.for_places(ui.chart_breaks(store, info, "all", every_district=True),
-                                     [*result.treated, *result.controls]),
-            window[0].date(), window[1].date())
+                                     [*result.treated, *result.controls]), *result.window)
         if crossed:
             st.warning(crossed, icon=":material/warning:")
     ui.plotly_chart(
@@ -136,7 +133,6 @@ with st.spinner(_("Estimating program effects…")):
     table = _evaluate(store, key, basis, i18n.language())
 shown = table[["program", "outcome", "estimate", "ci_low", "ci_high", "pretrend_p", "rtm_flag", "n_treated",
                "n_control", "start"] + (["true_effect"] if "true_effect" in table else [])]
-OUTCOME_WORDS = {"incidents": N_("Incidents"), "trust": N_("Resident trust")}
 st.dataframe(shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS.get(o, o)))),
              hide_index=True, width="stretch", column_config={
     "program": _("Program"), "outcome": _("Outcome"),
