@@ -204,7 +204,8 @@ def _demo(args: argparse.Namespace) -> int:
     )
     tables["load_batches"] = pd.DataFrame({
         "batch_id": [f"demo-seed{args.seed}-{started:%Y%m%dT%H%M%S}"], "started_at": [started],
-        "finished_at": [dt.datetime.now()], "manifest": [None], "source_dir": ["simulated (community_policing.demo)"]})
+        "finished_at": [dt.datetime.now()], "manifest": [None], "source_dir": ["simulated (community_policing.demo)"],
+        "loaded_by": ["command line (demo)"]})
     path = write_database(tables, resolve_db_path(args.db))
     print(
         f"built simulated demo city in {path} ({len(tables['incidents']):,} incident rows, "

@@ -329,7 +329,9 @@ def generate_demo_city(
         "districts": city.districts,
         "neighborhoods": city.neighborhoods,
         "offense_groups": _offense_groups(),
-        "incidents": incidents,
+        "incidents": incidents[list(schema.table("incidents").column_names)],
+        # One row per incident (the generator writes no per-offense rows), so no offense rows.
+        "incident_offenses": pd.DataFrame(columns=list(schema.table("incident_offenses").column_names)),
         "engagement_events": engagement,
         "engagement_attendance": attendance,
         "district_demographics": demographics,
@@ -704,13 +706,19 @@ def _incidents(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex, ef
             "lon": lon[order],
             "lat": lat[order],
             "count": np.ones(order.size, dtype=np.int64),
+            "occurred_note": None,
+            "offense_rows": 1,
+            "corrects_id": None,
         }
     )
 
-    # Corrections (for example unfounded reports): a later record with count -1.
+    # Corrections (for example unfounded reports): a later record with count -1 that names the
+    # record it corrects. Counts follow the published convention (the originals); the corrections
+    # are shown beside them.
     corrected = np.flatnonzero(rng.random(order.size) < SHARE_CORRECTED)
     fix_delay = (np.round((1.0 + rng.exponential(25.0, corrected.size)) * 86_400)).astype(np.int64)
     corrections = originals.iloc[corrected].copy()
+    corrections["corrects_id"] = corrections["id"]
     corrections["id"] = corrections["id"] + "-C"
     corrections["reported_at"] = corrections["reported_at"].to_numpy() + fix_delay.astype("timedelta64[s]")
     corrections["count"] = -1

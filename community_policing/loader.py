@@ -23,6 +23,7 @@ import tomllib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -49,7 +50,7 @@ NEIGHBORHOOD_BY = ("neighborhood_field", "largest_overlap")
 # Overlap pieces below this share of an organization's polygon are digitising slivers, not overlap
 # (the same threshold as the neighborhood-to-district crosswalk).
 MIN_OVERLAP_SHARE = 0.001
-ASSIGNMENT_METHODS = ("coordinates", "neighborhood", "district_code", "source_district", "unassigned")
+ASSIGNMENT_METHODS = ("district_code", "source_district", "coordinates", "neighborhood", "unassigned")
 # [[series_breaks]] keys, onto the series_breaks table's columns (see series_breaks and schema.yaml).
 SERIES_BREAK_KEYS = {"date": "day", "label": "label", "kind": "kind", "scope": "scope", "district": "district_id",
                      "offense_group": "offense_group", "description": "description", "source": "source",
@@ -103,7 +104,7 @@ class Manifest:
                     raise ManifestError(f"{path}: [organizations] needs {key!r}")
             if "file" not in orgs and "files" not in orgs:
                 raise ManifestError(f"{path}: [organizations] needs 'file'")
-            allowed = {"file", "files", "format", "encoding", "sheet", "neighborhood_by", *ORGANIZATION_FIELDS.values()}
+            allowed = {"file", "files", *tabular.READ_KEYS, "neighborhood_by", *ORGANIZATION_FIELDS.values()}
             extra = sorted(set(orgs) - allowed)
             if extra:
                 raise ManifestError(f"{path}: [organizations] unknown key(s) {', '.join(extra)}; "
@@ -172,19 +173,34 @@ class LoadLog:
     files: list[dict] = field(default_factory=list)
     rejects: list[pd.DataFrame] = field(default_factory=list)
     seen_hashes: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # load-wide facts for the summary and the data note
 
     def relative(self, path: Path) -> str:
+        """The path as the manifest sees it: relative to the source folder, without following
+        symlinks (a source folder of links to files kept elsewhere still names them by their links)."""
+        for base in (self.source_dir, self.source_dir.absolute()):
+            try:
+                return path.relative_to(base).as_posix()
+            except ValueError:
+                continue
         try:
-            return str(path.resolve().relative_to(self.source_dir.resolve()))
+            return path.resolve().relative_to(self.source_dir.resolve()).as_posix()
         except ValueError:
             return str(path)
+
+    def add_file(self, table_name: str, path: Path, digest: str, rows_read: int, began: float, note: str) -> dict:
+        entry = dict(table_name=table_name, file=self.relative(path), sha256=digest, rows_read=int(rows_read),
+                     rows_loaded=0, rows_merged=0, rows_rejected=0, seconds=round(time.perf_counter() - began, 3),
+                     note=note)
+        self.files.append(entry)
+        return entry
 
     def already_read(self, path: Path, table_name: str) -> tuple[str, bool]:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         key = f"{table_name}:{digest}"
         if key in self.seen_hashes:
             self.files.append(dict(table_name=table_name, file=self.relative(path), sha256=digest, rows_read=0,
-                                   rows_loaded=0, rows_rejected=0, seconds=0.0,
+                                   rows_loaded=0, rows_merged=0, rows_rejected=0, seconds=0.0,
                                    note=f"same bytes as {self.seen_hashes[key]}; not read again"))
             return digest, True
         self.seen_hashes[key] = self.relative(path)
@@ -227,15 +243,19 @@ class LoadSummary:
     files: pd.DataFrame
     assignment: pd.DataFrame
     rows: dict[str, int]
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"loaded into {self.db_path} (batch {self.batch_id})"]
         for table_name, n in self.rows.items():
             out.append(f"  {table_name}: {n:,} rows")
-        by_table = self.files.groupby("table_name")[["rows_read", "rows_loaded", "rows_rejected"]].sum()
+        by_table = self.files.groupby("table_name", sort=False)[
+            ["rows_read", "rows_loaded", "rows_merged", "rows_rejected"]].sum()
         for table_name, r in by_table.iterrows():
+            merged = f" + merged into an incident {r.rows_merged:,}" if r.rows_merged else ""
             out.append(f"  {table_name} files: {len(self.files[self.files.table_name == table_name])}, "
-                       f"read {r.rows_read:,} = loaded {r.rows_loaded:,} + rejected {r.rows_rejected:,}")
+                       f"read {r.rows_read:,} = loaded {r.rows_loaded:,}{merged} + rejected {r.rows_rejected:,}")
+        out.extend(f"  {line}" for line in self.notes)
         if len(self.assignment):
             parts = ", ".join(f"{m} {n:,}" for m, n in zip(self.assignment["method"], self.assignment["incidents"]))
             out.append(f"  incidents placed in districts by: {parts}")
@@ -245,8 +265,24 @@ class LoadSummary:
 # --- Loading ----------------------------------------------------------------------------------
 
 
-def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None) -> LoadSummary:
-    """Read every source the manifest names, then build and swap in a new warehouse."""
+Progress = Callable[[float, str], None]  # (share done, 0-1; what is happening), for progress bars
+
+
+@dataclass
+class CityRead:
+    """Everything a load would write, read and checked but not yet written (``check`` stops here)."""
+
+    manifest: Manifest
+    source_dir: Path
+    log: LoadLog
+    started: dt.datetime
+    tables: dict[str, pd.DataFrame]
+    assignment: pd.DataFrame
+
+
+def read_city(manifest_path: Path, source_dir: Path, progress: Progress | None = None) -> CityRead:
+    """Read and validate every source the manifest names, without writing anything."""
+    report = progress or (lambda share, what: None)
     manifest = Manifest.read(Path(manifest_path))
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
@@ -254,34 +290,54 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
     started = dt.datetime.now()
     log = LoadLog(batch_id=started.strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6], source_dir=source_dir)
 
-    districts, neighborhoods = _read_areas(manifest, source_dir)
+    report(0.02, "boundaries and population")
+    districts, neighborhoods = _read_areas(manifest, source_dir, log)
     offense_groups = offense_groups_table()
-    incidents, assignment = _read_incidents(manifest, source_dir, log, districts, neighborhoods,
-                                            set(offense_groups["offense_group"]))
+    report(0.1, "incidents")
+    incidents, assignment, offenses = _read_incidents(manifest, source_dir, log, districts, neighborhoods,
+                                                      set(offense_groups["offense_group"]),
+                                                      lambda share, what: report(0.1 + 0.7 * share, what))
+    report(0.8, "engagement, training, surveys and programs")
     other = {t: _read_generic(t, specs, source_dir, log, set(districts["id"]))
              for t, specs in manifest.tables.items()}
     organizations = _read_organizations(manifest, source_dir, log, neighborhoods)
     breaks = _read_series_breaks(manifest, set(districts["id"]), offense_groups)
-
     tables: dict[str, pd.DataFrame] = {
         "districts": districts,
         "neighborhoods": neighborhoods,
         "offense_groups": offense_groups,
         "incidents": incidents,
+        "incident_offenses": offenses,
         **{t: f for t, f in other.items()},
         ORGANIZATIONS: organizations,
         "series_breaks": breaks,
     }
+    return CityRead(manifest, source_dir, log, started, tables, assignment)
+
+
+def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None, loaded_by: str | None = None,
+              progress: Progress | None = None) -> LoadSummary:
+    """Read every source the manifest names, then build and swap in a new warehouse (all or
+    nothing: a failure anywhere leaves the live warehouse as it was)."""
+    report = progress or (lambda share, what: None)
+    city = read_city(manifest_path, source_dir, progress=lambda share, what: report(0.85 * share, what))
+    manifest, log, tables, started = city.manifest, city.log, city.tables, city.started
     metadata = pd.DataFrame({"key": ["city_name", "is_simulated", "source", "built_at", "manifest"],
                              "value": [manifest.name, "false", manifest.source or "not stated in the manifest",
                                        started.isoformat(timespec="seconds"), str(manifest.path)]})
+    if log.notes:
+        metadata = pd.concat([metadata, pd.DataFrame({"key": ["load_notes"], "value": ["\n".join(log.notes)]})],
+                             ignore_index=True)
     files = pd.DataFrame(log.files, columns=["table_name", "file", "sha256", "rows_read", "rows_loaded",
-                                             "rows_rejected", "seconds", "note"])
+                                             "rows_merged", "rows_rejected", "seconds", "note"])
     files.insert(0, "batch_id", log.batch_id)
     batch = pd.DataFrame({"batch_id": [log.batch_id], "started_at": [started], "finished_at": [dt.datetime.now()],
-                          "manifest": [str(manifest.path)], "source_dir": [str(source_dir)]})
+                          "manifest": [str(manifest.path)], "source_dir": [str(city.source_dir)],
+                          "loaded_by": [loaded_by or _os_user()]})
+    assignment = city.assignment.copy()
     assignment.insert(0, "batch_id", log.batch_id)
 
+    report(0.88, "building the warehouse")
     target = store.resolve_db_path(db_path)
     with store.building(target) as con:
         for name, frame in tables.items():
@@ -292,13 +348,26 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
         store.insert_frame(con, "rejects", log.all_rejects())
         store.insert_frame(con, "incident_assignment", assignment)
         store.refresh_aggregates(con)
-    return LoadSummary(target, log.batch_id, files, assignment, {k: len(v) for k, v in tables.items()})
+    report(1.0, "done")
+    return LoadSummary(target, log.batch_id, files, city.assignment, {k: len(v) for k, v in tables.items()},
+                       list(log.notes))
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except Exception:  # no user name in this environment
+        return "command line"
 
 
 def _source_paths(source_dir: Path, spec: dict, what: str) -> list[Path]:
     pattern = spec.get("files") or spec.get("file")
     if not pattern:
         raise ManifestError(f"[{what}] needs 'file' or 'files'")
+    if not isinstance(pattern, str) or Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise ManifestError(f"[{what}] file {pattern!r} must be a path inside the source folder (relative, no '..')")
     paths = sorted(source_dir.glob(pattern))
     if not paths:
         if any(ch in pattern for ch in "*?["):
@@ -307,17 +376,34 @@ def _source_paths(source_dir: Path, spec: dict, what: str) -> list[Path]:
     return paths
 
 
-def _read_areas(manifest: Manifest, source_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read_layer(path: Path, spec: dict, table_name: str, log: LoadLog) -> gpd.GeoDataFrame:
+    """One boundary layer, recorded in load_files like every source: features read = areas +
+    features merged into an area (several features with one id) + features rejected."""
+    began = time.perf_counter()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    areas = boundaries.read_areas(path, spec["id_field"], spec.get("name_field"), spec.get("crs"),
+                                  spec.get("name_template"))
+    rejected = areas.attrs.get("rejected", [])
+    entry = log.add_file(table_name, path, digest, areas.attrs.get("features_read", len(areas)), began,
+                         "boundary layer")
+    entry.update(rows_loaded=len(areas), rows_merged=int(areas.attrs.get("merged", 0)), rows_rejected=len(rejected))
+    if entry["rows_merged"]:
+        entry["note"] += f"; {entry['rows_merged']} further feature(s) joined to an area with the same {spec['id_field']}"
+    if rejected:
+        lines, columns, values, reasons = zip(*rejected)
+        log.reject(table_name, entry["file"], list(lines), list(columns), list(values), list(reasons), "invalid")
+    return areas
+
+
+def _read_areas(manifest: Manifest, source_dir: Path, log: LoadLog) -> tuple[pd.DataFrame, pd.DataFrame]:
     d_spec = manifest.districts
-    districts = boundaries.read_areas(source_dir / d_spec["file"], d_spec["id_field"], d_spec.get("name_field"),
-                                      d_spec.get("crs"), d_spec.get("name_template"))
+    districts = _read_layer(source_dir / d_spec["file"], d_spec, "districts", log)
     neighborhoods = gpd.GeoDataFrame(columns=["id", "name", "district_id", "geometry", "population"],
                                      geometry="geometry", crs="EPSG:4326")
     xwalk = None
     if manifest.neighborhoods:
         n_spec = manifest.neighborhoods
-        neighborhoods = boundaries.read_areas(source_dir / n_spec["file"], n_spec["id_field"],
-                                              n_spec.get("name_field"), n_spec.get("crs"), n_spec.get("name_template"))
+        neighborhoods = _read_layer(source_dir / n_spec["file"], n_spec, "neighborhoods", log)
         xwalk = boundaries.crosswalk(neighborhoods, districts)
         neighborhoods["district_id"] = neighborhoods["id"].map(boundaries.main_district(xwalk))
         outside = neighborhoods["district_id"].isna()
@@ -333,36 +419,90 @@ def _read_areas(manifest: Manifest, source_dir: Path) -> tuple[pd.DataFrame, pd.
         for key in ("file", "key", "column", "year"):
             if key not in pop:
                 raise ManifestError(f"{manifest.path}: [population] needs {key!r}")
-        path = source_dir / pop["file"]
-        table = tabular.read_text_table(path, pop.get("format"), pop.get("encoding", "utf-8"))
-        tabular.require_columns(path, table, [pop["key"], pop["column"]])
-        residents = pd.to_numeric(table[pop["column"]], errors="coerce").round()
-        by_id = pd.Series(residents.to_numpy(), index=table[pop["key"]].map(boundaries.normalise_id))
         level = pop.get("level", "neighborhood")
+        if level not in ("neighborhood", "district"):
+            raise ManifestError(f"{manifest.path}: [population] level must be neighborhood or district")
+        if level == "neighborhood" and xwalk is None:
+            raise ManifestError(f"{manifest.path}: [population] level is neighborhood but there is no [neighborhoods]")
+        layer = neighborhoods if level == "neighborhood" else districts
+        by_id = _read_population(source_dir / pop["file"], pop, f"{manifest.path}: [population]", log,
+                                 "neighborhoods" if level == "neighborhood" else "districts", set(layer["id"]))
         if level == "neighborhood":
-            if xwalk is None:
-                raise ManifestError(f"{manifest.path}: [population] level is neighborhood but there is no [neighborhoods]")
             neighborhoods["population"] = neighborhoods["id"].map(by_id).astype("Int64")
             districts["population"] = districts["id"].map(
                 boundaries.district_population(xwalk, by_id.dropna())).astype("Int64")
-        elif level == "district":
-            districts["population"] = districts["id"].map(by_id).astype("Int64")
         else:
-            raise ManifestError(f"{manifest.path}: [population] level must be neighborhood or district")
+            districts["population"] = districts["id"].map(by_id).astype("Int64")
         districts["population_year"] = int(pop["year"])
     return districts, neighborhoods
+
+
+def _read_population(path: Path, spec: dict, where: str, log: LoadLog, table_name: str,
+                     area_ids: set[str]) -> pd.Series:
+    """Residents per area id from a population table. Every row is loaded or rejected: a number
+    that cannot be read, a negative one, an id that is not in the layer, or an id given twice."""
+    began = time.perf_counter()
+    table = tabular.read_spec_table(path, spec, where)
+    tabular.require_columns(path, table, [spec["key"], spec["column"]])
+    entry = log.add_file(table_name, path, hashlib.sha256(tabular.read_source_bytes(path)).hexdigest(),
+                         len(table), began, f"population ({spec['column']}, {spec['year']})")
+    raw = table[spec["column"]]
+    numbers = pd.to_numeric(pd.Series(tabular.clean_numbers(raw), index=table.index), errors="coerce")
+    ids = table[spec["key"]].map(boundaries.normalise_id)
+    problems = [
+        (raw == "", spec["column"], raw, "population is empty"),
+        ((raw != "") & numbers.isna(), spec["column"], raw, "expected a number of residents"),
+        (numbers < 0, spec["column"], raw, "population below 0"),
+        (ids.isna(), spec["key"], table[spec["key"]], "no area id"),
+        (ids.notna() & ~ids.isin(area_ids), spec["key"], table[spec["key"]],
+         f"not an id of the {table_name} layer"),
+        (ids.notna() & ids.duplicated(keep="first"), spec["key"], table[spec["key"]], "area already has a population"),
+    ]
+    bad = pd.Series(False, index=table.index)
+    for mask, column, values, reason in problems:
+        mask = mask.fillna(False).astype(bool) & ~bad
+        log.reject(table_name, entry["file"], table.loc[mask, "_line"], column, values[mask].astype(str), reason,
+                   "invalid")
+        bad |= mask
+    entry.update(rows_loaded=int((~bad).sum()), rows_rejected=int(bad.sum()))
+    return pd.Series(numbers[~bad].round().to_numpy(), index=ids[~bad].to_numpy())
 
 
 # Incidents -----------------------------------------------------------------------------------
 
 
+ROWS_PER_INCIDENT = ("one", "many")
+# Manifest keys of an [[incidents]] source (besides the reading options of tabular.READ_KEYS).
+INCIDENT_KEYS = ("file", "files", "profile", "columns", "offense_groups", "offense_codes", "rows_per_incident",
+                 "date_format", "coordinates_crs", "district_codes_from", *tabular.READ_KEYS)
+# [incidents.columns] keys that are not warehouse columns: the source's case or report number,
+# which links a correction (count -1) to the record it corrects.
+INCIDENT_SOURCE_ONLY_COLUMNS = ("case_number",)
+
+
 def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, districts: pd.DataFrame,
-                    neighborhoods: pd.DataFrame, known_groups: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    neighborhoods: pd.DataFrame, known_groups: set[str], progress: Progress | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every incident source, as the incidents table, how incidents were placed in districts, and
+    the incident_offenses table (every offense row of sources with several rows per incident).
+
+    Counting follows the agency's convention: a source's counted records are count-1 rows; a
+    correction is a count -1 row linked to the counted record it corrects (``_link_corrections``);
+    records that are neither (for SLMPD, rows not flagged as crimes) are rejects of kind excluded.
+    """
     columns = list(schema.table("incidents").column_names)
     frames = []
-    for spec in manifest.incidents:
+    for number, spec in enumerate(manifest.incidents, start=1):
+        where = f"{manifest.path}: [[incidents]] entry {number}"
+        _check_keys(spec, INCIDENT_KEYS, where)
         profile = spec.get("profile")
-        for path in _source_paths(source_dir, spec, "incidents"):
+        many = spec.get("rows_per_incident", "one")
+        if many not in ROWS_PER_INCIDENT:
+            raise ManifestError(f"{where}: rows_per_incident must be \"one\" or \"many\", not {many!r}")
+        paths = _source_paths(source_dir, spec, "incidents")
+        for done, path in enumerate(paths):
+            if progress:
+                progress(0.8 * done / len(paths), f"incidents: {log.relative(path)}")
             digest, seen = log.already_read(path, "incidents")
             if seen:
                 continue
@@ -370,57 +510,136 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
             if profile == "slmpd":
                 rows, note = _slmpd_rows(path, spec, log)
             elif profile is None:
-                rows, note = _mapped_incident_rows(path, spec, log, known_groups)
+                rows, note = _mapped_incident_rows(path, spec, log, known_groups, where)
             else:
-                raise ManifestError(f"[[incidents]] unknown profile {profile!r}; expected 'slmpd' or a column mapping")
+                raise ManifestError(f"{where}: unknown profile {profile!r}; expected 'slmpd' or a column mapping")
             rows["_file"] = log.relative(path)
+            rows["_many"] = many == "many"
             frames.append(rows)
-            log.files.append(dict(table_name="incidents", file=log.relative(path), sha256=digest,
-                                  rows_read=int(rows.attrs["rows_read"]), rows_loaded=0, rows_rejected=0,
-                                  seconds=round(time.perf_counter() - began, 3), note=note))
+            log.add_file("incidents", path, digest, rows.attrs["rows_read"], began, note)
     if not frames:
-        empty = pd.DataFrame(columns=columns)
-        return empty, pd.DataFrame({"method": [], "incidents": []})
+        return (pd.DataFrame(columns=columns), pd.DataFrame({"method": [], "incidents": []}),
+                pd.DataFrame(columns=list(schema.table("incident_offenses").column_names)))
     rows = pd.concat(frames, ignore_index=True)
     unknown = rows["offense_group"].notna() & (rows["offense_group"] != "") & ~rows["offense_group"].isin(known_groups)
     for file, part in rows[unknown].groupby("_file"):
         log.reject("incidents", file, part["_line"], "offense_group", part["offense_group"],
                    "unknown offense group; expected one of " + ", ".join(sorted(known_groups)), "invalid")
-    rows = _assign_areas(rows[~unknown].reset_index(drop=True), districts, neighborhoods)
-    valid = _validate_into(log, "incidents", rows)
-    _settle_file_counts(log, "incidents", rows, valid)
+    rows = rows[~unknown].reset_index(drop=True)
+    rows["corrects_id"], stats = _link_corrections(rows)
+    if stats["corrections"]:
+        log.notes.append(_corrections_note(stats))
+    rows = rows[~rows["_uncounted"]].reset_index(drop=True)  # rejected already; only candidates for links
+    if progress:
+        progress(0.85, "placing incidents in districts and neighborhoods")
+    rows = _assign_areas(rows, districts, neighborhoods)
+    valid = _validate_into(log, "incidents", rows, dedupe=False)
+    valid, offenses, merged = _merge_incident_rows(valid)
+    valid = _drop_duplicate_keys(log, "incidents", valid)
+    _settle_file_counts(log, "incidents", rows, valid, merged)
     assignment = (valid["_method"].value_counts().reindex(ASSIGNMENT_METHODS).dropna().astype(int)
                   .rename_axis("method").reset_index(name="incidents"))
-    return valid, assignment
+    return valid, assignment, offenses
+
+
+def _check_keys(spec: dict, allowed: tuple[str, ...], where: str) -> None:
+    extra = sorted(set(spec) - set(allowed))
+    if extra:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(extra)}; expected {', '.join(sorted(allowed))}")
+
+
+def _corrections_note(stats: dict) -> str:
+    return (f"corrections (count -1): {stats['corrections']:,}; {stats['linked']:,} correct a counted incident "
+            f"(shown beside the counts), {stats['uncounted']:,} correct a record that is not counted and "
+            f"{stats['unlinked']:,} one not in the loaded files (neither is ever subtracted)")
+
+
+def _link_corrections(rows: pd.DataFrame) -> tuple[pd.Series, dict]:
+    """For each correction (count -1), the id of the counted record it corrects, else None.
+
+    A correction is paired with one original (count 1) that has the same case number and offense
+    code; where either has no case number (SLMPD's files before 2013-09 have none), with the same
+    occurrence time, offense code and recorded neighborhood. Within a key, originals and
+    corrections pair up in the order they were reported, so each original is corrected at most
+    once. Originals that are not counted (``_uncounted``: for SLMPD, records not flagged as
+    crimes) take part in the pairing, so that their corrections are recognised as such and never
+    subtracted from a counted record they happen to resemble."""
+    linked = pd.Series([None] * len(rows), index=rows.index, dtype=object)
+    is_correction = (rows["count"].astype(str) == "-1").to_numpy()
+    stats = {"corrections": int(is_correction.sum()), "linked": 0, "uncounted": 0, "unlinked": 0}
+    if not stats["corrections"]:
+        return linked, stats
+    originals = rows[~is_correction & (rows["count"].astype(str) == "1")].copy()
+    corrections = rows[is_correction].copy()
+    for frame in (originals, corrections):
+        frame["_order"] = pd.to_datetime(frame["reported_at"], errors="coerce")
+        frame["_code"] = frame["offense_code"].fillna("").astype(str).str.strip()
+        frame["_when"] = pd.to_datetime(frame["occurred_at"], errors="coerce").astype(str)
+        frame["_place"] = frame["_neighborhood_code"].fillna("").astype(str)
+    pairs = []
+    for keys in (["_case", "_code"], ["_when", "_code", "_place"]):
+        left = corrections[~corrections.index.isin([c for c, _ in pairs])]
+        right = originals[~originals.index.isin([o for _, o in pairs])]
+        left = left[left[keys].notna().all(axis=1) & (left[keys] != "").all(axis=1) & (left["_when"] != "NaT")]
+        right = right[right[keys].notna().all(axis=1) & (right[keys] != "").all(axis=1)]
+        if not len(left) or not len(right):
+            continue
+        left = left.sort_values(["_order", "_line"], kind="stable")
+        right = right.sort_values(["_order", "_line"], kind="stable")
+        left = left.assign(_rank=left.groupby(keys).cumcount(), _c=left.index)
+        right = right.assign(_rank=right.groupby(keys).cumcount(), _o=right.index)
+        matched = left[keys + ["_rank", "_c"]].merge(right[keys + ["_rank", "_o"]], on=keys + ["_rank"])
+        pairs += list(zip(matched["_c"], matched["_o"]))
+    for c, o in pairs:
+        if bool(rows.at[o, "_uncounted"]):
+            stats["uncounted"] += 1
+        else:
+            linked.at[c] = rows.at[o, "id"]
+            stats["linked"] += 1
+    stats["unlinked"] = stats["corrections"] - stats["linked"] - stats["uncounted"]
+    return linked, stats
 
 
 def _slmpd_rows(path: Path, spec: dict, log: LoadLog) -> tuple[pd.DataFrame, str]:
+    """One SLMPD monthly file as incident rows, by SLMPD's own counting convention: the records
+    flagged as crimes (FlagCrime, or NewCrimeIndicator before 2013-09) are the counted incidents,
+    by the month they were coded; -1 rows are later corrections, kept and linked to what they
+    correct. Records of neither kind are rejects (excluded). A record whose occurrence date is a
+    placeholder (1900-01-01), unreadable, or after the month it was coded still counts: it keeps
+    an empty occurred_at and a note with the date the file gave."""
     from community_policing.importers import slmpd
 
     read = slmpd.read_slmpd_file(path)
     rows = read.rows
     file = log.relative(path)
     problems = read.problems
-    log.reject("incidents", file, problems["line"], problems["column"], problems["value"].astype(str),
-               problems["reason"], "invalid")
-    bad = set(problems["line"])
-    # SLMPD's counts are the +1 rows flagged as crimes; a -1 row is a later correction
-    # (unfounded or reclassified) of one, kept so that counts are net. Other rows are not crimes.
-    counted = rows["is_crime"].astype(bool) | (rows["count"] == -1).fillna(False)
-    not_crime = ~counted & ~rows["line"].isin(bad)
-    log.reject("incidents", file, rows.loc[not_crime, "line"], "FlagCrime", "",
-               "not a crime record: SLMPD counts rows flagged as crimes (FlagCrime or NewCrimeIndicator = Y) "
-               "and their -1 corrections", "excluded")
-    keep = rows[~not_crime & ~rows["line"].isin(bad)]
+    date_reasons = {slmpd.BAD_DATE, slmpd.PLACEHOLDER_DATE, slmpd.OCCURRED_AFTER}
+    on_date = problems["reason"].isin(date_reasons)
+    bad = problems[~on_date]
+    log.reject("incidents", file, bad["line"], bad["column"], bad["value"].astype(str), bad["reason"], "invalid")
+    bad_lines = set(bad["line"])
+    date_problems = problems[on_date].drop_duplicates("line").set_index("line")
+    occurred_note = rows["line"].map(
+        (date_problems["reason"] + " (" + date_problems["column"].astype(str) + " = "
+         + date_problems["value"].astype(str) + "); occurrence date unknown").to_dict())
+    is_correction = (rows["count"] == -1).fillna(False).to_numpy(dtype=bool)
+    counted = rows["is_crime"].to_numpy(dtype=bool) & ~is_correction
+    excluded = ~counted & ~is_correction & ~rows["line"].isin(bad_lines).to_numpy()
+    log.reject("incidents", file, rows.loc[excluded, "line"], "FlagCrime", "",
+               "not a crime record: SLMPD counts the rows flagged as crimes (FlagCrime or NewCrimeIndicator = Y); "
+               "its -1 corrections are kept beside the counts", "excluded")
+    keep = rows[~rows["line"].isin(bad_lines).to_numpy()]
     valid_from = spec.get("district_codes_from")
     trust_code = (keep["coded_month"] >= valid_from) if valid_from else pd.Series(True, index=keep.index)
     out = pd.DataFrame({
         "id": "slmpd-" + keep["coded_month"].astype(str) + "-" + keep["line"].astype(str).str.zfill(5),
         "occurred_at": keep["occurred_at"],
+        "occurred_note": occurred_note[keep.index],
         "reported_at": keep["reported_at"],
         "offense_code": keep["crime_code"],
         "offense_description": keep["offense_description"],
         "offense_group": keep["offense_group"],
+        "offense_rows": 1,
         "lon": keep["lon"],
         "lat": keep["lat"],
         "count": keep["count"],
@@ -429,49 +648,134 @@ def _slmpd_rows(path: Path, spec: dict, log: LoadLog) -> tuple[pd.DataFrame, str
         "_district_code": keep["district_code"].where(trust_code).map(
             lambda v: None if v in (0, None) or pd.isna(v) else str(int(v))),
         "_source_district": None,
+        "_case": keep["complaint"],
+        "_uncounted": excluded[~rows["line"].isin(bad_lines).to_numpy()],
     })
     out.attrs["rows_read"] = read.rows_read
     return out, f"SLMPD header variant {read.header_variant}"
 
 
-def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: set[str]) -> tuple[pd.DataFrame, str]:
-    mapping: dict = spec.get("columns", {})
+def _offense_code_map(spec: dict, mapping: dict, where: str):
+    """The offense mapping of a mapped source: [incidents.offense_groups] (exact values, prefixes,
+    ranges, a default) and/or offense_codes = "nibrs" | "ucr" (the built-in tables), applied to
+    its column (by default the column mapped to offense_code)."""
+    from community_policing.offense_codes import OffenseCodeError, OffenseCodeMap
+
+    groups_spec = dict(spec.get("offense_groups", {}))
+    if spec.get("offense_codes"):
+        if groups_spec.get("codes") not in (None, spec["offense_codes"]):
+            raise ManifestError(f"{where}: offense_codes and [incidents.offense_groups] codes disagree")
+        groups_spec["codes"] = spec["offense_codes"]
+    if not groups_spec:
+        return None, None
+    column = groups_spec.get("column") or mapping.get("offense_code")
+    if not column:
+        raise ManifestError(f"{where}: say which column holds the offense: [incidents.offense_groups] column, "
+                            "or map offense_code in [incidents.columns]")
+    try:
+        return column, OffenseCodeMap.from_spec(groups_spec, f"{where} [incidents.offense_groups]")
+    except OffenseCodeError as exc:
+        raise ManifestError(str(exc)) from None
+
+
+def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: set[str],
+                          where: str) -> tuple[pd.DataFrame, str]:
+    """One file of a column-mapped source. Every value stays as written until validation, which
+    rejects what it cannot read (a date, a number) with the value; offense values the mapping
+    does not cover are rejects that name the value."""
+    mapping: dict = dict(spec.get("columns", {}))
     for key in ("id", "occurred_at"):
         if key not in mapping:
-            raise ManifestError(f"[[incidents]] columns needs {key!r} (the source column holding it)")
-    table = tabular.read_text_table(path, spec.get("format"), spec.get("encoding", "utf-8"), spec.get("sheet"))
-    tabular.require_columns(path, table, [c for c in mapping.values()])
+            raise ManifestError(f"{where}: [incidents.columns] needs {key!r} (the source column holding it)")
+    allowed = set(schema.table("incidents").column_names) | set(INCIDENT_SOURCE_ONLY_COLUMNS)
+    extra = sorted(set(mapping) - allowed - {"lon", "lat"})
+    if extra:
+        raise ManifestError(f"{where}: [incidents.columns] unknown target(s) {', '.join(extra)}; expected "
+                            + ", ".join(sorted(allowed)))
+    group_column, code_map = _offense_code_map(spec, mapping, where)
+    if "offense_group" not in mapping and code_map is None:
+        raise ManifestError(f"{where}: needs columns.offense_group, offense_codes = \"nibrs\" or \"ucr\", or an "
+                            "[incidents.offense_groups] mapping")
+    table = tabular.read_spec_table(path, spec, where)
+    tabular.require_columns(path, table, list(dict.fromkeys(list(mapping.values()) + ([group_column] if group_column else []))))
     fmt = spec.get("date_format")
     get = lambda target: table[mapping[target]] if target in mapping else pd.Series("", index=table.index)  # noqa: E731
     occurred = tabular.parse_dates(get("occurred_at"), fmt)
     reported = tabular.parse_dates(get("reported_at"), fmt) if "reported_at" in mapping else occurred
-    groups_spec = spec.get("offense_groups", {})
     if "offense_group" in mapping:
         group = get("offense_group").str.lower()
-    elif groups_spec:
-        source = table[groups_spec["column"]] if groups_spec.get("column") in table else None
-        if source is None:
-            raise SourceFileError(path, f"missing column {groups_spec.get('column')!r} named in [incidents.offense_groups]")
-        group = source.map(groups_spec.get("map", {})).fillna(groups_spec.get("default", ""))
     else:
-        raise ManifestError("[[incidents]] needs columns.offense_group or an [incidents.offense_groups] mapping")
+        source = table[group_column]
+        group = code_map.groups(source)
+        unmapped = group.isna() & (source != "")
+        log.reject("incidents", log.relative(path), table.loc[unmapped, "_line"], group_column, source[unmapped],
+                   "offense value not mapped to an offense group ([incidents.offense_groups] or offense_codes)",
+                   "invalid")
+        group = group.where(~unmapped, "__unmapped__")
     lon, lat = _coordinates(get("lon"), get("lat"), spec.get("coordinates_crs", "EPSG:4326"), path)
-    count = pd.to_numeric(get("count"), errors="coerce").fillna(1) if "count" in mapping else 1
+    count = tabular.clean_numbers(get("count")) if "count" in mapping else pd.Series("1", index=table.index)
     out = pd.DataFrame({
         "id": get("id"),
         "occurred_at": occurred.where(occurred.notna(), get("occurred_at").where(lambda s: s != "")),
-        "reported_at": reported.where(reported.notna(), get("reported_at").where(lambda s: s != "")),
+        "occurred_note": None,
+        "reported_at": reported.where(reported.notna(), (get("reported_at") if "reported_at" in mapping
+                                                         else get("occurred_at")).where(lambda s: s != "")),
         "offense_code": get("offense_code"),
         "offense_description": get("offense_description"),
         "offense_group": group,
-        "lon": lon, "lat": lat, "count": count,
+        "offense_rows": 1,
+        "lon": lon, "lat": lat, "count": pd.Series(count, index=table.index),
         "_line": table["_line"],
         "_neighborhood_code": get("neighborhood_id").map(boundaries.normalise_id),
         "_district_code": None,
         "_source_district": get("district_id").map(boundaries.normalise_id),
+        "_case": get("case_number").where(lambda s: s != ""),
+        "_uncounted": False,
     })
+    unmapped = out["offense_group"] == "__unmapped__"
+    out = out[~unmapped]
     out.attrs["rows_read"] = len(table)
-    return out, "column mapping"
+    note = "column mapping" + (f"; offense groups by {code_map.describe()}" if code_map is not None else "")
+    if table.attrs.get("recoded_lines"):
+        note += f"; {table.attrs['recoded_lines']} line(s) read as Windows-1252/Latin-1"
+    return out, note
+
+
+def _merge_incident_rows(valid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Sources with several rows per incident (rows_per_incident = "many"): rows that share an id
+    are one incident, dated and placed by its first row (in file order), in the most serious
+    offense group among its rows (offense_codes.SERIOUSNESS, homicide first). Returns the
+    incidents, every offense row (incident_offenses) and the rows merged into an incident
+    (``_file``, ``_line``) for the accounting."""
+    from community_policing.offense_codes import most_serious
+
+    offense_columns = list(schema.table("incident_offenses").column_names)
+    many = valid["_many"].astype(bool) & (valid["count"] == 1)
+    if not many.any():
+        return valid, pd.DataFrame(columns=offense_columns), pd.DataFrame(columns=["_file", "_line"])
+    rows = valid[many].sort_values(["_file", "_line"], kind="stable")
+    offenses = pd.DataFrame({"incident_id": rows["id"], "offense_code": rows["offense_code"],
+                             "offense_description": rows["offense_description"],
+                             "offense_group": rows["offense_group"]})
+    first = ~rows.duplicated("id", keep="first")
+    incidents = rows[first].copy()
+    worst = most_serious(rows["offense_group"], rows["id"])
+    incidents["offense_group"] = incidents["id"].map(worst).to_numpy()
+    incidents["offense_rows"] = incidents["id"].map(rows.groupby("id").size()).astype("Int64").to_numpy()
+    # The offense code and description of the row that gave the incident its group.
+    top = rows.assign(_rank=rows["offense_group"].map({g: i for i, g in enumerate(_seriousness())}))
+    top = top.sort_values(["id", "_rank", "_file", "_line"], kind="stable").drop_duplicates("id").set_index("id")
+    incidents["offense_code"] = incidents["id"].map(top["offense_code"]).to_numpy()
+    incidents["offense_description"] = incidents["id"].map(top["offense_description"]).to_numpy()
+    merged = rows[~first][["_file", "_line"]]
+    out = pd.concat([valid[~many], incidents], ignore_index=True)
+    return out, offenses.reset_index(drop=True), merged
+
+
+def _seriousness() -> tuple[str, ...]:
+    from community_policing.offense_codes import SERIOUSNESS
+
+    return SERIOUSNESS
 
 
 def _coordinates(x: pd.Series, y: pd.Series, crs: str, path: Path) -> tuple[pd.Series, pd.Series]:
@@ -492,8 +796,12 @@ def _coordinates(x: pd.Series, y: pd.Series, crs: str, path: Path) -> tuple[pd.S
 
 
 def _assign_areas(rows: pd.DataFrame, districts: pd.DataFrame, neighborhoods: pd.DataFrame) -> pd.DataFrame:
-    """Place each incident: coordinates first, then its neighborhood, then a district code that
-    belongs to the current map, then a district named by the source; else unassigned."""
+    """Place each incident. The agency's own assignment comes first: a recorded district that
+    belongs to the current map (for SLMPD only from district_codes_from on), or a district column
+    the manifest maps; then the coordinates; then the recorded neighborhood's district; else
+    unassigned. Neighborhoods likewise: the recorded neighborhood when it is in the layer, else
+    the one holding the coordinates. Counting the agency's way first keeps district counts within
+    a fraction of a percent of the department's own District field (tests/test_st_louis.py)."""
     district_ids = set(districts["id"])
     neighborhood_ids = set(neighborhoods["id"])
     n_to_d = dict(zip(neighborhoods["id"], neighborhoods["district_id"]))
@@ -506,16 +814,16 @@ def _assign_areas(rows: pd.DataFrame, districts: pd.DataFrame, neighborhoods: pd
     point_neighborhood = _point_in(points, neighborhoods, len(rows)) if len(neighborhoods) else \
         pd.Series([None] * len(rows), dtype=object)
 
-    recorded_n = rows["_neighborhood_code"].where(rows["_neighborhood_code"].isin(neighborhood_ids))
-    neighborhood = point_neighborhood.where(point_neighborhood.notna(), recorded_n.to_numpy())
+    recorded_n = rows["_neighborhood_code"].where(rows["_neighborhood_code"].isin(neighborhood_ids)).reset_index(drop=True)
+    neighborhood = recorded_n.where(recorded_n.notna(), point_neighborhood)
     via_neighborhood = neighborhood.map(n_to_d)
     code = rows["_district_code"].where(rows["_district_code"].isin(district_ids)).to_numpy()
     source = rows["_source_district"].where(rows["_source_district"].isin(district_ids)).to_numpy()
 
     district = pd.Series([None] * len(rows), dtype=object)
     method = pd.Series("unassigned", index=range(len(rows)), dtype=object)
-    for values, name in ((point_district, "coordinates"), (via_neighborhood, "neighborhood"),
-                         (pd.Series(code), "district_code"), (pd.Series(source), "source_district")):
+    for values, name in ((pd.Series(code), "district_code"), (pd.Series(source), "source_district"),
+                         (point_district, "coordinates"), (via_neighborhood, "neighborhood")):
         fill = district.isna() & values.notna()
         district[fill] = values[fill]
         method[fill] = name
@@ -554,7 +862,7 @@ def _read_generic(table_name: str, specs: list[dict], source_dir: Path, log: Loa
             rows["_file"] = log.relative(path)
             frames.append(rows)
             log.files.append(dict(table_name=table_name, file=log.relative(path), sha256=digest,
-                                  rows_read=int(rows.attrs["rows_read"]), rows_loaded=0, rows_rejected=0,
+                                  rows_read=int(rows.attrs["rows_read"]), rows_loaded=0, rows_merged=0, rows_rejected=0,
                                   seconds=round(time.perf_counter() - began, 3), note="column mapping"))
     if not frames:
         return pd.DataFrame(columns=list(t.column_names))
@@ -580,7 +888,7 @@ def _mapped_rows(t: schema.Table, path: Path, spec: dict, log: LoadLog) -> pd.Da
     mapping: dict = dict(spec.get("columns", {}))
     constants: dict = dict(spec.get("values", {}))
     measures: dict = dict(spec.get("measures", {}))
-    table = tabular.read_text_table(path, spec.get("format"), spec.get("encoding", "utf-8"), spec.get("sheet"))
+    table = tabular.read_spec_table(path, spec, f"[[{t.name}]] {path.name}")
     tabular.require_columns(path, table, list(mapping.values()) + list(measures.values()))
     rows_read = len(table)
     keep = spec.get("keep_rows", {})
@@ -700,7 +1008,7 @@ def _read_organizations(manifest: Manifest, source_dir: Path, log: LoadLog,
         rows["_file"] = log.relative(path)
         frames.append(rows)
         log.files.append(dict(table_name=ORGANIZATIONS, file=log.relative(path), sha256=digest, rows_read=len(rows),
-                              rows_loaded=0, rows_rejected=0, seconds=round(time.perf_counter() - began, 3),
+                              rows_loaded=0, rows_merged=0, rows_rejected=0, seconds=round(time.perf_counter() - began, 3),
                               note="organization list"))
     if not frames:
         return pd.DataFrame(columns=list(t.column_names))
@@ -722,7 +1030,7 @@ def _organization_rows(path: Path, spec: dict, neighborhoods: gpd.GeoDataFrame, 
     (``_has_polygon``) and whether its neighborhood comes from that polygon (``_by_polygon``)."""
     is_table = bool(spec.get("format")) or path.suffix.lower() in tabular.TABLE_SUFFIXES
     if is_table:
-        table = tabular.read_text_table(path, spec.get("format"), spec.get("encoding", "utf-8"), spec.get("sheet"))
+        table = tabular.read_spec_table(path, spec, f"[organizations] {path.name}")
     else:  # a map layer (GeoJSON, Shapefile, ...): its attributes, and its polygons if asked for
         table = boundaries.read_attributes(path)
     fields = {col: spec.get(key) for col, key in ORGANIZATION_FIELDS.items()}
@@ -804,10 +1112,11 @@ def _neighborhood_note(loaded: pd.DataFrame, field: str | None = None, by_polygo
     return "; ".join(parts)
 
 
-def _validate_into(log: LoadLog, table_name: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """Validate against the schema; rejected rows go to the log; duplicates of a key too."""
-    t = schema.table(table_name)
+def _validate_into(log: LoadLog, table_name: str, rows: pd.DataFrame, dedupe: bool = True) -> pd.DataFrame:
+    """Validate against the schema; rejected rows go to the log; duplicates of a key too (unless
+    ``dedupe`` is false: rows of one incident are merged before keys are checked)."""
     rows = rows.reset_index(drop=True)
+    rows = _clean_numeric_columns(table_name, rows)
     result = schema.validate(table_name, rows)
     if len(result.rejects):
         bad = rows.loc[result.rejects["row_number"]]
@@ -819,6 +1128,30 @@ def _validate_into(log: LoadLog, table_name: str, rows: pd.DataFrame) -> pd.Data
     valid = result.valid.copy()
     for private in [c for c in rows.columns if c.startswith("_")]:  # provenance travels with the row
         valid[private] = rows.loc[ok, private].to_numpy()
+    return _drop_duplicate_keys(log, table_name, valid) if dedupe else valid.reset_index(drop=True)
+
+
+def _clean_numeric_columns(table_name: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Numbers written with thousands separators, currency or percent signs, as plain numbers
+    (tabular.clean_numbers), in the columns the schema gives a numeric type. Text values only:
+    numbers the reader already made are left alone."""
+    t = schema.table(table_name)
+    rows = rows.copy()
+    for col in t.columns:
+        if col.type in ("SMALLINT", "INTEGER", "BIGINT", "DOUBLE") and col.name in rows:
+            values = rows[col.name]
+            if values.dtype == object or str(values.dtype).startswith("string"):
+                is_text = values.map(lambda v: isinstance(v, str))
+                if is_text.any():
+                    cleaned = tabular.clean_numbers(values[is_text])
+                    values = values.astype(object)
+                    values[is_text] = list(cleaned)
+                    rows[col.name] = values
+    return rows
+
+
+def _drop_duplicate_keys(log: LoadLog, table_name: str, valid: pd.DataFrame) -> pd.DataFrame:
+    t = schema.table(table_name)
     if t.primary_key:
         dup = valid.duplicated(list(t.primary_key), keep="first")
         if dup.any():
@@ -832,20 +1165,35 @@ def _validate_into(log: LoadLog, table_name: str, rows: pd.DataFrame) -> pd.Data
     return valid.reset_index(drop=True)
 
 
-def _settle_file_counts(log: LoadLog, table_name: str, rows_before: pd.DataFrame, valid: pd.DataFrame) -> None:
-    """Per file: rows loaded are the distinct source lines that produced a warehouse row."""
+def _settle_file_counts(log: LoadLog, table_name: str, rows_before: pd.DataFrame, valid: pd.DataFrame,
+                        merged: pd.DataFrame | None = None) -> None:
+    """Per file: rows loaded are the distinct source lines that produced a warehouse row, rows
+    merged those that joined another line's row, and the rest must be recorded rejects."""
     loaded_lines = valid.groupby("_file")["_line"].nunique() if len(valid) else pd.Series(dtype=int)
+    merged_lines = merged.groupby("_file")["_line"].nunique() if merged is not None and len(merged) \
+        else pd.Series(dtype=int)
+    recorded_by_file: dict[str, set] = {}
+    mine = [r for r in log.rejects if len(r) and (r["table_name"] == table_name).any()]
+    if mine:
+        every = pd.concat(mine, ignore_index=True)
+        every = every[every["table_name"] == table_name]
+        recorded_by_file = {f: set(part["line"]) for f, part in every.groupby("file")}
+    valid_by_file = {f: set(part) for f, part in valid.groupby("_file")["_line"]} if len(valid) else {}
+    merged_by_file = {f: set(part) for f, part in merged.groupby("_file")["_line"]} \
+        if merged is not None and len(merged) else {}
     for entry in log.files:
         if entry["table_name"] != table_name or entry["note"].startswith("same bytes"):
             continue
         loaded = int(loaded_lines.get(entry["file"], 0))
         entry["rows_loaded"] = loaded
-        entry["rows_rejected"] = entry["rows_read"] - loaded
-        recorded = len(log.rejected_lines(table_name, entry["file"]) - set(
-            valid.loc[valid["_file"] == entry["file"], "_line"]))
+        entry["rows_merged"] = int(merged_lines.get(entry["file"], 0))
+        entry["rows_rejected"] = entry["rows_read"] - loaded - entry["rows_merged"]
+        kept = valid_by_file.get(entry["file"], set()) | merged_by_file.get(entry["file"], set())
+        recorded = len(recorded_by_file.get(entry["file"], set()) - kept)
         if recorded != entry["rows_rejected"]:
             raise AssertionError(  # an accounting bug must never pass silently
-                f"{entry['file']}: {entry['rows_read']} read, {loaded} loaded, but {recorded} rejects recorded")
+                f"{entry['file']}: {entry['rows_read']} read, {loaded} loaded, {entry['rows_merged']} merged, "
+                f"but {recorded} rejects recorded")
 
 
 def describe(summary: LoadSummary) -> str:

@@ -36,6 +36,12 @@ AREA_COLUMNS = [
 ]
 
 
+# Of the counted incidents, how many later corrections remove (unfounded, reclassified): the
+# "after later corrections" figure beside each count (schema: incident_counts_daily.corrected).
+CORRECTION_COLUMNS = ["corrected", "corrected_prior_year"]
+COUNT_COLUMNS = ("incidents", "incidents_prior_year", *CORRECTION_COLUMNS)
+
+
 @dataclass(frozen=True)
 class Period:
     """An inclusive date range and the same range one year earlier."""
@@ -147,7 +153,7 @@ def area_comparison(
 
     known = set(areas["area_id"])
     counts["area_id"] = counts["area_id"].where(counts["area_id"].isin(known), UNASSIGNED_ID)
-    counts = counts.groupby("area_id", as_index=False)[["incidents", "incidents_prior_year"]].sum()
+    counts = counts.groupby("area_id", as_index=False)[list(COUNT_COLUMNS)].sum()
 
     table = areas.merge(counts, on="area_id", how="left").merge(engagement, on="area_id", how="left")
     unassigned = counts[counts["area_id"] == UNASSIGNED_ID]
@@ -155,7 +161,7 @@ def area_comparison(
         row = unassigned.assign(area_name=UNASSIGNED_NAME)
         table = pd.concat([table, row], ignore_index=True)
 
-    for col in ("incidents", "incidents_prior_year", "engagement_events"):
+    for col in (*COUNT_COLUMNS, "engagement_events"):
         table[col] = table[col].fillna(0).astype("int64")
     table["officer_hours"] = table["officer_hours"].fillna(0).astype(float).round(1)
     table["population"] = table["population"].astype("Int64")
@@ -163,7 +169,7 @@ def area_comparison(
     table["pct_change"] = pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
     table["poisson_z"] = np.round(poisson_z(table["incidents"], table["incidents_prior_year"]), 2)
     table["rate_per_1000"] = rate_per_1000(table["incidents"], table["population"]).round(2)
-    return table[AREA_COLUMNS + ["district_id"]].reset_index(drop=True)
+    return table[AREA_COLUMNS + ["district_id", *CORRECTION_COLUMNS]].reset_index(drop=True)
 
 
 def protected_areas(store: Store, start: dt.date, end: dt.date, offense_group: str | None = None,

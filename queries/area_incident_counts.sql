@@ -1,11 +1,13 @@
--- Net incidents per area in a period and in the same period one year earlier.
+-- Counted incidents (and how many of them later corrections remove) per area in a period and in the same period one year earlier.
 -- $level: 'district' or 'neighborhood'. $offense_group: NULL for all offenses, an offense group,
 -- or a category (violent, property, other). Areas with no incidents are absent; incidents that
 -- fall in no area come back with area_id NULL.
 SELECT
     CASE WHEN $level = 'district' THEN district_id ELSE neighborhood_id END AS area_id,
     COALESCE(SUM(incidents) FILTER (WHERE day BETWEEN $start AND $end), 0) AS incidents,
-    COALESCE(SUM(incidents) FILTER (WHERE day BETWEEN $prior_start AND $prior_end), 0) AS incidents_prior_year
+    COALESCE(SUM(incidents) FILTER (WHERE day BETWEEN $prior_start AND $prior_end), 0) AS incidents_prior_year,
+    COALESCE(SUM(corrected) FILTER (WHERE day BETWEEN $start AND $end), 0) AS corrected,
+    COALESCE(SUM(corrected) FILTER (WHERE day BETWEEN $prior_start AND $prior_end), 0) AS corrected_prior_year
 FROM incident_counts_daily
 WHERE date_basis = $date_basis
   AND (day BETWEEN $start AND $end OR day BETWEEN $prior_start AND $prior_end)

@@ -9,5 +9,6 @@ SELECT CAST(date_trunc('month', occurred_at) AS DATE),
        LEAST(GREATEST(date_diff('day', CAST(occurred_at AS DATE), CAST(reported_at AS DATE)), -366), 366),
        COUNT(*)
 FROM incidents
+WHERE occurred_at IS NOT NULL  -- an unknown occurrence date has no delay
 GROUP BY ALL
 ORDER BY ALL;

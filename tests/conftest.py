@@ -82,6 +82,9 @@ def tiny_city_tables() -> dict[str, pd.DataFrame]:
     incidents["offense_description"] = None
     incidents["lon"] = None
     incidents["lat"] = None
+    incidents["occurred_note"] = None
+    incidents["offense_rows"] = 1
+    incidents["corrects_id"] = incidents["id"].where(incidents["count"] == -1).str.removesuffix("-C")
     engagement = pd.DataFrame({
         "id": ["e1", "e2", "e3"], "date": [dt.date(2024, 3, 5), dt.date(2024, 3, 6), dt.date(2023, 3, 6)],
         "district_id": ["1", "1", "2"], "neighborhood_id": ["A", None, "P"],

@@ -20,9 +20,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def recount(incidents: pd.DataFrame, start: str, end: str, key: str, basis: str = "occurred_at",
             groups: set[str] | None = None) -> pd.Series:
-    """Net incidents per area straight from the generated rows, without the store or SQL."""
+    """Counted incidents per area (the count-1 records; corrections are their own figure) straight
+    from the generated rows, without the store or SQL."""
     day = incidents[basis].dt.normalize()
-    rows = incidents[(day >= start) & (day <= end)]
+    rows = incidents[(day >= start) & (day <= end) & (incidents["count"] == 1)]
     if groups is not None:
         rows = rows[rows["offense_group"].isin(groups)]
     return rows.groupby(rows[key].fillna(metrics.UNASSIGNED_ID))["count"].sum()
@@ -46,7 +47,7 @@ def test_districts_csv_matches_an_independent_recount(demo_db, demo_tables, leve
     assert table.set_index("area_id")["incidents_prior_year"].sum() == prior.sum()
     # Rows sum to the citywide total, the unplaced incidents included.
     day = incidents["occurred_at"].dt.normalize()
-    citywide = incidents.loc[(day >= START) & (day <= END), "count"].sum()
+    citywide = incidents.loc[(day >= START) & (day <= END) & (incidents["count"] == 1), "count"].sum()
     assert table["incidents"].sum() == citywide
     assert metrics.UNASSIGNED_ID in set(table["area_id"])
     # Derived columns follow their definitions.

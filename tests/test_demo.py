@@ -20,7 +20,7 @@ from community_policing.demo import DEMO_CITY_NAME, PROGRAMS, generate_demo_city
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "community_policing" / "schema.yaml"
 SEED = 2026
 EXPECTED_TABLES = {
-    "districts", "neighborhoods", "offense_groups", "incidents", "engagement_events",
+    "districts", "neighborhoods", "offense_groups", "incidents", "incident_offenses", "engagement_events",
     "engagement_attendance", "district_demographics", "training", "trust_surveys", "programs", "demo_truth",
     "metadata", "neighborhood_organizations", "series_breaks",
 }

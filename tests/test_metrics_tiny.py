@@ -21,22 +21,23 @@ def by_id(table):
     return table.set_index("area_id")
 
 
-def test_district_counts_net_of_corrections_with_unassigned_row(store):
+def test_district_counts_follow_the_published_convention_with_unassigned_row(store):
     t = by_id(metrics.area_comparison(store, *MARCH))
-    # West: i1 robbery + i2 larceny - i2-C correction = 1; a year earlier p1, p2, p3 = 3.
-    assert t.loc["1", "incidents"] == 1
+    # West: i1 robbery + i2 larceny = 2 counted (i2's later correction i2-C is its own figure);
+    # a year earlier p1, p2, p3 = 3.
+    assert t.loc["1", "incidents"] == 2
+    assert t.loc["1", "corrected"] == 1 and t.loc["1", "corrected_prior_year"] == 0
     assert t.loc["1", "incidents_prior_year"] == 3
-    assert t.loc["1", "change"] == -2
-    assert t.loc["1", "pct_change"] == pytest.approx(-66.7)
-    assert t.loc["1", "poisson_z"] == pytest.approx(round(2 * (1 - 3 ** 0.5), 2))
+    assert t.loc["1", "change"] == -1
+    assert t.loc["1", "pct_change"] == pytest.approx(-33.3)
     # East: i3 only (x1 occurred in February); nothing a year earlier -> no percentage.
     assert t.loc["2", "incidents"] == 1
     assert t.loc["2", "incidents_prior_year"] == 0
     assert pd.isna(t.loc["2", "pct_change"])
-    # i4 has no place: it is its own row, so the rows add up to the citywide total of 3.
+    # i4 has no place: it is its own row, so the rows add up to the citywide total of 4.
     assert t.loc[metrics.UNASSIGNED_ID, "incidents"] == 1
     assert t.loc[metrics.UNASSIGNED_ID, "area_name"] == metrics.UNASSIGNED_NAME
-    assert t["incidents"].sum() == 3
+    assert t["incidents"].sum() == 4 and t["corrected"].sum() == 1
     assert list(t.reset_index().columns[: len(metrics.AREA_COLUMNS)]) == metrics.AREA_COLUMNS
 
 
@@ -52,7 +53,7 @@ def test_offense_filter_takes_a_group_or_a_category(store):
     violent = by_id(metrics.area_comparison(store, *MARCH, offense_group="violent"))
     assert violent.loc["1", "incidents"] == 1 and violent.loc["1", "incidents_prior_year"] == 2
     larceny = by_id(metrics.area_comparison(store, *MARCH, offense_group="larceny"))
-    assert larceny.loc["1", "incidents"] == 0 and larceny.loc["2", "incidents"] == 1
+    assert larceny.loc["1", "incidents"] == 1 and larceny.loc["2", "incidents"] == 1  # i2 (corrected later)
     assert metrics.UNASSIGNED_ID not in larceny.index  # the unplaced incident is vandalism
 
 
@@ -75,8 +76,8 @@ def test_engagement_per_area(store):
 def test_city_totals(store):
     table = metrics.area_comparison(store, *MARCH)
     totals = metrics.city_totals(store, table, *MARCH)
-    assert (totals.incidents, totals.incidents_prior_year) == (3, 3)
-    assert totals.pct_change == 0.0
+    assert (totals.incidents, totals.incidents_prior_year) == (4, 3)
+    assert totals.pct_change == pytest.approx(33.3, abs=0.1)
     assert totals.noise == "within normal variation"
     assert (totals.engagement_events, totals.engagement_events_prior_year) == (2, 1)
     assert totals.officer_hours == pytest.approx(11.0)

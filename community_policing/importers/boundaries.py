@@ -63,7 +63,14 @@ def read_areas(path: Path, id_field: str, name_field: str | None = None, crs: st
         layer = layer.to_crs("EPSG:4326")
     except Exception as exc:
         raise SourceFileError(path, f"cannot reproject to WGS84 ({exc})") from None
-    layer = layer[~layer.geometry.is_empty & layer.geometry.notna()].copy()
+    # Accounting, as for every source (load_files): features read = areas + features merged into an
+    # area (several features share an id) + features rejected (no geometry), each reject with its
+    # feature number (the first feature is 1).
+    features_read = len(layer)
+    layer["_feature"] = range(1, features_read + 1)
+    no_geometry = (layer.geometry.isna() | layer.geometry.is_empty).to_numpy()
+    rejected = [(int(n), "geometry", "", "feature has no geometry") for n in layer.loc[no_geometry, "_feature"]]
+    layer = layer[~no_geometry].copy()
     layer["geometry"] = shapely.make_valid(layer.geometry.values)
     layer["id"] = layer[id_field].map(normalise_id)
     if layer["id"].isna().any():
@@ -75,7 +82,9 @@ def read_areas(path: Path, id_field: str, name_field: str | None = None, crs: st
         layer["name"] = layer["id"].map(lambda i: template.format(id=i))
     areas = layer.dissolve(by="id", aggfunc={"name": "first"}).reset_index()
     areas["geometry"] = areas.geometry.map(_polygonal)
-    return areas[["id", "name", "geometry"]]
+    areas = areas[["id", "name", "geometry"]]
+    areas.attrs.update(features_read=features_read, merged=len(layer) - len(areas), rejected=rejected)
+    return areas
 
 
 def read_attributes(path: Path) -> pd.DataFrame:

@@ -43,10 +43,17 @@ import numpy as np
 import pandas as pd
 
 from community_policing.importers.errors import SourceFileError
+from community_policing.offense_codes import (
+    PART_I_CLASSES,
+    PART_II_CLASSES,
+    PART_II_CODE_OVERRIDES,
+    ucr_department_code_groups,
+)
 from community_policing.offenses import offense_groups_table
 
 __all__ = [
     "OFFENSE_GROUPS",
+    "PART_I_CLASSES",
     "PART_II_CLASSES",
     "PART_II_CODE_OVERRIDES",
     "SourceFileError",
@@ -63,83 +70,9 @@ __all__ = [
 # The warehouse's offense groups (one vocabulary for every city).
 OFFENSE_GROUPS = offense_groups_table()
 
-# UCR class = int(crime code) // 10000. Classes 1-8 are the Part I offenses.
-PART_I_CLASSES: dict[int, str] = {
-    1: "homicide",            # 10000 HOMICIDE
-    2: "rape",                # 21000 RAPE -- FORCIBLE, 23000 attempted
-    3: "robbery",             # 31111 ROBBERY-HIGHWAY/FIREARM ..., 38xxx carjacking
-    4: "aggravated_assault",  # 41xxx firearm, 42xxx knife, 43xxx other weapon, 44xxx hands/feet
-    5: "burglary",            # 51xxx residence, 52xxx business, 53xxx other non-residence
-    6: "larceny",             # 61xxx pickpocket ... 65701 LARCENY-MTR VEH PARTS ... 69xxx all other
-    7: "vehicle_theft",       # 71xxx auto, 72xxx truck/bus, 73xxx motorcycle/other vehicle
-    8: "arson",               # 81000-86000 ARSON-...
-}
-
-# Part II: SLMPD's six-digit codes follow the UCR Part II order, so the class (code // 10000)
-# names the offense. This table was made by reading every code and description in the 144 files
-# 2008-2019 (record counts over all files in brackets).
-PART_II_CLASSES: dict[int, tuple[str, str]] = {
-    9: ("simple_assault", "Other assaults: SIMPLE ASSAULT-ADULT/NO INJURY (91113), domestic "
-        "assault without injury (91114, 91124), child/police officer (91123, 91303), harassment "
-        "(92000), stalking (95100, 95200) [52,284]"),
-    10: ("other", "Forgery and counterfeiting (101000-109999) [2,952]"),
-    11: ("other", "Fraud: bad checks, credit device, stealing by deceit/identity theft (115400), "
-         "failure to return rented vehicle [12,139]"),
-    12: ("other", "Embezzlement (121000, 122000) [1,118]"),
-    13: ("other", "Stolen property: buying, receiving, possessing (130000) [4,871]"),
-    14: ("vandalism", "DESTRUCTION OF PROPERTY-MALICIOUS/PRIV PROP (142320), public property "
-         "(142310), tampering (141xxx), institutional vandalism (143200) [59,760]"),
-    15: ("weapons", "WEAPONS-STATE VIOL/UNLWFL USE/CARRYING (151130), possession, discharging, "
-         "defaced firearm; city ordinance weapons violations (152xxx) [8,209]"),
-    16: ("other", "Prostitution and commercialized vice (161000-169999) [299]"),
-    17: ("other", "Sex offenses other than rape: exposure, sodomy, sexual misconduct, child "
-         "molestation, statutory rape (171xxx-179xxx) [4,591]"),
-    18: ("drugs", "DRUGS-POSSESSION/MARIJUANA (182400), heroin, cocaine, sale (183xxx), "
-         "manufacture (181xxx), unlawful prescription (184xxx) [24,840]"),
-    19: ("other", "Gambling (191xxx, 192xxx) [17]"),
-    20: ("other", "Offenses against family and children: endangering welfare of a child "
-         "(204100) [601]"),
-    21: ("other", "Driving under the influence (211000, 212000) [3,193]"),
-    22: ("other", "Liquor laws (22xxxx) [5,072]"),
-    23: ("other", "Drunkenness (230000) [2]"),
-    24: ("other", "Disorderly conduct: peace disturbance (241100), noise (243300) [15,010]"),
-    25: ("other", "Vagrancy: LOITERING-BEGGING (250000) [5,950]"),
-    26: ("other", "All other offenses: LEAVING SCENE OF ACCIDENT (265321), trespassing "
-         "(266510), public order, obstructing government operations, health/sanitation, "
-         "kidnapping, burglar tools (26xxxx) [81,246]"),
-}
-
-# Single codes placed in a different group from the rest of their class.
-PART_II_CODE_OVERRIDES: dict[int, tuple[str, str]] = {
-    # Explosives are weapons under the UCR definition of weapons law violations.
-    261320: ("weapons", "EXPLOSIVES-POSSESSION OF BOMB [6]"),
-    261330: ("weapons", "ALL OTHER OFFENSES-PLACING EXPLOSIVE DEVICES [3]"),
-}
-
-_CLASS_TO_GROUP: dict[int, str] = {**PART_I_CLASSES, **{k: v[0] for k, v in PART_II_CLASSES.items()}}
-
-
-def offense_group_for(crime_codes: pd.Series) -> pd.Series:
-    """The offense group of each SLMPD crime code (str or int); None when a code is not a number.
-
-    The UCR class ``int(code) // 10000`` decides: 1-8 Part I (see ``PART_I_CLASSES``), 9 and
-    above Part II (``PART_II_CLASSES``, a class above 26 counts as ``other``), with a few single
-    codes moved by ``PART_II_CODE_OVERRIDES``. Codes below 10000 have no class and give None.
-    """
-    codes = pd.Series(crime_codes)
-    text = codes.astype("string").str.strip()
-    is_num = text.str.fullmatch(r"\d+(\.0*)?").fillna(False).to_numpy(dtype=bool)
-    num = np.full(len(codes), np.nan)
-    num[is_num] = text[is_num].astype(float).to_numpy()
-    cls = pd.Series(np.floor(num / 10000))
-    group = cls.map(_CLASS_TO_GROUP)
-    group[(cls > max(_CLASS_TO_GROUP)).to_numpy()] = "other"
-    overrides = pd.Series(num).map({float(k): v[0] for k, v in PART_II_CODE_OVERRIDES.items()})
-    group = overrides.where(overrides.notna(), group)
-    values = group.to_numpy(dtype=object, copy=True)
-    values[pd.isna(values)] = None
-    out = pd.Series(values, index=codes.index, name="offense_group", dtype=object)
-    return out
+# The UCR class table and the code-to-group rule live in ``community_policing.offense_codes``
+# (one copy for every importer and manifest); SLMPD crime codes are department codes there.
+offense_group_for = ucr_department_code_groups
 
 
 # --------------------------------------------------------------------------------------------
