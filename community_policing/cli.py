@@ -3,6 +3,7 @@
 Commands:
   demo       build the simulated demo city into a warehouse file
   load       load a real city from its published files, described by a manifest
+  check      a dry run of load: what would load and be rejected, nothing written (exit 0 ok, 1 not)
   districts  print incidents, change, rate and engagement per area for a period
   evaluate   print each program's estimated effect on incidents and trust (difference-in-differences)
   ledger     record, list and export community-engagement activities (the engagement ledger)
@@ -88,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--source-dir", required=True, help="folder the manifest's file paths are relative to")
     load.add_argument("--db", help="warehouse file (default $COMMON_GROUND_DB or data/warehouse.duckdb)")
 
+    check = sub.add_parser("check", help="dry run of a load: what would load and be rejected, without writing "
+                                         "(exit 0 when nothing would be rejected as invalid, else 1)")
+    check.add_argument("manifest", help="path of the city manifest (TOML)")
+    check.add_argument("--source-dir", required=True, help="folder the manifest's file paths are relative to")
+
     districts = sub.add_parser("districts", help="incidents, change, rate and engagement per area")
     districts.add_argument("--db", help="warehouse file")
     districts.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
@@ -167,6 +173,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _districts(args)
         if args.command == "load":
             return _load(args)
+        if args.command == "check":
+            return _check(args)
         if args.command == "evaluate":
             return _evaluate(args)
         if args.command == "ledger":
@@ -226,6 +234,16 @@ def _load(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     print(f"  took {time.perf_counter() - began:.1f} s", file=sys.stderr)
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from community_policing.loader import check_city
+
+    report = check_city(Path(args.manifest), Path(args.source_dir))
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
 
 
 def _evaluate(args: argparse.Namespace) -> int:

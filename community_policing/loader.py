@@ -709,7 +709,7 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
         group = code_map.groups(source)
         unmapped = group.isna() & (source != "")
         log.reject("incidents", log.relative(path), table.loc[unmapped, "_line"], group_column, source[unmapped],
-                   "offense value not mapped to an offense group ([incidents.offense_groups] or offense_codes)",
+                   UNMAPPED_OFFENSE + " ([incidents.offense_groups] or offense_codes)",
                    "invalid")
         group = group.where(~unmapped, "__unmapped__")
     lon, lat = _coordinates(get("lon"), get("lat"), spec.get("coordinates_crs", "EPSG:4326"), path)
@@ -1198,3 +1198,116 @@ def _settle_file_counts(log: LoadLog, table_name: str, rows_before: pd.DataFrame
 
 def describe(summary: LoadSummary) -> str:
     return "\n".join(summary.lines())
+
+
+# --- Dry run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckReport:
+    """What a load would do, without writing a warehouse (``python -m community_policing check``
+    and the staff Data page): per source file the rows that would load, merge and be rejected,
+    with the first reasons; offense values no mapping covers; areas without population;
+    incidents that would not be placed; the date range. ``ok`` is false when a row would be
+    rejected as invalid or duplicate (rows left out by rule, such as SLMPD records that are not
+    crimes, are expected and do not fail a check)."""
+
+    city: str
+    files: pd.DataFrame
+    first_reasons: pd.DataFrame
+    unmapped_offenses: pd.DataFrame
+    areas_without_population: pd.DataFrame
+    unplaced_incidents: int
+    incidents: int
+    corrections: int
+    first_reported: dt.date | None
+    last_reported: dt.date | None
+    first_occurred: dt.date | None
+    last_occurred: dt.date | None
+    notes: list[str]
+    failures: int
+
+    @property
+    def ok(self) -> bool:
+        return self.failures == 0
+
+    def lines(self) -> list[str]:
+        out = [f"check of {self.city} (nothing written)"]
+        def counts(r) -> str:
+            merged = f" + merged into an incident {r.rows_merged:,}" if r.rows_merged else ""
+            return f"read {r.rows_read:,} = would load {r.rows_loaded:,}{merged} + rejected {r.rows_rejected:,}"
+
+        for table_name, part in self.files.groupby("table_name", sort=False):
+            total = part[["rows_read", "rows_loaded", "rows_merged", "rows_rejected"]].sum()
+            out.append(f"  {table_name}: {len(part)} file(s), {counts(total)}")
+            if len(part) <= 12:  # a month-per-file source lists only its totals
+                out.extend(f"    {r.file}: {counts(r)}" for r in part.itertuples(index=False))
+        if len(self.first_reasons):
+            out.append("  rejected rows, by reason (first line of each):")
+            for r in self.first_reasons.itertuples(index=False):
+                out.append(f"    {r.rows:,} x {r.kind}: {r.reason} (first: {r.file} line {r.line}"
+                           + (f", {r.column} = {r.value!r}" if r.column else "") + ")")
+        if len(self.unmapped_offenses):
+            out.append("  offense values not mapped to a group:")
+            out.extend(f"    {r.value!r} ({r.column}): {r.rows:,} row(s)" for r in self.unmapped_offenses.itertuples())
+        if len(self.areas_without_population):
+            listed = ", ".join(f"{r.level} {r.id} {r.name}" for r in self.areas_without_population.itertuples())
+            out.append(f"  areas without population ({len(self.areas_without_population)}): {listed}")
+        out.append(f"  incidents: {self.incidents:,} counted, {self.corrections:,} corrections; "
+                   f"{self.unplaced_incidents:,} would not be placed in any district")
+        if self.first_reported:
+            out.append(f"  dates reported {self.first_reported} to {self.last_reported}; occurred "
+                       f"{self.first_occurred} to {self.last_occurred}")
+        out.extend(f"  {note}" for note in self.notes)
+        out.append("  result: " + ("ok" if self.ok else f"{self.failures:,} row(s) would be rejected as invalid or "
+                                   "duplicate, or have an offense value no mapping covers"))
+        return out
+
+
+UNMAPPED_OFFENSE = "offense value not mapped to an offense group"
+
+
+def check_city(manifest_path: Path, source_dir: Path, progress: Progress | None = None) -> CheckReport:
+    """Read and validate everything as a load would, and report instead of writing."""
+    city = read_city(manifest_path, source_dir, progress)
+    log, tables = city.log, city.tables
+    files = pd.DataFrame(log.files, columns=["table_name", "file", "sha256", "rows_read", "rows_loaded",
+                                             "rows_merged", "rows_rejected", "seconds", "note"])
+    rejects = log.all_rejects()
+    if len(rejects):
+        grouped = rejects.groupby(["kind", "reason"], sort=False)
+        first = grouped.head(1).set_index(["kind", "reason"])
+        reasons = grouped.size().rename("rows").reset_index().join(first[["file", "line", "column", "value"]],
+                                                                   on=["kind", "reason"])
+        reasons = reasons.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
+    else:
+        reasons = pd.DataFrame(columns=["kind", "reason", "rows", "file", "line", "column", "value"])
+    unmapped = rejects[rejects["reason"].astype(str).str.startswith(UNMAPPED_OFFENSE)] if len(rejects) else rejects
+    unmapped_values = (unmapped.groupby(["column", "value"]).size().rename("rows").reset_index()
+                       .sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
+                       if len(unmapped) else pd.DataFrame(columns=["column", "value", "rows"]))
+    missing_population = []
+    for level, table_name in (("district", "districts"), ("neighborhood", "neighborhoods")):
+        frame = tables[table_name]
+        if len(frame):
+            part = frame[frame["population"].isna()]
+            missing_population += [(level, r.id, r.name) for r in part.itertuples()]
+    incidents = tables["incidents"]
+    counted = incidents[incidents["count"] == 1] if len(incidents) else incidents
+    reported = pd.to_datetime(counted["reported_at"]) if len(counted) else pd.Series(dtype="datetime64[ns]")
+    occurred = pd.to_datetime(counted["occurred_at"]).dropna() if len(counted) else reported
+
+    def day(value):
+        return None if value is None or pd.isna(value) else value.date()
+
+    failures = int(rejects["kind"].isin(["invalid", "duplicate"]).sum()) if len(rejects) else 0
+    return CheckReport(
+        city=city.manifest.name, files=files, first_reasons=reasons, unmapped_offenses=unmapped_values,
+        areas_without_population=pd.DataFrame(missing_population, columns=["level", "id", "name"]),
+        unplaced_incidents=int(counted["district_id"].isna().sum()) if len(counted) else 0,
+        incidents=len(counted), corrections=int((incidents["count"] == -1).sum()) if len(incidents) else 0,
+        first_reported=day(reported.min()) if len(reported) else None,
+        last_reported=day(reported.max()) if len(reported) else None,
+        first_occurred=day(occurred.min()) if len(occurred) else None,
+        last_occurred=day(occurred.max()) if len(occurred) else None,
+        notes=list(log.notes), failures=failures)
