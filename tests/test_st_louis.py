@@ -33,7 +33,12 @@ def stl(tmp_path_factory):
 def test_every_row_is_loaded_or_rejected(stl):
     _, summary, q = stl
     all_files = q("SELECT * FROM load_files")
-    assert (all_files["rows_read"] == all_files["rows_loaded"] + all_files["rows_rejected"]).all()
+    assert (all_files["rows_read"] == all_files["rows_loaded"] + all_files["rows_merged"]
+            + all_files["rows_rejected"]).all()
+    # Boundary and population files are accounted like every source (issue 13).
+    layers = all_files.set_index("file")
+    assert layers.loc["stl_population/STL_PopByNhood.csv", "rows_loaded"] == 79
+    assert layers.loc["stl_boundaries/stl_neighborhoods.geojson", "rows_read"] == 88
     files = all_files[all_files["table_name"] == "incidents"]
     assert len(files) == 144
     assert files["rows_read"].sum() == 644_056
@@ -46,16 +51,80 @@ def test_every_row_is_loaded_or_rejected(stl):
     assert (lines["line"] >= 2).all() and lines["file"].str.startswith("stl_crime_slmpd_monthly/").all()
 
 
-def test_crime_counts_reproduce_the_official_totals(stl):
+def _cli_districts(db, *args) -> pd.DataFrame:
+    """What a user sees: ``python -m community_policing districts`` run as a command, read back."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "community_policing", "districts", "--db", str(db), *args,
+                          "--format", "json"], capture_output=True, text=True, check=True)
+    return pd.DataFrame(json.loads(out.stdout))
+
+
+def test_cli_yearly_totals_equal_slmpds_published_totals(stl):
+    """Issue 13: by date reported, every calendar year 2008-2019 equals SOURCES.md section 1 exactly, through
+    the command line a user runs (districts plus the unplaced row add up to the city)."""
+    db, _, _ = stl
+    got = {}
+    for year in OFFICIAL:
+        rows = _cli_districts(db, "--start", f"{year}-01-01", "--end", f"{year}-12-31", "--date-basis", "reported")
+        got[year] = int(rows["incidents"].sum())
+    assert got == OFFICIAL
+
+
+def test_corrections_are_their_own_symmetric_figure(stl):
+    """Later corrections are kept and shown beside the count; a correction is subtracted only when the
+    record it corrects is a counted one (symmetric), never otherwise."""
+    _, summary, q = stl
+    corrections = q("SELECT COUNT(*) AS n, COUNT(corrects_id) AS linked FROM incidents WHERE count = -1").iloc[0]
+    assert corrections["n"] == 9_912  # every -1 row of the 144 files is kept
+    originals = q("SELECT o.count, COUNT(*) AS n FROM incidents c JOIN incidents o ON o.id = c.corrects_id "
+                  "WHERE c.count = -1 GROUP BY 1")
+    assert list(originals["count"]) == [1]  # linked only to counted records
+    assert q("SELECT COUNT(*) - COUNT(DISTINCT corrects_id) AS n FROM incidents WHERE count = -1 "
+             "AND corrects_id IS NOT NULL")["n"][0] == 0  # each original corrected at most once
+    daily = q("SELECT SUM(corrected) AS c FROM incident_counts_daily WHERE date_basis = 'reported'")["c"][0]
+    assert daily == corrections["linked"] > 9_000
+    assert any(line.startswith("corrections (count -1): 9,912;") for line in summary.lines()[-4:] + summary.notes)
+    rows = _cli_districts(stl[0], "--start", "2019-01-01", "--end", "2019-12-31", "--date-basis", "reported")
+    assert 0 < rows["corrected"].sum() < rows["incidents"].sum() // 20
+
+
+def test_placeholder_occurrence_dates_count_by_date_reported(stl):
+    """Rows with the 1900-01-01 placeholder (and the two dated after their coded month) are crimes SLMPD
+    counts: kept with an empty occurrence date and a note, not rejects."""
     _, _, q = stl
-    by_year = q("SELECT year(reported_at) AS y, SUM(count) FILTER (WHERE count = 1) AS reports, "
-                "SUM(count) FILTER (WHERE count = -1) AS corrections FROM incidents GROUP BY 1").set_index("y")
-    invalid = q("SELECT CAST(substr(file, 31, 4) AS INTEGER) AS y, COUNT(*) AS n FROM rejects "
-                "WHERE kind = 'invalid' GROUP BY 1").set_index("y")["n"]
-    for year, official in OFFICIAL.items():
-        # Only rows with an unusable date (placeholder 1900-01-01, or after the coded month) are missing.
-        assert 0 <= official - by_year.loc[year, "reports"] <= invalid.get(year, 0), year
-        assert by_year.loc[year, "corrections"] < 0  # net counts take later corrections off
+    unknown = q("SELECT occurred_note FROM incidents WHERE occurred_at IS NULL")
+    assert len(unknown) == 17 and unknown["occurred_note"].str.contains("occurrence date unknown").all()
+    assert unknown["occurred_note"].str.startswith("placeholder occurrence date").sum() == 15
+    assert q("SELECT COUNT(*) AS n FROM rejects WHERE kind = 'invalid'")["n"][0] == 0
+    by_basis = q("SELECT date_basis, SUM(incidents) AS n, SUM(occurrence_unknown) AS u, "
+                 "SUM(incidents) FILTER (WHERE day IS NULL) AS undated FROM incident_counts_daily GROUP BY 1"
+                 ).set_index("date_basis")
+    assert by_basis.loc["occurred", "n"] == by_basis.loc["reported", "n"] == sum(OFFICIAL.values())
+    assert by_basis.loc["occurred", "undated"] == by_basis.loc["reported", "u"] == 17
+
+
+def test_district_counts_by_date_occurred_match_the_recorded_district_field(stl):
+    """Issue 13: after 2014, a district's count by date occurred stays within 0.5 % of SLMPD's own
+    District field, counted straight from the files (independently of the loader)."""
+    from community_policing.importers.slmpd import read_slmpd_file
+
+    db, _, q = stl
+    source = shared_data_or_skip("stl_crime_slmpd_monthly")
+    recorded = []
+    for path in sorted(source.glob("slmpd_201[4-9]-*.csv.gz")) + sorted(source.glob("slmpd_202*.csv.gz")):
+        rows = read_slmpd_file(path).rows
+        rows = rows[rows["is_crime"] & (rows["count"] == 1) & rows["occurred_at"].notna()]
+        recorded.append(pd.DataFrame({"year": rows["occurred_at"].dt.year, "district": rows["district_code"]}))
+    recorded = pd.concat(recorded)
+    expected = recorded[recorded["district"] > 0].groupby(["year", "district"]).size()
+    for year in range(2015, 2020):
+        rows = _cli_districts(db, "--start", f"{year}-01-01", "--end", f"{year}-12-31")
+        got = rows[rows["area_id"] != "unassigned"].set_index("area_id")["incidents"]
+        for district_id, n in got.items():
+            want = expected.loc[(year, int(district_id))]
+            assert abs(n - want) <= 0.005 * want, (year, district_id, n, want)
 
 
 def test_districts_neighborhoods_and_population(stl):
@@ -72,7 +141,9 @@ def test_districts_neighborhoods_and_population(stl):
 def test_district_assignment_never_reads_old_district_numbers(stl):
     _, summary, q = stl
     methods = dict(zip(summary.assignment["method"], summary.assignment["incidents"]))
-    assert methods["coordinates"] > 0.95 * sum(methods.values())
+    # The recorded district first (from 2014), else coordinates (all of 2008-2013), else the neighborhood.
+    assert methods["district_code"] + methods["coordinates"] > 0.98 * sum(methods.values())
+    assert methods["district_code"] > 0.4 * sum(methods.values()) and methods["coordinates"] > 0.4 * sum(methods.values())
     assert methods["neighborhood"] > 0 and methods["unassigned"] > 0
     # Before 2014 district numbers meant another map: an incident with no coordinates and no
     # neighborhood from then must stay unassigned.
@@ -106,7 +177,7 @@ def test_overview_and_cli_work_on_st_louis(stl, monkeypatch):
                           "--format", "json"], capture_output=True, text=True, check=True)
     rows = pd.DataFrame(json.loads(out.stdout))
     assert len(rows) == 7 and rows["area_id"].iloc[-1] == "unassigned"
-    assert 47_000 < rows["incidents"].sum() < 48_202
+    assert rows["incidents"].sum() == 48_202
 
 
 def test_full_neighborhood_map_is_light(stl):
