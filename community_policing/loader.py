@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from community_policing import schema, store
+from community_policing import manifest_keys, schema, store
 from community_policing.offenses import offense_groups_table
 from community_policing.importers import boundaries, tabular
 from community_policing.importers.errors import ManifestError, SourceFileError
@@ -95,6 +95,17 @@ class Manifest:
                 for key in ("file", "id_field"):
                     if key not in raw[layer]:
                         raise ManifestError(f"{path}: [{layer}] needs {key!r}")
+        for section, value in raw.items():  # every key of every section is one the loader reads
+            name = f"[[{section}]]" if isinstance(value, list) else f"[{section}]"
+            if name not in manifest_keys.SECTIONS or section == "series_breaks":
+                continue
+            for number, entry in enumerate(value if isinstance(value, list) else [value], start=1):
+                if isinstance(entry, dict):
+                    where = f"{path}: {name}" + (f" entry {number}" if isinstance(value, list) else "")
+                    _check_keys(entry, manifest_keys.keys(name), where)
+                    if isinstance(entry.get("columns"), dict) and name in manifest_keys.COLUMN_TARGETS:
+                        _check_keys(entry["columns"], tuple(manifest_keys.mapping_targets(name)),
+                                    f"{where} [{section}.columns]")
         orgs = raw.get("organizations")
         if orgs is not None:
             if not isinstance(orgs, dict):
@@ -472,12 +483,6 @@ def _read_population(path: Path, spec: dict, where: str, log: LoadLog, table_nam
 
 
 ROWS_PER_INCIDENT = ("one", "many")
-# Manifest keys of an [[incidents]] source (besides the reading options of tabular.READ_KEYS).
-INCIDENT_KEYS = ("file", "files", "profile", "columns", "offense_groups", "offense_codes", "rows_per_incident",
-                 "date_format", "coordinates_crs", "district_codes_from", *tabular.READ_KEYS)
-# [incidents.columns] keys that are not warehouse columns: the source's case or report number,
-# which links a correction (count -1) to the record it corrects.
-INCIDENT_SOURCE_ONLY_COLUMNS = ("case_number",)
 
 
 def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, districts: pd.DataFrame,
@@ -494,7 +499,6 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
     frames = []
     for number, spec in enumerate(manifest.incidents, start=1):
         where = f"{manifest.path}: [[incidents]] entry {number}"
-        _check_keys(spec, INCIDENT_KEYS, where)
         profile = spec.get("profile")
         many = spec.get("rows_per_incident", "one")
         if many not in ROWS_PER_INCIDENT:
@@ -687,11 +691,6 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
     for key in ("id", "occurred_at"):
         if key not in mapping:
             raise ManifestError(f"{where}: [incidents.columns] needs {key!r} (the source column holding it)")
-    allowed = set(schema.table("incidents").column_names) | set(INCIDENT_SOURCE_ONLY_COLUMNS)
-    extra = sorted(set(mapping) - allowed - {"lon", "lat"})
-    if extra:
-        raise ManifestError(f"{where}: [incidents.columns] unknown target(s) {', '.join(extra)}; expected "
-                            + ", ".join(sorted(allowed)))
     group_column, code_map = _offense_code_map(spec, mapping, where)
     if "offense_group" not in mapping and code_map is None:
         raise ManifestError(f"{where}: needs columns.offense_group, offense_codes = \"nibrs\" or \"ucr\", or an "
