@@ -778,9 +778,18 @@ def _seriousness() -> tuple[str, ...]:
 
 
 def _coordinates(x: pd.Series, y: pd.Series, crs: str, path: Path) -> tuple[pd.Series, pd.Series]:
-    xs = pd.to_numeric(x, errors="coerce")
-    ys = pd.to_numeric(y, errors="coerce")
+    """Longitude and latitude in WGS84 from the source's coordinates. Empty or 0, 0 means not
+    geocoded (no point); a value that is written but is not a number is left as written, for
+    validation to reject with its value (never silently turned into "not geocoded")."""
+    xs = pd.to_numeric(pd.Series(tabular.clean_numbers(x), index=x.index), errors="coerce")
+    ys = pd.to_numeric(pd.Series(tabular.clean_numbers(y), index=y.index), errors="coerce")
+    unreadable_x = xs.isna() & (x.astype(str).str.strip() != "")
+    unreadable_y = ys.isna() & (y.astype(str).str.strip() != "")
     missing = xs.isna() | ys.isna() | ((xs == 0) & (ys == 0))
+    if unreadable_x.any() or unreadable_y.any():
+        lon, lat = _coordinates(x.where(~unreadable_x & ~unreadable_y, ""), y.where(~unreadable_x & ~unreadable_y, ""),
+                                crs, path)
+        return (lon.astype(object).where(~unreadable_x, x), lat.astype(object).where(~unreadable_y, y))
     if crs.upper() in ("EPSG:4326", "WGS84"):
         return xs.where(~missing), ys.where(~missing)
     from pyproj import Transformer
@@ -1139,7 +1148,7 @@ def _clean_numeric_columns(table_name: str, rows: pd.DataFrame) -> pd.DataFrame:
     for col in t.columns:
         if col.type in ("SMALLINT", "INTEGER", "BIGINT", "DOUBLE") and col.name in rows:
             values = rows[col.name]
-            if values.dtype == object or str(values.dtype).startswith("string"):
+            if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
                 is_text = values.map(lambda v: isinstance(v, str))
                 if is_text.any():
                     cleaned = tabular.clean_numbers(values[is_text])

@@ -182,3 +182,57 @@ def test_an_unknown_key_names_its_section_and_the_keys_it_takes(tmp_path):
     manifest.write_text(readme_example().replace('header = false\n', ''))
     with pytest.raises(ManifestError, match="column_names is for files without a header line"):
         check_city(manifest, src)
+
+
+def test_any_tabular_source_reads_headerless_files_and_numbers_as_written(tmp_path):
+    """header = false, column_names, "$1,200.50", "45%" and "1,250" in engagement and survey files; an unreadable
+    number or coordinate is a reject with its file, line, column and value, never a silent empty."""
+    src = tmp_path / "src"
+    manifest = write_zip_city(src)
+    (src / "events.csv").write_text(
+        'E1,2024-01-10,63101,community_meeting,"1,250","$1,200.50"\n'
+        'E2,2024-01-11,63102,foot_patrol,12,$0\n'
+        'E3,2024-01-12,63102,foot_patrol,twelve,$0\n')
+    (src / "survey.csv").write_text("period_start,period_end,zip,trust\n"
+                                    "2024-01-01,2024-01-31,63101,45%\n2024-01-01,2024-01-31,63102,51.5 %\n")
+    manifest.write_text(manifest.read_text() + '''
+[[engagement_events]]
+file = "events.csv"
+header = false
+column_names = ["id", "day", "zip", "kind", "people", "spent"]
+[engagement_events.columns]
+id = "id"
+date = "day"
+district_id = "zip"
+type = "kind"
+attendees = "people"
+cost = "spent"
+
+[[trust_surveys]]
+file = "survey.csv"
+[trust_surveys.columns]
+period_start = "period_start"
+period_end = "period_end"
+district_id = "zip"
+[trust_surveys.measures]
+trust = "trust"
+''')
+    text = (src / "incidents" / "2024-01.csv").read_bytes().replace(b"R2,01/06/2024 10:00,01/06/2024 10:30,13A,"
+                                                                     b"AGGRAVATED ASSAULT,63102,-91.93,",
+                                                                     b"R2,01/06/2024 10:00,01/06/2024 10:30,13A,"
+                                                                     b"AGGRAVATED ASSAULT,63102,west,")
+    (src / "incidents" / "2024-01.csv").write_bytes(text)
+    db = tmp_path / "db.duckdb"
+    load_city(manifest, src, db)
+    con = duckdb.connect(str(db), read_only=True)
+    events = con.execute("SELECT id, attendees, cost FROM engagement_events ORDER BY id").fetchall()
+    scores = con.execute("SELECT district_id, score FROM trust_surveys ORDER BY 1").fetchall()
+    rejects = con.execute("SELECT file, line, \"column\", value FROM rejects WHERE file IN ('events.csv', "
+                          "'incidents/2024-01.csv') ORDER BY 1, 2").fetchall()
+    files = con.execute("SELECT file, rows_read, rows_loaded, rows_merged, rows_rejected FROM load_files").fetchall()
+    con.close()
+    assert events == [("E1", 1250, 1200.5), ("E2", 12, 0.0)]
+    assert scores == [("63101", 45.0), ("63102", 51.5)]
+    assert ("events.csv", 3, "attendees", "twelve") in rejects  # headerless: the first record is line 1
+    assert ("incidents/2024-01.csv", 5, "lon", "west") in rejects
+    assert all(read == loaded + merged + rejected for _, read, loaded, merged, rejected in files)
