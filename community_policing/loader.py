@@ -263,7 +263,7 @@ class LoadSummary:
         by_table = self.files.groupby("table_name", sort=False)[
             ["rows_read", "rows_loaded", "rows_merged", "rows_rejected"]].sum()
         for table_name, r in by_table.iterrows():
-            merged = f" + merged into an incident {r.rows_merged:,}" if r.rows_merged else ""
+            merged = f" + {_merged_words(table_name)} {r.rows_merged:,}" if r.rows_merged else ""
             out.append(f"  {table_name} files: {len(self.files[self.files.table_name == table_name])}, "
                        f"read {r.rows_read:,} = loaded {r.rows_loaded:,}{merged} + rejected {r.rows_rejected:,}")
         out.extend(f"  {line}" for line in self.notes)
@@ -271,6 +271,10 @@ class LoadSummary:
             parts = ", ".join(f"{m} {n:,}" for m, n in zip(self.assignment["method"], self.assignment["incidents"]))
             out.append(f"  incidents placed in districts by: {parts}")
         return out
+
+
+def _merged_words(table_name: str) -> str:
+    return "merged into an incident" if table_name == "incidents" else "merged into another row (same id)"
 
 
 # --- Loading ----------------------------------------------------------------------------------
@@ -1241,15 +1245,15 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         out = [f"check of {self.city} (nothing written)"]
-        def counts(r) -> str:
-            merged = f" + merged into an incident {r.rows_merged:,}" if r.rows_merged else ""
+        def counts(r, table_name: str) -> str:
+            merged = f" + {_merged_words(table_name)} {r.rows_merged:,}" if r.rows_merged else ""
             return f"read {r.rows_read:,} = would load {r.rows_loaded:,}{merged} + rejected {r.rows_rejected:,}"
 
         for table_name, part in self.files.groupby("table_name", sort=False):
             total = part[["rows_read", "rows_loaded", "rows_merged", "rows_rejected"]].sum()
-            out.append(f"  {table_name}: {len(part)} file(s), {counts(total)}")
+            out.append(f"  {table_name}: {len(part)} file(s), {counts(total, table_name)}")
             if len(part) <= 12:  # a month-per-file source lists only its totals
-                out.extend(f"    {r.file}: {counts(r)}" for r in part.itertuples(index=False))
+                out.extend(f"    {r.file}: {counts(r, table_name)}" for r in part.itertuples(index=False))
         if len(self.first_reasons):
             out.append("  rejected rows, by reason (first line of each):")
             for r in self.first_reasons.itertuples(index=False):
