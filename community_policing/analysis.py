@@ -176,7 +176,8 @@ def monthly_incidents(
     date_basis: str = "occurred",
     districts: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Net incidents (sum of ``count``) per district and calendar month.
+    """Counted incidents (the ``count`` = 1 records, as the agency counts them; later corrections
+    are their own figure, never netted here) per district and calendar month.
 
     Rows without a district are left out. Every district x month from the first to the last
     month with data is present, zeros filled. ``districts`` adds districts that may have no
@@ -187,7 +188,8 @@ def monthly_incidents(
         raise ValueError(f"date_basis must be 'occurred' or 'reported', not {date_basis!r}")
     col = f"{date_basis}_at"
     out_cols = ["district_id", "month", "incidents"]
-    rows = incidents.loc[incidents["district_id"].notna(), ["district_id", col, "count"]]
+    counted = incidents["district_id"].notna() & (incidents["count"] == 1) & incidents[col].notna()
+    rows = incidents.loc[counted, ["district_id", col, "count"]]
     extra = [str(d) for d in districts] if districts is not None else []
     if rows.empty:
         return pd.DataFrame({"district_id": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[ns]"),
@@ -201,7 +203,7 @@ def monthly_incidents(
 
 
 def monthly_grid(counts: pd.DataFrame, districts: Iterable[str] | None = None) -> pd.DataFrame:
-    """Net incidents per district and month from counts already grouped (for example read from
+    """Incidents per district and month from counts already grouped (for example read from
     the daily aggregate), with every district x month present and zeros filled."""
     out_cols = ["district_id", "month", "incidents"]
     extra = [str(d) for d in districts] if districts is not None else []

@@ -77,7 +77,7 @@ def survey_panel(effect: float = 0.1, *, noise_seed: int | None = None) -> pd.Da
 # --------------------------------------------------------------------------------------------
 
 
-def test_monthly_incidents_net_counts_zero_filled_and_unplaced_dropped():
+def test_monthly_incidents_counted_zero_filled_and_unplaced_dropped():
     inc = tiny_city_tables()["incidents"]
     m = A.monthly_incidents(inc, districts=["1", "2", "3"])
     assert list(m.columns) == ["district_id", "month", "incidents"]
@@ -86,14 +86,14 @@ def test_monthly_incidents_net_counts_zero_filled_and_unplaced_dropped():
     assert len(m) == 3 * 13
     t = m.set_index(["district_id", "month"])["incidents"]
     assert t[("1", pd.Timestamp("2023-03-01"))] == 3
-    # i1 + i2 - i2-C (occurred March) = 1 ; the unplaced i4 is not counted anywhere
-    assert t[("1", pd.Timestamp("2024-03-01"))] == 1
+    # i1 + i2 counted (i2's later correction is its own figure); the unplaced i4 is not counted anywhere
+    assert t[("1", pd.Timestamp("2024-03-01"))] == 2
     assert t[("2", pd.Timestamp("2024-03-01"))] == 1  # i3; x1 occurred in February
     assert t[("2", pd.Timestamp("2024-02-01"))] == 1
     assert t[("3", pd.Timestamp("2024-03-01"))] == 0
-    assert m["incidents"].sum() == inc.loc[inc["district_id"].notna(), "count"].sum()
+    assert m["incidents"].sum() == ((inc["district_id"].notna()) & (inc["count"] == 1)).sum()
     rep = A.monthly_incidents(inc, date_basis="reported").set_index(["district_id", "month"])["incidents"]
-    assert rep[("1", pd.Timestamp("2024-04-01"))] == -1  # the correction was reported in April
+    assert ("1", pd.Timestamp("2024-04-01")) not in rep.index  # the April correction is not a count
     assert rep[("2", pd.Timestamp("2024-03-01"))] == 2  # x1 reported in March
     with pytest.raises(ValueError):
         A.monthly_incidents(inc, date_basis="coded")
