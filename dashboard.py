@@ -8,7 +8,7 @@ from community_policing.i18n import _
 # The language first: everything below, the browser tab's title and the navigation included, speaks it
 # (sidebar picker or ?lang=).
 ui.language_picker()
-st.set_page_config(page_title=_("Common Ground – community policing dashboard"), page_icon=":material/handshake:",
+st.set_page_config(page_title=_("Common Ground – community policing dashboard"), page_icon="🤝",
                    layout="wide")
 ui.document_language()  # <html lang> follows it (WCAG 3.1.1), so screen readers pick the right voice
 

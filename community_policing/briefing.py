@@ -543,7 +543,7 @@ def render_figures(briefing: Briefing, progress: Progress = _no_progress, scale:
     import kaleido
 
     pngs: dict[str, bytes] = {}
-    kaleido.start_sync_server(silence_warnings=True)
+    kaleido.start_sync_server(silence_warnings=True, mathjax=False)  # no LaTeX in any chart: MathJax would be fetched from a CDN
     try:
         names = list(briefing.figures)
         for i, name in enumerate(names):
