@@ -30,6 +30,7 @@ pages = {
         st.Page("pages/ledger.py", title=_("Engagement log"), icon=":material/edit_note:"),
         st.Page("pages/meetings.py", title=_("Recurring meetings"), icon=":material/event_repeat:"),
         st.Page("pages/training.py", title=_("Training and programs"), icon=":material/school:"),
+        st.Page("pages/data.py", title=_("Data"), icon=":material/database:"),
     ]} if viewer.is_staff else {}),
     "About the data": [
         st.Page("pages/methodology.py", title=_("How to read these numbers"), icon=":material/help:"),

@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 
 from community_policing import manifest_keys, schema, store
+from community_policing.i18n import N_
 from community_policing.offenses import offense_groups_table
 from community_policing.importers import boundaries, tabular
 from community_policing.importers.errors import ManifestError, SourceFileError
@@ -280,7 +281,7 @@ def _merged_words(table_name: str) -> str:
 # --- Loading ----------------------------------------------------------------------------------
 
 
-Progress = Callable[[float, str], None]  # (share done, 0-1; what is happening), for progress bars
+Progress = Callable[..., None]  # (share done 0-1, step: English, marked N_ for display, [file]), for progress bars
 
 
 @dataclass
@@ -297,7 +298,7 @@ class CityRead:
 
 def read_city(manifest_path: Path, source_dir: Path, progress: Progress | None = None) -> CityRead:
     """Read and validate every source the manifest names, without writing anything."""
-    report = progress or (lambda share, what: None)
+    report = progress or (lambda share, what, *detail: None)
     manifest = Manifest.read(Path(manifest_path))
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
@@ -305,14 +306,14 @@ def read_city(manifest_path: Path, source_dir: Path, progress: Progress | None =
     started = dt.datetime.now()
     log = LoadLog(batch_id=started.strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6], source_dir=source_dir)
 
-    report(0.02, "boundaries and population")
+    report(0.02, N_("boundaries and population"))
     districts, neighborhoods = _read_areas(manifest, source_dir, log)
     offense_groups = offense_groups_table()
-    report(0.1, "incidents")
+    report(0.1, N_("incidents"))
     incidents, assignment, offenses = _read_incidents(manifest, source_dir, log, districts, neighborhoods,
                                                       set(offense_groups["offense_group"]),
-                                                      lambda share, what: report(0.1 + 0.7 * share, what))
-    report(0.8, "engagement, training, surveys and programs")
+                                                      lambda share, what, *detail: report(0.1 + 0.7 * share, what, *detail))
+    report(0.8, N_("engagement, training, surveys and programs"))
     other = {t: _read_generic(t, specs, source_dir, log, set(districts["id"]))
              for t, specs in manifest.tables.items()}
     organizations = _read_organizations(manifest, source_dir, log, neighborhoods)
@@ -334,8 +335,8 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
               progress: Progress | None = None) -> LoadSummary:
     """Read every source the manifest names, then build and swap in a new warehouse (all or
     nothing: a failure anywhere leaves the live warehouse as it was)."""
-    report = progress or (lambda share, what: None)
-    city = read_city(manifest_path, source_dir, progress=lambda share, what: report(0.85 * share, what))
+    report = progress or (lambda share, what, *detail: None)
+    city = read_city(manifest_path, source_dir, progress=lambda share, what, *detail: report(0.85 * share, what, *detail))
     manifest, log, tables, started = city.manifest, city.log, city.tables, city.started
     metadata = pd.DataFrame({"key": ["city_name", "is_simulated", "source", "built_at", "manifest"],
                              "value": [manifest.name, "false", manifest.source or "not stated in the manifest",
@@ -352,7 +353,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
     assignment = city.assignment.copy()
     assignment.insert(0, "batch_id", log.batch_id)
 
-    report(0.88, "building the warehouse")
+    report(0.88, N_("building the warehouse"))
     target = store.resolve_db_path(db_path)
     with store.building(target) as con:
         for name, frame in tables.items():
@@ -363,7 +364,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
         store.insert_frame(con, "rejects", log.all_rejects())
         store.insert_frame(con, "incident_assignment", assignment)
         store.refresh_aggregates(con)
-    report(1.0, "done")
+    report(1.0, N_("done"))
     return LoadSummary(target, log.batch_id, files, city.assignment, {k: len(v) for k, v in tables.items()},
                        list(log.notes))
 
@@ -510,7 +511,7 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
         paths = _source_paths(source_dir, spec, "incidents")
         for done, path in enumerate(paths):
             if progress:
-                progress(0.8 * done / len(paths), f"incidents: {log.relative(path)}")
+                progress(0.8 * done / len(paths), N_("incidents"), log.relative(path))
             digest, seen = log.already_read(path, "incidents")
             if seen:
                 continue
@@ -539,7 +540,7 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
         log.notes.append(_corrections_note(stats))
     rows = rows[~rows["_uncounted"]].reset_index(drop=True)  # rejected already; only candidates for links
     if progress:
-        progress(0.85, "placing incidents in districts and neighborhoods")
+        progress(0.85, N_("placing incidents in districts and neighborhoods"))
     rows = _assign_areas(rows, districts, neighborhoods)
     valid = _validate_into(log, "incidents", rows, dedupe=False)
     valid, offenses, merged = _merge_incident_rows(valid)
