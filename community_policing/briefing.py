@@ -146,14 +146,29 @@ def _shown(text) -> str:
 def kpi_table(values: dict) -> pd.DataFrame:
     """The headline rows: incidents, rate, engagement, officer hours, trust; counts beside percentages.
     Column names are for code (``kpi_headers`` prints them); the cells are text in the current language."""
+    comparison = values.get("comparison", "")  # nothing loaded a year earlier: no earlier count, change or reading
     hidden = values["incidents"] is None or values["incidents_prior_year"] is None  # public mode
     rows = [{
         "measure": _("Incidents ({offenses})").format(offenses=values["offense_label"]),
         "this_period": _shown(_count(values["incidents"], values.get("incidents_note", ""))),
-        "a_year_earlier": _shown(_count(values["incidents_prior_year"], values.get("incidents_prior_year_note", ""))),
-        "change": _("not shown") if hidden else f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
-        "reading": _shown(values["noise"]),
+        "a_year_earlier": _("no data") if comparison else
+        _shown(_count(values["incidents_prior_year"], values.get("incidents_prior_year_note", ""))),
+        "change": "" if comparison else _("not shown") if hidden
+        else f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
+        "reading": _shown(comparison or values["noise"]),
     }]
+    if values.get("has_corrections"):  # the reconciled figure, only where the source has corrections
+        after, note = values.get("after_corrections"), values.get("after_corrections_note") or values.get(
+            "corrected_note", "")
+        rows.append({
+            "measure": _("Incidents after later corrections"),
+            "this_period": _shown(note) if note else "" if after is None else f"{after:,}",
+            "a_year_earlier": "",
+            "change": "",
+            "reading": metrics.correction_sentence(values["incidents"], values.get("corrected"), after,
+                                                   values.get("incidents_note", ""), values.get("corrected_note", ""),
+                                                   values.get("after_corrections_note", "")),
+        })
     rate = values["rate_per_1000"]
     rows.append({
         "measure": _("Incidents per 1,000 residents"),
@@ -199,8 +214,10 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     """Gather a briefing's content: KPIs, map, trend, engagement, trust, programs and notes."""
     info = metrics.dataset_info(store)
     period = request.period
-    offense = None if request.offense_group in (None, "", "all") else request.offense_group
-    offense_label = _offense_label(store, request.offense_group)
+    # The filter's value (a group code, or "category:violent"; a bare "violent" means the category).
+    chosen = metrics.resolve_offense(store, request.offense_group)
+    offense = metrics.offense_filter(chosen)
+    offense_label = _offense_label(store, chosen)
     rules = request.rules
     lang = i18n.language()
     progress(0.05, _("Counting incidents and engagement"))
@@ -228,6 +245,7 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
         values = _district_values(store, place, districts, prior_table, period, request)
         neighborhoods = all_neighborhoods[all_neighborhoods["district_id"].astype(str) == place.id]
     values["offense_label"] = offense_label
+    values["has_corrections"] = info.has_corrections
 
     progress(0.2, _("Drawing the map and the trend"))
     figures, captions = {}, {}
@@ -310,8 +328,9 @@ def _city_values(store: Store, table: pd.DataFrame, prior_table: pd.DataFrame, p
     population = table["population"].astype("Float64").sum()
     incidents, prior = totals.incidents, totals.incidents_prior_year
     return {
-        "incidents": incidents, "incidents_prior_year": prior, "change": incidents - prior,
+        "incidents": incidents, "incidents_prior_year": prior, "change": None if prior is None else incidents - prior,
         "pct_change": totals.pct_change, "poisson_z": totals.poisson_z, "noise": totals.noise,
+        "comparison": totals.comparison, "corrected": totals.corrected, "after_corrections": totals.after_corrections,
         "rate_per_1000": _rate(incidents, population),
         "rate_prior_year": _rate(prior, population),
         "denominator": _("per 1,000 of {population} residents (sum of the districts)").format(
@@ -327,14 +346,19 @@ def _public_city_values(values: dict, protected: privacy.ProtectedAreas, rules: 
     """The citywide KPI values as the public sees them: a hidden count None with its note, and no
     change, rate or reading made from it."""
     out = dict(values)
-    for col in privacy.COUNT_COLUMNS:
+    for col in (*privacy.COUNT_COLUMNS, "corrected", "after_corrections"):
         out[privacy.note_column(col)] = rules.note(protected.city.get(col))
     if out["incidents_note"]:
         out.update(incidents=None, rate_per_1000=None)
     if out["incidents_prior_year_note"]:
         out.update(incidents_prior_year=None, rate_prior_year=None)
     if out["incidents_note"] or out["incidents_prior_year_note"]:
-        out.update(change=None, pct_change=None, poisson_z=None, noise=privacy.NOT_SHOWN_READING)
+        out.update(change=None, pct_change=None, poisson_z=None)
+        if not out.get("comparison"):
+            out["noise"] = privacy.NOT_SHOWN_READING
+    for col in ("corrected", "after_corrections"):
+        if out[privacy.note_column(col)]:
+            out[col] = None
     return out
 
 
@@ -343,7 +367,7 @@ def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.D
     row = table[table["area_id"] == place.id].iloc[0]
     prior_row = prior_table[prior_table["area_id"] == place.id].iloc[0]
     kpis = district_mod.district_kpis(store, place.id, period.start, period.end,
-                                      None if request.offense_group == "all" else request.offense_group,
+                                      metrics.offense_filter(metrics.resolve_offense(store, request.offense_group)),
                                       request.date_basis, districts_table=table)
     return {
         "incidents": kpis.incidents, "incidents_prior_year": kpis.incidents_prior_year, "change": kpis.change,
@@ -351,6 +375,8 @@ def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.D
         "rate_per_1000": kpis.rate_per_1000,
         "rate_prior_year": _rate(kpis.incidents_prior_year, kpis.population),
         "incidents_note": kpis.incidents_note, "incidents_prior_year_note": kpis.incidents_prior_year_note,
+        "comparison": kpis.comparison, "corrected": kpis.corrected, "after_corrections": kpis.after_corrections,
+        "corrected_note": kpis.corrected_note, "after_corrections_note": kpis.after_corrections_note,
         "denominator": kpis.denominator,
         "engagement_events": int(row["engagement_events"]),
         "engagement_events_prior_year": int(prior_row["engagement_events"]),
@@ -470,7 +496,11 @@ def _program_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame
 def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.DataFrame,
                programs: pd.DataFrame) -> list[str]:
     """The sentences "In brief": incidents, engagement, trust (when surveyed), programs with a clear estimate."""
-    if values["incidents"] is None or values["incidents_prior_year"] is None:  # public mode: a small count
+    if values.get("comparison") and values["incidents"] is not None:  # nothing loaded a year earlier
+        out = [_("{sentence} ({scope}, {period}).").format(
+            sentence=metrics.describe_change(values["incidents"], None, "incidents"), scope=scope,
+            period=period.label())]
+    elif values["incidents"] is None or values["incidents_prior_year"] is None:  # public mode: a small count
         out = [_("Incidents: {current} in the period, {prior} a year earlier ({scope}, {period}); small counts and "
                  "the change they make are not shown in a public briefing.").format(
             current=_shown(_count(values["incidents"], values.get("incidents_note", ""))),
@@ -508,13 +538,15 @@ def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.
 
 def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_label: str) -> list[str]:
     if request.date_basis == "occurred":
-        counted = _("Incidents are counted by the day the offense occurred, net of corrections, {offenses}; the "
+        counted = _("Incidents are counted as the agency counts them, by the day the offense occurred, {offenses}; the "
                     "comparison is the same calendar days one year earlier.")
     else:
-        counted = _("Incidents are counted by the day it was reported, net of corrections, {offenses}; the comparison "
-                    "is the same calendar days one year earlier.")
+        counted = _("Incidents are counted as the agency counts them, by the day it was reported, {offenses}; the "
+                    "comparison is the same calendar days one year earlier.")
     notes = [
         counted.format(offenses=offense_label),
+        *([_("Later corrections (unfounded or reclassified reports) are not subtracted from the counts: the count "
+             "after them is shown beside the official count.")] if info.has_corrections else []),
         _("Reading (noise label): z = 2(sqrt(current) - sqrt(prior)); |z| < 2 is within normal variation, 2-3 a "
           "possible change, 3 or more a significant change."),
         _("Rates are incidents per 1,000 residents of the area; areas under {n} residents get no rate.").format(

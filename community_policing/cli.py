@@ -11,6 +11,19 @@ Commands:
 
 Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
 
+``districts`` prints one row per area (CSV or JSON) with the columns of the dashboard's tables
+(``metrics.AREA_COLUMNS``) and two more: ``corrected``, how many of the area's incidents later
+corrections in the source remove (unfounded or reclassified reports; ``incidents`` is the official
+count, ``incidents - corrected`` the count after later corrections; empty when the source publishes
+no corrections), and ``comparison``, empty, or "not comparable: no data a year earlier" when (part of)
+the same days a year earlier lie before the loaded data: then ``incidents_prior_year``, ``change``,
+``pct_change`` and ``poisson_z`` are empty (nothing was loaded there; it is not a 0).
+
+``--offense-group`` (``districts`` and ``briefing``) takes ``all``, an offense group's code
+(``robbery``, ``other``) or a category written ``category:violent``, ``category:property`` or
+``category:other``; ``violent`` and ``property`` alone also mean their category. ``other`` alone is
+the offense group "All other offenses"; every Part II offense together is ``category:other``.
+
 ``districts`` and ``briefing`` take ``--mode public|staff`` (default: ``$COMMON_GROUND_MODE``, else
 staff). Public output follows the privacy rules (``privacy``): small counts are hidden exactly as the
 public dashboard hides them, with a ``<column>_note`` saying why.
@@ -100,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     districts.add_argument("--end", type=_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
     districts.add_argument("--level", choices=metrics.LEVELS, default="district")
     districts.add_argument("--offense-group", default=None,
-                           help="an offense group (e.g. robbery) or category (violent, property, other)")
+                           help="all, an offense group (robbery, other ...) or a category: category:violent, "
+                                "category:property, category:other (violent and property alone mean their category)")
     districts.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     districts.add_argument("--format", choices=("csv", "json"), default="csv")
     districts.add_argument("--mode", choices=("public", "staff"), default=None, help=MODE_HELP)
@@ -115,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--district", help="district id (default: citywide)")
     brief.add_argument("--start", required=True, type=_date, help="first day, YYYY-MM-DD")
     brief.add_argument("--end", required=True, type=_date, help="last day, YYYY-MM-DD")
-    brief.add_argument("--offense-group", default="all", help="an offense group or category (default: all)")
+    brief.add_argument("--offense-group", default="all", help="all (default), an offense group, or category:violent, "
+                       "category:property, category:other")
     brief.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
     brief.add_argument("--out", required=True, help="FILE.pdf for the briefing, FILE.pptx for the slide deck")
     brief.add_argument("--mode", choices=("public", "staff"), default=None, help=MODE_HELP)
@@ -346,25 +361,24 @@ def _print_table(table: pd.DataFrame, fmt: str) -> None:
 
 
 def _districts(args: argparse.Namespace) -> int:
-    offense = args.offense_group
     rules = _privacy_rules(args.mode)
     # Data for other programs: the same codes and notes whatever --lang says (a note is English text).
     with Store(args.db) as store, i18n.speaking(i18n.DEFAULT):
-        if offense not in (None, "all"):
-            known = {value for value, _ in metrics.offense_choices(store)}
-            if offense not in known:
-                raise ValueError(
-                    f"unknown offense group {offense!r}; expected one of {', '.join(sorted(known))}"
-                )
+        offense = metrics.resolve_offense(store, args.offense_group)  # ValueError (exit 2) when unknown
         table = metrics.area_comparison(
             store, args.start, args.end, level=args.level, offense_group=offense, date_basis=args.date_basis,
             rules=rules,
         )
+    if table["comparison"].astype(str).ne("").any():
+        print(i18n.gettext("note: {reason}: the same days a year earlier (from {prior}) reach before the loaded data, "
+                           "so no change, % change or z is given").format(
+            reason=i18n.gettext(metrics.NOT_COMPARABLE), prior=metrics.Period(args.start, args.end).prior.start),
+            file=sys.stderr)  # for the reader: in --lang
     if rules is not None:
         from community_policing import privacy
 
         print(f"note: {privacy.public_note(rules)}", file=sys.stderr)  # for the reader: in --lang
-        _print_table(table[privacy.columns_with_notes(metrics.AREA_COLUMNS, table)], args.format)
+        _print_table(table[privacy.columns_with_notes(metrics.CLI_COLUMNS, table)], args.format)
         return 0
-    _print_table(table[metrics.AREA_COLUMNS], args.format)
+    _print_table(table[metrics.CLI_COLUMNS], args.format)
     return 0

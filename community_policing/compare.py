@@ -113,7 +113,7 @@ def kpi_takeaway(kpis: pd.DataFrame) -> str:
         parts.append(_("{top} has the highest rate ({top_rate} per 1,000 residents), {low} the lowest "
                        "({low_rate})").format(top=top["title"], top_rate=f"{float(top['rate_per_1000']):,.1f}",
                                              low=low["title"], low_rate=f"{float(low['rate_per_1000']):,.1f}"))
-    moved = kpis[~kpis["noise"].isin(["within normal variation", privacy.NOT_SHOWN_READING])]
+    moved = kpis[~kpis["noise"].isin(["within normal variation", privacy.NOT_SHOWN_READING, metrics.NOT_COMPARABLE])]
     if len(moved):
         def one(r) -> str:
             amount = (f"{abs(float(r['pct_change'])):.0f}%" if pd.notna(r["pct_change"])
@@ -125,6 +125,8 @@ def kpi_takeaway(kpis: pd.DataFrame) -> str:
 
         parts.append(_("beyond normal variation from a year earlier: {changes}").format(
             changes=", ".join(one(r) for _i, r in moved.iterrows())))
+    elif (kpis["noise"] == metrics.NOT_COMPARABLE).all():
+        parts.append(_(metrics.NOT_COMPARABLE))
     else:
         parts.append(_("every change from a year earlier is within normal variation"))
     text = "; ".join(parts)

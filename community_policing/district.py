@@ -73,8 +73,7 @@ def quarter_label(day) -> str:
     return _("{year} Q{quarter}").format(year=day.year, quarter=(day.month - 1) // 3 + 1)
 
 
-def _offense_filter(offense_group: str | None) -> str | None:
-    return None if offense_group in (None, "", "all") else offense_group
+_offense_filter = metrics.offense_filter  # "all" -> None; a group code or "category:<name>" as it is
 
 
 def _day(value) -> dt.date | None:
@@ -196,6 +195,22 @@ class DistrictKpis:
     trust_margin_of_error: float | None
     incidents_note: str = ""             # public mode: "fewer than 4", or why a count is hidden
     incidents_prior_year_note: str = ""
+    # Of the incidents, how many later corrections remove, and the count after them (None: the source has no
+    # corrections, or hidden in public mode: the note says why).
+    corrected: int | None = None
+    after_corrections: int | None = None
+    corrected_note: str = ""
+    after_corrections_note: str = ""
+    comparison: str = ""                 # metrics.NOT_COMPARABLE when nothing is loaded a year earlier
+
+    @property
+    def comparable(self) -> bool:
+        return not self.comparison
+
+    def correction_sentence(self) -> str:
+        """"official count N; after M later corrections, N - M" ("" when there is no such figure)."""
+        return metrics.correction_sentence(self.incidents, self.corrected, self.after_corrections,
+                                           self.incidents_note, self.corrected_note, self.after_corrections_note)
 
     @property
     def denominator(self) -> str:
@@ -235,7 +250,7 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
     latest = trust[trust["score"].notna()].tail(1)
     counts = privacy.kpi_counts(row)
     current, prior = counts["incidents"], counts["incidents_prior_year"]
-    both = current is not None and prior is not None
+    both = current is not None and prior is not None and not counts["comparison"]
     z = float(metrics.poisson_z(current, prior)) if both else None
     return DistrictKpis(
         incidents=current,
@@ -243,7 +258,8 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
         change=current - prior if both else None,
         pct_change=None if not both or prior <= 0 else round((current - prior) / prior * 100, 1),
         poisson_z=round(z, 2) if both else None,
-        noise=metrics.noise_label(z) if both else privacy.NOT_SHOWN_READING,
+        noise=(counts["comparison"] or metrics.noise_label(z)) if both or counts["comparison"]
+        else privacy.NOT_SHOWN_READING,
         population=district.population,
         population_year=district.population_year,
         rate_per_1000=None if pd.isna(row["rate_per_1000"]) else float(row["rate_per_1000"]),
@@ -258,6 +274,9 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
         else float(latest["margin_of_error"].iloc[0]),
         incidents_note=counts["incidents_note"],
         incidents_prior_year_note=counts["incidents_prior_year_note"],
+        corrected=counts["corrected"], after_corrections=counts["after_corrections"],
+        corrected_note=counts["corrected_note"], after_corrections_note=counts["after_corrections_note"],
+        comparison=counts["comparison"],
     )
 
 
@@ -448,6 +467,8 @@ def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, of
     table["pct_change"] = metrics.pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
     table["poisson_z"] = np.round(metrics.poisson_z(table["incidents"], table["incidents_prior_year"]), 2)
     table["noise"] = table["poisson_z"].map(metrics.noise_label)
+    table = metrics.comparison_columns(table, metrics.incident_coverage(store).comparable(period, date_basis)).drop(
+        columns="comparison")  # the reading says it
     total = table["incidents"].sum()
     table["share_pct"] = (table["incidents"] / total * 100).round(1) if total > 0 else np.nan
     table["label"] = table["label"].map(lambda label: _(label))  # the group's name in the current language
@@ -782,8 +803,9 @@ def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt
                       end=period.end, prior_start=period.prior.start, prior_end=period.prior.end,
                       date_basis=date_basis, offense_group=_offense_filter(offense_group)).iloc[0]
     outside, outside_prior = int(rec["outside"]), int(rec["outside_prior_year"])
+    comparable = metrics.incident_coverage(store).comparable(period, date_basis)
     rows = own[RANKING_COLUMNS]
-    if outside or outside_prior:
+    if outside or (outside_prior and comparable):
         z = round(float(metrics.poisson_z(outside, outside_prior)), 2)
         extra = pd.DataFrame([{
             "rank": pd.NA, "area_id": OUTSIDE_ID, "area_name": _(OUTSIDE_NAME), "incidents": outside,
@@ -791,13 +813,15 @@ def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt
             "pct_change": round((outside - outside_prior) / outside_prior * 100, 1) if outside_prior > 0 else pd.NA,
             "poisson_z": z, "noise": metrics.noise_label(z), "population": pd.NA, "rate_per_1000": pd.NA,
         }])
-        rows = pd.concat([rows, extra.astype({c: rows[c].dtype for c in ("rank", "population", "rate_per_1000",
-                                                                          "pct_change")})], ignore_index=True)
+        extra = metrics.comparison_columns(extra, comparable).drop(columns="comparison")
+        dtypes = {c: rows[c].dtype for c in ("rank", "incidents_prior_year", "change", "population", "rate_per_1000",
+                                             "pct_change")}
+        rows = pd.concat([rows, extra.astype(dtypes)], ignore_index=True)
     row = _district_row(store, district.id, start, end, offense_group, date_basis, districts_table)
     return NeighborhoodRanking(
         table=rows.reset_index(drop=True),
         district_incidents=int(row["incidents"]),
-        district_incidents_prior_year=int(row["incidents_prior_year"]),
+        district_incidents_prior_year=_int_or_none(row["incidents_prior_year"]),
         outside=outside, outside_prior_year=outside_prior,
         elsewhere=int(rec["elsewhere"]), elsewhere_prior_year=int(rec["elsewhere_prior_year"]),
     )

@@ -18,6 +18,21 @@ from community_policing.geo import bounds
 from community_policing.i18n import N_, _
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label
 
+NO_POPULATION = N_("no population")  # an area with no population figure (a park, a cemetery): no rate
+
+
+def why_no_value(row, metric: str) -> str:
+    """Why an area has no value for ``metric`` (``rate_per_1000`` or ``pct_change``), in the current language."""
+    if metric == "rate_per_1000":
+        population = row.get("population")
+        if population is None or pd.isna(population):
+            return _(NO_POPULATION)
+        return _("no rate: fewer than {n} residents").format(n=MIN_POPULATION_FOR_RATE)
+    comparison = row.get("comparison")
+    if isinstance(comparison, str) and comparison:
+        return _(comparison)
+    return _("no % change: none a year earlier")
+
 # Constants are marked for translation here and translated where shown (``_(ASSOCIATION_NOT_EFFECT)``).
 ASSOCIATION_NOT_EFFECT = N_(
     "Association, not effect: engagement is often sent where crime is high or rising, "
@@ -74,10 +89,18 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     label = _(label)
     data = _areas_only(table).copy()
     data["noise"] = [_(n) for n in privacy.noise_labels(data, noise_label)]
-    data["population_text"] = data["population"].map(lambda p: _("unknown") if pd.isna(p) else f"{int(p):,}")
-    # Counts as text, so that a count hidden in public mode reads "fewer than 4" (never a number).
-    data["incidents_text"] = [_(privacy.row_text(r, "incidents")) for _i, r in data.iterrows()]
-    data["prior_text"] = [_(privacy.row_text(r, "incidents_prior_year")) for _i, r in data.iterrows()]
+    data["population_text"] = data["population"].map(lambda p: _(NO_POPULATION) if pd.isna(p) else f"{int(p):,}")
+    # Counts as text, so that a count hidden in public mode reads "fewer than 4" (never a number); a count
+    # with no data (nothing loaded a year earlier) reads "no data".
+    data["incidents_text"] = [_(privacy.row_text(r, "incidents", missing=N_("no data"))) for _i, r in data.iterrows()]
+    data["prior_text"] = [_(privacy.row_text(r, "incidents_prior_year", missing=N_("no data")))
+                          for _i, r in data.iterrows()]
+    data["why_text"] = [why_no_value(r, metric) for _i, r in data.iterrows()]
+    # Values as text for the hover: a blank reads as why (never "NaN").
+    data["pct_text"] = [f"{float(v):+.1f}%" if pd.notna(v) else why_no_value(r, "pct_change")
+                        for v, (_i, r) in zip(data["pct_change"], data.iterrows())]
+    data["rate_text"] = [f"{float(v):.1f}" if pd.notna(v) else why_no_value(r, "rate_per_1000")
+                         for v, (_i, r) in zip(data["rate_per_1000"], data.iterrows())]
     values = data[metric].astype(float)
     color_range = None
     if metric == "pct_change" and values.notna().any():
@@ -102,17 +125,17 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
             metric: False,
             "incidents_text": True,
             "prior_text": True,
-            "pct_change": ":+.1f",
+            "pct_text": True,
             "noise": True,
-            "rate_per_1000": ":.1f",
+            "rate_text": True,
             "population_text": True,
         },
         labels={
             "incidents_text": _("Incidents"),
             "prior_text": _("Same period a year earlier"),
-            "pct_change": _("% change"),
+            "pct_text": _("% change"),
             "noise": _("Reading"),
-            "rate_per_1000": _("Per 1,000 residents"),
+            "rate_text": _("Per 1,000 residents"),
             "population_text": _("Residents (denominator)"),
             metric: label,
         },
@@ -136,16 +159,16 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
                             "<br>A year earlier: %{customdata[1]}<extra></extra>"),
         ))
     if len(blank):
-        # Areas with no value are drawn grey and say why, rather than vanishing from the map.
-        why = (_("no rate: fewer than {n} residents").format(n=MIN_POPULATION_FOR_RATE) if metric == "rate_per_1000"
-               else _("no % change: nothing to compare with a year earlier"))
+        # Areas with no value are drawn grey and say why (no population, too few residents, nothing loaded a
+        # year earlier), rather than vanishing from the map.
         fig.add_trace(go.Choroplethmap(
             geojson=_subset(features, set(blank["area_id"])), locations=blank["area_id"], z=[0] * len(blank),
             showscale=False,
             colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line_color="#555555", marker_line_width=0.8,
             name=_("no value"), text=blank["area_name"],
-            customdata=blank[["incidents_text"]].to_numpy(),
-            hovertemplate=f"<b>%{{text}}</b><br>{why}<br>" + _("Incidents: %{customdata[0]}") + "<extra></extra>",
+            customdata=blank[["incidents_text", "why_text"]].to_numpy(),
+            hovertemplate="<b>%{text}</b><br>%{customdata[1]}<br>" + _("Incidents: %{customdata[0]}")
+                          + "<extra></extra>",
         ))
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}},

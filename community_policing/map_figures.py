@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 
 from community_policing import i18n, privacy
 from community_policing.i18n import N_, _, ngettext
-from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_VALUE_GREY, SUPPRESSED_FILL, SUPPRESSED_LINE,
-                                        _subset, _zoom_for)
+from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_POPULATION, NO_VALUE_GREY, SUPPRESSED_FILL,
+                                        SUPPRESSED_LINE, _subset, _zoom_for)
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS
 
 # Stevens-style 3 × 3 bivariate palette (teal for engagement, pink for crime change, blue where
@@ -45,8 +45,16 @@ LAYER_STYLE = {
 }
 
 
-def why_blank(layer: str) -> str:
-    """Why an area of ``layer`` has no value, in the current language."""
+def why_blank(layer: str, row=None) -> str:
+    """Why an area of ``layer`` has no value, in the current language; with its ``row``, the reason of that
+    area: no population figure at all (a park), or nothing loaded a year earlier to compare with."""
+    if row is not None:
+        population = row.get("population")
+        if layer in ("rate", "engagement") and (population is None or pd.isna(population)):
+            return _(NO_POPULATION)
+        comparison = row.get("comparison")
+        if layer in ("change", "bivariate") and isinstance(comparison, str) and comparison:
+            return _(comparison)
     style = LAYER_STYLE[layer]
     text = style["why_blank"]
     return _(text).format(n=style.get("n", ""))
@@ -66,19 +74,25 @@ def _num(value, fmt: str, missing: str | None = None) -> str:
 
 def hover_text(row: pd.Series, layer: str) -> str:
     """Counts, the rate and its denominator (residents and their year), then the layer's value."""
-    year = ("" if pd.isna(row.get("population_year"))
+    no_population = pd.isna(row.get("population"))
+    year = ("" if no_population or pd.isna(row.get("population_year"))
             else _(" ({year} population)").format(year=int(row["population_year"])))
-    residents = _("unknown") if pd.isna(row.get("population")) else f"{int(row['population']):,}"
+    residents = _(NO_POPULATION) if no_population else f"{int(row['population']):,}"
     noise = row.get("noise", "")
+    comparison = row.get("comparison")
+    not_comparable = isinstance(comparison, str) and bool(comparison)
     lines = [
         f"<b>{row['area_name']}</b>",
         _("Incidents: {count} · a year earlier: {prior}").format(
-            count=_(privacy.row_text(row, "incidents")), prior=_(privacy.row_text(row, "incidents_prior_year"))),
-        _("Change: {change} · {noise}").format(
+            count=_(privacy.row_text(row, "incidents", missing=N_("no data"))),
+            prior=_(privacy.row_text(row, "incidents_prior_year", missing=N_("no data")))),
+        (_("Change: {change}").format(change=_(comparison)) if not_comparable
+         else _("Change: {change} · {noise}").format(
             change=_num(row.get("pct_change"), "{:+.1f}%", _("no % (none a year earlier)")),
-            noise=_(noise) if isinstance(noise, str) and noise else ""),
+            noise=_(noise) if isinstance(noise, str) and noise else "")),
         _("Per 1,000 residents: {rate}").format(
-            rate=_num(row.get("rate_per_1000"), "{:.1f}", _("not shown (too few residents)"))),
+            rate=_num(row.get("rate_per_1000"), "{:.1f}",
+                      _(NO_POPULATION) if no_population else _("not shown (too few residents)"))),
         _("Residents (denominator): {residents}{year}").format(residents=residents, year=year),
     ]
     if layer in ("engagement", "bivariate"):
@@ -156,11 +170,14 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
                              colorbar=dict(title=dict(text=_(bar) if (bar := style.get("bar")) is not None
                                                       else label.replace(" ", "<br>", 3)))))
     if len(blank):
-        why = why_blank(layer)
-        blank = blank.assign(hover=[f"{h}<br><i>{why}</i>" for h in blank["hover"]])
-        fig.add_trace(_trace(blank, features, [0] * len(blank), why, showscale=False,
-                             colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line=LINE,
-                             showlegend=True))
+        # Grey, one trace per reason (no population, too few residents, nothing loaded a year earlier...).
+        whys = pd.Series([why_blank(layer, row) for _i, row in blank.iterrows()], index=blank.index)
+        for why in dict.fromkeys(whys):
+            part = blank[whys == why]
+            part = part.assign(hover=[f"{h}<br><i>{why}</i>" for h in part["hover"]])
+            fig.add_trace(_trace(part, features, [0] * len(part), why, showscale=False,
+                                 colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line=LINE,
+                                 showlegend=True))
     if len(hidden_areas):
         hidden_why = _(HIDDEN_WHY)
         hidden_areas = hidden_areas.assign(hover=[f"{h}<br><i>{hidden_why}</i>" for h in hidden_areas["hover"]])

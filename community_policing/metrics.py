@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from community_policing import i18n
-from community_policing.i18n import N_, _
+from community_policing.i18n import N_, _, ngettext
 from community_policing import freshness as freshness_mod
 from community_policing import series_breaks as breaks_mod
-from community_policing import privacy
+from community_policing import offenses, privacy
 from community_policing.store import Store
 
 LEVELS = ("district", "neighborhood")
@@ -25,6 +25,11 @@ DATE_BASES = ("occurred", "reported")
 # Labels are marked for translation here and translated where shown (the keys are codes).
 OFFENSE_CATEGORIES = {"violent": N_("Violent crime (Part I)"), "property": N_("Property crime (Part I)"),
                       "other": N_("Other offenses (Part II)")}
+# The offense filter's values: "all", an offense group's code ("robbery", "other"), or a category written
+# "category:violent". The prefix keeps the two apart: "other" is both the group "All other offenses" and
+# the category "Other offenses (Part II)" (its groups together). Queries take the value as it is.
+CATEGORY_PREFIX = "category:"
+GROUP_CODES = frozenset(code for code, *_rest in offenses.OFFENSE_GROUPS)  # the same groups in every city
 UNASSIGNED_ID = "unassigned"
 UNASSIGNED_NAME = N_("Not placed in any area")  # data: translated where shown
 # Below this many residents a rate per 1,000 is too unstable to show (parks, industrial areas).
@@ -39,7 +44,15 @@ AREA_COLUMNS = [
 # Of the counted incidents, how many later corrections remove (unfounded, reclassified): the
 # "after later corrections" figure beside each count (schema: incident_counts_daily.corrected).
 CORRECTION_COLUMNS = ["corrected", "corrected_prior_year"]
+# incidents - corrected: the count after later corrections (the reconciled figure shown beside the official one).
+RECONCILED_COLUMNS = ["after_corrections", "after_corrections_prior_year"]
 COUNT_COLUMNS = ("incidents", "incidents_prior_year", *CORRECTION_COLUMNS)
+# Why a row has no comparison with a year earlier ("" when it has one): nothing is loaded for (part of) the
+# earlier period, which is not the same as a true 0 there. English (data); translated where shown.
+NOT_COMPARABLE = N_("not comparable: no data a year earlier")
+# What the ``districts`` command prints (CSV and JSON): the table of every page, with the corrections figure
+# (empty when the source publishes no corrections) and why there is no comparison, when there is none.
+CLI_COLUMNS = [*AREA_COLUMNS, "corrected", "comparison"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ def poisson_z(current: np.ndarray | float, prior: np.ndarray | float) -> np.ndar
     """z = 2(sqrt(current) - sqrt(prior)): the variance-stabilised difference of two Poisson counts.
 
     Under "no change" it is roughly standard normal, so |z| >= 2 is unusual and |z| >= 3 rare.
-    Net counts can dip below zero after corrections; those are floored at zero.
+    Negative inputs (none in counted incidents) are floored at zero.
     """
     current = np.clip(np.asarray(current, dtype=float), 0, None)
     prior = np.clip(np.asarray(prior, dtype=float), 0, None)
@@ -84,8 +97,11 @@ def poisson_z(current: np.ndarray | float, prior: np.ndarray | float) -> np.ndar
     return float(z) if z.ndim == 0 else z
 
 
-def noise_label(z: float | None) -> str:
-    """Plain-language reading of a Poisson z. English: code compares these; translate where shown (``_``)."""
+def noise_label(z: float | None, comparison: str | None = "") -> str:
+    """Plain-language reading of a Poisson z. English: code compares these; translate where shown (``_``).
+    ``comparison``: why there is no comparison at all (``NOT_COMPARABLE``), which is then the reading."""
+    if isinstance(comparison, str) and comparison:
+        return comparison
     if z is None or pd.isna(z):
         return N_("no comparison")
     if abs(z) < 2:
@@ -108,8 +124,122 @@ def rate_per_1000(count: pd.Series, population: pd.Series) -> pd.Series:
     return (count / usable * 1000).astype("Float64")
 
 
-def _offense_filter(offense_group: str | None) -> str | None:
-    return None if offense_group in (None, "", "all") else offense_group
+def offense_filter(offense_group: str | None) -> str | None:
+    """The queries' ``$offense_group``: None for all offenses, else the filter's value (a group code, or
+    ``category:<category>``). A bare category name that is no group's code ("violent", "property") reads as
+    its category; "other" is the group "All other offenses" (its category is "category:other")."""
+    if offense_group in (None, "", "all"):
+        return None
+    value = str(offense_group)
+    if value in OFFENSE_CATEGORIES and value not in GROUP_CODES:
+        return category_value(value)
+    return value
+
+
+_offense_filter = offense_filter
+
+
+def category_value(category: str) -> str:
+    """The filter value of a category: "violent" -> "category:violent"."""
+    return CATEGORY_PREFIX + category
+
+
+def resolve_offense(store: Store, raw: str | None) -> str:
+    """The filter value for an offense filter given as text (the command line's ``--offense-group``).
+
+    Accepted: ``all``; an offense group's code (``robbery``, ``other``); ``category:<category>``
+    (``category:violent``, ``category:property``, ``category:other``); ``group:<code>``; and a bare category
+    name that is no group's code (``violent``, ``property``), which means that category. A group's code
+    always wins: ``other`` is the group "All other offenses", and the category "Other offenses (Part II)"
+    (every Part II group) is ``category:other``. ValueError for anything else.
+    """
+    if raw in (None, "", "all"):
+        return "all"
+    groups = store.query("offense_groups")
+    codes = set(groups["offense_group"].astype(str))
+    categories = set(groups["category"].astype(str))
+    text = str(raw).strip()
+    if text.startswith("group:") and text[len("group:"):] in codes:
+        return text[len("group:"):]
+    if text.startswith(CATEGORY_PREFIX) and text[len(CATEGORY_PREFIX):] in categories:
+        return text
+    if text in codes:
+        return text
+    if text in categories:
+        return category_value(text)
+    raise ValueError(f"unknown offense group {raw!r}; expected all, a group ({', '.join(sorted(codes))}) or a "
+                     f"category ({', '.join(category_value(c) for c in sorted(categories))})")
+
+
+@dataclass(frozen=True)
+class IncidentCoverage:
+    """Where the incident data start on each date basis, and whether the source has corrections at all."""
+
+    first_occurred: dt.date | None
+    first_reported: dt.date | None
+    correction_rows: int = 0
+
+    @property
+    def has_corrections(self) -> bool:
+        return self.correction_rows > 0
+
+    def comparison_start(self, date_basis: str) -> dt.date | None:
+        """The first day whose counts are complete on ``date_basis``: the first day reported; by date occurred
+        not before it either (offenses that occurred earlier were partly reported before the data begin)."""
+        if date_basis == "reported" or self.first_occurred is None:
+            return self.first_reported
+        if self.first_reported is None:
+            return self.first_occurred
+        return max(self.first_occurred, self.first_reported)
+
+    def comparable(self, period: "Period", date_basis: str) -> bool:
+        """False when (part of) the period a year earlier lies before the loaded data: its count is not a
+        true count (a 0 there means nothing was loaded), so no change, % or z is made from it."""
+        start = self.comparison_start(date_basis)
+        return start is not None and period.prior.start >= start
+
+
+def incident_coverage(store: Store) -> IncidentCoverage:
+    row = store.query("incident_coverage").iloc[0]
+    return IncidentCoverage(_day(row["first_occurred"]), _day(row["first_reported"]), int(row["correction_rows"]))
+
+
+def window_comparability(windows: pd.DataFrame, coverage: IncidentCoverage, date_basis: str) -> pd.DataFrame:
+    """``evaluation.window_comparisons`` with no year-earlier count, change, % or z (and the reading "not
+    comparable: no data a year earlier") for each window whose earlier dates reach before the data."""
+    out = windows.copy()
+    if out.empty:
+        return out
+    start = coverage.comparison_start(date_basis)
+    bad = pd.Series([start is None or pd.Timestamp(p).date() < start for p in out["prior_start"]], index=out.index)
+    if not bad.any():
+        return out
+    for col in ("prior", "change"):
+        out[col] = pd.array(out[col], dtype="Int64")
+        out.loc[bad, col] = pd.NA
+    out["pct_change"] = pd.array(out["pct_change"], dtype="Float64")
+    out.loc[bad, "pct_change"] = pd.NA
+    out["poisson_z"] = out["poisson_z"].astype(float).mask(bad)
+    out["noise"] = out["noise"].astype(object).where(~bad, NOT_COMPARABLE)
+    return out
+
+
+def comparison_columns(table: pd.DataFrame, comparable: bool) -> pd.DataFrame:
+    """``table`` (with ``incidents_prior_year`` and what is made from it) as it reads when nothing is loaded
+    a year earlier: the earlier counts, the change, the % and z blank, and ``comparison`` saying why."""
+    out = table.copy()
+    out["comparison"] = "" if comparable else NOT_COMPARABLE
+    if comparable:
+        return out
+    for col in ("incidents_prior_year", "change", "corrected_prior_year", "after_corrections_prior_year"):
+        if col in out.columns:
+            out[col] = pd.array([pd.NA] * len(out), dtype="Int64")
+    for col in ("pct_change", "poisson_z"):
+        if col in out.columns:
+            out[col] = pd.array([pd.NA] * len(out), dtype="Float64") if col == "pct_change" else np.nan
+    if "noise" in out.columns:
+        out["noise"] = NOT_COMPARABLE
+    return out
 
 
 def area_comparison(
@@ -127,6 +257,12 @@ def area_comparison(
     Incidents that fall in no area are one extra row with area_id ``unassigned`` (only when
     there are any), so the rows always sum to the citywide total.
 
+    Counts are the agency's counted incidents. ``corrected`` says how many of them later corrections
+    remove and ``after_corrections`` is ``incidents - corrected`` (the same for the year earlier); all
+    three are blank when the source has no corrections at all. When (part of) the year-earlier period lies
+    before the loaded data, the year-earlier counts, change, % change and z are blank and ``comparison``
+    says "not comparable: no data a year earlier" (else it is empty).
+
     With ``rules`` (public mode) the table is suppressed (``privacy.protect_area_tables``, both
     levels together): hidden counts are NA with a ``<column>_note``, and what is made from them blank.
     """
@@ -138,6 +274,7 @@ def area_comparison(
         raise ValueError(f"date basis must be one of {', '.join(DATE_BASES)}, not {date_basis!r}")
     period = Period(start, end)
     prior = period.prior
+    coverage = incident_coverage(store)
     areas = store.query("areas", level=level)
     counts = store.query(
         "area_incident_counts",
@@ -169,7 +306,15 @@ def area_comparison(
     table["pct_change"] = pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
     table["poisson_z"] = np.round(poisson_z(table["incidents"], table["incidents_prior_year"]), 2)
     table["rate_per_1000"] = rate_per_1000(table["incidents"], table["population"]).round(2)
-    return table[AREA_COLUMNS + ["district_id", *CORRECTION_COLUMNS]].reset_index(drop=True)
+    for counted, corrected, after in (("incidents", "corrected", "after_corrections"),
+                                      ("incidents_prior_year", "corrected_prior_year", "after_corrections_prior_year")):
+        table[after] = table[counted] - table[corrected]
+        if not coverage.has_corrections:  # a source without corrections: not recorded, never 0
+            for col in (corrected, after):
+                table[col] = pd.array([pd.NA] * len(table), dtype="Int64")
+    table = comparison_columns(table, coverage.comparable(period, date_basis))
+    return table[AREA_COLUMNS + ["district_id", *CORRECTION_COLUMNS, *RECONCILED_COLUMNS, "comparison"]
+                 ].reset_index(drop=True)
 
 
 def protected_areas(store: Store, start: dt.date, end: dt.date, offense_group: str | None = None,
@@ -211,13 +356,26 @@ class CityTotals:
     # Public mode (privacy.protect_city_totals): a hidden count is None and its note says why.
     incidents_note: str = ""
     incidents_prior_year_note: str = ""
+    # Of the incidents, how many later corrections remove, and the count after them (None: the source has no
+    # corrections, or hidden in public mode with a note).
+    corrected: int | None = None
+    after_corrections: int | None = None
+    corrected_note: str = ""
+    after_corrections_note: str = ""
+    comparison: str = ""  # NOT_COMPARABLE when nothing is loaded a year earlier (no prior count, change or z)
+
+    @property
+    def comparable(self) -> bool:
+        return not self.comparison
 
 
 def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date) -> CityTotals:
     """Headline numbers from an ``area_comparison`` table (all rows, unassigned included)."""
     current = int(table["incidents"].sum())
-    prior_count = int(table["incidents_prior_year"].sum())
-    z = float(poisson_z(current, prior_count))
+    comparison = _comparison_of(table)
+    prior_count = int(table["incidents_prior_year"].sum()) if not comparison else None
+    z = float(poisson_z(current, prior_count)) if not comparison else None
+    corrected = _sum_or_none(table, "corrected")
     period = Period(start, end)
     dates = dict(start=period.start, end=period.end, prior_start=period.prior.start, prior_end=period.prior.end)
     trust = store.query("trust_summary", **dates).iloc[0]
@@ -225,9 +383,10 @@ def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date)
     return CityTotals(
         incidents=current,
         incidents_prior_year=prior_count,
-        pct_change=None if prior_count <= 0 else round((current - prior_count) / prior_count * 100, 1),
-        poisson_z=round(z, 2),
-        noise=noise_label(z),
+        pct_change=(None if not prior_count or prior_count <= 0
+                    else round((current - prior_count) / prior_count * 100, 1)),
+        poisson_z=None if z is None else round(z, 2),
+        noise=noise_label(z, comparison),
         engagement_events=int(engagement["engagement_events"]),
         engagement_events_prior_year=int(engagement["engagement_events_prior_year"]),
         officer_hours=float(engagement["officer_hours"]),
@@ -236,7 +395,24 @@ def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date)
         trust_prior_year=None if pd.isna(trust["trust_prior_year"]) else round(float(trust["trust_prior_year"]), 1),
         trust_respondents=int(trust["respondents"]),
         trust_respondents_prior_year=int(trust["respondents_prior_year"]),
+        corrected=corrected,
+        after_corrections=None if corrected is None else current - corrected,
+        comparison=comparison,
     )
+
+
+def _comparison_of(table: pd.DataFrame) -> str:
+    """The table's ``comparison`` (the same on every row): "" when it compares with a year earlier."""
+    if "comparison" not in table.columns or table.empty:
+        return ""
+    values = [v for v in table["comparison"] if isinstance(v, str) and v]
+    return values[0] if values else ""
+
+
+def _sum_or_none(table: pd.DataFrame, column: str) -> int | None:
+    if column not in table.columns or table[column].isna().any():
+        return None
+    return int(table[column].sum())
 
 
 @dataclass(frozen=True)
@@ -266,10 +442,31 @@ class DatasetInfo:
     # series breaks the city declared: both said in every data note (``freshness``, ``series_breaks``).
     freshness: freshness_mod.Freshness | None = field(default=None, compare=False)
     series_breaks: pd.DataFrame = field(default_factory=breaks_mod.empty, compare=False)
+    first_occurred: dt.date | None = None
+    correction_rows: int = 0   # records that correct an earlier one (count -1); 0: the source has none
+    linked_corrections: int = 0  # of those, how many correct a counted incident (the others are never subtracted)
+    load_notes: str = ""       # what the load said about the data (a line about corrections, ...)
 
     @property
     def has_incidents(self) -> bool:
         return self.incident_rows > 0
+
+    @property
+    def has_corrections(self) -> bool:
+        """True when the source publishes corrections at all (else nothing mentions them)."""
+        return self.correction_rows > 0
+
+    @property
+    def counted_rows(self) -> int:
+        return self.incident_rows - self.correction_rows
+
+    @property
+    def coverage(self) -> IncidentCoverage:
+        return IncidentCoverage(self.first_occurred, self.first_day, self.correction_rows)
+
+    def comparable(self, period: Period, date_basis: str) -> bool:
+        """Whether the period a year earlier is covered by the data on ``date_basis`` (``IncidentCoverage``)."""
+        return self.coverage.comparable(period, date_basis)
 
     def complete_years(self) -> list[int]:
         """Calendar years the incident data covers from 1 January to 31 December."""
@@ -283,9 +480,10 @@ class DatasetInfo:
     def label(self) -> str:
         return N_("Simulated demo data") if self.is_simulated else N_("Recorded data")  # translate where shown
 
-    def prior_incomplete(self, period: Period) -> bool:
-        """True when the comparison period starts before the data does."""
-        return self.first_day is not None and period.prior.start < self.first_day
+    def prior_incomplete(self, period: Period, date_basis: str = "reported") -> bool:
+        """True when the comparison period starts before the data do (on ``date_basis``): then nothing is
+        compared with a year earlier (``IncidentCoverage.comparable``)."""
+        return self.first_day is not None and not self.comparable(period, date_basis)
 
 
 def _day(value) -> dt.date | None:
@@ -316,17 +514,62 @@ def dataset_info(store: Store) -> DatasetInfo:
         neighborhoods=int(cov["neighborhoods"]),
         freshness=freshness_mod.freshness(store, as_of),
         series_breaks=breaks_mod.load(store),
+        first_occurred=_day(cov["first_occurred"]),
+        correction_rows=int(cov["correction_rows"]),
+        linked_corrections=int(cov["linked_corrections"]),
+        load_notes=str(meta.get("load_notes") or ""),
     )
 
 
 def offense_choices(store: Store) -> list[tuple[str, str]]:
-    """(value, label) pairs for the offense filter: all, the three categories, then each group; the
-    labels in the current language (the values are the codes)."""
+    """(value, label) pairs for the offense filter: all, the three categories (values ``category:violent``
+    ...), then each group (its code); the labels in the current language. Every value is distinct, so
+    the group "other" and the category "category:other" can each be chosen."""
     groups = store.query("offense_groups")
     choices = [("all", _("All offenses"))]
-    choices += [(k, _(v)) for k, v in OFFENSE_CATEGORIES.items() if k in set(groups["category"])]
+    choices += [(category_value(k), _(v)) for k, v in OFFENSE_CATEGORIES.items() if k in set(groups["category"])]
     choices += [(g, f"  {_(label)}") for g, label in zip(groups["offense_group"], groups["label"])]
     return choices
+
+
+def occurrence_unknown(store: Store, start: dt.date, end: dt.date, district_id: str | None = None,
+                       offense_group: str | None = None) -> int:
+    """Incidents reported in [start, end] whose occurrence date is unknown (the source gave a placeholder
+    such as 1900-01-01, or none): counted by date reported, in no period by date occurred."""
+    row = store.query("occurrence_unknown", start=start, end=end, district_id=district_id,
+                      offense_group=offense_filter(offense_group)).iloc[0]
+    return int(row["incidents"])
+
+
+def occurrence_unknown_note(count: int, rules: privacy.Rules | None = None) -> str:
+    """The sentence beside counts by date occurred ("" when there are none); in public mode a count from
+    1 to 3 reads "fewer than 4"."""
+    if not count:
+        return ""
+    hidden = rules is not None and rules.is_small(count)
+    shown = rules.label if hidden else f"{count:,}"
+    return ngettext("{n} incident reported in this period has no known occurrence date (the source gives a "
+                    "placeholder such as 1900-01-01); it is counted by date reported, not here.",
+                    "{n} incidents reported in this period have no known occurrence date (the source gives a "
+                    "placeholder such as 1900-01-01); they are counted by date reported, not here.",
+                    2 if hidden else count).format(n=shown)  # hidden: the plural, which says nothing of the count
+
+
+def correction_sentence(count, corrected, after, count_note: str = "", corrected_note: str = "",
+                        after_note: str = "") -> str:
+    """The reconciled figure beside an official count, in plain words: "official count 1,234; after 12 later
+    corrections, 1,222" ("" when there is no corrections figure: the source has none). In public mode a
+    hidden figure reads as its note; when the count itself is hidden, nothing is said."""
+    if count_note or count is None or pd.isna(count):
+        return ""
+    if corrected_note or after_note:
+        return _("official count {count}; the count after later corrections is not shown in this public view "
+                 "({note})").format(count=f"{int(count):,}", note=_(corrected_note or after_note))
+    if corrected is None or after is None or pd.isna(corrected) or pd.isna(after):
+        return ""
+    return ngettext("official count {count}; after {corrected} later correction, {after}",
+                    "official count {count}; after {corrected} later corrections, {after}", int(corrected)).format(
+        count=f"{int(count):,}", corrected=f"{int(corrected):,}", after=f"{int(after):,}")
 
 
 PERIOD_PRESETS = (N_("Last 12 months"), N_("Last 28 days"), N_("Year to date"), N_("Last full year"))  # values code compares
@@ -346,8 +589,11 @@ def preset_period(preset: str, as_of: dt.date) -> Period:
     raise ValueError(f"unknown period preset {preset!r}; expected one of {', '.join(PERIOD_PRESETS)}")
 
 
-def describe_change(current: float, prior: float, unit: str = N_("incidents"), z: float | None = None) -> str:
-    """A plain sentence with both counts, the difference, the % (when defined) and the noise reading."""
+def describe_change(current: float, prior: float | None, unit: str = N_("incidents"), z: float | None = None) -> str:
+    """A plain sentence with both counts, the difference, the % (when defined) and the noise reading;
+    ``prior`` None: nothing is loaded a year earlier, so there is no comparison."""
+    if prior is None or pd.isna(prior):
+        return _("{current} {unit}; {reason}").format(current=f"{current:,.0f}", unit=_(unit), reason=_(NOT_COMPARABLE))
     diff = current - prior
     pct = f", {diff / prior * 100:+.1f}%" if prior > 0 else ""
     sentence = _("{current} {unit} vs {prior} a year earlier ({diff}{pct})").format(
@@ -419,9 +665,9 @@ def comparison_caption(offense_label: str, date_basis: str, period: Period) -> s
 
 def prior_incomplete_note(first_day: dt.date, period: Period) -> str:
     """The warning when the comparison period starts before the data do."""
-    return _("The data start on {first}, after the comparison period begins ({prior}): changes from a year earlier "
-             "are not meaningful for this period.").format(first=i18n.format_date(first_day),
-                                                           prior=i18n.format_date(period.prior.start))
+    return _("The data start on {first}, after the comparison period begins ({prior}): nothing is loaded for (part "
+             "of) the year earlier, so no change from a year earlier is shown for this period.").format(
+        first=i18n.format_date(first_day), prior=i18n.format_date(period.prior.start))
 
 
 def translated(table: pd.DataFrame, columns) -> pd.DataFrame:
@@ -471,9 +717,13 @@ COLUMN_LABELS = {
     "area_id": N_("Id"), "area_name": N_("Name"), "expected": N_("Expected incidents"), "position": N_("Position"),
     "incidents_note": N_("Incidents: note"), "incidents_prior_year_note": N_("A year earlier: note"),
     "average_note": N_("Average: note"),
+    "corrected": N_("Later corrected"), "after_corrections": N_("After later corrections"),
+    "corrected_note": N_("Later corrected: note"), "after_corrections_note": N_("After later corrections: note"),
+    "comparison": N_("Comparison"),
 }
 # Columns of those tables whose values are words (readings, notes), shown in the current language.
-WORD_COLUMNS = ("noise", "position", "incidents_note", "incidents_prior_year_note", "average_note")
+WORD_COLUMNS = ("noise", "position", "incidents_note", "incidents_prior_year_note", "average_note", "comparison",
+                "corrected_note", "after_corrections_note")
 
 
 def column_labels(columns) -> dict[str, str]:

@@ -19,6 +19,14 @@ The rules (documented on the Methodology page, configurable through the environm
   get points, other incidents only generalised to a block or hexagon.
 * **Small surveys.** No survey score from fewer than ``metrics.MIN_RESPONDENTS`` respondents.
 
+* **Corrections.** How many of an area's incidents later corrections remove (``corrected``) and the
+  count after them (``after_corrections`` = incidents - corrected) are counts like any other: each
+  column is protected across the areas like the incidents, and within each area the three numbers
+  add up (incidents = corrected + after corrections), so a shown count with one of the other two
+  never gives a hidden one away (``protect_area_tables``). A hidden corrections figure always reads
+  "withheld" (the reader learns only that it is not negative), so that rows and columns taken
+  together do not pin one down either.
+
 Engagement activities, officer hours and training are records of police work, not of victims, and
 are shown as they are. Program estimates are model outputs, not counts.
 
@@ -52,6 +60,10 @@ COMPLEMENTARY = "complementary"  # a count hidden so that a total does not give 
 WITHHELD = "withheld"            # any count (0 too) of a breakdown that could not be protected otherwise
 NOTE_SUFFIX = "_note"
 COUNT_COLUMNS = ("incidents", "incidents_prior_year")
+# Each count with the two counts it splits into: later corrected + after later corrections.
+CORRECTION_SETS = (("incidents", "corrected", "after_corrections"),
+                   ("incidents_prior_year", "corrected_prior_year", "after_corrections_prior_year"))
+CORRECTION_COUNT_COLUMNS = tuple(c for _total, *parts in CORRECTION_SETS for c in parts)
 UNASSIGNED_ID = "unassigned"  # metrics.UNASSIGNED_ID (not imported: metrics imports this module)
 NOT_SHOWN_READING = N_("not shown (small count)")  # a value code compares; shown with _()
 
@@ -124,6 +136,9 @@ def describe(rules: Rules, min_respondents: int) -> list[str]:
         _("No survey score from fewer than {n} respondents is shown.").format(n=min_respondents),
         _("Engagement activities, officer hours and training are records of police work, not of victims, and are "
           "shown as they are; program estimates are model outputs, not counts."),
+        _("How many incidents later corrections remove, and the count after them, are counts too: hidden by the same "
+          "rules, and protected together with the count they split, so that two of the three numbers never give "
+          "away a hidden third."),
     ]
 
 
@@ -260,7 +275,7 @@ def hidden(table: pd.DataFrame, column: str) -> pd.Series:
     note = note_column(column)
     if note not in table.columns:
         return pd.Series(False, index=table.index)
-    return table[note].fillna("").astype(str).ne("")
+    return table[note].astype(object).fillna("").astype(str).ne("")  # (an all-empty note read back is float)
 
 
 def columns_with_notes(columns: Iterable[str], table: pd.DataFrame) -> list[str]:
@@ -309,6 +324,7 @@ def _apply_counts(table: pd.DataFrame, kinds: Mapping[str, Sequence[str | None]]
     ``derived`` maps a derived column to the count columns it is made from."""
     out = table.copy()
     masks = {col: _set_hidden(out, col, ks, rules) for col, ks in kinds.items()}
+    reading_masks = {col: m for col, m in masks.items() if col not in CORRECTION_COUNT_COLUMNS}
     derived = derived if derived is not None else {
         "change": COUNT_COLUMNS, "pct_change": COUNT_COLUMNS, "poisson_z": COUNT_COLUMNS,
         "rate_per_1000": ("incidents",), "crime_change": COUNT_COLUMNS,
@@ -322,33 +338,38 @@ def _apply_counts(table: pd.DataFrame, kinds: Mapping[str, Sequence[str | None]]
     for reading in readings:
         if reading in out.columns:
             both = pd.Series(False, index=out.index)
-            for m in masks.values():
+            for m in reading_masks.values():
                 both |= m
             out[reading] = out[reading].astype(object).where(~both, NOT_SHOWN_READING)
     return out
 
 
 def noise_labels(table: pd.DataFrame, noise_label) -> pd.Series:
-    """``noise_label`` of each row's z, or "not shown (small count)" where a count was hidden."""
+    """``noise_label`` of each row's z, or "not shown (small count)" where a count was hidden; where the
+    row has no comparison at all (its ``comparison`` says why: nothing loaded a year earlier), that."""
     labels = table["poisson_z"].map(noise_label)
     mask = pd.Series(False, index=table.index)
     for col in COUNT_COLUMNS:
         mask |= hidden(table, col)
-    return labels.where(~mask, NOT_SHOWN_READING)
+    labels = labels.where(~mask, NOT_SHOWN_READING)
+    if "comparison" in table.columns:
+        why = table["comparison"].map(lambda v: v if isinstance(v, str) and v else "")
+        labels = labels.where(why.eq(""), why)
+    return labels
 
 
-def count_text(value, note: str | None = "", fmt: str = "{:,}") -> str:
-    """A count for a label or hover: its note when hidden, else the number ("n/a" when no data)."""
+def count_text(value, note: str | None = "", fmt: str = "{:,}", missing: str = "n/a") -> str:
+    """A count for a label or hover: its note when hidden, else the number (``missing`` when no data)."""
     if isinstance(note, str) and note:
         return note
     if value is None or pd.isna(value):
-        return "n/a"
+        return missing
     return fmt.format(int(value))
 
 
-def row_text(row, column: str, fmt: str = "{:,}") -> str:
+def row_text(row, column: str, fmt: str = "{:,}", missing: str = "n/a") -> str:
     """``count_text`` of one row's column (with its note when the row has one)."""
-    return count_text(row.get(column), row.get(note_column(column), ""), fmt)
+    return count_text(row.get(column), row.get(note_column(column), ""), fmt, missing)
 
 
 # --- per-area tables (metrics.area_comparison) ------------------------------------------------------
@@ -390,6 +411,15 @@ def _area_equations(districts: pd.DataFrame, neighborhoods: pd.DataFrame | None)
     return eqs
 
 
+def _column_total(column: pd.Series) -> int | None:
+    """The citywide total of a count column (None when a cell has no data: nothing loaded)."""
+    return None if column.isna().any() else int(column.sum())
+
+
+def _value(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def protect_area_tables(districts: pd.DataFrame, neighborhoods: pd.DataFrame | None, rules: Rules) -> ProtectedAreas:
     """Suppress the district and neighborhood ``area_comparison`` tables of the same filters together.
 
@@ -397,6 +427,11 @@ def protect_area_tables(districts: pd.DataFrame, neighborhoods: pd.DataFrame | N
     (with the unassigned row) add up to the citywide total; so do the neighborhoods; and each
     district's neighborhoods add up to the district. Both tables are always needed, so that a count
     is hidden the same way on a district view and a neighborhood view.
+
+    The corrections figures (``corrected`` and ``after_corrections``, where the table has them) are
+    decided after the incidents: each column across the areas the same way, and in every area (and
+    citywide) incidents = corrected + after corrections, with the incidents' own fate fixed, so that
+    two shown numbers of the three never give the third away when it is hidden.
     """
     kinds_d: dict[str, list] = {}
     kinds_n: dict[str, list] = {}
@@ -404,7 +439,7 @@ def protect_area_tables(districts: pd.DataFrame, neighborhoods: pd.DataFrame | N
     city_values: dict = {}
     eqs = _area_equations(districts, neighborhoods)
     for col in COUNT_COLUMNS:
-        values: dict = {("city",): int(districts[col].sum())}
+        values: dict = {("city",): _column_total(districts[col])}
         values.update({("district", str(a)): v for a, v in zip(districts["area_id"], districts[col])})
         if neighborhoods is not None:
             values.update({("neighborhood", str(a)): v for a, v in zip(neighborhoods["area_id"], neighborhoods[col])})
@@ -414,15 +449,55 @@ def protect_area_tables(districts: pd.DataFrame, neighborhoods: pd.DataFrame | N
             kinds_n[col] = [status.get(("neighborhood", str(a))) for a in neighborhoods["area_id"]]
         city[col] = status.get(("city",))
         city_values[col] = values[("city",)]
+    _protect_corrections(districts, neighborhoods, eqs, rules, kinds_d, kinds_n, city, city_values)
     d = _apply_counts(districts, kinds_d, rules)
     n = _apply_counts(neighborhoods, kinds_n, rules) if neighborhoods is not None else None
     return ProtectedAreas(d, n, city, city_values)
 
 
+def _protect_corrections(districts: pd.DataFrame, neighborhoods: pd.DataFrame | None, eqs: list[Equation],
+                         rules: Rules, kinds_d: dict, kinds_n: dict, city: dict, city_values: dict) -> None:
+    """Decide the corrections columns (see ``protect_area_tables``), adding to the kinds and city dicts."""
+    tables = [("district", districts, kinds_d)]
+    if neighborhoods is not None:
+        tables.append(("neighborhood", neighborhoods, kinds_n))
+    for total_col, *parts in CORRECTION_SETS:
+        if total_col not in kinds_d or any(p not in districts.columns for p in parts):
+            continue
+        if neighborhoods is not None and any(p not in neighborhoods.columns for p in parts):
+            continue
+        values: dict = {("city", total_col): city_values[total_col]}
+        fixed: dict = {("city", total_col): city[total_col]}
+        for part in parts:
+            values[("city", part)] = _column_total(districts[part])
+        rows = [("city",)]
+        for level, table, kinds in tables:
+            for i, area in enumerate(table["area_id"]):
+                key = (level, str(area))
+                rows.append(key)
+                values[(*key, total_col)] = _value(table[total_col].iloc[i])
+                fixed[(*key, total_col)] = kinds[total_col][i]
+                for part in parts:
+                    values[(*key, part)] = _value(table[part].iloc[i])
+        equations = [Equation((*key, total_col), tuple((*key, part) for part in parts)) for key in rows]
+        for part in parts:
+            equations += [Equation((*eq.total, part), tuple((*c, part) for c in eq.parts)) for eq in eqs]
+        status = protect(values, equations, rules, fixed=fixed)
+        # Every hidden corrections figure reads "withheld": the reader learns only that it is not negative (not
+        # that it is 1 to 3, or at least 4), so that the rows and the columns together cannot pin one down.
+        for part in parts:
+            for level, table, kinds in tables:
+                kinds[part] = [WITHHELD if status.get((level, str(a), part)) else None for a in table["area_id"]]
+            city[part] = WITHHELD if status.get(("city", part)) else None
+            city_values[part] = values[("city", part)]
+
+
 def status_of(row: Mapping, rules: Rules) -> dict[str, str | None]:
     """The kind of each hidden count of one row of a protected table ({column: kind or None})."""
     out = {}
-    for col in COUNT_COLUMNS:
+    for col in (*COUNT_COLUMNS, *CORRECTION_COUNT_COLUMNS):
+        if col in CORRECTION_COUNT_COLUMNS and col not in row and note_column(col) not in row:
+            continue
         note = str(row.get(note_column(col), "") or "")
         kinds = {rules.label: PRIMARY, rules.complementary_label: COMPLEMENTARY, rules.withheld_label: WITHHELD}
         out[col] = kinds.get(note, COMPLEMENTARY) if note else None
@@ -430,15 +505,18 @@ def status_of(row: Mapping, rules: Rules) -> dict[str, str | None]:
 
 
 def kpi_counts(row: Mapping, rules: Rules | None = None) -> dict:
-    """From one row of a protected area table: incidents, incidents_prior_year (None when hidden),
-    their notes, and whether a comparison may be shown (both counts shown)."""
+    """From one row of an area table (protected or not): incidents, incidents_prior_year and the
+    corrections figures (None when hidden or not recorded), their notes, whether a comparison may be shown
+    (both counts shown) and ``comparison`` (why there is none at all: nothing loaded a year earlier)."""
     out = {}
-    for col in COUNT_COLUMNS:
+    for col in (*COUNT_COLUMNS, *CORRECTION_COUNT_COLUMNS):
         note = str(row.get(note_column(col), "") or "")
         value = row.get(col)
         out[col] = None if note or value is None or pd.isna(value) else int(value)
         out[note_column(col)] = note
-    out["comparable"] = not (out["incidents_note"] or out["incidents_prior_year_note"])
+    comparison = row.get("comparison", "")
+    out["comparison"] = comparison if isinstance(comparison, str) else ""
+    out["comparable"] = not (out["incidents_note"] or out["incidents_prior_year_note"] or out["comparison"])
     return out
 
 
@@ -446,18 +524,22 @@ def protect_city_totals(totals, protected: ProtectedAreas, rules: Rules, min_res
     """``metrics.CityTotals`` as the public may see it: the citywide incidents as decided with the
     area tables, no change when either count is hidden, and no trust score from fewer than
     ``min_respondents`` respondents."""
-    notes = {col: rules.note(protected.city.get(col)) for col in COUNT_COLUMNS}
+    notes = {col: rules.note(protected.city.get(col)) for col in (*COUNT_COLUMNS, *CORRECTION_COUNT_COLUMNS)}
     changes: dict = {}
     if notes["incidents"]:
         changes["incidents"] = None
     if notes["incidents_prior_year"]:
         changes["incidents_prior_year"] = None
     if notes["incidents"] or notes["incidents_prior_year"]:
-        changes.update(pct_change=None, poisson_z=None, noise=NOT_SHOWN_READING)
+        changes.update(pct_change=None, poisson_z=None)
+        if not getattr(totals, "comparison", ""):
+            changes["noise"] = NOT_SHOWN_READING
     fields = {f.name for f in dataclasses.fields(totals)}
-    for col in COUNT_COLUMNS:
+    for col in (*COUNT_COLUMNS, *CORRECTION_COUNT_COLUMNS):
         if note_column(col) in fields:
             changes[note_column(col)] = notes[col]
+            if notes[col] and col in fields:
+                changes[col] = None
     if totals.trust is not None and totals.trust_respondents < min_respondents:
         changes["trust"] = None
     prior_respondents = getattr(totals, "trust_respondents_prior_year", None)

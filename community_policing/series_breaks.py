@@ -95,11 +95,17 @@ def for_offense(breaks: pd.DataFrame | None, offense_group: str | None = None,
         return data
     categories = categories or {}
     offense = None if offense_group in (None, "", "all") else str(offense_group)
+    # The filter's value for a category is "category:violent" (a bare "violent" is read the same way when no
+    # group has that code); a group's value is its code.
+    category = offense.removeprefix("category:") if offense and offense.startswith("category:") else (
+        offense if offense and offense not in categories and offense in set(categories.values()) else None)
 
     def concerns(group) -> bool:
         if group is None or offense is None or group == offense:
             return True
-        return categories.get(group) == offense or categories.get(offense) == group
+        if category is not None:
+            return group == category or categories.get(group) == category
+        return categories.get(offense) == group
 
     keep = data["offense_group"].map(concerns)
     return data[keep.to_numpy(dtype=bool)].reset_index(drop=True)

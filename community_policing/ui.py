@@ -18,7 +18,7 @@ from community_policing import auth, privacy, settings  # who is looking: modes 
 from community_policing import exports, freshness, ledger_bulk, metrics, series_breaks
 from community_policing import i18n
 from community_policing import ledger_form as lf
-from community_policing.i18n import N_, _
+from community_policing.i18n import N_, _, ngettext
 from community_policing.importers.errors import SourceFileError
 from community_policing.ledger import Ledger
 from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseOutdated, Store, StoreError,
@@ -163,9 +163,11 @@ def protected_areas(_store: Store, key: tuple, start: dt.date, end: dt.date, off
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def window_comparisons(_store: Store, key: tuple, as_of: dt.date, offense_group: str, date_basis: str) -> pd.DataFrame:
+    """The standard windows; one whose year-earlier dates reach before the data has no change, % or z."""
     from community_policing import evaluation
 
-    return evaluation.window_comparisons(_store, as_of, offense_group, date_basis)
+    windows = evaluation.window_comparisons(_store, as_of, offense_group, date_basis)
+    return metrics.window_comparability(windows, metrics.incident_coverage(_store), date_basis)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -248,9 +250,9 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
     st.divider()
     st.subheader(_("About this data"))
     if info.first_day and info.last_day:
-        incidents = _("Incidents reported {first} to {last}: {rows} records (corrections included as negative "
-                      "records)").format(first=i18n.format_date(info.first_day), last=i18n.format_date(info.last_day),
-                                         rows=f"{info.incident_rows:,}")
+        incidents = _("Incidents reported {first} to {last}: {rows} counted records").format(
+            first=i18n.format_date(info.first_day), last=i18n.format_date(info.last_day),
+            rows=f"{info.counted_rows:,}")
     else:
         incidents = _("Incidents: none loaded")
     lines = [
@@ -263,12 +265,62 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
         _("Data as of {as_of}; database built {built}.").format(
             as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=_(str(info.built_at))),
         *freshness_notes(info),
-        _("Counts are net of corrections. Rates are per 1,000 residents of the area (population and its year are "
-          "in each hover) and are not shown for areas with fewer than {minimum} residents.").format(
+        *correction_notes(info),
+        _("Rates are per 1,000 residents of the area (population and its year are in each hover) and are not shown "
+          "for areas with fewer than {minimum} residents or no population figure.").format(
             minimum=metrics.MIN_POPULATION_FOR_RATE),
         *([extra] if extra else []),
     ]
     st.markdown("".join(f"- {line}\n" for line in lines))
+
+
+def correction_notes(info: metrics.DatasetInfo) -> list[str]:
+    """The data note's line on how incidents are counted and, only when the source has any, on its corrections."""
+    if not info.has_incidents:
+        return []
+    lines = [_("Counts follow the agency's counting convention: the records it counts (for SLMPD, the rows flagged "
+               "as crimes, by the month they were coded).")]
+    if info.has_corrections:
+        other = info.correction_rows - info.linked_corrections
+        (n, n_form), (linked, linked_form), (other_text, other_form) = (
+            public_count(v) for v in (info.correction_rows, info.linked_corrections, other))
+        lines.append(ngettext(
+            "The source has {n} later correction (an unfounded or reclassified report): ",
+            "The source has {n} later corrections (unfounded or reclassified reports): ", n_form).format(n=n)
+            + ngettext("{linked} corrects a counted incident and is shown beside the counts (“after later "
+                       "corrections”), never subtracted from them; ",
+                       "{linked} correct a counted incident and are shown beside the counts (“after later "
+                       "corrections”), never subtracted from them; ", linked_form).format(linked=linked)
+            + ngettext("{other} corrects a record that is not counted and is left out.",
+                       "{other} correct records that are not counted and are left out.", other_form).format(
+                other=other_text))
+    return lines
+
+
+def public_count(count: int) -> tuple[str, int]:
+    """A count for a sentence, and the number its plural follows: in public mode one from 1 to 3 reads "fewer
+    than 4" (and takes the plural, which says nothing of it)."""
+    rules = privacy_rules()
+    if rules is not None and rules.is_small(count):
+        return rules.label, 2
+    return f"{count:,}", count
+
+
+def occurrence_unknown_note(store: Store, key: tuple, filters: "Filters", district_id: str | None = None,
+                            rules: privacy.Rules | None = None) -> str:
+    """By date occurred, the sentence on incidents reported in the period whose occurrence date is unknown
+    ("" by date reported, or when there are none)."""
+    if filters.date_basis != "occurred":
+        return ""
+    count = _occurrence_unknown(store, key, filters.period.start, filters.period.end, district_id,
+                                filters.offense_group)
+    return metrics.occurrence_unknown_note(count, rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _occurrence_unknown(_store: Store, key: tuple, start: dt.date, end: dt.date, district_id: str | None,
+                        offense_group: str) -> int:
+    return metrics.occurrence_unknown(_store, start, end, district_id, offense_group)
 
 
 def freshness_notes(info: metrics.DatasetInfo) -> list[str]:
@@ -475,7 +527,7 @@ def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: st
     """The table behind a chart, one click away, with CSV and Excel downloads (simulated data say so
     in the name; ``notes`` go on the workbook's 'about' sheet)."""
     with st.expander(_("Show the numbers")):
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, placeholder=MISSING)
         download_table(frame, info, file_name, key, notes=notes)
 
 
@@ -502,8 +554,27 @@ def area_column_config(area_word: str | None = None, **extra) -> dict:
         "incidents_note": st.column_config.TextColumn(_("Incidents: note"), help=small),
         "incidents_prior_year_note": st.column_config.TextColumn(_("A year earlier: note"), help=small),
     }
+    if "comparison" not in extra:
+        config["comparison"] = _("Comparison")
     config.update(extra)
     return config
+
+
+# What a table shows in a cell with no value (``st.dataframe(placeholder=MISSING)``), never "None" or "nan".
+MISSING = "—"
+
+
+def correction_column_config() -> dict:
+    """Column labels of the corrections figures (beside the official counts, where the source has corrections)."""
+    small = _("Public view: small counts are not shown")
+    return {
+        "corrected": st.column_config.NumberColumn(_("Later corrected"), format="%d", help=_(
+            "Of the incidents counted, how many later corrections (unfounded or reclassified reports) remove.")),
+        "after_corrections": st.column_config.NumberColumn(_("After later corrections"), format="%d", help=_(
+            "Incidents counted minus those later corrected. The official count is the Incidents column.")),
+        "corrected_note": st.column_config.TextColumn(_("Later corrected: note"), help=small),
+        "after_corrections_note": st.column_config.TextColumn(_("After later corrections: note"), help=small),
+    }
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -114,8 +114,8 @@ coverage = ui.dataset_info(store, key)
 ids_key = tuple(chosen)
 st.caption(metrics.comparison_caption(offense_label, filters.date_basis, period) + " "
            + _("Each chart has one column per district on the same scale, so equal heights mean equal numbers."))
-if coverage.has_incidents and info.prior_incomplete(period):
-    st.warning(metrics.prior_incomplete_note(info.first_day, period))
+if coverage.has_incidents and info.prior_incomplete(period, filters.date_basis):
+    st.warning(metrics.prior_incomplete_note(info.coverage.comparison_start(filters.date_basis), period))
 
 subject = _("Incidents") if filters.offense_group == "all" else offense_label
 window_start = district.window_start(period.end)
@@ -144,7 +144,7 @@ if coverage.has_incidents:
                           f"{int(p):,} ({_('year unknown') if pd.isna(y) else int(y)})")
                          for p, y in zip(kpis["population"], kpis["population_year"])],
     })
-    st.dataframe(incidents, hide_index=True, width="stretch", column_config={
+    st.dataframe(incidents, hide_index=True, width="stretch", placeholder=ui.MISSING, column_config={
         _("Incidents"): st.column_config.NumberColumn(format="localized"),
         _("A year earlier"): st.column_config.NumberColumn(format="localized", help=_("The same days one year earlier")),
         _("% change"): st.column_config.NumberColumn(format="%+.1f%%"),
@@ -166,7 +166,7 @@ if coverage.engagement_rows or coverage.survey_rows:
                                      for d in kpis["trust_period_start"]]
         others[_("Respondents")] = [("—" if pd.isna(t) else _("not published") if pd.isna(r) else f"{int(r):,}")
                                     for t, r in zip(kpis["trust"], kpis["trust_respondents"])]
-    st.dataframe(others, hide_index=True, width="stretch", column_config={
+    st.dataframe(others, hide_index=True, width="stretch", placeholder=ui.MISSING, column_config={
         _("Engagement activities"): st.column_config.NumberColumn(format="localized"),
         _("Activities a year earlier"): st.column_config.NumberColumn(format="localized"),
         _("Officer engagement hours"): st.column_config.NumberColumn(format="localized"),
@@ -210,7 +210,7 @@ else:
             width="stretch", key="compare_series_chart")
         freshness_notes = ui.chart_freshness_notes(series_breaks.for_places(breaks, chosen), window_start, period.end,
                                                    preliminary)
-        st.caption(_("Net incidents (reports minus corrections) per calendar month.") + " "
+        st.caption(_("Incidents counted per calendar month, as the agency counts them.") + " "
                    + (_("The last month runs only to {day}.").format(day=i18n.format_day_month(period.end)) + " "
                       if monthly["partial"].any() else "")
                    + _("Bigger districts have more incidents: the next chart divides by residents.")
@@ -240,7 +240,7 @@ else:
     else:
         ui.plotly_chart(compare_figures.offense_mix(
             mix, compare.offense_mix_takeaway(mix),
-            _("Share of each district's net incidents by offense group, {period}; counts in the hover").format(
+            _("Share of each district's incidents by offense group, {period}; counts in the hover").format(
                 period=period.label())),
             width="stretch", key="compare_mix_chart")
         st.caption(_("Shares compare the make-up of crime whatever a district's size. Offense groups follow the "

@@ -26,7 +26,7 @@ COLUMNS = {"column": _("Column"), "type": _("Type"), "unit": _("Unit"), "require
 for t in schema.load_schema().values():
     with st.expander(f"**`{t.name}`** – {_(t.description)}", expanded=False):
         st.dataframe(dictionary[dictionary["table"] == t.name].drop(columns="table"), hide_index=True,
-                     width="stretch", column_config=COLUMNS)
+                     placeholder=ui.MISSING, width="stretch", column_config=COLUMNS)
 # The download keeps its machine column names; its units, ranges and meanings are in the page's language.
 ui.download_table(dictionary, None, "data_dictionary", key="download_dictionary",
                   label=_("Download the data dictionary"))

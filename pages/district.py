@@ -157,8 +157,8 @@ st.caption(f"{' · '.join(facts)}. " + metrics.comparison_caption(offense_label,
 if st.button(_("Printable briefing for this district (PDF or slides)"), icon=":material/picture_as_pdf:",
              key="district_briefing"):
     st.switch_page("pages/briefing.py", query_params={"district": chosen.id})
-if coverage.has_incidents and info.prior_incomplete(period):
-    st.warning(metrics.prior_incomplete_note(info.first_day, period))
+if coverage.has_incidents and info.prior_incomplete(period, filters.date_basis):
+    st.warning(metrics.prior_incomplete_note(info.coverage.comparison_start(filters.date_basis), period))
 
 # --- 1. KPIs ----------------------------------------------------------------------------------
 kpis = _kpis(store, key, lang, chosen.id, period.start, period.end, filters.offense_group, filters.date_basis, rules)
@@ -173,16 +173,21 @@ else:
         _("Incidents"), _(kpis.incidents_note) if kpis.incidents_note else f"{kpis.incidents:,}",
         delta=None if kpis.pct_change is None else f"{kpis.pct_change:+.1f}% ({kpis.change:+,})",
         delta_color="inverse" if kpis.noise != "within normal variation" else "off",
-        help=_("Net incidents (reports minus corrections) counted in this district in the period. The arrow "
-               "compares with the same days a year earlier; it is grey when the change is within normal variation."),
+        help=_("Incidents counted in this district in the period, as the agency counts them (later corrections "
+               "are not subtracted: they are shown beside the count). The arrow compares with the same days a year "
+               "earlier; it is grey when the change is within normal variation."),
     )
-    if kpis.poisson_z is None:  # public mode: a count too small to show, so no comparison either
+    if not kpis.comparable:  # nothing loaded a year earlier: no count, change or z to show
+        k1.caption(f"**{_(kpis.comparison)}**")
+    elif kpis.poisson_z is None:  # public mode: a count too small to show, so no comparison either
         k1.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public view").format(
             prior=_(kpis.incidents_prior_year_note) if kpis.incidents_prior_year_note
             else f"{kpis.incidents_prior_year:,}"))
     else:
         k1.caption(_("{prior} a year earlier · **{noise}** (z = {z})").format(
             prior=f"{kpis.incidents_prior_year:,}", noise=_(kpis.noise), z=f"{kpis.poisson_z:+.2f}"))
+    if info.has_corrections and (reconciled := kpis.correction_sentence()):  # only where the source has corrections
+        k1.caption(reconciled[0].upper() + reconciled[1:] + ".")
     k2.metric(_("Rate per 1,000 residents"),
               _("not shown") if kpis.incidents_note else _("no rate") if kpis.rate_per_1000 is None
               else f"{kpis.rate_per_1000:,.1f}",
@@ -236,7 +241,7 @@ else:
                     offenses=offense_label, window=window_label, basis=by_basis),
                 period_start=period.start, period_end=period.end, breaks=breaks, preliminary_from=preliminary),
             width="stretch", key="series_chart")
-        notes = [_("Net incidents (reports minus corrections) per calendar month; the shaded band is the selected "
+        notes = [_("Incidents counted per calendar month, as the agency counts them; the shaded band is the selected "
                    "period.")]
         if series["partial"].any():
             notes.append(_("The last month runs only to {day} (hollow marker), and its year-earlier value covers the "
@@ -280,7 +285,7 @@ else:
     else:
         ui.plotly_chart(
             district_figures.offense_mix(mix, district.offense_mix_takeaway(mix),
-                                         _("Net incidents by offense group, {period} vs the same days a year "
+                                         _("Incidents by offense group, {period} vs the same days a year "
                                            "earlier").format(period=period.label())),
             width="stretch", key="mix_chart")
         st.caption(_("Offense groups follow the FBI UCR classes. The reading beside each change in the table comes "
@@ -396,7 +401,7 @@ else:
         shown = program_table.assign(
             end_date=[("" if pd.isna(e) else f"{e:%Y-%m-%d}") for e in program_table["end_date"]],
             annual_cost=[(_("not recorded") if pd.isna(c) else f"${c:,.0f}") for c in program_table["annual_cost"]])
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder=ui.MISSING, column_config={
             "name": _("Program"), "start_date": st.column_config.DateColumn(_("Start")), "end_date": _("End"),
             "status": _("On {day}").format(day=i18n.format_date(period.end)),
             "description": st.column_config.TextColumn(_("What it does"), width="large"),
@@ -416,7 +421,7 @@ else:
                              filters.date_basis, rules)
     st.markdown(f"**{ranking.takeaway()}** ({offense_label.lower()}, {period.label()})")
     st.dataframe(metrics.translated(ranking.table, ("noise", "incidents_note", "incidents_prior_year_note")),
-                 hide_index=True, width="stretch", height="content",
+                 hide_index=True, width="stretch", height="content", placeholder=ui.MISSING,
                  column_order=[c for c in ranking.table.columns if c != "area_id"], column_config=ui.area_column_config(
                      "Id", area_name=_("Neighborhood"), noise=_("Reading"),
                      rank=st.column_config.NumberColumn(_("Rank"), help=_("By incidents per 1,000 residents, highest "
@@ -431,7 +436,9 @@ else:
         notes.append(_("{n} incidents in these neighborhoods ({prior} a year earlier) were counted in another district: "
                        "a neighborhood can straddle a district boundary.").format(
             n=f"{ranking.elsewhere:,}", prior=f"{ranking.elsewhere_prior_year:,}"))
-    if rules is None:
+    if rules is None and ranking.district_incidents_prior_year is None:
+        notes.append(_("District total: {n} incidents.").format(n=f"{ranking.district_incidents:,}"))
+    elif rules is None:
         notes.append(_("District total: {n} incidents ({prior} a year earlier).").format(
             n=f"{ranking.district_incidents:,}", prior=f"{ranking.district_incidents_prior_year:,}"))
     else:
@@ -443,6 +450,9 @@ else:
                       key="download_neighborhoods", label=_("Download the neighborhood table"),
                       notes=ui.filter_notes(filters))
 
+unknown_note = (ui.occurrence_unknown_note(store, key, filters, chosen.id, rules=rules)
+                if coverage.has_incidents else "")
 ui.data_note(info, extra=_("On this page incidents are counted in the district recorded for each incident; "
                            "neighborhood rows count whole neighborhoods. Engagement, training and surveys are "
-                           "counted by their own dates, whatever the date basis."))
+                           "counted by their own dates, whatever the date basis.")
+             + (" " + unknown_note if unknown_note else ""))

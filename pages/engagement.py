@@ -92,7 +92,8 @@ else:
         c2.caption(_("Trust: the quarter's survey results (0–100, higher is more trust), weighted by respondents; "
                      "the change is in score points."))
     else:
-        c2.caption(_("Incidents: net incidents in the district in the quarter, by date occurred; the change is in %."))
+        c2.caption(_("Incidents: incidents counted in the district in the quarter, by date occurred; the change is "
+                     "in %."))
     c3, c4 = st.columns(2)
     lag = c3.radio(_("Lag: outcome change how many quarters after the engagement"), list(ev.LAGS), key="eng_lag",
                    horizontal=True, format_func=lambda k: ngettext("{n} quarter", "{n} quarters", k).format(n=k))
@@ -148,7 +149,7 @@ else:
             change_label, change_format = ((_("Change in incidents (%)"), "%+.1f%%") if outcome == "incidents"
                                            else (_("Change in trust (points)"), "%+.2f"))
             st.dataframe(shown.assign(**{f"{outcome}_change": shown[f"{outcome}_change"] * assoc.y_scale}),
-                         hide_index=True, width="stretch", column_config={
+                         hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
                 "district_id": _("District"), "district_name": _("Name"), "engagement_quarter": _("Engagement quarter"),
                 "change_from": _("Change from"), "change_to": _("Change to"),
                 measure: st.column_config.NumberColumn(_(spec.label), format="%.2f"),
@@ -189,7 +190,8 @@ else:
     # Whole hours on screen (the download keeps the exact sums).
     rounded = {c: table[c].astype(float).round(0).astype("Int64") for c in ("officer_hours", "training_hours")
                if c in table.columns}
-    st.dataframe(table[columns].assign(**rounded), hide_index=True, width="stretch", column_config={
+    st.dataframe(table[columns].assign(**rounded), hide_index=True, placeholder=ui.MISSING, width="stretch",
+                 column_config={
         c: st.column_config.NumberColumn(ev.column_label(c), format="%.2f" if "per_" in c else "localized")
         if c not in ("district_id", "district_name") else ev.column_label(c) for c in columns})
     st.caption(_("Activities by type, attendees (estimated for open events), officer hours (summed over officers) "
@@ -229,7 +231,7 @@ else:
         st.warning(_(analysis.REPORTING_NOTE), icon=":material/info:")
     with st.expander(_("Trust and recorded crime by district, last year against the year before")):
         readable = metrics.translated(check.table.drop(columns=["note"]), ["crime_noise"])
-        st.dataframe(readable, hide_index=True, width="stretch", column_config={
+        st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
             "district_id": _("District"), "district_name": _("Name"),
             "trust_prior_year": st.column_config.NumberColumn(_("Trust, year before"), format="%.1f"),
             "trust": st.column_config.NumberColumn(_("Trust, last year"), format="%.1f"),
@@ -295,7 +297,7 @@ else:
     with st.expander(_("Show the numbers for every district")):
         readable = rep.assign(demographic_group=rep["demographic_group"].map(analysis.group_label),
                               reading=rep["reading"].map(lambda r: _(r) if isinstance(r, str) else r))
-        st.dataframe(readable, hide_index=True, width="stretch", column_config={
+        st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
             "district_id": _("District"), "demographic_group": _("Group"), "activities": _("Activities"),
             "attendees": _("Attendees"), "residents": _("Residents"), "reading": _("Reading"),
             "attendee_share": st.column_config.NumberColumn(_("Attendee share"), format="percent"),

@@ -56,8 +56,8 @@ show_events = c3.checkbox(_("Show engagement activities"), key="show_events", di
 
 data = _layer(store, key, layer, level, period.start, period.end, filters.offense_group, filters.date_basis,
               has_engagement, rules, lang=i18n.language())
-if info.prior_incomplete(period) and layer in ("change", "bivariate"):
-    st.warning(metrics.prior_incomplete_note(info.first_day, period))
+if info.prior_incomplete(period, filters.date_basis) and layer in ("change", "bivariate"):
+    st.warning(metrics.prior_incomplete_note(info.coverage.comparison_start(filters.date_basis), period))
 
 if not data.available:
     st.info(data.message)
@@ -83,12 +83,13 @@ titles = {
 }
 definitions = {
     "rate": _("**Rate** = incidents in the period ÷ residents × 1,000. Each hover gives the residents and the year "
-              "of that population figure. Areas with fewer than {n} residents are grey. "
+              "of that population figure. Areas with fewer than {n} residents, or no population figure (parks), are "
+              "grey. "
               "Longer periods give higher rates.").format(n=metrics.MIN_POPULATION_FOR_RATE),
     "change": _("**% change** compares the same days a year earlier: blue is fewer incidents, red is more. Areas "
                 "whose change is **within normal variation** (|z| < 2, where z = 2(√current − √earlier)) are "
                 "drawn **faded with a light outline**: read them as no clear change. Grey areas had nothing to "
-                "compare with."),
+                "compare with (none a year earlier, or no data loaded a year earlier: hover says which)."),
     "engagement": (_("**Engagement intensity** = recorded engagement activities (meetings, events, foot patrols, "
                      "youth programs, feedback sessions) ÷ residents × 1,000, per year, so periods of any length "
                      "compare.") + (" " + _("At neighborhood level only activities recorded with a neighborhood "
@@ -126,7 +127,7 @@ if key_col is not None:
     with key_col:
         ui.plotly_chart(map_figures.bivariate_legend(legend), width="stretch", key="bivariate_legend")
         st.dataframe(legend[["label", "engagement_range", "change_range", "areas"]], hide_index=True,
-                     width="stretch", column_config={
+                     width="stretch", placeholder=ui.MISSING, column_config={
                          "label": _("Colour means"), "engagement_range": _("Activities per 1,000 per year"),
                          "change_range": _("% change"), "areas": st.column_config.NumberColumn(_("Areas"), format="%d")})
 ui.open_district_on_click(event, level, data.table)
@@ -146,7 +147,7 @@ extra = {
 }[layer]
 table = data.table[privacy.columns_with_notes(base + extra, data.table)]
 st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_prior_year_note")), hide_index=True,
-             width="stretch", key="map_table", column_config=ui.area_column_config(
+             width="stretch", key="map_table", placeholder=ui.MISSING, column_config=ui.area_column_config(
     metrics.level_label(level),
     noise=_("Reading"),
     population_year=st.column_config.NumberColumn(_("Population year"), format="%d"),

@@ -18,14 +18,36 @@ st.write(_(
 
 st.header(_("Counting incidents"))
 st.markdown(_(
-    "- **Net counts.** A report later found to be unfounded, or reclassified, appears as a correction "
-    "record of −1, so counts are reports minus corrections.\n"
+    "- **Official counts.** Counts follow the agency's published counting convention: the records it counts "
+    "(for SLMPD, the rows flagged as crimes, by the month they were coded), so yearly totals match what the "
+    "department publishes.\n"
+    "- **Later corrections, beside the counts.** Some sources record a report later found to be unfounded, or "
+    "reclassified, as a correction record (−1) that names the record it corrects. Corrections are never subtracted "
+    "from the counts. Where counts are shown (the headline numbers of the Overview and District pages, the district "
+    "table and its download, briefings), the figure after later corrections is shown beside the official count: "
+    "“official count N; after M later corrections, N − M”. The rule is symmetric: a correction counts against an "
+    "incident only when that incident is itself counted; a correction of a record that is not counted (not a crime, "
+    "or not in the loaded files) is never subtracted from anything. Recent periods have had less time to be "
+    "corrected than older ones, so changes from a year earlier compare official counts. A source without "
+    "corrections shows none.\n"
     "- **Date occurred or date reported.** Counting by when offenses occurred describes what happened; "
     "counting by when they were reported is what police records show each month. Recent "
     "'occurred' counts keep rising for weeks as late reports arrive.\n"
+    "- **Occurrence date unknown.** Some records carry no usable occurrence date (a placeholder such as 1900-01-01, "
+    "or a date after the record was made). They are counted by date reported; by date occurred they fall in no "
+    "period, and pages say how many were reported in the period shown.\n"
+    "- **Not comparable: no data a year earlier.** When the same days a year earlier lie (wholly or partly) before "
+    "the first day of loaded data, nothing was loaded there: that is not a count of 0. No earlier count, change, % "
+    "change or noise reading is shown then, only “not comparable: no data a year earlier”. By date occurred the "
+    "data count as complete only from the first day reported (earlier offenses were partly reported before it).\n"
     "- **Unassigned incidents** (no usable location) are counted citywide and shown as their own row, "
     "so tables always add up to the city total."
 ))
+if info.has_corrections:
+    st.markdown(_("For {city}: the source has {n} later corrections; {linked} of them correct a counted incident "
+                  "and are shown beside the counts.").format(city=info.city_name,
+                                                            n=ui.public_count(info.correction_rows)[0],
+                                                            linked=ui.public_count(info.linked_corrections)[0]))
 
 st.header(_("How fresh the data are: as of, reporting lag, preliminary days"))
 fresh = info.freshness

@@ -28,8 +28,8 @@ if info.incident_rows == 0:
     ui.data_note(info)
     st.stop()
 
-if info.prior_incomplete(period):
-    st.warning(metrics.prior_incomplete_note(info.first_day, period))
+if info.prior_incomplete(period, filters.date_basis):
+    st.warning(metrics.prior_incomplete_note(info.coverage.comparison_start(filters.date_basis), period))
 
 # The unsuppressed table only feeds the totals and the funnel's limits; what is shown comes from
 # ``districts`` (suppressed in public mode, the same decision as every other page's).
@@ -50,16 +50,25 @@ k1.metric(
     _(totals.incidents_note) if totals.incidents_note else f"{totals.incidents:,}",
     delta=None if totals.pct_change is None else f"{totals.pct_change:+.1f}% ({totals.incidents - totals.incidents_prior_year:+,})",
     delta_color="inverse" if totals.noise != "within normal variation" else "off",
-    help=_("Net incidents (reports minus corrections) in the period. The arrow compares with the same "
-           "days a year earlier; it is grey when the change is within normal variation."),
+    help=_("Incidents counted in the period, as the agency counts them (later corrections are not subtracted: "
+           "they are shown beside the count). The arrow compares with the same days a year earlier; it is grey "
+           "when the change is within normal variation."),
 )
-if totals.poisson_z is None:  # public mode: a count too small to show, so no comparison either
+if not totals.comparable:  # nothing loaded a year earlier: no count, change or z to show
+    k1.caption(f"**{_(totals.comparison)}**")
+elif totals.poisson_z is None:  # public mode: a count too small to show, so no comparison either
     k1.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public view").format(
         prior=_(totals.incidents_prior_year_note) if totals.incidents_prior_year_note
         else f"{totals.incidents_prior_year:,}"))
 else:
     k1.caption(_("{prior} a year earlier · **{noise}** (z = {z})").format(
         prior=f"{totals.incidents_prior_year:,}", noise=_(totals.noise), z=f"{totals.poisson_z:+.2f}"))
+if info.has_corrections:  # the reconciled figure beside the official count (never when the source has none)
+    reconciled = metrics.correction_sentence(totals.incidents, totals.corrected, totals.after_corrections,
+                                             totals.incidents_note, totals.corrected_note,
+                                             totals.after_corrections_note)
+    if reconciled:
+        k1.caption(reconciled[0].upper() + reconciled[1:] + ".")
 ui.engagement_metrics(k2, k3, info.engagement_rows > 0, totals.engagement_events,
                       totals.engagement_events_prior_year, totals.officer_hours, totals.officer_hours_prior_year)
 if totals.trust is None:
@@ -86,7 +95,7 @@ with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date,
     shown_windows = windows[privacy.columns_with_notes(["window", "start", "end", "current", "prior", "change",
                                                         "pct_change", "noise", "warning"], windows)]
     shown_windows = metrics.translated(shown_windows, ("window", "noise", "current_note", "prior_note"))
-    st.dataframe(shown_windows,
+    st.dataframe(shown_windows, placeholder=ui.MISSING,
                  hide_index=True, width="stretch", column_config={
                      "window": _("Window"), "start": _("Start"), "end": _("End"),
                      "current_note": _("Incidents: note"), "prior_note": _("A year earlier: note"),
@@ -98,10 +107,11 @@ with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date,
     st.caption(_("Each window ends on the last day with data ({day}) and is compared with the same dates a year "
                  "earlier, so seasons match.").format(day=i18n.format_date(info.last_day)))
 
-if totals.incidents == 0 and totals.incidents_prior_year == 0:
+unknown_note = ui.occurrence_unknown_note(store, key, filters, rules=rules)
+if totals.incidents == 0 and not totals.incidents_prior_year:
     st.info(_("No incidents of this kind were recorded in this period or a year earlier. "
               "Try a longer period or all offenses."))
-    ui.data_note(info)
+    ui.data_note(info, unknown_note)
     st.stop()
 
 # --- Map --------------------------------------------------------------------------------------
@@ -116,8 +126,9 @@ features = ui.area_features(store, key, level)
 if metric == "rate_per_1000":
     title = (_("{offenses}: incidents per 1,000 residents by district") if level == "district"
              else _("{offenses}: incidents per 1,000 residents by neighborhood")).format(offenses=offense_label)
-    definition = _("Rate = incidents in the period ÷ residents × 1,000. Areas with fewer than {n} residents are left "
-                   "grey. Longer periods give higher rates.").format(n=metrics.MIN_POPULATION_FOR_RATE)
+    definition = _("Rate = incidents in the period ÷ residents × 1,000. Areas with fewer than {n} residents, or no "
+                   "population figure (parks), are left grey. Longer periods give higher rates.").format(
+        n=metrics.MIN_POPULATION_FOR_RATE)
 else:
     title = (_("{offenses}: % change from a year earlier by district") if level == "district"
              else _("{offenses}: % change from a year earlier by neighborhood")).format(offenses=offense_label)
@@ -193,17 +204,23 @@ else:
 
 # --- Table ------------------------------------------------------------------------------------
 st.subheader(_("District table"))
-table = with_intensity[privacy.columns_with_notes(metrics.AREA_COLUMNS + ["events_per_1000_per_year"], with_intensity)]
+# The corrections figures only where the source has corrections; why there is no change, only when there is none.
+extra_columns = (["corrected", "after_corrections"] if info.has_corrections else []) + (
+    [] if totals.comparable else ["comparison"])
+table = with_intensity[privacy.columns_with_notes(metrics.AREA_COLUMNS + ["events_per_1000_per_year"] + extra_columns,
+                                                  with_intensity)]
 table_event = st.dataframe(
-    metrics.translated(metrics.area_names(table), ("incidents_note", "incidents_prior_year_note")),
+    metrics.translated(metrics.area_names(table), metrics.WORD_COLUMNS), placeholder=ui.MISSING,
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
-    column_config=ui.area_column_config(_("District")),
+    column_config={**ui.area_column_config(_("District")), **ui.correction_column_config()},
 )
 note = analysis.multiple_comparisons_note(len(table))
 st.caption(_("Select a row to open that district's page.") + (f" {_(note)}" if note else "")
+           + (" " + _("Incidents are the official counts; “After later corrections” is the same count less the "
+                      "incidents that later corrections remove.") if info.has_corrections else "")
            + (f" {_(privacy.public_note(rules))}" if rules is not None else ""))
 ui.open_district_on_row(table_event, table)
 ui.download_table(table, info, f"districts_{period.start}_{period.end}", key="download_districts",
                   label=_("Download the district table"), notes=ui.filter_notes(filters))
 
-ui.data_note(info)
+ui.data_note(info, unknown_note)

@@ -134,7 +134,7 @@ with st.spinner(_("Estimating program effects…")):
 shown = table[["program", "outcome", "estimate", "ci_low", "ci_high", "pretrend_p", "rtm_flag", "n_treated",
                "n_control", "start"] + (["true_effect"] if "true_effect" in table else [])]
 st.dataframe(shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS.get(o, o)))),
-             hide_index=True, width="stretch", column_config={
+             hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
     "program": _("Program"), "outcome": _("Outcome"),
     "estimate": st.column_config.NumberColumn(_("Estimate"), format="percent"),
     "ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),

@@ -73,7 +73,7 @@ else:
     if "measure" in readable.columns:  # the question's code (data) shown as its label
         readable = readable.assign(measure=readable["measure"].map(
             lambda m: _(metrics.MEASURE_LABELS[m]) if m in metrics.MEASURE_LABELS else m))
-    st.dataframe(readable, hide_index=True, width="stretch", column_config={
+    st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
         "district_id": _("District"), "district_name": _("Name"), "measure": _("Survey question"),
         "period_start": _("Period start"), "period_end": _("Period end"), "score": _("Score (0–100)"),
         "margin_of_error": _("Margin of error"), "respondents": _("Respondents"), "shown": _("Shown")})

@@ -9,5 +9,5 @@ FROM incidents
 WHERE (CAST(occurred_at AS DATE) BETWEEN $start AND $end OR CAST(occurred_at AS DATE) BETWEEN $prior_start AND $prior_end)
   AND ($offense_group IS NULL OR offense_group IN (
         SELECT offense_group FROM offense_groups
-        WHERE offense_group = $offense_group OR category = $offense_group))
+        WHERE offense_group = $offense_group OR 'category:' || category = $offense_group))
 GROUP BY 1;

@@ -14,7 +14,7 @@ counts AS (
       AND (c.day BETWEEN $start AND $end OR c.day BETWEEN $prior_start AND $prior_end)
       AND ($offense_group IS NULL OR c.offense_group IN (
             SELECT offense_group FROM offense_groups
-            WHERE offense_group = $offense_group OR category = $offense_group))
+            WHERE offense_group = $offense_group OR 'category:' || category = $offense_group))
 )
 SELECT
     COALESCE(SUM(incidents) FILTER (WHERE in_district AND NOT in_own_neighborhood AND day BETWEEN $start AND $end), 0)

@@ -109,6 +109,30 @@ def tiny_city_tables() -> dict[str, pd.DataFrame]:
             "trust_surveys": trust, **empty}
 
 
+def thin_city_tables() -> dict[str, pd.DataFrame]:
+    """A new city: the tiny city with its incidents of 2024 only (nothing loaded a year earlier), one incident
+    whose occurrence date is a placeholder (unknown), no corrections, and a park with no population figure."""
+    tables = tiny_city_tables()
+    incidents = tables["incidents"]
+    incidents = incidents[(incidents["reported_at"].dt.year == 2024) & (incidents["count"] == 1)].copy()
+    unknown = incidents.iloc[[0]].assign(id="u1", occurred_at=pd.NaT, reported_at=pd.Timestamp("2024-03-02 09:00"),
+                                         occurred_note="placeholder occurrence date 01/01/1900")
+    tables["incidents"] = pd.concat([incidents, unknown], ignore_index=True)
+    tables["incidents"]["corrects_id"] = None
+    tables["neighborhoods"] = tables["neighborhoods"].assign(
+        population=pd.array([6_000, 4_000, None], dtype="Int64"))
+    tables["metadata"] = pd.DataFrame({"key": ["city_name", "is_simulated", "source"],
+                                       "value": ["Thin Test City", "false", "hand-made test fixture, one year"]})
+    return tables
+
+
+@pytest.fixture(scope="session")
+def thin_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("thin") / "thin.duckdb"
+    write_database(thin_city_tables(), path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def tiny_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny") / "tiny.duckdb"

@@ -46,6 +46,7 @@ PAGES = {
     "pages/ledger.py": "ledger",
     "pages/meetings.py": "meetings",
     "pages/training.py": "training",
+    "pages/data.py": "data",
     "pages/methodology.py": "methodology",
     "pages/data_dictionary.py": "data_dictionary",
 }

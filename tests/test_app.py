@@ -70,7 +70,7 @@ def test_page_numbers_equal_the_library_for_the_same_filters(app, demo_db):
 def test_filters_change_the_figures(app):
     before_map = chart(app, "choroplethmap")["data"][0]["z"]
     before_kpi = app.metric[0].value
-    app.selectbox(key="offense_group").select("violent").run()
+    app.selectbox(key="offense_group").select("category:violent").run()
     assert not app.exception
     assert app.metric[0].value != before_kpi
     assert chart(app, "choroplethmap")["data"][0]["z"] != before_map

@@ -38,7 +38,7 @@ def test_districts_csv_matches_an_independent_recount(demo_db, demo_tables, leve
     out = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--level", level)
     assert out.returncode == 0, out.stderr
     table = pd.read_csv(io.StringIO(out.stdout), dtype={"area_id": str})
-    assert list(table.columns) == metrics.AREA_COLUMNS
+    assert list(table.columns) == metrics.CLI_COLUMNS  # the table of the pages, with corrected and comparison
     incidents = demo_tables["incidents"]
     expected = recount(incidents, START, END, key)
     got = table.set_index("area_id")["incidents"]
@@ -126,7 +126,7 @@ def test_districts_output_is_the_same_in_every_language(demo_db):
     assert english.returncode == spanish.returncode == 0, spanish.stderr
     assert json.loads(spanish.stdout) == json.loads(english.stdout)
     csv_es = run_cli("districts", "--db", str(demo_db), "--start", START, "--end", END, "--lang", "es")
-    assert list(pd.read_csv(io.StringIO(csv_es.stdout)).columns) == metrics.AREA_COLUMNS
+    assert list(pd.read_csv(io.StringIO(csv_es.stdout)).columns) == metrics.CLI_COLUMNS
     # Public mode too: the notes of hidden counts are data ("fewer than 4"), the note on stderr is for the reader.
     public = (*args, "--mode", "public", "--level", "neighborhood", "--offense-group", "homicide")
     english, spanish = run_cli(*public), run_cli(*public, "--lang", "es")

@@ -51,12 +51,12 @@ def test_kpis_equal_the_district_kpis(demo):
 def test_monthly_offense_engagement_and_trust_equal_the_district_library(demo):
     s, period = demo
     start = district.window_start(period.end)
-    monthly = compare.monthly_table(s, IDS, period.end, "violent", "reported")
+    monthly = compare.monthly_table(s, IDS, period.end, "category:violent", "reported")
     mix = compare.offense_mix_table(s, IDS, period.start, period.end)
     engagement = compare.engagement_table(s, IDS, start, period.end)
     trust = compare.trust_table(s, IDS, period.end)
     for did in IDS:
-        series = district.monthly_series(s, did, period.end, "violent", "reported")
+        series = district.monthly_series(s, did, period.end, "category:violent", "reported")
         pd.testing.assert_frame_equal(_own(monthly, did)[list(series.columns)], series)
         population = district.get_district(s, did).population
         rate = _own(monthly, did)["rate_per_1000"].astype(float)

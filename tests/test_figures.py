@@ -69,4 +69,5 @@ def test_areas_without_a_value_are_grey_and_say_why(tiny):
     assert len(fig.data) == 2
     grey = fig.data[1]
     assert list(grey.locations) == ["P"] and grey.showscale is False
-    assert "fewer than 300 residents" in grey.hovertemplate
+    assert grey.customdata[0][1] == "no rate: fewer than 300 residents"  # the hover says why, per area
+    assert "%{customdata[1]}" in grey.hovertemplate

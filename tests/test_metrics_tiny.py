@@ -50,8 +50,13 @@ def test_rates_name_their_denominator_and_skip_tiny_populations(store):
 
 
 def test_offense_filter_takes_a_group_or_a_category(store):
-    violent = by_id(metrics.area_comparison(store, *MARCH, offense_group="violent"))
+    violent = by_id(metrics.area_comparison(store, *MARCH, offense_group="category:violent"))
     assert violent.loc["1", "incidents"] == 1 and violent.loc["1", "incidents_prior_year"] == 2
+    # A bare category name that is no group's code reads as its category.
+    pd.testing.assert_frame_equal(by_id(metrics.area_comparison(store, *MARCH, offense_group="violent")), violent)
+    # "other" is a group and "category:other" the category (here: vandalism, the unplaced incident).
+    assert by_id(metrics.area_comparison(store, *MARCH, offense_group="category:other"))["incidents"].sum() == 1
+    assert by_id(metrics.area_comparison(store, *MARCH, offense_group="other"))["incidents"].sum() == 0
     larceny = by_id(metrics.area_comparison(store, *MARCH, offense_group="larceny"))
     assert larceny.loc["1", "incidents"] == 1 and larceny.loc["2", "incidents"] == 1  # i2 (corrected later)
     assert metrics.UNASSIGNED_ID not in larceny.index  # the unplaced incident is vandalism

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -161,6 +162,122 @@ def test_area_tables_hide_small_counts_what_is_made_from_them_and_one_more():
     assert set(plain.districts["incidents_note"]) == {""}
 
 
+def _with_corrections(frame: pd.DataFrame, corrected: list[int]) -> pd.DataFrame:
+    out = frame.copy()
+    out["corrected"] = corrected
+    out["after_corrections"] = out["incidents"] - out["corrected"]
+    out["corrected_prior_year"] = 0
+    out["after_corrections_prior_year"] = out["incidents_prior_year"]
+    return out
+
+
+def _knows(value: int, kind: str | None, shown, m: int = 4) -> bool:
+    """Whether ``value`` fits what a reader sees of a cell: its number, or the words of its note."""
+    if kind is None:
+        return value == shown
+    if kind == PRIMARY:
+        return 1 <= value < m
+    if kind == COMPLEMENTARY:
+        return value >= m
+    return value >= 0
+
+
+def _cells(row, columns=("incidents", "corrected", "after_corrections")):
+    kinds = privacy.status_of(row, RULES)
+    return [(kinds.get(c), None if pd.isna(row[c]) else int(row[c])) for c in columns]
+
+
+def _corrections_leaks(incidents: list[int], corrected: list[int], out: privacy.ProtectedAreas) -> list:
+    """Exhaustively: every (incidents, corrected, after corrections) of each district and of the city that fits
+    what a reader sees (shown numbers, notes, incidents = corrected + after in every row, the districts adding
+    up to the city in each column); the hidden small counts that can only have one value."""
+    m = RULES.min_count
+    cap = sum(incidents) + m
+    rows = [_cells(r) for _i, r in out.districts.iterrows()]
+    city_kinds = [out.city.get(c) for c in ("incidents", "corrected", "after_corrections")]
+    city_shown = [out.city_values.get(c) for c in ("incidents", "corrected", "after_corrections")]
+    options = []
+    for cells in rows:
+        fits = []
+        for i in range(cap + 1):
+            if not _knows(i, *cells[0], m):
+                continue
+            for c in range(i + 1):
+                if _knows(c, *cells[1], m) and _knows(i - c, *cells[2], m):
+                    fits.append((i, c, i - c))
+        options.append(fits)
+    seen: dict = {}
+    for combo in itertools.product(*options):
+        sums = [sum(x[j] for x in combo) for j in range(3)]
+        if all(_knows(s, k, v, m) for s, k, v in zip(sums, city_kinds, city_shown)):
+            for k, x in enumerate(combo):
+                for j in range(3):
+                    seen.setdefault((k, j), set()).add(x[j])
+            for j in range(3):
+                seen.setdefault(("city", j), set()).add(sums[j])
+    truth = {(k, j): v for k, (i, c) in enumerate(zip(incidents, corrected)) for j, v in enumerate((i, c, i - c))}
+    city = (sum(incidents), sum(corrected), sum(incidents) - sum(corrected))
+    truth.update({("city", j): v for j, v in enumerate(city)})
+    kinds = {(k, j): cells[j][0] for k, cells in enumerate(rows) for j in range(3)}
+    kinds.update({("city", j): city_kinds[j] for j in range(3)})
+    return [(cell, truth[cell]) for cell, kind in kinds.items()
+            if kind is not None and truth[cell] in SMALL and len(seen.get(cell, ())) < 2]
+
+
+def test_corrections_are_counts_protected_with_the_count_they_split():
+    districts = _with_corrections(_areas([("1", "1", 20, 10, 5000), ("2", "2", 30, 31, 5000), ("3", "3", 9, 9, 5000)]),
+                                  [2, 0, 9])
+    out = privacy.protect_area_tables(districts, None, RULES)
+    d = out.districts.set_index("area_id")
+    # District 1: 20 counted, 2 later corrected: the 2 is hidden, and so is the 18 after (20 - 18 would give it);
+    # then, so that neither column's citywide total (11 corrected, 48 after) gives them away, the others too
+    # (a row of 0 corrected cannot hide its "after" alone: the count would give it away).
+    assert d.loc["1", "incidents"] == 20
+    assert pd.isna(d.loc["1", "corrected"]) and pd.isna(d.loc["1", "after_corrections"])
+    assert d.loc["1", "corrected_note"] == RULES.withheld_label and d.loc["1", "after_corrections_note"]
+    assert d["corrected"].isna().all() and d["after_corrections"].isna().all()
+    assert out.city["corrected"] is None and out.city_values["corrected"] == 11  # the citywide figures are shown
+    # The counts and the reading of a change are not touched by a hidden correction.
+    assert not privacy.hidden(out.districts, "incidents").any() and d.loc["1", "change"] == 10
+    assert not _corrections_leaks([20, 30, 9], [2, 0, 9], out)
+    totals = metrics.CityTotals(59, 50, 18.0, 1.2, "within normal variation", 5, 4, 10.0, 9.0, 61.0, 60.0, 12, 80,
+                                corrected=11, after_corrections=48)
+    shown = privacy.protect_city_totals(totals, out, RULES, min_respondents=30)
+    assert shown.incidents == 59 and shown.corrected == 11 and not shown.corrected_note
+    assert metrics.correction_sentence(shown.incidents, shown.corrected, shown.after_corrections) == (
+        "official count 59; after 11 later corrections, 48")
+    # A small citywide figure is withheld, and the sentence says so without a number.
+    small = _with_corrections(_areas([("1", "1", 20, 10, 5000), ("2", "2", 30, 31, 5000)]), [2, 0])
+    out = privacy.protect_area_tables(small, None, RULES)
+    assert out.city["corrected"] == WITHHELD and not _corrections_leaks([20, 30], [2, 0], out)
+    shown = privacy.protect_city_totals(dataclasses.replace(totals, corrected=2, after_corrections=57), out, RULES, 30)
+    assert shown.corrected is None and shown.after_corrections is None
+    assert metrics.correction_sentence(shown.incidents, shown.corrected, shown.after_corrections, shown.incidents_note,
+                                       shown.corrected_note, shown.after_corrections_note) == (
+        "official count 59; the count after later corrections is not shown in this public view (withheld to "
+        "protect a small count)")
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@example(pairs=[(20, 2), (5, 1)])
+@example(pairs=[(5, 1), (9, 0)])
+@example(pairs=[(4, 3), (30, 1)])
+@example(pairs=[(12, 11), (30, 0)])
+@given(st.lists(st.integers(0, 12).flatmap(lambda i: st.tuples(st.just(i), st.integers(0, i))), min_size=2,
+                max_size=2))
+def test_no_small_correction_or_count_after_corrections_can_be_worked_out(pairs):
+    """For random districts (incidents, of which later corrected), nothing a reader sees pins a hidden small
+    count of corrections or of incidents after corrections (or of incidents) to one value."""
+    incidents, corrected = [i for i, _c in pairs], [c for _i, c in pairs]
+    districts = _with_corrections(_areas([(str(k + 1), str(k + 1), i, 5, 5000) for k, i in enumerate(incidents)]),
+                                  corrected)
+    out = privacy.protect_area_tables(districts, None, RULES)
+    for _i, row in out.districts.iterrows():
+        for col in ("corrected", "after_corrections"):
+            assert pd.isna(row[col]) or int(row[col]) not in SMALL, (col, row.to_dict())
+    assert not _corrections_leaks(incidents, corrected, out), (incidents, corrected)
+
+
 def test_city_totals_follow_the_area_decision_and_hide_small_surveys():
     districts = _areas([("1", "1", 1, 0, 5000), ("2", "2", 2, 0, 5000)])
     out = privacy.protect_area_tables(districts, None, RULES)
@@ -252,7 +369,7 @@ def test_describe_says_the_rules():
 # --- the property, on the demo warehouse ------------------------------------------------------------
 
 COUNT_NAMES = {"incidents", "incidents_prior_year", "current", "prior", "Incidents", "A year earlier",
-               "Incidents, last year", "Incidents, year before"}
+               "Incidents, last year", "Incidents, year before", *privacy.CORRECTION_COUNT_COLUMNS}
 HOVER_LEAK = re.compile(r"(?<![\d.,])[1-3] (?:incidents|incidentes)|(?:Incidents|Incidentes)(?:</b>)?\s*[=:]\s*"
                         r"[1-3](?![\d.,])|(?:earlier|antes)\s*[=:]\s*[1-3](?![\d.,])|"
                         r"(?<![\d.,])[1-3] (?:a year earlier|un año antes)")  # in English or Spanish
@@ -379,6 +496,34 @@ SMALL_CASE = dict(start=dt.date(2026, 9, 1), end=dt.date(2026, 10, 31), offense=
                   level="neighborhood", district="3")
 HOMICIDE_YEAR = dict(start=dt.date(2025, 11, 1), end=dt.date(2026, 10, 31), offense="homicide", basis="reported",
                      level="district", district="5")
+# All offenses over two months: many areas have 1 to 3 incidents later corrected.
+CORRECTIONS_CASE = dict(start=dt.date(2026, 9, 1), end=dt.date(2026, 10, 31), offense="all", basis="occurred",
+                        level="neighborhood", district="3")
+
+
+def test_the_example_filters_have_small_corrections_in_staff_mode(demo):
+    store = demo[0]
+    case = CORRECTIONS_CASE
+    for level in metrics.LEVELS:
+        raw = metrics.area_comparison(store, case["start"], case["end"], level, case["offense"], case["basis"])
+        assert [c for c, _v in small_in_frame(raw) if c == "corrected"], level
+
+
+def _check_corrections(table: pd.DataFrame, where) -> None:
+    """Corrections figures of a protected table: none small, and never two of (incidents, corrected, after
+    corrections) shown beside a hidden third (it would be their difference)."""
+    assert not [c for c, _v in small_in_frame(table) if c in privacy.CORRECTION_COUNT_COLUMNS], where
+    for total, *parts in privacy.CORRECTION_SETS:
+        if any(p not in table.columns for p in parts):
+            continue
+        cols = [total, *parts]
+        shown = pd.DataFrame({c: table[c].notna() & ~privacy.hidden(table, c) for c in cols})
+        hidden = pd.DataFrame({c: privacy.hidden(table, c) for c in cols})
+        leak = (shown.sum(axis=1) == 2) & hidden.any(axis=1)
+        assert not leak.any(), (where, table.loc[leak, cols].to_dict("records"))
+        both = shown[total] & shown[parts[0]]
+        difference = table.loc[both, total].astype(int) - table.loc[both, parts[0]].astype(int)
+        assert not difference.isin(SMALL).any(), where
 
 
 def test_the_example_filters_have_small_counts_in_staff_mode(demo):
@@ -447,12 +592,18 @@ def _check_library(store: Store, db: Path, f: dict, info: metrics.DatasetInfo) -
         # be withheld, "withheld to protect a small count").
         small = raw[lv]["incidents"].isin(SMALL)
         assert table.loc[small, "incidents_note"].isin([RULES.label, RULES.withheld_label]).all()
+        _check_corrections(table, lv)
     # Citywide, KPIs of the district, its neighborhoods, its offense groups, its months, its seasons.
     totals = privacy.protect_city_totals(metrics.city_totals(store, raw["district"], start, end), protected, RULES,
                                          metrics.MIN_RESPONDENTS)
     assert totals.incidents not in SMALL and totals.incidents_prior_year not in SMALL
+    assert totals.corrected not in SMALL and totals.after_corrections not in SMALL
+    if totals.incidents is not None and totals.corrected is not None:
+        assert totals.after_corrections is not None  # else it would be their difference
     kpis = district.district_kpis(store, did, start, end, offense, basis, districts_table=protected.districts)
     assert kpis.incidents not in SMALL and kpis.incidents_prior_year not in SMALL
+    assert kpis.corrected not in SMALL and kpis.after_corrections not in SMALL
+    assert not re.search(r"(?<![\d.,])[1-3](?![\d.,])", kpis.correction_sentence()), kpis.correction_sentence()
     ranking = district.neighborhoods_ranked(store, did, start, end, offense, basis, rules=RULES,
                                             neighborhoods_table=protected.neighborhoods,
                                             districts_table=protected.districts)
@@ -475,6 +626,7 @@ def _check_library(store: Store, db: Path, f: dict, info: metrics.DatasetInfo) -
     json_out = pd.DataFrame(json.loads(_cli(*args, "--format", "json")))
     for printed in (csv_out, json_out):
         assert not small_in_frame(printed)
+        _check_corrections(printed.assign(after_corrections=printed["incidents"] - printed["corrected"]), "cli")
         assert list(printed["incidents_note"].astype(object).fillna("")) == list(protected.table(level)["incidents_note"])
     return staff_small
 
@@ -492,7 +644,7 @@ def test_public_library_property_on_filters_with_small_counts(demo, demo_db):
     """The property on filters where staff see small counts (so it is not vacuous), and the one path:
     ``area_comparison(rules=...)`` is the protected table."""
     store, info = demo[0], demo[1]
-    for case in (SMALL_CASE, HOMICIDE_YEAR):
+    for case in (SMALL_CASE, HOMICIDE_YEAR, CORRECTIONS_CASE):
         assert _check_library(store, demo_db, case, info) > 0
         for level in metrics.LEVELS:
             pd.testing.assert_frame_equal(
@@ -528,6 +680,10 @@ def no_programs(monkeypatch):
 def _check_briefing(content: briefing.Briefing) -> None:
     row = content.kpis.iloc[0]
     assert row["this_period"] not in {"1", "2", "3"} and row["a_year_earlier"] not in {"1", "2", "3"}
+    corrections = content.kpis[content.kpis["measure"] == "Incidents after later corrections"]
+    for _i, r in corrections.iterrows():  # the reconciled figure, and the sentence that gives its parts
+        assert r["this_period"] not in {"1", "2", "3"}
+        assert not re.search(r"(?<![\d.,])[1-3](?![\d.,])", r["reading"]), r["reading"]
     assert content.kpi_values["incidents"] not in SMALL and content.kpi_values["incidents_prior_year"] not in SMALL
     incidents = content.takeaways[0]  # the incident sentence; the others are engagement, trust, programs
     assert not HOVER_LEAK.search(incidents) and not re.search(r"(?<![\d.,])[1-3] (?:incidents )?vs", incidents), incidents
@@ -602,7 +758,7 @@ def test_cli_districts_staff_mode_is_unchanged(demo_db, monkeypatch):
     args = ["districts", "--db", str(demo_db), "--start", str(case["start"]), "--end", str(case["end"]),
             "--offense-group", case["offense"]]
     staff = pd.read_csv(io.StringIO(_cli(*args)), dtype={"area_id": str})
-    assert list(staff.columns) == metrics.AREA_COLUMNS and small_in_frame(staff)
+    assert list(staff.columns) == metrics.CLI_COLUMNS and small_in_frame(staff)
     monkeypatch.setenv("COMMON_GROUND_MODE", "public")
     public = pd.read_csv(io.StringIO(_cli(*args)), dtype={"area_id": str})
     assert "incidents_note" in public and not small_in_frame(public)

@@ -9,8 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from community_policing import store
+import datetime as dt
+
+from community_policing import figures, geo, map_layers, metrics, store
 from community_policing.loader import load_city
+from community_policing.store import Store
 from tests.conftest import shared_data_or_skip
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -249,3 +252,30 @@ def test_series_breaks_and_freshness_on_real_data(stl):
         assert fresh.precision == "month" and fresh.settle == 1  # SLMPD dates each record to its coded month
         assert 0.05 < fresh.share_later_month < 0.15
         assert fresh.as_of == dt.date(2019, 12, 31) and fresh.preliminary_from == dt.date(2019, 12, 1)
+
+
+def test_st_louis_parks_are_grey_with_no_population(stl):
+    """The 9 park neighborhoods of St. Louis (80-88) have no population: on both maps they are grey and say so."""
+    path = stl[0]
+    from community_policing import map_figures
+
+    with Store(path) as s:
+        period = metrics.Period(dt.date(2019, 1, 1), dt.date(2019, 12, 31))
+        table = metrics.area_comparison(s, period.start, period.end, level="neighborhood")
+        features = geo.area_features(s, "neighborhood")
+        data = map_layers.layer_data(s, "rate", "neighborhood", period)
+    parks = {str(i) for i in range(80, 89)}
+    fig = figures.choropleth(table, features, "rate_per_1000", "t")
+    grey = [t for t in fig.data if t.name == "no value"][0]
+    why = dict(zip(grey.locations, (row[1] for row in grey.customdata)))
+    assert parks <= set(why) and {why[p] for p in parks} == {"no population"}
+    fig = map_figures.layer_map(data.table, features, "rate", "t")
+    grey = [t for t in fig.data if t.name == "no population"][0]
+    assert set(grey.locations) == parks
+
+
+def test_st_louis_counts_its_unknown_occurrence_dates(stl):
+    with Store(stl[0]) as s:
+        info = metrics.dataset_info(s)
+        assert metrics.occurrence_unknown(s, info.first_day, info.last_day) == 17
+        assert info.has_corrections and info.linked_corrections == 9_638
