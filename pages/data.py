@@ -46,6 +46,9 @@ def table(frame: pd.DataFrame, **options) -> None:
     """A table as shown and as its toolbar's "Download as CSV" writes it: formula-like text neutralised
     (that download bypasses ``exports``), machine column names labelled in the page's language."""
     labels = {c: st.column_config.Column(_(LABELS[c])) for c in frame.columns if c in LABELS}
+    text = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+    frame = frame.astype({c: object for c in text})
+    frame[text] = frame[text].where(frame[text].notna(), "—")  # an empty cell reads "—", never "None"
     st.dataframe(exports.neutralise(frame), hide_index=True, width="stretch",
                  column_config={**labels, **options.pop("column_config", {})}, **options)
 
