@@ -536,6 +536,11 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
                    "unknown offense group; expected one of " + ", ".join(sorted(known_groups)), "invalid")
     rows = rows[~unknown].reset_index(drop=True)
     rows["corrects_id"], stats = _link_corrections(rows)
+    # A correction written under its original's id keeps its own: the id plus where it was read.
+    is_correction = rows["count"].astype(str) == "-1"
+    clash = is_correction & rows["id"].isin(set(rows.loc[~is_correction, "id"]))
+    rows.loc[clash, "id"] = (rows.loc[clash, "id"].astype(str) + " (correction, " + rows.loc[clash, "_file"]
+                             + " line " + rows.loc[clash, "_line"].astype(str) + ")")
     if stats["corrections"]:
         log.notes.append(_corrections_note(stats))
     rows = rows[~rows["_uncounted"]].reset_index(drop=True)  # rejected already; only candidates for links
@@ -733,7 +738,9 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
         "_neighborhood_code": get("neighborhood_id").map(boundaries.normalise_id),
         "_district_code": None,
         "_source_district": get("district_id").map(boundaries.normalise_id),
-        "_case": get("case_number").where(lambda s: s != ""),
+        # The case number links a correction to its original; without one, the record's own id does
+        # (exports with a Count column write a correction under the id of the record it corrects).
+        "_case": (get("case_number") if "case_number" in mapping else get("id")).where(lambda s: s != ""),
         "_uncounted": False,
     })
     unmapped = out["offense_group"] == "__unmapped__"

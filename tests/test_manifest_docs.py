@@ -236,3 +236,29 @@ trust = "trust"
     assert ("events.csv", 3, "attendees", "twelve") in rejects  # headerless: the first record is line 1
     assert ("incidents/2024-01.csv", 5, "lon", "west") in rejects
     assert all(read == loaded + merged + rejected for _, read, loaded, merged, rejected in files)
+
+
+def test_a_count_column_keeps_corrections_beside_the_count(tmp_path):
+    """An export with a Count column writes a later correction (-1) under the id of the record it corrects:
+    it is kept with an id of its own, linked to that record, and never netted from the count."""
+    src = tmp_path / "src"
+    manifest = write_zip_city(src)
+    (src / "incidents" / "2024-01.csv").write_text(
+        "Report_No,From_Date,Reported_Date,IBRS,Description,Zip Code,Longitude,Latitude,Count\n"
+        "R1,01/05/2024 22:10,01/05/2024 23:00,120,ROBBERY,63101,,,1\n"
+        "R2,01/06/2024 10:00,01/06/2024 10:30,13A,AGGRAVATED ASSAULT,63102,,,1\n"
+        "R2,01/06/2024 10:00,02/20/2024 09:00,13A,AGGRAVATED ASSAULT,63102,,,-1\n"
+        "R9,12/06/2023 10:00,02/21/2024 09:00,13A,AGGRAVATED ASSAULT,63102,,,-1\n")
+    text = readme_example().replace('rows_per_incident = "many"\n', "").replace('lat = "Latitude"', 'lat = "Latitude"\ncount = "Count"')
+    manifest.write_text(text)
+    db = tmp_path / "db.duckdb"
+    load_city(manifest, src, db)
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT id, count, corrects_id FROM incidents ORDER BY count DESC, id").fetchall()
+    daily = con.execute("SELECT SUM(incidents), SUM(corrected) FROM incident_counts_daily "
+                        "WHERE date_basis = 'reported'").fetchone()
+    con.close()
+    assert rows == [("R1", 1, None), ("R2", 1, None),
+                    ("R2 (correction, incidents/2024-01.csv line 4)", -1, "R2"),
+                    ("R9", -1, None)]  # its original is not in the files: kept, never subtracted
+    assert daily == (2, 1)
