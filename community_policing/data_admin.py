@@ -234,9 +234,9 @@ def stage_upload(files: list[tuple[str, bytes]], manifest_path: str | os.PathLik
                 target.write_bytes(item.data)
             else:
                 unpacked = _unpack(item, target, unpacked)
-                if target.name.lower().endswith(".gz"):
-                    with target.open("rb") as handle:
-                        _check_gzip_size(f"{item.upload}: {item.entry.filename}", handle)
+                # Whatever its name: the loader unpacks any file that starts with gzip's magic bytes.
+                with target.open("rb") as handle:
+                    _check_gzip_size(f"{item.upload}: {item.entry.filename}", handle)
         if base is not None:
             _take_over(base, staged, root.resolve())
     except OSError as exc:  # a file and a folder of one name, a full disk: nothing is kept

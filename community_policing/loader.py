@@ -536,9 +536,11 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
                    "unknown offense group; expected one of " + ", ".join(sorted(known_groups)), "invalid")
     rows = rows[~unknown].reset_index(drop=True)
     rows["corrects_id"], stats = _link_corrections(rows)
-    # A correction written under its original's id keeps its own: the id plus where it was read.
-    is_correction = rows["count"].astype(str) == "-1"
-    clash = is_correction & rows["id"].isin(set(rows.loc[~is_correction, "id"]))
+    # A correction written under its original's id (or another correction's) keeps its own: the id plus
+    # where it was read.
+    is_correction = _count_values(rows) == -1
+    clash = is_correction & (rows["id"].isin(set(rows.loc[~is_correction, "id"]))
+                             | rows["id"].where(is_correction).duplicated(keep=False) & is_correction)
     rows.loc[clash, "id"] = (rows.loc[clash, "id"].astype(str) + " (correction, " + rows.loc[clash, "_file"]
                              + " line " + rows.loc[clash, "_line"].astype(str) + ")")
     if stats["corrections"]:
@@ -568,6 +570,13 @@ def _corrections_note(stats: dict) -> str:
             f"{stats['unlinked']:,} one not in the loaded files (neither is ever subtracted)")
 
 
+def _count_values(rows: pd.DataFrame) -> pd.Series:
+    """The count column as numbers ("1", "1.0", "-1", 1 all read), NaN where it cannot be read
+    (validation rejects those rows with their value)."""
+    return pd.to_numeric(pd.Series(tabular.clean_numbers(rows["count"].astype(object)), index=rows.index),
+                         errors="coerce")
+
+
 def _link_corrections(rows: pd.DataFrame) -> tuple[pd.Series, dict]:
     """For each correction (count -1), the id of the counted record it corrects, else None.
 
@@ -579,11 +588,12 @@ def _link_corrections(rows: pd.DataFrame) -> tuple[pd.Series, dict]:
     crimes) take part in the pairing, so that their corrections are recognised as such and never
     subtracted from a counted record they happen to resemble."""
     linked = pd.Series([None] * len(rows), index=rows.index, dtype=object)
-    is_correction = (rows["count"].astype(str) == "-1").to_numpy()
+    count = _count_values(rows)
+    is_correction = (count == -1).to_numpy()
     stats = {"corrections": int(is_correction.sum()), "linked": 0, "uncounted": 0, "unlinked": 0}
     if not stats["corrections"]:
         return linked, stats
-    originals = rows[~is_correction & (rows["count"].astype(str) == "1")].copy()
+    originals = rows[~is_correction & (count == 1).to_numpy()].copy()
     corrections = rows[is_correction].copy()
     for frame in (originals, corrections):
         frame["_order"] = pd.to_datetime(frame["reported_at"], errors="coerce")
@@ -594,8 +604,12 @@ def _link_corrections(rows: pd.DataFrame) -> tuple[pd.Series, dict]:
     for keys in (["_case", "_code"], ["_when", "_code", "_place"]):
         left = corrections[~corrections.index.isin([c for c, _ in pairs])]
         right = originals[~originals.index.isin([o for _, o in pairs])]
-        left = left[left[keys].notna().all(axis=1) & (left[keys] != "").all(axis=1) & (left["_when"] != "NaT")]
-        right = right[right[keys].notna().all(axis=1) & (right[keys] != "").all(axis=1)]
+        # The case number alone may link (a source without offense codes); the fingerprint needs all
+        # of its parts, and a known occurrence time.
+        needed = ["_case"] if keys[0] == "_case" else keys
+        left = left[left[needed].notna().all(axis=1) & (left[needed] != "").all(axis=1)
+                    & ((left["_when"] != "NaT") | (keys[0] == "_case"))]
+        right = right[right[needed].notna().all(axis=1) & (right[needed] != "").all(axis=1)]
         if not len(left) or not len(right):
             continue
         left = left.sort_values(["_order", "_line"], kind="stable")
@@ -711,6 +725,15 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
     get = lambda target: table[mapping[target]] if target in mapping else pd.Series("", index=table.index)  # noqa: E731
     occurred = tabular.parse_dates(get("occurred_at"), fmt)
     reported = tabular.parse_dates(get("reported_at"), fmt) if "reported_at" in mapping else occurred
+    # A date that does not read in the source's format is a reject naming the format, never re-guessed.
+    bad_date = pd.Series(False, index=table.index)
+    for target, parsed in (("occurred_at", occurred), ("reported_at", reported)):
+        if target in mapping:
+            raw = get(target)
+            unread = parsed.isna() & (raw != "") & ~bad_date
+            log.reject("incidents", log.relative(path), table.loc[unread, "_line"], mapping[target], raw[unread],
+                       tabular.date_expectation(fmt), "invalid")
+            bad_date |= unread
     if "offense_group" in mapping:
         group = get("offense_group").str.lower()
     else:
@@ -725,10 +748,11 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
     count = tabular.clean_numbers(get("count")) if "count" in mapping else pd.Series("1", index=table.index)
     out = pd.DataFrame({
         "id": get("id"),
-        "occurred_at": occurred.where(occurred.notna(), get("occurred_at").where(lambda s: s != "")),
-        "occurred_note": None,
-        "reported_at": reported.where(reported.notna(), (get("reported_at") if "reported_at" in mapping
-                                                         else get("occurred_at")).where(lambda s: s != "")),
+        "occurred_at": occurred,
+        "occurred_note": pd.Series(None, index=table.index, dtype=object).where(
+            get("occurred_at") != "", f"no occurrence date in the source ({mapping['occurred_at']} is empty); "
+                                      "occurrence date unknown"),
+        "reported_at": reported,
         "offense_code": get("offense_code"),
         "offense_description": get("offense_description"),
         "offense_group": group,
@@ -743,8 +767,7 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
         "_case": (get("case_number") if "case_number" in mapping else get("id")).where(lambda s: s != ""),
         "_uncounted": False,
     })
-    unmapped = out["offense_group"] == "__unmapped__"
-    out = out[~unmapped]
+    out = out[(out["offense_group"] != "__unmapped__") & ~bad_date.to_numpy()]
     out.attrs["rows_read"] = len(table)
     note = "column mapping" + (f"; offense groups by {code_map.describe()}" if code_map is not None else "")
     if table.attrs.get("recoded_lines"):
@@ -825,10 +848,13 @@ def _assign_areas(rows: pd.DataFrame, districts: pd.DataFrame, neighborhoods: pd
     district_ids = set(districts["id"])
     neighborhood_ids = set(neighborhoods["id"])
     n_to_d = dict(zip(neighborhoods["id"], neighborhoods["district_id"]))
-    has_point = rows["lon"].notna() & rows["lat"].notna()
+    # Coordinates written but unreadable stay as text for validation to reject; they place nothing.
+    lon = pd.to_numeric(rows["lon"], errors="coerce")
+    lat = pd.to_numeric(rows["lat"], errors="coerce")
+    has_point = lon.notna() & lat.notna()
     points = gpd.GeoDataFrame(
         {"row": np.flatnonzero(has_point.to_numpy())},
-        geometry=shapely.points(rows.loc[has_point, "lon"].to_numpy(float), rows.loc[has_point, "lat"].to_numpy(float)),
+        geometry=shapely.points(lon[has_point].to_numpy(float), lat[has_point].to_numpy(float)),
         crs="EPSG:4326")
     point_district = _point_in(points, districts, len(rows))
     point_neighborhood = _point_in(points, neighborhoods, len(rows)) if len(neighborhoods) else \
@@ -931,7 +957,13 @@ def _mapped_rows(t: schema.Table, path: Path, spec: dict, log: LoadLog) -> pd.Da
             values = table[mapping[col.name]]
             if col.type in ("DATE", "TIMESTAMP"):
                 parsed = tabular.parse_dates(values, fmt)
-                values = parsed.where(parsed.notna(), values.where(values != ""))
+                unread = parsed.isna() & (values != "")
+                log.reject(t.name, log.relative(path), table.loc[unread, "_line"], mapping[col.name], values[unread],
+                           tabular.date_expectation(fmt), "invalid")
+                out = out[~unread.to_numpy()] if unread.any() else out
+                table, parsed = table[~unread], parsed[~unread]
+                out[col.name] = parsed
+                continue
             elif col.name.endswith("district_id") or col.name == "neighborhood_id":
                 values = values.map(boundaries.normalise_id)
             out[col.name] = values.where(values != "")

@@ -134,7 +134,7 @@ def test_incidents_are_placed_and_bad_rows_kept_with_reasons(zip_city):
     assert pd.isna(incidents.loc["C6", "district_id"])        # no place at all: loaded, unassigned
     rejects = query(db, "SELECT file, line, \"column\", reason, kind FROM rejects WHERE table_name = 'incidents' ORDER BY line")
     assert list(rejects["line"]) == [4, 6]
-    assert rejects.iloc[0]["column"] == "occurred_at" and "expected a date" in rejects.iloc[0]["reason"]
+    assert rejects.iloc[0]["column"] == "occurred" and "expected a date in the manifest's date_format" in rejects.iloc[0]["reason"]
     assert rejects.iloc[1]["kind"] == "duplicate" and "duplicate of incidents.csv line 2" in rejects.iloc[1]["reason"]
     methods = dict(zip(summary.assignment["method"], summary.assignment["incidents"]))
     assert methods == {"coordinates": 2, "source_district": 1, "unassigned": 1}

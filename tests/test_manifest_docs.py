@@ -109,7 +109,8 @@ def test_zip_city_from_the_readme_accounts_for_every_row(zip_city):
     assert by_line[("population.csv", 4)].value == "63199" and "not an id" in by_line[("population.csv", 4)].reason
     assert by_line[("incidents/2024-01.csv", 8)].value == "ZZZ"
     assert by_line[("incidents/2024-01.csv", 8)].reason.startswith("offense value not mapped")
-    assert by_line[("incidents/2024-01.csv", 9)].column == "occurred_at"
+    assert by_line[("incidents/2024-01.csv", 9)].column == "From_Date"  # the source column, as written
+    assert "date_format '%m/%d/%Y %H:%M'" in by_line[("incidents/2024-01.csv", 9)].reason
     assert any("merged into an incident 3" in line for line in summary.lines())
 
 

@@ -158,6 +158,13 @@ def require_columns(path: Path, frame: pd.DataFrame, columns: list[str]) -> None
         raise SourceFileError(path, f"missing column(s) {', '.join(missing)}; the file has {available}")
 
 
+def date_expectation(date_format: str | None) -> str:
+    """The reason given for a date that does not read: the format it was read with."""
+    if date_format:
+        return f"expected a date in the manifest's date_format {date_format!r}"
+    return "expected an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DD HH:MM), or set date_format in the manifest"
+
+
 def parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:
     """Dates in the source's own format (ISO when none is given); unparseable values become NaT."""
     text = values.where(values != "")
