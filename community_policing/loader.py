@@ -453,15 +453,27 @@ def _read_areas(manifest: Manifest, source_dir: Path, log: LoadLog) -> tuple[pd.
     return districts, neighborhoods
 
 
+def _read_table(path: Path, spec: dict, where: str, log: LoadLog, table_name: str) -> pd.DataFrame:
+    """A tabular source as text (tabular.read_spec_table); rows the reader could not use whole (cut
+    short) are rejects with their line and reason, and are not returned. ``attrs["rows_read"]``
+    counts them all."""
+    table = tabular.read_spec_table(path, spec, where)
+    problems = tabular.take_problem_rows(table)
+    log.reject(table_name, log.relative(path), problems["_line"], "", "", problems["_problem"], "invalid")
+    kept = table[table["_problem"] == ""].drop(columns="_problem")
+    kept.attrs.update(table.attrs, rows_read=len(table))
+    return kept
+
+
 def _read_population(path: Path, spec: dict, where: str, log: LoadLog, table_name: str,
                      area_ids: set[str]) -> pd.Series:
     """Residents per area id from a population table. Every row is loaded or rejected: a number
     that cannot be read, a negative one, an id that is not in the layer, or an id given twice."""
     began = time.perf_counter()
-    table = tabular.read_spec_table(path, spec, where)
+    table = _read_table(path, spec, where, log, table_name)
     tabular.require_columns(path, table, [spec["key"], spec["column"]])
     entry = log.add_file(table_name, path, hashlib.sha256(tabular.read_source_bytes(path)).hexdigest(),
-                         len(table), began, f"population ({spec['column']}, {spec['year']})")
+                         table.attrs["rows_read"], began, f"population ({spec['column']}, {spec['year']})")
     raw = table[spec["column"]]
     numbers = pd.to_numeric(pd.Series(tabular.clean_numbers(raw), index=table.index), errors="coerce")
     ids = table[spec["key"]].map(boundaries.normalise_id)
@@ -480,7 +492,7 @@ def _read_population(path: Path, spec: dict, where: str, log: LoadLog, table_nam
         log.reject(table_name, entry["file"], table.loc[mask, "_line"], column, values[mask].astype(str), reason,
                    "invalid")
         bad |= mask
-    entry.update(rows_loaded=int((~bad).sum()), rows_rejected=int(bad.sum()))
+    entry.update(rows_loaded=int((~bad).sum()), rows_rejected=entry["rows_read"] - int((~bad).sum()))
     return pd.Series(numbers[~bad].round().to_numpy(), index=ids[~bad].to_numpy())
 
 
@@ -719,7 +731,7 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
     if "offense_group" not in mapping and code_map is None:
         raise ManifestError(f"{where}: needs columns.offense_group, offense_codes = \"nibrs\" or \"ucr\", or an "
                             "[incidents.offense_groups] mapping")
-    table = tabular.read_spec_table(path, spec, where)
+    table = _read_table(path, spec, where, log, "incidents")
     tabular.require_columns(path, table, list(dict.fromkeys(list(mapping.values()) + ([group_column] if group_column else []))))
     fmt = spec.get("date_format")
     get = lambda target: table[mapping[target]] if target in mapping else pd.Series("", index=table.index)  # noqa: E731
@@ -768,7 +780,7 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
         "_uncounted": False,
     })
     out = out[(out["offense_group"] != "__unmapped__") & ~bad_date.to_numpy()]
-    out.attrs["rows_read"] = len(table)
+    out.attrs["rows_read"] = table.attrs["rows_read"]
     note = "column mapping" + (f"; offense groups by {code_map.describe()}" if code_map is not None else "")
     if table.attrs.get("recoded_lines"):
         note += f"; {table.attrs['recoded_lines']} line(s) read as Windows-1252/Latin-1"
@@ -934,9 +946,9 @@ def _mapped_rows(t: schema.Table, path: Path, spec: dict, log: LoadLog) -> pd.Da
     mapping: dict = dict(spec.get("columns", {}))
     constants: dict = dict(spec.get("values", {}))
     measures: dict = dict(spec.get("measures", {}))
-    table = tabular.read_spec_table(path, spec, f"[[{t.name}]] {path.name}")
+    table = _read_table(path, spec, f"[[{t.name}]] {path.name}", log, t.name)
     tabular.require_columns(path, table, list(mapping.values()) + list(measures.values()))
-    rows_read = len(table)
+    rows_read = table.attrs["rows_read"]
     keep = spec.get("keep_rows", {})
     if keep:
         tabular.require_columns(path, table, keep.get("present", []) + keep.get("absent", []))
@@ -1056,10 +1068,11 @@ def _read_organizations(manifest: Manifest, source_dir: Path, log: LoadLog,
         if seen:
             continue
         began = time.perf_counter()
-        rows = _organization_rows(path, spec, neighborhoods, by_polygon)
+        rows = _organization_rows(path, spec, neighborhoods, by_polygon, log)
         rows["_file"] = log.relative(path)
         frames.append(rows)
-        log.files.append(dict(table_name=ORGANIZATIONS, file=log.relative(path), sha256=digest, rows_read=len(rows),
+        log.files.append(dict(table_name=ORGANIZATIONS, file=log.relative(path), sha256=digest,
+                              rows_read=rows.attrs.get("rows_read", len(rows)),
                               rows_loaded=0, rows_merged=0, rows_rejected=0, seconds=round(time.perf_counter() - began, 3),
                               note="organization list"))
     if not frames:
@@ -1076,13 +1089,14 @@ def _read_organizations(manifest: Manifest, source_dir: Path, log: LoadLog,
     return valid
 
 
-def _organization_rows(path: Path, spec: dict, neighborhoods: gpd.GeoDataFrame, by_polygon: bool) -> pd.DataFrame:
+def _organization_rows(path: Path, spec: dict, neighborhoods: gpd.GeoDataFrame, by_polygon: bool,
+                       log: LoadLog) -> pd.DataFrame:
     """One file's organizations in the table's columns (text), plus ``_line``, the source's own
     neighborhood number (``_neighborhood_code``), whether the feature has a polygon
     (``_has_polygon``) and whether its neighborhood comes from that polygon (``_by_polygon``)."""
     is_table = bool(spec.get("format")) or path.suffix.lower() in tabular.TABLE_SUFFIXES
     if is_table:
-        table = tabular.read_spec_table(path, spec, f"[organizations] {path.name}")
+        table = _read_table(path, spec, f"[organizations] {path.name}", log, ORGANIZATIONS)
     else:  # a map layer (GeoJSON, Shapefile, ...): its attributes, and its polygons if asked for
         table = boundaries.read_attributes(path)
     fields = {col: spec.get(key) for col, key in ORGANIZATION_FIELDS.items()}
@@ -1106,6 +1120,7 @@ def _organization_rows(path: Path, spec: dict, neighborhoods: gpd.GeoDataFrame, 
         out.loc[found, "_by_polygon"] = True
     # Unrecognised words stay as written, so the reject shows what the source said.
     out["active"] = out["active"].map(lambda v: _ACTIVE_WORDS.get(v.strip().lower(), v), na_action="ignore")
+    out.attrs["rows_read"] = table.attrs.get("rows_read", len(table))
     return out
 
 

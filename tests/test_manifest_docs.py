@@ -263,3 +263,28 @@ def test_a_count_column_keeps_corrections_beside_the_count(tmp_path):
                     ("R2 (correction, incidents/2024-01.csv line 4)", -1, "R2"),
                     ("R9", -1, None)]  # its original is not in the files: kept, never subtracted
     assert daily == (2, 1)
+
+
+def test_rows_cut_short_are_rejects_at_their_file_line(tmp_path):
+    """A row with too few fields is a reject with its line (not padded into a row with empty values), and
+    lines are file lines after blank lines and quoted line breaks; a trailing comma shifts nothing."""
+    src = tmp_path / "src"
+    manifest = write_zip_city(src)
+    (src / "incidents" / "2024-01.csv").write_text(
+        "Report_No,From_Date,Reported_Date,IBRS,Description,Zip Code,Longitude,Latitude,\n"
+        "R1,01/05/2024 22:10,01/05/2024 23:00,120,\"ROBBERY\nSECOND LINE\",63101,,,\n"
+        "\n"
+        "R2,01/06/2024 10:00,01/06/2024 10:30,13A,AGGRAVATED ASSAULT,63102,,,\n"
+        "R3,01/06/2024 10:00,01/06/2024 10:30\n"
+        "R4,01/07/2024 10:00,01/07/2024 10:30,13A,AGGRAVATED ASSAULT,63103,,,\n")
+    db = tmp_path / "db.duckdb"
+    load_city(manifest, src, db)
+    con = duckdb.connect(str(db), read_only=True)
+    rejects = con.execute("SELECT line, reason FROM rejects WHERE table_name = 'incidents'").fetchall()
+    loaded = con.execute("SELECT id, district_id FROM incidents ORDER BY id").fetchall()
+    files = con.execute("SELECT rows_read, rows_loaded, rows_merged, rows_rejected FROM load_files "
+                        "WHERE table_name = 'incidents'").fetchone()
+    con.close()
+    assert rejects == [(6, "3 fields, expected 9: the row is cut short")]
+    assert loaded == [("R1", "63101"), ("R2", "63102"), ("R4", "63103")]
+    assert files == (4, 3, 0, 1)

@@ -120,12 +120,18 @@ def read_text_table(path: Path, fmt: str | None = None, encoding: str | None = N
         raise SourceFileError(path, "file not found")
     fmt = file_format(path, fmt)
     recoded = 0
+    layout = None
     try:
         if fmt == "csv":
             text, recoded = decode_text(read_source_bytes(path), path, encoding)
+            if not text.strip():
+                raise SourceFileError(path, "file is empty; expected " + ("a header line and rows" if header
+                                                                           else "rows"))
+            # index_col=False: a trailing comma on every row must not shift the columns by one.
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter,
-                                skipinitialspace=True, header=0 if header else None)
+                                skipinitialspace=True, header=0 if header else None, index_col=False)
             first_line = 2 if header else 1
+            layout = _csv_layout(text, delimiter, header)
         elif fmt == "excel":
             frame = pd.read_excel(path, dtype=str, sheet_name=sheet or 0, keep_default_na=False,
                                   header=0 if header else None)
@@ -147,8 +153,33 @@ def read_text_table(path: Path, fmt: str | None = None, encoding: str | None = N
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     frame = frame.apply(lambda col: col.astype(str).str.strip())
     frame["_line"] = range(first_line, first_line + len(frame))
+    frame["_problem"] = ""
+    if fmt == "csv" and layout is not None and len(layout[0]) == len(frame):
+        # File lines, whatever blank lines or quoted line breaks come before (pandas counts records).
+        lines, fields = layout
+        frame["_line"] = lines
+        expected = frame.shape[1] - 2
+        short = fields < expected
+        frame.loc[short, "_problem"] = [f"{n} fields, expected {expected}: the row is cut short" for n in fields[short]]
     frame.attrs["recoded_lines"] = recoded
     return frame
+
+
+def _csv_layout(text: str, delimiter: str, header: bool):
+    """File line where each data record starts, and its number of fields (comma files only; None
+    when the layout cannot be read this way), from the same record reader as the SLMPD files."""
+    if delimiter != ",":
+        return None
+    from community_policing.importers.slmpd import _record_layout
+
+    starts, fields, _ = _record_layout(text)
+    return (starts[1:], fields[1:]) if header else (starts, fields)
+
+
+def take_problem_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows the reader could not use whole (``_problem``), for the caller to reject with their
+    line and reason; the caller keeps ``frame[frame["_problem"] == ""]``."""
+    return frame.loc[frame["_problem"] != "", ["_line", "_problem"]]
 
 
 def require_columns(path: Path, frame: pd.DataFrame, columns: list[str]) -> None:
