@@ -378,6 +378,13 @@ def _os_user() -> str:
         return "command line"
 
 
+def _inside(source_dir: Path, name, what: str) -> Path:
+    """A manifest's file path under the source folder: relative, without '..' (never a path elsewhere)."""
+    if not isinstance(name, str) or not name or Path(name).is_absolute() or ".." in Path(name).parts:
+        raise ManifestError(f"[{what}] file {name!r} must be a path inside the source folder (relative, no '..')")
+    return source_dir / name
+
+
 def _source_paths(source_dir: Path, spec: dict, what: str) -> list[Path]:
     pattern = spec.get("files") or spec.get("file")
     if not pattern:
@@ -413,13 +420,13 @@ def _read_layer(path: Path, spec: dict, table_name: str, log: LoadLog) -> gpd.Ge
 
 def _read_areas(manifest: Manifest, source_dir: Path, log: LoadLog) -> tuple[pd.DataFrame, pd.DataFrame]:
     d_spec = manifest.districts
-    districts = _read_layer(source_dir / d_spec["file"], d_spec, "districts", log)
+    districts = _read_layer(_inside(source_dir, d_spec["file"], "districts"), d_spec, "districts", log)
     neighborhoods = gpd.GeoDataFrame(columns=["id", "name", "district_id", "geometry", "population"],
                                      geometry="geometry", crs="EPSG:4326")
     xwalk = None
     if manifest.neighborhoods:
         n_spec = manifest.neighborhoods
-        neighborhoods = _read_layer(source_dir / n_spec["file"], n_spec, "neighborhoods", log)
+        neighborhoods = _read_layer(_inside(source_dir, n_spec["file"], "neighborhoods"), n_spec, "neighborhoods", log)
         xwalk = boundaries.crosswalk(neighborhoods, districts)
         neighborhoods["district_id"] = neighborhoods["id"].map(boundaries.main_district(xwalk))
         outside = neighborhoods["district_id"].isna()
@@ -441,7 +448,7 @@ def _read_areas(manifest: Manifest, source_dir: Path, log: LoadLog) -> tuple[pd.
         if level == "neighborhood" and xwalk is None:
             raise ManifestError(f"{manifest.path}: [population] level is neighborhood but there is no [neighborhoods]")
         layer = neighborhoods if level == "neighborhood" else districts
-        by_id = _read_population(source_dir / pop["file"], pop, f"{manifest.path}: [population]", log,
+        by_id = _read_population(_inside(source_dir, pop["file"], "population"), pop, f"{manifest.path}: [population]", log,
                                  "neighborhoods" if level == "neighborhood" else "districts", set(layer["id"]))
         if level == "neighborhood":
             neighborhoods["population"] = neighborhoods["id"].map(by_id).astype("Int64")

@@ -288,3 +288,15 @@ def test_rows_cut_short_are_rejects_at_their_file_line(tmp_path):
     assert rejects == [(6, "3 fields, expected 9: the row is cut short")]
     assert loaded == [("R1", "63101"), ("R2", "63102"), ("R4", "63103")]
     assert files == (4, 3, 0, 1)
+
+
+@pytest.mark.parametrize("section,key", [("[districts]", 'file = "zips.geojson"'),
+                                         ("[population]", 'file = "population.csv"'),
+                                         ("[[incidents]]", 'files = "incidents/*.csv"')])
+def test_a_file_path_outside_the_source_folder_is_refused(tmp_path, section, key):
+    src = tmp_path / "src"
+    manifest = write_zip_city(src)
+    name = key.split(" = ")[0]
+    manifest.write_text(readme_example().replace(key, f'{name} = "../../etc/passwd"'))
+    with pytest.raises(ManifestError, match="must be a path inside the source folder"):
+        check_city(manifest, src)
