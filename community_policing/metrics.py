@@ -368,6 +368,11 @@ class CityTotals:
     def comparable(self) -> bool:
         return not self.comparison
 
+    def correction_sentence(self) -> str:
+        """"official count N; after M later corrections, N - M" ("" when there is no such figure)."""
+        return correction_sentence(self.incidents, self.corrected, self.after_corrections, self.incidents_note,
+                                   self.corrected_note, self.after_corrections_note)
+
 
 def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date) -> CityTotals:
     """Headline numbers from an ``area_comparison`` table (all rows, unassigned included)."""

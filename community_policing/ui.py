@@ -459,6 +459,23 @@ def open_district_on_row(event, table: pd.DataFrame) -> None:
         _open_district(str(table.iloc[rows[0]]["area_id"]))
 
 
+def incident_comparison_captions(column, kpi, has_corrections: bool) -> None:
+    """Under an incidents KPI (the Overview's city totals, the District page's KPIs): the year-earlier
+    count with its noise reading, or why there is none; then the count after later corrections, only
+    where the source has corrections."""
+    if not kpi.comparable:  # nothing loaded a year earlier: no count, change or z to show
+        column.caption(f"**{_(kpi.comparison)}**")
+    elif kpi.poisson_z is None:  # public mode: a count too small to show, so no comparison either
+        column.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public "
+                         "view").format(prior=_(kpi.incidents_prior_year_note) if kpi.incidents_prior_year_note
+                                        else f"{kpi.incidents_prior_year:,}"))
+    else:
+        column.caption(_("{prior} a year earlier · **{noise}** (z = {z})").format(
+            prior=f"{kpi.incidents_prior_year:,}", noise=_(kpi.noise), z=f"{kpi.poisson_z:+.2f}"))
+    if has_corrections and (reconciled := kpi.correction_sentence()):
+        column.caption(reconciled[0].upper() + reconciled[1:] + ".")
+
+
 def engagement_metrics(events_col, hours_col, recorded: bool, events: int, events_prior: int, hours: float,
                        hours_prior: float) -> None:
     """The two engagement KPIs (activities, officer hours) with their year-earlier comparison, or

@@ -177,17 +177,7 @@ else:
                "are not subtracted: they are shown beside the count). The arrow compares with the same days a year "
                "earlier; it is grey when the change is within normal variation."),
     )
-    if not kpis.comparable:  # nothing loaded a year earlier: no count, change or z to show
-        k1.caption(f"**{_(kpis.comparison)}**")
-    elif kpis.poisson_z is None:  # public mode: a count too small to show, so no comparison either
-        k1.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public view").format(
-            prior=_(kpis.incidents_prior_year_note) if kpis.incidents_prior_year_note
-            else f"{kpis.incidents_prior_year:,}"))
-    else:
-        k1.caption(_("{prior} a year earlier · **{noise}** (z = {z})").format(
-            prior=f"{kpis.incidents_prior_year:,}", noise=_(kpis.noise), z=f"{kpis.poisson_z:+.2f}"))
-    if info.has_corrections and (reconciled := kpis.correction_sentence()):  # only where the source has corrections
-        k1.caption(reconciled[0].upper() + reconciled[1:] + ".")
+    ui.incident_comparison_captions(k1, kpis, info.has_corrections)
     k2.metric(_("Rate per 1,000 residents"),
               _("not shown") if kpis.incidents_note else _("no rate") if kpis.rate_per_1000 is None
               else f"{kpis.rate_per_1000:,.1f}",

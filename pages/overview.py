@@ -54,21 +54,7 @@ k1.metric(
            "they are shown beside the count). The arrow compares with the same days a year earlier; it is grey "
            "when the change is within normal variation."),
 )
-if not totals.comparable:  # nothing loaded a year earlier: no count, change or z to show
-    k1.caption(f"**{_(totals.comparison)}**")
-elif totals.poisson_z is None:  # public mode: a count too small to show, so no comparison either
-    k1.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public view").format(
-        prior=_(totals.incidents_prior_year_note) if totals.incidents_prior_year_note
-        else f"{totals.incidents_prior_year:,}"))
-else:
-    k1.caption(_("{prior} a year earlier · **{noise}** (z = {z})").format(
-        prior=f"{totals.incidents_prior_year:,}", noise=_(totals.noise), z=f"{totals.poisson_z:+.2f}"))
-if info.has_corrections:  # the reconciled figure beside the official count (never when the source has none)
-    reconciled = metrics.correction_sentence(totals.incidents, totals.corrected, totals.after_corrections,
-                                             totals.incidents_note, totals.corrected_note,
-                                             totals.after_corrections_note)
-    if reconciled:
-        k1.caption(reconciled[0].upper() + reconciled[1:] + ".")
+ui.incident_comparison_captions(k1, totals, info.has_corrections)
 ui.engagement_metrics(k2, k3, info.engagement_rows > 0, totals.engagement_events,
                       totals.engagement_events_prior_year, totals.officer_hours, totals.officer_hours_prior_year)
 if totals.trust is None:
