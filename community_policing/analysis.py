@@ -4,19 +4,16 @@ Pure functions: plain DataFrames shaped like the warehouse tables (or simple agg
 in, DataFrames and dataclasses out. Pages and the command line call these; nothing here reads
 the warehouse, draws a chart or imports Streamlit.
 
-Contents
+Contents (the descriptive statistics around the evaluation have their own modules:
+``period_comparisons``, ``funnel``, ``engagement_stats``, ``costs``)
 
 * ``monthly_incidents``                 net incidents per district and month, zeros filled.
 * ``did_incidents`` / ``did_trust``     difference-in-differences for one program, with an event
                                         study, a pre-trend test and a regression-to-the-mean flag.
 * ``evaluate_programs``                 both outcomes for every program (what ``evaluate`` prints).
-* ``compare_windows``                   28-day, 12-month, year-to-date and full-year comparisons.
-* ``funnel_limits`` / ``funnel_table``  rates per 1,000 against exact Poisson control limits.
-* ``engagement_intensity``              engagement and training per district and period.
-* ``engagement_vs_change``              engagement against later change in an outcome (association).
 * ``trust_table`` / ``reporting_sensitivity``   survey scores with small samples suppressed;
                                         districts where trust and recorded crime rose together.
-* ``cost_effectiveness``                cost per officer hour, per attendee, per incident averted.
+* ``representativeness``                who attends engagement against who lives there.
 
 How the program evaluation reasons (read this before changing it)
 -----------------------------------------------------------------
@@ -101,31 +98,16 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from community_policing.i18n import N_, _, format_date, format_month, format_month_short
-from community_policing.metrics import (
-    MIN_POPULATION_FOR_RATE,
-    noise_label,
-    pct_change,
-    poisson_z,
-    preset_period,
-)
+from community_policing.i18n import N_, _, format_month, format_month_short
 
 __all__ = [
     "ASSOCIATION_CAPTION",
     "REPORTING_NOTE",
-    "AssocResult",
     "DidResult",
-    "compare_windows",
-    "cost_effectiveness",
     "did_incidents",
     "did_trust",
-    "engagement_intensity",
-    "engagement_vs_change",
     "evaluate_programs",
-    "funnel_limits",
-    "funnel_table",
     "monthly_incidents",
-    "multiple_comparisons_note",
     "reporting_sensitivity",
     "trust_table",
 ]
@@ -150,8 +132,6 @@ RTM_RECENT_MONTHS = 3
 RTM_BASELINE_MONTHS = 12
 RTM_Z = 2.0
 PRETREND_ALPHA = 0.05
-YTD_MIN_DAY_OF_YEAR = 90
-MULTIPLE_COMPARISONS_THRESHOLD = 10
 INFERENCE_METHODS = ("district", "cr1")
 
 _EVALUATE_COLUMNS = [
@@ -187,7 +167,6 @@ def monthly_incidents(
     if date_basis not in ("occurred", "reported"):
         raise ValueError(f"date_basis must be 'occurred' or 'reported', not {date_basis!r}")
     col = f"{date_basis}_at"
-    out_cols = ["district_id", "month", "incidents"]
     counted = incidents["district_id"].notna() & (incidents["count"] == 1) & incidents[col].notna()
     rows = incidents.loc[counted, ["district_id", col, "count"]]
     extra = [str(d) for d in districts] if districts is not None else []
@@ -947,388 +926,6 @@ def _evaluate_row(name: str, res: DidResult) -> dict:
 
 
 # ============================================================================================
-# Period comparisons
-# ============================================================================================
-
-# metrics.PERIOD_PRESETS, in the order the comparisons are shown, and their row labels.
-PERIOD_PRESETS_ORDER = ("Last 28 days", "Last 12 months", "Year to date", "Last full year")
-_WINDOW_NAMES = {
-    "Last 28 days": "rolling 28 days",
-    "Last 12 months": "rolling 12 months",
-    "Year to date": "year to date",
-    "Last full year": "last full year",
-}
-
-
-def compare_windows(daily: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """The standard comparisons of incident counts, each against the same dates a year earlier.
-
-    ``daily`` has columns day and incidents (several rows per day are summed). Rows: rolling 28
-    days, rolling 12 months, year to date and the last full calendar year, each compared with the
-    same dates one year earlier (so seasons match). Columns: window, start, end, prior_start,
-    prior_end, current, prior, change, pct_change (NA when prior is 0), poisson_z, noise,
-    warning (None or a sentence).
-    """
-    as_of = pd.Timestamp(as_of).date()
-    days = pd.to_datetime(daily["day"]).dt.normalize()
-    counts = pd.Series(pd.to_numeric(daily["incidents"]).to_numpy(), index=days.to_numpy()).groupby(level=0).sum()
-    first = counts.index.min().date() if len(counts) else None
-    last = counts.index.max().date() if len(counts) else None
-    cum = counts.sort_index().cumsum()
-
-    def total(a: dt.date, b: dt.date) -> int:
-        if cum.empty:
-            return 0
-        hi = cum.loc[: pd.Timestamp(b)]
-        lo = cum.loc[: pd.Timestamp(a) - pd.Timedelta(days=1)]
-        return int((hi.iloc[-1] if len(hi) else 0) - (lo.iloc[-1] if len(lo) else 0))
-
-    rows = []
-    for preset in PERIOD_PRESETS_ORDER:
-        period = preset_period(preset, as_of)
-        prior = period.prior
-        cur, pri = total(period.start, period.end), total(prior.start, prior.end)
-        caveats = []
-        if preset == "Year to date" and as_of.timetuple().tm_yday < YTD_MIN_DAY_OF_YEAR:
-            caveats.append(_(
-                "Year to date covers only {n} days: early in the year a few "
-                "incidents swing the percentage a lot; the rolling 12 months is steadier.").format(
-                n=as_of.timetuple().tm_yday))
-        if first is None or prior.start < first:
-            caveats.append(_("The data start on {day}, so the earlier period is not fully covered.").format(
-                day=format_date(first))
-                           if first else _("No data."))
-        if last is not None and period.end > last:
-            caveats.append(_("The data end on {day}, so the current period is not fully covered.").format(
-                day=format_date(last)))
-        if 0 < pri < 10:
-            caveats.append(_("Fewer than 10 incidents in the earlier period: the percentage is unstable."))
-        z = float(poisson_z(cur, pri))
-        rows.append({
-            "window": _WINDOW_NAMES[preset], "start": period.start, "end": period.end,
-            "prior_start": prior.start, "prior_end": prior.end, "current": cur, "prior": pri,
-            "change": cur - pri, "poisson_z": round(z, 2), "noise": noise_label(z),
-            "warning": " ".join(caveats) or None,
-        })
-    out = pd.DataFrame(rows)
-    out.insert(out.columns.get_loc("change") + 1, "pct_change",
-               pct_change(out["current"], out["prior"]).round(1))
-    return out
-
-
-def multiple_comparisons_note(n_comparisons: int) -> str | None:
-    """A warning when many comparisons are shown at once (None for 10 or fewer).
-
-    A "possible change" is |z| >= 2, which pure chance produces about once in 20 comparisons.
-    """
-    n = int(n_comparisons)
-    if n <= MULTIPLE_COMPARISONS_THRESHOLD:
-        return None
-    expected = max(1, round(n / 20))
-    return _("With {n} comparisons, about {expected} will look like a 'possible change' by chance "
-             "alone (|z| of 2 or more happens about 1 time in 20 even when nothing changed).").format(
-        n=n, expected=expected)
-
-
-# ============================================================================================
-# Rates and funnel plot
-# ============================================================================================
-
-
-def _coverage_label(z: float) -> str:
-    return f"{(2 * stats.norm.cdf(z) - 1) * 100:.3g}"
-
-
-def _poisson_limit(p: float, mean: np.ndarray, interpolate: bool) -> np.ndarray:
-    """Count at which a Poisson(mean) reaches cumulative probability ``p``.
-
-    Exact quantile (``scipy.stats.poisson.ppf``); with ``interpolate`` the quantile r is moved
-    down by (F(r) - p) / (F(r) - F(r-1)), which gives smooth funnel lines (Spiegelhalter 2005,
-    Statistics in Medicine 24:1185, appendix A.1.1).
-    """
-    r = stats.poisson.ppf(p, mean)
-    if not interpolate:
-        return r
-    f_r = stats.poisson.cdf(r, mean)
-    f_r1 = stats.poisson.cdf(r - 1, mean)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alpha = np.where(f_r > f_r1, (f_r - p) / (f_r - f_r1), 0.0)
-    return np.maximum(r - alpha, 0.0)
-
-
-def funnel_limits(
-    populations,
-    city_rate_per_1000: float,
-    z: Sequence[float] = (1.96, 3.09),
-    interpolate: bool = True,
-) -> pd.DataFrame:
-    """Poisson control limits, as rates per 1,000, for areas of the given populations.
-
-    For each population n the expected count is n x rate / 1000; the limits are the exact
-    Poisson quantiles at Phi(-z) and Phi(z) (1.96 -> 95 %, 3.09 -> 99.8 %), divided by n.
-    Columns: population, expected, then lower_<cov> and upper_<cov> per z (e.g. lower_95,
-    upper_99.8). Populations of 0 or less give NA limits.
-    """
-    pop = np.asarray(populations, dtype=float)
-    mean = pop * float(city_rate_per_1000) / 1000.0
-    out = pd.DataFrame({"population": pop, "expected": mean})
-    valid = pop > 0
-    for zz in z:
-        cov = _coverage_label(zz)
-        for side, p in (("lower", stats.norm.cdf(-zz)), ("upper", stats.norm.cdf(zz))):
-            lim = np.full(pop.shape, np.nan)
-            lim[valid] = _poisson_limit(p, mean[valid], interpolate) / pop[valid] * 1000.0
-            out[f"{side}_{cov}"] = lim
-    return out
-
-
-def funnel_table(areas: pd.DataFrame, z: Sequence[float] = (1.96, 3.09)) -> pd.DataFrame:
-    """Areas against the funnel: rate per 1,000, expected count at the city rate, z, position.
-
-    ``areas`` has area_id, area_name, incidents, population. The city rate is total incidents
-    over total residents of the areas with at least 300 residents. Areas below 300 residents
-    (or without a population) get no rate. z = 2(sqrt(observed) - sqrt(expected)) (the
-    variance-stabilised Poisson z used everywhere in the dashboard). ``position`` compares the
-    rate with the exact Poisson limits: "within expected range", "above 95% limit", "above 99.8%
-    limit", "below 95% limit", "below 99.8% limit", or "no rate (fewer than 300 residents)".
-    """
-    out = areas.copy()
-    pop = pd.to_numeric(out["population"], errors="coerce").astype(float)
-    inc = pd.to_numeric(out["incidents"], errors="coerce").astype(float)
-    usable = pop >= MIN_POPULATION_FOR_RATE
-    total_pop = pop[usable].sum()
-    city_rate = inc[usable].sum() / total_pop * 1000.0 if total_pop > 0 else math.nan
-    out["rate_per_1000"] = (inc / pop * 1000.0).where(usable).astype("Float64")
-    out["expected"] = (pop * city_rate / 1000.0).where(usable).astype("Float64")
-    z_score = pd.Series(poisson_z(inc.fillna(0).to_numpy(), (pop * city_rate / 1000.0).fillna(0).to_numpy()),
-                        index=out.index)
-    out["z_score"] = z_score.where(usable).astype("Float64")
-    out["city_rate_per_1000"] = city_rate
-    position = pd.Series("no rate (fewer than 300 residents)", index=out.index, dtype=object)
-    if usable.any() and np.isfinite(city_rate):
-        zs = sorted(z)
-        lims = funnel_limits(pop[usable].to_numpy(), city_rate, z=zs)
-        lims.index = pop[usable].index
-        rate = (inc / pop * 1000.0)[usable]
-        pos = pd.Series("within expected range", index=rate.index, dtype=object)
-        for zz in zs:  # widest last, so it wins
-            cov = _coverage_label(zz)
-            pos[rate > lims[f"upper_{cov}"]] = f"above {cov}% limit"
-            pos[rate < lims[f"lower_{cov}"]] = f"below {cov}% limit"
-        position[usable] = pos
-    out["position"] = position
-    return out
-
-
-# ============================================================================================
-# Engagement intensity
-# ============================================================================================
-
-_FREQ = {"M": "M", "MS": "M", "Q": "Q", "QS": "Q", "Y": "Y", "YS": "Y", "A": "Y"}
-
-
-def _period_start(values, freq: str) -> pd.Series:
-    return pd.to_datetime(pd.Series(values)).dt.to_period(_FREQ[freq]).dt.start_time
-
-
-def engagement_types() -> tuple[str, ...]:
-    from community_policing import schema
-
-    return tuple(schema.table("engagement_events").column("type").allowed or ())
-
-
-def engagement_intensity(
-    events: pd.DataFrame,
-    training: pd.DataFrame,
-    districts: pd.DataFrame,
-    freq: str = "M",
-) -> pd.DataFrame:
-    """Engagement and training per district and period (month "M", quarter "Q" or year "Y").
-
-    Columns: district_id, period (first day), events_total, events_<type> for every engagement
-    type, attendees, officer_hours, feedback_sessions, training_hours (officers x hours),
-    training_hours_per_officer (over districts.sworn_officers; NA without officers), and each of
-    the counts also ``<count>_per_1000`` residents (NA below 300 residents). Every district x
-    period from the first to the last period with any activity is present, zeros filled.
-    Training for units that are not a district (the Academy) is left out.
-    """
-    if freq not in _FREQ:
-        raise ValueError(f"freq must be one of M, Q, Y, not {freq!r}")
-    types = list(engagement_types())
-    extra_types = sorted(set(events["type"].dropna().astype(str)) - set(types)) if len(events) else []
-    types += extra_types
-    ids = districts["id"].astype(str).tolist()
-    ev = events[events["district_id"].notna()].copy()
-    ev["district_id"] = ev["district_id"].astype(str)
-    ev["period"] = _period_start(ev["date"], freq).to_numpy() if len(ev) else pd.Series(dtype="datetime64[ns]")
-    tr = training[training["district_id"].notna()].copy() if len(training) else training.iloc[0:0].copy()
-    tr["district_id"] = tr["district_id"].astype(str)
-    tr["period"] = _period_start(tr["date"], freq).to_numpy() if len(tr) else pd.Series(dtype="datetime64[ns]")
-    officers_trained = pd.to_numeric(tr.get("officers"), errors="coerce")
-    tr["training_hours"] = officers_trained * pd.to_numeric(tr.get("hours"), errors="coerce")
-
-    stamps = pd.concat([ev["period"], tr["period"]]).dropna()
-    count_cols = ["events_total"] + [f"events_{t}" for t in types] + ["attendees", "officer_hours",
-                                                                     "feedback_sessions", "training_hours"]
-    if stamps.empty:
-        return pd.DataFrame(columns=["district_id", "period"] + count_cols + ["training_hours_per_officer"]
-                            + [f"{c}_per_1000" for c in count_cols])
-    step = {"M": "MS", "Q": "QS", "Y": "YS"}[_FREQ[freq]]
-    periods = pd.date_range(stamps.min(), stamps.max(), freq=step)
-    ids = ids + sorted(set(ev["district_id"]).union(tr["district_id"]) - set(ids), key=_natural_key)
-    grid = pd.MultiIndex.from_product([ids, periods], names=["district_id", "period"])
-
-    key = ["district_id", "period"]
-    parts = []
-    if len(ev):
-        by_type = pd.crosstab([ev["district_id"], ev["period"]], ev["type"].astype(str))
-        by_type = by_type.reindex(columns=types, fill_value=0)
-        by_type.columns = [f"events_{t}" for t in types]
-        parts.append(by_type)
-        sums = ev.groupby(key)[["attendees", "officer_hours"]].sum(min_count=1)
-        parts.append(sums)
-    if len(tr):
-        parts.append(tr.groupby(key)[["training_hours"]].sum())
-    out = pd.DataFrame(index=grid)
-    for part in parts:
-        out = out.join(part, how="left")
-    for col in [f"events_{t}" for t in types] + ["attendees", "officer_hours", "training_hours"]:
-        if col not in out.columns:
-            out[col] = 0
-        out[col] = out[col].fillna(0)
-    out["events_total"] = out[[f"events_{t}" for t in types]].sum(axis=1).astype("int64")
-    for col in [f"events_{t}" for t in types]:
-        out[col] = out[col].astype("int64")
-    out["attendees"] = out["attendees"].astype("int64")
-    out["officer_hours"] = out["officer_hours"].astype(float)
-    out["feedback_sessions"] = out.get("events_feedback_session", pd.Series(0, index=out.index)).astype("int64")
-    out["training_hours"] = out["training_hours"].astype(float)
-    out = out.reset_index()
-
-    info = districts.assign(district_id=districts["id"].astype(str)).set_index("district_id")
-    pop = out["district_id"].map(pd.to_numeric(info.get("population"), errors="coerce")).astype(float)
-    officers = out["district_id"].map(pd.to_numeric(info.get("sworn_officers"), errors="coerce")).astype(float)
-    out["training_hours_per_officer"] = (out["training_hours"] / officers.where(officers > 0)).astype("Float64")
-    usable = pop.where(pop >= MIN_POPULATION_FOR_RATE)
-    for col in count_cols:
-        out[f"{col}_per_1000"] = (out[col] / usable * 1000.0).astype("Float64")
-    return out[["district_id", "period"] + count_cols + ["training_hours_per_officer"]
-               + [f"{c}_per_1000" for c in count_cols]]
-
-
-# ============================================================================================
-# Engagement against later change in an outcome
-# ============================================================================================
-
-
-@dataclass(frozen=True, eq=False)
-class AssocResult:
-    """Engagement intensity in quarter t against the change in an outcome ``lag`` quarters on.
-
-    ``points``: district_id, quarter (of the engagement), intensity, change. Theil-Sen slope
-    with its 95 % interval (scipy.stats.theilslopes); Spearman rank correlation with a 95 %
-    interval from Fisher's z with the Bonett-Wright standard error sqrt((1 + r^2/2) / (n - 3)).
-    Both intervals treat the points as independent, which repeated quarters of one district are
-    not: read them as optimistic. ``caption`` must be shown with any chart of this.
-    """
-
-    points: pd.DataFrame
-    n: int
-    n_districts: int
-    lag: int
-    change: str
-    within_district: bool
-    slope: float
-    intercept: float
-    slope_ci_low: float
-    slope_ci_high: float
-    spearman_rho: float
-    spearman_p: float
-    rho_ci_low: float
-    rho_ci_high: float
-    caption: str = ASSOCIATION_CAPTION
-
-
-def _as_quarter(values) -> pd.PeriodIndex:
-    s = pd.Series(values)
-    if isinstance(s.dtype, pd.PeriodDtype):
-        return pd.PeriodIndex(s.dt.asfreq("Q"))
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return pd.PeriodIndex(s.dt.to_period("Q"))
-    return pd.PeriodIndex([pd.Period(v if isinstance(v, (pd.Period, dt.date)) else str(v), freq="Q") for v in s])
-
-
-def spearman_ci(rho: float, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Fisher-z interval for a Spearman correlation with the Bonett-Wright (2000) SE."""
-    if n < 4 or not np.isfinite(rho):
-        return math.nan, math.nan
-    r = min(max(rho, -0.999999), 0.999999)
-    se = math.sqrt((1 + r**2 / 2) / (n - 3))
-    q = stats.norm.ppf(0.5 + level / 2)
-    zr = math.atanh(r)
-    return math.tanh(zr - q * se), math.tanh(zr + q * se)
-
-
-def engagement_vs_change(
-    intensity_q: pd.DataFrame,
-    outcome_q: pd.DataFrame,
-    lag: int = 1,
-    change: str = "relative",
-    within_district: bool = False,
-) -> AssocResult:
-    """Pairs each district's engagement in quarter t with the change in the outcome from
-    quarter t+lag-1 to quarter t+lag.
-
-    So lag=1 is "engagement this quarter, change over the next quarter", lag=0 "engagement this
-    quarter, change from last quarter to this one". ``change="relative"`` is value(t+lag) /
-    value(t+lag-1) - 1 (NA when the earlier value is 0 or less; use for counts),
-    ``"absolute"`` the difference (use for scores). ``within_district=True`` subtracts each
-    district's own mean intensity and mean change first, so stable differences between
-    districts (where engagement is sent) drop out. Needs ``intensity_q[district_id, quarter,
-    intensity]`` and ``outcome_q[district_id, quarter, value]``; quarters may be Periods,
-    dates or strings like "2024Q1".
-    """
-    if change not in ("relative", "absolute"):
-        raise ValueError(f"change must be 'relative' or 'absolute', not {change!r}")
-    if lag < 0:
-        raise ValueError("lag must be 0 or more quarters")
-    x = pd.DataFrame({"district_id": intensity_q["district_id"].astype(str).to_numpy(),
-                      "quarter": _as_quarter(intensity_q["quarter"]),
-                      "intensity": pd.to_numeric(intensity_q["intensity"]).astype(float).to_numpy()})
-    o = pd.Series(pd.to_numeric(outcome_q["value"]).astype(float).to_numpy(),
-                  index=pd.MultiIndex.from_arrays([outcome_q["district_id"].astype(str).to_numpy(),
-                                                   _as_quarter(outcome_q["quarter"])]))
-    o = o.groupby(level=[0, 1]).sum()
-    after = o.reindex(pd.MultiIndex.from_arrays([x["district_id"], x["quarter"] + lag])).to_numpy()
-    before = o.reindex(pd.MultiIndex.from_arrays([x["district_id"], x["quarter"] + (lag - 1)])).to_numpy()
-    if change == "relative":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            delta = np.where(before > 0, after / before - 1.0, np.nan)
-    else:
-        delta = after - before
-    x["change"] = delta
-    points = x.dropna(subset=["intensity", "change"]).reset_index(drop=True)
-    xs, ys = points["intensity"].to_numpy(), points["change"].to_numpy()
-    if within_district and len(points):
-        xs = xs - points.groupby("district_id")["intensity"].transform("mean").to_numpy()
-        ys = ys - points.groupby("district_id")["change"].transform("mean").to_numpy()
-    n = len(points)
-    slope = intercept = lo = hi = rho = p = math.nan
-    if n >= 3 and np.ptp(xs) > 0:
-        ts = stats.theilslopes(ys, xs, alpha=0.95)
-        slope, intercept, lo, hi = float(ts.slope), float(ts.intercept), float(ts.low_slope), float(ts.high_slope)
-    if n >= 3 and np.ptp(xs) > 0 and np.ptp(ys) > 0:
-        sr = stats.spearmanr(xs, ys)
-        rho, p = float(sr.statistic), float(sr.pvalue)
-    rlo, rhi = spearman_ci(rho, n)
-    return AssocResult(
-        points=points, n=n, n_districts=int(points["district_id"].nunique()), lag=lag, change=change,
-        within_district=within_district, slope=slope, intercept=intercept, slope_ci_low=lo,
-        slope_ci_high=hi, spearman_rho=rho, spearman_p=p, rho_ci_low=rlo, rho_ci_high=rhi,
-    )
-
-
-# ============================================================================================
 # Trust
 # ============================================================================================
 
@@ -1378,63 +975,6 @@ def reporting_sensitivity(
     out["flag"] = both_rose.fillna(False).astype(bool)
     out["note"] = np.where(out["flag"], REPORTING_NOTE, None)
     return out.sort_values("district_id", key=lambda s: s.map(_natural_key), ignore_index=True)
-
-
-# ============================================================================================
-# Cost-effectiveness
-# ============================================================================================
-
-
-def cost_effectiveness(
-    annual_cost: float | pd.DataFrame | Mapping,
-    engagement: Mapping[str, float],
-    did: DidResult,
-    baseline_incidents: float,
-    years: float = 1.0,
-) -> dict:
-    """Cost per officer hour, per attendee and per incident averted.
-
-    ``annual_cost``: dollars per year, or program rows (their ``annual_cost`` is summed over
-    districts). ``engagement``: officer_hours and attendees delivered over the same ``years``.
-    ``baseline_incidents``: incidents per year the treated districts would have had without the
-    program (e.g. their pre-start annual count). Incidents averted per year = -estimate x
-    baseline; its range comes from the DiD interval. When the interval includes zero (or the
-    estimate is not a reduction) the cost per incident averted is "not estimable": the program
-    may have averted none.
-    """
-    if isinstance(annual_cost, pd.DataFrame):
-        cost_year = float(pd.to_numeric(annual_cost["annual_cost"]).sum())
-    elif isinstance(annual_cost, (Mapping, pd.Series)):
-        cost_year = float(annual_cost["annual_cost"])
-    else:
-        cost_year = float(annual_cost)
-    total = cost_year * years
-    hours = float(engagement.get("officer_hours", 0) or 0)
-    attendees = float(engagement.get("attendees", 0) or 0)
-    averted = -did.estimate * baseline_incidents
-    averted_low, averted_high = -did.ci_high * baseline_incidents, -did.ci_low * baseline_incidents
-    estimable = (np.isfinite(did.ci_low) and np.isfinite(did.ci_high) and did.ci_high < 0 and did.estimate < 0)
-    out = {
-        "annual_cost": cost_year,
-        "total_cost": total,
-        "cost_per_officer_hour": total / hours if hours > 0 else None,
-        "cost_per_attendee": total / attendees if attendees > 0 else None,
-        "incidents_averted_per_year": averted,
-        "incidents_averted_per_year_low": averted_low,
-        "incidents_averted_per_year_high": averted_high,
-    }
-    if estimable:
-        out["cost_per_incident_averted"] = cost_year / averted
-        out["cost_per_incident_averted_low"] = cost_year / averted_high
-        out["cost_per_incident_averted_high"] = cost_year / averted_low
-        out["note"] = None
-    else:
-        out["cost_per_incident_averted"] = "not estimable"
-        out["cost_per_incident_averted_low"] = None
-        out["cost_per_incident_averted_high"] = None
-        out["note"] = N_("Not estimable: the 95% interval of the effect includes no reduction, so the "
-                       "program may have averted no incidents.")
-    return out
 
 
 # Demographic groups are data (codes in the ledger and the census tables), named where shown (plural, as

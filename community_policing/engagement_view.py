@@ -1,7 +1,7 @@
 """The numbers behind the "Engagement vs outcomes" page.
 
 Store-backed functions returning DataFrames and dataclasses; no Streamlit, no figures. The
-statistics are ``analysis.engagement_intensity`` and ``analysis.engagement_vs_change``; this module
+statistics are ``engagement_stats.engagement_intensity`` and ``engagement_stats.engagement_vs_change``; this module
 only reads their inputs through named queries (``evaluation.inputs`` / ``evaluation.engagement_inputs``)
 and shapes them into quarters:
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing import analysis, evaluation, metrics, privacy
+from community_policing import analysis, engagement_stats, evaluation, metrics, privacy
 from community_policing.i18n import N_, _, ngettext
 from community_policing.district import ENGAGEMENT_LABELS, district_title
 from community_policing.store import Store
@@ -75,7 +75,7 @@ MEASURES: dict[str, Measure] = {m.column: m for m in (
 class Outcome:
     key: str
     label: str  # menu label
-    change: str  # "relative" or "absolute", as analysis.engagement_vs_change takes it
+    change: str  # "relative" or "absolute", as engagement_stats.engagement_vs_change takes it
     axis: str  # y-axis label of the change
     short: str  # within a sentence
     slope_unit: str  # unit of the slope's numerator
@@ -91,7 +91,7 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in (
 
 
 def lag_sentence(lag: int) -> str:
-    """What a lag means, as ``analysis.engagement_vs_change`` defines it."""
+    """What a lag means, as ``engagement_stats.engagement_vs_change`` defines it."""
     if lag == 1:
         return _("Lag 1: each district's engagement in a quarter is set against the change in the outcome from "
                  "that quarter to the next one.")
@@ -128,7 +128,7 @@ def _quarter_end(start: pd.Timestamp) -> pd.Timestamp:
 
 
 def quarterly_intensity(store: Store) -> pd.DataFrame:
-    """``analysis.engagement_intensity`` by calendar quarter, complete quarters of the ledger only.
+    """``engagement_stats.engagement_intensity`` by calendar quarter, complete quarters of the ledger only.
 
     The ledger covers the months from its first to its last activity (events or training); a
     quarter is kept when all three of its months are inside that span. Adds ``quarter`` (first
@@ -137,7 +137,7 @@ def quarterly_intensity(store: Store) -> pd.DataFrame:
     """
     data = evaluation.engagement_inputs(store)
     events, training, districts = data["engagement_events"], data["training"], data["districts"]
-    out = analysis.engagement_intensity(events, training, districts, freq="Q")
+    out = engagement_stats.engagement_intensity(events, training, districts, freq="Q")
     out = out.rename(columns={"period": "quarter"})
     out["quarter"] = pd.to_datetime(out["quarter"])
     dates = pd.concat([pd.to_datetime(events["date"]), pd.to_datetime(training["date"])]).dropna()
@@ -309,7 +309,7 @@ def available_outcomes(outcomes_q: pd.DataFrame) -> list[str]:
 
 @dataclass(frozen=True)
 class Association:
-    """``analysis.AssocResult`` for one choice of measure, outcome, lag and within-district view.
+    """``engagement_stats.AssocResult`` for one choice of measure, outcome, lag and within-district view.
 
     ``points`` adds what the chart draws: x and y (the intensity and the change, each less its
     district's mean when ``within_district``; y in % for incidents), district_name and the quarter
@@ -320,7 +320,7 @@ class Association:
     outcome: Outcome
     lag: int
     within_district: bool
-    result: analysis.AssocResult
+    result: engagement_stats.AssocResult
     points: pd.DataFrame
     quarters_available: int  # outcome quarters with data
 
@@ -414,7 +414,7 @@ def _signed(value: float, plus: bool = False) -> str:
 
 def associate(intensity_q: pd.DataFrame, outcomes_q: pd.DataFrame, measure: str, outcome: str, lag: int,
               within_district: bool = False) -> Association:
-    """``analysis.engagement_vs_change`` for one measure, outcome, lag and view (pure)."""
+    """``engagement_stats.engagement_vs_change`` for one measure, outcome, lag and view (pure)."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
     if outcome not in OUTCOMES:
@@ -429,7 +429,7 @@ def associate(intensity_q: pd.DataFrame, outcomes_q: pd.DataFrame, measure: str,
     o = outcomes_q[["district_id", "quarter", outcome]].rename(columns={outcome: "value"})
     o = o.assign(district_id=o["district_id"].astype(str), quarter=pd.to_datetime(o["quarter"]),
                  value=pd.to_numeric(o["value"], errors="coerce").astype(float)).dropna(subset=["value"])
-    result = analysis.engagement_vs_change(x, o, lag=lag, change=spec.change, within_district=within_district)
+    result = engagement_stats.engagement_vs_change(x, o, lag=lag, change=spec.change, within_district=within_district)
     pts = result.points.copy()
     xs = pts["intensity"].astype(float)
     ys = pts["change"].astype(float)

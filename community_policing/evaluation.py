@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from community_policing import analysis
+from community_policing import analysis, costs, period_comparisons
+from community_policing import funnel as funnel_stats
 from community_policing.i18n import _, ngettext
 from community_policing.store import Store
 
@@ -135,23 +136,23 @@ def program_costs(store: Store, program: str, res: analysis.DidResult, date_basi
     before = monthly[monthly["district_id"].isin(treated) & (months >= start - pd.DateOffset(months=12)) & (months < start)]
     engagement = {"officer_hours": float(delivered["officer_hours"].sum()),
                   "attendees": float(delivered["attendees"].sum())}
-    return analysis.cost_effectiveness(rows, engagement, res, baseline_incidents=float(before["incidents"].sum()),
+    return costs.cost_effectiveness(rows, engagement, res, baseline_incidents=float(before["incidents"].sum()),
                                        years=years)
 
 
 def window_comparisons(store: Store, as_of, offense_group: str | None, date_basis: str = "occurred") -> pd.DataFrame:
     """Rolling 28 days, rolling 12 months, year to date and last full year, each against the same
-    dates a year earlier, citywide (analysis.compare_windows on the daily aggregate)."""
+    dates a year earlier, citywide (period_comparisons.compare_windows on the daily aggregate)."""
     group = None if offense_group in (None, "", "all") else offense_group
     daily = store.query("city_daily_incidents", date_basis=date_basis, offense_group=group)
-    return analysis.compare_windows(daily, as_of)
+    return period_comparisons.compare_windows(daily, as_of)
 
 
 def funnel(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Areas placed against Poisson control limits (rate by population), and the limit curves."""
     from community_policing.metrics import UNASSIGNED_ID
 
-    placed = analysis.funnel_table(areas[areas["area_id"] != UNASSIGNED_ID][
+    placed = funnel_stats.funnel_table(areas[areas["area_id"] != UNASSIGNED_ID][
         ["area_id", "area_name", "incidents", "population"]])
     usable = placed["rate_per_1000"].notna()
     if not usable.any():
@@ -159,7 +160,7 @@ def funnel(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     pops = placed.loc[usable, "population"].astype(float)
     low, high = max(pops.min() * 0.8, 300.0), pops.max() * 1.1
     grid = sorted(set([low + (high - low) * i / 200 for i in range(201)] + list(pops)))
-    limits = analysis.funnel_limits(grid, float(placed["city_rate_per_1000"].iloc[0]))
+    limits = funnel_stats.funnel_limits(grid, float(placed["city_rate_per_1000"].iloc[0]))
     return placed, limits
 
 

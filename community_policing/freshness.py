@@ -306,7 +306,7 @@ def comparison_cautions(fresh: Freshness | None, breaks: pd.DataFrame | None, st
 
 def window_cautions(windows: pd.DataFrame, fresh: Freshness | None, breaks: pd.DataFrame | None,
                     date_basis: str) -> pd.DataFrame:
-    """The standard comparisons (``analysis.compare_windows``) with their ``warning`` extended by
+    """The standard comparisons (``period_comparisons.compare_windows``) with their ``warning`` extended by
     ``comparison_cautions``: a window that spans a series break, or reaches into preliminary days."""
     out = windows.copy()
     if out.empty:

@@ -4,7 +4,7 @@ crime or resident trust in the quarters after it. Association, not effect."""
 import pandas as pd
 import streamlit as st
 
-from community_policing import analysis, engagement_figures, evaluation, figures, metrics, ui
+from community_policing import analysis, engagement_figures, evaluation, figures, metrics, period_comparisons, ui
 from community_policing import engagement_view as ev
 from community_policing.i18n import N_, _, ngettext
 
@@ -256,7 +256,7 @@ if measure is not None:
                    "that excludes zero by chance, and more than that here since the intervals are optimistic: a "
                    "single striking combination is not evidence on its own.").format(n=n_combos))
 if not check.missing:
-    district_note = analysis.multiple_comparisons_note(len(check.table))
+    district_note = period_comparisons.multiple_comparisons_note(len(check.table))
     if district_note:
         notes.append(_("The trust and crime check scans {n} districts.").format(n=len(check.table))
                      + " " + district_note)

@@ -3,7 +3,7 @@ and the district table."""
 
 import streamlit as st
 
-from community_policing import analysis, evaluation, figures, freshness, i18n, metrics, privacy, ui
+from community_policing import evaluation, figures, freshness, i18n, metrics, period_comparisons, privacy, ui
 from community_policing.i18n import N_, _, ngettext
 
 LABEL = "label"  # the key of a metric's label in figures.METRIC_STYLE
@@ -123,7 +123,7 @@ else:
 map_event = ui.plotly_chart(figures.choropleth(metrics.area_names(areas), features, metric, title,
                                                subtitle=period.label()),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
-many = analysis.multiple_comparisons_note(len(areas)) if metric == "pct_change" else None
+many = period_comparisons.multiple_comparisons_note(len(areas)) if metric == "pct_change" else None
 st.caption(definition + (" " + _("Click a district to open its page.") if level == "district" else "")
            + (f" {_(many)}" if many else ""))
 # The map's numbers as a table (what each area's hover says), for readers who cannot use the map.
@@ -200,7 +200,7 @@ table_event = st.dataframe(
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
     column_config={**ui.area_column_config(_("District")), **ui.correction_column_config()},
 )
-note = analysis.multiple_comparisons_note(len(table))
+note = period_comparisons.multiple_comparisons_note(len(table))
 st.caption(_("Select a row to open that district's page.") + (f" {_(note)}" if note else "")
            + (" " + _("Incidents are the official counts; “After later corrections” is the same count less the "
                       "incidents that later corrections remove.") if info.has_corrections else "")

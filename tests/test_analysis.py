@@ -19,6 +19,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from community_policing import analysis as A
+from community_policing import costs, engagement_stats, funnel, period_comparisons
 from community_policing import metrics
 from community_policing.demo import generate_demo_city
 from tests.conftest import PROJECT_ROOT, tiny_city_tables
@@ -290,7 +291,7 @@ def daily(first: str, last: str, per_day: int = 1) -> pd.DataFrame:
 
 
 def test_compare_windows_rows_numbers_and_warnings():
-    t = A.compare_windows(daily("2022-01-01", "2024-06-30"), dt.date(2024, 2, 15)).set_index("window")
+    t = period_comparisons.compare_windows(daily("2022-01-01", "2024-06-30"), dt.date(2024, 2, 15)).set_index("window")
     assert list(t.index) == ["rolling 28 days", "rolling 12 months", "year to date", "last full year"]
     for col in ["start", "end", "current", "prior", "change", "pct_change", "poisson_z", "noise", "warning"]:
         assert col in t.columns
@@ -305,7 +306,7 @@ def test_compare_windows_rows_numbers_and_warnings():
     # Doubling: the z and label come from metrics.
     d = daily("2023-01-01", "2024-12-31")
     d.loc[pd.to_datetime(d["day"]) >= "2024-01-01", "incidents"] = 2
-    t2 = A.compare_windows(d, dt.date(2024, 12, 31)).set_index("window")
+    t2 = period_comparisons.compare_windows(d, dt.date(2024, 12, 31)).set_index("window")
     row = t2.loc["rolling 12 months"]
     assert row["poisson_z"] == pytest.approx(round(metrics.poisson_z(row["current"], row["prior"]), 2))
     assert row["pct_change"] == pytest.approx(100.0, abs=0.5)
@@ -314,22 +315,22 @@ def test_compare_windows_rows_numbers_and_warnings():
 
 
 def test_compare_windows_zero_prior_is_na_and_flagged():
-    t = A.compare_windows(daily("2024-01-01", "2024-06-30"), dt.date(2024, 6, 30)).set_index("window")
+    t = period_comparisons.compare_windows(daily("2024-01-01", "2024-06-30"), dt.date(2024, 6, 30)).set_index("window")
     row = t.loc["rolling 28 days"]
     assert row["prior"] == 0 and pd.isna(row["pct_change"])
     assert "not fully covered" in row["warning"]
 
 
 def test_compare_windows_uses_the_metrics_presets():
-    assert set(A.PERIOD_PRESETS_ORDER) == set(metrics.PERIOD_PRESETS)
+    assert set(period_comparisons.PERIOD_PRESETS_ORDER) == set(metrics.PERIOD_PRESETS)
 
 
 def test_multiple_comparisons_note():
-    assert A.multiple_comparisons_note(9) is None
-    assert A.multiple_comparisons_note(10) is None
-    note = A.multiple_comparisons_note(40)
+    assert period_comparisons.multiple_comparisons_note(9) is None
+    assert period_comparisons.multiple_comparisons_note(10) is None
+    note = period_comparisons.multiple_comparisons_note(40)
     assert note.startswith("With 40 comparisons, about 2 will look like a 'possible change' by chance alone")
-    assert "about 1 " in A.multiple_comparisons_note(12)
+    assert "about 1 " in period_comparisons.multiple_comparisons_note(12)
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,14 +341,14 @@ def test_multiple_comparisons_note():
 def test_funnel_limits_match_scipy_poisson_quantiles():
     pops = np.array([500, 2_000, 10_000, 50_000])
     rate = 60.0
-    exact = A.funnel_limits(pops, rate, interpolate=False)
+    exact = funnel.funnel_limits(pops, rate, interpolate=False)
     mean = pops * rate / 1000
     assert list(exact.columns) == ["population", "expected", "lower_95", "upper_95", "lower_99.8", "upper_99.8"]
     assert np.allclose(exact["expected"], mean)
     for z, cov in ((1.96, "95"), (3.09, "99.8")):
         assert np.allclose(exact[f"upper_{cov}"], stats.poisson.ppf(stats.norm.cdf(z), mean) / pops * 1000)
         assert np.allclose(exact[f"lower_{cov}"], stats.poisson.ppf(stats.norm.cdf(-z), mean) / pops * 1000)
-    smooth = A.funnel_limits(pops, rate)
+    smooth = funnel.funnel_limits(pops, rate)
     for col in ["lower_95", "upper_95", "lower_99.8", "upper_99.8"]:
         assert (smooth[col] <= exact[col] + 1e-12).all()
         assert (smooth[col] >= exact[col] - 1000 / pops - 1e-12).all()
@@ -363,7 +364,7 @@ def test_funnel_table_positions_and_small_populations():
         "incidents": [500, 1_000, 1_300, 700, 25],
         "population": [10_000, 20_000, 20_000, 20_000, 120],
     })
-    t = A.funnel_table(areas).set_index("area_id")
+    t = funnel.funnel_table(areas).set_index("area_id")
     city = 3_500 / 70_000 * 1000
     assert t["city_rate_per_1000"].iloc[0] == pytest.approx(city)
     assert t.loc["b", "rate_per_1000"] == pytest.approx(50.0)
@@ -376,7 +377,7 @@ def test_funnel_table_positions_and_small_populations():
     assert t.loc["park", "position"].startswith("no rate")
     near = pd.DataFrame({"area_id": ["x", "y"], "area_name": ["X", "Y"], "incidents": [1_070, 930],
                          "population": [20_000, 20_000]})
-    assert A.funnel_table(near).set_index("area_id").loc["x", "position"] == "above 95% limit"
+    assert funnel.funnel_table(near).set_index("area_id").loc["x", "position"] == "above 95% limit"
 
 
 # --------------------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ def test_engagement_intensity_tiny_city():
     training = pd.DataFrame({"date": [dt.date(2024, 3, 10), dt.date(2024, 3, 11)], "district_id": ["1", None],
                              "unit": [None, "Academy"], "course": ["de_escalation", "other"],
                              "officers": [10, 25], "hours": [8.0, 40.0]})
-    out = A.engagement_intensity(tables["engagement_events"], training, tables["districts"])
+    out = engagement_stats.engagement_intensity(tables["engagement_events"], training, tables["districts"])
     assert len(out) == 2 * 13  # districts x months 2023-03 .. 2024-03
     row = out[(out["district_id"] == "1") & (out["period"] == pd.Timestamp("2024-03-01"))].iloc[0]
     assert row["events_total"] == 2 and row["events_community_meeting"] == 1 and row["events_foot_patrol"] == 1
@@ -398,11 +399,11 @@ def test_engagement_intensity_tiny_city():
     assert row["training_hours_per_officer"] == pytest.approx(80.0 / 20)
     assert row["events_total_per_1000"] == pytest.approx(2 / 10_000 * 1000)
     assert row["attendees_per_1000"] == pytest.approx(2.5)
-    for t in A.engagement_types():
+    for t in engagement_stats.engagement_types():
         assert f"events_{t}" in out.columns and f"events_{t}_per_1000" in out.columns
     empty = out[(out["district_id"] == "2") & (out["period"] == pd.Timestamp("2024-01-01"))].iloc[0]
     assert empty["events_total"] == 0 and empty["officer_hours"] == 0
-    q = A.engagement_intensity(tables["engagement_events"], training, tables["districts"], freq="Q")
+    q = engagement_stats.engagement_intensity(tables["engagement_events"], training, tables["districts"], freq="Q")
     assert q["events_total"].sum() == 3 and q["period"].min() == pd.Timestamp("2023-01-01")
 
 
@@ -416,7 +417,7 @@ def test_engagement_vs_change_matches_scipy_and_defines_lag():
             rows_o.append((d, q, rng.poisson(200)))
     inten = pd.DataFrame(rows_i, columns=["district_id", "quarter", "intensity"])
     outc = pd.DataFrame(rows_o, columns=["district_id", "quarter", "value"])
-    res = A.engagement_vs_change(inten, outc, lag=1)
+    res = engagement_stats.engagement_vs_change(inten, outc, lag=1)
     val = outc.set_index(["district_id", "quarter"])["value"]
     p0 = res.points.iloc[0]
     d0, q0 = p0["district_id"], p0["quarter"]
@@ -430,11 +431,11 @@ def test_engagement_vs_change_matches_scipy_and_defines_lag():
     assert res.rho_ci_low == pytest.approx(math.tanh(math.atanh(res.spearman_rho) - 1.959964 * se), rel=1e-5)
     assert res.caption == A.ASSOCIATION_CAPTION and res.caption.startswith("Association, not effect")
     # lag 0: change from the previous quarter to the engagement quarter; strings work as quarters.
-    r0 = A.engagement_vs_change(inten.assign(quarter=inten["quarter"].astype(str)), outc, lag=0, change="absolute")
+    r0 = engagement_stats.engagement_vs_change(inten.assign(quarter=inten["quarter"].astype(str)), outc, lag=0, change="absolute")
     first = r0.points.iloc[0]
     d1, q1 = first["district_id"], first["quarter"]
     assert first["change"] == val[(d1, q1)] - val[(d1, q1 - 1)]
-    within = A.engagement_vs_change(inten, outc, lag=1, within_district=True)
+    within = engagement_stats.engagement_vs_change(inten, outc, lag=1, within_district=True)
     assert within.n == res.n and within.within_district
 
 
@@ -470,7 +471,7 @@ def _did_stub(estimate, lo, hi) -> A.DidResult:
 
 
 def test_cost_effectiveness():
-    good = A.cost_effectiveness(480_000, {"officer_hours": 4_000, "attendees": 12_000},
+    good = costs.cost_effectiveness(480_000, {"officer_hours": 4_000, "attendees": 12_000},
                                 _did_stub(-0.15, -0.25, -0.05), baseline_incidents=4_000)
     assert good["cost_per_officer_hour"] == pytest.approx(120.0)
     assert good["cost_per_attendee"] == pytest.approx(40.0)
@@ -478,7 +479,7 @@ def test_cost_effectiveness():
     assert good["cost_per_incident_averted"] == pytest.approx(800.0)
     assert good["cost_per_incident_averted_low"] == pytest.approx(480.0)
     assert good["cost_per_incident_averted_high"] == pytest.approx(2_400.0)
-    unclear = A.cost_effectiveness(pd.DataFrame({"annual_cost": [100.0, 200.0]}), {"officer_hours": 0},
+    unclear = costs.cost_effectiveness(pd.DataFrame({"annual_cost": [100.0, 200.0]}), {"officer_hours": 0},
                                    _did_stub(-0.1, -0.3, 0.05), baseline_incidents=1_000)
     assert unclear["annual_cost"] == 300.0 and unclear["cost_per_officer_hour"] is None
     assert unclear["cost_per_incident_averted"] == "not estimable" and "includes no reduction" in unclear["note"]

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from community_policing import analysis, evaluation, i18n, schema
+from community_policing import analysis, evaluation, i18n, period_comparisons, schema
 from community_policing import engagement_view as ev
 from community_policing.store import DB_ENV_VAR
 
@@ -136,7 +136,7 @@ def test_takeaways_are_spanish_under_es_and_unchanged_in_english():
         "registraron incidentes que bajaron más (o subieron menos)")
     assert rising.rho_text() == "ρ = 0.42 (IC 95% de 0.20 a 0.60), n = 120 trimestres-distrito"
     assert ev.quarter_text("2025 Q4") == "T4 2025"
-    assert analysis.multiple_comparisons_note(40).startswith("Con 40 comparaciones, cerca de 2 parecerán")
+    assert period_comparisons.multiple_comparisons_note(40).startswith("Con 40 comparaciones, cerca de 2 parecerán")
     i18n.set_language("en")
     assert (rising.takeaway(), unclear.takeaway(), rising.rho_text(), ev.lag_sentence(2)) == english
     assert ev.quarter_text("2025 Q4") == "2025 Q4"
