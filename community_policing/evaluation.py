@@ -149,19 +149,8 @@ def window_comparisons(store: Store, as_of, offense_group: str | None, date_basi
 
 
 def funnel(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Areas placed against Poisson control limits (rate by population), and the limit curves."""
-    from community_policing.metrics import UNASSIGNED_ID
-
-    placed = funnel_stats.funnel_table(areas[areas["area_id"] != UNASSIGNED_ID][
-        ["area_id", "area_name", "incidents", "population"]])
-    usable = placed["rate_per_1000"].notna()
-    if not usable.any():
-        return placed, pd.DataFrame()
-    pops = placed.loc[usable, "population"].astype(float)
-    low, high = max(pops.min() * 0.8, 300.0), pops.max() * 1.1
-    grid = sorted(set([low + (high - low) * i / 200 for i in range(201)] + list(pops)))
-    limits = funnel_stats.funnel_limits(grid, float(placed["city_rate_per_1000"].iloc[0]))
-    return placed, limits
+    """Areas placed against their control limits, and the limit curves (``funnel.funnel_view``)."""
+    return funnel_stats.funnel_view(areas)
 
 
 def representativeness(store: Store, dimension: str = "race_ethnicity") -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from community_policing.metrics import MIN_POPULATION_FOR_RATE, poisson_z
+from community_policing.metrics import MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, poisson_z
 
 
 # ============================================================================================
@@ -100,3 +100,17 @@ def funnel_table(areas: pd.DataFrame, z: Sequence[float] = (1.96, 3.09)) -> pd.D
         position[usable] = pos
     out["position"] = position
     return out
+
+
+def funnel_view(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Areas placed against Poisson control limits (rate by population), and the limit curves."""
+    placed = funnel_table(areas[areas["area_id"] != UNASSIGNED_ID][
+        ["area_id", "area_name", "incidents", "population"]])
+    usable = placed["rate_per_1000"].notna()
+    if not usable.any():
+        return placed, pd.DataFrame()
+    pops = placed.loc[usable, "population"].astype(float)
+    low, high = max(pops.min() * 0.8, 300.0), pops.max() * 1.1
+    grid = sorted(set([low + (high - low) * i / 200 for i in range(201)] + list(pops)))
+    limits = funnel_limits(grid, float(placed["city_rate_per_1000"].iloc[0]))
+    return placed, limits
