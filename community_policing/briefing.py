@@ -17,7 +17,6 @@ columns whose name starts with "_" hold values for code and are never printed.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -26,7 +25,7 @@ import plotly.graph_objects as go
 
 from community_policing import briefing_figures as bf
 from community_policing import district as district_mod
-from community_policing import evaluation, freshness, geo, i18n, metrics, privacy, series_breaks
+from community_policing import evaluation, freshness, geo, i18n, metrics, privacy, series_breaks, trust_stats
 from community_policing.i18n import N_, _, ngettext
 from community_policing.store import Store
 
@@ -155,7 +154,9 @@ def kpi_table(values: dict) -> pd.DataFrame:
         _shown(_count(values["incidents_prior_year"], values.get("incidents_prior_year_note", ""))),
         "change": "" if comparison else _("not shown") if hidden
         else f"{_signed(values['change'])} ({_pct(values['pct_change'])})",
-        "reading": _shown(comparison or values["noise"]),
+        "reading": _shown(comparison or values["noise"]) + (
+            "" if comparison or hidden or not metrics.noise_basis_note(values.get("noise_basis"))
+            else f" ({metrics.noise_basis_note(values.get('noise_basis'))})"),
     }]
     if values.get("has_corrections"):  # the reconciled figure, only where the source has corrections
         after, note = values.get("after_corrections"), values.get("after_corrections_note") or values.get(
@@ -232,7 +233,7 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
         protected = privacy.protect_area_tables(districts, all_neighborhoods, rules)
     if request.district_id is None:
         scope = _("Citywide")
-        values = _city_values(store, districts, prior_table, period)
+        values = _city_values(store, districts, prior_table, period, offense, request.date_basis)
         if protected is not None:
             values = _public_city_values(values, protected, rules)
             districts = protected.districts
@@ -264,7 +265,8 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
                             "and rate. Neighborhoods with too few residents for a rate are hatched grey.")
     series = district_mod.monthly_series(store, request.district_id, period.end, offense,
                                          date_basis=request.date_basis, rules=rules)
-    trend_title = district_mod.series_takeaway(series, _("Incidents"))
+    trend_title = district_mod.series_takeaway(series, _("Incidents"), district_mod.series_dispersion(
+        store, request.district_id, period.end, offense, request.date_basis))
     breaks = series_breaks.applicable(info.series_breaks, request.district_id, offense,
                                       series_breaks.offense_categories(store))
     preliminary_from = (info.freshness.preliminary_from
@@ -323,13 +325,15 @@ def _rate(incidents: int | None, population: float | None) -> float | None:
     return round(incidents / float(population) * 1000, 2)
 
 
-def _city_values(store: Store, table: pd.DataFrame, prior_table: pd.DataFrame, period: metrics.Period) -> dict:
-    totals = metrics.city_totals(store, table, period.start, period.end)
+def _city_values(store: Store, table: pd.DataFrame, prior_table: pd.DataFrame, period: metrics.Period,
+                 offense_group: str | None = None, date_basis: str = "occurred") -> dict:
+    totals = metrics.city_totals(store, table, period.start, period.end, offense_group, date_basis)
     population = table["population"].astype("Float64").sum()
     incidents, prior = totals.incidents, totals.incidents_prior_year
     return {
         "incidents": incidents, "incidents_prior_year": prior, "change": None if prior is None else incidents - prior,
-        "pct_change": totals.pct_change, "poisson_z": totals.poisson_z, "noise": totals.noise,
+        "pct_change": totals.pct_change, "noise_z": totals.noise_z, "noise": totals.noise,
+        "dispersion": totals.dispersion, "noise_basis": totals.noise_basis,
         "comparison": totals.comparison, "corrected": totals.corrected, "after_corrections": totals.after_corrections,
         "rate_per_1000": _rate(incidents, population),
         "rate_prior_year": _rate(prior, population),
@@ -353,7 +357,7 @@ def _public_city_values(values: dict, protected: privacy.ProtectedAreas, rules: 
     if out["incidents_prior_year_note"]:
         out.update(incidents_prior_year=None, rate_prior_year=None)
     if out["incidents_note"] or out["incidents_prior_year_note"]:
-        out.update(change=None, pct_change=None, poisson_z=None)
+        out.update(change=None, pct_change=None, noise_z=None)
         if not out.get("comparison"):
             out["noise"] = privacy.NOT_SHOWN_READING
     for col in ("corrected", "after_corrections"):
@@ -371,7 +375,8 @@ def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.D
                                       request.date_basis, districts_table=table)
     return {
         "incidents": kpis.incidents, "incidents_prior_year": kpis.incidents_prior_year, "change": kpis.change,
-        "pct_change": kpis.pct_change, "poisson_z": kpis.poisson_z, "noise": kpis.noise,
+        "pct_change": kpis.pct_change, "noise_z": kpis.noise_z, "noise": kpis.noise,
+        "dispersion": kpis.dispersion, "noise_basis": kpis.noise_basis,
         "rate_per_1000": kpis.rate_per_1000,
         "rate_prior_year": _rate(kpis.incidents_prior_year, kpis.population),
         "incidents_note": kpis.incidents_note, "incidents_prior_year_note": kpis.incidents_prior_year_note,
@@ -431,33 +436,24 @@ def _trust_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, 
 
 
 def _trust_values(store: Store, request: BriefingRequest) -> dict:
-    """Respondent-weighted mean trust score over the survey results in the period and in the same
-    days a year earlier (results from too few respondents left out), with respondents and the
-    margin of error of each mean, and whether the change is beyond them."""
-    def mean(period: metrics.Period) -> tuple[float | None, float | None, int, int]:
-        table = metrics.trust_by_district(store, "trust", period.start, period.end)
-        if request.district_id is not None:
-            table = table[table["district_id"].astype(str) == str(request.district_id)]
-        shown = table[table["score"].notna()]
-        if shown.empty:
-            return None, None, 0, 0
-        score, moe = district_mod._weighted_mean(shown)
-        return round(score, 1), moe, int(shown["respondents"].fillna(0).sum()), len(shown)
-
-    score, moe, respondents, results = mean(request.period)
-    prior, prior_moe = mean(request.period.prior)[:2]
-    if score is None:
+    """The trust score the Overview shows (``trust_stats.city_trust``: district scores weighted by population;
+    for a district briefing, that district's), its change from a year earlier with a margin of error and the
+    same reading as crime counts; results from too few respondents left out in public mode."""
+    trust = trust_stats.city_trust(store, request.period.start, request.period.end,
+                                   min_respondents=metrics.MIN_RESPONDENTS,
+                                   districts=None if request.district_id is None else [request.district_id])
+    if request.rules is not None:
+        trust = trust_stats.protect(trust, metrics.MIN_RESPONDENTS)
+    prior = None if trust.prior_score is None else round(trust.prior_score, 1)
+    if trust.score is None:
         return {"trust": None, "trust_prior_year": prior, "trust_reading": _("no survey result in the period")}
-    who = (ngettext("{count} respondent", "{count} respondents", respondents).format(count=f"{respondents:,}")
-           if respondents else _("respondents not published"))
-    parts = [ngettext("mean of {n} survey result, {respondents}", "mean of {n} survey results, {respondents}",
-                      results).format(n=results, respondents=who)]
-    if moe is not None:
-        parts.append(f"±{moe:.1f}")
-    if prior is not None and moe is not None and prior_moe is not None:
-        beyond = abs(score - prior) > math.hypot(moe, prior_moe)
-        parts.append(_("change beyond the margin of error") if beyond else _("change within the margin of error"))
-    return {"trust": score, "trust_prior_year": prior, "trust_moe": moe, "trust_reading": "; ".join(parts)}
+    parts = [ngettext("{count} respondent", "{count} respondents", trust.respondents).format(
+        count=f"{trust.respondents:,}") if trust.respondents else _("respondents not published"),
+        trust.weighting_text().rstrip(".")]
+    if trust.change is not None and trust.noise:
+        parts.append(_(trust.noise) + (f" ({trust.margin_text()})" if trust.margin is not None else ""))
+    return {"trust": round(trust.score, 1), "trust_prior_year": prior, "trust_moe": trust.margin,
+            "trust_reading": "; ".join(parts)}
 
 
 def _program_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, str]:
@@ -481,8 +477,12 @@ def _program_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame
             rows.append([r["program"], outcome, _("not estimable"), "", _shown(str(r.get("note") or "")), False])
             continue
         checks = []
-        if not bool(r["pretrend_ok"]):
-            checks.append(_("trends differed before the start (p = {p})").format(p=f"{r['pretrend_p']:.2f}"))
+        ok = r["pretrend_ok"]
+        if pd.isna(ok):  # a check that could not be run is "not assessed", never a failure
+            checks.append(_("trends before the start not assessed"))
+        elif not bool(ok):
+            p = pd.Series([r["pretrend_p"], r["pretrend_slope_p"]]).min()
+            checks.append(_("trends differed before the start (p = {p})").format(p=f"{p:.2f}"))
         if bool(r["rtm_flag"]):
             checks.append(_("possible regression to the mean"))
         spans = r["ci_low"] < 0 < r["ci_high"]
@@ -508,7 +508,7 @@ def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.
             scope=scope, period=period.label())]
     else:
         sentence = metrics.describe_change(values["incidents"], values["incidents_prior_year"], "incidents",
-                                           values["poisson_z"]).rstrip(".")
+                                           values["noise_z"]).rstrip(".")
         out = [_("{sentence} ({scope}, {period} vs a year earlier).").format(sentence=sentence, scope=scope,
                                                                              period=period.label())]
     events, prior = values["engagement_events"], values["engagement_events_prior_year"]
@@ -547,8 +547,11 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
         counted.format(offenses=offense_label),
         *([_("Later corrections (unfounded or reclassified reports) are not subtracted from the counts: the count "
              "after them is shown beside the official count.")] if info.has_corrections else []),
-        _("Reading (noise label): z = 2(sqrt(current) - sqrt(prior)); |z| < 2 is within normal variation, 2-3 a "
-          "possible change, 3 or more a significant change."),
+        _("Reading (noise label): a test of the two counts that allows for how much this area's counts normally "
+          "vary over periods this long, measured from its own earlier years (citywide: the city's; an area with "
+          "little history leans on the other areas). z is on the usual scale: |z| < 2 is within normal variation, "
+          "2-3 a possible change (with nothing changed, about 1 comparison in 22), 3 or more a significant change "
+          "(about 1 in 370)."),
         _("Rates are incidents per 1,000 residents of the area; areas under {n} residents get no rate.").format(
             n=metrics.MIN_POPULATION_FOR_RATE),
         _(ASSOCIATION_NOTE),

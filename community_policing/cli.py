@@ -4,7 +4,7 @@ Commands:
   demo       build the simulated demo city into a warehouse file
   load       load a real city from its published files, described by a manifest
   check      a dry run of load: what would load and be rejected, nothing written (exit 0 ok, 1 not)
-  districts  print incidents, change, rate and engagement per area for a period
+  districts  print incidents, change (with its noise reading), rate and engagement per area for a period
   evaluate   print each program's estimated effect on incidents and trust (difference-in-differences)
   ledger     record, list and export community-engagement activities (the engagement ledger)
   hash-password  make a staff password hash for .streamlit/secrets.toml (password from stdin, never argv)
@@ -12,12 +12,19 @@ Commands:
 Bad input ends with a one-line message on stderr and exit status 2, never a traceback.
 
 ``districts`` prints one row per area (CSV or JSON) with the columns of the dashboard's tables
-(``metrics.AREA_COLUMNS``) and two more: ``corrected``, how many of the area's incidents later
-corrections in the source remove (unfounded or reclassified reports; ``incidents`` is the official
-count, ``incidents - corrected`` the count after later corrections; empty when the source publishes
-no corrections), and ``comparison``, empty, or "not comparable: no data a year earlier" when (part of)
-the same days a year earlier lie before the loaded data: then ``incidents_prior_year``, ``change``,
-``pct_change`` and ``poisson_z`` are empty (nothing was loaded there; it is not a 0).
+(``metrics.AREA_COLUMNS``) and three more. The change from a year earlier has its reading: ``noise``,
+the words the pages show ("within normal variation", "possible change", "significant change"; English in
+CSV and JSON whatever ``--lang`` says), ``noise_z``, its score (the test of the two counts as a normal
+score: |z| >= 2 possible, >= 3 significant), and ``dispersion``, how many times chance the area's counts
+normally vary over periods this long (measured from its own earlier years, ``noise``); ``noise_basis``
+says where that comes from ("own history", "pooled over areas", or "no history: plain Poisson" when the
+data hold too little history, and the reading then allows for chance alone). ``corrected`` is how many of
+the area's incidents later corrections in the source remove (unfounded or reclassified reports;
+``incidents`` is the official count, ``incidents - corrected`` the count after later corrections; empty
+when the source publishes no corrections), and ``comparison`` is empty, or "not comparable: no data a year
+earlier" when (part of) the same days a year earlier lie before the loaded data: then
+``incidents_prior_year``, ``change``, ``pct_change``, ``noise_z`` and ``dispersion`` are empty (nothing was
+loaded there; it is not a 0) and ``noise`` says why.
 
 ``--offense-group`` (``districts`` and ``briefing``) takes ``all``, an offense group's code
 (``robbery``, ``other``) or a category written ``category:violent``, ``category:property`` or
@@ -48,7 +55,7 @@ import time
 
 import pandas as pd
 
-from community_policing import exports, i18n, metrics
+from community_policing import exports, i18n, metrics, noise
 from community_policing.importers.errors import ManifestError, SourceFileError
 from community_policing.schema import SchemaError
 from community_policing.store import Store, StoreError, resolve_db_path, write_database
@@ -96,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", help="warehouse file (default $COMMON_GROUND_DB or data/warehouse.duckdb)")
     demo.add_argument("--effect-scale", type=float, default=1.0,
                       help="multiply the injected program effects (0 = programs have no effect)")
+    demo.add_argument("--realism", choices=("hard", "clean"), default=None,
+                      help="clean: the original Poisson city; hard: real-world noise (overdispersed counts, "
+                           "staggered and ended programs, bad spells before starts, seasonal engagement); "
+                           "default: the generator's (demo.DEFAULT_REALISM)")
 
     load = sub.add_parser("load", help="load a city from its manifest (data/cities/<city>/city.toml)")
     load.add_argument("manifest", help="path of the city manifest (TOML)")
@@ -107,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("manifest", help="path of the city manifest (TOML)")
     check.add_argument("--source-dir", required=True, help="folder the manifest's file paths are relative to")
 
-    districts = sub.add_parser("districts", help="incidents, change, rate and engagement per area")
+    districts = sub.add_parser("districts", help="incidents, change with its noise reading (noise, noise_z, "
+                                                 "dispersion), rate and engagement per area")
     districts.add_argument("--db", help="warehouse file")
     districts.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
     districts.add_argument("--end", type=_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
@@ -220,7 +232,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     began = time.perf_counter()
     started = dt.datetime.now()
-    tables = generate_demo_city(seed=args.seed, effect_scale=args.effect_scale)
+    kwargs = {} if args.realism is None else {"realism": args.realism}
+    tables = generate_demo_city(seed=args.seed, effect_scale=args.effect_scale, **kwargs)
     tables["metadata"] = pd.concat(
         [tables["metadata"], pd.DataFrame({"key": ["built_at"], "value": [started.isoformat(timespec="seconds")]})],
         ignore_index=True,
@@ -374,6 +387,8 @@ def _districts(args: argparse.Namespace) -> int:
                            "so no change, % change or z is given").format(
             reason=i18n.gettext(metrics.NOT_COMPARABLE), prior=metrics.Period(args.start, args.end).prior.start),
             file=sys.stderr)  # for the reader: in --lang
+    if table["noise_basis"].astype(str).eq(noise.NONE).any():  # no history: the reading allows for chance alone
+        print(f"note: {metrics.noise_basis_note(noise.NONE)}", file=sys.stderr)  # for the reader: in --lang
     if rules is not None:
         from community_policing import privacy
 

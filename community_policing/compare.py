@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from community_policing import district, i18n, metrics, privacy
+from community_policing import district, i18n, metrics, noise, privacy
 from community_policing.i18n import _
 from community_policing.store import Store
 
@@ -64,8 +64,8 @@ def _usable_population(d: district.District) -> int | None:
 
 
 KPI_COLUMNS = ["district_id", "title", "incidents", "incidents_prior_year", "change", "pct_change", "noise",
-               "poisson_z", "rate_per_1000", "population", "population_year", "engagement_events",
-               "engagement_events_prior_year", "officer_hours", "officer_hours_prior_year", "trust",
+               "noise_z", "dispersion", "noise_basis", "rate_per_1000", "population", "population_year",
+               "engagement_events", "engagement_events_prior_year", "officer_hours", "officer_hours_prior_year", "trust",
                "trust_period_start", "trust_respondents", "trust_margin_of_error"]
 
 
@@ -82,7 +82,8 @@ def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offens
         rows.append({
             "district_id": d.id, "title": d.title, "incidents": k.incidents,
             "incidents_prior_year": k.incidents_prior_year, "change": k.change, "pct_change": k.pct_change,
-            "noise": k.noise, "poisson_z": k.poisson_z, "rate_per_1000": k.rate_per_1000,
+            "noise": k.noise, "noise_z": k.noise_z, "dispersion": k.dispersion, "noise_basis": k.noise_basis,
+            "rate_per_1000": k.rate_per_1000,
             "population": k.population, "population_year": k.population_year,
             "engagement_events": k.engagement_events, "engagement_events_prior_year": k.engagement_events_prior_year,
             "officer_hours": k.officer_hours, "officer_hours_prior_year": k.officer_hours_prior_year,
@@ -99,7 +100,7 @@ def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offens
         out[col] = out[col].astype("Int64")
     for col in ("population", "population_year", "trust_respondents"):
         out[col] = out[col].astype("Int64")
-    for col in ("pct_change", "rate_per_1000", "trust", "trust_margin_of_error"):
+    for col in ("pct_change", "noise_z", "dispersion", "rate_per_1000", "trust", "trust_margin_of_error"):
         out[col] = out[col].astype("Float64")
     return out
 
@@ -120,8 +121,8 @@ def kpi_takeaway(kpis: pd.DataFrame) -> str:
                       else f"{abs(int(r['change'])):,}")
             words = (_("District {id} down {amount} ({noise})") if r["change"] < 0
                      else _("District {id} up {amount} ({noise})"))
-            noise = str(r["noise"])
-            return words.format(id=r["district_id"], amount=amount, noise=_(noise))
+            reading = str(r["noise"])
+            return words.format(id=r["district_id"], amount=amount, noise=_(reading))
 
         parts.append(_("beyond normal variation from a year earlier: {changes}").format(
             changes=", ".join(one(r) for _i, r in moved.iterrows())))
@@ -163,8 +164,22 @@ def monthly_table(store: Store, ids: list[str], end: dt.date, offense_group: str
     return pd.concat(parts, ignore_index=True)
 
 
-def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents") -> str:
-    """Per district, the last 12 months against the same months a year earlier, in a few words."""
+def series_dispersions(store: Store, ids: list[str], end: dt.date, offense_group: str | None = None,
+                       date_basis: str = "occurred", months: int = 12) -> dict[str, noise.Dispersion]:
+    """How much each chosen district's count normally varies over the ``months`` calendar months to ``end``
+    (what ``monthly_takeaway`` compares with a year earlier; ``district.series_dispersion``)."""
+    chosen = _check(store, ids)
+    start = district.window_start(end, months)
+    every = metrics.area_dispersions(store, "district", start, end, offense_group, date_basis,
+                                     areas=[d.id for d in chosen])
+    return {d.id: every[d.id] for d in chosen}
+
+
+def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents",
+                     dispersions: dict[str, noise.Dispersion] | None = None) -> str:
+    """Per district, the last 12 months against the same months a year earlier, in a few words.
+    ``dispersions``: how much each district's count normally varies over those months
+    (``series_dispersions``); a district without one is read against chance alone (plain Poisson)."""
     bits = []
     for did, part in monthly.groupby("district_id", sort=False):
         if privacy.window_hidden(part):  # public mode: a month of the last 12 is hidden
@@ -174,10 +189,10 @@ def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents") -> str:
         if both.empty:
             continue
         cur, pri = int(both["incidents"].sum()), int(both["incidents_prior_year"].sum())
-        noise = metrics.noise_label(float(metrics.poisson_z(cur, pri)))
+        reading = metrics.noise_label(noise.noise_z(cur, pri, (dispersions or {}).get(str(did), noise.PLAIN)))
         if pri <= 0:
             bits.append(_("District {id} {count} (none a year earlier)").format(id=did, count=f"{cur:,}"))
-        elif noise == "within normal variation":
+        elif reading == "within normal variation":
             bits.append(_("District {id} about the same").format(id=did))
         else:
             pct = f"{abs((cur - pri) / pri * 100):.0f}%"

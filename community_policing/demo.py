@@ -13,6 +13,28 @@ arguments always give identical tables; tables added later (demographics and att
 neighborhood organizations) draw from their own streams ``[seed, 1]`` and ``[seed, 2]`` so that
 adding them changed none of the earlier numbers. Heavy work (about 130,000 incident rows) is vectorized.
 
+Two levels of realism (``realism``):
+
+* ``"clean"`` (the original city, unchanged for the same seed): incidents are Poisson around a smooth
+  expected count, each program starts on one date in all its districts and is still running, and
+  engagement has no season. Every estimator looks good on it, which is what it is for: a baseline.
+* ``"hard"``: what real city data do to an analysis. Counts vary more than Poisson, about as much as
+  St. Louis's do (SLMPD files, police districts 2014-2019): gamma-Poisson shocks per month for the
+  city, each district and each neighborhood, and a slow random wander of each district's level, so a
+  district-month varies about 3 times the Poisson variance around its trend and a district-year about
+  10-15 times (``count_dispersion`` measures it); district trends differ more; engagement is seasonal (more in summer,
+  by how much depends on the type) as crime is; every treated district had a bad spell before its
+  program started (a transient rise that fades on its own after the start: regression to the mean
+  waiting to happen); the Foot Patrol's two districts start a year apart; the Youth Outreach
+  Partnership ended (its effect and its activities stop on its end date); and trust scores drift a
+  little more per district. Treated districts' trends and wander are drawn from the same
+  distributions as everyone else's, so what differs between them is chance, not a bias no method could
+  see. The extra randomness comes from its own stream ``[seed, 3]``, and engagement, training and
+  surveys from ``[seed, 4]``, ``[seed, 5]`` and ``[seed, 6]``: two hard cities that differ only in
+  ``effect_scale`` share every random shock, activity and survey answer, and differ in incidents only
+  by the effects and Poisson draws. ``demo_truth`` holds the injected relative effects (the same numbers
+  in both cities).
+
 Nothing here is real crime data; the ``metadata`` table says so.
 """
 
@@ -20,7 +42,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -34,7 +56,7 @@ from community_policing.offenses import OFFENSE_GROUPS, offense_groups_table
 DEMO_CITY_NAME = "Riverbend, Missouri"
 GENERATOR_VERSION = "1"
 
-__all__ = ["DEMO_CITY_NAME", "generate_demo_city"]
+__all__ = ["DEFAULT_REALISM", "DEMO_CITY_NAME", "REALISM_LEVELS", "count_dispersion", "generate_demo_city"]
 
 # --------------------------------------------------------------------------------------------
 # Fixed parameters of the simulation
@@ -188,6 +210,37 @@ CITY_TREND_PER_YEAR = -0.01  # gentle citywide decline (every district shares it
 DISTRICT_TREND_SD = 0.015  # per-district log-linear slope, per year
 DISTRICT_TREND_MAX = 0.03  # clipped, so that parallel trends roughly hold
 
+REALISM_LEVELS = ("clean", "hard")
+# The default stays the original city until the whole suite and the estimators are ready for "hard".
+DEFAULT_REALISM = "hard"
+
+# "hard" realism. Sizes chosen so that the demo city's counts are about as overdispersed as St. Louis's
+# (SLMPD 2014-2019, six police districts, quasi-Poisson Pearson chi2/df around district trends: 3.7 for
+# district-months, 15 for district-years; neighborhoods 2.1 and 4.5); ``count_dispersion`` measures it.
+# Month shocks are gamma with mean 1 (gamma-Poisson: a count's variance is mu + sd^2 mu^2).
+# Measured with effect_scale 0 over 12 seeds (2020-2025): district-months 3.1 (median), district-years 12,
+# neighborhood-months 1.9, neighborhood-years 3.6 (10-90 % over seeds: 2.9-3.4, 10-16, 1.8-2.0, 3.2-4.4;
+# the clean city: 1.0 for all four).
+HARD_CITY_MONTH_SD = 0.03  # weather, holidays, events: every district together
+HARD_DISTRICT_MONTH_SD = 0.05  # one district's month
+HARD_NEIGHBORHOOD_MONTH_SD = 0.12  # one neighborhood's month
+# Each district's level wanders slowly around its trend (log scale, AR(1) by month): a district has a
+# good or bad year for reasons no one recorded (St. Louis districts move 5-13 % from one year to the
+# next). This is what makes year-level counts vary 10-15 times more than Poisson.
+HARD_WANDER_RHO = 0.95
+HARD_WANDER_SD = 0.035  # innovation SD per month; stationary SD about 0.11
+HARD_DISTRICT_TREND_SD = 0.02  # districts trend apart more than in the clean city...
+HARD_DISTRICT_TREND_MAX = 0.05  # ...and are clipped further out
+# Programs are sent after a bad spell: each treated district's incidents rise by a random 5-15 % around
+# two months before its start and the rise fades on its own within about three months of it (a bell of
+# width three months). With no program at all, a before/after comparison would still show a fall.
+HARD_BAD_SPELL_RANGE = (0.05, 0.15)
+HARD_BAD_SPELL_PEAK_MONTHS = -2.0
+HARD_BAD_SPELL_WIDTH_MONTHS = 3.0
+# Trust: a little more slow drift per district (AR(1) by month, score points) on top of the clean city's.
+HARD_TRUST_DRIFT_RHO = 0.97
+HARD_TRUST_DRIFT_SD = 0.25
+
 SHARE_UNPLACED = 0.007  # no neighborhood, district or coordinates
 SHARE_NOT_GEOCODED = 0.03  # place known, coordinates missing
 SHARE_CORRECTED = 0.01  # a later correction row (count -1)
@@ -204,6 +257,13 @@ class _Program:
     description: str
     # Engagement types the program multiplies in its districts from the start date.
     engagement_boost: dict[str, float] = field(default_factory=dict)
+    # Districts whose start differs from ``start`` (staggered adoption), and the program's last day
+    # (None while it runs). Effects and engagement boosts apply from a district's start to ``end``.
+    district_starts: dict[str, date] = field(default_factory=dict)
+    end: date | None = None
+
+    def start_in(self, district: str) -> date:
+        return self.district_starts.get(district, self.start)
 
 
 PROGRAMS: tuple[_Program, ...] = (
@@ -242,6 +302,15 @@ PROGRAMS: tuple[_Program, ...] = (
     ),
 )
 
+# The same programs in the "hard" city: the Foot Patrol reaches its second district a year after the
+# first, and the Youth Outreach Partnership ended after 21 months (its grant ran out).
+PROGRAMS_HARD: tuple[_Program, ...] = (
+    replace(PROGRAMS[0], district_starts={"5": date(2024, 4, 1)}),
+    PROGRAMS[1],
+    replace(PROGRAMS[2], end=date(2024, 3, 31)),
+)
+PROGRAMS_BY_REALISM = {"clean": PROGRAMS, "hard": PROGRAMS_HARD}
+
 ENGAGEMENT_TYPES = (
     "community_meeting",
     "neighborhood_event",
@@ -268,6 +337,10 @@ _ATTENDEES = ((10, 80), (30, 300), (0, 40), (15, 120), (8, 60), (5, 50))
 _OFFICER_HOURS = ((2.0, 12.0), (4.0, 30.0), (4.0, 16.0), (2.0, 10.0), (2.0, 8.0), (1.0, 10.0))
 _COST = ((0.0, 600.0), (200.0, 3500.0), (0.0, 0.0), (100.0, 1500.0), (50.0, 800.0), (0.0, 1000.0))
 SHARE_EVENTS_WITH_NEIGHBORHOOD = 0.9
+# "hard" city: engagement is seasonal, as crime is. Per type, the relative swing of a cosine peaking in
+# July (0.6: 60 % more than average in July, 60 % less in January): block parties and youth activities
+# follow the weather and school holidays, meetings and feedback sessions hardly at all.
+_ENGAGEMENT_SEASON_AMPLITUDE = np.array([0.15, 0.6, 0.3, 0.4, 0.1, 0.2])
 
 COURSES = ("de_escalation", "cultural_competence", "communication", "other")
 _COURSE_WEIGHTS = np.array([0.35, 0.25, 0.25, 0.15])
@@ -292,20 +365,26 @@ def generate_demo_city(
     effect_scale: float = 1.0,
     start: datetime.date = date(2020, 1, 1),
     end: datetime.date = date(2026, 10, 31),
+    realism: str = DEFAULT_REALISM,
 ) -> dict[str, pd.DataFrame]:
     """Generate every table of the simulated demo city "Riverbend, Missouri".
 
     ``effect_scale`` multiplies the injected program effects (0 gives a city where programs do
     nothing). ``start`` and ``end`` bound the dates of incidents, engagement and training
     (inclusive); surveys cover every month from the month of ``start`` to the month of ``end``.
+    ``realism`` is ``"clean"`` (the original city) or ``"hard"`` (real-world noise, staggered and
+    ended programs, bad spells before starts, seasonal engagement: see the module docstring).
     Returns a dict of DataFrames keyed by table name, with exactly the schema's columns in
     schema order; geometry columns hold shapely Polygons in WGS84 lon/lat.
     """
     start, end = _as_date(start), _as_date(end)
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
+    if realism not in REALISM_LEVELS:
+        raise ValueError(f"realism must be one of {', '.join(REALISM_LEVELS)}, not {realism!r}")
+    programs = PROGRAMS_BY_REALISM[realism]
     effect_scale = float(effect_scale)
-    for program in PROGRAMS:
+    for program in programs:
         for effect in (program.incident_effect, program.trust_effect):
             if 1.0 + effect_scale * effect <= 0:
                 raise ValueError(f"effect_scale {effect_scale} makes an effect of {program.name} impossible")
@@ -313,11 +392,18 @@ def generate_demo_city(
     rng = np.random.default_rng(seed)
     city = _build_geography(rng)
     days = pd.date_range(start, end, freq="D")
-
-    incidents = _incidents(rng, city, days, effect_scale)
-    engagement = _engagement(rng, city, days)
-    training = _training(rng, city, days)
-    surveys = _trust_surveys(rng, city, start, end, effect_scale)
+    # The clean city draws everything after the geography from one stream, in this order. The hard city
+    # draws its shocks, and then engagement, training and surveys, from streams of their own, so that two
+    # hard cities differing only in effect_scale differ in nothing but the effects and the incidents' draws.
+    if realism == "hard":
+        hard = _hard_noise(np.random.default_rng([seed, 3]), city, days, programs)
+        engagement_rng, training_rng, survey_rng = (np.random.default_rng([seed, k]) for k in (4, 5, 6))
+    else:
+        hard, engagement_rng, training_rng, survey_rng = None, rng, rng, rng
+    incidents = _incidents(rng, city, days, effect_scale, programs, hard)
+    engagement = _engagement(engagement_rng, city, days, programs, seasonal=hard is not None)
+    training = _training(training_rng, city, days)
+    surveys = _trust_surveys(survey_rng, city, start, end, effect_scale, programs, hard)
     # A separate random stream, so adding demographics changed none of the draws above.
     demo_rng = np.random.default_rng([seed, 1])
     demographics = _district_demographics(demo_rng, city)
@@ -337,13 +423,13 @@ def generate_demo_city(
         "district_demographics": demographics,
         "training": training,
         "trust_surveys": surveys,
-        "programs": _programs(),
+        "programs": _programs(programs),
         "neighborhood_organizations": organizations,
-        "demo_truth": _demo_truth(effect_scale),
+        "demo_truth": _demo_truth(effect_scale, programs),
         # No series break: the generator counts the same way from the first day to the last (one map,
         # one set of counting rules), so declaring one would describe a change the data do not have.
         "series_breaks": _series_breaks(),
-        "metadata": _metadata(seed, effect_scale, start, end),
+        "metadata": _metadata(seed, effect_scale, start, end, realism),
     }
 
 
@@ -539,25 +625,25 @@ def _offense_groups() -> pd.DataFrame:
     return offense_groups_table()
 
 
-def _programs() -> pd.DataFrame:
+def _programs(programs: tuple[_Program, ...]) -> pd.DataFrame:
     rows = [
         {
             "name": p.name,
             "district_id": d,
-            "start_date": p.start,
-            "end_date": None,
+            "start_date": p.start_in(d),
+            "end_date": p.end,
             "description": p.description,
             "annual_cost": p.annual_cost,
         }
-        for p in PROGRAMS
+        for p in programs
         for d in p.districts
     ]
     return pd.DataFrame(rows, columns=["name", "district_id", "start_date", "end_date", "description", "annual_cost"])
 
 
-def _demo_truth(effect_scale: float) -> pd.DataFrame:
+def _demo_truth(effect_scale: float, programs: tuple[_Program, ...]) -> pd.DataFrame:
     rows = []
-    for p in PROGRAMS:
+    for p in programs:
         for outcome, effect in (("incidents", p.incident_effect), ("trust", p.trust_effect)):
             # "+ 0.0" turns -0.0 (effect_scale 0 times a negative effect) into 0.0.
             rows.append({"program": p.name, "outcome": outcome, "relative_effect": effect_scale * effect + 0.0})
@@ -569,35 +655,90 @@ def _series_breaks() -> pd.DataFrame:
     return pd.DataFrame(columns=list(schema.table("series_breaks").column_names))
 
 
-def _metadata(seed: int, effect_scale: float, start: date, end: date) -> pd.DataFrame:
+def _metadata(seed: int, effect_scale: float, start: date, end: date, realism: str) -> pd.DataFrame:
+    # The clean city's source text stays as it always was; the hard one says which city it is.
+    realism_note = "" if realism == "clean" else f", realism {realism}: real-world noise"
     items = [
         ("city_name", DEMO_CITY_NAME),
         ("is_simulated", "true"),
         (
             "source",
             f"Simulated demo data generated by community_policing.demo (seed {seed}, "
-            f"effect scale {effect_scale:g}). Not real crime data.",
+            f"effect scale {effect_scale:g}{realism_note}). Not real crime data.",
         ),
         ("seed", str(seed)),
         ("effect_scale", f"{effect_scale:g}"),
         ("data_start", start.isoformat()),
         ("data_end", end.isoformat()),
         ("generator_version", GENERATOR_VERSION),
+        ("realism", realism),
     ]
     return pd.DataFrame(items, columns=["key", "value"])
 
 
+def _running(days: pd.DatetimeIndex, program: _Program, district: str) -> np.ndarray:
+    """Which of ``days`` the program runs in ``district``: from its start there to the end (inclusive)."""
+    on = np.asarray(days >= pd.Timestamp(program.start_in(district)))
+    if program.end is not None:
+        on &= np.asarray(days <= pd.Timestamp(program.end))
+    return on
+
+
 def _program_multiplier(days: pd.DatetimeIndex, n_districts: int, effect_scale: float,
-                        outcome: str) -> np.ndarray:
+                        outcome: str, programs: tuple[_Program, ...] = PROGRAMS) -> np.ndarray:
     """(n_days, n_districts) multiplier of an outcome: 1 + scale * effect in treated districts."""
     district_pos = {d[0]: i for i, d in enumerate(_DISTRICTS)}
     mult = np.ones((len(days), n_districts))
-    for p in PROGRAMS:
+    for p in programs:
         effect = p.incident_effect if outcome == "incidents" else p.trust_effect
-        after = np.asarray(days >= pd.Timestamp(p.start))
         for d in p.districts:
-            mult[after, district_pos[d]] *= 1.0 + effect_scale * effect
+            mult[_running(days, p, d), district_pos[d]] *= 1.0 + effect_scale * effect
     return mult
+
+
+# --------------------------------------------------------------------------------------------
+# The "hard" city's extra randomness
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _HardNoise:
+    month_of_day: np.ndarray  # (days,) index of each day's calendar month, 0 = the month of ``start``
+    district_month: np.ndarray  # (months, districts) multiplier: city and district shocks, slow wander
+    neighborhood_month: np.ndarray  # (months, neighborhoods) multiplier: neighborhood shocks
+    bad_spell: np.ndarray  # (days, districts) multiplier: the rise before a program starts
+    trust_drift: np.ndarray  # (months, districts) extra drift of trust scores, in points
+
+
+def _gamma_shocks(rng: np.random.Generator, sd: float, shape: tuple[int, ...]) -> np.ndarray:
+    """Multiplicative shocks with mean 1 and standard deviation ``sd`` (gamma, as in a negative binomial)."""
+    return rng.gamma(1.0 / sd**2, sd**2, shape)
+
+
+def _hard_noise(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex,
+                programs: tuple[_Program, ...]) -> _HardNoise:
+    n_dist, n_nb = len(_DISTRICTS), len(city.neighborhoods)
+    month_of_day = np.asarray((days.year - days[0].year) * 12 + days.month - days[0].month)
+    n_months = int(month_of_day[-1]) + 1
+    wander_var = HARD_WANDER_SD**2 / (1.0 - HARD_WANDER_RHO**2)
+    wander = _ar1(rng, n_months, (n_dist,), HARD_WANDER_RHO, HARD_WANDER_SD)
+    district_month = (
+        _gamma_shocks(rng, HARD_CITY_MONTH_SD, (n_months, 1))
+        * _gamma_shocks(rng, HARD_DISTRICT_MONTH_SD, (n_months, n_dist))
+        * np.exp(wander - wander_var / 2)  # mean 1, like the shocks
+    )
+    neighborhood_month = _gamma_shocks(rng, HARD_NEIGHBORHOOD_MONTH_SD, (n_months, n_nb))
+
+    district_pos = {d[0]: i for i, d in enumerate(_DISTRICTS)}
+    bad_spell = np.ones((len(days), n_dist))
+    for p in programs:
+        for d in p.districts:
+            size = rng.uniform(*HARD_BAD_SPELL_RANGE)
+            months_from_start = np.asarray((days - pd.Timestamp(p.start_in(d))).days) / (365.25 / 12)
+            bell = np.exp(-(((months_from_start - HARD_BAD_SPELL_PEAK_MONTHS) / HARD_BAD_SPELL_WIDTH_MONTHS) ** 2))
+            bad_spell[:, district_pos[d]] *= 1.0 + size * bell
+    trust_drift = _ar1(rng, n_months, (n_dist,), HARD_TRUST_DRIFT_RHO, HARD_TRUST_DRIFT_SD)
+    return _HardNoise(month_of_day, district_month, neighborhood_month, bad_spell, trust_drift)
 
 
 # --------------------------------------------------------------------------------------------
@@ -605,8 +746,8 @@ def _program_multiplier(days: pd.DatetimeIndex, n_districts: int, effect_scale: 
 # --------------------------------------------------------------------------------------------
 
 
-def _incidents(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex, effect_scale: float
-               ) -> pd.DataFrame:
+def _incidents(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex, effect_scale: float,
+               programs: tuple[_Program, ...] = PROGRAMS, hard: _HardNoise | None = None) -> pd.DataFrame:
     n_days, n_nb, n_grp = len(days), len(city.neighborhoods), len(_OFFENSE_GROUPS)
     n_dist = len(_DISTRICTS)
     d_idx = city.nbhd_district_idx
@@ -621,14 +762,21 @@ def _incidents(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex, ef
     # Time effects per day and district.
     years = np.asarray((days - days[0]).days / 365.25)
     years_c = years - years.mean()
-    slopes = np.clip(rng.normal(0.0, DISTRICT_TREND_SD, n_dist), -DISTRICT_TREND_MAX, DISTRICT_TREND_MAX)
+    trend_sd, trend_max = (DISTRICT_TREND_SD, DISTRICT_TREND_MAX) if hard is None else (
+        HARD_DISTRICT_TREND_SD, HARD_DISTRICT_TREND_MAX)
+    slopes = np.clip(rng.normal(0.0, trend_sd, n_dist), -trend_max, trend_max)
     trend = np.exp(np.outer(years_c, slopes + CITY_TREND_PER_YEAR))  # (days, districts)
     calendar = _SEASON[days.month.to_numpy() - 1] * _WEEKDAY[days.day_of_week.to_numpy()]
-    effect = _program_multiplier(days, n_dist, effect_scale, "incidents")
+    effect = _program_multiplier(days, n_dist, effect_scale, "incidents", programs)
     day_district = calendar[:, None] * trend * effect  # (days, districts)
+    if hard is not None:
+        day_district = day_district * hard.district_month[hard.month_of_day] * hard.bad_spell
 
+    nbhd_day = day_district[:, d_idx]  # (days, neighborhoods)
+    if hard is not None:
+        nbhd_day = nbhd_day * hard.neighborhood_month[hard.month_of_day]
     expected = (
-        day_district[:, d_idx, None]
+        nbhd_day[:, :, None]
         * (city.nbhd_incidents_year / 365.25)[None, :, None]
         * mix[None, :, :]
     )  # (days, neighborhoods, groups)
@@ -736,7 +884,8 @@ def _incidents(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex, ef
 # --------------------------------------------------------------------------------------------
 
 
-def _engagement(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex) -> pd.DataFrame:
+def _engagement(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex,
+                programs: tuple[_Program, ...] = PROGRAMS, seasonal: bool = False) -> pd.DataFrame:
     n_days, n_dist, n_type = len(days), len(_DISTRICTS), len(ENGAGEMENT_TYPES)
     district_pos = {d[0]: i for i, d in enumerate(_DISTRICTS)}
     type_pos = {t: i for i, t in enumerate(ENGAGEMENT_TYPES)}
@@ -749,11 +898,15 @@ def _engagement(rng: np.random.Generator, city: _City, days: pd.DatetimeIndex) -
         * per_day[None, None, :]
         * weekday.T[days.day_of_week.to_numpy()][:, None, :]
     )  # (days, districts, types)
-    for p in PROGRAMS:
-        after = np.asarray(days >= pd.Timestamp(p.start))
+    if seasonal:
+        season = 1.0 + _ENGAGEMENT_SEASON_AMPLITUDE[None, :] * np.cos(
+            2 * np.pi * (days.month.to_numpy()[:, None] - 7) / 12)
+        rate = rate * season[:, None, :]
+    for p in programs:
         for d in p.districts:
+            on = _running(days, p, d)
             for t, factor in p.engagement_boost.items():
-                rate[after, district_pos[d], type_pos[t]] *= factor
+                rate[on, district_pos[d], type_pos[t]] *= factor
 
     counts = rng.poisson(rate).ravel()
     cell = np.repeat(np.arange(counts.size), counts)
@@ -857,8 +1010,8 @@ def _ar1(rng: np.random.Generator, n_steps: int, shape: tuple[int, ...], phi: fl
     return out
 
 
-def _trust_surveys(rng: np.random.Generator, city: _City, start: date, end: date, effect_scale: float
-                   ) -> pd.DataFrame:
+def _trust_surveys(rng: np.random.Generator, city: _City, start: date, end: date, effect_scale: float,
+                   programs: tuple[_Program, ...] = PROGRAMS, hard: _HardNoise | None = None) -> pd.DataFrame:
     months = pd.date_range(pd.Timestamp(start).replace(day=1), pd.Timestamp(end).replace(day=1), freq="MS")
     n_m, n_dist, n_meas = len(months), len(_DISTRICTS), len(MEASURES)
 
@@ -873,8 +1026,10 @@ def _trust_surveys(rng: np.random.Generator, city: _City, start: date, end: date
         + _ar1(rng, n_m, (n_dist, 1), 0.9, 0.4)
         + _ar1(rng, n_m, (n_dist, n_meas), 0.8, 0.3)
     )
+    if hard is not None:
+        drift = drift + hard.trust_drift[:, :, None]
     true_score = baseline[None, :, None] + _MEASURE_OFFSET[None, None, :] + drift
-    true_score *= _program_multiplier(months, n_dist, effect_scale, "trust")[:, :, None]
+    true_score *= _program_multiplier(months, n_dist, effect_scale, "trust", programs)[:, :, None]
 
     # One survey per district-month answers all four measures; some months respond poorly.
     mean_resp = rng.uniform(60.0, 150.0, n_dist)
@@ -1032,3 +1187,31 @@ def _neighborhood_organizations(rng: np.random.Generator, city: _City) -> pd.Dat
         })
     return pd.DataFrame(rows, columns=["org_id", "name", "neighborhood_id", "org_type", "active",
                                        "meeting_schedule", "meeting_place"])
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring how noisy the city is
+# --------------------------------------------------------------------------------------------
+
+
+def count_dispersion(counts: pd.DataFrame, area: str = "area", period: str = "period", count: str = "count"
+                     ) -> float:
+    """Quasi-Poisson dispersion of area x period counts: how many times the Poisson variance they vary.
+
+    Fits log E[count] = area + period + area x linear time (a Poisson GLM: each area's own level and
+    trend, and what every area shares in a period such as the season) and returns Pearson chi2 over
+    its residual degrees of freedom. 1 is Poisson; St. Louis's police districts give about 3.7 for
+    months and 15 for years (2014-2019). Rows with the same area and period are summed first.
+    """
+    import statsmodels.api as sm  # only needed here; keeps importing the generator light
+
+    cells = counts.groupby([area, period], as_index=False, observed=True)[count].sum()
+    areas = pd.get_dummies(cells[area], dtype=float)
+    periods = pd.get_dummies(cells[period], dtype=float, drop_first=True)
+    t = pd.factorize(cells[period], sort=True)[0].astype(float)
+    t = (t - t.mean()) / max(t.std(), 1.0)
+    # One area's trend is left out: with period effects, the areas' trends only differ from each other.
+    trends = areas.iloc[:, 1:].mul(t, axis=0)
+    design = np.column_stack([areas.to_numpy(), periods.to_numpy(), trends.to_numpy()])
+    fit = sm.GLM(cells[count].to_numpy(float), design, family=sm.families.Poisson()).fit()
+    return float(fit.pearson_chi2 / fit.df_resid)

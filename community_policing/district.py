@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing import i18n, metrics, privacy
+from community_policing import funnel, i18n, metrics, noise, privacy
 from community_policing.i18n import N_, _
 from community_policing.store import Store
 
@@ -180,7 +180,7 @@ class DistrictKpis:
     incidents_prior_year: int | None
     change: int | None
     pct_change: float | None
-    poisson_z: float | None
+    noise_z: float | None               # the reading's score (metrics.noise_label); None without a comparison
     noise: str
     population: int | None
     population_year: int | None
@@ -202,6 +202,10 @@ class DistrictKpis:
     corrected_note: str = ""
     after_corrections_note: str = ""
     comparison: str = ""                 # metrics.NOT_COMPARABLE when nothing is loaded a year earlier
+    # The φ the noise reading allowed for (the district's own history, shrunk toward the other districts';
+    # None without a comparison) and where it comes from (noise.OWN, noise.POOLED or noise.NONE).
+    dispersion: float | None = None
+    noise_basis: str = ""
 
     @property
     def comparable(self) -> bool:
@@ -251,14 +255,15 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
     counts = privacy.kpi_counts(row)
     current, prior = counts["incidents"], counts["incidents_prior_year"]
     both = current is not None and prior is not None and not counts["comparison"]
-    z = float(metrics.poisson_z(current, prior)) if both else None
+    z = float(row["noise_z"]) if both and pd.notna(row["noise_z"]) else None  # the table's reading (metrics)
+    dispersion = row.get("dispersion")
     return DistrictKpis(
         incidents=current,
         incidents_prior_year=prior,
         change=current - prior if both else None,
         pct_change=None if not both or prior <= 0 else round((current - prior) / prior * 100, 1),
-        poisson_z=round(z, 2) if both else None,
-        noise=(counts["comparison"] or metrics.noise_label(z)) if both or counts["comparison"]
+        noise_z=z,
+        noise=(counts["comparison"] or metrics.noise_label(z, basis=row.get("noise_basis"))) if both or counts["comparison"]
         else privacy.NOT_SHOWN_READING,
         population=district.population,
         population_year=district.population_year,
@@ -277,6 +282,8 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
         corrected=counts["corrected"], after_corrections=counts["after_corrections"],
         corrected_note=counts["corrected_note"], after_corrections_note=counts["after_corrections_note"],
         comparison=counts["comparison"],
+        dispersion=float(dispersion) if both and dispersion is not None and pd.notna(dispersion) else None,
+        noise_basis=str(row.get("noise_basis") or "") if both else "",
     )
 
 
@@ -364,10 +371,25 @@ def protected_monthly(store: Store, end: dt.date, offense_group: str | None, dat
     return privacy.protect_monthly(series, rules, window, status)
 
 
-def series_takeaway(series: pd.DataFrame, subject: str | None = None) -> str:
+def series_dispersion(store: Store, district_id: str | None, end: dt.date, offense_group: str | None = None,
+                      date_basis: str = "occurred", months: int = 12) -> noise.Dispersion:
+    """How much the district's count (None: the city's) normally varies over the ``months`` calendar months to
+    ``end`` (the span ``series_takeaway`` compares with a year earlier): ``metrics.area_dispersions`` of the
+    districts, or ``metrics.city_dispersion``."""
+    start = window_start(end, months)
+    if district_id is None:
+        return metrics.city_dispersion(store, start, end, offense_group, date_basis)
+    place = get_district(store, district_id).id
+    return metrics.area_dispersions(store, "district", start, end, offense_group, date_basis, areas=[place])[place]
+
+
+def series_takeaway(series: pd.DataFrame, subject: str | None = None,
+                    dispersion: noise.Dispersion | None = None) -> str:
     """The monthly chart's title: the last 12 months against the same months a year earlier
     (no numbers when a month of them is hidden in public mode). ``subject``: what is counted, worded
-    (default "Incidents" in the current language)."""
+    (default "Incidents" in the current language). ``dispersion``: how much the count normally varies over
+    those months (``series_dispersion``); without it the reading allows for chance alone (plain Poisson),
+    which calls ordinary swings a change."""
     subject = subject or _("Incidents")
     if privacy.window_hidden(series):
         return _("{subject} per month: months with very few incidents are not shown").format(subject=subject)
@@ -378,13 +400,12 @@ def series_takeaway(series: pd.DataFrame, subject: str | None = None) -> str:
     end = both["last_day"].iloc[-1]
     span = (_("the {n} months to {day}").format(n=len(both), day=i18n.format_date(end)) if len(both) > 1
             else i18n.format_month(end))
-    z = float(metrics.poisson_z(current, prior))
-    noise = metrics.noise_label(z)
-    values = dict(subject=subject, count=f"{current:,}", span=span, noise=_(noise))
+    reading = metrics.noise_label(noise.noise_z(current, prior, dispersion or noise.PLAIN))
+    values = dict(subject=subject, count=f"{current:,}", span=span, noise=_(reading))
     if prior <= 0:
         return _("{subject}: {count} in {span}, none in the same months a year earlier").format(**values)
     pct = (current - prior) / prior * 100
-    if noise == "within normal variation":
+    if reading == "within normal variation":
         return _("{subject}: {count} in {span}, about the same as a year earlier ({pct}, {noise})").format(
             pct=f"{pct:+.0f}%", **values)
     if current < prior:
@@ -450,11 +471,26 @@ def seasonal_pattern(store: Store, district_id: str, offense_group: str | None =
 # --- Offense mix ------------------------------------------------------------------------------
 
 
+def offense_dispersions(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None,
+                        date_basis: str, groups) -> dict[str, noise.Dispersion]:
+    """How much each offense group's count in the district normally varies for a comparison of [start, end]
+    with a year earlier: its own history, shrunk toward the district's other groups (``noise``)."""
+    first, last = metrics.noise_history(store, date_basis, start)
+    if first is None or last is None or last < first:
+        daily = pd.DataFrame(columns=["area_id", "day", "incidents"])
+    else:
+        daily = store.query("noise_offense_history", district_id=district_id, start=first, end=last,
+                            date_basis=date_basis, offense_group=_offense_filter(offense_group))
+    return noise.area_dispersions(daily, list(groups), start, end, first, last)
+
+
 def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str | None = None,
                 date_basis: str = "occurred", rules: privacy.Rules | None = None) -> pd.DataFrame:
     """Net incidents per offense group in the period and the same days a year earlier, largest
     group first. Sums to the district's KPI incidents for the same filters. With ``rules`` (public
-    mode) suppressed against the district's count as its KPI shows it (``privacy.protect_offense_mix``)."""
+    mode) suppressed against the district's count as its KPI shows it (``privacy.protect_offense_mix``).
+    Each change has its reading (``noise``, ``noise_z``, ``dispersion``: the group's own history in the
+    district, shrunk toward the district's other groups)."""
     district = get_district(store, district_id)
     period = metrics.Period(start, end)
     table = store.query("district_offense_mix", district_id=district.id, start=period.start, end=period.end,
@@ -465,8 +501,9 @@ def offense_mix(store: Store, district_id: str, start: dt.date, end: dt.date, of
         table[col] = table[col].astype("int64")
     table["change"] = table["incidents"] - table["incidents_prior_year"]
     table["pct_change"] = metrics.pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
-    table["poisson_z"] = np.round(metrics.poisson_z(table["incidents"], table["incidents_prior_year"]), 2)
-    table["noise"] = table["poisson_z"].map(metrics.noise_label)
+    table = metrics.with_noise(table, offense_dispersions(store, district.id, start, end, offense_group, date_basis,
+                                                          table["offense_group"]), period, key="offense_group")
+    table = table.drop(columns="noise_basis")
     table = metrics.comparison_columns(table, metrics.incident_coverage(store).comparable(period, date_basis)).drop(
         columns="comparison")  # the reading says it
     total = table["incidents"].sum()
@@ -499,7 +536,7 @@ def offense_mix_takeaway(mix: pd.DataFrame) -> str:
             share=f"{top['incidents'] / total * 100:.0f}%")
     movers = mix[mix["noise"] == "significant change"]
     if len(movers):
-        biggest = movers.loc[movers["poisson_z"].abs().idxmax()]
+        biggest = movers.loc[movers["noise_z"].abs().idxmax()]
         n = abs(int(biggest["change"]))
         change = (_("{n} fewer than a year earlier") if biggest["change"] < 0
                   else _("{n} more than a year earlier")).format(n=f"{n:,}")
@@ -749,20 +786,22 @@ class NeighborhoodRanking:
         return self.table[self.table["area_id"] != OUTSIDE_ID]
 
     def takeaway(self) -> str:
-        ranked = self.neighborhoods.dropna(subset=["rate_per_1000"])
+        ranked = self.neighborhoods.dropna(subset=["rate_eb_per_1000"])
         if ranked.empty:
             return _("No neighborhood has enough residents for a rate")
         top = ranked.iloc[0]
-        text = _("Highest rate: {name}, {rate} incidents per 1,000 residents").format(
-            name=top["area_name"], rate=f"{float(top['rate_per_1000']):,.1f}")
+        text = _(funnel.RANKING_TAKEAWAY).format(name=top["area_name"], rate=f"{float(top['rate_eb_per_1000']):,.1f}")
         if len(ranked) > 1:
             low = ranked.iloc[-1]
-            text += _("; lowest: {name}, {rate}").format(name=low["area_name"], rate=f"{float(low['rate_per_1000']):,.1f}")
+            text += _("; lowest: {name}, {rate}").format(name=low["area_name"],
+                                                        rate=f"{float(low['rate_eb_per_1000']):,.1f}")
         return text
 
 
-RANKING_COLUMNS = ["rank", "area_id", "area_name", "rate_per_1000", "incidents", "incidents_prior_year", "change",
-                   "pct_change", "noise", "population", "poisson_z"]
+# Ranked by the size-adjusted (empirical-Bayes) rate, the raw rate beside it (``funnel.add_shrunk_rates``).
+RANKING_COLUMNS = ["rank", "area_id", "area_name", "rate_eb_per_1000", "rate_eb_low", "rate_eb_high", "rate_per_1000",
+                   "incidents", "incidents_prior_year", "change", "pct_change", "noise", "population", "noise_z",
+                   "dispersion", "denominator_note"]
 
 
 def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt.date,
@@ -782,9 +821,11 @@ def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt
     period = metrics.Period(start, end)
     table = neighborhoods_table if neighborhoods_table is not None else metrics.area_comparison(
         store, start, end, level="neighborhood", offense_group=offense_group, date_basis=date_basis, rules=rules)
-    own = table[(table["district_id"] == district.id) & (table["area_id"] != metrics.UNASSIGNED_ID)].copy()
-    own["_has_rate"] = own["rate_per_1000"].notna()
-    own = own.sort_values(["_has_rate", "rate_per_1000", "incidents", "area_name"],
+    # Shrunk toward the city rate with the whole city's neighborhoods, before keeping the district's own.
+    shrunk = funnel.add_denominator_notes(funnel.add_shrunk_rates(table[table["area_id"] != metrics.UNASSIGNED_ID]))
+    own = shrunk[shrunk["district_id"] == district.id].copy()
+    own["_has_rate"] = own["rate_eb_per_1000"].notna()
+    own = own.sort_values(["_has_rate", "rate_eb_per_1000", "incidents", "area_name"],
                           ascending=[False, False, False, True], kind="stable", na_position="last")
     own["rank"] = pd.array([i + 1 if has else pd.NA for i, has in enumerate(own["_has_rate"])], dtype="Int64")
     own["noise"] = privacy.noise_labels(own, metrics.noise_label)
@@ -806,16 +847,21 @@ def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt
     comparable = metrics.incident_coverage(store).comparable(period, date_basis)
     rows = own[RANKING_COLUMNS]
     if outside or (outside_prior and comparable):
-        z = round(float(metrics.poisson_z(outside, outside_prior)), 2)
+        # No history of its own: the neighborhoods' pooled normal variation (noise.POOL_KEY).
+        pooled = metrics.area_dispersions(store, "neighborhood", period.start, period.end, offense_group, date_basis,
+                                          areas=[])[noise.POOL_KEY]
+        z = round(float(noise.noise_z(outside, outside_prior, pooled, period.days, period.prior.days)), 2)
         extra = pd.DataFrame([{
             "rank": pd.NA, "area_id": OUTSIDE_ID, "area_name": _(OUTSIDE_NAME), "incidents": outside,
             "incidents_prior_year": outside_prior, "change": outside - outside_prior,
             "pct_change": round((outside - outside_prior) / outside_prior * 100, 1) if outside_prior > 0 else pd.NA,
-            "poisson_z": z, "noise": metrics.noise_label(z), "population": pd.NA, "rate_per_1000": pd.NA,
+            "noise_z": z, "dispersion": round(pooled.phi, 2), "noise": metrics.noise_label(z, basis=pooled.basis), "population": pd.NA,
+            "rate_per_1000": pd.NA, "rate_eb_per_1000": pd.NA, "rate_eb_low": pd.NA, "rate_eb_high": pd.NA,
+            "denominator_note": "",
         }])
         extra = metrics.comparison_columns(extra, comparable).drop(columns="comparison")
         dtypes = {c: rows[c].dtype for c in ("rank", "incidents_prior_year", "change", "population", "rate_per_1000",
-                                             "pct_change")}
+                                             "pct_change", "rate_eb_per_1000", "rate_eb_low", "rate_eb_high")}
         rows = pd.concat([rows, extra.astype(dtypes)], ignore_index=True)
     row = _district_row(store, district.id, start, end, offense_group, date_basis, districts_table)
     return NeighborhoodRanking(

@@ -24,6 +24,8 @@ BAND_FILL = "rgba(51, 51, 51, 0.10)"
 BAR_COLOR = CATEGORICAL[0]
 # Okabe-Ito has eight colours; districts past the eighth reuse them with another marker shape.
 SYMBOLS = ["circle", "diamond", "square", "triangle-up", "x"]
+# The fitted line's legend entry (tests find the scatter by it).
+TREND_NAME = N_("Fitted slope, within districts and quarters")
 # The lead of analysis.ASSOCIATION_CAPTION, carried in every scatter's subtitle.
 ASSOCIATION_LEAD = N_("Association, not effect")
 
@@ -72,8 +74,9 @@ def association_scatter(
     district_order: Sequence[str] | None = None,
 ) -> go.Figure:
     """One marker per district-quarter (x: engagement, y: later change), coloured by district, with
-    the Theil-Sen line y = intercept + slope * x and, when given, the band between the lines with
-    the interval's slopes through the median point (where a Theil-Sen line always passes).
+    the fitted line y = intercept + slope * x and, when given, the band between the lines with the
+    interval's slopes through the points' mean (where a least-squares line always passes). An
+    infinite interval end (the data cannot bound the slope) draws no band.
 
     ``points`` needs district_id, district_name, x, y, engagement_quarter, change_from, change_to.
     The subtitle is prefixed with "Association, not effect".
@@ -89,10 +92,10 @@ def association_scatter(
     xs = points["x"].astype(float).to_numpy()
     x_line = np.linspace(float(np.nanmin(xs)), float(np.nanmax(xs)), 50)
     if slope_low is not None and slope_high is not None and np.isfinite([slope_low, slope_high, slope]).all():
-        x_med = float(np.median(xs))
-        y_med = intercept + slope * x_med
-        lo = y_med + slope_low * (x_line - x_med)
-        hi = y_med + slope_high * (x_line - x_med)
+        x_mid = float(np.mean(xs))
+        y_mid = intercept + slope * x_mid
+        lo = y_mid + slope_low * (x_line - x_mid)
+        hi = y_mid + slope_high * (x_line - x_mid)
         fig.add_trace(go.Scatter(x=np.concatenate([x_line, x_line[::-1]]),
                                  y=np.concatenate([np.maximum(lo, hi), np.minimum(lo, hi)[::-1]]),
                                  fill="toself", fillcolor=BAND_FILL, line=dict(width=0), hoverinfo="skip",
@@ -112,7 +115,7 @@ def association_scatter(
             legendrank=10,
         ))
     if np.isfinite([slope, intercept]).all():
-        fig.add_trace(go.Scatter(x=x_line, y=intercept + slope * x_line, mode="lines", name=_("Theil–Sen trend (robust)"),
+        fig.add_trace(go.Scatter(x=x_line, y=intercept + slope * x_line, mode="lines", name=_(TREND_NAME),
                                  line=dict(color=TREND_COLOR, width=2.5), legendrank=1,
                                  hovertemplate=_("trend") + f": %{{y:+,.1f}}{y_suffix}<extra></extra>"))
     fig.add_hline(y=0, line_color="#888888", line_dash="dot")

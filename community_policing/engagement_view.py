@@ -9,7 +9,9 @@ and shapes them into quarters:
 * Outcomes per district and quarter: incidents summed from the monthly per-district aggregate
   (itself read from the daily aggregate, never raw incident rows), complete quarters of the
   incident data only; trust as the respondent-weighted mean of the quarter's survey results.
-* The association of a measure with a later change in an outcome, for a lag of 1-4 quarters.
+* The association of a measure with the outcome 1-4 quarters later against the same quarter a year
+  earlier, within districts and calendar quarters, with a permutation p-value and interval
+  (``engagement_stats.engagement_vs_change`` explains the method).
 * The latest four quarters' intensity per district, and the reporting-sensitivity check.
 
 A partial quarter (the data start or end inside it) would read as a sudden drop in counts, so
@@ -25,14 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing import analysis, engagement_stats, evaluation, metrics, privacy
+from community_policing import analysis, engagement_stats, evaluation, metrics, noise, privacy
 from community_policing.i18n import N_, _, ngettext
 from community_policing.district import ENGAGEMENT_LABELS, district_title
 from community_policing.store import Store
 
 LAGS = (1, 2, 3, 4)
 LATEST_QUARTERS = 4
-# Below this many district-quarter pairs a correlation is not shown: its interval spans nearly everything.
+# Below this many district-quarter pairs no association is shown: its interval spans nearly everything.
 MIN_PAIRS = 10
 TRUST_MEASURE = "trust"
 # Reporting sensitivity: a "rise" must exceed these, so survey and Poisson noise alone rarely qualify.
@@ -83,23 +85,21 @@ class Outcome:
 
 
 OUTCOMES: dict[str, Outcome] = {o.key: o for o in (
-    Outcome("incidents", N_("Change in incidents"), "relative", N_("% change in incidents"), N_("change in incidents"),
-            N_("percentage points"), "%"),
-    Outcome("trust", N_("Change in trust score"), "absolute", N_("Change in trust score (points on 0–100)"),
-            N_("change in the trust score"), N_("points"), ""),
+    Outcome("incidents", N_("Change in incidents"), "relative", N_("% change in incidents from a year earlier"),
+            N_("change in incidents from a year earlier"), N_("percentage points"), "%"),
+    Outcome("trust", N_("Change in trust score"), "absolute",
+            N_("Change in trust score from a year earlier (points on 0–100)"),
+            N_("change in the trust score from a year earlier"), N_("points"), ""),
 )}
 
 
 def lag_sentence(lag: int) -> str:
     """What a lag means, as ``engagement_stats.engagement_vs_change`` defines it."""
     if lag == 1:
-        return _("Lag 1: each district's engagement in a quarter is set against the change in the outcome from "
-                 "that quarter to the next one.")
-    if lag == 2:
-        return _("Lag 2: each district's engagement in a quarter is set against the change in the outcome from "
-                 "1 quarter later to 2 quarters later.")
-    return _("Lag {lag}: each district's engagement in a quarter is set against the change in the outcome from "
-             "{before} quarters later to {lag} quarters later.").format(lag=lag, before=lag - 1)
+        return _("Lag 1: each district's engagement in a quarter is set against its outcome in the next quarter, "
+                 "compared with the same quarter a year earlier.")
+    return _("Lag {lag}: each district's engagement in a quarter is set against its outcome {lag} quarters later, "
+             "compared with the same quarter a year earlier.").format(lag=lag)
 
 
 def quarter_label(value) -> str:
@@ -309,17 +309,18 @@ def available_outcomes(outcomes_q: pd.DataFrame) -> list[str]:
 
 @dataclass(frozen=True)
 class Association:
-    """``engagement_stats.AssocResult`` for one choice of measure, outcome, lag and within-district view.
+    """``engagement_stats.AssocResult`` for one choice of measure, outcome and lag.
 
-    ``points`` adds what the chart draws: x and y (the intensity and the change, each less its
-    district's mean when ``within_district``; y in % for incidents), district_name and the quarter
-    labels of the engagement and of the change. The slope is in the same units as x and y.
+    ``points`` adds what the chart draws: x and y (the engagement and the year-over-year change,
+    each less its district's and its calendar quarter's mean, as the slope is fitted; y in
+    percentage points for incidents), district_name and the quarter labels of the engagement and of
+    the two quarters compared (change_from a year before change_to). The slope is in the units of x
+    and y.
     """
 
     measure: Measure
     outcome: Outcome
     lag: int
-    within_district: bool
     result: engagement_stats.AssocResult
     points: pd.DataFrame
     quarters_available: int  # outcome quarters with data
@@ -329,12 +330,14 @@ class Association:
         return self.result.n
 
     @property
-    def rho(self) -> float:
-        return self.result.spearman_rho
+    def r(self) -> float:
+        return self.result.r
 
     @property
     def enough(self) -> bool:
-        return self.n >= MIN_PAIRS and math.isfinite(self.rho)
+        """Enough pairs and districts for a slope with a p-value and interval."""
+        return (self.n >= MIN_PAIRS and self.result.n_districts >= engagement_stats.MIN_DISTRICTS
+                and math.isfinite(self.r) and math.isfinite(self.result.p_value))
 
     @property
     def y_scale(self) -> float:
@@ -342,79 +345,97 @@ class Association:
 
     @property
     def slope(self) -> tuple[float, float, float]:
-        """Theil-Sen slope and its 95% interval in chart units (change per unit of x)."""
+        """The within slope and its 95% interval in chart units (change per unit of x)."""
         r, k = self.result, self.y_scale
         return r.slope * k, r.slope_ci_low * k, r.slope_ci_high * k
 
     @property
     def intercept(self) -> float:
-        return self.result.intercept * self.y_scale
+        """Where the fitted line crosses x = 0: it passes through the points' mean (0, 0 here)."""
+        if self.points.empty or not math.isfinite(self.slope[0]):
+            return math.nan
+        return float(self.points["y"].mean() - self.slope[0] * self.points["x"].mean())
 
-    def rho_text(self) -> str:
-        """"ρ = 0.12 (95% CI −0.10 to 0.33), n = 180 district-quarters"."""
+    def r_text(self) -> str:
+        """"r = 0.12 (95% CI −0.10 to 0.33), p = 0.41, n = 180 district-quarters in 9 districts"."""
         r = self.result
-        if not math.isfinite(r.spearman_rho):
-            return _("ρ not defined, n = {n} district-quarters").format(n=f"{r.n:,}")
-        return _("ρ = {rho} (95% CI {low} to {high}), n = {n} district-quarters").format(
-            rho=_signed(r.spearman_rho), low=_signed(r.rho_ci_low), high=_signed(r.rho_ci_high), n=f"{r.n:,}")
+        if not math.isfinite(r.r):
+            return _("r not defined, n = {n} district-quarters").format(n=f"{r.n:,}")
+        if not r.assessed:
+            return _("r = {r}, n = {n} district-quarters (too few districts for an interval)").format(
+                r=_signed(r.r), n=f"{r.n:,}")
+        return ngettext("r = {r} (95% CI {low} to {high}), {p}, n = {n} district-quarters in {g} district",
+                        "r = {r} (95% CI {low} to {high}), {p}, n = {n} district-quarters in {g} districts",
+                        r.n_districts).format(r=_signed(r.r), low=_signed(r.r_ci_low), high=_signed(r.r_ci_high),
+                                              p=p_text(r.p_value), n=f"{r.n:,}", g=r.n_districts)
 
     def slope_text(self) -> str:
-        """The trend line's slope and its 95% interval, in the chart's units."""
+        """The fitted slope and its 95% interval, in the chart's units."""
         s, lo, hi = self.slope
         if not math.isfinite(s):
-            return _("no trend line: the engagement measure does not vary")
-        return _("Theil–Sen slope {slope} {unit} per extra {per} (95% CI {low} to {high})").format(
+            return _("no slope: the engagement measure does not vary within districts and quarters")
+        if not self.result.assessed:
+            return _("Slope {slope} {unit} per extra {per}").format(
+                slope=_signed(s, plus=True), unit=_(self.outcome.slope_unit), per=_(self.measure.unit))
+        return _("Slope {slope} {unit} per extra {per} (95% CI {low} to {high})").format(
             slope=_signed(s, plus=True), unit=_(self.outcome.slope_unit), per=_(self.measure.unit),
             low=_signed(lo, plus=True), high=_signed(hi, plus=True))
 
     def takeaway(self) -> str:
-        """A plain reading of the rank correlation's direction and whether its interval excludes zero."""
+        """A plain reading: a direction and strength only when the association is clear (p <= 0.05,
+        interval excluding zero), otherwise "no clear association"."""
         r = self.result
         words = dict(subject=_(self.measure.short), outcome=_(self.outcome.short), when=self._when())
-        if not math.isfinite(r.spearman_rho):
-            return _("No correlation can be computed between {subject} and the {outcome} {when}").format(**words)
-        if r.rho_ci_low <= 0 <= r.rho_ci_high:
+        if not math.isfinite(r.r):
+            return _("No association can be computed between {subject} and the {outcome} {when}").format(**words)
+        if not r.clear:
             return _("No clear association between {subject} and the {outcome} {when}").format(**words)
-        size = abs(r.spearman_rho)
+        size = abs(r.r)
         strength = _("weak") if size < 0.3 else _("moderate") if size < 0.5 else _("strong")
         incidents = self.outcome.key == "incidents"
-        if r.spearman_rho > 0:
-            if self.within_district:
-                text = (_("Quarters with more {subject} than the district's usual saw incidents that rose more (or "
-                          "fell less) {when}, a {strength} association") if incidents else
-                        _("Quarters with more {subject} than the district's usual saw trust that rose more (or "
-                          "fell less) {when}, a {strength} association"))
-            else:
-                text = (_("District-quarters with more {subject} saw incidents that rose more (or fell less) {when}, "
-                          "a {strength} association") if incidents else
-                        _("District-quarters with more {subject} saw trust that rose more (or fell less) {when}, "
-                          "a {strength} association"))
-        elif self.within_district:
-            text = (_("Quarters with more {subject} than the district's usual saw incidents that fell more (or "
-                      "rose less) {when}, a {strength} association") if incidents else
-                    _("Quarters with more {subject} than the district's usual saw trust that fell more (or "
-                      "rose less) {when}, a {strength} association"))
+        if r.r > 0:
+            text = (_("Quarters in which a district had more {subject} than its usual (beyond that quarter's citywide "
+                      "level) saw incidents that rose more (or fell less) from a year earlier {when}, a {strength} "
+                      "association") if incidents else
+                    _("Quarters in which a district had more {subject} than its usual (beyond that quarter's citywide "
+                      "level) saw trust that rose more (or fell less) from a year earlier {when}, a {strength} "
+                      "association"))
         else:
-            text = (_("District-quarters with more {subject} saw incidents that fell more (or rose less) {when}, "
-                      "a {strength} association") if incidents else
-                    _("District-quarters with more {subject} saw trust that fell more (or rose less) {when}, "
-                      "a {strength} association"))
+            text = (_("Quarters in which a district had more {subject} than its usual (beyond that quarter's citywide "
+                      "level) saw incidents that fell more (or rose less) from a year earlier {when}, a {strength} "
+                      "association") if incidents else
+                    _("Quarters in which a district had more {subject} than its usual (beyond that quarter's citywide "
+                      "level) saw trust that fell more (or rose less) from a year earlier {when}, a {strength} "
+                      "association"))
         return text.format(strength=strength, **words)
 
     def _when(self) -> str:
-        return _("over the next quarter") if self.lag == 1 else _("{lag} quarters on").format(lag=self.lag)
+        return _("in the next quarter") if self.lag == 1 else _("{lag} quarters on").format(lag=self.lag)
+
+
+def p_text(p: float) -> str:
+    """"p = 0.41", "p = 0.048" (three decimals below 0.1, so a p near 0.05 reads on the right side), "p < 0.001"."""
+    if not math.isfinite(p):
+        return _("p not assessed")
+    return _("p < 0.001") if p < 0.001 else _("p = {p}").format(p=f"{p:.3f}" if p < 0.1 else f"{p:.2f}")
 
 
 def _signed(value: float, plus: bool = False) -> str:
-    """Two decimals with a true minus sign (and a plus sign when asked)."""
+    """Two decimals with a true minus sign (and a plus sign when asked); infinity as ∞."""
+    if math.isinf(value):
+        return ("+∞" if plus else "∞") if value > 0 else "−∞"
     if round(value, 2) == 0:
         value = 0.0  # no "−0.00"
     return (f"{value:+,.2f}" if plus else f"{value:,.2f}").replace("-", "−")
 
 
-def associate(intensity_q: pd.DataFrame, outcomes_q: pd.DataFrame, measure: str, outcome: str, lag: int,
-              within_district: bool = False) -> Association:
-    """``engagement_stats.engagement_vs_change`` for one measure, outcome, lag and view (pure)."""
+def _label(periods: pd.PeriodIndex) -> list[str]:
+    return [f"{p.year} Q{p.quarter}" for p in periods]
+
+
+def associate(intensity_q: pd.DataFrame, outcomes_q: pd.DataFrame, measure: str, outcome: str,
+              lag: int) -> Association:
+    """``engagement_stats.engagement_vs_change`` for one measure, outcome and lag (pure)."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
     if outcome not in OUTCOMES:
@@ -429,57 +450,63 @@ def associate(intensity_q: pd.DataFrame, outcomes_q: pd.DataFrame, measure: str,
     o = outcomes_q[["district_id", "quarter", outcome]].rename(columns={outcome: "value"})
     o = o.assign(district_id=o["district_id"].astype(str), quarter=pd.to_datetime(o["quarter"]),
                  value=pd.to_numeric(o["value"], errors="coerce").astype(float)).dropna(subset=["value"])
-    result = engagement_stats.engagement_vs_change(x, o, lag=lag, change=spec.change, within_district=within_district)
+    result = engagement_stats.engagement_vs_change(x, o, lag=lag, change=spec.change)
     pts = result.points.copy()
-    xs = pts["intensity"].astype(float)
-    ys = pts["change"].astype(float)
-    if within_district and len(pts):
-        xs = xs - pts.groupby("district_id")["intensity"].transform("mean")
-        ys = ys - pts.groupby("district_id")["change"].transform("mean")
     scale = 100.0 if spec.change == "relative" else 1.0
     names = dict(zip(intensity_q["district_id"].astype(str), intensity_q.get("district_name", intensity_q["district_id"])))
     quarters = pd.PeriodIndex(pts["quarter"]) if len(pts) else pd.PeriodIndex([], freq="Q")
     pts["district_name"] = pts["district_id"].map(names).fillna(pts["district_id"])
-    pts["engagement_quarter"] = [f"{q.year} Q{q.quarter}" for q in quarters]
-    pts["change_from"] = [f"{p.year} Q{p.quarter}" for p in quarters + (lag - 1)]
-    pts["change_to"] = [f"{p.year} Q{p.quarter}" for p in quarters + lag]
-    pts["x"] = xs.to_numpy()
-    pts["y"] = ys.to_numpy() * scale
+    pts["engagement_quarter"] = _label(quarters)
+    pts["change_from"] = _label(quarters + (lag - engagement_stats.YEAR))
+    pts["change_to"] = _label(quarters + lag)
+    pts["x"] = pts["intensity_within"].astype(float).to_numpy()
+    pts["y"] = pts["change_within"].astype(float).to_numpy() * scale
     pts["quarter"] = quarters.start_time if len(pts) else pd.Series(dtype="datetime64[ns]")
-    return Association(measure=MEASURES[measure], outcome=spec, lag=lag, within_district=within_district,
-                       result=result, points=pts, quarters_available=int(o["quarter"].nunique()))
+    return Association(measure=MEASURES[measure], outcome=spec, lag=lag, result=result, points=pts,
+                       quarters_available=int(o["quarter"].nunique()))
 
 
-def association(store: Store, measure: str, outcome: str, lag: int, within_district: bool = False) -> Association:
+def association(store: Store, measure: str, outcome: str, lag: int) -> Association:
     """``associate`` on the store's quarterly intensity and outcomes."""
-    return associate(quarterly_intensity(store), quarterly_outcomes(store), measure, outcome, lag, within_district)
+    return associate(quarterly_intensity(store), quarterly_outcomes(store), measure, outcome, lag)
 
 
 def too_few_sentence(assoc: Association) -> str:
-    """Why no correlation is shown for this lag."""
+    """Why no association is shown for this lag."""
     if assoc.n == 0:
-        then = (_("in the same quarter and the next") if assoc.lag == 1
-                else _("{before} and {lag} quarters later").format(before=assoc.lag - 1, lag=assoc.lag))
+        then = ngettext("{lag} quarter after the engagement and a year before that",
+                        "{lag} quarters after the engagement and a year before that", assoc.lag).format(lag=assoc.lag)
         return ngettext(
-            "Too few quarters for a lag of {lag}: no quarter of engagement has the outcome recorded {then} (the "
-            "data have {n} complete quarter of the outcome). Pick a shorter lag.",
-            "Too few quarters for a lag of {lag}: no quarter of engagement has the outcome recorded {then} (the "
-            "data have {n} complete quarters of the outcome). Pick a shorter lag.",
+            "Too few quarters for a lag of {lag}: no district has the outcome recorded both {then} for two or more "
+            "quarters of engagement (the data have {n} complete quarter of the outcome).",
+            "Too few quarters for a lag of {lag}: no district has the outcome recorded both {then} for two or more "
+            "quarters of engagement (the data have {n} complete quarters of the outcome).",
             assoc.quarters_available).format(lag=assoc.lag, then=then, n=assoc.quarters_available)
+    if assoc.result.n_districts < engagement_stats.MIN_DISTRICTS:
+        return ngettext(
+            "Only {n} district has engagement and the {outcome} {when} in two or more quarters. At least {needed} "
+            "are needed: the p-value reshuffles whole districts, and fewer districts cannot tell an association "
+            "from chance.",
+            "Only {n} districts have engagement and the {outcome} {when} in two or more quarters. At least {needed} "
+            "are needed: the p-value reshuffles whole districts, and fewer districts cannot tell an association "
+            "from chance.",
+            assoc.result.n_districts).format(n=assoc.result.n_districts, outcome=_(assoc.outcome.short),
+                                             when=assoc._when(), needed=engagement_stats.MIN_DISTRICTS)
     if assoc.n < MIN_PAIRS:
         return ngettext(
             "Only {n} district-quarter pair has both engagement and the {outcome} {when} — too few (at least "
-            "{needed} are needed) for a correlation worth showing. Pick a shorter lag.",
+            "{needed} are needed) for an association worth showing.",
             "Only {n} district-quarter pairs have both engagement and the {outcome} {when} — too few (at least "
-            "{needed} are needed) for a correlation worth showing. Pick a shorter lag.",
+            "{needed} are needed) for an association worth showing.",
             assoc.n).format(n=assoc.n, outcome=_(assoc.outcome.short), when=assoc._when(), needed=MIN_PAIRS)
-    return _("The {measure} or the {outcome} does not vary across these {n} district-quarters, so there is no "
-             "correlation to show.").format(measure=_(assoc.measure.short), outcome=_(assoc.outcome.short), n=assoc.n)
+    return _("The {measure} or the {outcome} does not vary across these {n} district-quarters once each district's "
+             "and each quarter's average is taken out, so there is no association to show.").format(
+        measure=_(assoc.measure.short), outcome=_(assoc.outcome.short), n=assoc.n)
 
 
 def combinations(measures: int, outcomes: int) -> int:
-    """How many correlations the page's controls can show (measure x outcome x lag x view)."""
-    return measures * outcomes * len(LAGS) * 2
+    """How many associations the page's controls can show (measure x outcome x lag)."""
+    return measures * outcomes * len(LAGS)
 
 
 # --- Reporting sensitivity ---------------------------------------------------------------------
@@ -501,14 +528,35 @@ class ReportingCheck:
         return _(self.missing) if self.missing else ""
 
 
+def reporting_year(outcomes_q: pd.DataFrame, quarters: int = LATEST_QUARTERS) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the year ``reporting_check`` compares with the year before (its latest
+    ``quarters`` complete quarters of incidents); None without enough of them."""
+    if outcomes_q.empty or not outcomes_q["incidents"].notna().any():
+        return None
+    inc_quarters = sorted(outcomes_q.loc[outcomes_q["incidents"].notna(), "quarter"].unique())
+    if len(inc_quarters) < 2 * quarters:
+        return None
+    return pd.Timestamp(inc_quarters[-quarters]).date(), _quarter_end(pd.Timestamp(inc_quarters[-1])).date()
+
+
+def reporting_dispersions(store: Store, outcomes_q: pd.DataFrame) -> dict[str, noise.Dispersion]:
+    """How much each district's yearly count normally varies (``metrics.area_dispersions``), for the
+    reading of ``reporting_check``'s incident change; empty when the check cannot be made."""
+    year = reporting_year(outcomes_q)
+    return metrics.area_dispersions(store, "district", *year) if year else {}
+
+
 def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = None,
                     trust_threshold: float = TRUST_RISE_POINTS, crime_threshold: float = CRIME_RISE_PCT,
-                    quarters: int = LATEST_QUARTERS, rules: privacy.Rules | None = None) -> ReportingCheck:
+                    quarters: int = LATEST_QUARTERS, rules: privacy.Rules | None = None,
+                    dispersions: dict[str, noise.Dispersion] | None = None) -> ReportingCheck:
     """Districts where trust and recorded crime rose together over the last year.
 
     The year is the latest ``quarters`` complete quarters of incident data; its prior year the
     ``quarters`` before. Trust change: difference of the respondent-weighted means (points);
-    crime change: % change of the incident total, with its Poisson z. ``analysis.reporting_sensitivity``
+    crime change: % change of the incident total, with its noise reading (``noise.readings``: the test of two
+    counts with each district's ``dispersions``, from ``reporting_dispersions``; plain Poisson for a district
+    without one). ``analysis.reporting_sensitivity``
     flags a district when trust rose more than ``trust_threshold`` points and crime more than
     ``crime_threshold`` %.
 
@@ -551,9 +599,9 @@ def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = N
         pd.DataFrame({"district_id": table["district_id"], "change": crime_pct.astype(float)}),
         trust_threshold=trust_threshold, crime_threshold=crime_threshold)
     table = table.merge(flags, on="district_id", how="right")
-    z = metrics.poisson_z(table["incidents"].fillna(0).astype(float), table["incidents_prior_year"].fillna(0).astype(float))
-    table["crime_noise"] = [metrics.noise_label(v) if pd.notna(a) and pd.notna(b) else N_("no comparison")
-                            for v, a, b in zip(z, table["incidents"], table["incidents_prior_year"])]
+    chosen = [(dispersions or {}).get(noise.area_key(d), noise.PLAIN) for d in table["district_id"]]
+    read = noise.readings(table["incidents"].astype(float), table["incidents_prior_year"].astype(float), chosen)
+    table["crime_noise"] = [metrics.noise_label(z) for z in read["noise_z"]]  # "no comparison" without both counts
     names = _district_names(districts) if districts is not None and len(districts) else {}
     table.insert(1, "district_name", table["district_id"].map(names).fillna(table["district_id"]))
     table["incidents"] = table["incidents"].astype("Int64")

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from community_policing import privacy
+from community_policing import funnel, privacy
 from community_policing.geo import bounds
 from community_policing.i18n import N_, _
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label
@@ -80,14 +80,72 @@ def _areas_only(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["area_id"] != UNASSIGNED_ID]
 
 
+# The rate map is shaded by the size-adjusted (empirical-Bayes) rate; the hover keeps the raw one.
+SHRUNK_RATE_LABEL = N_("Incidents per 1,000 residents, size-adjusted")
+
+
+def rate_hover_parts(row) -> tuple[str, str, str]:
+    """For one area (a row with ``funnel.add_shrunk_rates`` and ``add_denominator_notes`` columns), in the
+    current language: the size-adjusted rate with its 95 % interval, the raw rate with the counts it is made
+    of ("12 incidents, 340 residents"), and the denominator caution ("" when none)."""
+    if pd.notna(row.get("rate_eb_per_1000")):
+        shrunk = _("{rate} (95% interval {low}–{high})").format(
+            rate=f"{float(row['rate_eb_per_1000']):,.1f}", low=f"{float(row['rate_eb_low']):,.1f}",
+            high=f"{float(row['rate_eb_high']):,.1f}")
+    else:
+        shrunk = why_no_value(row, "rate_per_1000")
+    count = _(privacy.row_text(row, "incidents", missing=N_("no data")))
+    population = row.get("population")
+    made_of = (_("{count} incidents, no residents on record").format(count=count)
+               if population is None or pd.isna(population) else
+               _("{count} incidents, {residents} residents").format(count=count, residents=f"{int(population):,}"))
+    if pd.notna(row.get("rate_per_1000")):
+        raw = _("{rate} per 1,000 ({made_of})").format(rate=f"{float(row['rate_per_1000']):,.1f}", made_of=made_of)
+    else:
+        raw = _("none ({made_of})").format(made_of=made_of)  # why: on the size-adjusted line
+    note = row.get("denominator_note")
+    return shrunk, raw, _(note) if isinstance(note, str) and note else ""
+
+
+def rate_texts(data: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """``rate_hover_parts`` of every area, as three lists."""
+    parts = [rate_hover_parts(r) for _i, r in data.iterrows()]
+    return [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts]
+
+
+def area_hover(row, shrunk: str, raw: str, note: str) -> str:
+    """The hover of one area on the Overview map: counts, change and reading, the size-adjusted and the raw
+    rate with what it is made of, the denominator, and any caution (all in the current language)."""
+    lines = [
+        f"<b>{row['area_name']}</b>",
+        _("Incidents: {count} · a year earlier: {prior}").format(count=row["incidents_text"], prior=row["prior_text"]),
+        _("Change: {change} · {noise}").format(change=row["pct_text"], noise=row["noise"]),
+        _("Per 1,000 residents, size-adjusted: {rate}").format(rate=shrunk),
+        _("Raw rate: {rate}").format(rate=raw),
+        _("Residents (denominator): {residents}").format(residents=row["population_text"]),
+    ]
+    if note:
+        lines.append(f"<i>{note}</i>")
+    return "<br>".join(lines)
+
+
 def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, subtitle: str = "") -> go.Figure:
-    """Areas shaded by ``metric`` (``rate_per_1000`` or ``pct_change``) from an area_comparison table."""
+    """Areas shaded by ``metric`` (``rate_per_1000`` or ``pct_change``) from an area_comparison table.
+
+    A rate map is shaded by the size-adjusted rate (``funnel.add_shrunk_rates``: small areas pulled toward
+    the city rate, large ones keep theirs); every hover gives the raw rate with the counts it is made of,
+    the size-adjusted one with its 95 % interval, and the denominator caution where there is one
+    (``funnel.add_denominator_notes``)."""
     if metric not in METRIC_STYLE:
         raise ValueError(f"metric must be one of {', '.join(METRIC_STYLE)}, not {metric!r}")
     style = METRIC_STYLE[metric]
-    label = style["label"]
+    label = SHRUNK_RATE_LABEL if metric == "rate_per_1000" else style["label"]
     label = _(label)
     data = _areas_only(table).copy()
+    if "rate_eb_per_1000" not in data.columns:
+        data = funnel.add_shrunk_rates(data)
+    if "denominator_note" not in data.columns:
+        data = funnel.add_denominator_notes(data)
     data["noise"] = [_(n) for n in privacy.noise_labels(data, noise_label)]
     data["population_text"] = data["population"].map(lambda p: _(NO_POPULATION) if pd.isna(p) else f"{int(p):,}")
     # Counts as text, so that a count hidden in public mode reads "fewer than 4" (never a number); a count
@@ -99,48 +157,28 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     # Values as text for the hover: a blank reads as why (never "NaN").
     data["pct_text"] = [f"{float(v):+.1f}%" if pd.notna(v) else why_no_value(r, "pct_change")
                         for v, (_i, r) in zip(data["pct_change"], data.iterrows())]
-    data["rate_text"] = [f"{float(v):.1f}" if pd.notna(v) else why_no_value(r, "rate_per_1000")
-                         for v, (_i, r) in zip(data["rate_per_1000"], data.iterrows())]
-    values = data[metric].astype(float)
-    color_range = None
+    shrunk, raw, notes = rate_texts(data)
+    data["note_text"] = notes
+    data["hover"] = [area_hover(r, a, b, c) for (_i, r), a, b, c in zip(data.iterrows(), shrunk, raw, notes)]
+    shade = "rate_eb_per_1000" if metric == "rate_per_1000" else metric
+    values = data[shade].astype(float)
     if metric == "pct_change" and values.notna().any():
         reach = max(abs(values.min()), abs(values.max()), 1.0)
-        color_range = (-reach, reach)  # centre the diverging scale on "no change"
+        low, high = -reach, reach  # centre the diverging scale on "no change"
+    else:
+        low, high = (float(values.min()), float(values.max())) if values.notna().any() else (0.0, 1.0)
     centre, zoom = _zoom_for(features)
     has_value = values.notna()
-    fig = px.choropleth_map(
-        data[has_value].assign(**{metric: values[has_value]}),
-        geojson=_subset(features, set(data.loc[has_value, "area_id"])),  # each outline is sent once
-        locations="area_id",
-        color=metric,
-        color_continuous_scale=style["scale"],
-        range_color=color_range,
-        map_style="white-bg",
-        center=centre,
-        zoom=zoom,
-        opacity=0.85,
-        hover_name="area_name",
-        hover_data={
-            "area_id": False,
-            metric: False,
-            "incidents_text": True,
-            "prior_text": True,
-            "pct_text": True,
-            "noise": True,
-            "rate_text": True,
-            "population_text": True,
-        },
-        labels={
-            "incidents_text": _("Incidents"),
-            "prior_text": _("Same period a year earlier"),
-            "pct_text": _("% change"),
-            "noise": _("Reading"),
-            "rate_text": _("Per 1,000 residents"),
-            "population_text": _("Residents (denominator)"),
-            metric: label,
-        },
-    )
-    fig.update_traces(marker_line_color="#555555", marker_line_width=0.8)
+    shown = data[has_value]
+    fig = go.Figure(go.Choroplethmap(
+        geojson=_subset(features, set(shown["area_id"])),  # each outline is sent once
+        locations=shown["area_id"], z=values[has_value], coloraxis="coloraxis", marker_opacity=0.85,
+        marker_line_color="#555555", marker_line_width=0.8, name=label, text=shown["hover"],
+        hovertemplate="%{text}<extra></extra>"))
+    bar = (_("Incidents<br>per 1,000<br>residents<br>(size-adjusted)") if metric == "rate_per_1000"
+           else label.replace(" ", "<br>", 2))
+    fig.update_layout(coloraxis=dict(colorscale=style["scale"], cmin=low, cmax=high,
+                                     colorbar=dict(title=dict(text=bar))))
     inputs = ("incidents",) if metric == "rate_per_1000" else privacy.COUNT_COLUMNS
     suppressed = pd.Series(False, index=data.index)
     for column in inputs:
@@ -160,22 +198,22 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         ))
     if len(blank):
         # Areas with no value are drawn grey and say why (no population, too few residents, nothing loaded a
-        # year earlier), rather than vanishing from the map.
+        # year earlier), rather than vanishing from the map; a park also says residents are the wrong denominator.
         fig.add_trace(go.Choroplethmap(
             geojson=_subset(features, set(blank["area_id"])), locations=blank["area_id"], z=[0] * len(blank),
             showscale=False,
             colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line_color="#555555", marker_line_width=0.8,
             name=_("no value"), text=blank["area_name"],
-            customdata=blank[["incidents_text", "why_text"]].to_numpy(),
+            customdata=blank[["incidents_text", "why_text", "note_text"]].to_numpy(),
             hovertemplate="<b>%{text}</b><br>%{customdata[1]}<br>" + _("Incidents: %{customdata[0]}")
-                          + "<extra></extra>",
+                          + "<br><i>%{customdata[2]}</i><extra></extra>",
         ))
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}},
+        map=dict(style="white-bg", center=centre, zoom=zoom),
         margin=dict(l=0, r=0, t=70, b=0),
         height=520,
         font=FONT,
-        coloraxis_colorbar=dict(title=dict(text=label.replace(" ", "<br>", 2))),
     )
     return fig
 
@@ -199,7 +237,7 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
     data[intensity] = data[intensity].astype(float)
     data["pct_change"] = data["pct_change"].astype(float)
     data["population"] = data["population"].astype(float)
-    data["noise"] = data["poisson_z"].map(lambda z: _(noise_label(z)))
+    data["noise"] = [_(n) for n in privacy.noise_labels(data, noise_label)]
     fig = px.scatter(
         data,
         x=intensity,
@@ -277,11 +315,14 @@ def trust_lines(table: pd.DataFrame, measure_label: str, title: str) -> go.Figur
     return fig
 
 
-def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok: bool) -> go.Figure:
+def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok: bool | None,
+                check: str | None = None, staggered: bool = False) -> go.Figure:
     """Relative difference between treated and comparison districts in each period around the start.
 
     Periods before the start should hover around zero (parallel trends); the reference period
-    (just before the start) is fixed at zero by construction.
+    (just before the start) is fixed at zero by construction. ``pretrend_ok`` None means the check was
+    not assessed; ``check`` replaces the default words about it. ``staggered``: districts started on
+    different dates, so each is lined up on its own start.
     """
     before = event["rel_period"] < 0
     fig = go.Figure()
@@ -299,13 +340,16 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
     fig.add_hline(y=0, line_color="#555555", line_dash="dot")
     fig.add_vline(x=-0.5, line_color="#D55E00", line_dash="dash",
                   annotation_text=_("program starts"), annotation_position="top right")
-    check = (_("pre-start periods are consistent with parallel trends") if pretrend_ok
-             else _("pre-start periods are NOT flat: the parallel-trends check failed"))
+    if check is None:  # a pass with few districts is weak evidence: never "consistent with parallel trends"
+        check = (_("the months before the start were not assessed") if pretrend_ok is None else
+                 _("no clear difference before the start (a weak check with few districts)") if pretrend_ok else
+                 _("the months before the start differ: the pre-trend check failed"))
     fig.update_layout(
         title={"text": title, "subtitle": {"text": _("{outcome}: treated minus comparison districts, "
                                                      "% difference with 95% intervals; {check}").format(
             outcome=outcome_label, check=check)}},
-        xaxis=dict(title=_("Quarters relative to the start (−1 = the quarter before, the reference)"),
+        xaxis=dict(title=(_("Quarters relative to each district's own start (−1 = the quarter before, the reference)")
+                          if staggered else _("Quarters relative to the start (−1 = the quarter before, the reference)")),
                    gridcolor="#eeeeee", dtick=1),
         yaxis=dict(title=_("% difference"), ticksuffix="%", gridcolor="#eeeeee"),
         plot_bgcolor="white", height=430, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
@@ -315,8 +359,10 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
 
 
 def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_word: str = "district") -> go.Figure:
-    """Rate per 1,000 against population with Poisson control limits: small areas swing more by
-    chance, so only points outside the funnel stand out. ``area_word``: "district" or "neighborhood"."""
+    """Rate per 1,000 against population with control limits (``funnel.funnel_view``): small areas swing
+    more by chance, so only points outside the funnel stand out. When the areas are overdispersed the
+    limits are widened for the usual spread between areas, and the subtitle says so. ``area_word``:
+    "district" or "neighborhood"."""
     fig = go.Figure()
     city = float(placed["city_rate_per_1000"].iloc[0])
     for cov, dash in (("95", "dash"), ("99.8", "dot")):
@@ -329,6 +375,9 @@ def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_wor
                   annotation_text=_("city rate {rate}").format(rate=f"{city:.1f}"), annotation_position="top left")
     shown = placed[placed["rate_per_1000"].notna()]
     outside = shown["position"] != "within expected range"
+    notes = (shown["denominator_note"] if "denominator_note" in shown.columns
+             else pd.Series("", index=shown.index)).map(lambda n: f"<br><i>{_(n)}</i>" if isinstance(n, str) and n
+                                                         else "")
     for mask, name, colour in ((~outside, _("within the expected range"), POINT_COLOR),
                                (outside, _("outside the limits"), "#D55E00")):
         part = shown[mask]
@@ -336,13 +385,21 @@ def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_wor
             x=part["population"].astype(float), y=part["rate_per_1000"].astype(float), mode="markers+text",
             text=part["area_id"], textposition="top center", name=name,
             marker=dict(size=11, color=colour, line=dict(color="white", width=1)),
-            customdata=list(zip(part["area_name"], part["incidents"], [_(p) for p in part["position"]])),
+            customdata=list(zip(part["area_name"], part["incidents"], [_(p) for p in part["position"]],
+                                notes[mask])),
             hovertemplate=_("<b>%{customdata[0]}</b><br>%{y:.1f} per 1,000 residents<br>%{customdata[1]:,} incidents"
-                            " · %{x:,.0f} residents<br>%{customdata[2]}<extra></extra>")))
-    subtitle = (_("Each neighborhood's rate against its residents; the funnel is how far chance alone can move a "
-                  "rate at that size") if area_word == "neighborhood" else
-                _("Each district's rate against its residents; the funnel is how far chance alone can move a rate "
-                  "at that size"))
+                            " · %{x:,.0f} residents<br>%{customdata[2]}") + "%{customdata[3]}<extra></extra>"))
+    widened = "limits" in placed.columns and (placed["limits"] == funnel.LIMITS_WIDENED).any()
+    if widened:
+        subtitle = (_("Each neighborhood's rate against its residents; the funnel is how far chance and the usual "
+                      "spread between neighborhoods can move a rate at that size") if area_word == "neighborhood" else
+                    _("Each district's rate against its residents; the funnel is how far chance and the usual spread "
+                      "between districts can move a rate at that size"))
+    else:
+        subtitle = (_("Each neighborhood's rate against its residents; the funnel is how far chance alone can move a "
+                      "rate at that size") if area_word == "neighborhood" else
+                    _("Each district's rate against its residents; the funnel is how far chance alone can move a rate "
+                      "at that size"))
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}},
         xaxis=dict(title=_("Residents (the rate's denominator)"), gridcolor="#eeeeee", separatethousands=True),

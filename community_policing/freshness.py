@@ -179,14 +179,17 @@ class Freshness:
             missing += 1.0 - (self.arrived[waited] if waited < len(self.arrived) else 1.0)
         return missing / ((end - start).days + 1)
 
-    def period_note(self, start: dt.date, end: dt.date, date_basis: str) -> str | None:
-        """A KPI caption when the period touches the preliminary days (None when it does not)."""
+    def period_note(self, start: dt.date, end: dt.date, date_basis: str, to_come_share: float | None = None
+                    ) -> str | None:
+        """A KPI caption when the period touches the preliminary days (None when it does not).
+        ``to_come_share``: the share still to come when a nowcast of the period has measured it (the page shows
+        that figure too, so both say the same); else the lag's own estimate."""
         overlap = self.preliminary_overlap(start, end, date_basis)
         if overlap is None:
             return None
         lo, hi = overlap
         span = i18n.format_day_month(lo) if lo == hi else f"{i18n.format_day_month(lo)} – {i18n.format_date(hi)}"
-        share = self.share_to_come(start, end, date_basis)
+        share = self.share_to_come(start, end, date_basis) if to_come_share is None else to_come_share
         size = _("about {share}").format(share=f"{share:.1%}") if share >= 0.0005 else _("under 0.1%")
         return _("Preliminary: {span} ({days} of the period's {period_days} days) still rise as late reports arrive, "
                  "while the year-earlier days are complete. By the measured reporting lag, {size} of this period's "
@@ -288,7 +291,7 @@ def note_lines(fresh: Freshness | None) -> list[str]:
 
 
 def comparison_cautions(fresh: Freshness | None, breaks: pd.DataFrame | None, start: dt.date, end: dt.date,
-                        prior_start: dt.date, date_basis: str) -> dict[str, str]:
+                        prior_start: dt.date, date_basis: str, to_come_share: float | None = None) -> dict[str, str]:
     """Why a comparison of [start, end] with the same days a year earlier (from ``prior_start``) may
     mislead, as {short name: sentence}: "series break" when it spans a break (``breaks``: those that
     concern the series), "preliminary days" when the period reaches into them (by date occurred)."""
@@ -298,7 +301,7 @@ def comparison_cautions(fresh: Freshness | None, breaks: pd.DataFrame | None, st
     warning = series_breaks.comparison_warning(series_breaks.crossed(breaks, start, end, prior_start))
     if warning:
         out["series break"] = warning
-    note = fresh.period_note(start, end, date_basis) if fresh is not None else None
+    note = fresh.period_note(start, end, date_basis, to_come_share) if fresh is not None else None
     if note:
         out["preliminary days"] = note
     return out

@@ -13,8 +13,9 @@ import plotly.graph_objects as go
 
 from community_policing import i18n, privacy
 from community_policing.i18n import N_, _, ngettext
-from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_POPULATION, NO_VALUE_GREY, SUPPRESSED_FILL,
-                                        SUPPRESSED_LINE, _subset, _zoom_for)
+from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_POPULATION, NO_VALUE_GREY,
+                                        SHRUNK_RATE_LABEL, SUPPRESSED_FILL, SUPPRESSED_LINE, _subset, _zoom_for,
+                                        rate_hover_parts)
 from community_policing.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS
 
 # Stevens-style 3 × 3 bivariate palette (teal for engagement, pink for crime change, blue where
@@ -26,8 +27,10 @@ BIVARIATE_COLORS = ["#e8e8e8", "#ace4e4", "#5ac8c8",
 # Labels are marked for translation here and translated where drawn (``_(label)``); the
 # "why_blank" texts take {n}: residents for a rate, respondents for a trust score.
 LAYER_STYLE = {
-    "rate": {"column": "rate_per_1000", "label": METRIC_STYLE["rate_per_1000"]["label"],
-             "scale": METRIC_STYLE["rate_per_1000"]["scale"], "bar": N_("Incidents<br>per 1,000<br>residents"),
+    # Shaded by the size-adjusted (empirical-Bayes) rate; the hover gives the raw rate and its counts.
+    "rate": {"column": "rate_eb_per_1000", "label": SHRUNK_RATE_LABEL,
+             "scale": METRIC_STYLE["rate_per_1000"]["scale"],
+             "bar": N_("Incidents<br>per 1,000<br>residents<br>(size-adjusted)"),
              "why_blank": N_("no rate: fewer than {n} residents"), "n": MIN_POPULATION_FOR_RATE},
     "change": {"column": "pct_change", "label": METRIC_STYLE["pct_change"]["label"],
                "scale": METRIC_STYLE["pct_change"]["scale"],
@@ -73,7 +76,9 @@ def _num(value, fmt: str, missing: str | None = None) -> str:
 
 
 def hover_text(row: pd.Series, layer: str) -> str:
-    """Counts, the rate and its denominator (residents and their year), then the layer's value."""
+    """Counts, the rate and its denominator (residents and their year), then the layer's value; the rate
+    size-adjusted (with its interval) and raw (with the counts it is made of), and any caution about the
+    denominator."""
     no_population = pd.isna(row.get("population"))
     year = ("" if no_population or pd.isna(row.get("population_year"))
             else _(" ({year} population)").format(year=int(row["population_year"])))
@@ -81,6 +86,15 @@ def hover_text(row: pd.Series, layer: str) -> str:
     noise = row.get("noise", "")
     comparison = row.get("comparison")
     not_comparable = isinstance(comparison, str) and bool(comparison)
+    if "rate_eb_per_1000" in row.index:
+        shrunk, raw, note = rate_hover_parts(row)
+        rate_lines = [_("Per 1,000 residents, size-adjusted: {rate}").format(rate=shrunk),
+                      _("Raw rate: {rate}").format(rate=raw)]
+    else:
+        rate_lines = [_("Per 1,000 residents: {rate}").format(
+            rate=_num(row.get("rate_per_1000"), "{:.1f}",
+                      _(NO_POPULATION) if no_population else _("not shown (too few residents)")))]
+        note = ""
     lines = [
         f"<b>{row['area_name']}</b>",
         _("Incidents: {count} · a year earlier: {prior}").format(
@@ -90,9 +104,7 @@ def hover_text(row: pd.Series, layer: str) -> str:
          else _("Change: {change} · {noise}").format(
             change=_num(row.get("pct_change"), "{:+.1f}%", _("no % (none a year earlier)")),
             noise=_(noise) if isinstance(noise, str) and noise else "")),
-        _("Per 1,000 residents: {rate}").format(
-            rate=_num(row.get("rate_per_1000"), "{:.1f}",
-                      _(NO_POPULATION) if no_population else _("not shown (too few residents)"))),
+        *rate_lines,
         _("Residents (denominator): {residents}{year}").format(residents=residents, year=year),
     ]
     if layer in ("engagement", "bivariate"):
@@ -111,6 +123,8 @@ def hover_text(row: pd.Series, layer: str) -> str:
                 score=f"{float(row['trust_score']):.1f}", month=i18n.format_month_short(row["trust_period"]), who=who))
     if layer == "bivariate":
         lines.append(f"<b>{row.get('bivariate_label', '')}</b>")
+    if note:
+        lines.append(f"<i>{note}</i>")
     return "<br>".join(lines)
 
 

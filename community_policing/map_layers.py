@@ -3,8 +3,10 @@ its denominator. Pure given a Store (no Streamlit); the page caches and draws wh
 
 Layers:
 
-* ``rate``        incidents per 1,000 residents
-* ``change``      % change vs the same days a year earlier, with ``muted`` where |z| < 2
+* ``rate``        incidents per 1,000 residents, size-adjusted (``funnel.add_shrunk_rates``: small areas
+                  pulled toward the city rate), the raw rate beside it
+* ``change``      % change vs the same days a year earlier, with ``muted`` where the reading is "within
+                  normal variation" (|noise_z| < 2)
 * ``engagement``  engagement activities per 1,000 residents per year
 * ``trust``       latest respondent-weighted trust score in the period (district level only)
 * ``bivariate``   engagement intensity tercile × crime-change tercile (3 × 3 classes)
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from community_policing import metrics, privacy
+from community_policing import funnel, metrics, privacy
 from community_policing.i18n import N_, _, ngettext
 from community_policing.store import Store
 
@@ -32,6 +34,9 @@ LAYER_LABELS = {  # translated where shown (``layer_label``)
 }
 # |z| below this is "within normal variation" (see metrics.noise_label).
 NOISE_Z = 2.0
+# The z the noise reading is made from: the calibrated one (``noise_z``) or, in tables from before it, the
+# plain Poisson one.
+Z_COLUMNS = ("noise_z", "poisson_z")
 ENGAGEMENT_WORDS = {1: N_("less engagement"), 2: N_("middle engagement"), 3: N_("more engagement")}
 # Every wording ``change_words`` can give (English, as code builds them), marked for translation.
 CHANGE_WORDS = (N_("no areas"), N_("crime fell"), N_("crime rose"), N_("crime about level"),
@@ -72,8 +77,12 @@ def _with_population_year(store: Store, table: pd.DataFrame, level: str) -> pd.D
 
 
 def muted_flag(table: pd.DataFrame) -> pd.Series:
-    """True where the change is within normal variation (|poisson_z| < 2)."""
-    return table["poisson_z"].astype(float).abs() < NOISE_Z
+    """True where the change reads "within normal variation": |z| < ``NOISE_Z`` for the z the reading is
+    made from (``noise_z``, else ``poisson_z``). No z (nothing to compare, a hidden count): not muted."""
+    column = next((c for c in Z_COLUMNS if c in table.columns), None)
+    if column is None:
+        return pd.Series(False, index=table.index)
+    return pd.to_numeric(table[column], errors="coerce").astype(float).abs() < NOISE_Z
 
 
 def terciles(values: pd.Series) -> tuple[pd.Series, list[tuple[float, float]]]:
@@ -210,6 +219,8 @@ def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Per
     table = metrics.add_intensity(areas[areas["area_id"] != metrics.UNASSIGNED_ID], period.days)
     table["noise"] = privacy.noise_labels(table, metrics.noise_label)  # "not shown" where a count is hidden
     table["muted"] = muted_flag(table)
+    # Every layer's hover gives the size-adjusted rate beside the raw one, and the denominator caution.
+    table = funnel.add_denominator_notes(funnel.add_shrunk_rates(table))
     notes: list[str] = []
     if layer in ("engagement", "bivariate"):
         if not has_engagement:
@@ -224,7 +235,8 @@ def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Per
                 "district on the district map but toward no neighborhood here.", events_unplaced).format(
                 n=f"{events_unplaced:,}"))
     if layer == "rate":
-        return LayerData(layer, level, table, "rate_per_1000", notes=tuple(notes))
+        caution = funnel.few_residents_caption(table)
+        return LayerData(layer, level, table, "rate_eb_per_1000", notes=tuple(notes + ([caution] if caution else [])))
     if layer == "change":
         return LayerData(layer, level, table, "pct_change", notes=tuple(notes))
     if layer == "engagement":

@@ -17,7 +17,7 @@ from community_policing import i18n
 from community_policing.i18n import N_, _, ngettext
 from community_policing import freshness as freshness_mod
 from community_policing import series_breaks as breaks_mod
-from community_policing import offenses, privacy
+from community_policing import noise, offenses, privacy, trust_stats
 from community_policing.store import Store
 
 LEVELS = ("district", "neighborhood")
@@ -35,9 +35,11 @@ UNASSIGNED_NAME = N_("Not placed in any area")  # data: translated where shown
 # Below this many residents a rate per 1,000 is too unstable to show (parks, industrial areas).
 MIN_POPULATION_FOR_RATE = 300
 
+# ``noise`` is the reading of the change (``noise_label``), ``noise_z`` its score and ``dispersion`` how many times
+# chance the variation it allows for is (``noise``: measured from the area's own history).
 AREA_COLUMNS = [
     "area_id", "area_name", "incidents", "incidents_prior_year", "change", "pct_change",
-    "poisson_z", "population", "rate_per_1000", "engagement_events", "officer_hours",
+    "noise", "noise_z", "dispersion", "population", "rate_per_1000", "engagement_events", "officer_hours",
 ]
 
 
@@ -50,9 +52,10 @@ COUNT_COLUMNS = ("incidents", "incidents_prior_year", *CORRECTION_COLUMNS)
 # Why a row has no comparison with a year earlier ("" when it has one): nothing is loaded for (part of) the
 # earlier period, which is not the same as a true 0 there. English (data); translated where shown.
 NOT_COMPARABLE = N_("not comparable: no data a year earlier")
-# What the ``districts`` command prints (CSV and JSON): the table of every page, with the corrections figure
-# (empty when the source publishes no corrections) and why there is no comparison, when there is none.
-CLI_COLUMNS = [*AREA_COLUMNS, "corrected", "comparison"]
+# What the ``districts`` command prints (CSV and JSON): the table of every page, with where the dispersion comes
+# from, the corrections figure (empty when the source publishes no corrections) and why there is no
+# comparison, when there is none.
+CLI_COLUMNS = [*AREA_COLUMNS, "noise_basis", "corrected", "comparison"]
 
 
 @dataclass(frozen=True)
@@ -78,35 +81,27 @@ class Period:
         return f"{i18n.format_date(self.start)} – {i18n.format_date(self.end)}"
 
 
-def _one_year_earlier(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February -> 28 February
-        return day.replace(year=day.year - 1, day=28)
+_one_year_earlier = noise.one_year_earlier  # 29 February -> 28 February
 
 
-def poisson_z(current: np.ndarray | float, prior: np.ndarray | float) -> np.ndarray | float:
-    """z = 2(sqrt(current) - sqrt(prior)): the variance-stabilised difference of two Poisson counts.
-
-    Under "no change" it is roughly standard normal, so |z| >= 2 is unusual and |z| >= 3 rare.
-    Negative inputs (none in counted incidents) are floored at zero.
-    """
-    current = np.clip(np.asarray(current, dtype=float), 0, None)
-    prior = np.clip(np.asarray(prior, dtype=float), 0, None)
-    z = 2.0 * (np.sqrt(current) - np.sqrt(prior))
-    return float(z) if z.ndim == 0 else z
+# No reading: the data hold too little history before the period to know how much its counts normally vary.
+NO_HISTORY_READING = N_("no reading: too little history")
 
 
-def noise_label(z: float | None, comparison: str | None = "") -> str:
-    """Plain-language reading of a Poisson z. English: code compares these; translate where shown (``_``).
-    ``comparison``: why there is no comparison at all (``NOT_COMPARABLE``), which is then the reading."""
+def noise_label(z: float | None, comparison: str | None = "", basis: str | None = None) -> str:
+    """Plain-language reading of a ``noise_z`` (``noise.two_count_test``: the normal score of the test of two
+    counts, allowing for how much the area's counts normally vary). English: code compares these; translate
+    where shown (``_``). ``comparison``: why there is no comparison at all (``NOT_COMPARABLE``), which is then
+    the reading."""
     if isinstance(comparison, str) and comparison:
         return comparison
+    if (z is None or pd.isna(z)) and basis == noise.NONE:
+        return NO_HISTORY_READING
     if z is None or pd.isna(z):
         return N_("no comparison")
-    if abs(z) < 2:
+    if abs(z) < noise.POSSIBLE_Z:
         return N_("within normal variation")
-    if abs(z) < 3:
+    if abs(z) < noise.SIGNIFICANT_Z:
         return N_("possible change")
     return N_("significant change")
 
@@ -219,14 +214,17 @@ def window_comparability(windows: pd.DataFrame, coverage: IncidentCoverage, date
         out.loc[bad, col] = pd.NA
     out["pct_change"] = pd.array(out["pct_change"], dtype="Float64")
     out.loc[bad, "pct_change"] = pd.NA
-    out["poisson_z"] = out["poisson_z"].astype(float).mask(bad)
+    for col in ("noise_z", "dispersion"):
+        if col in out.columns:
+            out[col] = out[col].astype(float).mask(bad)
     out["noise"] = out["noise"].astype(object).where(~bad, NOT_COMPARABLE)
     return out
 
 
 def comparison_columns(table: pd.DataFrame, comparable: bool) -> pd.DataFrame:
     """``table`` (with ``incidents_prior_year`` and what is made from it) as it reads when nothing is loaded
-    a year earlier: the earlier counts, the change, the % and z blank, and ``comparison`` saying why."""
+    a year earlier: the earlier counts, the change, the %, z and dispersion blank, and ``comparison`` saying
+    why."""
     out = table.copy()
     out["comparison"] = "" if comparable else NOT_COMPARABLE
     if comparable:
@@ -234,11 +232,82 @@ def comparison_columns(table: pd.DataFrame, comparable: bool) -> pd.DataFrame:
     for col in ("incidents_prior_year", "change", "corrected_prior_year", "after_corrections_prior_year"):
         if col in out.columns:
             out[col] = pd.array([pd.NA] * len(out), dtype="Int64")
-    for col in ("pct_change", "poisson_z"):
+    for col in ("pct_change", "noise_z", "dispersion"):
         if col in out.columns:
             out[col] = pd.array([pd.NA] * len(out), dtype="Float64") if col == "pct_change" else np.nan
     if "noise" in out.columns:
         out["noise"] = NOT_COMPARABLE
+    if "noise_basis" in out.columns:
+        out["noise_basis"] = ""
+    return out
+
+
+# --- How much counts normally vary (the noise reading's dispersion) -----------------------------------
+
+
+def noise_history(store: Store, date_basis: str, start: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The span of history the noise reading of a period starting on ``start`` measures normal variation from:
+    from the data's comparison start (complete counts only) to the day before ``start``, and by date occurred
+    not into the last ``noise.RECENT_GAP_DAYS`` of the data (late reports)."""
+    first = incident_coverage(store).comparison_start(date_basis)
+    last = _day(store.query("noise_data_end", date_basis=date_basis).iloc[0]["last_day"])
+    end = noise.history_end(last, date_basis)
+    end = start - dt.timedelta(days=1) if end is None else min(end, start - dt.timedelta(days=1))
+    return first, end
+
+
+def area_dispersions(store: Store, level: str, start: dt.date, end: dt.date, offense_group: str | None = None,
+                     date_basis: str = "occurred", areas=None) -> dict[str, noise.Dispersion]:
+    """How much each area's counts normally vary for a comparison of [start, end] with a year earlier
+    (``noise.area_dispersions``: its own history at this period length, shrunk toward the other areas of the
+    level). Keyed by area id (``UNASSIGNED_ID`` for incidents in no area, ``noise.POOL_KEY`` for the pooled
+    value). ``areas``: the ids wanted (default: those in the history)."""
+    first, last = noise_history(store, date_basis, start)
+    if first is None or last is None or last < first:
+        daily = pd.DataFrame(columns=["area_id", "day", "incidents"])
+    else:
+        daily = store.query("noise_area_history", level=level, start=first, end=last, date_basis=date_basis,
+                            offense_group=offense_filter(offense_group))
+    known = set(store.query("areas", level=level)["area_id"].astype(str))
+    ids = daily["area_id"].astype(object)
+    daily = daily.assign(area_id=ids.where(ids.notna() & ids.astype(str).isin(known), UNASSIGNED_ID).astype(str))
+    wanted = list(areas) if areas is not None else sorted(set(daily["area_id"]) | known)
+    return noise.area_dispersions(daily, wanted, start, end, first, last, exclude=(UNASSIGNED_ID,))
+
+
+def city_dispersion(store: Store, start: dt.date, end: dt.date, offense_group: str | None = None,
+                    date_basis: str = "occurred") -> noise.Dispersion:
+    """How much the citywide count normally varies for a comparison of [start, end] with a year earlier: the
+    city's own history at this period length (``noise.series_dispersion``)."""
+    first, last = noise_history(store, date_basis, start)
+    if first is None or last is None or last < first:
+        return noise.PLAIN
+    daily = store.query("noise_city_history", start=first, end=last, date_basis=date_basis,
+                        offense_group=offense_filter(offense_group))
+    return noise.series_dispersion(daily, start, end, first, last)
+
+
+def noise_basis_note(basis: str | None) -> str:
+    """What a reader must know about where a reading's normal variation comes from, in the current language:
+    "" unless there was no history to measure it (``noise.NONE``), when the reading allowed for chance alone."""
+    if basis != noise.NONE:
+        return ""
+    return _("the data hold too little history before this period to measure how much counts normally vary, so "
+             "no reading of the change is given (allowing for chance alone would call ordinary swings a change)")
+
+
+def with_noise(table: pd.DataFrame, dispersions: dict[str, noise.Dispersion], period: Period,
+               key: str = "area_id") -> pd.DataFrame:
+    """``table`` (incidents, incidents_prior_year) with the noise reading of each row: ``noise_z``, the
+    ``dispersion`` used, its ``noise_basis`` and the reading ``noise`` (plain Poisson for a row not in
+    ``dispersions``)."""
+    out = table.copy()
+    chosen = [dispersions.get(noise.area_key(k), noise.PLAIN) for k in out[key]]
+    read = noise.readings(out["incidents"].astype(float), out["incidents_prior_year"].astype(float), chosen,
+                          period.days, period.prior.days)
+    for col in ("noise_z", "dispersion", "noise_basis"):
+        out[col] = read[col].to_numpy()
+    out["noise"] = [noise_label(z, basis=b) for z, b in zip(out["noise_z"], out["noise_basis"])]
     return out
 
 
@@ -262,6 +331,11 @@ def area_comparison(
     three are blank when the source has no corrections at all. When (part of) the year-earlier period lies
     before the loaded data, the year-earlier counts, change, % change and z are blank and ``comparison``
     says "not comparable: no data a year earlier" (else it is empty).
+
+    The change's reading: ``noise`` ("within normal variation", "possible change", "significant change"),
+    from ``noise_z``, the test of the two counts allowing for ``dispersion`` (φ: how many times chance the
+    area's counts normally vary at this period length, from its own history; ``noise``). ``noise_basis``
+    says where φ comes from (``noise.OWN``, ``noise.POOLED``, or ``noise.NONE``: no history, plain Poisson).
 
     With ``rules`` (public mode) the table is suppressed (``privacy.protect_area_tables``, both
     levels together): hidden counts are NA with a ``<column>_note``, and what is made from them blank.
@@ -304,7 +378,8 @@ def area_comparison(
     table["population"] = table["population"].astype("Int64")
     table["change"] = table["incidents"] - table["incidents_prior_year"]
     table["pct_change"] = pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
-    table["poisson_z"] = np.round(poisson_z(table["incidents"], table["incidents_prior_year"]), 2)
+    table = with_noise(table, area_dispersions(store, level, period.start, period.end, offense_group, date_basis,
+                                               areas=table["area_id"]), period)
     table["rate_per_1000"] = rate_per_1000(table["incidents"], table["population"]).round(2)
     for counted, corrected, after in (("incidents", "corrected", "after_corrections"),
                                       ("incidents_prior_year", "corrected_prior_year", "after_corrections_prior_year")):
@@ -313,7 +388,7 @@ def area_comparison(
             for col in (corrected, after):
                 table[col] = pd.array([pd.NA] * len(table), dtype="Int64")
     table = comparison_columns(table, coverage.comparable(period, date_basis))
-    return table[AREA_COLUMNS + ["district_id", *CORRECTION_COLUMNS, *RECONCILED_COLUMNS, "comparison"]
+    return table[AREA_COLUMNS + ["district_id", *CORRECTION_COLUMNS, *RECONCILED_COLUMNS, "noise_basis", "comparison"]
                  ].reset_index(drop=True)
 
 
@@ -343,7 +418,7 @@ class CityTotals:
     incidents: int
     incidents_prior_year: int
     pct_change: float | None
-    poisson_z: float
+    noise_z: float | None
     noise: str
     engagement_events: int
     engagement_events_prior_year: int
@@ -363,6 +438,12 @@ class CityTotals:
     corrected_note: str = ""
     after_corrections_note: str = ""
     comparison: str = ""  # NOT_COMPARABLE when nothing is loaded a year earlier (no prior count, change or z)
+    # The φ the noise reading allowed for (the city's own history; None without a comparison) and where it
+    # comes from (noise.OWN, or noise.NONE: no history, plain Poisson).
+    dispersion: float | None = None
+    noise_basis: str = ""
+    # The citywide trust score in full (population-weighted, its change's margin and reading): trust_stats.
+    city_trust: "trust_stats.CityTrust | None" = field(default=None, compare=False)
 
     @property
     def comparable(self) -> bool:
@@ -374,35 +455,42 @@ class CityTotals:
                                    self.corrected_note, self.after_corrections_note)
 
 
-def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date) -> CityTotals:
-    """Headline numbers from an ``area_comparison`` table (all rows, unassigned included)."""
+def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date, offense_group: str | None = None,
+                date_basis: str = "occurred") -> CityTotals:
+    """Headline numbers from an ``area_comparison`` table (all rows, unassigned included) made with the same
+    ``offense_group`` and ``date_basis`` (the noise reading measures the city's own history with them)."""
     current = int(table["incidents"].sum())
     comparison = _comparison_of(table)
     prior_count = int(table["incidents_prior_year"].sum()) if not comparison else None
-    z = float(poisson_z(current, prior_count)) if not comparison else None
-    corrected = _sum_or_none(table, "corrected")
     period = Period(start, end)
+    dispersion = city_dispersion(store, start, end, offense_group, date_basis) if not comparison else None
+    z = (float(noise.noise_z(current, prior_count, dispersion, period.days, period.prior.days))
+         if not comparison else None)
+    corrected = _sum_or_none(table, "corrected")
     dates = dict(start=period.start, end=period.end, prior_start=period.prior.start, prior_end=period.prior.end)
-    trust = store.query("trust_summary", **dates).iloc[0]
+    trust = trust_stats.city_trust(store, period.start, period.end)
     engagement = store.query("engagement_totals", **dates).iloc[0]
     return CityTotals(
         incidents=current,
         incidents_prior_year=prior_count,
         pct_change=(None if not prior_count or prior_count <= 0
                     else round((current - prior_count) / prior_count * 100, 1)),
-        poisson_z=None if z is None else round(z, 2),
-        noise=noise_label(z, comparison),
+        noise_z=None if z is None else round(z, 2),
+        noise=noise_label(z, comparison, None if dispersion is None else dispersion.basis),
         engagement_events=int(engagement["engagement_events"]),
         engagement_events_prior_year=int(engagement["engagement_events_prior_year"]),
         officer_hours=float(engagement["officer_hours"]),
         officer_hours_prior_year=float(engagement["officer_hours_prior_year"]),
-        trust=None if pd.isna(trust["trust"]) else round(float(trust["trust"]), 1),
-        trust_prior_year=None if pd.isna(trust["trust_prior_year"]) else round(float(trust["trust_prior_year"]), 1),
-        trust_respondents=int(trust["respondents"]),
-        trust_respondents_prior_year=int(trust["respondents_prior_year"]),
+        trust=None if trust.score is None else round(trust.score, 1),
+        trust_prior_year=None if trust.prior_score is None else round(trust.prior_score, 1),
+        trust_respondents=trust.respondents,
+        trust_respondents_prior_year=trust.prior_respondents,
+        city_trust=trust,
         corrected=corrected,
         after_corrections=None if corrected is None else current - corrected,
         comparison=comparison,
+        dispersion=None if dispersion is None else round(dispersion.phi, 2),
+        noise_basis="" if dispersion is None else dispersion.basis,
     )
 
 
@@ -724,11 +812,12 @@ COLUMN_LABELS = {
     "average_note": N_("Average: note"),
     "corrected": N_("Later corrected"), "after_corrections": N_("After later corrections"),
     "corrected_note": N_("Later corrected: note"), "after_corrections_note": N_("After later corrections: note"),
-    "comparison": N_("Comparison"),
+    "comparison": N_("Comparison"), "noise_z": N_("Noise score (z)"), "dispersion": N_("Normal variation (× chance)"),
+    "noise_basis": N_("Normal variation measured from"),
 }
 # Columns of those tables whose values are words (readings, notes), shown in the current language.
 WORD_COLUMNS = ("noise", "position", "incidents_note", "incidents_prior_year_note", "average_note", "comparison",
-                "corrected_note", "after_corrections_note")
+                "corrected_note", "after_corrections_note", "noise_basis")
 
 
 def column_labels(columns) -> dict[str, str]:

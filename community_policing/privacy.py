@@ -49,6 +49,7 @@ from typing import Hashable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from community_policing import trust_stats
 from community_policing.i18n import N_, _
 
 MIN_COUNT_ENV = "COMMON_GROUND_MIN_COUNT"
@@ -326,7 +327,7 @@ def _apply_counts(table: pd.DataFrame, kinds: Mapping[str, Sequence[str | None]]
     masks = {col: _set_hidden(out, col, ks, rules) for col, ks in kinds.items()}
     reading_masks = {col: m for col, m in masks.items() if col not in CORRECTION_COUNT_COLUMNS}
     derived = derived if derived is not None else {
-        "change": COUNT_COLUMNS, "pct_change": COUNT_COLUMNS, "poisson_z": COUNT_COLUMNS,
+        "change": COUNT_COLUMNS, "pct_change": COUNT_COLUMNS, "noise_z": COUNT_COLUMNS,
         "rate_per_1000": ("incidents",), "crime_change": COUNT_COLUMNS,
     }
     for column, sources in derived.items():
@@ -345,9 +346,13 @@ def _apply_counts(table: pd.DataFrame, kinds: Mapping[str, Sequence[str | None]]
 
 
 def noise_labels(table: pd.DataFrame, noise_label) -> pd.Series:
-    """``noise_label`` of each row's z, or "not shown (small count)" where a count was hidden; where the
-    row has no comparison at all (its ``comparison`` says why: nothing loaded a year earlier), that."""
-    labels = table["poisson_z"].map(noise_label)
+    """``noise_label`` of each row's ``noise_z``, or "not shown (small count)" where a count was hidden; where
+    the row has no comparison at all (its ``comparison`` says why: nothing loaded a year earlier), that."""
+    if "noise_basis" in table.columns:  # no history to measure normal variation: "no reading", said so
+        labels = pd.Series([noise_label(z, basis=b) for z, b in zip(table["noise_z"], table["noise_basis"])],
+                           index=table.index, dtype=object)
+    else:
+        labels = table["noise_z"].map(noise_label)
     mask = pd.Series(False, index=table.index)
     for col in COUNT_COLUMNS:
         mask |= hidden(table, col)
@@ -531,7 +536,7 @@ def protect_city_totals(totals, protected: ProtectedAreas, rules: Rules, min_res
     if notes["incidents_prior_year"]:
         changes["incidents_prior_year"] = None
     if notes["incidents"] or notes["incidents_prior_year"]:
-        changes.update(pct_change=None, poisson_z=None)
+        changes.update(pct_change=None, noise_z=None)
         if not getattr(totals, "comparison", ""):
             changes["noise"] = NOT_SHOWN_READING
     fields = {f.name for f in dataclasses.fields(totals)}
@@ -545,6 +550,8 @@ def protect_city_totals(totals, protected: ProtectedAreas, rules: Rules, min_res
     prior_respondents = getattr(totals, "trust_respondents_prior_year", None)
     if totals.trust_prior_year is not None and prior_respondents is not None and prior_respondents < min_respondents:
         changes["trust_prior_year"] = None
+    if getattr(totals, "city_trust", None) is not None:
+        changes["city_trust"] = trust_stats.protect(totals.city_trust, min_respondents)
     return dataclasses.replace(totals, **changes)
 
 
@@ -580,7 +587,7 @@ def protect_offense_mix(mix: pd.DataFrame, rules: Rules, total_status: Mapping[s
     shares blanked where the count is hidden (and everywhere when the district total is hidden:
     a share would give the total away); hidden groups listed last."""
     out = protect_line(mix, rules, total_status=total_status or {}, derived={
-        "change": COUNT_COLUMNS, "pct_change": COUNT_COLUMNS, "poisson_z": COUNT_COLUMNS, "share_pct": ("incidents",)})
+        "change": COUNT_COLUMNS, "pct_change": COUNT_COLUMNS, "noise_z": COUNT_COLUMNS, "share_pct": ("incidents",)})
     if total_status and total_status.get("incidents") and "share_pct" in out.columns:
         out["share_pct"] = np.nan
     return _hidden_last(out, ["label"] if "label" in out.columns else [])
@@ -625,7 +632,7 @@ def protect_windows(windows: pd.DataFrame, rules: Rules, city_status: Mapping[st
             ks = [k or (city_status.get(area_col) if s else None) for k, s in zip(ks, same)]
         kinds[col] = ks
     return _apply_counts(windows, kinds, rules, derived={"change": ("current", "prior"), "pct_change": ("current", "prior"),
-                                                         "z": ("current", "prior"), "poisson_z": ("current", "prior")})
+                                                         "z": ("current", "prior"), "noise_z": ("current", "prior")})
 
 
 def protect_funnel(placed: pd.DataFrame, protected_districts: pd.DataFrame, rules: Rules) -> pd.DataFrame | None:
@@ -639,7 +646,9 @@ def protect_funnel(placed: pd.DataFrame, protected_districts: pd.DataFrame, rule
     kinds = dict(zip(protected_districts["area_id"].astype(str),
                      (status_of(r, rules)["incidents"] for _index, r in protected_districts.iterrows())))
     out = _apply_counts(placed, {"incidents": [kinds.get(str(a)) for a in placed["area_id"]]}, rules,
-                        derived={"rate_per_1000": ("incidents",), "z_score": ("incidents",), "position": ("incidents",)})
+                        derived={"rate_per_1000": ("incidents",), "z_score": ("incidents",), "position": ("incidents",),
+                                 "z_adjusted": ("incidents",), "times_city_rate": ("incidents",),
+                                 "few_residents": ("incidents",), "denominator_note": ("incidents",)})
     return out
 
 

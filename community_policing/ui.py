@@ -349,12 +349,14 @@ def preliminary_from(info: metrics.DatasetInfo, date_basis: str) -> dt.date | No
     return info.freshness.preliminary_from if info.freshness is not None and date_basis == "occurred" else None
 
 
-def comparison_cautions(info: metrics.DatasetInfo, breaks: pd.DataFrame, filters: Filters) -> None:
+def comparison_cautions(info: metrics.DatasetInfo, breaks: pd.DataFrame, filters: Filters,
+                        to_come_share: float | None = None) -> None:
     """Under the KPIs: a caption for each reason the comparison with a year earlier may mislead (it crosses a
-    series break; the period reaches into the preliminary days)."""
+    series break; the period reaches into the preliminary days: ``to_come_share``, the nowcast's share still to
+    come, when the page shows one)."""
     period = filters.period
     cautions = freshness.comparison_cautions(info.freshness, breaks, period.start, period.end, period.prior.start,
-                                             filters.date_basis)
+                                             filters.date_basis, to_come_share)
     for text in cautions.values():
         st.caption(f":material/warning: {text}")
 
@@ -465,13 +467,13 @@ def incident_comparison_captions(column, kpi, has_corrections: bool) -> None:
     where the source has corrections."""
     if not kpi.comparable:  # nothing loaded a year earlier: no count, change or z to show
         column.caption(f"**{_(kpi.comparison)}**")
-    elif kpi.poisson_z is None:  # public mode: a count too small to show, so no comparison either
+    elif kpi.noise_z is None:  # public mode: a count too small to show, so no comparison either
         column.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public "
                          "view").format(prior=_(kpi.incidents_prior_year_note) if kpi.incidents_prior_year_note
                                         else f"{kpi.incidents_prior_year:,}"))
     else:
         column.caption(_("{prior} a year earlier · **{noise}** (z = {z})").format(
-            prior=f"{kpi.incidents_prior_year:,}", noise=_(kpi.noise), z=f"{kpi.poisson_z:+.2f}"))
+            prior=f"{kpi.incidents_prior_year:,}", noise=_(kpi.noise), z=f"{kpi.noise_z:+.2f}"))
     if has_corrections and (reconciled := kpi.correction_sentence()):
         column.caption(reconciled[0].upper() + reconciled[1:] + ".")
 
@@ -558,8 +560,12 @@ def area_column_config(area_word: str | None = None, **extra) -> dict:
         "incidents_prior_year": st.column_config.NumberColumn(_("A year earlier"), format="%d"),
         "change": st.column_config.NumberColumn(_("Change"), format="%+d"),
         "pct_change": st.column_config.NumberColumn(_("% change"), format="%+.1f%%"),
-        "poisson_z": st.column_config.NumberColumn("z", help=_("2(√current − √prior); |z| ≥ 2 is beyond normal "
-                                                               "variation")),
+        "noise_z": st.column_config.NumberColumn("z", help=_(
+            "The score of the test of the change, allowing for how much this area's counts normally vary; 2 or more "
+            "either way reads 'possible change', 3 or more 'significant change'")),
+        "dispersion": st.column_config.NumberColumn(_("Usual variation (× chance)"), format="%.1f", help=_(
+            "How many times the variation of chance alone this area's counts normally show, measured from its own "
+            "history at this period length")),
         "noise": _("Reading"),
         "population": st.column_config.NumberColumn(_("Residents"), format="%d"),
         "population_year": st.column_config.NumberColumn(_("Population year"), format="%d"),

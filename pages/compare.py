@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from community_policing import compare, compare_figures, district, i18n, metrics, privacy, series_breaks, ui
+from community_policing import compare, compare_figures, district, i18n, metrics, noise, privacy, series_breaks, ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
@@ -30,6 +30,11 @@ def _monthly(_store, key: tuple, lang: str, ids: tuple, end: dt.date, offense_gr
              rules=None) -> pd.DataFrame:
     return compare.monthly_table(_store, list(ids), end, offense_group, date_basis, coverage=ui.dataset_info(_store, key),
                                  rules=rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _series_dispersions(_store, key: tuple, ids: tuple, end: dt.date, offense_group: str, date_basis: str) -> dict:
+    return compare.series_dispersions(_store, list(ids), end, offense_group, date_basis)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -148,7 +153,9 @@ if coverage.has_incidents:
         _("Incidents"): st.column_config.NumberColumn(format="localized"),
         _("A year earlier"): st.column_config.NumberColumn(format="localized", help=_("The same days one year earlier")),
         _("% change"): st.column_config.NumberColumn(format="%+.1f%%"),
-        _("Reading"): st.column_config.TextColumn(help=_("Poisson test: |z| < 2 is within normal variation")),
+        _("Reading"): st.column_config.TextColumn(help=_(
+            "A test of the two counts that allows for how much each district's counts normally vary over periods "
+            "this long, measured from its own earlier years (see How to read these numbers)")),
         _("Per 1,000 residents"): st.column_config.NumberColumn(format="%.1f",
                                                                 help=_("Incidents in the period ÷ residents × 1,000")),
         _("Residents"): st.column_config.TextColumn(_("Residents (year)"), help=_("The denominator of the rate")),
@@ -185,6 +192,10 @@ notes.append(_("Rates need at least {n} residents; longer periods give higher ra
     n=metrics.MIN_POPULATION_FOR_RATE))
 if rules is not None:
     notes.append(_(privacy.public_note(rules)))
+no_history = metrics.noise_basis_note(noise.NONE) if coverage.has_incidents and (
+    kpis["noise_basis"] == noise.NONE).any() else ""
+if no_history:
+    notes.append(no_history[0].upper() + no_history[1:] + ".")
 if not coverage.engagement_rows:
     notes.append(_("No engagement ledger is loaded for {city}, so engagement is not recorded.").format(city=info.city_name))
 if not coverage.survey_rows:
@@ -203,7 +214,8 @@ else:
         st.info(_("The incident data do not cover these months."))
     else:
         ui.plotly_chart(compare_figures.monthly_incidents(
-            monthly, compare.monthly_takeaway(monthly, subject),
+            monthly, compare.monthly_takeaway(monthly, subject, _series_dispersions(
+                store, key, ids_key, period.end, filters.offense_group, filters.date_basis)),
             _("{offenses} per month, {window}, {basis}; dashed grey: the same month a year earlier").format(
                 offenses=offense_label, window=window_label, basis=by_basis),
             breaks=breaks, preliminary_from=preliminary),

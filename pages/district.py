@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from community_policing import district, district_figures, i18n, metrics, privacy, series_breaks, ui
+from community_policing import district, district_figures, funnel, i18n, metrics, noise, privacy, series_breaks, ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
@@ -30,6 +30,12 @@ def _series(_store, key: tuple, lang: str, district_id: str, end: dt.date, offen
             rules=None) -> pd.DataFrame:
     return district.monthly_series(_store, district_id, end, offense_group, date_basis, coverage=ui.dataset_info(_store, key),
                                    rules=rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _series_dispersion(_store, key: tuple, district_id: str, end: dt.date, offense_group: str,
+                       date_basis: str) -> noise.Dispersion:
+    return district.series_dispersion(_store, district_id, end, offense_group, date_basis)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -178,6 +184,8 @@ else:
                "earlier; it is grey when the change is within normal variation."),
     )
     ui.incident_comparison_captions(k1, kpis, info.has_corrections)
+    if no_history := metrics.noise_basis_note(kpis.noise_basis):
+        k1.caption(no_history[0].upper() + no_history[1:] + ".")
     k2.metric(_("Rate per 1,000 residents"),
               _("not shown") if kpis.incidents_note else _("no rate") if kpis.rate_per_1000 is None
               else f"{kpis.rate_per_1000:,.1f}",
@@ -226,7 +234,8 @@ else:
     else:
         ui.plotly_chart(
             district_figures.monthly_incidents(
-                series, district.series_takeaway(series, subject),
+                series, district.series_takeaway(series, subject, _series_dispersion(
+                    store, key, chosen.id, period.end, filters.offense_group, filters.date_basis)),
                 _("{offenses} per month, {window}, {basis}; dashed grey: the same month a year earlier").format(
                     offenses=offense_label, window=window_label, basis=by_basis),
                 period_start=period.start, period_end=period.end, breaks=breaks, preliminary_from=preliminary),
@@ -278,8 +287,10 @@ else:
                                          _("Incidents by offense group, {period} vs the same days a year "
                                            "earlier").format(period=period.label())),
             width="stretch", key="mix_chart")
-        st.caption(_("Offense groups follow the FBI UCR classes. The reading beside each change in the table comes "
-                     "from the Poisson test: |z| < 2 is within normal variation."))
+        st.caption(_("Offense groups follow the FBI UCR classes. The reading beside each change in the table allows "
+                     "for how much each group's count in this district normally varies over periods this long, "
+                     "measured from its own earlier years: |z| < 2 is within normal variation (see How to read "
+                     "these numbers)."))
         show_numbers(mix, "offense_mix")
 
 # --- 5. Engagement ----------------------------------------------------------------------------
@@ -410,13 +421,22 @@ else:
     ranking = _neighborhoods(store, key, lang, chosen.id, period.start, period.end, filters.offense_group,
                              filters.date_basis, rules)
     st.markdown(f"**{ranking.takeaway()}** ({offense_label.lower()}, {period.label()})")
-    st.dataframe(metrics.translated(ranking.table, ("noise", "incidents_note", "incidents_prior_year_note")),
+    st.dataframe(metrics.translated(ranking.table, ("noise", "incidents_note", "incidents_prior_year_note",
+                                                    "denominator_note")),
                  hide_index=True, width="stretch", height="content", placeholder=ui.MISSING,
                  column_order=[c for c in ranking.table.columns if c != "area_id"], column_config=ui.area_column_config(
                      "Id", area_name=_("Neighborhood"), noise=_("Reading"),
-                     rank=st.column_config.NumberColumn(_("Rank"), help=_("By incidents per 1,000 residents, highest "
-                                                                          "first"))))
-    notes = [_("Rate = incidents ÷ residents × 1,000 ({year} population); neighborhoods with fewer than {n} residents "
+                     noise_z=st.column_config.NumberColumn(_("Noise score (z)"), format="%+.2f", help=_(
+                         "|z| of 2 or more: a possible change; 3 or more: significant")),
+                     dispersion=st.column_config.NumberColumn(_("Normal variation (× chance)"), format="%.1f", help=_(
+                         "How many times chance the neighborhood's counts normally vary over periods this long, "
+                         "from its own earlier years")),
+                     rank=st.column_config.NumberColumn(_("Rank"), help=_(funnel.RANKING_HELP)),
+                     rate_per_1000=st.column_config.NumberColumn(_("Raw rate per 1,000"), format="%.1f"),
+                     **{c: st.column_config.NumberColumn(_(funnel.COLUMN_LABELS[c]), format="%.1f")
+                        for c in ("rate_eb_per_1000", "rate_eb_low", "rate_eb_high")},
+                     **{c: _(funnel.COLUMN_LABELS[c]) for c in ("denominator_note",)}))
+    notes = [_(funnel.RANKING_NOTE), _("Rate = incidents ÷ residents × 1,000 ({year} population); neighborhoods with fewer than {n} residents "
                "get no rate and are listed last.").format(year=chosen.population_year or _("year unknown"),
                                                           n=metrics.MIN_POPULATION_FOR_RATE)]
     if ranking.outside or ranking.outside_prior_year:

@@ -1,5 +1,6 @@
-"""Engagement vs outcomes: each district's community engagement in a quarter against the change in
-crime or resident trust in the quarters after it. Association, not effect."""
+"""Engagement vs outcomes: each district's community engagement in a quarter against crime or resident
+trust in a later quarter compared with a year earlier, within districts and quarters. Association,
+not effect."""
 
 import pandas as pd
 import streamlit as st
@@ -28,10 +29,10 @@ def _outcomes(_store, key: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _association(_store, key: tuple, measure: str, outcome: str, lag: int, within: bool, rules=None) -> ev.Association:
+def _association(_store, key: tuple, measure: str, outcome: str, lag: int, rules=None) -> ev.Association:
     # Public mode: no change is made from a quarter with a small count (privacy).
     return ev.associate(_intensity(_store, key), ev.public_outcomes(_outcomes(_store, key), rules), measure, outcome,
-                        lag, within)
+                        lag)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -41,7 +42,9 @@ def _latest(_store, key: tuple) -> tuple[pd.DataFrame, list[str]]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _reporting(_store, key: tuple, rules=None) -> ev.ReportingCheck:
-    return ev.reporting_check(_outcomes(_store, key), _store.query("districts_table"), rules=rules)
+    outcomes = _outcomes(_store, key)
+    return ev.reporting_check(outcomes, _store.query("districts_table"), rules=rules,
+                              dispersions=ev.reporting_dispersions(_store, outcomes))
 
 
 def _download(frame: pd.DataFrame, label: str, name: str) -> None:
@@ -55,9 +58,10 @@ ui.simulated_banner(info)
 st.markdown(_(
     "Does more police community engagement in a district go with crime falling or trust rising "
     "afterwards? This page sets each district's engagement in a calendar quarter (activities, officer "
-    "hours, attendees, feedback sessions, training) against how its recorded incidents or its residents' "
-    "trust score changed in the quarters that followed. It shows **association, not effect**: engagement "
-    "is sent where problems are, so a pattern here (or its absence) does not tell whether engagement "
+    "hours, attendees, feedback sessions, training) against its recorded incidents or its residents' trust "
+    "score in a following quarter, compared with the same quarter a year earlier, and measures both from the "
+    "district's usual and from that quarter's citywide level. It shows **association, not effect**: engagement "
+    "is sent where and when problems are, so a pattern here (or its absence) does not tell whether engagement "
     "changed anything. Effects of specific programs are estimated on their own, against comparison districts."
 ))
 
@@ -90,57 +94,61 @@ else:
             city=info.city_name))
     elif outcome == "trust":
         c2.caption(_("Trust: the quarter's survey results (0–100, higher is more trust), weighted by respondents; "
-                     "the change is in score points."))
+                     "the change is in score points against the same quarter a year earlier."))
     else:
         c2.caption(_("Incidents: incidents counted in the district in the quarter, by date occurred; the change is "
-                     "in %."))
+                     "in % against the same quarter a year earlier."))
     c3, c4 = st.columns(2)
     lag = c3.radio(_("Lag: outcome change how many quarters after the engagement"), list(ev.LAGS), key="eng_lag",
                    horizontal=True, format_func=lambda k: ngettext("{n} quarter", "{n} quarters", k).format(n=k))
     c3.caption(ev.lag_sentence(lag))
-    within = c4.toggle(_("Compare within districts"), key="eng_within",
-                       help=_("Subtract each district's own average engagement and average change first."))
-    c4.caption(_("On: each point is measured from its district's own average, so lasting differences between "
-                 "districts (where engagement is usually sent) drop out, and only quarter-to-quarter swings within a "
-                 "district are compared.") if within else
-               _("Off: districts are compared with each other as they are. Turn on to compare each district only "
-                 "with itself."))
+    c4.markdown(_("**Compared within districts and quarters**"))
+    c4.caption(_("Each point is measured from its district's own average and from the citywide average of its "
+                 "calendar quarter, so lasting differences between districts (where engagement is usually sent, a "
+                 "steady trend), the seasons and citywide swings drop out."))
 
     # --- 3. The scatter ---------------------------------------------------------------------------
     st.subheader(_("Engagement in a quarter and the change that followed"))
-    assoc = _association(store, key, measure, outcome, lag, within, rules)
+    assoc = _association(store, key, measure, outcome, lag, rules)
     if not assoc.enough:
         st.info(ev.too_few_sentence(assoc))
     else:
         spec, out = assoc.measure, assoc.outcome
-        difference = _("(difference from the district's average)")
-        x_label = _(spec.label) + (f" {difference}" if within else "")
-        y_label = _(out.axis) + (f"<br>{difference}" if within else "")
+        difference = _("(less the district's and the quarter's average)")
+        x_label = f"{_(spec.label)} {difference}"
+        y_label = f"{_(out.axis)}<br>{difference}"
         s, lo, hi = assoc.slope
         plotted = assoc.points.assign(**{c: assoc.points[c].map(ev.quarter_text)
                                          for c in ("engagement_quarter", "change_from", "change_to")})
         fig = engagement_figures.association_scatter(
             plotted,
-            title=f"{assoc.takeaway()}: {assoc.rho_text()}",
+            title=f"{assoc.takeaway()}: {assoc.r_text()}",
             subtitle=ngettext(
-                "Each point is one district in one quarter ({n} district); ρ is Spearman's rank correlation with "
-                "its 95% CI.<br>{slope}, shown as the band.",
-                "Each point is one district in one quarter ({n} districts); ρ is Spearman's rank correlation with "
-                "its 95% CI.<br>{slope}, shown as the band.",
+                "Each point is one district in one quarter ({n} district), less its district's and its quarter's "
+                "average; r is their correlation.<br>{slope}, shown as the band.",
+                "Each point is one district in one quarter ({n} districts), less its district's and its quarter's "
+                "average; r is their correlation.<br>{slope}, shown as the band.",
                 assoc.result.n_districts).format(n=assoc.result.n_districts, slope=assoc.slope_text()),
             x_label=x_label, y_label=y_label, slope=s, intercept=assoc.intercept, slope_low=lo, slope_high=hi,
             y_suffix=out.suffix, district_order=list(intensity["district_id"].drop_duplicates()))
         ui.plotly_chart(fig, width="stretch", key="eng_scatter")
         lead, _sep, rest = _(analysis.ASSOCIATION_CAPTION).partition(":")
         per_district = assoc.n / max(assoc.result.n_districts, 1)
+        reshuffles = (_("all {n} ways of handing the {g} districts' engagement histories to one another")
+                      if assoc.result.exact else
+                      _("{n} random reshufflings that hand whole districts' engagement histories to other districts")
+                      ).format(n=f"{assoc.result.permutations - (0 if assoc.result.exact else 1):,}",
+                               g=assoc.result.n_districts)
         st.caption(
             f"**{lead}:**{rest} " + _(
-                "In plain terms: police send engagement where crime is high, so busy districts "
-                "and quarters differ from quiet ones for reasons the engagement did not cause. "
-                "The 95% intervals of ρ and of the slope treat the {n} district-quarters as independent "
-                "observations. They are not: each district appears about {per_district} times and its quarters "
-                "move together, so the real uncertainty is larger than shown. Only complete calendar quarters are "
-                "used.").format(n=f"{assoc.n:,}", per_district=f"{per_district:.0f}")
+                "What is taken out: each district's usual engagement and its usual change from a year earlier (where "
+                "engagement is usually sent, a steady trend), and each quarter's citywide level (the season, citywide "
+                "swings). What is not: engagement sent in response to a district's own recent crime, regression to "
+                "the mean after a bad spell, and trends that change within a district. A district's quarters are "
+                "not independent (each district appears about {per_district} times), so the p-value and the 95% "
+                "intervals treat the district as the unit: the real pairing is compared with {reshuffles}. Only "
+                "complete calendar quarters are used.").format(per_district=f"{per_district:.0f}",
+                                                               reshuffles=reshuffles)
         )
         with st.expander(_("Show the numbers")):
             cols = ["district_id", "district_name", "engagement_quarter", "change_from", "change_to",
@@ -157,9 +165,10 @@ else:
                 "x": st.column_config.NumberColumn(_("x as plotted"), format="%.2f"),
                 "y": st.column_config.NumberColumn(_("y as plotted"), format="%.2f"),
             })
-            st.caption(_("One row per point of the chart.") + " " + (
-                _("With “compare within districts” on, x and y are the engagement and the change less the "
-                  "district's own averages.") if within else _("x and y are the engagement and the change as plotted."))
+            st.caption(_("One row per point of the chart.") + " " + _(
+                "x and y are the engagement and the change less their district's and their quarter's averages, as "
+                "plotted and as the slope is fitted; the change is from the same quarter a year earlier (“change "
+                "from”) to the quarter shown in “change to”.")
                 + (" " + _("In the download the incident change is a proportion (0.05 = +5%).")
                    if outcome == "incidents" else ""))
             _download(shown, _("Download these points"), f"points_{measure}_{outcome}_lag{lag}")
@@ -243,18 +252,19 @@ else:
             "flag": st.column_config.CheckboxColumn(_("Both rose")),
         })
         st.caption(_("Last year: {year}; the year before: {prior_year}. Trust is the respondent-weighted "
-                     "mean of the surveys; the reading of the incident change comes from the Poisson test "
-                     "(|z| < 2 is within normal variation).").format(year=year, prior_year=prior_year))
+                     "mean of the surveys; the reading of the incident change allows for how much each district's "
+                     "yearly count normally varies, measured from its own earlier years (see How to read these "
+                     "numbers).").format(year=year, prior_year=prior_year))
         _download(check.table, _("Download this table"), "reporting_sensitivity")
 
 # --- 6. Many comparisons -------------------------------------------------------------------------
 notes = []
 if measure is not None:
     n_combos = ev.combinations(len(measures), len(outcome_keys))
-    notes.append(_("The controls above give {n} different correlations (measures × outcomes × lags × views). "
-                   "Even if engagement and outcomes were unrelated, about 1 in 20 of them would show a 95% interval "
-                   "that excludes zero by chance, and more than that here since the intervals are optimistic: a "
-                   "single striking combination is not evidence on its own.").format(n=n_combos))
+    notes.append(_("The controls above give {n} different associations (measures × outcomes × lags). Even if "
+                   "engagement and outcomes were unrelated, about 1 in 20 of them would show a clear association (a "
+                   "95% interval that excludes zero) by chance: a single striking combination is not evidence on "
+                   "its own.").format(n=n_combos))
 if not check.missing:
     district_note = period_comparisons.multiple_comparisons_note(len(check.table))
     if district_note:

@@ -3,7 +3,7 @@ engagement activities as optional points, the layer's definition, and its table.
 
 import streamlit as st
 
-from community_policing import figures, i18n, map_figures, map_layers, metrics, privacy, ui
+from community_policing import figures, funnel, i18n, map_figures, map_layers, metrics, privacy, ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
@@ -82,10 +82,12 @@ titles = {
         offenses=offenses.lower()),
 }
 definitions = {
-    "rate": _("**Rate** = incidents in the period ÷ residents × 1,000. Each hover gives the residents and the year "
-              "of that population figure. Areas with fewer than {n} residents, or no population figure (parks), are "
-              "grey. "
-              "Longer periods give higher rates.").format(n=metrics.MIN_POPULATION_FOR_RATE),
+    "rate": _("**Rate** = incidents in the period ÷ residents × 1,000, **adjusted for size**: a small area's rate, "
+              "which chance swings a lot, is pulled toward the city rate ({city} per 1,000), while a large area keeps "
+              "close to its own (empirical Bayes). Each hover gives the raw rate with its incidents and residents, "
+              "and the year of that population figure. Areas with fewer than {n} residents, or no population figure "
+              "(parks), are grey. Longer periods give higher rates.").format(
+        n=metrics.MIN_POPULATION_FOR_RATE, city=funnel.city_rate_text(data.table)),
     "change": _("**% change** compares the same days a year earlier: blue is fewer incidents, red is more. Areas "
                 "whose change is **within normal variation** (|z| < 2, where z = 2(√current − √earlier)) are "
                 "drawn **faded with a light outline**: read them as no clear change. Grey areas had nothing to "
@@ -135,10 +137,11 @@ ui.open_district_on_click(event, level, data.table)
 # --- Table of the layer's values ------------------------------------------------------------------
 st.subheader(_("The numbers behind the map, by district") if by_district
              else _("The numbers behind the map, by neighborhood"))
-base = ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", "poisson_z", "noise",
-        "population", "population_year", "rate_per_1000"]
+z_column = next((c for c in map_layers.Z_COLUMNS if c in data.table.columns), None)  # the z the reading is made from
+base = ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", *([z_column] if z_column else []),
+        "noise", "population", "population_year", "rate_per_1000"]
 extra = {
-    "rate": [],
+    "rate": ["rate_eb_per_1000", "rate_eb_low", "rate_eb_high", "times_city_rate", "denominator_note"],
     "change": ["muted"],
     "engagement": ["engagement_events", "officer_hours", "events_per_1000_per_year"],
     "trust": ["trust_score", "trust_period", "respondents", "margin_of_error"],
@@ -146,12 +149,22 @@ extra = {
                   "bivariate_label"],
 }[layer]
 table = data.table[privacy.columns_with_notes(base + extra, data.table)]
-st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_prior_year_note")), hide_index=True,
+st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_prior_year_note", "denominator_note")),
+             hide_index=True,
              width="stretch", key="map_table", placeholder=ui.MISSING, column_config=ui.area_column_config(
     metrics.level_label(level),
     noise=_("Reading"),
     population_year=st.column_config.NumberColumn(_("Population year"), format="%d"),
     muted=st.column_config.CheckboxColumn(_("Faded on the map"), help=_("Within normal variation (|z| < 2)")),
+    rate_per_1000=st.column_config.NumberColumn(_("Raw rate per 1,000"), format="%.1f"),
+    rate_eb_per_1000=st.column_config.NumberColumn(_("Size-adjusted rate per 1,000"), format="%.1f", help=_(
+        "The rate pulled toward the city rate by an amount that depends on how few incidents the area has "
+        "(empirical Bayes); the map is shaded by it.")),
+    rate_eb_low=st.column_config.NumberColumn(_("Size-adjusted: low (95%)"), format="%.1f"),
+    rate_eb_high=st.column_config.NumberColumn(_("Size-adjusted: high (95%)"), format="%.1f"),
+    times_city_rate=st.column_config.NumberColumn(_("× city rate"), format="%.2f", help=_(
+        "The raw rate divided by the city rate.")),
+    denominator_note=_("Denominator note"),
     trust_score=st.column_config.NumberColumn(_("Trust (0–100)"), format="%.1f"),
     trust_period=st.column_config.DateColumn(_("Survey month"), format="MMM YYYY"),
     respondents=st.column_config.NumberColumn(_("Respondents"), format="%d"),

@@ -1,8 +1,10 @@
 """Methodology: how every number on the dashboard is computed, in plain language, with references."""
 
+import pandas as pd
 import streamlit as st
 
-from community_policing import freshness, i18n, metrics, privacy, series_breaks, ui
+from community_policing import (costs, engagement_stats, evaluation, freshness, funnel, harm, i18n, metrics, noise,
+                                nowcast, privacy, series_breaks, synthetic, trust_stats, ui)
 from community_policing.i18n import _
 
 store = ui.get_store()
@@ -73,6 +75,8 @@ else:
     st.markdown(_("No incident data are loaded for {city}, so there is no lag to measure.").format(
         city=info.city_name))
 
+st.markdown(_(nowcast.METHOD_NOTE))
+
 st.header(_("Series breaks"))
 st.markdown(_(
     "A **series break** is a date on which the way incidents are counted changed, so that counts before and after "
@@ -121,16 +125,16 @@ else:
 st.header(_("Change from a year earlier, and whether it is noise"))
 st.markdown(_(
     "Every change compares the same calendar days one year earlier, which removes the seasonal pattern. "
-    "Counts are always shown beside the percentage, and no percentage is given when the earlier count is 0.\n\n"
-    "Crime counts bounce around by chance even when nothing changes. For two counts that follow a "
-    "Poisson distribution, **z = 2(√current − √earlier)** is roughly standard normal when the "
-    "underlying rate has not changed (the variance-stabilising square-root transform). We read it as:\n\n"
-    "| z | reading |\n|---|---|\n"
-    "| below 2 in size | within normal variation |\n"
-    "| 2 to 3 | possible change |\n"
-    "| 3 or more | significant change |\n\n"
-    "When a view scans many districts and offense groups at once, about one in twenty comparisons will "
-    "look like a 'possible change' by chance alone; treat single flags in a long table with care."
+    "Counts are always shown beside the percentage, and no percentage is given when the earlier count is 0."
+))
+st.markdown(_(noise.METHOD_NOTE))
+st.markdown(_(
+    "| reading | what it takes |\n|---|---|\n"
+    "| within normal variation | a change the area's usual ups and downs often produce |\n"
+    "| possible change | a change its usual ups and downs produce about 1 time in 22 or less |\n"
+    "| significant change | a change its usual ups and downs produce about 1 time in 370 or less |\n\n"
+    "When a view scans many districts and offense groups at once, some comparisons will read 'possible change' "
+    "by chance alone; treat single flags in a long table with care."
 ))
 
 st.header(_("Rates"))
@@ -142,33 +146,36 @@ st.markdown(_(
     "present (commuters, visitors), so downtown rates overstate the risk to any one person."
 ).format(n=metrics.MIN_POPULATION_FOR_RATE))
 
+st.markdown(_(funnel.METHOD_NOTE))
+
 st.header(_("Engagement beside crime: association, not effect"))
 st.markdown(_(
     "Charts that put engagement intensity beside crime change show an **association, not an effect**. "
     "Departments send foot patrols and hold meetings where crime is high or rising, so engagement and "
     "crime are linked in both directions, and both follow neighborhood conditions the dashboard does not "
-    "see. Intensity is expressed per 1,000 residents per year so districts of different sizes and periods "
-    "of different lengths compare."
+    "see. Intensity is expressed per 1,000 residents so districts of different sizes compare."
 ))
+st.markdown(_(engagement_stats.METHOD_NOTE))
 
 st.header(_("Evaluating a program"))
 st.markdown(_(
     "A program's effect on crime is estimated by **difference-in-differences**: the change in monthly "
     "incidents in the districts that got the program, minus the change over the same months in districts "
-    "that did not. District and month fixed effects absorb stable differences between districts and "
+    "that never had one. District and month fixed effects absorb stable differences between districts and "
     "citywide shocks. Months within a district are not independent, and there are only a handful of districts, "
     "so uncertainty is computed at the district level: each district's own before-after change counts as one "
     "observation, with a t distribution on few degrees of freedom (Donald & Lang 2007). Conventional "
     "district-clustered standard errors were tested on the simulated city and were far too narrow with one or two "
-    "treated districts. Two checks come with every estimate:\n\n"
-    "- **Pre-trends:** before the start, treated and comparison districts should move in parallel. An "
-    "event-study chart shows the gap in each period before and after the start; a failed pre-trend test "
-    "is flagged.\n"
-    "- **Regression to the mean:** programs often start after a spike, and spikes fade on their own. A "
-    "warning appears when treated districts had an unusual rise just before the start.\n\n"
-    "With only a handful of districts, estimates are imprecise; a confidence interval that spans zero "
-    "means the data cannot tell the program's effect apart from no effect."
+    "treated districts. With only a handful of districts, estimates are imprecise; a confidence interval that "
+    "spans zero means the data cannot tell the program's effect apart from no effect."
 ))
+st.markdown(_(evaluation.METHOD_NOTE))
+st.markdown(_(synthetic.METHOD_NOTE))
+st.markdown(_(costs.METHOD_NOTE))
+st.markdown(_(harm.METHOD_NOTE))
+_weights = harm.weights_table()
+st.table(pd.DataFrame({_("Offense group"): _weights["label"].map(_), _("Weight (days)"): _weights["weight"].map("{:,.0f}".format),
+                       _("Why this weight"): _weights["basis"].map(_)}).set_index(_("Offense group")))
 
 st.header(_("Resident trust surveys"))
 st.markdown(_(
@@ -177,6 +184,8 @@ st.markdown(_(
     "respondents are not shown. Rising trust can raise reporting: when trust and reported crime rise "
     "together, more recorded crime may reflect more confidence in police rather than more crime."
 ).format(n=metrics.MIN_RESPONDENTS))
+
+st.markdown(_(trust_stats.METHOD_NOTE))
 
 st.header(_("Privacy in public mode"))
 _rules = privacy.rules_from_env()
@@ -249,8 +258,10 @@ st.markdown(_(
     "Collaboration systematic review).\n"
     "- Weisburd, D., & Eck, J. E. (2004). What can police do to reduce crime, disorder, and fear? "
     "*The Annals of the American Academy of Political and Social Science*, 593(1), 42–65.\n"
-    "- Anscombe, F. J. (1948). The transformation of Poisson, binomial and negative-binomial data. "
-    "*Biometrika*, 35(3/4), 246–254 (the square-root transform behind the z above).\n"
+    "- Przyborowski, J., & Wileński, H. (1940). Homogeneity of results in testing samples from Poisson series. "
+    "*Biometrika*, 31(3/4), 313–323 (the conditional test of two counts behind the noise reading).\n"
+    "- McCullagh, P., & Nelder, J. A. (1989). *Generalized Linear Models*, 2nd ed., §6.2 (quasi-Poisson "
+    "overdispersion).\n"
     "- Angrist, J. D., & Pischke, J.-S. (2009). *Mostly Harmless Econometrics*, ch. 5 "
     "(difference-in-differences).\n"
     "- Donald, S. G., & Lang, K. (2007). Inference with difference-in-differences and other panel data. "
@@ -258,6 +269,21 @@ st.markdown(_(
     "- Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for "
     "inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414–427.\n"
     "- Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance. *Statistics "
-    "in Medicine*, 24(8), 1185–1202."
+    "in Medicine*, 24(8), 1185–1202; and Handling over-dispersion of performance indicators. *Quality and "
+    "Safety in Health Care*, 14(5), 347–351.\n"
+    "- Callaway, B., & Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time periods. "
+    "*Journal of Econometrics*, 225(2), 200–230.\n"
+    "- Sun, L., & Abraham, S. (2021). Estimating dynamic treatment effects in event studies with heterogeneous "
+    "treatment effects. *Journal of Econometrics*, 225(2), 175–199.\n"
+    "- Rambachan, A., & Roth, J. (2023). A more credible approach to parallel trends. *Review of Economic "
+    "Studies*, 90(5), 2555–2591.\n"
+    "- Roth, J. (2022). Pretest with caution: event-study estimates after testing for parallel trends. "
+    "*American Economic Review: Insights*, 4(3), 305–322.\n"
+    "- Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W., & Wager, S. (2021). Synthetic "
+    "difference-in-differences. *American Economic Review*, 111(12), 4088–4118.\n"
+    "- Sherman, L., Neyroud, P. W., & Neyroud, E. (2016). The Cambridge Crime Harm Index. *Policing*, 10(3), "
+    "171–183.\n"
+    "- Höhle, M., & an der Heiden, M. (2014). Bayesian nowcasting during the STEC O104:H4 outbreak in Germany, "
+    "2011. *Biometrics*, 70(4), 993–1002 (nowcasting counts from reporting delays)."
 ))
 ui.data_note(info)

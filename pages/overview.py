@@ -1,14 +1,29 @@
 """Overview: citywide KPIs with their comparison, a district map, engagement vs crime change,
 and the district table."""
 
+import datetime as dt
+
 import streamlit as st
 
-from community_policing import evaluation, figures, freshness, i18n, metrics, period_comparisons, privacy, ui
+from community_policing import (evaluation, figures, freshness, funnel, i18n, metrics, nowcast, period_comparisons,
+                                privacy, trust_stats, ui)
 from community_policing.i18n import N_, _, ngettext
 
 LABEL = "label"  # the key of a metric's label in figures.METRIC_STYLE
 # The names analysis.window_comparisons gives its windows (English data), translated where shown.
 WINDOW_NAMES = (N_("rolling 28 days"), N_("rolling 12 months"), N_("year to date"), N_("last full year"))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def nowcast_inputs(_store, key: tuple, offense_group: str) -> nowcast.NowcastInputs | None:
+    """The measured reporting delays and the counts by date occurred (None: delays cannot be measured)."""
+    return nowcast.inputs(_store, offense_group)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def city_trust(_store, key: tuple, start: dt.date, end: dt.date) -> trust_stats.CityTrust:
+    return trust_stats.city_trust(_store, start, end)
+
 
 store = ui.get_store()
 key = ui.cache_key(store)
@@ -37,40 +52,72 @@ raw_districts = ui.area_comparison(store, key, period.start, period.end, "distri
                                    filters.date_basis)
 districts = ui.area_comparison(store, key, period.start, period.end, "district", filters.offense_group,
                                filters.date_basis, rules)
-totals = metrics.city_totals(store, raw_districts, period.start, period.end)
+totals = metrics.city_totals(store, raw_districts, period.start, period.end, filters.offense_group,
+                             filters.date_basis)
 protected = None
 if rules is not None:
     protected = ui.protected_areas(store, key, period.start, period.end, filters.offense_group, filters.date_basis, rules)
     totals = privacy.protect_city_totals(totals, protected, rules, metrics.MIN_RESPONDENTS)
 
 # --- KPIs, each with its comparison ---------------------------------------------------------
+# Counted by date occurred, the latest days are still filling in: beside the count so far, the count expected
+# once late reports arrive (nowcast), when the period reaches into days still to be reported. Nothing is added
+# by date reported (counts do not change afterwards) or when the delays cannot be measured.
+inputs = nowcast_inputs(store, key, filters.offense_group) if filters.date_basis == "occurred" else None
+cast = None if inputs is None else nowcast.nowcast(inputs.daily, inputs.model, period.start, period.end)
+if cast is not None and (not cast.shown or totals.incidents is None or cast.counted != totals.incidents):
+    cast = None
 k1, k2, k3, k4 = st.columns(4)
+incidents_help = _("Incidents counted in the period, as the agency counts them (later corrections are not subtracted: "
+                   "they are shown beside the count). The arrow compares with the same days a year earlier; it is grey "
+                   "when the change is within normal variation.")
+if cast is not None:
+    incidents_help += " " + _("Counted by date occurred, the latest days are still incomplete: the count, the arrow "
+                              "and the reading use the incidents counted so far; the caption adds the count expected "
+                              "once late reports arrive, with its 95% interval and the change it would make.")
 k1.metric(
     _("Incidents"),
     _(totals.incidents_note) if totals.incidents_note else f"{totals.incidents:,}",
     delta=None if totals.pct_change is None else f"{totals.pct_change:+.1f}% ({totals.incidents - totals.incidents_prior_year:+,})",
     delta_color="inverse" if totals.noise != "within normal variation" else "off",
-    help=_("Incidents counted in the period, as the agency counts them (later corrections are not subtracted: "
-           "they are shown beside the count). The arrow compares with the same days a year earlier; it is grey "
-           "when the change is within normal variation."),
+    help=incidents_help,
 )
 ui.incident_comparison_captions(k1, totals, info.has_corrections)
+if note := metrics.noise_basis_note(totals.noise_basis):
+    k1.caption(note[0].upper() + note[1:] + ".")
+if cast is not None:
+    k1.caption(cast.caption(totals.incidents_prior_year if totals.comparable else None))
 ui.engagement_metrics(k2, k3, info.engagement_rows > 0, totals.engagement_events,
                       totals.engagement_events_prior_year, totals.officer_hours, totals.officer_hours_prior_year)
-if totals.trust is None:
-    k4.metric(_("Resident trust (0–100)"), _("no survey"))
-    k4.caption(_("No trust survey results in this period."))
+# Citywide trust weighted by district population, with the change's margin of error and reading; public mode hides
+# a score from too few respondents exactly as privacy.protect_city_totals does.
+surveyed = city_trust(store, key, period.start, period.end)
+trust = surveyed if rules is None else trust_stats.protect(surveyed, metrics.MIN_RESPONDENTS)
+trust_title = _("Resident trust (0–100)")
+if trust.score is None:
+    hidden = surveyed.score is not None
+    k4.metric(trust_title, _("not shown") if hidden else _("no survey"))
+    k4.caption(_("Not shown in this public view: fewer than {n} residents answered in this period.").format(
+        n=metrics.MIN_RESPONDENTS) if hidden else _("No trust survey results in this period."))
 else:
-    trust_delta = (None if totals.trust_prior_year is None
-                   else _("{points} points").format(points=f"{totals.trust - totals.trust_prior_year:+.1f}"))
-    k4.metric(_("Resident trust (0–100)"), f"{totals.trust:.1f}", delta=trust_delta, delta_color="off",
-              help=_("Respondent-weighted mean of the monthly trust question, 0–100 (higher is more trust)."))
-    k4.caption(ngettext("{n} respondent", "{n} respondents", totals.trust_respondents).format(
-        n=f"{totals.trust_respondents:,}")
-               + ("" if totals.trust_prior_year is None
-                  else " · " + _("{score} a year earlier").format(score=f"{totals.trust_prior_year:.1f}")))
+    k4.metric(trust_title, f"{trust.score:.1f}",
+              delta=None if trust.change is None else _("{points} points").format(points=f"{trust.change:+.1f}"),
+              delta_color="off",
+              help=" ".join(part for part in (
+                  _("Mean of the district trust scores in the period, 0–100 (higher is more trust)."),
+                  trust.weighting_text(),
+                  _("The change compares the same days a year earlier; its margin of error allows for survey sampling "
+                    "and for how much the citywide score has drifted from year to year before, and the reading uses "
+                    "the same words as crime counts.")) if part))
+    lines = [ngettext("{n} respondent", "{n} respondents", trust.respondents).format(n=f"{trust.respondents:,}")
+             if trust.respondents else _("respondents not published")]
+    if trust.prior_score is not None:
+        lines.append(trust.change_caption())
+    k4.caption(" · ".join(lines))
+    if coverage := trust.coverage_text():
+        k4.caption(coverage)
 breaks = ui.chart_breaks(store, info, filters.offense_group)  # series breaks of the citywide series
-ui.comparison_cautions(info, breaks, filters)
+ui.comparison_cautions(info, breaks, filters, None if cast is None or cast.expected <= 0 else cast.to_come / cast.expected)
 
 with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date, last full year")):
     windows = freshness.window_cautions(
@@ -78,18 +125,38 @@ with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date,
         info.freshness, breaks, filters.date_basis)
     if rules is not None:
         windows = privacy.protect_windows(windows, rules, protected.city, period)
-    shown_windows = windows[privacy.columns_with_notes(["window", "start", "end", "current", "prior", "change",
-                                                        "pct_change", "noise", "warning"], windows)]
+    if inputs is not None:  # beside each count so far, the count expected once late reports arrive
+        windows = nowcast.window_nowcasts(windows, inputs.daily, inputs.model)
+    expected = "expected" in windows.columns
+    shown_windows = windows[privacy.columns_with_notes(
+        ["window", "start", "end", "current", "prior", "change", "pct_change", "noise"]
+        + (["expected", "expected_interval", "expected_pct_change"] if expected else []) + ["warning"], windows)]
     shown_windows = metrics.translated(shown_windows, ("window", "noise", "current_note", "prior_note"))
     st.dataframe(shown_windows, placeholder=ui.MISSING,
                  hide_index=True, width="stretch", column_config={
                      "window": _("Window"), "start": _("Start"), "end": _("End"),
                      "current_note": _("Incidents: note"), "prior_note": _("A year earlier: note"),
-                     "current": st.column_config.NumberColumn(_("Incidents"), format="%d"),
+                     "current": st.column_config.NumberColumn(_("Counted so far") if expected else _("Incidents"),
+                                                              format="%d"),
                      "prior": st.column_config.NumberColumn(_("Same dates a year earlier"), format="%d"),
                      "change": st.column_config.NumberColumn(_("Change"), format="%+d"),
                      "pct_change": st.column_config.NumberColumn(_("% change"), format="%+.1f%%"),
-                     "noise": _("Reading"), "warning": _("Caution")})
+                     "noise": _("Reading"), "warning": _("Caution"),
+                     "expected": st.column_config.NumberColumn(
+                         _("Expected with late reports"), format="%d",
+                         help=_("The count expected once the late reports still to come arrive, from the measured "
+                                "reporting delays (nowcast).")),
+                     "expected_interval": st.column_config.TextColumn(
+                         _("95% interval"), help=_("The expected count's 95% interval.")),
+                     "expected_pct_change": st.column_config.NumberColumn(
+                         _("% change, expected"), format="%+.1f%%",
+                         help=_("The expected count compared with the same dates a year earlier.")),
+                 })
+    if expected:
+        st.caption(_("Counted by date occurred, recent days are still incomplete. “Counted so far”, “Change”, "
+                     "“% change” and “Reading” use the incidents counted so far; “Expected with late reports” adds "
+                     "those the measured reporting delays say are still to come, and “% change, expected” compares "
+                     "that with the same dates a year earlier.") + " " + nowcast.describe_model(inputs.model))
     st.caption(_("Each window ends on the last day with data ({day}) and is compared with the same dates a year "
                  "earlier, so seasons match.").format(day=i18n.format_date(info.last_day)))
 
@@ -109,29 +176,35 @@ level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level", horizontal=True, f
 areas = districts if level == "district" else ui.area_comparison(
     store, key, period.start, period.end, "neighborhood", filters.offense_group, filters.date_basis, rules)
 features = ui.area_features(store, key, level)
+# Rates adjusted for area size (empirical Bayes) colour the map; the raw rate and its counts are in the hover.
+shaded = funnel.add_denominator_notes(funnel.add_shrunk_rates(areas))
 if metric == "rate_per_1000":
     title = (_("{offenses}: incidents per 1,000 residents by district") if level == "district"
              else _("{offenses}: incidents per 1,000 residents by neighborhood")).format(offenses=offense_label)
     definition = _("Rate = incidents in the period ÷ residents × 1,000. Areas with fewer than {n} residents, or no "
                    "population figure (parks), are left grey. Longer periods give higher rates.").format(
-        n=metrics.MIN_POPULATION_FOR_RATE)
+        n=metrics.MIN_POPULATION_FOR_RATE) + " " + _(funnel.SHRINKAGE_CAPTION)
+    if few := funnel.few_residents_caption(shaded):
+        definition += " " + few
 else:
     title = (_("{offenses}: % change from a year earlier by district") if level == "district"
              else _("{offenses}: % change from a year earlier by neighborhood")).format(offenses=offense_label)
     definition = _("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
                    "Hover for the counts and whether the change is beyond normal variation.")
-map_event = ui.plotly_chart(figures.choropleth(metrics.area_names(areas), features, metric, title,
+map_event = ui.plotly_chart(figures.choropleth(metrics.area_names(shaded), features, metric, title,
                                                subtitle=period.label()),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
 many = period_comparisons.multiple_comparisons_note(len(areas)) if metric == "pct_change" else None
 st.caption(definition + (" " + _("Click a district to open its page.") if level == "district" else "")
            + (f" {_(many)}" if many else ""))
 # The map's numbers as a table (what each area's hover says), for readers who cannot use the map.
-ui.numbers_behind(metrics.translated(metrics.area_names(areas[privacy.columns_with_notes(
-                      ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", "poisson_z",
-                       "population", "rate_per_1000"], areas)]), metrics.WORD_COLUMNS),
+ui.numbers_behind(metrics.translated(metrics.area_names(shaded[privacy.columns_with_notes(
+                      ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", "noise", "noise_z",
+                       "dispersion", "population", "rate_per_1000", "rate_eb_per_1000", "rate_eb_low", "rate_eb_high",
+                       "denominator_note"], shaded)]), metrics.WORD_COLUMNS + funnel.WORD_COLUMNS),
                   info, f"map_{level}_{period.start}_{period.end}.csv",
-                  key="numbers_map", column_config=ui.area_column_config(metrics.level_label(level)),
+                  key="numbers_map", column_config=ui.area_column_config(
+                      metrics.level_label(level), **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()}),
                   notes=ui.filter_notes(filters))
 ui.open_district_on_click(map_event, level, areas)
 
@@ -146,23 +219,17 @@ if rules is not None and not limits.empty:
         limits = limits.iloc[0:0]
 if not limits.empty:
     st.subheader(_("Which districts stand out, fairly compared"))
-    beyond = placed[placed["position"].fillna("").astype(str).str.startswith(("above", "below"))]
-    rated = int(placed["rate_per_1000"].notna().sum())
     ui.plotly_chart(figures.funnel_plot(
-        metrics.area_names(placed[~privacy.hidden(placed, "incidents")]), limits,
-        title=(ngettext("{n} of {total} district is outside the range chance allows",
-                        "{n} of {total} districts are outside the range chance allows", rated).format(
-            n=len(beyond), total=rated) if len(beyond) else _("Every district's rate is within the range chance allows"))),
+        metrics.area_names(placed[~privacy.hidden(placed, "incidents")]), limits, title=funnel.funnel_title(placed)),
         kind=_("Funnel plot"), width="stretch", key="funnel_chart")
-    st.caption(_("A league table ranks small districts by noise. The funnel shows how far a rate can stray from the "
-                 "city rate by chance alone at each population (Poisson limits, 95% and 99.8%); only points "
-                 "outside it differ by more than chance. With thousands of incidents the funnel is narrow: it says a "
-                 "difference is real, not that it is large or what causes it."))
+    st.caption(_(funnel.FUNNEL_CAPTION) + " " + funnel.describe_limits(placed))
     ui.numbers_behind(metrics.translated(placed[privacy.columns_with_notes(
                           ["area_id", "area_name", "incidents", "population", "rate_per_1000", "expected", "z_score",
-                           "position"], placed)], metrics.WORD_COLUMNS),
+                           "z_adjusted", "limits", "position", "denominator_note"], placed)],
+                          metrics.WORD_COLUMNS + funnel.WORD_COLUMNS),
                       info, "districts_funnel.csv", key="numbers_funnel",
-                      column_config=ui.area_column_config(_("District"), **metrics.column_labels(["expected", "position"])))
+                      column_config=ui.area_column_config(_("District"), **metrics.column_labels(["expected", "position"]),
+                                                          **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()}))
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader(_("Engagement beside crime change, by district"))

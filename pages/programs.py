@@ -4,7 +4,7 @@ with districts that did not? Difference-in-differences with its checks, in plain
 import pandas as pd
 import streamlit as st
 
-from community_policing import evaluation, figures, i18n, metrics, series_breaks, ui
+from community_policing import evaluation, i18n, metrics, series_breaks, ui
 from community_policing.i18n import N_, _
 
 store = ui.get_store()
@@ -24,7 +24,8 @@ def _detail(_store, key: tuple, program: str, date_basis: str, lang: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _costs(_store, key: tuple, program: str, _result, date_basis: str) -> dict:
+def _costs(_store, key: tuple, program: str, _result, date_basis: str, lang: str):
+    # The result carries sentences: keyed by language.
     return evaluation.program_costs(_store, program, _result, date_basis)
 
 
@@ -67,7 +68,9 @@ for outcome, result in detail:
     if isinstance(result, str):
         st.info(_("The trust surveys cannot support a comparison for this program: {reason}").format(reason=result))
         continue
-    k1, k2, k3 = st.columns(3)
+    robust = evaluation.robust_text(result)
+    cols = st.columns(4 if robust else 3)
+    k1, k2, k3 = cols[:3]
     k1.metric(_("Estimated effect"), f"{result.estimate:+.1%}",
               help=_("Relative difference: −10% means 10% fewer incidents (or a 10% lower score) than the "
                      "comparison districts' change predicts."))
@@ -77,15 +80,29 @@ for outcome, result in detail:
         treated=result.n_treated, control=result.n_control),
               help=_("Treated: {treated}. Comparison: {control}. Districts of other programs are left out.").format(
                   treated=", ".join(result.treated), control=", ".join(result.controls)))
+    if robust:
+        cols[3].metric(_("Second method"), f"{result.robust_estimate:+.1%}",
+                       help=_(result.robust_method) if result.robust_method else None)
     st.markdown(evaluation.plain_summary(program, result))
-    if not result.pretrend_ok:
-        st.warning(_("Pre-trend check failed (p = {p}): before the start, the treated districts "
-                     "were already moving differently from the comparison districts.").format(
-            p=f"{result.pretrend_p:.2f}"))
-    if result.rtm_flag:
-        st.warning(_("Regression to the mean: the treated districts had an unusual swing just before the start "
-                     "(z = {z}). Part of the change afterwards may be a return to normal, not "
-                     "the program.").format(z=f"{result.rtm_z:+.1f}"))
+    if robust:
+        st.markdown(robust)
+    dates = evaluation.dates_text(result)
+    if dates:
+        st.caption(dates)
+    if result.pretrend_ok is False:
+        st.warning(_("Pre-trend check failed: before the start, the treated districts were already moving "
+                     "differently from the comparison districts (trend test p = {slope_p}; any difference p = "
+                     "{joint_p}).").format(
+            slope_p=f"{result.pretrend_slope_p:.2f}" if pd.notna(result.pretrend_slope_p) else ui.MISSING,
+            joint_p=f"{result.pretrend_p:.2f}" if pd.notna(result.pretrend_p) else ui.MISSING))
+    st.markdown(_("**What the check before the start can see.** {text}").format(
+        text=evaluation.pretrend_text(result)))
+    few = evaluation.few_districts_text(result)
+    if few:
+        st.markdown(_("**Few districts.** {text}").format(text=few))
+    rtm = evaluation.rtm_text(result)
+    if rtm:
+        st.warning(rtm)
     if outcome == "incidents":  # a change in how incidents were recorded, inside the months compared
         crossed = series_breaks.program_warning(
             series_breaks.for_places(ui.chart_breaks(store, info, "all", every_district=True),
@@ -93,45 +110,41 @@ for outcome, result in detail:
         if crossed:
             st.warning(crossed, icon=":material/warning:")
     ui.plotly_chart(
-        figures.event_study(result.event_study, label,
-                            title=_("{outcome}: treated vs comparison districts around the start of the {program}")
-                            .format(outcome=label, program=program),
-                            pretrend_ok=result.pretrend_ok),
+        evaluation.event_study_figure(
+            result, label, title=_("{outcome}: treated vs comparison districts around the start of the {program}")
+            .format(outcome=label, program=program)),
         width="stretch", key=f"event_{outcome}")
-    st.caption(result.method + " " + _("Each point is one quarter; the quarter before the start is the reference "
-                                       "(0). Points before the start should sit near zero if the comparison is fair."))
+    st.caption(result.method + " " + (_(
+        "Each point is one quarter relative to each district's own start; the quarter before the start is the "
+        "reference (0). Points before the start should sit near zero if the comparison is fair, but with few "
+        "districts a real gap can hide inside their intervals.") if result.staggered else _(
+        "Each point is one quarter; the quarter before the start is the reference (0). Points before the start "
+        "should sit near zero if the comparison is fair, but with few districts a real gap can hide inside their "
+        "intervals.")))
     ui.numbers_behind(result.event_study, info, f"event_study_{outcome}.csv", key=f"numbers_event_{outcome}")
     if outcome == "incidents":
-        costs = _costs(store, key, program, result, basis)
+        ce = _costs(store, key, program, result, basis, i18n.language())
         st.subheader(_("What it cost"))
+        by_harm = st.toggle(_("Weigh incidents by harm"), key="cost_by_harm", help=_(
+            "Counts each incident by the seriousness of its offense (Cambridge Crime Harm Index), so a homicide "
+            "weighs more than a theft. See How to read these numbers."))
+        per = ce.per_harm if by_harm and ce.per_harm is not None else ce.per_incident
         c1, c2, c3 = st.columns(3)
-        c1.metric(_("Annual cost"), f"${costs['annual_cost']:,.0f}")
-        per_hour = costs["cost_per_officer_hour"]
-        c2.metric(_("Per officer engagement hour"), _("no hours recorded") if per_hour is None
-                  else f"${per_hour:,.0f}")
-        per_incident = costs["cost_per_incident_averted"]
-        if isinstance(per_incident, str):
-            c3.metric(_("Per incident averted"), _("not estimable"))
-            why_not = costs["note"]  # English from the library, translated here
-            st.caption(_(why_not))
-        else:
-            c3.metric(_("Per incident averted"), f"${per_incident:,.0f}")
-            st.caption(_("Range from the 95% interval: {low} to {high} per incident averted; about {averted} "
-                         "incidents averted a year ({averted_low} to {averted_high}).").format(
-                low=f"${costs['cost_per_incident_averted_low']:,.0f}",
-                high=f"${costs['cost_per_incident_averted_high']:,.0f}",
-                averted=f"{costs['incidents_averted_per_year']:,.0f}",
-                averted_low=f"{costs['incidents_averted_per_year_low']:,.0f}",
-                averted_high=f"{costs['incidents_averted_per_year_high']:,.0f}"))
-        per_attendee = costs["cost_per_attendee"]
-        if per_attendee is not None:
-            st.caption(_("Per resident reached at engagement activities in the treated districts: {cost}.").format(
-                cost=f"${per_attendee:,.2f}"))
+        c1.metric(_("Annual cost"), _("not recorded") if ce.annual_cost is None else f"${ce.annual_cost:,.0f}")
+        c2.metric(ce.hours_label, _("no hours recorded") if ce.cost_per_officer_hour is None
+                  else f"${ce.cost_per_officer_hour:,.0f}", help=ce.hours_note)
+        c3.metric(per.label, per.display(), help=_("95% interval: {interval}").format(interval=per.interval_text()))
+        st.caption(per.sentence)
+        if ce.cost_per_attendance is not None:
+            st.caption(_("{label}: {cost}. {note}").format(
+                label=ce.attendance_label, cost=f"${ce.cost_per_attendance:,.2f}", note=ce.attendance_note))
 
 st.header(_("Every program"))
 with st.spinner(_("Estimating program effects…")):
     table = _evaluate(store, key, basis, i18n.language())
-shown = table[["program", "outcome", "estimate", "ci_low", "ci_high", "pretrend_p", "rtm_flag", "n_treated",
+robust_cols = ["robust_estimate", "robust_p"] if table["robust_estimate"].notna().any() else []
+shown = table[["program", "outcome", "estimate", "ci_low", "ci_high", "p_value", "pretrend_slope_p", "pretrend_p",
+               "detectable_trend", "breakdown_trend", "min_permutation_p", "rtm_flag", *robust_cols, "n_treated",
                "n_control", "start"] + (["true_effect"] if "true_effect" in table else [])]
 st.dataframe(shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS.get(o, o)))),
              hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
@@ -139,8 +152,27 @@ st.dataframe(shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS
     "estimate": st.column_config.NumberColumn(_("Estimate"), format="percent"),
     "ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
     "ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),
-    "pretrend_p": st.column_config.NumberColumn(_("Pre-trend p"), format="%.2f"),
+    "p_value": st.column_config.NumberColumn(_("p-value"), format="%.3f"),
+    "pretrend_slope_p": st.column_config.NumberColumn(
+        _("Pre-trend p (steady gap)"), format="%.2f",
+        help=_("Test of a steady gap in trends before the start; blank: not assessed.")),
+    "pretrend_p": st.column_config.NumberColumn(
+        _("Pre-trend p (any gap)"), format="%.2f",
+        help=_("Test of any difference in the periods before the start; blank: not assessed.")),
+    "detectable_trend": st.column_config.NumberColumn(
+        _("Trend gap caught half the time, per year"), format="percent",
+        help=_("A steady gap in trends this large per year would pass the check before the start half the "
+               "time.")),
+    "breakdown_trend": st.column_config.NumberColumn(
+        _("Trend gap that explains it away, per year"), format="percent",
+        help=_("A steady gap in trends this large per year, continuing after the start, would bring the interval "
+               "to zero; 0 when it already includes zero.")),
+    "min_permutation_p": st.column_config.NumberColumn(
+        _("Smallest possible p"), format="%.3f",
+        help=_("The smallest p-value any test that reshuffles which districts got the program could give.")),
     "rtm_flag": _("Regression to the mean?"),
+    "robust_estimate": st.column_config.NumberColumn(_("Second method"), format="percent"),
+    "robust_p": st.column_config.NumberColumn(_("Second method p"), format="%.3f"),
     "n_treated": _("Treated districts"), "n_control": _("Comparison districts"), "start": _("Start"),
     "true_effect": st.column_config.NumberColumn(_("Injected effect (simulation only)"), format="percent"),
 })

@@ -163,3 +163,23 @@ def staff_app(tmp_path):
     path = tmp_path / "dashboard_copy.py"
     path.write_text(f"import sys\nsys.path.insert(0, {str(PROJECT_ROOT)!r})\n" + source)
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def stl(tmp_path_factory):
+    """St. Louis loaded from the SLMPD files through data/cities/st_louis/city.toml, once per session (it
+    takes close to a minute): (warehouse path, load summary, read-only SQL helper). Skips when the shared data
+    are absent (not under CI=true)."""
+    import duckdb
+
+    from community_policing import store
+    from community_policing.loader import load_city
+
+    source = shared_data_or_skip("stl_crime_slmpd_monthly").parent
+    db = tmp_path_factory.mktemp("stl") / "stl.duckdb"
+    summary = load_city(PROJECT_ROOT / "data" / "cities" / "st_louis" / "city.toml", source, db)
+    # Same configuration as the app's Store, so both can share the file within this process.
+    con = duckdb.connect(str(db), read_only=True, config=store._DUCKDB_CONFIG)
+    yield db, summary, lambda sql: con.execute(sql).df()
+    con.close()
+

@@ -130,7 +130,14 @@ def test_methodology_page(app):
     app.switch_page("pages/methodology.py").run()
     assert not app.exception
     text = " ".join(m.value for m in app.markdown)
-    assert "2(√current − √earlier)" in text and "Campbell" in text and "difference-in-differences" in text
+    assert "Campbell" in text and "difference-in-differences" in text
+    # Every method of issue 14 is explained where a reader looks for it (How to read these numbers).
+    for words in ("Is a change more than normal variation?", "about 1 time in 22", "Counts still to come (nowcast)",
+                  "Citywide trust.", "Size-adjusted rates (empirical Bayes)", "Engagement vs outcomes.",
+                  "Programs that start on different dates.", "A second method as a check.", "Weighting by harm.",
+                  "Callaway", "Rambachan", "Spiegelhalter"):
+        assert words in text, words
+    assert "2(√current − √earlier)" not in text  # the old test of two counts, which read noise as change
 
 
 def test_trust_page_on_the_demo_city(app):
@@ -151,3 +158,51 @@ def test_overview_has_standard_windows_and_a_funnel(app):
     assert len(funnel) == 1
     names = {t.get("name") for t in funnel[0]["data"]}
     assert {"95% limits", "99.8% limits"} <= names
+
+
+def test_overview_shows_the_count_expected_with_late_reports_beside_the_count(app, demo_db):
+    """Counted by date occurred, the last days are still filling in: the incidents KPI keeps the count so far and
+    its caption adds the count expected once late reports arrive (nowcast), saying which count the % compares;
+    the standard comparisons get the same columns. By date reported nothing is added."""
+    from community_policing import nowcast
+
+    with Store(demo_db) as s:
+        info = metrics.dataset_info(s)
+        period = metrics.preset_period("Last 12 months", info.last_day)
+        cast = nowcast.period_nowcast(s, period.start, period.end)
+    kpi = app.metric[0]
+    assert kpi.value == f"{cast.counted:,}" and "counted so far" in kpi.help
+    caption = next(c.value for c in app.caption if c.value.startswith("Counted so far"))
+    assert caption.startswith(f"Counted so far {kpi.value}; expected when late reports arrive about "
+                              f"{round(cast.expected):,} ({cast.low:,}–{cast.high:,}, 95% interval).")
+    assert "The % change above compares the count so far; with the expected count it would be about" in caption
+    windows = app.dataframe[0].value.set_index("window")
+    assert {"expected", "expected_interval", "expected_pct_change"} <= set(windows.columns)
+    recent = windows.loc["rolling 28 days"]
+    assert recent["expected"] > recent["current"] and recent["expected_pct_change"] > recent["pct_change"]
+    assert windows.loc["rolling 12 months", "expected"] == round(cast.expected)
+    assert any("“Expected with late reports” adds those the measured reporting delays say are still to come"
+               in c.value for c in app.caption)
+
+    app.radio(key="date_basis").set_value("reported").run()
+    assert not app.exception
+    assert not any(c.value.startswith("Counted so far") for c in app.caption)
+    assert "expected" not in app.dataframe[0].value.columns and "counted so far" not in app.metric[0].help
+
+
+def test_overview_trust_is_weighted_by_population_with_a_margin_and_a_reading(app, demo_db):
+    from community_policing import trust_stats
+
+    with Store(demo_db) as s:
+        info = metrics.dataset_info(s)
+        period = metrics.preset_period("Last 12 months", info.last_day)
+        trust = trust_stats.city_trust(s, period.start, period.end)
+    kpi = app.metric[3]
+    assert kpi.label == "Resident trust (0–100)" and kpi.value == f"{trust.score:.1f}"
+    assert kpi.delta == f"{trust.change:+.1f} points"
+    assert "Weighted by district population" in kpi.help
+    caption = next(c.value for c in app.caption if "respondents ·" in c.value)
+    assert caption.startswith(f"{trust.respondents:,} respondents · {trust.prior_score:.1f} a year earlier · "
+                              f"**{trust.noise}** · margin of error ±{trust.margin:.1f} points (95%)")
+    assert trust.noise in ("within normal variation", "possible change", "significant change")
+    assert any(c.value == "The surveyed districts hold 100% of residents." for c in app.caption)

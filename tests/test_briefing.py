@@ -90,6 +90,26 @@ def test_district_briefing_numbers_equal_the_districts_command(district_pdf, dem
     assert "District 3" in text and "Nov 1, 2025 – Oct 31, 2026" in text
 
 
+def test_the_briefing_reads_a_change_as_the_districts_command_does(demo_db, monkeypatch):
+    """The noise reading beside the incidents is the ``districts`` command's (and the pages'), and the method
+    note says what it allows for."""
+    from community_policing import briefing
+    from community_policing.store import Store
+
+    monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
+        pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
+    with Store(demo_db) as store:
+        content = briefing.build_briefing(store, briefing.BriefingRequest(pd.Timestamp(START).date(),
+                                                                          pd.Timestamp(END).date(), "3"))
+    row = districts_json(demo_db).set_index("area_id").loc["3"]
+    assert content.kpi_values["noise"] == row["noise"] and content.kpis.iloc[0]["reading"].startswith(row["noise"])
+    assert content.kpi_values["noise_z"] == pytest.approx(row["noise_z"])
+    assert content.kpi_values["dispersion"] == pytest.approx(row["dispersion"])
+    assert f"{row['noise']} (z = {row['noise_z']:+.1f})" in content.takeaways[0]
+    assert any("normally vary over periods this long" in note for note in content.notes)
+    assert not any("sqrt" in note for note in content.notes)  # the old Wheeler z is gone
+
+
 def test_citywide_briefing_totals_equal_the_sum_of_the_districts_rows(demo_db, tmp_path):
     out = tmp_path / "city.pdf"
     done = cli("briefing", "--db", str(demo_db), "--start", START, "--end", END, "--offense-group", "violent",

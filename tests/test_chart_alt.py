@@ -47,7 +47,7 @@ def test_a_real_figure_gets_its_takeaway_as_alt_text():
     assert chart_alt(fig) == "Chart: Incidents: 1,442 in the 12 months. All offenses per month."
     scatter = figures.engagement_scatter(pd.DataFrame({
         "area_id": ["1", "2"], "area_name": ["North", "South"], "events_per_1000_per_year": [1.0, 2.0],
-        "pct_change": [5.0, -3.0], "population": [1000, 2000], "poisson_z": [0.5, -1.0], "incidents": [10, 20],
+        "pct_change": [5.0, -3.0], "population": [1000, 2000], "noise_z": [0.5, -1.0], "incidents": [10, 20],
         "incidents_prior_year": [9, 21], "engagement_events": [1, 4], "officer_hours": [2.0, 3.0]}),
         "events_per_1000_per_year", title="Engagement and change")
     assert chart_alt(scatter).startswith("Scatter plot: Engagement and change. Association, not effect")
@@ -66,7 +66,7 @@ def test_chart_text_left_to_the_theme_gets_a_readable_colour():
     assert fig.layout.legend.title.font.color == CHART_TEXT and fig.data[0].outsidetextfont.color == CHART_TEXT
     shaded = figures.choropleth(
         pd.DataFrame({"area_id": ["1"], "area_name": ["North"], "incidents": [3], "incidents_prior_year": [2],
-                      "pct_change": [50.0], "poisson_z": [0.6], "rate_per_1000": [3.0], "population": [1000]}),
+                      "pct_change": [50.0], "noise_z": [0.6], "rate_per_1000": [3.0], "population": [1000]}),
         {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "1", "properties": {}, "geometry": {
             "type": "Polygon", "coordinates": [[[-90, 38], [-90, 38.1], [-90.1, 38.1], [-90, 38]]]}}]},
         "rate_per_1000", "Rate")

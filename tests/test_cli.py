@@ -5,11 +5,15 @@ import json
 import subprocess
 import sys
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from community_policing import metrics
-from community_policing.store import Store
+from community_policing import metrics, noise
+from community_policing.store import DB_ENV_VAR, Store
 
 START, END = "2025-01-01", "2025-12-31"
 
@@ -39,6 +43,7 @@ def test_districts_csv_matches_an_independent_recount(demo_db, demo_tables, leve
     assert out.returncode == 0, out.stderr
     table = pd.read_csv(io.StringIO(out.stdout), dtype={"area_id": str})
     assert list(table.columns) == metrics.CLI_COLUMNS  # the table of the pages, with corrected and comparison
+    assert {"noise", "noise_z", "dispersion", "noise_basis"} <= set(table.columns)
     incidents = demo_tables["incidents"]
     expected = recount(incidents, START, END, key)
     got = table.set_index("area_id")["incidents"]
@@ -52,8 +57,15 @@ def test_districts_csv_matches_an_independent_recount(demo_db, demo_tables, leve
     assert metrics.UNASSIGNED_ID in set(table["area_id"])
     # Derived columns follow their definitions.
     sample = table[table["area_id"] != metrics.UNASSIGNED_ID].iloc[0]
-    assert sample["poisson_z"] == pytest.approx(
-        2 * (sample["incidents"] ** 0.5 - sample["incidents_prior_year"] ** 0.5), abs=0.01)
+    period = metrics.Period(pd.Timestamp(START).date(), pd.Timestamp(END).date())  # 365 days against 366 (2024)
+    for _i, row in table.iterrows():
+        # The reading is the words of its score; the score allows for at least chance (never beyond the plain
+        # Poisson test of the same counts over the same days) and has the sign of the change in the daily rate.
+        assert row["noise"] == metrics.noise_label(row["noise_z"])
+        plain = noise.two_count_test(row["incidents"], row["incidents_prior_year"], current_days=period.days,
+                                     prior_days=period.prior.days)[1]
+        assert abs(row["noise_z"]) <= abs(plain) + 0.01 and np.sign(row["noise_z"]) in (0, np.sign(plain))
+        assert row["dispersion"] >= 1 and row["noise_basis"] in (noise.OWN, noise.POOLED)
     if sample["population"] >= 300:
         assert sample["rate_per_1000"] == pytest.approx(sample["incidents"] / sample["population"] * 1000, abs=0.01)
 
@@ -119,6 +131,20 @@ def test_demo_command_builds_a_database(tmp_path):
     assert meta["is_simulated"] == "true" and "built_at" in meta
 
 
+@pytest.mark.parametrize("realism", ["hard", "clean"])
+def test_demo_command_builds_either_city_and_says_which(tmp_path, realism):
+    db = tmp_path / "demo.duckdb"
+    out = run_cli("demo", "--seed", "3", "--realism", realism, "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    with Store(db) as s:
+        meta = dict(s.query("metadata").itertuples(index=False, name=None))
+        programs = s.query("programs")
+    assert meta["realism"] == realism and meta["is_simulated"] == "true"
+    # The hard city's programs start on different dates in their districts, and one of them has ended.
+    staggered = programs.groupby("name")["start_date"].nunique().max() > 1
+    assert staggered == (realism == "hard") and programs["end_date"].notna().any() == (realism == "hard")
+
+
 def test_districts_output_is_the_same_in_every_language(demo_db):
     """--lang changes the words on stderr, never the machine-readable table (column names and values)."""
     args = ("districts", "--db", str(demo_db), "--start", START, "--end", END, "--format", "json")
@@ -147,3 +173,23 @@ def test_lang_in_process_leaves_the_callers_language(demo_db, capsys):
 
     assert cli.main(["districts", "--db", str(demo_db), "--start", START, "--end", END, "--lang", "es"]) == 0
     assert i18n.language() == "en"
+
+
+def test_districts_noise_column_is_what_the_overview_table_shows(demo_db, monkeypatch):
+    """The ``noise`` text the command prints (English in CSV) is the reading in the Overview's district table,
+    beside the same noise_z and dispersion."""
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    with Store(demo_db) as s:
+        period = metrics.preset_period("Last 12 months", metrics.dataset_info(s).last_day)  # the page's default
+    out = run_cli("districts", "--db", str(demo_db), "--start", str(period.start), "--end", str(period.end))
+    assert out.returncode == 0, out.stderr
+    printed = pd.read_csv(io.StringIO(out.stdout), dtype={"area_id": str})
+    shown = next(d for d in at.dataframe if d.key == "district_table").value
+    assert list(shown["area_id"].astype(str)) == list(printed["area_id"])
+    assert list(shown["noise"]) == list(printed["noise"])
+    assert set(printed["noise"]) <= {"within normal variation", "possible change", "significant change"}
+    assert shown["noise_z"].astype(float).tolist() == pytest.approx(printed["noise_z"].tolist())
+    assert shown["dispersion"].astype(float).tolist() == pytest.approx(printed["dispersion"].tolist())

@@ -42,7 +42,7 @@ def test_kpis_equal_the_district_kpis(demo):
         row = table[table["district_id"] == did].iloc[0]
         assert (row["incidents"], row["incidents_prior_year"], row["change"]) == (
             k.incidents, k.incidents_prior_year, k.change)
-        assert row["noise"] == k.noise and row["poisson_z"] == k.poisson_z
+        assert row["noise"] == k.noise and row["noise_z"] == k.noise_z and row["dispersion"] == k.dispersion
         assert float(row["rate_per_1000"]) == pytest.approx(k.rate_per_1000)
         assert (row["engagement_events"], row["officer_hours"]) == (k.engagement_events, k.officer_hours)
         assert float(row["trust"]) == pytest.approx(k.trust) and row["trust_respondents"] == k.trust_respondents

@@ -1,11 +1,14 @@
 """Tests of the simulated demo city (community_policing.demo).
 
-The city is generated once per module (about half a second); a second default run checks
-determinism, and short-range runs cover other seeds and effect_scale=0.
+Each city is generated once per module (about half a second each): the clean city (the original) and
+the hard one (real-world noise). Both are named explicitly, so changing ``demo.DEFAULT_REALISM``
+changes nothing here. Structural tests run on both; a second run checks determinism, and
+short-range runs cover other seeds and effect scales.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +18,14 @@ import pytest
 import shapely
 import yaml
 
-from community_policing.demo import DEMO_CITY_NAME, PROGRAMS, generate_demo_city
+from community_policing.demo import (
+    DEMO_CITY_NAME,
+    PROGRAMS,
+    PROGRAMS_HARD,
+    REALISM_LEVELS,
+    count_dispersion,
+    generate_demo_city,
+)
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "community_policing" / "schema.yaml"
 SEED = 2026
@@ -33,7 +43,19 @@ def schema() -> dict:
 
 @pytest.fixture(scope="module")
 def city() -> dict[str, pd.DataFrame]:
-    return generate_demo_city(seed=SEED)
+    """The clean city (the original Poisson city)."""
+    return generate_demo_city(seed=SEED, realism="clean")
+
+
+@pytest.fixture(scope="module")
+def hard_city() -> dict[str, pd.DataFrame]:
+    return generate_demo_city(seed=SEED, realism="hard")
+
+
+@pytest.fixture(params=REALISM_LEVELS)
+def any_city(request) -> dict[str, pd.DataFrame]:
+    """Each city in turn, for what both must satisfy."""
+    return request.getfixturevalue("city" if request.param == "clean" else "hard_city")
 
 
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -51,17 +73,20 @@ def _net_by_year(incidents: pd.DataFrame) -> pd.Series:
 # ----------------------------------------------------------------------------- structure
 
 
-def test_returns_exactly_the_non_derived_tables(city, schema):
+def test_returns_exactly_the_non_derived_tables(any_city, schema):
+    city = any_city
     assert set(city) == EXPECTED_TABLES
     assert EXPECTED_TABLES == {name for name, spec in schema.items() if not spec.get("derived") and not spec.get("bookkeeping")}
 
 
-def test_columns_match_schema_in_order(city, schema):
+def test_columns_match_schema_in_order(any_city, schema):
+    city = any_city
     for name, frame in city.items():
         assert list(frame.columns) == list(schema[name]["columns"]), name
 
 
-def test_required_allowed_and_ranges(city, schema):
+def test_required_allowed_and_ranges(any_city, schema):
+    city = any_city
     for name, frame in city.items():
         for col, spec in schema[name]["columns"].items():
             values = frame[col]
@@ -76,14 +101,16 @@ def test_required_allowed_and_ranges(city, schema):
                 assert (present <= spec["max"]).all(), f"{name}.{col} above max"
 
 
-def test_primary_keys_unique(city, schema):
+def test_primary_keys_unique(any_city, schema):
+    city = any_city
     for name, frame in city.items():
         key = schema[name].get("primary_key") or []
         if key:
             assert not frame.duplicated(subset=key).any(), name
 
 
-def test_references_resolve(city):
+def test_references_resolve(any_city):
+    city = any_city
     district_ids = set(city["districts"]["id"])
     nbhd_ids = set(city["neighborhoods"]["id"])
     groups = set(city["offense_groups"]["offense_group"])
@@ -97,7 +124,8 @@ def test_references_resolve(city):
     assert set(city["neighborhood_organizations"]["neighborhood_id"].dropna()) <= nbhd_ids
 
 
-def test_ids_are_strings(city):
+def test_ids_are_strings(any_city):
+    city = any_city
     assert all(isinstance(v, str) for v in city["districts"]["id"])
     assert all(isinstance(v, str) for v in city["neighborhoods"]["id"])
     assert all(isinstance(v, str) for v in city["incidents"]["id"])
@@ -107,7 +135,7 @@ def test_ids_are_strings(city):
 
 
 def test_same_seed_same_output(city):
-    again = generate_demo_city(seed=SEED)
+    again = generate_demo_city(seed=SEED, realism="clean")
     for name in EXPECTED_TABLES:
         pd.testing.assert_frame_equal(_comparable(city[name]), _comparable(again[name]), obj=name)
 
@@ -168,7 +196,8 @@ def test_populations(city):
 # ----------------------------------------------------------------------------- incidents
 
 
-def test_incidents_span_and_yearly_totals(city):
+def test_incidents_span_and_yearly_totals(any_city):
+    city = any_city
     inc = city["incidents"]
     first, last = inc["occurred_at"].min(), inc["occurred_at"].max()
     assert first >= pd.Timestamp("2020-01-01") and last < pd.Timestamp("2026-11-01")
@@ -178,21 +207,24 @@ def test_incidents_span_and_yearly_totals(city):
     assert yearly.between(10_000, 40_000).all(), yearly.to_dict()
 
 
-def test_offense_mix_is_realistic(city):
+def test_offense_mix_is_realistic(any_city):
+    city = any_city
     share = city["incidents"]["offense_group"].value_counts(normalize=True)
     assert share.idxmax() == "larceny"
     assert 0.25 < share["larceny"] < 0.35
     assert share["homicide"] < 0.005
 
 
-def test_summer_higher_than_winter(city):
+def test_summer_higher_than_winter(any_city):
+    city = any_city
     inc = city["incidents"]
     monthly = inc.groupby([inc["occurred_at"].dt.year, inc["occurred_at"].dt.month])["count"].sum()
     by_month = monthly.groupby(level=1).mean()
     assert by_month[[6, 7, 8]].mean() > 1.08 * by_month[[12, 1, 2]].mean()
 
 
-def test_reported_never_before_occurred(city):
+def test_reported_never_before_occurred(any_city):
+    city = any_city
     inc = city["incidents"]
     assert (inc["reported_at"] >= inc["occurred_at"]).all()
     # Most reports come within three days, some weeks later.
@@ -202,7 +234,8 @@ def test_reported_never_before_occurred(city):
     assert inc["reported_at"].max() < pd.Timestamp("2026-11-01")
 
 
-def test_corrections_match_their_original(city):
+def test_corrections_match_their_original(any_city):
+    city = any_city
     inc = city["incidents"]
     corrections = inc[inc["count"] == -1]
     assert 0.005 < len(corrections) / len(inc) < 0.015
@@ -217,7 +250,8 @@ def test_corrections_match_their_original(city):
     assert (originals["count"] == 1).all()
 
 
-def test_unplaced_and_not_geocoded(city):
+def test_unplaced_and_not_geocoded(any_city):
+    city = any_city
     inc = city["incidents"]
     unplaced = inc["district_id"].isna()
     assert 0.003 < unplaced.mean() < 0.012
@@ -228,7 +262,8 @@ def test_unplaced_and_not_geocoded(city):
     assert inc["lon"].isna().equals(inc["lat"].isna())
 
 
-def test_incident_points_inside_their_neighborhood(city):
+def test_incident_points_inside_their_neighborhood(any_city):
+    city = any_city
     inc = city["incidents"].dropna(subset=["lon"]).sample(500, random_state=0)
     shapes = city["neighborhoods"].set_index("id")["geometry"]
     districts = city["neighborhoods"].set_index("id")["district_id"]
@@ -237,7 +272,8 @@ def test_incident_points_inside_their_neighborhood(city):
         assert districts[row.neighborhood_id] == row.district_id
 
 
-def test_offense_codes_are_consistent(city):
+def test_offense_codes_are_consistent(any_city):
+    city = any_city
     inc = city["incidents"]
     assert inc["offense_code"].str.fullmatch(r"\d{5}").all()
     # A code belongs to one group and has one description.
@@ -245,7 +281,8 @@ def test_offense_codes_are_consistent(city):
     assert (inc.groupby("offense_code")["offense_description"].nunique() == 1).all()
 
 
-def test_park_has_few_but_some_incidents(city):
+def test_park_has_few_but_some_incidents(any_city):
+    city = any_city
     park = city["neighborhoods"].loc[city["neighborhoods"]["population"] < 300, "id"].iloc[0]
     per_year = (city["incidents"]["neighborhood_id"] == park).sum() / 6.8
     assert 5 < per_year < 80
@@ -309,7 +346,8 @@ def test_trust_rises_where_programs_run(city):
 # ----------------------------------------------------------------------------- other tables
 
 
-def test_trust_surveys(city):
+def test_trust_surveys(any_city):
+    city = any_city
     s = city["trust_surveys"]
     months = pd.date_range("2020-01-01", "2026-10-01", freq="MS")
     assert len(s) == len(months) * 9 * 4
@@ -326,7 +364,8 @@ def test_trust_surveys(city):
     assert (s["score"].round(1) == s["score"]).all()
 
 
-def test_engagement_events(city):
+def test_engagement_events(any_city):
+    city = any_city
     e = city["engagement_events"]
     dates = pd.to_datetime(e["date"])
     assert dates.min() >= pd.Timestamp("2020-01-01") and dates.max() <= pd.Timestamp("2026-10-31")
@@ -349,7 +388,8 @@ def test_engagement_events(city):
     assert after > 2 * before
 
 
-def test_training(city):
+def test_training(any_city):
+    city = any_city
     t = city["training"]
     dates = pd.to_datetime(t["date"])
     assert dates.min() >= pd.Timestamp("2020-01-01") and dates.max() <= pd.Timestamp("2026-10-31")
@@ -361,7 +401,9 @@ def test_training(city):
     assert set(t["district_id"].dropna()) == set(city["districts"]["id"])
 
 
-def test_metadata(city):
+@pytest.mark.parametrize("realism", REALISM_LEVELS)
+def test_metadata(realism, request):
+    city = request.getfixturevalue("city" if realism == "clean" else "hard_city")
     meta = dict(zip(city["metadata"]["key"], city["metadata"]["value"]))
     assert meta["city_name"] == DEMO_CITY_NAME == "Riverbend, Missouri"
     assert meta["is_simulated"] == "true"
@@ -369,10 +411,13 @@ def test_metadata(city):
     assert meta["seed"] == str(SEED)
     assert meta["data_start"] == "2020-01-01" and meta["data_end"] == "2026-10-31"
     assert meta["generator_version"] == "1"
+    assert meta["realism"] == realism
+    assert ("realism hard" in meta["source"]) == (realism == "hard")
     assert all(isinstance(v, str) for v in city["metadata"]["value"])
 
 
-def test_attendance_breakdowns_add_up_and_reference_real_events(city):
+def test_attendance_breakdowns_add_up_and_reference_real_events(any_city):
+    city = any_city
     attendance, events = city["engagement_attendance"], city["engagement_events"].set_index("id")
     assert set(attendance["event_id"]) <= set(events.index)
     per_event = attendance.groupby(["event_id", "dimension"])["attendees"].sum().unstack()
@@ -383,3 +428,222 @@ def test_attendance_breakdowns_add_up_and_reference_real_events(city):
     assert set(demographics["district_id"]) == set(city["districts"]["id"])
     race = demographics[demographics["dimension"] == "race_ethnicity"].groupby("district_id")["residents"].sum()
     assert (race == city["districts"].set_index("id")["population"]).all()
+
+
+# ----------------------------------------------------------------------------- realism: clean is the original
+
+
+def _fingerprint(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """A short hash of every table's columns and cell values (geometry as WKB)."""
+    out = {}
+    for name in sorted(tables):
+        frame = tables[name].copy()
+        if "geometry" in frame.columns:
+            frame["geometry"] = [shapely.to_wkb(g, hex=True) for g in frame["geometry"]]
+        digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
+        out[name] = digest.hexdigest()[:16]
+    return out
+
+
+# Taken from the generator before the "hard" city existed: the clean city must stay exactly that city.
+# The metadata then had no "realism" row (now its last row).
+_ORIGINAL_FINGERPRINTS = {
+    "default": {
+        "demo_truth": "c71bab39cfb5efbb", "district_demographics": "d24d9d0bafef87b3",
+        "districts": "6afad0831dd56170", "engagement_attendance": "a28931d5a6b3d77c",
+        "engagement_events": "7a307292758b8dc1", "incident_offenses": "242aa06dd9aba4cf",
+        "incidents": "57a737ff6886e70e", "metadata": "e29079170702968d",
+        "neighborhood_organizations": "ba362225ce2c04c0", "neighborhoods": "32fd9ad42170dfd7",
+        "offense_groups": "26338a18b5329bb4", "programs": "f8d4641d3712c2d2", "series_breaks": "9b33ab980172dba5",
+        "training": "775b1cc2c49d8e7f", "trust_surveys": "40a0ad675c2c4301",
+    },
+    "seed 7, 2023, effect scale 0.5": {
+        "demo_truth": "f7fb574a1ceec83b", "district_demographics": "1204cf2bcfd3b8ca",
+        "districts": "766e02be0e569650", "engagement_attendance": "b9c408b69abcb30e",
+        "engagement_events": "c09a738fd490966e", "incident_offenses": "242aa06dd9aba4cf",
+        "incidents": "4c6ea17637451ff1", "metadata": "b7f64c2fd93823b3",
+        "neighborhood_organizations": "ad7a11a9e83a589b", "neighborhoods": "71669ce121a7b2be",
+        "offense_groups": "26338a18b5329bb4", "programs": "f8d4641d3712c2d2", "series_breaks": "9b33ab980172dba5",
+        "training": "35eeb37dc7c54db6", "trust_surveys": "a6e37197dc2468a7",
+    },
+}
+
+
+@pytest.mark.parametrize("case", list(_ORIGINAL_FINGERPRINTS))
+def test_clean_city_is_the_original_city(case, city):
+    if case == "default":
+        tables = dict(city)
+    else:
+        tables = generate_demo_city(seed=7, start=date(2023, 1, 1), end=date(2023, 12, 31), effect_scale=0.5,
+                                    realism="clean")
+    meta = tables["metadata"]
+    assert meta["key"].iloc[-1] == "realism" and meta["value"].iloc[-1] == "clean"
+    tables["metadata"] = meta.iloc[:-1]
+    assert _fingerprint(tables) == _ORIGINAL_FINGERPRINTS[case]
+
+
+def test_unknown_realism_is_refused():
+    with pytest.raises(ValueError, match="realism must be one of clean, hard"):
+        generate_demo_city(seed=1, start=date(2023, 1, 1), end=date(2023, 1, 31), realism="messy")
+
+
+# ----------------------------------------------------------------------------- realism: the hard city
+
+
+def _area_months(incidents: pd.DataFrame, column: str) -> pd.DataFrame:
+    placed = incidents.dropna(subset=[column])
+    return pd.DataFrame({"area": placed[column], "period": placed["occurred_at"].dt.to_period("M"),
+                         "count": placed["count"]})
+
+
+def test_hard_city_counts_are_overdispersed_like_real_data():
+    """Month counts vary about 3 times the Poisson variance around each district's trend (St. Louis: 3.7),
+    neighborhoods about twice (St. Louis: 2.1); the clean city is Poisson. Three years, no program effects."""
+    window = {"seed": 11, "effect_scale": 0.0, "start": date(2022, 1, 1), "end": date(2024, 12, 31)}
+    hard = generate_demo_city(realism="hard", **window)["incidents"]
+    clean = generate_demo_city(realism="clean", **window)["incidents"]
+    assert 2.0 < count_dispersion(_area_months(hard, "district_id")) < 4.0
+    assert 1.4 < count_dispersion(_area_months(hard, "neighborhood_id")) < 2.5
+    assert 0.7 < count_dispersion(_area_months(clean, "district_id")) < 1.4
+    assert 0.8 < count_dispersion(_area_months(clean, "neighborhood_id")) < 1.25
+
+
+def test_count_dispersion_of_known_counts():
+    """Poisson counts read about 1; gamma-Poisson counts with variance mu + 0.02 mu^2 (mu = 200) about 5."""
+    rng = np.random.default_rng(3)
+    areas, months = np.arange(12), np.arange(48)
+    mu = 200.0 * np.exp(0.01 * months)[None, :] * np.linspace(0.5, 1.5, 12)[:, None]
+    grid = pd.DataFrame({"area": np.repeat(areas, 48), "period": np.tile(months, 12)})
+    poisson = grid.assign(count=rng.poisson(mu).ravel())
+    mixed = grid.assign(count=rng.poisson(mu * rng.gamma(50.0, 1 / 50.0, mu.shape)).ravel())
+    assert 0.85 < count_dispersion(poisson) < 1.15
+    assert 3.0 < count_dispersion(mixed) < 7.0
+
+
+def test_hard_programs_are_staggered_and_one_ended(hard_city, city):
+    programs = hard_city["programs"].set_index(["name", "district_id"])
+    assert set(programs.index) == set(city["programs"].set_index(["name", "district_id"]).index)
+    starts = pd.to_datetime(programs["start_date"])
+    assert starts[("Foot Patrol Initiative", "2")] == pd.Timestamp("2023-04-01")
+    assert starts[("Foot Patrol Initiative", "5")] == pd.Timestamp("2024-04-01")  # a year later
+    youth = programs.loc["Youth Outreach Partnership"]
+    assert (pd.to_datetime(youth["end_date"]) == pd.Timestamp("2024-03-31")).all()
+    others = programs.drop(index="Youth Outreach Partnership", level="name")
+    assert others["end_date"].isna().all()
+    # The same programs, effects and truth as the clean city.
+    pd.testing.assert_frame_equal(hard_city["demo_truth"], city["demo_truth"])
+    assert [p.name for p in PROGRAMS_HARD] == [p.name for p in PROGRAMS]
+
+
+def _district_months(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    inc = tables["incidents"].dropna(subset=["district_id"])
+    return inc.groupby(["district_id", inc["occurred_at"].dt.to_period("M")])["count"].sum().unstack(0)
+
+
+def test_hard_truth_is_the_injected_effect_in_each_districts_own_months():
+    """With the same seed, effect scale 3 over effect scale 0 is 1 + demo_truth while a program runs (in each
+    district from its own start to the end date), and 1 before and after: staggered starts and the end are real.
+    Incidents are compared within 4 Poisson standard errors (the two cities' counts are independent draws)."""
+    kwargs = {"seed": 5, "realism": "hard", "start": date(2022, 1, 1), "end": date(2025, 12, 31)}
+    on, off = generate_demo_city(effect_scale=3.0, **kwargs), generate_demo_city(effect_scale=0.0, **kwargs)
+    truth = on["demo_truth"].set_index(["program", "outcome"])["relative_effect"]
+    for p in PROGRAMS_HARD:
+        assert truth[(p.name, "incidents")] == pytest.approx(3 * p.incident_effect)
+        assert truth[(p.name, "trust")] == pytest.approx(3 * p.trust_effect)
+    counts = {"on": _district_months(on), "off": _district_months(off)}
+    scores = {name: t[t["measure"] == "trust"].assign(
+        month=lambda f: pd.PeriodIndex(pd.to_datetime(f["period_start"]), freq="M")).pivot(
+        index="month", columns="district_id", values="score") for name, t in (("on", on["trust_surveys"]),
+                                                                               ("off", off["trust_surveys"]))}
+    first, last = pd.Period("2022-01", "M"), pd.Period("2025-12", "M")
+
+    def phases(program_rows) -> dict[str, list[tuple[str, pd.Period, pd.Period]]]:
+        """(district, first month, last month) before, while and after the program runs in each district."""
+        out = {"before": [], "running": [], "after": []}
+        for r in program_rows.itertuples():
+            begin = pd.Period(r.start_date, "M")
+            stop = pd.Period(r.end_date, "M") if pd.notna(r.end_date) else last
+            out["before"].append((r.district_id, first, begin - 1))
+            out["running"].append((r.district_id, begin, stop))
+            if stop < last:
+                out["after"].append((r.district_id, stop + 1, last))
+        return out
+
+    def total(frame, cells) -> float:
+        return sum(frame.loc[a:b, d].sum() for d, a, b in cells)
+
+    for name, rows in on["programs"].groupby("name"):
+        cells = phases(rows)
+        for phase, expected in (("before", 1.0), ("running", 1 + truth[(name, "incidents")]), ("after", 1.0)):
+            if not cells[phase]:
+                continue
+            n_on, n_off = total(counts["on"], cells[phase]), total(counts["off"], cells[phase])
+            assert n_on / n_off == pytest.approx(expected, abs=4 * expected * np.sqrt(1 / n_on + 1 / n_off)), (
+                name, phase)
+        # The two hard cities share every survey answer (their own random stream): only the effect differs.
+        for phase, expected in (("before", 1.0), ("running", 1 + truth[(name, "trust")]), ("after", 1.0)):
+            if cells[phase]:
+                ratio = total(scores["on"], cells[phase]) / total(scores["off"], cells[phase])
+                assert ratio == pytest.approx(expected, abs=0.005), (name, phase)
+    assert len(on["programs"]) == 5 and on["programs"]["end_date"].notna().sum() == 2
+    # Engagement does not depend on the effect scale (the programs' activities happen either way).
+    pd.testing.assert_frame_equal(on["engagement_events"], off["engagement_events"])
+
+
+def test_hard_programs_follow_a_bad_spell(hard_city):
+    """Each treated district's incidents rise before its own start (more than the untreated districts' do
+    over the same months) and the rise is gone half a year to a year after it."""
+    monthly = _district_months(hard_city)
+    never = [d for d in monthly.columns if d not in set(hard_city["programs"]["district_id"])]
+    rises, later = [], []
+    for program in hard_city["programs"].itertuples():
+        s = pd.Period(program.start_date, "M")
+        def change(cols, recent, baseline):
+            return monthly.loc[recent[0]:recent[1], cols].to_numpy().mean() / \
+                monthly.loc[baseline[0]:baseline[1], cols].to_numpy().mean()
+        spell, base = (s - 4, s - 1), (s - 16, s - 5)
+        rises.append(change([program.district_id], spell, base) / change(never, spell, base))
+        after = (s + 6, s + 11)  # the same calendar months a year after the spell's baseline months
+        later.append(change([program.district_id], after, (s - 10, s - 5)) / change(never, after, (s - 10, s - 5)))
+    assert np.mean(rises) > 1.04
+    assert np.mean(rises) > np.mean(later) + 0.03
+
+
+def test_hard_engagement_is_seasonal(hard_city, city):
+    def summer_over_winter(tables, kind):
+        e = tables["engagement_events"]
+        month = pd.to_datetime(e.loc[e["type"] == kind, "date"]).dt.month
+        return month.isin([6, 7, 8]).sum() / month.isin([12, 1, 2]).sum()
+
+    assert summer_over_winter(hard_city, "neighborhood_event") > 2.0
+    assert summer_over_winter(hard_city, "neighborhood_event") > summer_over_winter(hard_city, "community_meeting")
+    assert 0.8 < summer_over_winter(city, "neighborhood_event") < 1.25
+
+
+def test_hard_program_activities_follow_each_districts_dates(hard_city):
+    """Foot patrols triple in District 5 only from its own (later) start; youth activities in the Youth
+    Outreach districts fall back after the program ended."""
+    e = hard_city["engagement_events"]
+    month = pd.PeriodIndex(pd.to_datetime(e["date"]), freq="M")
+
+    def per_month(kind, districts, first, last):
+        rows = (e["type"] == kind) & e["district_id"].isin(districts) & (month >= first) & (month <= last)
+        return rows.sum() / ((pd.Period(last, "M") - pd.Period(first, "M")).n + 1)
+
+    # Whole years either side of District 5's start, so the season is the same.
+    assert per_month("foot_patrol", ["5"], "2024-04", "2026-03") > 2 * per_month("foot_patrol", ["5"], "2022-04",
+                                                                                  "2024-03")
+    assert per_month("foot_patrol", ["2"], "2023-04", "2024-03") > 2 * per_month("foot_patrol", ["2"], "2022-04",
+                                                                                  "2023-03")
+    youth = ["3", "8"]
+    running, ended = per_month("school_youth", youth, "2022-07", "2024-03"), per_month("school_youth", youth,
+                                                                                        "2024-07", "2026-03")
+    assert running > 2 * ended
+
+
+def test_hard_city_is_deterministic():
+    window = {"seed": 3, "start": date(2023, 1, 1), "end": date(2023, 6, 30), "realism": "hard"}
+    first, again = generate_demo_city(**window), generate_demo_city(**window)
+    for name in EXPECTED_TABLES:
+        pd.testing.assert_frame_equal(_comparable(first[name]), _comparable(again[name]), obj=name)

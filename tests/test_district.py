@@ -71,7 +71,8 @@ def test_kpis_agree_with_the_overview_numbers(demo):
     assert (kpis.incidents, kpis.incidents_prior_year) == (row["incidents"], row["incidents_prior_year"])
     assert kpis.rate_per_1000 == pytest.approx(float(row["rate_per_1000"]))
     assert kpis.engagement_events == row["engagement_events"]
-    assert kpis.noise == metrics.noise_label(kpis.poisson_z)
+    assert kpis.noise == metrics.noise_label(kpis.noise_z) == row["noise"]
+    assert (kpis.noise_z, kpis.dispersion) == (row["noise_z"], row["dispersion"])  # the table's reading
     population = district.get_district(s, "2").population
     assert kpis.denominator == f"per 1,000 of {population:,} residents (2020 population)"
     by_type = district.engagement_by_type(s, "2", period.start, period.end)
@@ -89,14 +90,15 @@ def test_neighborhoods_ranked_are_the_districts_and_add_up(demo):
     assert total == ranking.district_incidents
     assert ranking.elsewhere == 0  # demo neighborhoods nest in their districts
     assert ranking.district_incidents == district.district_kpis(s, "2", period.start, period.end).incidents
-    rated = ranking.neighborhoods.dropna(subset=["rate_per_1000"])
-    assert list(rated["rate_per_1000"]) == sorted(rated["rate_per_1000"], reverse=True)
+    rated = ranking.neighborhoods.dropna(subset=["rate_eb_per_1000"])  # ranked by the size-adjusted rate
+    assert list(rated["rate_eb_per_1000"]) == sorted(rated["rate_eb_per_1000"], reverse=True)
+    assert rated["rate_per_1000"].notna().all()  # the raw rate beside it
     assert list(rated["rank"]) == list(range(1, len(rated) + 1))
     park = ranking.neighborhoods[ranking.neighborhoods["population"] < metrics.MIN_POPULATION_FOR_RATE]
     assert len(park) and park["rate_per_1000"].isna().all() and park["rank"].isna().all()
     has_rate = list(ranking.neighborhoods["rate_per_1000"].notna())
     assert has_rate == sorted(has_rate, reverse=True)  # unrated ones last
-    assert ranking.takeaway().startswith("Highest rate:")
+    assert ranking.takeaway().startswith("Highest rate (size-adjusted):")
 
 
 def test_neighborhood_remainders_are_reconciled(tmp_path):

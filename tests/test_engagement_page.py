@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from scipy import stats
+import numpy as np
+import statsmodels.formula.api as smf
 from streamlit.testing.v1 import AppTest
 
-from community_policing import analysis, evaluation, metrics
+from community_policing import analysis, engagement_stats, evaluation, metrics
 from community_policing import engagement_figures as ef
 from community_policing import engagement_view as ev
 from community_policing.store import DB_ENV_VAR, Store, write_database
@@ -84,50 +85,60 @@ def test_quarterly_incidents_match_the_monthly_aggregate(demo_store, demo_frames
 
 
 @pytest.mark.parametrize("outcome", ["incidents", "trust"])
-@pytest.mark.parametrize("within", [False, True])
-def test_association_for_every_lag(demo_frames, outcome, within):
+def test_association_for_every_lag(demo_frames, outcome):
     intensity, outcomes = demo_frames
     for lag in ev.LAGS:
-        assoc = ev.associate(intensity, outcomes, "events_total_per_1000", outcome, lag, within)
+        assoc = ev.associate(intensity, outcomes, "events_total_per_1000", outcome, lag)
         res = assoc.result
-        assert res.n > 0 and assoc.enough and res.lag == lag and res.within_district == within
-        assert -1 <= res.spearman_rho <= 1
-        assert res.rho_ci_low <= res.spearman_rho <= res.rho_ci_high
+        assert res.n > 0 and assoc.enough and res.lag == lag and res.n_districts == 9
+        assert -1 <= res.r_ci_low <= res.r <= res.r_ci_high <= 1
         assert res.slope_ci_low <= res.slope <= res.slope_ci_high
-        rho = stats.spearmanr(assoc.points["x"], assoc.points["y"]).statistic
-        assert res.spearman_rho == pytest.approx(rho)
-        # The plotted trend line is the Theil-Sen fit of the plotted points.
-        ts = stats.theilslopes(assoc.points["y"], assoc.points["x"])
-        assert assoc.slope[0] == pytest.approx(ts.slope) and assoc.intercept == pytest.approx(ts.intercept)
-        assert "ρ = " in assoc.rho_text() and f"n = {res.n:,} district-quarters" in assoc.rho_text()
-    # Longer lags lose the last quarters: fewer pairs.
-    ns = [ev.associate(intensity, outcomes, "events_total_per_1000", outcome, lag).n for lag in ev.LAGS]
-    assert ns == sorted(ns, reverse=True) and len(set(ns)) == len(ns)
+        assert 0 < res.p_value <= 1 and res.permutations == engagement_stats.PERMUTATIONS + 1
+        # The plotted points are engagement and change less their district and calendar-quarter means;
+        # the line is the fixed-effects slope (statsmodels with district and quarter dummies), through them.
+        pts = assoc.points.assign(q=assoc.points["engagement_quarter"], c=assoc.points["change"] * assoc.y_scale)
+        fit = smf.ols("c ~ intensity + C(district_id) + C(q)", data=pts).fit()
+        assert assoc.slope[0] == pytest.approx(fit.params["intensity"], rel=1e-6)
+        assert assoc.points.groupby("district_id")["x"].sum().abs().max() < 1e-9
+        assert assoc.points.groupby("engagement_quarter")["y"].sum().abs().max() < 1e-6
+        assert res.r == pytest.approx(np.corrcoef(assoc.points["x"], assoc.points["y"])[0, 1])
+        assert assoc.intercept == pytest.approx(0, abs=1e-9)
+        assert "r = " in assoc.r_text() and f"n = {res.n:,} district-quarters in 9 districts" in assoc.r_text()
+        assert "p = " in assoc.r_text() or "p < 0.001" in assoc.r_text()
 
 
-def test_lag_pairs_engagement_with_the_change_it_says(demo_frames):
+def test_lag_pairs_engagement_with_the_same_quarter_a_year_earlier(demo_frames):
     intensity, outcomes = demo_frames
-    assoc = ev.associate(intensity, outcomes, "officer_hours_per_1000", "incidents", lag=2)
-    point = assoc.points.iloc[10]
     value = outcomes.set_index(["district_id", "quarter_label"])["incidents"]
-    before = value[(point["district_id"], point["change_from"])]
-    after = value[(point["district_id"], point["change_to"])]
-    assert point["y"] == pytest.approx((after / before - 1) * 100)
-    start = pd.Period(point["engagement_quarter"].replace(" ", ""), freq="Q")
-    assert point["change_from"] == f"{(start + 1).year} Q{(start + 1).quarter}"
-    assert point["change_to"] == f"{(start + 2).year} Q{(start + 2).quarter}"
-    assert "from 1 quarter later to 2 quarters later" in ev.lag_sentence(2)
-    assert "from that quarter to the next one" in ev.lag_sentence(1)
+    for lag in (1, 2, 4):
+        assoc = ev.associate(intensity, outcomes, "officer_hours_per_1000", "incidents", lag=lag)
+        point = assoc.points.iloc[10]
+        before = value[(point["district_id"], point["change_from"])]
+        after = value[(point["district_id"], point["change_to"])]
+        assert point["change"] == pytest.approx(after / before - 1)
+        start = pd.Period(point["engagement_quarter"].replace(" ", ""), freq="Q")
+        assert point["change_to"] == f"{(start + lag).year} Q{(start + lag).quarter}"
+        assert point["change_from"] == f"{(start + lag - 4).year} Q{(start + lag - 4).quarter}"
+    assert "in the next quarter, compared with the same quarter a year earlier" in ev.lag_sentence(1)
+    assert "3 quarters later, compared with the same quarter a year earlier" in ev.lag_sentence(3)
 
 
-def test_too_few_quarters_for_the_lag_is_a_sentence(demo_frames):
+def test_too_few_quarters_or_districts_is_a_sentence(demo_frames):
     intensity, outcomes = demo_frames
-    last = sorted(outcomes["quarter"].unique())[-3:]
+    last = sorted(outcomes["quarter"].unique())[-4:]
     short = outcomes[outcomes["quarter"].isin(last)]
     assoc = ev.associate(intensity[intensity["quarter"].isin(last)], short, "events_total_per_1000", "incidents",
-                         lag=4)
+                         lag=1)
     assert assoc.n == 0 and not assoc.enough
-    assert "Too few quarters for a lag of 4" in ev.too_few_sentence(assoc)
+    sentence = ev.too_few_sentence(assoc)
+    assert sentence.startswith("Too few quarters for a lag of 1")
+    assert "1 quarter after the engagement and a year before that" in sentence and "4 complete quarters" in sentence
+    four = intensity["district_id"].isin(["1", "2", "3", "4"])
+    few = ev.associate(intensity[four], outcomes[outcomes["district_id"].isin(["1", "2", "3", "4"])],
+                       "events_total_per_1000", "incidents", lag=1)
+    assert few.n > 0 and not few.enough and math.isnan(few.result.p_value)
+    assert ev.too_few_sentence(few).startswith("Only 4 districts have engagement and the change in incidents")
+    assert "At least 5 are needed" in ev.too_few_sentence(few)
 
 
 def test_latest_intensity_and_reporting_check(demo_store, demo_frames):
@@ -161,19 +172,24 @@ def test_complete_quarters():
 # --- Figures --------------------------------------------------------------------------------------
 
 
-def test_scatter_has_trend_line_rho_and_caption(demo_frames):
+def test_scatter_has_trend_line_r_and_caption(demo_frames):
     intensity, outcomes = demo_frames
     assoc = ev.associate(intensity, outcomes, "events_total_per_1000", "incidents", 1)
     s, lo, hi = assoc.slope
-    fig = ef.association_scatter(assoc.points, title=f"{assoc.takeaway()}: {assoc.rho_text()}",
+    fig = ef.association_scatter(assoc.points, title=f"{assoc.takeaway()}: {assoc.r_text()}",
                                  subtitle=assoc.slope_text(), x_label="x", y_label="y", slope=s,
                                  intercept=assoc.intercept, slope_low=lo, slope_high=hi, y_suffix="%")
     spec = json.loads(fig.to_json())
     names = [t.get("name") for t in spec["data"]]
-    trend = [t for t in spec["data"] if t.get("name", "").startswith("Theil–Sen")]
+    trend = [t for t in spec["data"] if t.get("name") == ef.TREND_NAME]
     assert len(trend) == 1 and trend[0]["mode"] == "lines"
     assert "95% CI of the slope" in names
-    assert "ρ = " in spec["layout"]["title"]["text"] and "district-quarters" in spec["layout"]["title"]["text"]
+    # The band pivots on the points' mean, where the fitted line passes: the band's edges are the interval's slopes.
+    band = next(t for t in fig.data if t.name == "95% CI of the slope")
+    half = len(band.x) // 2
+    x_end, upper, lower = band.x[half - 1], band.y[half - 1], band.y[half]
+    assert upper - lower == pytest.approx((hi - lo) * (x_end - assoc.points["x"].mean()))
+    assert "r = " in spec["layout"]["title"]["text"] and "district-quarters" in spec["layout"]["title"]["text"]
     lead = analysis.ASSOCIATION_CAPTION.split(":")[0]
     assert spec["layout"]["title"]["subtitle"]["text"].startswith(lead)
     # One marker trace per district, in Okabe-Ito colours; the ninth reuses a colour with another shape.
@@ -210,7 +226,7 @@ def _run(db: Path, monkeypatch) -> AppTest:
 def _scatter(at: AppTest) -> dict:
     for el in at.get("plotly_chart"):
         spec = json.loads(el.proto.spec)
-        if any(t.get("name", "").startswith("Theil–Sen") for t in spec["data"]):
+        if any(t.get("name") == ef.TREND_NAME for t in spec["data"]):
             return spec
     raise AssertionError("no scatter on the page")
 
@@ -226,10 +242,15 @@ def test_page_on_the_demo_city(demo_db, monkeypatch):
     assert "association, not effect" in at.markdown[0].value
     captions = " ".join(c.value for c in at.caption)
     assert analysis.ASSOCIATION_CAPTION.partition(":")[2] in captions
-    assert "**Association, not effect:**" in captions and "independent" in captions
-    assert "from that quarter to the next one" in captions
+    assert "**Association, not effect:**" in captions and "not independent" in captions
+    assert "What is not: engagement sent in response to a district's own recent crime" in captions
+    assert "1,999 random reshufflings that hand whole districts' engagement histories" in captions
+    assert "in the next quarter, compared with the same quarter a year earlier" in captions
+    assert "the seasons and citywide swings drop out" in captions
     spec = _scatter(at)
-    assert "ρ = " in spec["layout"]["title"]["text"]
+    assert "r = " in spec["layout"]["title"]["text"] and "in 9 districts" in spec["layout"]["title"]["text"]
+    assert "less the district's and the quarter's average" in spec["layout"]["xaxis"]["title"]["text"]
+    assert spec["layout"]["yaxis"]["title"]["text"].startswith("% change in incidents from a year earlier")
     assert len(at.dataframe) >= 1 and at.get("download_button")
     subheaders = [s.value for s in at.subheader]
     assert any("latest 4 quarters" in s for s in subheaders)
@@ -249,11 +270,10 @@ def test_page_on_the_demo_city(demo_db, monkeypatch):
     assert not at.exception
     trust = _scatter(at)
     assert "trust" in trust["layout"]["yaxis"]["title"]["text"].lower()
-    assert "trust score" in trust["layout"]["title"]["text"].replace("<br>", " ")
-
-    at.toggle(key="eng_within").set_value(True).run()
-    assert not at.exception
-    assert "district's average" in _scatter(at)["layout"]["xaxis"]["title"]["text"]
+    assert "trust score from a year earlier" in trust["layout"]["title"]["text"].replace("<br>", " ") or \
+        "saw trust that" in trust["layout"]["title"]["text"].replace("<br>", " ")
+    notes = " ".join(m.value for m in at.markdown)
+    assert "give 40 different associations (measures × outcomes × lags)" in notes
 
     at.selectbox(key="eng_measure").select("training_hours_per_officer").run()
     assert not at.exception
@@ -288,23 +308,32 @@ def test_city_without_surveys_and_with_too_few_quarters(tmp_path, monkeypatch):
 
 
 def test_takeaway_reads_the_direction_only_when_the_interval_excludes_zero():
-    quarters = pd.period_range("2022Q1", "2024Q4", freq="Q").start_time
+    rng = np.random.default_rng(8)
+    quarters = pd.period_range("2021Q1", "2024Q4", freq="Q").start_time
     rows_i, rows_o = [], []
-    for d in "ABCDEF":
-        level = 100.0
+    for d in "ABCDEFG":
+        engagement = rng.gamma(4.0, 1.0, len(quarters))
         for i, q in enumerate(quarters):
-            x = (i * 7 + ord(d)) % 11 + 1.0
-            rows_i.append((d, d, q, x))
-            rows_o.append((d, q, level))
-            level *= 1 + 0.02 * x  # more engagement, bigger rise next quarter (by construction)
+            # By construction: more engagement than usual, more incidents the next quarter; seasons on top.
+            prior = engagement[i - 1] if i else 4.0
+            rows_i.append((d, d, q, engagement[i]))
+            rows_o.append((d, q, 400 * (1 + 0.1 * (i % 4 == 2)) * (1 + 0.04 * (prior - 4.0))))
     intensity = pd.DataFrame(rows_i, columns=["district_id", "district_name", "quarter", "events_total_per_1000"])
     outcomes = pd.DataFrame(rows_o, columns=["district_id", "quarter", "incidents"]).assign(trust=float("nan"))
     assoc = ev.associate(intensity, outcomes, "events_total_per_1000", "incidents", lag=1)
-    assert assoc.rho > 0.9 and assoc.result.rho_ci_low > 0
-    assert "rose more" in assoc.takeaway() and "strong association" in assoc.takeaway()
-    assert ev.associate(intensity, outcomes, "events_total_per_1000", "incidents", lag=3).takeaway().startswith(
-        "No clear association")
+    assert assoc.result.clear and assoc.r > 0.5 and assoc.result.r_ci_low > 0
+    assert assoc.takeaway().startswith("Quarters in which a district had more engagement activities per 1,000 "
+                                       "residents than its usual (beyond that quarter's citywide level) saw incidents "
+                                       "that rose more (or fell less) from a year earlier in the next quarter")
+    assert assoc.takeaway().endswith("a strong association")
+    # Shuffle the engagement between quarters within each district: nothing left to find.
+    shuffled = intensity.assign(events_total_per_1000=intensity.groupby("district_id")["events_total_per_1000"]
+                                .transform(lambda s: s.sample(frac=1, random_state=3).to_numpy()))
+    unclear = ev.associate(shuffled, outcomes, "events_total_per_1000", "incidents", lag=1)
+    assert not unclear.result.clear and unclear.takeaway().startswith("No clear association")
     assert "−0.00" not in ev._signed(-0.001) and ev._signed(-0.25) == "−0.25"
+    assert ev._signed(float("-inf")) == "−∞" and ev._signed(float("inf"), plus=True) == "+∞"
+    assert ev.p_text(0.0004) == "p < 0.001" and ev.p_text(0.0312) == "p = 0.031" and ev.p_text(0.4) == "p = 0.40"
 
 
 def test_representativeness_section_on_the_demo(demo_db, monkeypatch):

@@ -71,3 +71,45 @@ def test_areas_without_a_value_are_grey_and_say_why(tiny):
     assert list(grey.locations) == ["P"] and grey.showscale is False
     assert grey.customdata[0][1] == "no rate: fewer than 300 residents"  # the hover says why, per area
     assert "%{customdata[1]}" in grey.hovertemplate
+
+
+def test_rate_map_is_shaded_by_the_size_adjusted_rate_with_the_raw_one_in_the_hover(demo_db):
+    from community_policing import funnel
+
+    with Store(demo_db) as s:
+        period = metrics.preset_period("Last 12 months", metrics.dataset_info(s).last_day)
+        table = metrics.area_comparison(s, period.start, period.end, level="neighborhood")
+        features = geo.area_features(s, "neighborhood")
+    fig = figures.choropleth(table, features, "rate_per_1000", "t")
+    shrunk = funnel.add_shrunk_rates(table).set_index("area_id")
+    trace = fig.data[0]
+    assert "size-adjusted" in fig.layout.coloraxis.colorbar.title.text
+    for area, z, text in zip(trace.locations, trace.z, trace.text):
+        row = shrunk.loc[area]
+        assert z == pytest.approx(float(row["rate_eb_per_1000"]))
+        assert f"Raw rate: {float(row['rate_per_1000']):,.1f} per 1,000 ({int(row['incidents']):,} incidents, " \
+               f"{int(row['population']):,} residents)" in text
+        assert "95% interval" in text and "Residents (denominator)" in text
+    # The % change map keeps its own colours and the same hover.
+    change = figures.choropleth(table, features, "pct_change", "t")
+    assert "Raw rate:" in change.data[0].text[0] and change.layout.coloraxis.cmin == -change.layout.coloraxis.cmax
+
+
+def test_funnel_plot_says_which_limits_it_draws():
+    import numpy as np
+    import pandas as pd
+
+    from community_policing import funnel
+
+    rng = np.random.default_rng(1)
+    pop = np.round(np.exp(rng.normal(8, 0.7, 40)))
+    areas = pd.DataFrame({"area_id": [str(i) for i in range(40)], "area_name": [f"A{i}" for i in range(40)],
+                          "incidents": rng.poisson(pop * 0.1 * np.exp(rng.normal(0, 0.5, 40))), "population": pop})
+    areas.loc[0, ["incidents", "population"]] = [4_000, 5_000]  # far more incidents than residents
+    placed, limits = funnel.funnel_view(areas)
+    fig = figures.funnel_plot(placed, limits, "t", "neighborhood")
+    assert "usual spread between neighborhoods" in fig.layout.title.subtitle.text
+    hovers = [row for t in fig.data if t.customdata is not None for row in t.customdata]
+    assert any("wrong denominator" in row[3] for row in hovers)
+    poisson, poisson_limits = funnel.funnel_view(areas.head(4))
+    assert "chance alone" in figures.funnel_plot(poisson, poisson_limits, "t").layout.title.subtitle.text

@@ -52,9 +52,40 @@ def test_terciles_on_known_values():
 
 @pytest.mark.parametrize("level", metrics.LEVELS)
 def test_muted_flag_is_within_normal_variation(store, period, level):
+    """The map fades exactly the areas whose reading is "within normal variation" (the calibrated z)."""
     table = map_layers.layer_data(store, "change", level, period).table
-    assert (table["muted"] == (table["poisson_z"].abs() < 2)).all()
+    z = "noise_z" if "noise_z" in table.columns else "poisson_z"
+    assert (table["muted"] == (table[z].astype(float).abs() < 2)).all()
     assert (table["muted"] == (table["noise"] == "within normal variation")).all()
+
+
+def test_muted_flag_reads_the_calibrated_z_and_accepts_the_old_one():
+    table = pd.DataFrame({"noise_z": [0.5, -2.5, None], "poisson_z": [9.0, 0.1, 0.1]})
+    assert list(map_layers.muted_flag(table)) == [True, False, False]  # no z (nothing to compare): not faded
+    assert list(map_layers.muted_flag(table.drop(columns="noise_z"))) == [False, True, True]
+
+
+@pytest.mark.parametrize("level", metrics.LEVELS)
+def test_rate_layer_shows_the_shrunk_rate_with_the_raw_one_in_the_hover(store, period, level):
+    data = map_layers.layer_data(store, "rate", level, period)
+    assert data.value_column == "rate_eb_per_1000"
+    table = data.table
+    rated = table["rate_per_1000"].notna()
+    assert table.loc[rated, "rate_eb_per_1000"].notna().all() and table.loc[~rated, "rate_eb_per_1000"].isna().all()
+    assert (table.loc[rated, "rate_eb_low"] <= table.loc[rated, "rate_eb_per_1000"]).all()
+    assert (table.loc[rated, "rate_eb_per_1000"] <= table.loc[rated, "rate_eb_high"]).all()
+    fig = map_figures.layer_map(table, geo.area_features(store, level), "rate", "t")
+    coloured = fig.data[0]
+    shaded = dict(zip(coloured.locations, coloured.z))
+    for _i, row in table[rated].iterrows():
+        assert shaded[row["area_id"]] == pytest.approx(float(row["rate_eb_per_1000"]))
+    hover = dict(zip(coloured.locations, coloured.text))
+    row = table[rated].sort_values("population").iloc[0]  # the smallest area: the one shrinkage moves most
+    text = hover[row["area_id"]]
+    assert (f"size-adjusted: {float(row['rate_eb_per_1000']):,.1f} (95% interval {float(row['rate_eb_low']):,.1f}–"
+            f"{float(row['rate_eb_high']):,.1f})") in text
+    assert (f"Raw rate: {float(row['rate_per_1000']):,.1f} per 1,000 ({int(row['incidents']):,} incidents, "
+            f"{int(row['population']):,} residents)") in text
 
 
 def test_engagement_points_are_events_in_the_period(store, period):
@@ -164,3 +195,25 @@ def test_map_page_renders_every_layer_at_both_levels(dash, demo_db, monkeypatch)
     assert not at.exception
     kinds = {t["type"] for s in _map_specs(at) for t in s["data"]}
     assert "scattermap" in kinds
+
+
+def test_map_page_rate_layer_shows_the_size_adjusted_rate(dash, demo_db, monkeypatch):
+    """What a reader sees on the rate layer: colours from the size-adjusted rate, the raw rate and its counts
+    in the hover, a caption saying what the adjustment does, and both rates in the table."""
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    at = AppTest.from_file(str(dash), default_timeout=60)
+    at.run()
+    at.switch_page(f"{ROOT}/pages/map.py").run()
+    at.radio(key="map_level_page").set_value("neighborhood").run()
+    at.radio(key="map_layer").set_value("rate").run()
+    assert not at.exception, at.exception
+    spec = next(s for s in _map_specs(at) if s["data"][0]["type"] == "choroplethmap")
+    coloured = spec["data"][0]
+    assert "size-adjusted" in spec["data"][0]["name"]
+    shown = next(d.value for d in at.dataframe if "rate_eb_per_1000" in d.value.columns).set_index("area_id")
+    for area, text in zip(coloured["locations"], coloured["text"]):
+        row = shown.loc[area]
+        assert f"Raw rate: {float(row['rate_per_1000']):,.1f} per 1,000 ({int(row['incidents']):,} incidents, " in text
+        assert f"size-adjusted: {float(row['rate_eb_per_1000']):,.1f}" in text
+    captions = " ".join(c.value for c in at.caption)
+    assert "adjusted for size" in captions and "pulled toward the city rate" in captions

@@ -100,8 +100,7 @@ def test_bad_arguments_are_refused(store):
         metrics.area_comparison(store, dt.date(2024, 3, 2), dt.date(2024, 3, 1))
 
 
-def test_poisson_z_and_noise_labels():
-    assert metrics.poisson_z(100, 64) == pytest.approx(2 * (10 - 8))
+def test_noise_labels():
     assert metrics.noise_label(1.99) == "within normal variation"
     assert metrics.noise_label(-2.0) == "possible change"
     assert metrics.noise_label(3.0) == "significant change"

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from community_policing import briefing, cli, compare, district, evaluation, i18n, metrics, privacy
+from community_policing import briefing, cli, compare, district, evaluation, i18n, metrics, noise, privacy
 from community_policing.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
 from community_policing.store import DB_ENV_VAR, Store
 
@@ -131,7 +131,9 @@ def _areas(rows, level="district"):
     frame["area_name"] = frame["area_id"]
     frame["change"] = frame["incidents"] - frame["incidents_prior_year"]
     frame["pct_change"] = metrics.pct_change(frame["incidents"], frame["incidents_prior_year"]).round(1)
-    frame["poisson_z"] = np.round(metrics.poisson_z(frame["incidents"], frame["incidents_prior_year"]), 2)
+    chance_alone = noise.Dispersion(phi=1.0, df=float("inf"), pairs=10, basis=noise.OWN)  # as if measured so
+    frame["noise_z"] = np.round(noise.noise_z(frame["incidents"], frame["incidents_prior_year"], chance_alone), 2)
+    frame["noise"] = frame["noise_z"].map(metrics.noise_label)
     frame["rate_per_1000"] = metrics.rate_per_1000(frame["incidents"], frame["population"]).round(2)
     frame["engagement_events"] = 2
     frame["officer_hours"] = 3.0
@@ -147,8 +149,10 @@ def test_area_tables_hide_small_counts_what_is_made_from_them_and_one_more():
     # The citywide total (41) is shown: the next smallest district count (9) goes with it.
     assert pd.isna(d.loc["2", "incidents"]) and d.loc["2", "incidents_note"] == RULES.complementary_label
     assert d.loc["3", "incidents"] == 30 and d.loc["3", "incidents_note"] == ""
-    for column in ("change", "pct_change", "poisson_z", "rate_per_1000"):
+    for column in ("change", "pct_change", "noise_z", "rate_per_1000"):
         assert pd.isna(d.loc["1", column]) and pd.isna(d.loc["2", column]), column
+    assert (d.loc[["1", "2"], "noise"] == privacy.NOT_SHOWN_READING).all() and d.loc["3", "noise"] == (
+        "within normal variation")  # the reading of a hidden count is not shown either
     assert d.loc["3", "change"] == -1 and d.loc["1", "incidents_prior_year"] == 10  # what is not small stays
     assert out.city == {"incidents": None, "incidents_prior_year": None}
     n = out.neighborhoods.set_index("area_id")
@@ -285,7 +289,7 @@ def test_city_totals_follow_the_area_decision_and_hide_small_surveys():
     totals = metrics.CityTotals(3, 0, None, 3.46, "significant change", 5, 4, 10.0, 9.0, 61.0, 60.0, 12, 80)
     shown = privacy.protect_city_totals(totals, out, RULES, min_respondents=30)
     assert shown.incidents is None and shown.incidents_note == "fewer than 4"
-    assert shown.poisson_z is None and shown.noise == privacy.NOT_SHOWN_READING
+    assert shown.noise_z is None and shown.noise == privacy.NOT_SHOWN_READING
     assert shown.trust is None and shown.trust_prior_year == 60.0  # 12 respondents: hidden
     assert shown.engagement_events == 5  # police activity is not suppressed
 
@@ -295,8 +299,8 @@ def test_offense_mix_shares_and_order_in_public():
                         "incidents": [20, 6, 2], "incidents_prior_year": [18, 7, 0]})
     mix["change"] = mix["incidents"] - mix["incidents_prior_year"]
     mix["pct_change"] = metrics.pct_change(mix["incidents"], mix["incidents_prior_year"])
-    mix["poisson_z"] = metrics.poisson_z(mix["incidents"], mix["incidents_prior_year"])
-    mix["noise"] = mix["poisson_z"].map(metrics.noise_label)
+    mix["noise_z"] = noise.noise_z(mix["incidents"], mix["incidents_prior_year"])
+    mix["noise"] = mix["noise_z"].map(metrics.noise_label)
     mix["share_pct"] = mix["incidents"] / 28 * 100
     out = privacy.protect_offense_mix(mix, RULES, {"incidents": None, "incidents_prior_year": None})
     assert out["label"].tolist() == ["A", "B", "C"]
@@ -493,7 +497,7 @@ def filters(draw, first: dt.date, last: dt.date, choices: list[str], ids: list[s
 
 
 SMALL_CASE = dict(start=dt.date(2026, 9, 1), end=dt.date(2026, 10, 31), offense="rape", basis="occurred",
-                  level="neighborhood", district="3")
+                  level="neighborhood", district="2")
 HOMICIDE_YEAR = dict(start=dt.date(2025, 11, 1), end=dt.date(2026, 10, 31), offense="homicide", basis="reported",
                      level="district", district="5")
 # All offenses over two months: many areas have 1 to 3 incidents later corrected.
@@ -584,7 +588,8 @@ def _check_library(store: Store, db: Path, f: dict, info: metrics.DatasetInfo) -
         table = protected.table(lv)
         assert not small_in_frame(table), (lv, small_in_frame(table))
         hidden = privacy.hidden(table, "incidents") | privacy.hidden(table, "incidents_prior_year")
-        assert table.loc[hidden, ["change", "pct_change", "poisson_z"]].isna().all().all()
+        assert table.loc[hidden, ["change", "pct_change", "noise_z"]].isna().all().all()
+        assert (table.loc[hidden, "noise"] == privacy.NOT_SHOWN_READING).all()
         assert table.loc[privacy.hidden(table, "incidents"), "rate_per_1000"].isna().all()
         shown = ~hidden
         assert (table.loc[shown, "incidents"].astype(int) == raw[lv].loc[shown, "incidents"]).all()
@@ -594,8 +599,8 @@ def _check_library(store: Store, db: Path, f: dict, info: metrics.DatasetInfo) -
         assert table.loc[small, "incidents_note"].isin([RULES.label, RULES.withheld_label]).all()
         _check_corrections(table, lv)
     # Citywide, KPIs of the district, its neighborhoods, its offense groups, its months, its seasons.
-    totals = privacy.protect_city_totals(metrics.city_totals(store, raw["district"], start, end), protected, RULES,
-                                         metrics.MIN_RESPONDENTS)
+    totals = privacy.protect_city_totals(metrics.city_totals(store, raw["district"], start, end, offense, basis),
+                                         protected, RULES, metrics.MIN_RESPONDENTS)
     assert totals.incidents not in SMALL and totals.incidents_prior_year not in SMALL
     assert totals.corrected not in SMALL and totals.after_corrections not in SMALL
     if totals.incidents is not None and totals.corrected is not None:

@@ -74,6 +74,31 @@ def test_program_page_shows_estimates_event_studies_and_costs(programs_page):
     assert not at.exception and at.metric[0].value != first
 
 
+def test_program_page_says_what_the_checks_can_and_cannot_see(programs_page):
+    at = programs_page
+    text = " ".join(m.value for m in at.markdown)
+    assert "consistent with" not in text and "consistent with" not in " ".join(c.value for c in at.caption)
+    assert text.count("What the check before the start can see.") == 2
+    assert "only half the time" in text and "Allowing for a steady gap in trends of up to" in text
+    # Foot Patrol: 2 of 6 districts, so 15 ways to choose them, and no permutation test reaches p < 0.05.
+    # The demo's Foot Patrol starts its two districts a year apart: which district started first counts too.
+    assert ("**Few districts.** With 2 treated districts and 4 comparison districts there are only 30 ways to "
+            "choose which districts got the program and when, so even a test that reshuffles them could not give a "
+            "p-value below 0.0333.") in text
+    assert "districts drift alike" in text
+    for spec in (json.loads(c.proto.spec) for c in at.get("plotly_chart")):
+        subtitle = spec["layout"]["title"]["subtitle"]["text"]
+        assert "parallel trends" not in subtitle and (
+            "weak check" in subtitle or "failed" in subtitle or "not assessed" in subtitle)
+    table = at.dataframe[-1].value
+    for col in ("p_value", "pretrend_slope_p", "detectable_trend", "breakdown_trend", "min_permutation_p"):
+        assert col in table.columns
+    # The second estimator beside the main one; with 4 comparison districts its placebo test cannot reach 0.05.
+    assert "robust_estimate" in table.columns and any("Second method" == m.label for m in at.metric)
+    assert "A second method (synthetic difference-in-differences) estimates" in text
+    assert "its placebo test cannot give a p-value below 0.20" in text
+
+
 def test_program_page_without_programs_says_so(tiny_db, monkeypatch, tmp_path):
     import shutil
 

@@ -54,11 +54,13 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     assert at.radio(key="eng_outcome").options == ["Cambio en los incidentes", "Cambio en el puntaje de confianza"]
     assert at.radio(key="eng_lag").options[:2] == ["1 trimestre", "2 trimestres"]
     scatter = _charts(at)[0]
-    assert "trimestres-distrito" in _title(scatter) and "ρ = " in _title(scatter)
+    assert "trimestres-distrito en 9 distritos" in _title(scatter) and "r = " in _title(scatter)
     assert scatter["layout"]["title"]["subtitle"]["text"].startswith("Asociación, no efecto. Cada punto es un distrito")
-    assert scatter["layout"]["yaxis"]["title"]["text"] == "% de cambio en los incidentes"
-    assert "Tendencia de Theil–Sen (robusta)" in [t.get("name") for t in scatter["data"]]
+    assert scatter["layout"]["yaxis"]["title"]["text"] == ("% de cambio en los incidentes respecto de un año antes<br>"
+                                                          "(menos el promedio del distrito y del trimestre)")
+    assert "Pendiente ajustada, dentro de distritos y trimestres" in [t.get("name") for t in scatter["data"]]
     assert any(c.value.startswith("**Asociación, no efecto:**") for c in at.caption)
+    assert any("reasignaciones al azar que entregan el historial de participación" in c.value for c in at.caption)
     shown = " ".join(e.value for kind in ("title", "subheader", "caption", "markdown", "info") for e in getattr(at, kind))
     assert "district-quarters" not in shown and "Engagement" not in shown and "quarter" not in shown
 
@@ -88,7 +90,8 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     assert {"Cómo se cuentan los incidentes", "Rupturas de la serie", "Cómo se evalúa un programa",
             "Privacidad en el modo público", "Referencias"} <= set(headers)
     text = " ".join(m.value for m in at.markdown)
-    assert "**diferencias en diferencias**" in text and "| z | lectura |" in text and "dentro de la variación normal" in text
+    assert "**diferencias en diferencias**" in text and "| lectura | qué hace falta |" in text
+    assert "dentro de la variación normal" in text and "cerca de 1 vez en 22" in text
     assert "**Supresión complementaria.**" in text and "The dashboard" not in text
 
     at.switch_page(str(ROOT / "pages" / "data_dictionary.py")).run()
@@ -105,40 +108,45 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
 # -- library sentences ------------------------------------------------------------------------------
 
 
-def _association(rho: float, low: float, high: float, within: bool = False, outcome: str = "incidents",
-                 lag: int = 1) -> ev.Association:
-    result = SimpleNamespace(spearman_rho=rho, rho_ci_low=low, rho_ci_high=high, n=120, slope=0.01,
-                             slope_ci_low=-0.02, slope_ci_high=0.03, intercept=0.0, n_districts=9)
+def _association(r: float, low: float, high: float, outcome: str = "incidents", lag: int = 1) -> ev.Association:
+    clear = not low <= 0 <= high
+    result = SimpleNamespace(r=r, r_ci_low=low, r_ci_high=high, p_value=0.01 if clear else 0.4, clear=clear,
+                             assessed=True, n=120, n_districts=9, slope=0.01, slope_ci_low=-0.02, slope_ci_high=0.03)
     return ev.Association(measure=ev.MEASURES["events_total_per_1000"], outcome=ev.OUTCOMES[outcome], lag=lag,
-                          within_district=within, result=result, points=pd.DataFrame(), quarters_available=8)
+                          result=result, points=pd.DataFrame(), quarters_available=8)
 
 
 def test_takeaways_are_spanish_under_es_and_unchanged_in_english():
     rising, unclear = _association(0.42, 0.2, 0.6), _association(0.05, -0.1, 0.2, outcome="trust", lag=3)
-    english = (rising.takeaway(), unclear.takeaway(), rising.rho_text(), ev.lag_sentence(2))
+    english = (rising.takeaway(), unclear.takeaway(), rising.r_text(), ev.lag_sentence(2))
     assert english == (
-        "District-quarters with more engagement activities per 1,000 residents saw incidents that rose more (or fell "
-        "less) over the next quarter, a moderate association",
+        "Quarters in which a district had more engagement activities per 1,000 residents than its usual (beyond that "
+        "quarter's citywide level) saw incidents that rose more (or fell less) from a year earlier in the next "
+        "quarter, a moderate association",
         "No clear association between engagement activities per 1,000 residents and the change in the trust score "
-        "3 quarters on",
-        "ρ = 0.42 (95% CI 0.20 to 0.60), n = 120 district-quarters",
-        "Lag 2: each district's engagement in a quarter is set against the change in the outcome from 1 quarter "
-        "later to 2 quarters later.")
+        "from a year earlier 3 quarters on",
+        "r = 0.42 (95% CI 0.20 to 0.60), p = 0.010, n = 120 district-quarters in 9 districts",
+        "Lag 2: each district's engagement in a quarter is set against its outcome 2 quarters later, compared with "
+        "the same quarter a year earlier.")
     i18n.set_language("es")
     assert rising.takeaway() == (
-        "Los trimestres-distrito con más actividades de participación por cada 1,000 residentes registraron "
-        "incidentes que subieron más (o bajaron menos) en el trimestre siguiente: una asociación moderada")
+        "Los trimestres en que un distrito tuvo más actividades de participación por cada 1,000 residentes de lo "
+        "habitual (más allá del nivel de toda la ciudad en ese trimestre) registraron incidentes que subieron más (o "
+        "bajaron menos) respecto de un año antes en el trimestre siguiente, una asociación moderada")
     assert unclear.takeaway() == (
         "No hay una asociación clara entre actividades de participación por cada 1,000 residentes y el cambio en "
-        "el puntaje de confianza 3 trimestres después")
-    assert _association(-0.6, -0.8, -0.4, within=True).takeaway().startswith(
-        "Los trimestres con más actividades de participación por cada 1,000 residentes de lo habitual en el distrito "
-        "registraron incidentes que bajaron más (o subieron menos)")
-    assert rising.rho_text() == "ρ = 0.42 (IC 95% de 0.20 a 0.60), n = 120 trimestres-distrito"
+        "el puntaje de confianza respecto de un año antes 3 trimestres después")
+    assert _association(-0.6, -0.8, -0.4).takeaway().startswith(
+        "Los trimestres en que un distrito tuvo más actividades de participación por cada 1,000 residentes de lo "
+        "habitual (más allá del nivel de toda la ciudad en ese trimestre) registraron incidentes que bajaron más (o "
+        "subieron menos)")
+    assert rising.r_text() == "r = 0.42 (IC 95% de 0.20 a 0.60), p = 0.010, n = 120 trimestres-distrito en 9 distritos"
+    assert ev.lag_sentence(2) == ("Desfase 2: la participación de cada distrito en un trimestre se compara con su "
+                                  "resultado 2 trimestres después, frente al mismo trimestre un año antes.")
     assert ev.quarter_text("2025 Q4") == "T4 2025"
     assert period_comparisons.multiple_comparisons_note(40).startswith("Con 40 comparaciones, cerca de 2 parecerán")
     i18n.set_language("en")
-    assert (rising.takeaway(), unclear.takeaway(), rising.rho_text(), ev.lag_sentence(2)) == english
+    assert (rising.takeaway(), unclear.takeaway(), rising.r_text(), ev.lag_sentence(2)) == english
     assert ev.quarter_text("2025 Q4") == "2025 Q4"
 
 
@@ -160,7 +168,8 @@ def test_the_program_checks_are_spanish_under_es_and_unchanged_in_english():
     assert summary.startswith("En comparación con los 4 distritos sin ningún programa, en los 2 distritos con Foot "
                               "Patrol Initiative hubo **15.2% menos** incidentes")
     assert "(intervalo de confianza del 95%: de 9.8% a 20.2% menos)" in summary
-    assert "la verificación de los meses anteriores al inicio es coherente con eso (p = 0.41)" in summary
+    assert ("Los meses anteriores al inicio no muestran una diferencia clara (p = 0.41), pero con tan pocos distritos "
+            "esa verificación es débil") in summary
     spanish = evaluation.plain_summary("Foot Patrol Initiative", failed)
     assert "el puntaje de confianza en el 1 distrito con Foot Patrol Initiative fue **3.0% más alto**" in spanish
     assert "El intervalo incluye el cero" in spanish

@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pandas as pd
-import pytest
 
 import datetime as dt
 
-from community_policing import figures, geo, map_layers, metrics, store
-from community_policing.loader import load_city
+from community_policing import figures, geo, map_layers, metrics
 from community_policing.store import Store
 from tests.conftest import shared_data_or_skip
 
@@ -22,15 +19,7 @@ OFFICIAL = {2008: 64174, 2009: 61725, 2010: 56658, 2011: 54295, 2012: 52598, 201
             2015: 50421, 2016: 49637, 2017: 48212, 2018: 45947, 2019: 48202}
 
 
-@pytest.fixture(scope="module")
-def stl(tmp_path_factory):
-    source = shared_data_or_skip("stl_crime_slmpd_monthly").parent
-    db = tmp_path_factory.mktemp("stl") / "stl.duckdb"
-    summary = load_city(PROJECT_ROOT / "data" / "cities" / "st_louis" / "city.toml", source, db)
-    # Same configuration as the app's Store, so both can share the file within this process.
-    con = duckdb.connect(str(db), read_only=True, config=store._DUCKDB_CONFIG)
-    yield db, summary, lambda sql: con.execute(sql).df()
-    con.close()
+# ``stl`` (tests/conftest.py): the St. Louis warehouse, built once per test session and shared.
 
 
 def test_every_row_is_loaded_or_rejected(stl):
@@ -279,3 +268,33 @@ def test_st_louis_counts_its_unknown_occurrence_dates(stl):
         info = metrics.dataset_info(s)
         assert metrics.occurrence_unknown(s, info.first_day, info.last_day) == 17
         assert info.has_corrections and info.linked_corrections == 9_638
+
+
+def test_noise_readings_allow_for_how_much_st_louis_counts_vary(stl):
+    """Issue 14: St. Louis district counts vary far more than chance alone (measured here: 8-19 times at the year
+    level, 3-6 times at the month level), so the old reading (z = 2(√C − √P)) called 4 of the 6 districts'
+    2019 change from 2018 "significant" and 5 a change. The reading allows for each district's own variation:
+    all 6 read "within normal variation" (by date occurred and by date reported), and of the 89 neighborhood
+    rows 3-5 read "possible" and none "significant" (the old reading: 12-19 "significant")."""
+    db, _, _ = stl
+    for basis in ("occurred", "reported"):
+        rows = _cli_districts(db, "--start", "2019-01-01", "--end", "2019-12-31", "--date-basis", basis)
+        districts = rows[rows["area_id"] != metrics.UNASSIGNED_ID]
+        old = 2 * (districts["incidents"] ** 0.5 - districts["incidents_prior_year"] ** 0.5)
+        assert (old.abs() >= 3).sum() >= 4  # what the old reading said
+        assert (districts["noise"] == "significant change").sum() == 0
+        assert (districts["noise"] == "within normal variation").sum() >= 5
+        assert districts["dispersion"].between(5, 30).all() and (districts["noise_basis"] == "own history").all()
+        hoods = _cli_districts(db, "--start", "2019-01-01", "--end", "2019-12-31", "--date-basis", basis,
+                               "--level", "neighborhood")
+        assert (hoods["noise"] == "significant change").sum() <= 2
+        assert (hoods["noise"] != "within normal variation").mean() <= 0.1
+        assert hoods["dispersion"].median() > 2  # neighborhoods too: several times chance over a year
+    with Store(db) as s:  # a month: 2019's twelve, each against the same month of 2018
+        months = pd.concat([metrics.area_comparison(s, dt.date(2019, m, 1), (pd.Timestamp(2019, m, 1)
+                                                    + pd.offsets.MonthEnd(0)).date(), date_basis="reported")
+                            for m in range(1, 13)])
+    months = months[months["area_id"] != metrics.UNASSIGNED_ID]
+    assert months["dispersion"].between(2.5, 8).all() and 3 <= months["dispersion"].median() <= 6
+    assert (months["noise"] == "significant change").sum() <= 1
+    assert (months["noise"] != "within normal variation").mean() <= 0.1

@@ -59,16 +59,16 @@ def test_a_new_city_has_no_comparison_and_says_why(thin_db):
         assert not info.comparable(period, "occurred") and not info.comparable(period, "reported")
         table = metrics.area_comparison(s, *YEAR_2024)
         assert table["incidents"].sum() == 4 and (table["comparison"] == NOT_COMPARABLE).all()
-        for col in ("incidents_prior_year", "change", "pct_change", "poisson_z"):
+        for col in ("incidents_prior_year", "change", "pct_change", "noise_z", "dispersion"):
             assert table[col].isna().all(), col  # not 0: nothing was loaded there
         assert table[["corrected", "after_corrections"]].isna().all().all()  # the source has no corrections
         totals = metrics.city_totals(s, table, *YEAR_2024)
-        assert totals.incidents_prior_year is None and totals.poisson_z is None and totals.pct_change is None
+        assert totals.incidents_prior_year is None and totals.noise_z is None and totals.pct_change is None
         assert totals.noise == NOT_COMPARABLE and not totals.comparable
         kpis = district.district_kpis(s, "1", *YEAR_2024)
-        assert kpis.noise == NOT_COMPARABLE and kpis.change is None and kpis.poisson_z is None
+        assert kpis.noise == NOT_COMPARABLE and kpis.change is None and kpis.noise_z is None
         mix = district.offense_mix(s, "1", *YEAR_2024)
-        assert (mix["noise"] == NOT_COMPARABLE).all() and mix["poisson_z"].isna().all()
+        assert (mix["noise"] == NOT_COMPARABLE).all() and mix["noise_z"].isna().all()
         ranking = district.neighborhoods_ranked(s, "1", *YEAR_2024)
         assert (ranking.table["noise"] == NOT_COMPARABLE).all() and ranking.district_incidents_prior_year is None
         layer = map_layers.layer_data(s, "change", "neighborhood", period)
@@ -82,7 +82,7 @@ def test_a_true_zero_a_year_earlier_is_still_a_comparison(tiny_db):
     with Store(tiny_db) as s:
         table = metrics.area_comparison(s, *YEAR_2024).set_index("area_id")
     assert table.loc["2", "incidents_prior_year"] == 0 and table.loc["2", "comparison"] == ""
-    assert pd.isna(table.loc["2", "pct_change"]) and not pd.isna(table.loc["2", "poisson_z"])
+    assert pd.isna(table.loc["2", "pct_change"]) and not pd.isna(table.loc["2", "noise_z"])
 
 
 def test_the_comparison_starts_with_the_first_day_reported():
@@ -103,7 +103,7 @@ def test_cli_prints_no_z_or_percent_without_data_a_year_earlier(thin_db, fmt):
              else pd.DataFrame(json.loads(out)))
     assert list(table.columns) == metrics.CLI_COLUMNS
     assert (table["comparison"] == NOT_COMPARABLE).all()
-    for col in ("incidents_prior_year", "change", "pct_change", "poisson_z", "corrected"):
+    for col in ("incidents_prior_year", "change", "pct_change", "noise_z", "dispersion", "corrected"):
         assert table[col].isna().all(), col
     assert "not comparable" in err and "z =" not in out
 
@@ -115,7 +115,7 @@ def test_cli_corrected_column_and_an_ordinary_comparison(tiny_db):
     table = pd.DataFrame(json.loads(out)).set_index("area_id")
     assert table.loc["1", "corrected"] == 1 and table.loc["2", "corrected"] == 0  # i2 is corrected later
     assert table.loc["1", "incidents"] == 2 and (table["comparison"] == "").all()
-    assert not table["poisson_z"].isna().any()
+    assert not table["noise_z"].isna().any()
 
 
 def test_briefing_of_a_new_city_says_not_comparable(thin_db, monkeypatch):
@@ -214,7 +214,7 @@ def test_the_overview_table_and_map_of_a_new_city(thin_db, monkeypatch):
     at = _page(thin_db, monkeypatch, "overview")
     table = next(d for d in at.dataframe if d.key == "district_table")
     assert table.proto.placeholder == "—"
-    assert table.value["pct_change"].isna().all() and table.value["poisson_z"].isna().all()
+    assert table.value["pct_change"].isna().all() and table.value["noise_z"].isna().all()
     assert set(table.value["comparison"]) == {NOT_COMPARABLE}
     assert "corrected" not in table.value  # no corrections in the source: no such column
     assert not at.metric[0].delta  # no arrow: nothing to compare with

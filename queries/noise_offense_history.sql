@@ -1,0 +1,18 @@
+-- Counted incidents of one district per offense group and day over the history a noise reading measures
+-- normal variation from (the District page's offense mix, district.offense_mix). $district_id; $date_basis;
+-- $offense_group as in area_incident_counts (NULL, a group code or 'category:<category>'); $start and $end
+-- bound the history. The offense group comes back as area_id, so that noise.area_dispersions reads it as
+-- any other area.
+SELECT
+    offense_group AS area_id,
+    day,
+    SUM(incidents) AS incidents
+FROM incident_counts_daily
+WHERE date_basis = $date_basis
+  AND district_id = $district_id
+  AND day BETWEEN $start AND $end
+  AND ($offense_group IS NULL OR offense_group IN (
+        SELECT offense_group FROM offense_groups
+        WHERE offense_group = $offense_group OR 'category:' || category = $offense_group))
+GROUP BY 1, 2
+HAVING SUM(incidents) <> 0;
