@@ -7,6 +7,7 @@ The Overview page and ``python -m community_policing districts`` both call
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -475,7 +476,7 @@ def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date,
         incidents_prior_year=prior_count,
         pct_change=(None if not prior_count or prior_count <= 0
                     else round((current - prior_count) / prior_count * 100, 1)),
-        noise_z=None if z is None else round(z, 2),
+        noise_z=None if z is None or math.isnan(z) else round(z, 2),
         noise=noise_label(z, comparison, None if dispersion is None else dispersion.basis),
         engagement_events=int(engagement["engagement_events"]),
         engagement_events_prior_year=int(engagement["engagement_events_prior_year"]),

@@ -467,6 +467,9 @@ def incident_comparison_captions(column, kpi, has_corrections: bool) -> None:
     where the source has corrections."""
     if not kpi.comparable:  # nothing loaded a year earlier: no count, change or z to show
         column.caption(f"**{_(kpi.comparison)}**")
+    elif kpi.noise_z is None and kpi.noise == metrics.NO_HISTORY_READING:  # too little history for a reading
+        column.caption(_("{prior} a year earlier · **{noise}**").format(
+            prior=f"{kpi.incidents_prior_year:,}", noise=_(kpi.noise)))
     elif kpi.noise_z is None:  # public mode: a count too small to show, so no comparison either
         column.caption(_("{prior} a year earlier · **no comparison shown**: small counts are hidden in this public "
                          "view").format(prior=_(kpi.incidents_prior_year_note) if kpi.incidents_prior_year_note

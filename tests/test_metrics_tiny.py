@@ -83,7 +83,7 @@ def test_city_totals(store):
     totals = metrics.city_totals(store, table, *MARCH)
     assert (totals.incidents, totals.incidents_prior_year) == (4, 3)
     assert totals.pct_change == pytest.approx(33.3, abs=0.1)
-    assert totals.noise == "within normal variation"
+    assert totals.noise == metrics.NO_HISTORY_READING and totals.noise_z is None  # a month of data: no history
     assert (totals.engagement_events, totals.engagement_events_prior_year) == (2, 1)
     assert totals.officer_hours == pytest.approx(11.0)
     assert totals.trust == pytest.approx((60 * 100 + 40 * 50) / 150, abs=0.1)

@@ -82,7 +82,9 @@ def test_a_true_zero_a_year_earlier_is_still_a_comparison(tiny_db):
     with Store(tiny_db) as s:
         table = metrics.area_comparison(s, *YEAR_2024).set_index("area_id")
     assert table.loc["2", "incidents_prior_year"] == 0 and table.loc["2", "comparison"] == ""
-    assert pd.isna(table.loc["2", "pct_change"]) and not pd.isna(table.loc["2", "noise_z"])
+    # A comparison (a count of 0 is a count), though a city this new has no history to read its noise by.
+    assert pd.isna(table.loc["2", "pct_change"]) and table.loc["2", "change"] == table.loc["2", "incidents"]
+    assert table.loc["2", "noise"] == metrics.NO_HISTORY_READING
 
 
 def test_the_comparison_starts_with_the_first_day_reported():
@@ -115,7 +117,8 @@ def test_cli_corrected_column_and_an_ordinary_comparison(tiny_db):
     table = pd.DataFrame(json.loads(out)).set_index("area_id")
     assert table.loc["1", "corrected"] == 1 and table.loc["2", "corrected"] == 0  # i2 is corrected later
     assert table.loc["1", "incidents"] == 2 and (table["comparison"] == "").all()
-    assert not table["noise_z"].isna().any()
+    assert (table["noise"] == metrics.NO_HISTORY_READING).all()  # compared, but no history for a reading
+    assert (table["noise_basis"] == "no history: no reading").all()
 
 
 def test_briefing_of_a_new_city_says_not_comparable(thin_db, monkeypatch):
