@@ -73,7 +73,7 @@ test: test-setup
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python benchmarks/did_coverage.py --seeds 100 || true
+	$(BIN)/python benchmarks/did_coverage.py --seeds 200 --workers 2 --label-seeds 50 || true
 	$(BIN)/python benchmarks/area_comparison.py
 	$(BIN)/python benchmarks/briefing.py || true
 
