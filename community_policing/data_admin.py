@@ -12,7 +12,9 @@ How it works:
   month ``slmpd_2020_01.csv`` goes to ``stl_crime_slmpd_monthly/``); a ``.zip`` is a source folder and
   is unpacked, safely: no absolute path, ``..``, hidden name, symbolic link, encrypted or repeated entry,
   at most ``MAX_ARCHIVE_FILES`` entries and ``MAX_UNPACKED_BYTES`` unpacked (gzip files are measured
-  unpacked too). Everything is checked before anything is written; a refused upload writes nothing.
+  unpacked too; an .xlsx is measured by what it unzips to). Each uploaded file is at most
+  ``limits.max_upload_bytes()`` (COMMON_GROUND_MAX_UPLOAD_MB), checked from its size before it is read
+  (``check_upload_sizes``). Everything is checked before anything is written; a refused upload writes nothing.
   Uploaded names are used only after ``safe_name`` (a bare file name: no separator, no leading dot).
   After a load, the staged folder is the warehouse's source folder (``load_batches.source_dir``), so the
   next upload starts from it; ``prune_staging`` removes the other, older staged folders.
@@ -60,7 +62,7 @@ from typing import Callable, Iterable, Iterator
 import duckdb
 import pandas as pd
 
-from community_policing import loader, schema, store
+from community_policing import limits, loader, schema, store
 from community_policing.i18n import N_, _
 from community_policing.importers.errors import ManifestError, SourceFileError
 
@@ -195,6 +197,31 @@ class _Planned:
     archive: zipfile.ZipFile | None = None
 
 
+def check_upload_sizes(files: Iterable[tuple[str, int]]) -> None:
+    """Refuse an upload with a file above the upload limit (``limits.max_upload_bytes``, set by
+    COMMON_GROUND_MAX_UPLOAD_MB), from the sizes alone: the page calls it before reading the files."""
+    for name, size in files:
+        try:
+            limits.check_upload_size(safe_name(name), int(size))
+        except SourceFileError as exc:
+            raise DataAdminError(str(exc)) from None
+
+
+def _check_spreadsheet(name: str, handle) -> None:
+    """An .xlsx is a zip of XML: refuse one whose parts unzip to more than the decompressed-size limit
+    (a few KB can claim gigabytes), from the archive's own size claims, before anything reads it."""
+    try:
+        with zipfile.ZipFile(handle) as book:
+            total = sum(info.file_size for info in book.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable workbook: the loader says so in its own words
+    limit = limits.max_decompressed_bytes()
+    if total > limit:
+        raise DataAdminError(_("{name}: the spreadsheet unzips to {size}, more than {limit}; expected at most "
+                               "that (COMMON_GROUND_MAX_DECOMPRESSED_MB)").format(
+            name=name, size=_size(total), limit=_size(limit)))
+
+
 def stage_upload(files: list[tuple[str, bytes]], manifest_path: str | os.PathLike,
                  base_source_dir: str | os.PathLike | None, staging_root: str | os.PathLike) -> Path:
     """A fresh source folder holding the current source folder's files with the upload in place
@@ -205,12 +232,15 @@ def stage_upload(files: list[tuple[str, bytes]], manifest_path: str | os.PathLik
         raise DataAdminError(_("{folder}: source folder not found; expected the folder the manifest's files "
                                "are in").format(folder=base))
     plan: dict[PurePosixPath, _Planned] = {}
+    check_upload_sizes((name, len(data)) for name, data in files)
     for name, data in files:
         name = safe_name(name)
         if name.lower().endswith(".zip"):
             planned = _archive_plan(name, data, patterns)
         else:
             _check_gzip_size(name, io.BytesIO(data))
+            if name.lower().endswith((".xlsx", ".xlsm")):
+                _check_spreadsheet(name, io.BytesIO(data))
             planned = [_Planned(PurePosixPath(destination(name, patterns, manifest_path), name), name, data=data)]
         for item in planned:
             if item.relative in plan:
@@ -237,6 +267,9 @@ def stage_upload(files: list[tuple[str, bytes]], manifest_path: str | os.PathLik
                 # Whatever its name: the loader unpacks any file that starts with gzip's magic bytes.
                 with target.open("rb") as handle:
                     _check_gzip_size(f"{item.upload}: {item.entry.filename}", handle)
+                if target.suffix.lower() in (".xlsx", ".xlsm"):
+                    with target.open("rb") as handle:
+                        _check_spreadsheet(f"{item.upload}: {item.entry.filename}", handle)
         if base is not None:
             _take_over(base, staged, root.resolve())
     except OSError as exc:  # a file and a folder of one name, a full disk: nothing is kept
@@ -503,8 +536,7 @@ def _warehouse(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
                                              "autoload_known_extensions": False})
     try:
         try:
-            quoted = str(db_path).replace("'", "''")
-            con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+            con.execute(f"ATTACH {store.sql_literal(db_path)} AS warehouse (READ_ONLY)")
             con.execute("USE warehouse")
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
@@ -690,7 +722,7 @@ def rejects(db_path: str | os.PathLike | None, batch_id: str, limit: int = MAX_R
     the warehouse holds now (earlier loads keep only their counts: ``reject_counts``); at most ``limit``."""
     with _warehouse(store.resolve_db_path(db_path)) as con:
         if con is None:
-            return pd.DataFrame(columns=["table_name", "file", "line", "column", "value", "reason", "kind"])
+            return pd.DataFrame(columns=["table_name", "file", "line", "column", "value", "reason", "kind", "raw"])
         return _query(con, "warehouse_rejects", batch_id=batch_id, limit=int(limit))
 
 

@@ -2,10 +2,13 @@
 
 Free text recorded by staff (titles, notes, places, partners, names) ends up in downloads and
 exports. A spreadsheet reads a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some
-programs, a tab or carriage return) as a formula, so a title such as ``=HYPERLINK("http://x","y")``
-would become a live link, or worse, in whoever opens the file ("CSV injection", OWASP). Every
-export therefore goes through :func:`neutralise`, which puts a single quote in front of such text,
-as OWASP recommends. The rules:
+programs, a tab or carriage return, or the full-width ``＝ ＋ － ＠``) as a formula, so a title such as
+``=HYPERLINK("http://x","y")`` would become a live link, or worse, in whoever opens the file ("CSV
+injection", OWASP). Some programs also trim leading blanks first, and an invisible bidirectional control
+at the start can disguise a formula, so those count too (:func:`formula_like`). Every export therefore
+goes through :func:`neutralise`, which puts a single quote in front of such text, as OWASP recommends.
+The tables shown on pages have no toolbar download or copy of their own (``client.disableDataExport``
+in ``.streamlit/config.toml``): every table leaves the app through these functions. The rules:
 
 - **Text** is any ``str`` value, in a column of any dtype that can hold one (object, string,
   categorical), and every column header that is a ``str``. Numbers, booleans, dates and empty
@@ -49,6 +52,7 @@ import io
 import math
 import numbers
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -58,8 +62,14 @@ from pandas.api import types as ptypes
 from community_policing import i18n
 from community_policing.i18n import N_, _
 
-#: A cell that starts with one of these is read as a formula by some spreadsheet program.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: A cell that starts with one of these is read as a formula by some spreadsheet program. The full-width
+#: forms (＝ ＋ － ＠) are on the list because some spreadsheets (Excel in East Asian locales, LibreOffice
+#: with autocorrect) turn them into their ASCII twins as the cell is read.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: Invisible bidirectional controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM, ALM): at the start of a
+#: cell they can hide or reverse what follows, so a formula would not look like one. A cell starting with one
+#: is always quoted.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 #: What goes in front of such a cell.
 QUOTE = "'"
 #: The column that says, on every row, what the data are.
@@ -75,17 +85,31 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
+def formula_like(text: str) -> bool:
+    """True when a spreadsheet could read ``text`` as a formula, or show it as something it is not: it starts
+    with a trigger, with a bidirectional control, or with blanks (spaces, tabs, line breaks, which some
+    programs trim on import) before a trigger."""
+    if not text:
+        return False
+    if text[0] in BIDI_CONTROLS or text.startswith(FORMULA_TRIGGERS):
+        return True
+    start = 0  # past blanks and invisible characters (controls, format characters such as a zero-width space)
+    while start < len(text) and (text[start].isspace() or unicodedata.category(text[start]) in ("Cc", "Cf")):
+        start += 1
+    return text.startswith(FORMULA_TRIGGERS, start)
+
+
 def neutralise_text(value):
-    """``value`` with a leading quote when it is text that a spreadsheet would read as a formula;
-    anything else (numbers, dates, None, NA) unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """``value`` with a leading quote when it is text that a spreadsheet would read as a formula
+    (``formula_like``); anything else (numbers, dates, None, NA) unchanged."""
+    if isinstance(value, str) and formula_like(value):
         return QUOTE + value
     return value
 
 
 def restore_text(value):
     """The inverse of ``neutralise_text`` for a cell read back from one of our files: "'=x" -> "=x"."""
-    if isinstance(value, str) and value.startswith(QUOTE) and value[1:2] and value[1:].startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value.startswith(QUOTE) and formula_like(value[1:]):
         return value[1:]
     return value
 

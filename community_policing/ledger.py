@@ -8,9 +8,12 @@ Why it is built this way:
 
 * The analytics warehouse is a DuckDB file the app opens read-only (a DuckDB file open
   read-write in one process blocks every other process). Recording activities needs many small
-  concurrent writes, so the ledger is a separate SQLite file (default ``data/ledger.sqlite``,
-  beside the default warehouse; ``$COMMON_GROUND_LEDGER`` or an explicit path overrides it).
-  The warehouse ATTACHes it read-only, so every page counts a new record at once.
+  concurrent writes, so the ledger is a separate SQLite file beside its warehouse and named after
+  it (``data/st_louis.duckdb`` -> ``data/st_louis.ledger.sqlite``; ``$COMMON_GROUND_LEDGER`` or an
+  explicit path overrides it). The warehouse ATTACHes it read-only, so every page counts a new
+  record at once. A ledger belongs to one city: it records the warehouse city it was first
+  written for (``ledger_meta``), and a warehouse or writer of another city is refused, so a test
+  entry on the demo never counts in a real city's numbers.
 * WAL mode lets readers carry on while one writer writes; every call opens its own short-lived
   connection with a 10 s busy timeout, so the class is safe to share between threads and to use
   from several processes at once. Every write takes the write lock up front (``BEGIN
@@ -39,7 +42,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
@@ -47,6 +50,16 @@ from community_policing import schedules, schema
 from community_policing.i18n import N_, _
 from community_policing.store import DEFAULT_LEDGER_PATH, LEDGER_ENV_VAR, resolve_ledger_path  # noqa: F401  (re-exported)
 from community_policing.store import QUERIES_DIR
+
+# Plain language for "How to read these numbers" (the Methodology page shows it translated).
+LEDGER_SAFEGUARDS_TEXT = N_(
+    "Each city keeps its own engagement ledger, a file beside its warehouse that records which city it "
+    "belongs to; a ledger of another city is refused, so a test entry on the demo city never counts in a "
+    "real city's numbers. An uploaded template is checked row by row and recorded in one step: either every "
+    "valid row is recorded or, if anything goes wrong while writing, none is; rows with problems come back "
+    "with their line and reason. Counts and amounts have generous upper limits (for example at most "
+    "1,000,000 attendees at one activity), so a typing slip such as 1e23 is refused instead of skewing "
+    "every total.")
 
 BUSY_TIMEOUT_SECONDS = 10.0
 LEDGER_SCHEMA_VERSION = 2
@@ -59,6 +72,7 @@ PLACE_MAX_CHARS = 200
 PARTNERS_MAX_CHARS = 500
 NOTES_MAX_CHARS = 10_000
 SCHEDULE_MAX_CHARS = 300
+OFFICERS_MAX = 100_000  # officers at one activity (a ledger field the warehouse schema does not hold)
 
 # Fields a caller may give, in the order forms and exports show them.
 ENTRY_FIELDS = (
@@ -127,6 +141,10 @@ class LedgerError(ValueError):
         return [f"{name}: {message}" for name, message in self.errors.items()]
 
 
+class _Abandoned(Exception):
+    """Raised inside a write transaction to roll it back on purpose."""
+
+
 class EntryNotFound(LedgerError, KeyError):
     """No entry has that id."""
 
@@ -153,9 +171,21 @@ def _kind(name: str) -> Kind:
     return KINDS[name]
 
 
-def upgrade(path: str | os.PathLike) -> None:
-    """Bring a ledger file written by an earlier version up to this one (adds tables and columns)."""
-    Ledger(path)
+def upgrade(path: str | os.PathLike, city: str | None = None) -> None:
+    """Bring a ledger file written by an earlier version up to this one (adds tables and columns);
+    with ``city``, claim an unclaimed file for it, or raise LedgerError when it belongs to another."""
+    book = Ledger(path, city=city)
+    if city is not None:
+        with book._write() as con:
+            book._claim(con)
+
+
+def city_mismatch(path: Path, ledger_city: str, city: str) -> LedgerError:
+    """The error for a ledger file of another city: names both, and what to do."""
+    return LedgerError({"ledger": _(
+        "the ledger {file} belongs to {ledger_city}, not to {city}: each city keeps its own ledger beside its "
+        "warehouse; use that one (or set COMMON_GROUND_LEDGER to it)").format(
+        file=path, ledger_city=ledger_city, city=city)})
 
 
 class Ledger:
@@ -173,16 +203,43 @@ class Ledger:
         *,
         valid_district_ids: Iterable[Any] | None = None,
         valid_neighborhood_ids: Iterable[Any] | None = None,
+        city: str | None = None,
+        db: str | os.PathLike | None = None,
     ):
-        self.path = resolve_ledger_path(path)
+        """``city``: the city whose warehouse this ledger serves. Without it, the city is read from the
+        warehouse ``db`` when one is given or the path is the warehouse's default ledger (None: no check).
+        A ledger file of another city is refused (LedgerError naming both); an unclaimed one is claimed
+        for ``city`` on its first write."""
+        self.path = resolve_ledger_path(path, db)
+        if city is None and (db is not None or not path):
+            from community_policing.store import resolve_db_path, warehouse_city
+
+            city = warehouse_city(resolve_db_path(db))
+        self.city = city
         self.valid_district_ids = _id_set(valid_district_ids)
         self.valid_neighborhood_ids = _id_set(valid_neighborhood_ids)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open_or_create()
+        except sqlite3.DatabaseError as exc:  # "file is not a database": a text file, a DuckDB file, ...
+            raise LedgerError({"ledger": _("{path} is not an engagement ledger (an SQLite file): {reason}").format(
+                path=self.path, reason=exc)}) from None
+
+    def _open_or_create(self) -> None:
         with closing(self._connect()) as con:
+            # Never write the ledger's tables into someone else's SQLite database given by mistake.
+            tables = {row[0] for row in con.execute(_sql("user_tables"))}
+            if tables and "ledger_meta" not in tables:
+                raise LedgerError({"ledger": _(
+                    "{path} is an SQLite database but not an engagement ledger (it holds {tables}); "
+                    "give a ledger file or a new file name").format(
+                    path=self.path, tables=", ".join(sorted(tables)[:5]))})
             mode = con.execute(_sql("journal_mode_wal")).fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"{self.path}: could not switch to WAL mode (got {mode})")
             version = _schema_version(con)
+            if version:
+                self._check_city(con)
             if version == LEDGER_SCHEMA_VERSION:
                 return  # nothing to create: opening a ledger stays read-only
             with _transaction(con):
@@ -206,7 +263,27 @@ class Ledger:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with closing(self._connect()) as con, _transaction(con):
+            self._claim(con)
             yield con
+
+    def _check_city(self, con: sqlite3.Connection) -> str | None:
+        """The city the file belongs to; LedgerError when it is not ``self.city``."""
+        found = con.execute(_sql("city")).fetchone()
+        owner = found[0] if found else None
+        if owner is not None and self.city is not None and owner != self.city:
+            raise city_mismatch(self.path, owner, self.city)
+        return owner
+
+    def _claim(self, con: sqlite3.Connection) -> None:
+        """Inside a write transaction: refuse a file of another city; claim an unclaimed one."""
+        if self._check_city(con) is None and self.city is not None:
+            con.execute(_sql("city_claim"), (self.city,))
+
+    def owner(self) -> str | None:
+        """The city this ledger file was first written for (None while unclaimed)."""
+        with closing(self._connect()) as con:
+            found = con.execute(_sql("city")).fetchone()
+        return found[0] if found else None
 
     def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         with closing(self._connect()) as con:
@@ -271,6 +348,63 @@ class Ledger:
                 _audit(con, at, user, "insert", entry_id, None, _snapshot(con, entry_id))
                 ids.append(entry_id)
         return ids
+
+    def record_checked(
+        self,
+        checked: Mapping[Any, tuple[dict[str, Any], list[tuple[str, str, int]]]],
+        user: str,
+        *,
+        kind: str = "activity",
+        existing_programs: Iterable[tuple[Any, Any]] | None = None,
+        all_or_nothing: bool = False,
+        progress: Progress | None = None,
+    ) -> tuple[dict[Any, str], dict[Any, dict[str, str]]]:
+        """Record records ``validate_many`` passed, all in ONE transaction; returns (ids by key,
+        problems by key).
+
+        A record the ledger itself refuses (a program already recorded for that district, say) is
+        skipped before anything of it is written and comes back with its reason; with
+        ``all_or_nothing`` such a refusal records nothing at all. Any failure while writing (a full
+        disk, a killed process) rolls everything back: the file holds all the records or none. Each
+        record gets its own audit row, exactly as if it had been added alone.
+        """
+        user = _check_user(user)
+        spec = _kind(kind)
+        taken = _program_keys(existing_programs)
+        at = _now()
+        ids: dict[Any, str] = {}
+        refused: dict[Any, dict[str, str]] = {}
+        report = _reporter(progress, len(checked), 0.5, 1.0, _("Recording rows: {done} of {total}"))
+        try:
+            self._record_checked(checked, spec, user, at, taken, all_or_nothing, ids, refused, report)
+        except _Abandoned:  # all_or_nothing and a record refused: everything was rolled back
+            ids.clear()
+        return ids, refused
+
+    def _record_checked(self, checked, spec, user, at, taken, all_or_nothing, ids, refused, report) -> None:
+        columns = _columns(spec)
+        with self._write() as con:
+            for done, (key, (row, attendance)) in enumerate(checked.items(), start=1):
+                try:
+                    _check_links(con, spec, None, row, taken)
+                except LedgerError as exc:
+                    refused[key] = exc.errors
+                    continue
+                number = con.execute(_sql("next_id")).fetchone()[0]
+                entry_id = f"{spec.prefix}{number:06d}"
+                record = {"id": entry_id, **row, "created_at": at, "created_by": user}
+                _insert(con, spec.table, record)
+                # The audit row holds what was stored, built here rather than read back (which is
+                # what makes a big upload fast); it equals what _snapshot would read.
+                after = {c: record.get(c) for c in columns}
+                if spec.name == "activity":
+                    _replace_attendance(con, entry_id, attendance)
+                    after["attendance"] = _attendance_dict(attendance)
+                _audit(con, at, user, "insert", entry_id, None, after)
+                ids[key] = entry_id
+                report(done)
+            if all_or_nothing and refused:
+                raise _Abandoned
 
     def edit(
         self,
@@ -540,8 +674,8 @@ def _check_columns(table_name: str, entry: Mapping[str, Any], names: Iterable[st
             continue
         if col.type == "DATE":
             parsed = _parse_date(value)
-            if parsed is None:
-                errors[name] = _("expected a date as YYYY-MM-DD")
+            if _date_error(value):
+                errors[name] = _date_error(value)
             row[name] = parsed.isoformat() if parsed else None
         elif col.type in ("SMALLINT", "INTEGER", "BIGINT", "DOUBLE"):
             whole = col.type != "DOUBLE"
@@ -624,8 +758,8 @@ def _validate_series(entry: Mapping[str, Any], districts: set[str] | None, neigh
         row[name] = parsed.isoformat() if parsed else None
         if value is None and required:
             errors[name] = _("required; the first date the meeting is held (YYYY-MM-DD)")
-        elif value is not None and parsed is None:
-            errors[name] = _("expected a date as YYYY-MM-DD")
+        elif value is not None and _date_error(value):
+            errors[name] = _date_error(value)
     if row["first_date"] and row["last_date"] and row["last_date"] < row["first_date"]:
         errors["last_date"] = _("the meetings end ({end}) before they start ({start})").format(
             end=row["last_date"], start=row["first_date"])
@@ -655,10 +789,12 @@ def validate_entry(
     valid_district_ids: set[str] | None = None,
     valid_neighborhood_ids: set[str] | None = None,
     errors: dict[str, str] | None = None,
+    schema_pass: bool = True,
 ) -> tuple[dict[str, Any], list[tuple[str, str, int]]]:
     """Check one entry; return (stored fields, attendance rows) or raise LedgerError.
 
-    Every field is checked, so the error lists all problems at once.
+    Every field is checked, so the error lists all problems at once. ``schema_pass=False`` leaves the
+    final check against schema.yaml to the caller (``validate_many`` runs it once for every row).
     """
     errors = dict(errors or {})
     events = schema.table(EVENTS_TABLE)
@@ -674,8 +810,8 @@ def validate_entry(
         errors["date"] = _("required; expected a date as YYYY-MM-DD")
     else:
         parsed = _parse_date(date)
-        if parsed is None:
-            errors["date"] = _("expected a date as YYYY-MM-DD")
+        if _date_error(date):
+            errors["date"] = _date_error(date)
         row["date"] = parsed.isoformat() if parsed else None
     start = get("start_time")
     row["start_time"] = None
@@ -730,22 +866,22 @@ def validate_entry(
                 errors[name] = _("expected a number from {low} to {high}").format(low=_g(col.min), high=_g(col.max))
             row[name] = number
 
-    # counts and amounts
+    # counts and amounts, within the schema's bounds (checked here, before anything is written: a number
+    # too big for the file would otherwise fail half-way through a write)
     for name, whole in (("attendees", True), ("officers", True), ("officer_hours", False), ("cost", False)):
         value = get(name)
         row[name] = None
         if value is None:
             continue
+        high = events.column(name).max if name in events.column_names else OFFICERS_MAX
         number = _number(value)
-        if whole:
-            if number is None or not number.is_integer() or number < 0:
-                errors[name] = _("expected a whole number ≥ {low}").format(low=0)
-            else:
-                number = int(number)
-        elif number is None or number < 0:
-            errors[name] = _("expected a number ≥ {low}").format(low=0)
+        if number is None or number < 0 or number > high or (whole and not number.is_integer()):
+            message = (_("expected a whole number from {low} to {high}") if whole else
+                       _("expected a number from {low} to {high}"))
+            errors[name] = message.format(low=0, high=_g(high))
+        elif whole:
+            number = int(number)
         row[name] = number
-
     series = get("series_id")
     row["series_id"] = None if series is None else _text(series)
 
@@ -755,19 +891,93 @@ def validate_entry(
     )
 
     # The schema is the last word: anything it rejects that the checks above let through.
-    if not errors:
-        frame = pd.DataFrame([{**{c: row.get(c) for c in events.column_names}, "id": "pending"}])
-        for _i, reject in schema.validate(EVENTS_TABLE, frame).rejects.iterrows():
-            errors.setdefault(reject["column"], reject["reason"])
-        if attendance:
-            att = pd.DataFrame(attendance, columns=["dimension", "demographic_group", "attendees"])
-            att.insert(0, "event_id", "pending")
-            for _i, reject in schema.validate(ATTENDANCE_TABLE, att).rejects.iterrows():
-                errors.setdefault("attendance", f"{reject['column']}: {reject['reason']}")
+    if not errors and schema_pass:
+        errors.update(_schema_errors([(row, attendance)]).get(0, {}))
     if errors:
         raise LedgerError(errors)
     ordered = {k: row[k] for k in ENTRY_FIELDS if k != "attendance"}
     return ordered, attendance
+
+
+def upper_bounds() -> dict[str, int]:
+    """The largest value an activity's counts and amounts accept (schema.yaml; officers: OFFICERS_MAX)."""
+    events = schema.table(EVENTS_TABLE)
+    found = {name: int(events.column(name).max) for name in ("attendees", "officer_hours", "cost")}
+    return {**found, "officers": OFFICERS_MAX}
+
+
+def _schema_errors(checked: list[tuple[Mapping[str, Any], list[tuple[str, str, int]]]]) -> dict[int, dict[str, str]]:
+    """Problems schema.yaml finds in activities the ledger's own checks passed, by position: one
+    vectorised ``schema.validate`` over all of them (and one over their attendance rows)."""
+    if not checked:
+        return {}
+    events = schema.table(EVENTS_TABLE)
+    found: dict[int, dict[str, str]] = {}
+    frame = pd.DataFrame([{c: row.get(c) for c in events.column_names} for row, _a in checked],
+                         columns=list(events.column_names))
+    frame["id"] = "pending"
+    for position, column, reason in schema.validate(EVENTS_TABLE, frame).rejects[
+            ["row_number", "column", "reason"]].itertuples(index=False, name=None):
+        found.setdefault(int(position), {}).setdefault(column, reason)
+    owners = [i for i, (_r, attendance) in enumerate(checked) for _x in attendance]
+    if owners:
+        att = pd.DataFrame([a for _r, attendance in checked for a in attendance],
+                           columns=["dimension", "demographic_group", "attendees"])
+        att.insert(0, "event_id", "pending")
+        for position, column, reason in schema.validate(ATTENDANCE_TABLE, att).rejects[
+                ["row_number", "column", "reason"]].itertuples(index=False, name=None):
+            found.setdefault(owners[int(position)], {}).setdefault("attendance", f"{column}: {reason}")
+    return found
+
+
+Progress = Callable[[float, str], None]
+"""A progress report: the fraction done (0 to 1) and what is being done, in the current language
+(``st.progress(fraction, text=text)`` on a page)."""
+_PROGRESS_STEPS = 50  # reports per stage: often enough for a bar, rare enough to cost nothing
+
+
+def _reporter(progress: Progress | None, total: int, start: float, end: float, text: str):
+    """A function of the rows done that reports every 1/_PROGRESS_STEPS of ``total``, mapped to start..end."""
+    if progress is None or total <= 0:
+        return lambda done: None
+    every = max(1, total // _PROGRESS_STEPS)
+
+    def report(done: int) -> None:
+        if done % every == 0 or done == total:
+            progress(start + (end - start) * done / total, text.format(done=done, total=total))
+    return report
+
+
+def validate_many(
+    kind: str,
+    entries: list[Mapping[str, Any]],
+    valid_district_ids: Iterable[Any] | None = None,
+    valid_neighborhood_ids: Iterable[Any] | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict[int, tuple[dict[str, Any], list[tuple[str, str, int]]]], dict[int, dict[str, str]]]:
+    """Check many records of ``kind`` at once, like the form checks one: returns (valid records by
+    position, problems by position). The check against schema.yaml runs once for all of them."""
+    spec = _kind(kind)
+    districts, neighborhoods = _id_set(valid_district_ids), _id_set(valid_neighborhood_ids)
+    valid: dict[int, tuple[dict[str, Any], list[tuple[str, str, int]]]] = {}
+    problems: dict[int, dict[str, str]] = {}
+    report = _reporter(progress, len(entries), 0.0, 0.5, _("Checking rows: {done} of {total}"))
+    for position, entry in enumerate(entries):
+        unknown = {k: _unknown_field_message(spec) for k in entry if k not in spec.fields}
+        try:
+            if kind == "activity":
+                valid[position] = validate_entry(entry, districts, neighborhoods, unknown, schema_pass=False)
+            else:
+                valid[position] = validate(kind, entry, districts, neighborhoods, unknown)
+        except LedgerError as exc:
+            problems[position] = exc.errors
+        report(position + 1)
+    if kind == "activity":
+        positions = list(valid)
+        for index, found in _schema_errors([valid[p] for p in positions]).items():
+            problems[positions[index]] = found
+            del valid[positions[index]]
+    return valid, problems
 
 
 def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool,
@@ -778,6 +988,7 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
         errors["attendance"] = _('expected groups by dimension, like {"race_ethnicity": {"black": 10}}')
         return []
     dimensions = schema.table(ATTENDANCE_TABLE).column("dimension").allowed or ()
+    high = schema.table(ATTENDANCE_TABLE).column("attendees").max or math.inf
     rows: list[tuple[str, str, int]] = []
     problems: list[str] = []
     for dimension, groups in value.items():
@@ -798,9 +1009,9 @@ def _validated_attendance(value: Any, attendees: int | None, attendees_bad: bool
             number = _number(count)
             if group_text is None:
                 problems.append(_("{dimension}: a group has no name").format(dimension=dimension))
-            elif number is None or not number.is_integer() or number < 0:
-                problems.append(_("{dimension} {group}: expected a whole number ≥ {low}").format(
-                    dimension=dimension, group=group_text, low=0))
+            elif number is None or not number.is_integer() or number < 0 or number > high:
+                problems.append(_("{dimension} {group}: expected a whole number from {low} to {high}").format(
+                    dimension=dimension, group=group_text, low=0, high=_g(high)))
             else:
                 rows.append((dimension, group_text, int(number)))
                 total += int(number)
@@ -865,6 +1076,11 @@ def _run_script(con: sqlite3.Connection, name: str, **parts: str) -> None:
 
 
 def _record_sql(name: str, table_name: str, columns: Iterable[str] = ()) -> str:
+    return _record_sql_cached(name, table_name, tuple(columns))
+
+
+@cache
+def _record_sql_cached(name: str, table_name: str, columns: tuple[str, ...]) -> str:
     """A statement shared by the record kinds, for one kind's table and columns.
 
     The table and columns come from the kind specifications (``KINDS``) and are checked against them
@@ -1034,8 +1250,10 @@ def _id_set(ids: Iterable[Any] | None) -> set[str] | None:
 
 
 def _g(number: float | None) -> str:
-    """A schema bound as messages show it (``f"{x:g}"``)."""
-    return "" if number is None else f"{number:g}"
+    """A schema bound as messages show it: whole numbers in full (1000000, not 1e+06)."""
+    if number is None:
+        return ""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 def _unknown_place(word: str, text: str, valid: set[str]) -> str:
@@ -1058,6 +1276,20 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+# Dates a ledger record may carry: a typo such as 0001-01-01 or 9999-12-31 is refused, not stored.
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _date_error(value: Any) -> str | None:
+    """Why ``value`` is not a usable ledger date, or None when it is one."""
+    parsed = _parse_date(value)
+    if parsed is None:
+        return _("expected a date as YYYY-MM-DD")
+    if not DATE_MIN <= parsed <= DATE_MAX:
+        return _("expected a date from {low} to {high}").format(low=DATE_MIN.isoformat(), high=DATE_MAX.isoformat())
+    return None
 
 
 def _parse_date(value: Any) -> dt.date | None:

@@ -3,6 +3,10 @@
 There is one template per kind of record (activities, training sessions, program sites). Every
 uploaded row goes through the same validation as the form; valid rows are recorded, the others
 come back with their line, column and reason, so rows read = recorded + rejected.
+
+A big upload is checked all at once and written in one transaction (``Ledger.record_checked``): a
+hundred thousand rows take seconds, not an hour, and a failure part-way records nothing. Each record
+still gets its own audit row. The file's size is limited before it is read (``check_upload_size``).
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from community_policing import exports, schema
+from community_policing import exports, limits, schema
 from community_policing.i18n import N_, _
 from community_policing.importers import tabular
-from community_policing.ledger import Ledger, LedgerError, validate
+from community_policing.importers.errors import SourceFileError
+from community_policing.ledger import Ledger, LedgerError, Progress, validate_many
 
 EXAMPLE_PREFIX = "EXAMPLE:"
 
@@ -126,15 +131,28 @@ def template_excel(district_id: str = "1", kind: str = "activity") -> bytes:
                                  _("allowed values"): allowed_values(kind)})
 
 
+def check_upload_size(name: str, size: int) -> None:
+    """Refuse a filled template above the upload limit (COMMON_GROUND_MAX_UPLOAD_MB) with SourceFileError;
+    a page calls it with the upload's size before reading the upload."""
+    limits.check_upload_size(Path(name).name, int(size))
+
+
 def read_upload(name: str, data: bytes, kind: str = "activity") -> pd.DataFrame:
     """An uploaded template as text cells plus ``_line`` (header = line 1); raises SourceFileError."""
     spec = template_for(kind)
     suffix = Path(name).suffix.lower()
+    check_upload_size(name, len(data))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(name).name
         path.write_bytes(data)
-        frame = tabular.read_text_table(path, sheet=spec.sheet if suffix in (".xlsx", ".xls") else None)
-        tabular.require_columns(path, frame, sorted(spec.required))
+        try:
+            if suffix in (".xlsx", ".xlsm"):
+                limits.check_zip(path)  # a few KB of workbook can unzip to gigabytes: refused before it is parsed
+            frame = tabular.read_text_table(path, sheet=spec.sheet if suffix in (".xlsx", ".xls") else None)
+            tabular.require_columns(path, frame, sorted(spec.required))
+        except SourceFileError as exc:
+            # Name the file the person uploaded, not the temporary copy it was read from.
+            raise SourceFileError(Path(name).name, exc.message.replace(str(path), Path(name).name)) from None
     # A file downloaded from here, filled and uploaded again keeps the quote that neutralised text
     # such as "=..." on the way out: take it off so the ledger stores what the person typed.
     for column in frame.columns:
@@ -152,40 +170,53 @@ class BulkResult:
 
 def load_rows(ledger: Ledger, frame: pd.DataFrame, user: str, valid_district_ids=None,
               valid_neighborhood_ids=None, kind: str = "activity",
-              existing_programs: Iterable[tuple[Any, Any]] | None = None) -> BulkResult:
+              existing_programs: Iterable[tuple[Any, Any]] | None = None, *,
+              all_or_nothing: bool = False, progress: Progress | None = None) -> BulkResult:
     """Validate every row like the form does; record the valid ones, return the others with reasons.
 
-    Each row is recorded on its own, so a row refused at write time (a program already recorded
-    for that district, say) comes back with its reason and does not stop the others.
+    What a person sees stays as it was: rows with problems come back with their line, column and
+    reason, and the valid rows are recorded (rows read = recorded + rejected). With ``all_or_nothing``
+    any rejected row records nothing at all. Either way the rows are checked all at once, then written
+    in ONE transaction: a failure part-way (a full disk, a killed process) leaves the ledger exactly as
+    it was, never half an upload. ``progress(fraction, text)`` is called as rows are checked and written.
     """
     spec = template_for(kind)
     rejects: list[tuple[int, str, str, str]] = []
-    recorded: list[str] = []
+    present = [c for c in spec.columns if c in frame.columns]
+    lines = frame["_line"].astype(int).tolist()
+    # Plain dicts of the non-blank cells, built column-wise (iterrows would dominate a big upload).
+    cells = {c: frame[c].tolist() for c in present}
+    entries: list[dict[str, Any]] = []
+    for i in range(len(frame)):
+        entry = {}
+        for c in present:
+            value = cells[c][i]
+            if value is not None and not (isinstance(value, float) and value != value) and str(value).strip() != "":
+                entry[c] = value
+        entries.append(entry)
 
-    def reject(line: int, entry: dict, error: LedgerError) -> None:
-        for column, message in error.errors.items():
+    def reject(line: int, entry: dict, errors: dict[str, str]) -> None:
+        for column, message in errors.items():
             rejects.append((line, column, str(entry.get(column, "")), message))
 
-    valid = []
-    for _i, row in frame.iterrows():
-        line = int(row["_line"])
-        entry = {c: row[c] for c in spec.columns if c in frame.columns and str(row[c]).strip() != ""}
+    candidates, positions = [], []
+    for position, entry in enumerate(entries):
         mark = str(entry.get(spec.example_field, ""))
         if mark.startswith(EXAMPLE_PREFIX):
-            rejects.append((line, spec.example_field, mark, _("the template's example row; replace or delete it")))
-            continue
-        try:
-            validate(kind, entry, valid_district_ids, valid_neighborhood_ids)
-        except LedgerError as exc:
-            reject(line, entry, exc)
-            continue
-        valid.append((line, entry))
-    for line, entry in valid:
-        try:
-            recorded.append(ledger.add(entry, user=user, kind=kind, valid_district_ids=valid_district_ids,
-                                       valid_neighborhood_ids=valid_neighborhood_ids,
-                                       existing_programs=existing_programs))
-        except LedgerError as exc:
-            reject(line, entry, exc)
+            rejects.append((lines[position], spec.example_field, mark,
+                            _("the template's example row; replace or delete it")))
+        else:
+            candidates.append(entry)
+            positions.append(position)
+    valid, problems = validate_many(kind, candidates, valid_district_ids, valid_neighborhood_ids, progress)
+    for index, errors in problems.items():
+        reject(lines[positions[index]], candidates[index], errors)
+    recorded: list[str] = []
+    if valid and not (all_or_nothing and rejects):
+        ids, refused = ledger.record_checked(valid, user, kind=kind, existing_programs=existing_programs,
+                                             all_or_nothing=all_or_nothing, progress=progress)
+        for index, errors in refused.items():
+            reject(lines[positions[index]], candidates[index], errors)
+        recorded = [ids[index] for index in sorted(ids)]
     table = pd.DataFrame(rejects, columns=["line", "column", "value", "reason"]).sort_values("line", kind="stable")
     return BulkResult(rows_read=len(frame), recorded=recorded, rejects=table.reset_index(drop=True))

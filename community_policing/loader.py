@@ -58,6 +58,23 @@ SERIES_BREAK_KEYS = {"date": "day", "label": "label", "kind": "kind", "scope": "
                      "label_es": "label_es", "description_es": "description_es"}  # *_es: the Spanish interface's
 SERIES_BREAK_DEFAULTS = {"kind": "other", "scope": "all"}
 
+# "How to read these numbers": how a load treats a record that arrives twice, and what a rejected
+# line keeps (pages/methodology.py shows it).
+LOAD_FAULTS_METHOD = N_(
+    "**Records that arrive twice are counted once.** A source folder can hold the same month twice: the same "
+    "file under two names, or a month the department published again with the same records. A record read "
+    "again from another file, with the same content in every field (for St. Louis: the same complaint number, "
+    "the same coded month, date, crime code, count, district, neighborhood and coordinates), is counted once; "
+    "the copy is kept among the rejected rows as a duplicate, naming the file and line of the copy that counts, "
+    "and the load summary says how many records each file repeats. Corrections are not repeats: when the "
+    "police department codes a complaint again in a later month (a -1 row, often with a new +1 row), the coded "
+    "month differs, so both rows are kept and the correction is shown beside the counts, never subtracted "
+    "twice. A record written twice inside one file is the file's own and is left as written.\n\n"
+    "**Every rejected line keeps its text.** Each rejected row keeps the line as the file wrote it, so staff "
+    "can see what was wrong without opening the file. When one rejected record runs over several lines of the "
+    "file (usually a stray quotation mark), the load says so with a warning naming the lines, because the rows "
+    "on those lines were not read on their own.")
+
 
 # --- Manifest --------------------------------------------------------------------------------
 
@@ -88,6 +105,7 @@ class Manifest:
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ManifestError(f"{path}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+        _check_types(path, raw)
         for key in ("name", "districts"):
             if key not in raw:
                 raise ManifestError(f"{path}: missing required key {key!r}")
@@ -138,6 +156,132 @@ class Manifest:
         )
 
 
+_KIND_WORDS = {
+    "text": "text in quotes", "texts": 'a list of texts (["a", "b"])', "bool": "true or false",
+    "id": "text or a whole number", "year": "a year (a whole number)", "date": "a date (YYYY-MM-DD or YYYY-MM)",
+    "template": "text whose only field is {id} (\"District {id}\")",
+    "names": 'a table of name = "text"', "constants": "a table of name = value (text, a number or true/false)",
+    "keep_rows": "{ present = [...], absent = [...] } (lists of column names)", "table": "a table",
+}
+
+
+def _described(value) -> str:
+    """A manifest value as the reader wrote it, for error messages (short)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return f"the number {value}" if len(str(value)) <= 24 else f"a number of {len(str(value))} digits"
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _template_ok(value) -> bool:
+    """A name_template holds only the documented fields, with no conversion or format spec."""
+    import string
+
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError:  # an unmatched brace
+        return False
+    return all(name is None or (name in manifest_keys.TEMPLATE_FIELDS and not spec and conv is None)
+               for _, name, spec, conv in parts)
+
+
+def _kind_ok(kind: str, value) -> bool:
+    is_text = isinstance(value, str)
+    is_number = isinstance(value, int) and not isinstance(value, bool)
+    if kind in ("text", "year"):  # a year is checked for its range by the caller
+        return is_text if kind == "text" else (is_number or (is_text and value.strip().isdigit()))
+    if kind == "texts":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "id":
+        return is_text or is_number
+    if kind == "date":
+        return is_text or isinstance(value, dt.date)
+    if kind == "template":
+        return _template_ok(value)
+    if kind == "names":
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if kind == "constants":
+        return isinstance(value, dict) and all(isinstance(v, (str, int, float, bool, dt.date)) for v in value.values())
+    if kind == "keep_rows":
+        return (isinstance(value, dict) and set(value) <= {"present", "absent"}
+                and all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()))
+    return isinstance(value, dict)  # "table"
+
+
+def _check_path(where: str, key: str, value: str) -> None:
+    """A file or glob of the manifest names something inside --source-dir: relative, with no '..'
+    part and no NUL (the files it matches are checked again once resolved: ``_source_paths``)."""
+    parts = Path(value).parts
+    if not value.strip() or "\0" in value or Path(value).is_absolute() or value.startswith(("~", "\\", "/")) \
+            or ".." in parts or ".." in value.replace("\\", "/").split("/"):
+        raise ManifestError(f"{where} {key}: {_described(value)} must be a path inside the source folder "
+                            "(relative to --source-dir, no absolute path, no '..')")
+
+
+def _check_types(path: Path, raw: dict) -> None:
+    """Every section has its shape (a table, or an array of tables) and every known key the kind
+    of value manifest_keys.KINDS gives it; paths stay inside the source folder; a population year
+    is a year. Unknown keys are reported by the key check that follows."""
+    for key, kind in manifest_keys.KINDS["(top level)"].items():
+        if key in raw and not _kind_ok(kind, raw[key]):
+            raise ManifestError(f"{path}: {key}: expected {_KIND_WORDS[kind]}, not {_described(raw[key])}")
+    for section, value in raw.items():
+        if section in manifest_keys.KINDS["(top level)"]:
+            continue
+        many = f"[[{section}]]" in manifest_keys.SECTIONS
+        name = f"[[{section}]]" if many else f"[{section}]"
+        if many:
+            if isinstance(value, dict):
+                raise ManifestError(f"{path}: {section} must be an array of tables, written {name} (one per "
+                                    f"source), not a single [{section}] table")
+            if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+                raise ManifestError(f"{path}: {section} must be an array of tables, written {name}, not "
+                                    f"{_described(value)}")
+            entries = list(enumerate(value, start=1))
+        else:
+            if not isinstance(value, dict):
+                what = "an array of tables" if isinstance(value, list) else _described(value)
+                raise ManifestError(f"{path}: {section} must be one table, written {name}, not {what}")
+            entries = [(None, value)]
+        kinds = manifest_keys.KINDS[name]
+        for number, entry in entries:
+            where = f"{path}: {name}" + (f" entry {number}" if number is not None else "")
+            for key, kind in kinds.items():
+                if key not in entry:
+                    continue
+                got = entry[key]
+                if not _kind_ok(kind, got):
+                    if kind in ("names", "constants", "keep_rows") and isinstance(got, dict):
+                        # name the inner key at fault: "columns.lon", not just "columns"
+                        inner = "texts" if kind == "keep_rows" else "text" if kind == "names" else "constant"
+                        for sub, v in got.items():
+                            if kind == "keep_rows" and sub not in ("present", "absent"):
+                                raise ManifestError(f"{where} {key}: unknown key {sub!r}; expected present, absent")
+                            if not (_kind_ok(inner, v) if inner != "constant" else
+                                    isinstance(v, (str, int, float, bool, dt.date))):
+                                words = _KIND_WORDS.get(inner, "text, a number or true/false")
+                                raise ManifestError(f"{where} {key}.{sub}: expected {words}, not {_described(v)}")
+                    raise ManifestError(f"{where} {key}: expected {_KIND_WORDS[kind]}, not {_described(got)}")
+                if key in ("file", "files") and section != "series_breaks":
+                    _check_path(where, key, got)
+                if kind == "year":
+                    low, high = manifest_keys.year_range()
+                    if not low <= int(got) <= high:
+                        raise ManifestError(f"{where} {key}: expected a year from {low} to {high}, not "
+                                            f"{_described(got)}")
+                    entry[key] = int(got)
+
+
 def _series_break_entries(path: Path, entries) -> list[dict]:
     """The [[series_breaks]] entries, checked for their shape: each a table with a date (YYYY-MM,
     YYYY-MM-DD or a TOML date), a label and a description, and no unknown key. Values are checked
@@ -186,6 +330,14 @@ class LoadLog:
     rejects: list[pd.DataFrame] = field(default_factory=list)
     seen_hashes: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # load-wide facts for the summary and the data note
+    warnings: list[str] = field(default_factory=list)  # said loudly: the summary, the CLI, the data note
+    # (table, file) -> the raw text of given line numbers, as the reader kept it: every reject of
+    # that file, whatever step rejects it, carries its line's text (rejects.raw).
+    raw_sources: dict[tuple[str, str], Callable] = field(default_factory=dict)
+
+    def keep_raw_text(self, table_name: str, file: str, lookup: Callable | None) -> None:
+        if lookup is not None:
+            self.raw_sources[(table_name, file)] = lookup
 
     def relative(self, path: Path) -> str:
         """The path as the manifest sees it: relative to the source folder, without following
@@ -218,15 +370,23 @@ class LoadLog:
         self.seen_hashes[key] = self.relative(path)
         return digest, False
 
-    def reject(self, table_name: str, file: str, lines, columns, values, reasons, kind: str) -> None:
+    def reject(self, table_name: str, file: str, lines, columns, values, reasons, kind: str, raw=None) -> None:
+        """Record rejected lines. ``raw``: each line's text as the file wrote it, where the reader
+        kept it (a problem row); None where it did not (a row read whole but with a bad value)."""
         n = len(lines)
         if n == 0:
             return
+        if raw is None:
+            lookup = self.raw_sources.get((table_name, file))
+            raw = lookup(list(lines)) if lookup is not None else [None] * n
+        else:  # keep None for unknown text; never the string "None" or "nan"
+            raw = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in raw]
         self.rejects.append(pd.DataFrame({
             "table_name": table_name, "file": file, "line": np.asarray(lines, dtype="int64"),
             "column": list(columns) if not isinstance(columns, str) else [columns] * n,
             "value": list(values) if not isinstance(values, str) else [values] * n,
             "reason": list(reasons) if not isinstance(reasons, str) else [reasons] * n,
+            "raw": pd.Series(raw, dtype=object).to_numpy(),
             "kind": kind,
         }))
 
@@ -238,7 +398,7 @@ class LoadLog:
         return lines
 
     def all_rejects(self) -> pd.DataFrame:
-        columns = ["table_name", "file", "line", "column", "value", "reason", "kind"]
+        columns = ["table_name", "file", "line", "column", "value", "reason", "raw", "kind"]
         if not self.rejects:
             return pd.DataFrame(columns=["batch_id", *columns])
         out = pd.concat(self.rejects, ignore_index=True)
@@ -256,9 +416,11 @@ class LoadSummary:
     assignment: pd.DataFrame
     rows: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # "WARNING: ..." lines, said first
 
     def lines(self) -> list[str]:
         out = [f"loaded into {self.db_path} (batch {self.batch_id})"]
+        out.extend(f"  {line}" for line in self.warnings)
         for table_name, n in self.rows.items():
             out.append(f"  {table_name}: {n:,} rows")
         by_table = self.files.groupby("table_name", sort=False)[
@@ -341,8 +503,9 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
     metadata = pd.DataFrame({"key": ["city_name", "is_simulated", "source", "built_at", "manifest"],
                              "value": [manifest.name, "false", manifest.source or "not stated in the manifest",
                                        started.isoformat(timespec="seconds"), str(manifest.path)]})
-    if log.notes:
-        metadata = pd.concat([metadata, pd.DataFrame({"key": ["load_notes"], "value": ["\n".join(log.notes)]})],
+    if log.notes or log.warnings:
+        metadata = pd.concat([metadata, pd.DataFrame({"key": ["load_notes"],
+                                                      "value": ["\n".join(log.warnings + log.notes)]})],
                              ignore_index=True)
     files = pd.DataFrame(log.files, columns=["table_name", "file", "sha256", "rows_read", "rows_loaded",
                                              "rows_merged", "rows_rejected", "seconds", "note"])
@@ -366,7 +529,7 @@ def load_city(manifest_path: Path, source_dir: Path, db_path: Path | None = None
         store.refresh_aggregates(con)
     report(1.0, N_("done"))
     return LoadSummary(target, log.batch_id, files, city.assignment, {k: len(v) for k, v in tables.items()},
-                       list(log.notes))
+                       list(log.notes), list(log.warnings))
 
 
 def _os_user() -> str:
@@ -391,7 +554,8 @@ def _source_paths(source_dir: Path, spec: dict, what: str) -> list[Path]:
         raise ManifestError(f"[{what}] needs 'file' or 'files'")
     if not isinstance(pattern, str) or Path(pattern).is_absolute() or ".." in Path(pattern).parts:
         raise ManifestError(f"[{what}] file {pattern!r} must be a path inside the source folder (relative, no '..')")
-    paths = sorted(source_dir.glob(pattern))
+    # Files only: a glob that also matches a folder, a FIFO or a device never hands it to a reader.
+    paths = sorted(p for p in source_dir.glob(pattern) if p.is_file())
     if not paths:
         if any(ch in pattern for ch in "*?["):
             raise SourceFileError(source_dir / pattern, f"no file matches; expected the {what} files here")
@@ -465,11 +629,65 @@ def _read_table(path: Path, spec: dict, where: str, log: LoadLog, table_name: st
     short) are rejects with their line and reason, and are not returned. ``attrs["rows_read"]``
     counts them all."""
     table = tabular.read_spec_table(path, spec, where)
+    log.keep_raw_text(table_name, log.relative(path), _raw_lookup(table))
     problems = tabular.take_problem_rows(table)
-    log.reject(table_name, log.relative(path), problems["_line"], "", "", problems["_problem"], "invalid")
+    log.reject(table_name, log.relative(path), problems["_line"], "", "", problems["_problem"], "invalid",
+               _raw_text(problems))
     kept = table[table["_problem"] == ""].drop(columns="_problem")
+    _warn_long_records(log, table_name, log.relative(path), table)
     kept.attrs.update(table.attrs, rows_read=len(table))
     return kept
+
+
+# A record running over this many file lines or more is said loudly: a stray quote that another
+# stray quote closes joins every line between them into one record, and those lines' own rows are
+# then lost (in a reject) or hidden (in one loaded row). A legitimate quoted line break gives two.
+MANY_LINES = 3
+
+
+def _record_spans(table: pd.DataFrame) -> pd.Series:
+    """File lines each record covers: from the reader's ``_end`` when it gives one, else from the
+    line breaks in its raw text (1 when the reader kept no text)."""
+    if "_end" in table:
+        return (pd.to_numeric(table["_end"], errors="coerce") - table["_line"] + 1).fillna(1).astype(int)
+    if "_raw" in table:
+        return table["_raw"].fillna("").astype(str).str.count("\n") + 1
+    return pd.Series(1, index=table.index)
+
+
+def _warn_long_records(log: LoadLog, table_name: str, file: str, table: pd.DataFrame) -> None:
+    spans = _record_spans(table)
+    long = spans >= MANY_LINES
+    if not long.any():
+        return
+    for rejected, words in ((True, "rejected"), (False, "loaded")):
+        mask = long & ((table["_problem"] != "") == rejected)
+        if not mask.any():
+            continue
+        top = spans[mask].idxmax()
+        first, n = int(table.at[top, "_line"]), int(spans[top])
+        what = ("its lines are not loaded as rows of their own" if rejected else
+                "check that the lines inside it are not rows of their own")
+        log.warnings.append(
+            f"WARNING: {file} ({table_name}): {int(mask.sum()):,} {words} record(s) run over {MANY_LINES} or more "
+            f"file lines (the longest: lines {first}-{first + n - 1}, {n} lines); a stray quote (\") may have "
+            f"joined lines into one record: {what}")
+
+
+def _raw_lookup(table: pd.DataFrame) -> Callable | None:
+    """Line number -> the record's raw text, from a reader's ``_raw`` column (None without one)."""
+    if "_raw" not in table or not len(table):
+        return None
+    by_line = table.drop_duplicates("_line").set_index("_line")["_raw"]
+    return lambda lines: by_line.reindex(lines).astype(object).where(lambda s: s.notna(), None).tolist()
+
+
+def _raw_text(problems: pd.DataFrame):
+    """The raw text of each problem row, where the reader kept it (``raw`` or ``_raw``), else None."""
+    for name in ("raw", "_raw"):
+        if name in problems:
+            return problems[name].tolist()
+    return None
 
 
 def _read_population(path: Path, spec: dict, where: str, log: LoadLog, table_name: str,
@@ -549,6 +767,7 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
         return (pd.DataFrame(columns=columns), pd.DataFrame({"method": [], "incidents": []}),
                 pd.DataFrame(columns=list(schema.table("incident_offenses").column_names)))
     rows = pd.concat(frames, ignore_index=True)
+    rows = _drop_repeated_records(log, rows)
     unknown = rows["offense_group"].notna() & (rows["offense_group"] != "") & ~rows["offense_group"].isin(known_groups)
     for file, part in rows[unknown].groupby("_file"):
         log.reject("incidents", file, part["_line"], "offense_group", part["offense_group"],
@@ -575,6 +794,49 @@ def _read_incidents(manifest: Manifest, source_dir: Path, log: LoadLog, district
     assignment = (valid["_method"].value_counts().reindex(ASSIGNMENT_METHODS).dropna().astype(int)
                   .rename_axis("method").reset_index(name="incidents"))
     return valid, assignment, offenses
+
+
+def _content_keys(values: pd.DataFrame) -> pd.Series:
+    """One key per row for "the same record": every field the reader gave (for SLMPD its complaint,
+    coded month, dates, crime code, count, district, neighborhood and coordinates), as text, with
+    the column names, so that files with other columns never match. A 64-bit hash: two different
+    records sharing one is about 1 in 10^7 for a million rows."""
+    cols = sorted(values.columns, key=str)
+    as_text = values[cols].astype(object).where(values[cols].notna(), "").astype(str)
+    rows = pd.util.hash_pandas_object(as_text, index=False).astype("uint64").astype(str)
+    names = hashlib.sha256("\x1f".join(map(str, cols)).encode()).hexdigest()[:12]
+    return (names + ":" + rows).set_axis(values.index)
+
+
+def _drop_repeated_records(log: LoadLog, rows: pd.DataFrame) -> pd.DataFrame:
+    """A record read again from another file (the same file under two names, or a month published
+    twice with the same rows) is counted once: the copy in a later file is a reject of kind
+    duplicate naming the file and line of the copy kept, and the summary says how many per pair of
+    files. "The same record" is the same content in every field (``_content_keys``), so an SLMPD
+    correction (the same complaint coded again in a later month, count -1 or +1) is never one.
+    Repeats inside one file are the source's own and are left alone; a file holding a record twice
+    repeats another file's record only as often as that file holds it (n-th copy for n-th copy)."""
+    if "_content" not in rows or not len(rows):
+        return rows
+    order = rows.assign(_seq=rows.groupby(["_file", "_content"], sort=False).cumcount())
+    first_file = order.groupby(["_content", "_seq"], sort=False)["_file"].transform("first")
+    repeat = (order["_file"] != first_file).to_numpy()
+    if not repeat.any():
+        return rows.drop(columns="_content")
+    kept = order[~repeat].set_index(["_content", "_seq"])
+    copies = order[repeat]
+    originals = kept.loc[list(zip(copies["_content"], copies["_seq"]))]
+    where = (originals["_file"].astype(str) + " line " + originals["_line"].astype(str)).to_numpy()
+    copies = copies.assign(_original=where, _original_file=originals["_file"].to_numpy())
+    counted = copies[~copies["_uncounted"].astype(bool)]  # records left out by rule are rejected already
+    for file, part in counted.groupby("_file", sort=False):
+        log.reject("incidents", file, part["_line"], "", "",
+                   [f"duplicate of {o}: the same record (every field the same) read again from another file; "
+                    "counted once" for o in part["_original"]], "duplicate")
+    for (file, original), part in counted.groupby(["_file", "_original_file"], sort=False):
+        log.notes.append(f"{len(part):,} records in {file} repeat records already read from {original}: "
+                         "counted once")
+    return rows[~repeat].drop(columns="_content").reset_index(drop=True)
 
 
 def _check_keys(spec: dict, allowed: tuple[str, ...], where: str) -> None:
@@ -659,11 +921,13 @@ def _slmpd_rows(path: Path, spec: dict, log: LoadLog) -> tuple[pd.DataFrame, str
     read = slmpd.read_slmpd_file(path)
     rows = read.rows
     file = log.relative(path)
+    log.keep_raw_text("incidents", file, getattr(read, "raw_text", None))
     problems = read.problems
     date_reasons = {slmpd.BAD_DATE, slmpd.PLACEHOLDER_DATE, slmpd.OCCURRED_AFTER}
     on_date = problems["reason"].isin(date_reasons)
     bad = problems[~on_date]
-    log.reject("incidents", file, bad["line"], bad["column"], bad["value"].astype(str), bad["reason"], "invalid")
+    log.reject("incidents", file, bad["line"], bad["column"], bad["value"].astype(str), bad["reason"], "invalid",
+               _raw_text(bad))
     bad_lines = set(bad["line"])
     date_problems = problems[on_date].drop_duplicates("line").set_index("line")
     occurred_note = rows["line"].map(
@@ -697,6 +961,7 @@ def _slmpd_rows(path: Path, spec: dict, log: LoadLog) -> tuple[pd.DataFrame, str
         "_source_district": None,
         "_case": keep["complaint"],
         "_uncounted": excluded[~rows["line"].isin(bad_lines).to_numpy()],
+        "_content": _content_keys(keep[[c for c in keep.columns if c != "line"]]),
     })
     out.attrs["rows_read"] = read.rows_read
     return out, f"SLMPD header variant {read.header_variant}"
@@ -785,6 +1050,7 @@ def _mapped_incident_rows(path: Path, spec: dict, log: LoadLog, known_groups: se
         # (exports with a Count column write a correction under the id of the record it corrects).
         "_case": (get("case_number") if "case_number" in mapping else get("id")).where(lambda s: s != ""),
         "_uncounted": False,
+        "_content": _content_keys(table[[c for c in table.columns if c not in tabular.INTERNAL_COLUMNS]]),
     })
     out = out[(out["offense_group"] != "__unmapped__") & ~bad_date.to_numpy()]
     out.attrs["rows_read"] = table.attrs["rows_read"]
@@ -1300,6 +1566,7 @@ class CheckReport:
     last_occurred: dt.date | None
     notes: list[str]
     failures: int
+    warnings: list[str] = field(default_factory=list)  # "WARNING: ..." lines, said first
 
     @property
     def ok(self) -> bool:
@@ -1307,6 +1574,7 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         out = [f"check of {self.city} (nothing written)"]
+        out.extend(f"  {line}" for line in self.warnings)
         def counts(r, table_name: str) -> str:
             merged = f" + {_merged_words(table_name)} {r.rows_merged:,}" if r.rows_merged else ""
             return f"read {r.rows_read:,} = would load {r.rows_loaded:,}{merged} + rejected {r.rows_rejected:,}"
@@ -1384,4 +1652,4 @@ def check_city(manifest_path: Path, source_dir: Path, progress: Progress | None 
         last_reported=day(reported.max()) if len(reported) else None,
         first_occurred=day(occurred.min()) if len(occurred) else None,
         last_occurred=day(occurred.max()) if len(occurred) else None,
-        notes=list(log.notes), failures=failures)
+        notes=list(log.notes), failures=failures, warnings=list(log.warnings))

@@ -117,6 +117,48 @@ SECTIONS: dict[str, dict[str, str]] = {
     },
 }
 
+# What each key's value must be, checked before anything is read (loader.Manifest.read), so a
+# wrong type is one ManifestError naming the key and what was expected, never a traceback deep in
+# a reader. Kinds: text, texts (list of text), bool, year, id (text or whole number: a sheet, a
+# district), template (text with only the fields in TEMPLATE_FIELDS), date (TOML date or text),
+# names (table of text = text), constants (table of text = text, number or true/false),
+# keep_rows ({present = [...], absent = [...]}), table (any table, checked by its own reader).
+_READING_KINDS = {"format": "text", "encoding": "text", "sheet": "id", "delimiter": "text", "header": "bool",
+                  "column_names": "texts"}
+_FILES_KINDS = {"file": "text", "files": "text"}
+_LAYER_KINDS = {"file": "text", "id_field": "text", "name_field": "text", "name_template": "template", "crs": "text"}
+_MAPPED_KINDS = {**_FILES_KINDS, "columns": "names", "values": "constants", "measures": "names",
+                 "keep_rows": "keep_rows", "date_format": "text", **_READING_KINDS}
+KINDS: dict[str, dict[str, str]] = {
+    "(top level)": {"name": "text", "source": "text"},
+    "[districts]": dict(_LAYER_KINDS),
+    "[neighborhoods]": dict(_LAYER_KINDS),
+    "[population]": {"file": "text", "level": "text", "key": "text", "column": "text", "year": "year",
+                     **_READING_KINDS},
+    "[[incidents]]": {**_FILES_KINDS, "profile": "text", "columns": "names", "offense_codes": "text",
+                      "offense_groups": "table", "rows_per_incident": "text", "date_format": "text",
+                      "coordinates_crs": "text", "district_codes_from": "text", **_READING_KINDS},
+    "[organizations]": {**_FILES_KINDS, **{k: "text" for k in SECTIONS["[organizations]"] if k.endswith("_field")},
+                        "neighborhood_by": "text", **_READING_KINDS},
+    "[[engagement_events]]": dict(_MAPPED_KINDS),
+    "[[training]]": dict(_MAPPED_KINDS),
+    "[[trust_surveys]]": dict(_MAPPED_KINDS),
+    "[[programs]]": dict(_MAPPED_KINDS),
+    "[[series_breaks]]": {"date": "date", "label": "text", "description": "text", "kind": "text", "scope": "text",
+                          "district": "id", "offense_group": "text", "source": "text", "label_es": "text",
+                          "description_es": "text"},
+}
+# The only field a name_template may hold: "District {id}". Format-string attribute access
+# ("{id.__class__}"), positions ("{0}") and format specs ("{id:>999999999}") are refused, so a
+# manifest can never reach into Python objects or spend memory through str.format.
+TEMPLATE_FIELDS = ("id",)
+
+
+def year_range() -> tuple[int, int]:
+    """Years a population table may refer to: schema.yaml's districts.population_year bounds."""
+    col = schema.table("districts").column("population_year")
+    return int(col.min), int(col.max)
+
 # Which warehouse table each mapped section's [x.columns] fills, and source-only targets.
 COLUMN_TARGETS = {"[[incidents]]": "incidents", "[[engagement_events]]": "engagement_events",
                   "[[training]]": "training", "[[trust_surveys]]": "trust_surveys", "[[programs]]": "programs"}

@@ -2,7 +2,8 @@
 
 The rules (documented on the Methodology page, configurable through the environment):
 
-* **Small counts.** An incident count from 1 to ``min_count - 1`` (default 1-3) is not shown: the
+* **Small counts.** An incident count from 1 to ``min_count - 1`` (default 1-3), or a net count from -1 to
+  -(``min_count - 1``) (a balance of records and later corrections), is not shown: the
   number becomes NA and a companion ``<column>_note`` says "fewer than 4" (a cell with no data has
   no note), and every rate, change, % change and z derived from it is blanked too. This holds for
   every incident count at every level: citywide, district, neighborhood, month, offense group.
@@ -56,7 +57,7 @@ MIN_COUNT_ENV = "COMMON_GROUND_MIN_COUNT"
 DEFAULT_MIN_COUNT = 4
 SENSITIVE_OFFENSE_GROUPS = ("rape",)  # the UCR groups that are sex offenses; domestic violence is not a UCR group
 
-PRIMARY = "primary"              # a small count (1 to min_count - 1)
+PRIMARY = "primary"              # a small count (1 to min_count - 1, or its negative)
 COMPLEMENTARY = "complementary"  # a count hidden so that a total does not give a small one away (>= min_count)
 WITHHELD = "withheld"            # any count (0 too) of a breakdown that could not be protected otherwise
 NOTE_SUFFIX = "_note"
@@ -94,14 +95,16 @@ class Rules:
                 WITHHELD: self.withheld_label}.get(kind, "")
 
     def is_small(self, count) -> bool:
-        """True for a count that must not be shown (1 to min_count - 1)."""
+        """True for a count that must not be shown: 1 to min_count - 1, or -1 to -(min_count - 1). A net count
+        (records minus later corrections, a balance of +1 and -1 rows) of -2 is a small count in disguise: it
+        says that two records, or a handful, are behind it."""
         try:
             if count is None or pd.isna(count):
                 return False
             value = int(count)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return False
-        return 0 < value < self.min_count
+        return 0 < abs(value) < self.min_count
 
 
 def rules_from_env(env=os.environ) -> Rules:
@@ -125,6 +128,8 @@ def describe(rules: Rules, min_respondents: int) -> list[str]:
           "(citywide, district, neighborhood, month, offense group); rates, changes, % changes and noise readings "
           "made from them are left out too. A blank with no such note means no data.").format(
             largest=rules.min_count - 1, label=rules.label),
+        _("A net count (records less later corrections) from \u2212{largest} to \u22121 is a small count too, and "
+          "is hidden the same way.").format(largest=rules.min_count - 1),
         _("Where a hidden count could be worked out from a total that is shown (rows that add up to the city, a "
           "district's neighborhoods, a district's offense groups, months that add up to the last 12), the smallest "
           "other count of that sum is hidden as well (\u201c{complementary}\u201d; such a count is at least {n}). "

@@ -208,6 +208,10 @@ def validate(table_name: str, frame: pd.DataFrame) -> ValidationResult:
             reject(invalid, col.name, "geometry is not a valid polygon")
             continue
         typed, type_failed = _coerce(values.where(present), col.type)
+        if col.type in _INTEGER_TYPES:  # 1e23 or 2**63 in a whole-number column: say it is too big
+            huge = present & (pd.to_numeric(values, errors="coerce").abs() > 2.0**62).fillna(False)
+            reject(huge, col.name, f"above the maximum {col.max:g}" if col.max is not None else
+                   "too large for a whole number")
         reject(present & type_failed, col.name, f"expected {_type_word(col.type)}")
         converted[col.name] = typed
         ok = present & ~type_failed
@@ -240,9 +244,11 @@ def _coerce(values: pd.Series, duck_type: str) -> tuple[pd.Series, pd.Series]:
         typed = pd.to_numeric(values, errors="coerce")
         failed = values.notna() & typed.isna()
         if duck_type in _INTEGER_TYPES:
-            fractional = typed.notna() & (typed != np.floor(typed))
-            failed |= fractional
-            typed = typed.where(~fractional).astype("Int64")
+            # A whole number beyond 64 bits (1e23, 2**63) cannot be stored; fail it here rather than let
+            # the cast to Int64 raise. Bounds in schema.yaml then give the range users should read.
+            unfit = typed.notna() & ((typed != np.floor(typed)) | (typed.abs() > 2.0**62))
+            failed |= unfit
+            typed = typed.where(~unfit).astype("Int64")
         else:
             typed = typed.astype("Float64")
         return typed, failed

@@ -9,12 +9,18 @@ Why it is built this way:
   ``file_identity``) and reopen. A failed build leaves the live file exactly as it was.
 * Every SQL statement lives in ``queries/<name>.sql`` with bound ``$parameters``; this module
   loads and runs them. The only SQL composed here is DDL and bulk inserts generated from
-  ``schema.yaml`` (identifiers from the schema file, never from user input).
+  ``schema.yaml`` (identifiers from the schema file, never from user input), and the file paths
+  of ``LOAD`` and ``ATTACH``, which DuckDB cannot take as bound parameters: those go through
+  ``sql_literal`` (a quote in a folder name such as ``O'Fallon`` is data, never SQL).
+* The engagement ledger belongs to one warehouse: its default file is named after the
+  warehouse's (``data/st_louis.duckdb`` -> ``data/st_louis.ledger.sqlite``), and the ledger
+  records the city it was first written for; a ledger of another city is refused on open.
 * The spatial extension is loaded from its PyPI wheel, so nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tempfile
@@ -35,7 +41,7 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "warehouse.duckdb"
 DB_ENV_VAR = "COMMON_GROUND_DB"
 
 LEDGER_ENV_VAR = "COMMON_GROUND_LEDGER"
-DEFAULT_LEDGER_PATH = DEFAULT_DB_PATH.parent / "ledger.sqlite"
+LEDGER_SUFFIX = ".ledger.sqlite"
 SCHEMA_FINGERPRINT_KEY = "schema_fingerprint"
 _QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -57,6 +63,26 @@ class DatabaseOutdated(StoreError):
     pass
 
 
+class LedgerOfAnotherCity(StoreError):
+    """The ledger file was written for another city's warehouse."""
+
+
+def sql_literal(value: str | os.PathLike) -> str:
+    """``value`` as one SQL string literal, for the few places DuckDB cannot bind a parameter (the
+    file of ``ATTACH`` and ``LOAD``): single quotes doubled, so the text can never end the literal."""
+    text = os.fspath(value)
+    if "\x00" in text:
+        raise ValueError("a file path cannot contain a NUL character")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """``name`` as one double-quoted SQL identifier (double quotes doubled)."""
+    if "\x00" in name:
+        raise ValueError("an identifier cannot contain a NUL character")
+    return '"' + name.replace('"', '""') + '"'
+
+
 def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     """The warehouse file to use: an explicit path, else $COMMON_GROUND_DB, else data/warehouse.duckdb."""
     if path:
@@ -65,12 +91,30 @@ def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB_PATH
 
 
-def resolve_ledger_path(path: str | os.PathLike | None = None) -> Path:
-    """The engagement ledger (SQLite): an explicit path, else $COMMON_GROUND_LEDGER, else data/ledger.sqlite."""
+def ledger_path_for(db_path: str | os.PathLike) -> Path:
+    """The ledger file that belongs to a warehouse: beside it, named after it
+    (``data/st_louis.duckdb`` -> ``data/st_louis.ledger.sqlite``)."""
+    db = Path(db_path)
+    stem = db.name[: -len(db.suffix)] if db.suffix else db.name
+    return db.with_name(stem + LEDGER_SUFFIX)
+
+
+DEFAULT_LEDGER_PATH = ledger_path_for(DEFAULT_DB_PATH)
+
+
+def resolve_ledger_path(path: str | os.PathLike | None = None, db: str | os.PathLike | None = None) -> Path:
+    """The engagement ledger (SQLite): an explicit path, else $COMMON_GROUND_LEDGER, else the ledger of
+    the warehouse ``db`` (itself resolved like ``resolve_db_path``: data/warehouse.ledger.sqlite by default)."""
     if path:
         return Path(path)
     env = os.environ.get(LEDGER_ENV_VAR)
-    return Path(env) if env else DEFAULT_LEDGER_PATH
+    return Path(env) if env else ledger_path_for(resolve_db_path(db))
+
+
+def city_identity(facts: Mapping[str, Any]) -> str | None:
+    """The city a warehouse holds, from its ``metadata`` facts: what a ledger records as its owner."""
+    name = facts.get("city_name")
+    return str(name).strip() or None if name is not None else None
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:
@@ -108,6 +152,23 @@ def sqlite_extension_path() -> Path:
             / "sqlite_scanner.duckdb_extension")
 
 
+def warehouse_city(db_path: str | os.PathLike) -> str | None:
+    """The city of a warehouse file (None when there is no file or it names none), read without the
+    spatial extension through an in-memory connection that attaches the file read-only."""
+    path = Path(db_path)
+    if not path.exists():
+        return None
+    con = duckdb.connect(":memory:", config=_DUCKDB_CONFIG)
+    try:
+        con.execute(f"ATTACH {sql_literal(path)} AS warehouse (READ_ONLY)")
+        found = con.execute(load_query("warehouse_city")).fetchone()
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot read the city of {path}: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+    return city_identity({"city_name": found[0]}) if found else None
+
+
 @cache
 def load_query(name: str) -> str:
     """The text of ``queries/<name>.sql``."""
@@ -120,17 +181,53 @@ def load_query(name: str) -> str:
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    # DuckDB would answer an SQLite file (a ledger given as the warehouse) with a page about installing
+    # its sqlite extension; say plainly what the file is instead.
+    if read_only and path.is_file():
+        with open(path, "rb") as handle:
+            if handle.read(16) == b"SQLite format 3\x00":
+                raise StoreError(f"{path} is an SQLite file (an engagement ledger?), not a warehouse; "
+                                 "give the city's .duckdb file")
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=_DUCKDB_CONFIG)
-    except duckdb.IOException as exc:
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.SerializationException) as exc:
         if "lock" in str(exc).lower():
             raise DatabaseLocked(
                 f"{path} is being written by another process; try again when that load has "
                 "finished (loads build a new file and swap it in, so this should be brief)"
             ) from None
         raise StoreError(f"cannot open {path}: {exc}") from None
-    con.execute(f"LOAD '{spatial_extension_path()}'")
+    con.execute(f"LOAD {sql_literal(spatial_extension_path())}")
     return con
+
+
+_READ_ALIASES = itertools.count()  # numbers the one-use names of connect_afresh
+
+
+def connect_afresh(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file at ``path`` now, never DuckDB's cached database of an earlier file.
+
+    DuckDB keeps one database per (resolved) file path in a process and hands it back to every connect to that
+    path while any connection to it is open. After a load swaps a new file in, a session still on the old Store
+    keeps that database alive, so reopening by the path gave the old, deleted file, and the app served the old
+    build until restarted. So the file is opened through a hard link under a name used once
+    (``<db>.read-<pid>-<n>``): another path to the same new file, which DuckDB opens as a database of its own.
+    The link is removed at once (the open file stays readable, as the old one does for the sessions still on
+    it). Where no link can be made (a folder the app may not write, a file system without hard links) the file
+    is opened by its name, as before.
+    """
+    alias = path.with_name(f"{path.name}.read-{os.getpid()}-{next(_READ_ALIASES)}")
+    try:
+        alias.unlink(missing_ok=True)  # left by a killed process that had this process id
+        os.link(path, alias)
+    except OSError:
+        return _connect(path, read_only=True)
+    try:
+        return _connect(alias, read_only=True)
+    except StoreError as exc:  # name the file the user knows, not the link
+        raise type(exc)(str(exc).replace(str(alias), str(path))) from None
+    finally:
+        alias.unlink(missing_ok=True)
 
 
 class Store:
@@ -148,28 +245,40 @@ class Store:
                 f"`python -m community_policing demo --db {self.path}` (or `make demo`)"
             )
         self.identity = file_identity(self.path)
-        self._con = _connect(self.path, read_only=True)
+        self._con = connect_afresh(self.path)
         self.ledger_path: Path | None = None
+        self.city: str | None = None
         self._check_schema()
         self._ledger_arg = ledger
-        self.ledger_path = self._attach_ledger(ledger)
+        # The ledger file this warehouse uses, whether or not it exists yet (pages write to it).
+        self.ledger_file = resolve_ledger_path(ledger, self.path)
+        try:
+            self.ledger_path = self._attach_ledger(self.ledger_file)
+        except BaseException:
+            self.close()
+            raise
 
-    def _attach_ledger(self, ledger: str | os.PathLike | None) -> Path | None:
+    def _attach_ledger(self, path: Path) -> Path | None:
         """Attach the engagement ledger read-only, when there is one, so recorded activities count at once.
 
         Staff write the ledger (SQLite, many small concurrent writes) while this warehouse stays
         read-only; every query sees both through the ``engagement``, ``training_records`` and
-        ``program_records`` views (queries/live_views*.sql).
+        ``program_records`` views (queries/live_views*.sql). A ledger written for another city is
+        refused (``LedgerOfAnotherCity``); one not yet claimed is claimed for this warehouse's city.
         """
-        path = resolve_ledger_path(ledger)
         if not path.exists():
             return None
-        from community_policing.ledger import upgrade  # the ledger module imports this one
+        from community_policing.ledger import LedgerError, upgrade  # the ledger module imports this one
 
-        upgrade(path)  # a ledger written by an earlier version gains its new tables first (a no-op after)
-        self._con.execute(f"LOAD '{sqlite_extension_path()}'")
+        try:
+            # A ledger written by an earlier version gains its new tables first (a no-op after); it is
+            # claimed for this city, or refused when it belongs to another.
+            upgrade(path, city=self.city)
+        except LedgerError as exc:
+            raise LedgerOfAnotherCity(str(exc)) from None
+        self._con.execute(f"LOAD {sql_literal(sqlite_extension_path())}")
         # IF NOT EXISTS: Stores of one file in one process share DuckDB's database instance and its attachments.
-        self._con.execute(f"ATTACH IF NOT EXISTS '{path}' AS ledger (TYPE sqlite, READ_ONLY)")
+        self._con.execute(f"ATTACH IF NOT EXISTS {sql_literal(path)} AS ledger (TYPE sqlite, READ_ONLY)")
         return path
 
     def ledger_version(self) -> int:
@@ -184,6 +293,7 @@ class Store:
             facts = dict(self.query("metadata").itertuples(index=False, name=None))
         except duckdb.CatalogException:
             facts = {}
+        self.city = city_identity(facts)
         if facts.get(SCHEMA_FINGERPRINT_KEY) != schema.fingerprint():
             self.close()
             raise DatabaseOutdated(
@@ -205,7 +315,7 @@ class Store:
     def is_stale(self) -> bool:
         """True when another process has swapped a new file in since this Store opened, or a ledger
         has been started since (it is attached on open)."""
-        ledger_started = self.ledger_path is None and resolve_ledger_path(self._ledger_arg).exists()
+        ledger_started = self.ledger_path is None and self.ledger_file.exists()
         return file_identity(self.path) != self.identity or ledger_started
 
     def close(self) -> None:
@@ -246,6 +356,60 @@ def _to_insertable(t: schema.Table, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+STALE_BUILD_AGE = 15 * 60  # seconds: a temporary file of unknown builder untouched this long is a leftover
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_stale_builds(target: str | os.PathLike, now: float | None = None) -> list[Path]:
+    """Remove what killed builds of ``target`` left behind (``<db>.tmp-<pid>-*`` and their ``.wal``), and the
+    one-use read links of ``connect_afresh`` (``<db>.read-<pid>-*``) a reader killed at the wrong moment left.
+
+    A file whose builder (or reader) process is gone is removed at once; one whose builder is still running is
+    never touched, however old (a big load can take long). A file without a process id (written by
+    an earlier version) is removed once it has not changed for ``STALE_BUILD_AGE`` seconds.
+    Returns the files removed.
+    """
+    import time
+
+    target = Path(target)
+    now = time.time() if now is None else now
+    removed = []
+    pattern = re.compile(re.escape(target.name) + r"\.(?:tmp-(?:(\d+)-)?|read-(\d+)-\d+$)")
+    leftovers = [*target.parent.glob(glob_escape(target.name) + ".tmp-*"),
+                 *target.parent.glob(glob_escape(target.name) + ".read-*")]
+    for leftover in leftovers:
+        found = pattern.match(leftover.name)
+        if not found:
+            continue
+        try:
+            age = now - leftover.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        pid = found.group(1) or found.group(2)
+        pid = int(pid) if pid else None
+        if pid == os.getpid():
+            continue  # this process builds it (or built it and cleans up itself)
+        stale = not _process_alive(pid) if pid is not None else age > STALE_BUILD_AGE
+        if stale:
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with the glob wildcards ``*?[`` taken literally."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
 @contextmanager
 def building(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Build a brand-new warehouse file and swap it in atomically when the block succeeds.
@@ -256,7 +420,10 @@ def building(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyC
     """
     target = resolve_db_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".tmp-", dir=target.parent)
+    sweep_stale_builds(target)
+    # The builder's process id is in the name, so a later build can tell a killed build's leftovers
+    # from a concurrent build's live file.
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-{os.getpid()}-", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # DuckDB wants to create the file itself

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from community_policing import i18n
 from community_policing import ledger_form as lf
 from community_policing.i18n import N_, _, ngettext
 from community_policing.importers.errors import SourceFileError
-from community_policing.ledger import Ledger
+from community_policing.ledger import Ledger, LedgerError
 from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseOutdated, Store, StoreError,
                                       resolve_db_path, resolve_ledger_path)
 
@@ -95,7 +97,12 @@ def get_store() -> Store:
     try:
         if store is None or store.is_stale():
             # Drop (do not close) a stale store: other sessions may still be mid-query on it;
-            # DuckDB closes it once the last cursor is gone.
+            # DuckDB closes it once the last cursor is gone. Drop it *before* opening the new file:
+            # while a connection to the old file is open, DuckDB answers a connect to the same path
+            # with the old (deleted) file's database (Store opens through a one-use link for that
+            # reason too, store.connect_afresh, since another session may still hold the old one).
+            holder.pop(path, None)
+            store = None
             store = holder[path] = Store(path)
     except DatabaseMissing as exc:
         st.error(_("There is no data to show yet. {reason}").format(reason=exc))
@@ -107,7 +114,7 @@ def get_store() -> Store:
         st.warning(_("The data is being updated right now. {reason}").format(reason=exc))
         st.stop()
     except StoreError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     return store
 
@@ -240,7 +247,7 @@ def simulated_banner(info: metrics.DatasetInfo) -> None:
     if info.is_simulated:
         st.warning(
             _("**Simulated demo data.** {city} is a fictional city; every number on this page was generated "
-              "to demonstrate the dashboard and describes no real place or people.").format(city=info.city_name),
+              "to demonstrate the dashboard and describes no real place or people.").format(city=plain(info.city_name)),
             icon=":material/science:",
         )
 
@@ -256,8 +263,8 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
     else:
         incidents = _("Incidents: none loaded")
     lines = [
-        _("**{label}** for {city}. Source: {source}").format(label=_(info.label), city=info.city_name,
-                                                            source=info.source),
+        _("**{label}** for {city}. Source: {source}").format(label=_(info.label), city=plain(info.city_name),
+                                                            source=plain(info.source)),
         _("{incidents}; {activities} engagement activities; {surveys} survey results; {districts} districts, "
           "{neighborhoods} neighborhoods.").format(
             incidents=incidents, activities=f"{info.engagement_rows:,}", surveys=f"{info.survey_rows:,}",
@@ -396,8 +403,9 @@ def about_notes(info: metrics.DatasetInfo | None, notes: list[str] | None = None
     lines.extend(notes or [])
     if info is not None and (rules := privacy_rules()) is not None:
         lines.append(privacy.public_note(rules))
-    lines.append(_("Text that began with =, +, -, @, a tab or a carriage return starts with ' in this file, so "
-                   "that no spreadsheet reads it as a formula."))
+    lines.append(_("Text that began with =, +, -, @ (or their full-width forms), a tab, a carriage return, an "
+                   "invisible direction mark, or blanks before one of these, starts with ' in this file, so that no "
+                   "spreadsheet reads it as a formula."))
     return lines
 
 
@@ -654,10 +662,10 @@ def staff_page(title: str, caption: str, nowhere: str) -> StaffPage:
     st.caption(caption)
     places = staff_places(store, key)
     if not places.titles:
-        st.info(nowhere.format(city=info.city_name))
+        st.info(nowhere.format(city=plain(info.city_name)))
         data_note(info)
         st.stop()
-    return StaffPage(store, key, info, places, resolve_ledger_path())
+    return StaffPage(store, key, info, places, store.ledger_file)  # where the Store reads: this city's ledger
 
 LEDGER_FLASH = "_ledger_flash"  # a success message shown once, after the rerun that follows a save
 _KEY_PREFIX = {"activity": "ledger", "training": "training", "program": "program", "series": "series"}
@@ -667,8 +675,24 @@ _AUDIT_ACTIONS = {"insert": N_("insert"), "edit": N_("edit"), "delete": N_("dele
 
 
 def recorded_by() -> str:
-    """The 'Recorded by' box, remembered across the staff pages (a widget's own state is dropped
-    when the page that shows it is left)."""
+    """Who is making the entries, for the audit trail. Once staff sign in (secrets.toml), it is the signed-in
+    name, shown read-only: a free box would let anyone who signed in write the audit under someone else's name.
+    Only where there is no sign-in to take it from (a loopback server, which answers only its own computer)
+    is it the 'Recorded by' box, remembered across the staff pages (a widget's own state is dropped when the
+    page that shows it is left)."""
+    config = staff_config()
+    if config.configured:
+        name = _signed_in(config)
+        if name:
+            st.session_state["ledger_user_signed_in"] = name  # the widget shows the current sign-in, always
+            st.text_input(_("Recorded by"), key="ledger_user_signed_in", disabled=True,
+                          help=_("The name you signed in with. Saved with every entry, edit and delete in the "
+                                 "audit trail."))
+            return name
+        # Staff on this computer without signing in (a loopback server): entries need the sign-in's name.
+        st.info(_("Sign in to record entries: the audit trail takes your name from the staff sign-in."))
+        sign_in(config)
+        return ""
     if "ledger_user" not in st.session_state:
         st.session_state["ledger_user"] = st.session_state.get("_recorded_by", "")
     user = st.text_input(_("Recorded by"), key="ledger_user", placeholder=_("your name or staff id"),
@@ -716,7 +740,7 @@ def ledger_editor(book, kind: str, user: str, column_config: dict, *, valid_dist
     reason = st.text_input(_("Reason for deleting (optional)"), key=f"{prefix}_delete_reason")
     for entry_id, messages in st.session_state.get(errors_key, {}).items():
         label = _("Recorded by") if entry_id == "user" else _("Entry {entry_id}").format(entry_id=entry_id)
-        st.error(_("{label} not saved: {problems}").format(label=label, problems="; ".join(messages)),
+        st.error(_("{label} not saved: {problems}").format(label=label, problems="; ".join(map(plain, messages))),
                  icon=":material/error:")
     if st.button(_("Save changes"), key=f"{prefix}_save"):
         changes = lf.editor_changes(original, edited, kind=kind)
@@ -761,14 +785,22 @@ def ledger_bulk_entry(ledger_path, kind: str, user: str, first_district: str, *,
             st.error(_("Fill in 'Recorded by' first: every entry is recorded with who made it."))
         else:
             try:
+                ledger_bulk.check_upload_size(upload.name, upload.size)  # before the bytes are read into memory
                 frame = ledger_bulk.read_upload(upload.name, upload.getvalue(), kind)
             except SourceFileError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))  # it quotes the uploaded file's text
             else:
-                st.session_state[result_key] = ledger_bulk.load_rows(
-                    Ledger(ledger_path), frame, user, valid_district_ids=valid_district_ids,
-                    valid_neighborhood_ids=valid_neighborhood_ids, kind=kind, existing_programs=existing_programs)
-                st.rerun()  # so the recent records above include the new rows; the outcome shows after it
+                bar = st.progress(0.0)
+                try:
+                    st.session_state[result_key] = ledger_bulk.load_rows(
+                        Ledger(ledger_path, city=get_store().city), frame, user, valid_district_ids=valid_district_ids,
+                        valid_neighborhood_ids=valid_neighborhood_ids, kind=kind, existing_programs=existing_programs,
+                        progress=lambda done, text: bar.progress(min(max(float(done), 0.0), 1.0), text=plain(text)))
+                except LedgerError as exc:
+                    bar.empty()
+                    st.error(plain(exc))
+                else:
+                    st.rerun()  # so the recent records above include the new rows; the outcome shows after it
     if (uploaded := st.session_state.pop(result_key, None)) is not None:
         rejected = uploaded.rejects["line"].nunique()
         st.success(_("{read} rows read: {recorded} recorded, {rejected} rejected.").format(
@@ -800,7 +832,7 @@ def field_error(errors_key: str, name: str) -> None:
     """The message for one form field, right under its widget (kept across the rerun after a submit)."""
     message = st.session_state.get(errors_key, {}).get(name)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(plain(message), icon=":material/error:")  # it may quote what was typed
 
 
 def not_saved(errors_key: str, what: str) -> None:
@@ -809,7 +841,7 @@ def not_saved(errors_key: str, what: str) -> None:
     errors = st.session_state.get(errors_key, {})
     if errors:
         st.error(_("The {what} was not saved. Please fix: {problems}").format(
-            what=what, problems="; ".join(f"{lf.field_label(k)} – {v}" for k, v in errors.items())))
+            what=what, problems="; ".join(f"{lf.field_label(k)} – {plain(v)}" for k, v in errors.items())))
 
 
 def reset_form_after_save(flag_key: str, defaults: dict) -> None:
@@ -907,8 +939,33 @@ def signed_in_name() -> str | None:
     return _signed_in(staff_config())
 
 
+# The characters that start or shape Markdown in Streamlit: CommonMark's (emphasis, links, images, code,
+# headings, lists, tables, HTML, entities), GFM's autolinks (":" of https:, "." of www. and of an e-mail's
+# domain) and Streamlit's own (:red[…], :material/…:, $…$). A backslash makes each one plain text; other
+# punctuation (, ; ' " ? / % @) cannot start anything and stays as it is, so messages stay readable.
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#+-.!|<>~$:&")
+WORD_JOINER = "\u2060"
+# Where a word joiner goes in escaped text: inside the "://" of a URL, after the "www" of "www.", after an "@".
+_AUTOLINK = re.compile(r"(?<=\\:)(?=/)|(?<=www)(?=\\\.)|(?<=@)", re.IGNORECASE)
+
+
+def plain(text) -> str:
+    """``text`` for a Markdown element (st.markdown, st.caption, st.error, st.info, a title…) shown exactly as
+    written: every character Markdown reads backslash-escaped, line breaks and other control characters as
+    spaces. For anything a visitor or a file supplies (a URL's ``?district=``, ledger text, names read from a
+    city's files, an error message quoting a value): ``[click](https://…)`` or ``![x](https://…/x.png)`` from a
+    shared link then reads as those characters, never as a link or a remote image on the official site, and
+    ``:red[…]``, ``$…$`` or ``**…**`` style nothing. Text the app writes itself stays Markdown."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_PUNCTUATION else " " if unicodedata.category(ch) == "Cc" else ch
+                      for ch in str(text))
+    # GFM turns URL- and e-mail-like text into links after the escapes are read (https://…, www.…, a@b.c), so
+    # an invisible word joiner goes inside each such pattern: the text looks and reads the same, and no link.
+    return _AUTOLINK.sub(WORD_JOINER, escaped)
+
+
 def _plain(text: str) -> str:
-    """Text shown inside Markdown as it is (a name or e-mail with _ or * in it)."""
+    """A signed-in staff name or e-mail shown inside Markdown as it is (with _ or * in it); an e-mail stays a
+    mailto link. Text from visitors or files goes through ``plain``."""
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in str(text))
 
 

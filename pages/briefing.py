@@ -39,7 +39,7 @@ else:
     st.query_params.pop("district", None)
 
 if not info.has_incidents:
-    st.info(_("No incidents are loaded for {city}, so there is nothing to brief on yet.").format(city=info.city_name))
+    st.info(_("No incidents are loaded for {city}, so there is nothing to brief on yet.").format(city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 

@@ -77,7 +77,7 @@ ui.simulated_banner(info)
 
 if len(ids) < compare.MIN_DISTRICTS:
     st.info((_("{city} has no districts loaded, so there is nothing to compare.") if not ids else
-             _("{city} has only one district loaded, so there is nothing to compare.")).format(city=info.city_name))
+             _("{city} has only one district loaded, so there is nothing to compare.")).format(city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 
@@ -106,8 +106,9 @@ st.session_state["_compare_last"] = chosen
 if st.query_params.get("districts") != shown:
     st.query_params["districts"] = shown
 if unknown:
+    # The ids come from the URL (?districts=): shown as text, never as Markdown (a shared link could show a link).
     st.warning(_("There is no district {id}. Valid district ids: {ids}.").format(
-        id=", ".join(repr(u) for u in unknown), ids=", ".join(ids)))
+        id=", ".join(ui.plain(repr(u)) for u in unknown), ids=ui.plain(", ".join(ids))))
 
 problem = compare.selection_problem(chosen)
 if problem:
@@ -187,7 +188,7 @@ if coverage.has_incidents:
     ui.comparison_cautions(info, series_breaks.for_places(breaks, chosen), filters)
 notes = []
 if not coverage.has_incidents:
-    notes.append(_("No incident data is loaded for {city}.").format(city=info.city_name))
+    notes.append(_("No incident data is loaded for {city}.").format(city=ui.plain(info.city_name)))
 notes.append(_("Rates need at least {n} residents; longer periods give higher rates.").format(
     n=metrics.MIN_POPULATION_FOR_RATE))
 if rules is not None:
@@ -197,9 +198,9 @@ no_history = metrics.noise_basis_note(noise.NONE) if coverage.has_incidents and 
 if no_history:
     notes.append(no_history[0].upper() + no_history[1:] + ".")
 if not coverage.engagement_rows:
-    notes.append(_("No engagement ledger is loaded for {city}, so engagement is not recorded.").format(city=info.city_name))
+    notes.append(_("No engagement ledger is loaded for {city}, so engagement is not recorded.").format(city=ui.plain(info.city_name)))
 if not coverage.survey_rows:
-    notes.append(_("No resident survey is loaded for {city}, so there is no trust score.").format(city=info.city_name))
+    notes.append(_("No resident survey is loaded for {city}, so there is no trust score.").format(city=ui.plain(info.city_name)))
 st.caption(" ".join(notes))
 show_numbers(kpis, "kpis")
 
@@ -207,7 +208,7 @@ show_numbers(kpis, "kpis")
 st.subheader(_("Incidents month by month"))
 if not coverage.has_incidents:
     st.info(_("No incident data is loaded for {city}, so there are no incident charts to compare.").format(
-        city=info.city_name))
+        city=ui.plain(info.city_name)))
 else:
     monthly = _monthly(store, key, lang, ids_key, period.end, filters.offense_group, filters.date_basis, rules)
     if monthly["incidents"].isna().all():
@@ -263,7 +264,7 @@ else:
 st.subheader(_("Community engagement per resident"))
 if coverage.engagement_rows == 0:
     st.info(_("No community-engagement activity is recorded for {city}: there is no engagement ledger "
-              "to compare.").format(city=info.city_name))
+              "to compare.").format(city=ui.plain(info.city_name)))
 else:
     engagement = _engagement(store, key, lang, ids_key, window_start, period.end)
     if engagement["events"].sum() == 0:
@@ -283,7 +284,7 @@ else:
 st.subheader(_("Resident trust"))
 if coverage.survey_rows == 0:
     st.info(_("No resident survey is loaded for {city}, so there is no trust trend to compare.").format(
-        city=info.city_name))
+        city=ui.plain(info.city_name)))
 else:
     trust = _trust(store, key, lang, ids_key, window_start, period.end)
     if trust.empty or trust["score"].notna().sum() == 0:

@@ -15,6 +15,7 @@ from community_policing.store import PROJECT_ROOT, resolve_db_path
 
 CHECKED = "_data_checked"      # this session's last check: what was checked, the staged folder, the report
 FLASH = "_data_flash"          # what the last load did, shown once after the rerun that follows it
+FLASH_WARNINGS = "_data_flash_warnings"  # and what it warned about (a record over many lines, repeats)
 UPLOADER = "_data_uploader"    # the uploader's generation: a new (empty) uploader after each load
 NEW_SOURCE = "_data_new_source"  # after a load: the source folder box starts from the loaded folder
 
@@ -67,6 +68,8 @@ def show_report(report) -> None:
     else:
         st.warning(_("{rows} row(s) would be rejected as invalid or duplicate, or have an offense value no mapping "
                      "covers. Read the reasons below before loading.").format(rows=f"{report.failures:,}"))
+    for warning in getattr(report, "warnings", ()):  # e.g. one record running over many lines: a stray quote
+        st.warning(plain(warning), icon=":material/warning:")
     counts = ["rows_read", "rows_loaded", "rows_merged", "rows_rejected"]
     by_table = report.files.groupby("table_name", sort=False)[counts].sum().reset_index()
     table(by_table, column_config={"rows_loaded": _("Would load")})
@@ -104,6 +107,8 @@ st.caption(_("For staff: add a city's new crime data (a month's file, several, o
              "anything fails, the data stay exactly as they were."))
 if flash := st.session_state.pop(FLASH, None):
     st.success(flash, icon=":material/check_circle:")
+for warning in st.session_state.pop(FLASH_WARNINGS, ()):
+    st.warning(plain(warning), icon=":material/warning:")
 
 # --- The data now ----------------------------------------------------------------------------------------
 st.subheader(_("The data now"))
@@ -140,7 +145,7 @@ try:
     st.caption(_("Each file goes where the manifest expects it: {patterns}. A .zip is a whole source folder.").format(
         patterns=expected))
 except DataAdminError as exc:
-    st.error(str(exc))
+    st.error(ui.plain(exc))
 uploads = st.file_uploader(_("New source files (a month's file, several, or a .zip of the source folder)"),
                            accept_multiple_files=True, key=f"data_upload_{st.session_state.setdefault(UPLOADER, 0)}")
 what = (str(manifest), source_dir, tuple((f.file_id, f.name, f.size) for f in uploads or []))
@@ -154,6 +159,8 @@ if check:
     data_admin.prune_staging(root, keep=[now.source_dir] if now else [], older_than=data_admin.ABANDONED)
     bar, moved = progress_bar(_("Checking: {step}"))
     try:
+        # The sizes first: a file above the upload limit is refused before it is read into memory.
+        data_admin.check_upload_sizes((f.name, f.size) for f in uploads or [])
         staged, report = data_admin.stage_and_check([(f.name, f.getvalue()) for f in uploads or []], manifest,
                                                     source_dir or None, root, progress=moved)
     except DataAdminError as exc:
@@ -170,7 +177,7 @@ confirmed = checked is not None and checked["report"].ok
 if checked is not None and not checked["report"].ok:
     confirmed = st.checkbox(_("Load anyway: the rows above are left out, and listed with their reasons in the "
                               "history below"), key="data_confirm")
-user = ui.signed_in_name() or ui.recorded_by()
+user = ui.recorded_by()
 if checked is None:
     st.caption(_("Check first: loading is possible once a check has run on these files."))
 if st.button(_("Load"), key="data_load", type="primary", icon=":material/upload:", disabled=not confirmed):
@@ -183,7 +190,7 @@ if st.button(_("Load"), key="data_load", type="primary", icon=":material/upload:
                                       uploaded=checked["uploaded"], base_source_dir=source_dir or None)
         except DataAdminError as exc:
             bar.empty()
-            st.error(_("Nothing was loaded: {reason}").format(reason=exc), icon=":material/error:")
+            st.error(_("Nothing was loaded: {reason}").format(reason=ui.plain(exc)), icon=":material/error:")
         else:
             reopen(db_path)
             data_admin.prune_staging(root, keep=[checked["staged"]])
@@ -191,6 +198,7 @@ if st.button(_("Load"), key="data_load", type="primary", icon=":material/upload:
             st.session_state.pop("data_confirm", None)
             st.session_state[UPLOADER] += 1
             st.session_state[NEW_SOURCE] = checked["staged"]
+            st.session_state[FLASH_WARNINGS] = list(getattr(summary, "warnings", ()))
             st.session_state[FLASH] = _("Loaded {city} (load {batch}, by {user}): {incidents} incident records. "
                                         "Every page now shows the new data.").format(
                 city=checked["report"].city, batch=summary.batch_id, user=plain(user),

@@ -107,7 +107,7 @@ ids = list(titles)
 if not ids:
     st.title(_("District"))
     ui.simulated_banner(info)
-    st.info(_("No districts are loaded for {city}, so there is no district to show.").format(city=info.city_name))
+    st.info(_("No districts are loaded for {city}, so there is no district to show.").format(city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 
@@ -122,7 +122,7 @@ if requested is not None and requested not in titles:
     try:
         district.get_district(store, requested)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(ui.plain(exc))  # it quotes the URL's ?district= value: shown as text, never as Markdown
     picked = st.selectbox(_("Pick a district"), ids, index=None, format_func=titles.get, key="district_pick",
                           placeholder=_("Choose a district"))
     if picked is not None:
@@ -147,7 +147,7 @@ chosen = district.get_district(store, selected)
 coverage = ui.dataset_info(store, key)
 
 with heading:
-    st.title(chosen.title)
+    st.title(ui.plain(chosen.title))
     ui.simulated_banner(info)
 if chosen.population is None:
     facts = [_("population not loaded")]
@@ -171,7 +171,7 @@ kpis = _kpis(store, key, lang, chosen.id, period.start, period.end, filters.offe
 k1, k2, k3, k4, k5 = st.columns(5)
 if not coverage.has_incidents:
     k1.metric(_("Incidents"), "—")
-    k1.caption(_("No incident data is loaded for {city}.").format(city=info.city_name))
+    k1.caption(_("No incident data is loaded for {city}.").format(city=ui.plain(info.city_name)))
     k2.metric(_("Rate per 1,000 residents"), "—")
     k2.caption(_("No incident data."))
 else:
@@ -226,7 +226,7 @@ st.subheader(_("Incidents month by month"))
 if not coverage.has_incidents:
     st.info(_("No incident data is loaded for {city}, so there are no incident charts for this district. "
               "Engagement, survey, training and program records, where loaded, follow below.").format(
-        city=info.city_name))
+        city=ui.plain(info.city_name)))
 else:
     series = _series(store, key, lang, chosen.id, period.end, filters.offense_group, filters.date_basis, rules)
     if series["incidents"].isna().all():
@@ -298,12 +298,12 @@ st.subheader(_("Community engagement"))
 if coverage.engagement_rows == 0:
     st.info(_("No community-engagement activity is recorded for {city}: there is no engagement ledger "
               "to show. Departments add one through an engagement ledger source in the city manifest.").format(
-        city=info.city_name))
+        city=ui.plain(info.city_name)))
 else:
     timeline, by_type = _engagement(store, key, lang, chosen.id, window_start, period.end, period.start)
     if timeline.empty:
         st.info(_("No engagement activities are recorded for {district} between {window}.").format(
-            district=chosen.title, window=window_label))
+            district=ui.plain(chosen.title), window=window_label))
     else:
         ui.plotly_chart(
             district_figures.engagement_timeline(
@@ -329,10 +329,10 @@ else:
 st.subheader(_("Resident trust"))
 trend = _trust(store, key, lang, chosen.id, period.end)
 if coverage.survey_rows == 0:
-    st.info(_("No resident survey is loaded for {city}, so there is no trust trend to show.").format(city=info.city_name))
+    st.info(_("No resident survey is loaded for {city}, so there is no trust trend to show.").format(city=ui.plain(info.city_name)))
 elif trend.empty or trend["score"].notna().sum() == 0:
     st.info(_("No trust survey result for {district} with at least {n} respondents up to the end of the period.").format(
-        district=chosen.title, n=metrics.MIN_RESPONDENTS))
+        district=ui.plain(chosen.title), n=metrics.MIN_RESPONDENTS))
 else:
     program_rows = _programs(store, key, lang, chosen.id, period.end) if coverage.program_rows else None
     ui.plotly_chart(
@@ -360,7 +360,7 @@ else:
 # --- 7. Training ------------------------------------------------------------------------------
 st.subheader(_("Officer training"))
 if coverage.training_rows == 0:
-    st.info(_("No officer training records are loaded for {city}.").format(city=info.city_name))
+    st.info(_("No officer training records are loaded for {city}.").format(city=ui.plain(info.city_name)))
 else:
     train_start = district.training_window_start(period.end)
     training, summary = _training(store, key, lang, chosen.id, train_start, period.end, period.start)
@@ -368,7 +368,7 @@ else:
     train_window = f"{i18n.format_month_short(train_start)} – {i18n.format_date(period.end)}"
     if training.empty:
         st.info(_("No officer training is recorded for {district} between {first} and {last}.").format(
-            district=chosen.title, first=i18n.format_month_short(train_start), last=i18n.format_date(period.end)))
+            district=ui.plain(chosen.title), first=i18n.format_month_short(train_start), last=i18n.format_date(period.end)))
     else:
         ui.plotly_chart(
             district_figures.training_hours(
@@ -393,11 +393,11 @@ else:
 # --- 8. Programs ------------------------------------------------------------------------------
 st.subheader(_("Programs in this district"))
 if coverage.program_rows == 0:
-    st.info(_("No community-policing programs are recorded for {city}.").format(city=info.city_name))
+    st.info(_("No community-policing programs are recorded for {city}.").format(city=ui.plain(info.city_name)))
 else:
     program_table = _programs(store, key, lang, chosen.id, period.end)
     if program_table.empty:
-        st.info(_("No community-policing program is recorded in {district}.").format(district=chosen.title))
+        st.info(_("No community-policing program is recorded in {district}.").format(district=ui.plain(chosen.title)))
     else:
         shown = program_table.assign(
             end_date=[("" if pd.isna(e) else f"{e:%Y-%m-%d}") for e in program_table["end_date"]],
@@ -416,7 +416,7 @@ st.subheader(_("Neighborhoods"))
 if not coverage.has_incidents:
     st.info(_("Without incident data there are no neighborhood counts to rank."))
 elif chosen.neighborhoods == 0:
-    st.info(_("No neighborhoods are loaded for {district}.").format(district=chosen.title))
+    st.info(_("No neighborhoods are loaded for {district}.").format(district=ui.plain(chosen.title)))
 else:
     ranking = _neighborhoods(store, key, lang, chosen.id, period.start, period.end, filters.offense_group,
                              filters.date_basis, rules)

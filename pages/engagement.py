@@ -74,13 +74,13 @@ measure = None
 if info.engagement_rows == 0:
     st.info(_("Community engagement is not recorded for {city}: no engagement ledger is loaded, so "
               "there is nothing to compare crime or trust with. Departments add one through an engagement ledger "
-              "source in the city manifest.").format(city=info.city_name))
+              "source in the city manifest.").format(city=ui.plain(info.city_name)))
 elif intensity.empty or not measures:
     st.info(_("The engagement ledger for {city} does not cover a complete calendar quarter yet, so there "
-              "is no quarterly engagement to compare.").format(city=info.city_name))
+              "is no quarterly engagement to compare.").format(city=ui.plain(info.city_name)))
 elif not outcome_keys:
     st.info(_("Neither incidents (a complete quarter of them) nor resident surveys are loaded for {city}, "
-              "so there is no outcome to compare engagement with.").format(city=info.city_name))
+              "so there is no outcome to compare engagement with.").format(city=ui.plain(info.city_name)))
 else:
     # --- 2. Controls ------------------------------------------------------------------------------
     c1, c2 = st.columns(2)
@@ -91,7 +91,7 @@ else:
                        format_func=lambda o: _(ev.OUTCOMES[o].label))
     if "trust" not in outcome_keys:
         c2.caption(_("Change in trust is not offered: no resident survey is loaded for {city}.").format(
-            city=info.city_name))
+            city=ui.plain(info.city_name)))
     elif outcome == "trust":
         c2.caption(_("Trust: the quarter's survey results (0–100, higher is more trust), weighted by respondents; "
                      "the change is in score points against the same quarter a year earlier."))
@@ -214,7 +214,7 @@ st.subheader(_("Did trust and recorded crime rise together?"))
 check = _reporting(store, key, rules)
 if check.missing:
     st.info(_("This check needs both incidents and resident surveys, and {city} has {missing}, "
-              "so it cannot be made.").format(city=info.city_name, missing=check.why_not()))
+              "so it cannot be made.").format(city=ui.plain(info.city_name), missing=check.why_not()))
 else:
     year, prior_year = ev.quarter_span(check.year), ev.quarter_span(check.prior_year)
     if check.flagged.empty:

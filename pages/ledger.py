@@ -9,10 +9,11 @@ from community_policing import geo, map_figures
 from community_policing import ledger_form as lf
 from community_policing import ui
 from community_policing.i18n import _
-from community_policing.ledger import Ledger, LedgerError, validate_entry
+from community_policing.ledger import Ledger, LedgerError, upper_bounds, validate_entry
 
 ERRORS = "_ledger_errors"          # form field -> message, kept across the rerun after a submit
 RESET = "_ledger_reset"             # set after a save: empty the form on the next run
+BOUNDS = upper_bounds()  # the largest number each count or amount accepts (schema.yaml), so the form agrees
 FORM_KEYS = ("ledger_date", "ledger_start_time", "ledger_neighborhood", "ledger_type", "ledger_title", "ledger_place",
              "ledger_lon", "ledger_lat", "ledger_attendees", "ledger_officers", "ledger_officer_hours",
              "ledger_partners", "ledger_cost", "ledger_notes",
@@ -106,17 +107,20 @@ with st.form("ledger_form"):
         field_error("lat")
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        attendees = st.number_input(_("Attendees"), value=None, min_value=0, step=1, key="ledger_attendees")
+        attendees = st.number_input(_("Attendees"), value=None, min_value=0, max_value=BOUNDS["attendees"], step=1,
+                                    key="ledger_attendees")
         field_error("attendees")
     with c2:
-        officers = st.number_input(_("Officers"), value=None, min_value=0, step=1, key="ledger_officers")
+        officers = st.number_input(_("Officers"), value=None, min_value=0, max_value=BOUNDS["officers"], step=1,
+                                   key="ledger_officers")
         field_error("officers")
     with c3:
         officer_hours = st.number_input(_("Officer hours"), value=None, min_value=0.0, step=0.5,
-                                        key="ledger_officer_hours", help=_("Summed over officers."))
+                                        max_value=float(BOUNDS["officer_hours"]), key="ledger_officer_hours", help=_("Summed over officers."))
         field_error("officer_hours")
     with c4:
-        cost = st.number_input(_("Cost ($)"), value=None, min_value=0.0, step=10.0, key="ledger_cost")
+        cost = st.number_input(_("Cost ($)"), value=None, min_value=0.0, max_value=float(BOUNDS["cost"]), step=10.0,
+                               key="ledger_cost")
         field_error("cost")
     partners = st.text_input(_("Partner organizations (optional)"), key="ledger_partners", max_chars=500)
     field_error("partners")
@@ -155,7 +159,7 @@ if submitted:
         # (and every problem shows at once).
         validate_entry(entry, valid_district_ids=set(titles), valid_neighborhood_ids=set(choices[1:]))
         if not found:
-            new_id = Ledger(ledger_path).add(entry, user, valid_district_ids=list(titles),
+            new_id = Ledger(ledger_path, city=store.city).add(entry, user, valid_district_ids=list(titles),
                                              valid_neighborhood_ids=choices[1:])
     except LedgerError as exc:
         found.update(lf.form_errors(exc))
@@ -171,7 +175,7 @@ if submitted:
 
 # --- Recent entries -----------------------------------------------------------------------------
 st.subheader(_("Recent entries"))
-book = Ledger(ledger_path) if ledger_path.exists() else None
+book = Ledger(ledger_path, city=store.city) if ledger_path.exists() else None
 ui.ledger_editor(
     book, "activity", user, neighborhoods=neighborhoods, valid_district_ids=list(titles),
     valid_neighborhood_ids=list(nbhd_names),

@@ -39,7 +39,7 @@ st.caption(metrics.comparison_caption(offense_label, filters.date_basis, period)
 
 if info.incident_rows == 0 and info.survey_rows == 0:
     st.info(_("No incident or survey data is loaded for {city}, so there is nothing to map yet.").format(
-        city=info.city_name))
+        city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 

@@ -51,7 +51,7 @@ if (values := st.session_state.pop(PREFILL, None)) is not None:
 
 ui.ledger_flash()
 user = ui.recorded_by()
-book = Ledger(ledger_path) if ledger_path.exists() else None
+book = Ledger(ledger_path, city=store.city) if ledger_path.exists() else None
 series = book.entries(kind="series") if book else pd.DataFrame()
 
 # --- Confirm -----------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ if st.button(_("Save recurring meeting"), type="primary", key="meeting_save"):
     try:
         validate("series", entry, set(titles), set(nbhd_names))  # nothing is written for a bad entry
         if not found:
-            new_id = Ledger(ledger_path).add(entry, user, kind="series", valid_district_ids=set(titles),
+            new_id = Ledger(ledger_path, city=store.city).add(entry, user, kind="series", valid_district_ids=set(titles),
                                              valid_neighborhood_ids=set(nbhd_names))
             st.session_state[ui.LEDGER_FLASH] = _("Saved {entry_id}: {title} ({reads_as}). Its meetings wait under "
                                                   "'Confirm' once they are held.").format(

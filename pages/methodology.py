@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from community_policing import (costs, engagement_stats, evaluation, freshness, funnel, harm, i18n, metrics, noise,
-                                nowcast, privacy, series_breaks, synthetic, trust_stats, ui)
+from community_policing import (costs, engagement_stats, evaluation, freshness, funnel, harm, i18n, ledger, limits,
+                                loader, metrics, noise, nowcast, privacy, series_breaks, synthetic, trust_stats, ui)
 from community_policing.i18n import _
 
 store = ui.get_store()
@@ -47,7 +47,7 @@ st.markdown(_(
 ))
 if info.has_corrections:
     st.markdown(_("For {city}: the source has {n} later corrections; {linked} of them correct a counted incident "
-                  "and are shown beside the counts.").format(city=info.city_name,
+                  "and are shown beside the counts.").format(city=ui.plain(info.city_name),
                                                             n=ui.public_count(info.correction_rows)[0],
                                                             linked=ui.public_count(info.linked_corrections)[0]))
 
@@ -70,10 +70,10 @@ st.markdown(_(
     "have no preliminary days."
 ).format(share=f"{freshness.SETTLED_SHARE:.0%}", days=freshness.FOLLOW_UP_DAYS))
 if fresh is not None and fresh.has_lag:
-    st.markdown(_("For {city}:").format(city=info.city_name) + " " + " ".join(freshness.note_lines(fresh)))
+    st.markdown(_("For {city}:").format(city=ui.plain(info.city_name)) + " " + " ".join(freshness.note_lines(fresh)))
 else:
     st.markdown(_("No incident data are loaded for {city}, so there is no lag to measure.").format(
-        city=info.city_name))
+        city=ui.plain(info.city_name)))
 
 st.markdown(_(nowcast.METHOD_NOTE))
 
@@ -94,7 +94,7 @@ st.markdown(_(
 ))
 declared = info.series_breaks
 if declared is None or declared.empty:
-    st.markdown(_("{city} declares no series break.").format(city=info.city_name)
+    st.markdown(_("{city} declares no series break.").format(city=ui.plain(info.city_name))
                 + (" " + _("The simulated city is generated the same way from its first day to its last, so it has "
                            "none.") if info.is_simulated else ""))
 else:
@@ -112,7 +112,7 @@ else:
             line += " *" + _("Source: {source}.").format(source=str(r["source"]).rstrip(".")) + "*"
         return line
 
-    st.markdown(_("Series breaks declared for {city}:").format(city=info.city_name) + "\n\n"
+    st.markdown(_("Series breaks declared for {city}:").format(city=ui.plain(info.city_name)) + "\n\n"
                 + "\n".join(_break_line(r) for _i, r in declared.iterrows()))
     if info.first_day and info.last_day:
         outside = declared[(declared["day"] <= info.first_day) | (declared["day"] > info.last_day)]
@@ -249,6 +249,11 @@ st.markdown("\n\n".join([
     _("The command line follows `COMMON_GROUND_MODE` too (staff when it is not set); `--mode public` or "
       "`--mode staff` on `districts` and `briefing` overrides it."),
 ]))
+
+st.header(_("How files are read and checked"))
+st.markdown(_(loader.LOAD_FAULTS_METHOD))
+st.markdown(limits.describe_limits())
+st.markdown(_(ledger.LEDGER_SAFEGUARDS_TEXT))
 
 st.header(_("References"))
 st.markdown(_(

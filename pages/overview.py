@@ -33,13 +33,13 @@ period = filters.period
 offense_label = _(filters.offense_label)  # in the page's language (the filter's own label may be English)
 rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
 
-st.title(_("Community policing in {city}").format(city=info.city_name))
+st.title(_("Community policing in {city}").format(city=ui.plain(info.city_name)))
 ui.simulated_banner(info)
 st.caption(metrics.comparison_caption(offense_label, filters.date_basis, period))
 
 if info.incident_rows == 0:
     st.info(_("No incident data is loaded for {city}, so there is no crime change to show. "
-              "Survey results, where loaded, are on the Resident trust page.").format(city=info.city_name))
+              "Survey results, where loaded, are on the Resident trust page.").format(city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 
@@ -237,7 +237,7 @@ with_intensity = metrics.add_intensity(districts, period.days)
 if info.engagement_rows == 0:
     st.info(_("No community-engagement activity is recorded for {city}, so engagement cannot be "
               "compared with crime change. Departments add it through an engagement ledger source in the "
-              "city manifest.").format(city=info.city_name))
+              "city manifest.").format(city=ui.plain(info.city_name)))
 else:
     intensity = st.radio(_("Engagement measure"), list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
                          format_func=lambda m: _(figures.INTENSITY_LABELS[m]))

@@ -1,6 +1,8 @@
 """Program evaluation: did crime and trust change in the districts that got a program, compared
 with districts that did not? Difference-in-differences with its checks, in plain language."""
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -39,12 +41,12 @@ names = evaluation.program_names(store)
 if not names:
     st.info(_("No community-policing programs are recorded for {city}, so there is nothing to "
               "evaluate. Programs come from the city manifest (a `[[programs]]` source) with their districts "
-              "and start dates.").format(city=info.city_name))
+              "and start dates.").format(city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 if not info.has_incidents:
     st.info(_("No incident data is loaded for {city}; programs cannot be evaluated against crime.").format(
-        city=info.city_name))
+        city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 
@@ -58,7 +60,7 @@ try:
     with st.spinner(_("Estimating program effects…")):
         detail = _detail(store, key, program, basis, i18n.language())
 except ValueError as exc:
-    st.warning(_("This program cannot be evaluated with the data loaded: {reason}").format(reason=exc))
+    st.warning(_("This program cannot be evaluated with the data loaded: {reason}").format(reason=ui.plain(exc)))
     ui.data_note(info)
     st.stop()
 
@@ -83,7 +85,7 @@ for outcome, result in detail:
     if robust:
         cols[3].metric(_("Second method"), f"{result.robust_estimate:+.1%}",
                        help=_(result.robust_method) if result.robust_method else None)
-    st.markdown(evaluation.plain_summary(program, result))
+    st.markdown(evaluation.plain_summary(ui.plain(program), result))
     if robust:
         st.markdown(robust)
     dates = evaluation.dates_text(result)
@@ -112,7 +114,7 @@ for outcome, result in detail:
     ui.plotly_chart(
         evaluation.event_study_figure(
             result, label, title=_("{outcome}: treated vs comparison districts around the start of the {program}")
-            .format(outcome=label, program=program)),
+            .format(outcome=label, program=html.escape(program))),  # plotly reads <a href…> in a title as a link
         width="stretch", key=f"event_{outcome}")
     st.caption(result.method + " " + (_(
         "Each point is one quarter relative to each district's own start; the quarter before the start is the "

@@ -30,7 +30,8 @@ def _save(errors_key: str, record, what: str, kind: str, **extra) -> None:
         for entry in entries:  # validate before opening the ledger: nothing is written for a bad entry
             validate(kind, entry, set(titles))
         if not found:
-            ids = Ledger(ledger_path).add_many(entries, user, kind=kind, valid_district_ids=set(titles), **extra)
+            ids = Ledger(ledger_path, city=store.city).add_many(entries, user, kind=kind,
+                                                                valid_district_ids=set(titles), **extra)
             st.session_state[ui.LEDGER_FLASH] = _("Recorded {entry_id}: {what}. It already counts on every "
                                                   "page.").format(entry_id=", ".join(ids), what=what)
             st.session_state[f"{errors_key}_reset"] = True
@@ -49,7 +50,7 @@ page = ui.staff_page(
 store, key, info, ledger_path = page.store, page.key, page.info, page.ledger_path
 titles = page.places.titles
 first_district = next(iter(titles))
-book = Ledger(ledger_path) if ledger_path.exists() else None
+book = Ledger(ledger_path, city=store.city) if ledger_path.exists() else None
 warehouse_programs = _warehouse_programs(store, key)
 
 ui.reset_form_after_save(f"{TRAINING_ERRORS}_reset", {

@@ -17,7 +17,7 @@ ui.simulated_banner(info)
 coverage = ui.trust_coverage(store, key)
 if coverage.empty:
     st.info(_("No resident survey results are loaded for {city}. Surveys come from the city's "
-              "manifest (a `[[trust_surveys]]` source) or the demo city.").format(city=info.city_name))
+              "manifest (a `[[trust_surveys]]` source) or the demo city.").format(city=ui.plain(info.city_name)))
     ui.data_note(info)
     st.stop()
 

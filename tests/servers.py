@@ -83,13 +83,16 @@ def serving(db: Path, tmp: Path, **how):
 
 
 @contextlib.contextmanager
-def chromium():
-    """Headless Debian Chromium through Playwright (its own browser downloads cannot work offline)."""
+def chromium(extra_args: tuple[str, ...] = ()):
+    """Headless Debian Chromium through Playwright (its own browser downloads cannot work offline);
+    ``extra_args`` go on its command line (e.g. ``--host-resolver-rules=MAP evil.example 127.0.0.1``, a
+    DNS-rebinding page without a DNS server)."""
     need()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=[*CHROMIUM_ARGS, *extra_args])
         try:
             yield browser
         finally:

@@ -93,13 +93,15 @@ def test_numbers_dates_and_empty_cells_are_untouched_text_numbers_are_not():
         "int": [-5, 3], "float": [-2.5, np.nan], "Int64": pd.array([-1, None], dtype="Int64"),
         "Float64": pd.array([-0.5, None], dtype="Float64"), "bool": [True, False],
         "date": pd.to_datetime(["2024-03-01", None]),
-        "mixed": [-5, "-5"], "empty": [None, np.nan], "blank": ["", "a=b"], "inside": ["x-1", " =1"],
+        "mixed": [-5, "-5"], "empty": [None, np.nan], "blank": ["", "a=b"], "inside": ["x-1", "a =1"],
     })
     safe = exports.neutralise(frame)
     pd.testing.assert_frame_equal(safe.drop(columns=["mixed"]), frame.drop(columns=["mixed"]))
     assert safe.loc[0, "mixed"] == -5 and isinstance(safe.loc[0, "mixed"], (int, np.integer))
     assert safe.loc[1, "mixed"] == "'-5"
     assert list(safe.dtypes) == list(frame.dtypes)
+    # Blanks before a formula sign are no disguise (some programs trim them on import): quoted too.
+    assert exports.neutralise(pd.DataFrame({"t": [" =1", "\u00a0+1"]}))["t"].tolist() == ["' =1", "'\u00a0+1"]
 
 
 def test_integer_headers_and_an_empty_frame():

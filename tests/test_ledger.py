@@ -223,11 +223,11 @@ def test_messages_are_specific(ledger):
                     "lat": None}, user="ann")
     errors = raised.value.errors
     assert errors["district_id"] == "unknown district '99'; expected one of 1, 2"
-    assert errors["attendees"] == "expected a whole number ≥ 0"
+    assert errors["attendees"] == "expected a whole number from 0 to 1000000"
     assert errors["type"].startswith("expected one of community_meeting, neighborhood_event")
     assert errors["date"] == "expected a date as YYYY-MM-DD"
     assert errors["lon/lat"] == "give both or neither"
-    assert "attendees: expected a whole number ≥ 0" in str(raised.value)
+    assert "attendees: expected a whole number from 0 to 1000000" in str(raised.value)
 
     with pytest.raises(LedgerError) as raised:
         ledger.add({**GOOD, "attendance": {"age": {"18-34": 50}}}, user="ann")
@@ -311,7 +311,7 @@ def test_export_csv_round_trip(ledger, tmp_path):
 def test_path_resolution(monkeypatch, tmp_path):
     monkeypatch.delenv(LEDGER_ENV_VAR, raising=False)
     assert resolve_ledger_path() == DEFAULT_LEDGER_PATH
-    assert DEFAULT_LEDGER_PATH.name == "ledger.sqlite" and DEFAULT_LEDGER_PATH.parent.name == "data"
+    assert DEFAULT_LEDGER_PATH.name == "warehouse.ledger.sqlite" and DEFAULT_LEDGER_PATH.parent.name == "data"
 
     env_path = tmp_path / "from_env" / "ledger.sqlite"
     monkeypatch.setenv(LEDGER_ENV_VAR, str(env_path))

@@ -26,6 +26,7 @@ from community_policing.store import DB_ENV_VAR, Store
 
 RULES = Rules()
 SMALL = {1, 2, 3}
+NET_SMALL = SMALL | {-v for v in SMALL}  # what no public output may show: a small count, or a net one below 0
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_rules_label_and_threshold_from_the_environment():
     assert RULES.label == "fewer than 4"
-    assert [RULES.is_small(v) for v in (0, 1, 3, 4, -1, None, np.nan, pd.NA, "x")] == [
-        False, True, True, False, False, False, False, False, False]
+    # A net count of -1 to -3 (later corrections outnumber the records) is a small count in disguise.
+    assert [RULES.is_small(v) for v in (0, 1, 3, 4, -1, -3, -4, None, np.nan, pd.NA, "x")] == [
+        False, True, True, False, True, True, False, False, False, False, False]
     assert privacy.rules_from_env({}).min_count == 4
     assert privacy.rules_from_env({"COMMON_GROUND_MIN_COUNT": "6"}).label == "fewer than 6"
     for bad in ("1", "x"):
@@ -124,6 +126,19 @@ def test_no_small_count_can_be_worked_out_from_a_shown_total(values):
     assert all(status[i] != COMPLEMENTARY or values[i] >= 4 for i in range(len(values)))
     if sum(values) >= 4:  # a total that is itself shown (a small one is hidden wherever it appears)
         assert not _brute_force_pinned(values, status)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@example(values=[-1, 9])
+@example(values=[-2, -2, 12])
+@given(st.lists(st.integers(-6, 9), min_size=1, max_size=6))
+def test_net_negative_counts_are_hidden_like_small_ones(values):
+    """Net counts (records less later corrections) can be below 0: one from -1 to -3 is hidden (PRIMARY, or
+    withheld with its breakdown) wherever a count from 1 to 3 would be, and a table of them never shows one."""
+    status = _protect_column(values)
+    assert all(status[i] in (PRIMARY, WITHHELD) for i, v in enumerate(values) if v in NET_SMALL), (values, status)
+    table = pd.DataFrame({"area_id": [str(i) for i in range(len(values))], "incidents": values})
+    assert not small_in_frame(privacy.mask_small(table, "incidents", RULES)), values
 
 
 def _areas(rows, level="district"):
@@ -385,7 +400,7 @@ def small_in_frame(frame: pd.DataFrame, names=COUNT_NAMES) -> list:
     for column in frame.columns:
         if str(column) in names:
             values = pd.to_numeric(pd.Series(frame[column]), errors="coerce")
-            out += [(column, int(v)) for v in values.dropna() if float(v).is_integer() and int(v) in SMALL]
+            out += [(column, int(v)) for v in values.dropna() if float(v).is_integer() and int(v) in NET_SMALL]
     return out
 
 
@@ -470,7 +485,7 @@ def chart_leaks(spec: dict) -> list[str]:
             axis = "x" if trace.get("orientation") == "h" else "y"
             values = _decode(trace.get(axis)) or []
             leaks += [f"{trace['name']} {axis}={v}" for v in values
-                      if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v in SMALL]
+                      if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v in NET_SMALL]
     return leaks
 
 

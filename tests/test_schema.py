@@ -76,6 +76,16 @@ def test_whole_number_columns_reject_fractions():
     assert result.rejects.iloc[0]["reason"] == "expected a whole number"
 
 
+@pytest.mark.parametrize("huge", ["1e23", str(2**63), 1e300])
+def test_whole_numbers_beyond_64_bits_are_rejected_rows_not_a_crash(huge):
+    # Issue 15: attendees = 1e23 or officers = 2**63 raised from the cast to Int64 instead of a reject.
+    rows = _survey_rows().iloc[[0, 0]].assign(respondents=[huge, "40"])
+    result = schema.validate("trust_surveys", rows)
+    assert len(result.valid) == 1 and len(result.rejects) == 1
+    reject = result.rejects.iloc[0]
+    assert reject["column"] == "respondents" and reject["reason"].startswith("above the maximum")
+
+
 def test_missing_column_is_a_whole_table_error():
     with pytest.raises(schema.SchemaError, match="missing column\\(s\\) margin_of_error"):
         schema.validate("trust_surveys", _survey_rows().drop(columns="margin_of_error"))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from community_policing.importers import slmpd
 from community_policing.importers.slmpd import (
     OFFENSE_GROUPS,
     PART_II_CLASSES,
@@ -66,7 +67,7 @@ def test_row_columns_and_types():
         "offense_description", "offense_group", "is_crime", "count", "district_code",
         "neighborhood_code", "x_ft", "y_ft", "lon", "lat", "coord_note",
     ]
-    assert list(f.problems.columns) == ["line", "column", "value", "reason"]
+    assert list(f.problems.columns) == ["line", "column", "value", "reason", "raw"]
     rows = f.rows
     assert rows["is_crime"].dtype == bool
     assert pd.api.types.is_datetime64_any_dtype(rows["occurred_at"])
@@ -310,7 +311,7 @@ def test_bad_date_and_count_reported_with_line(tmp_path):
     f = read_slmpd_file(path)
     assert f.rows_read == 4 and list(f.rows["line"]) == [2, 3, 4, 5]
     p = f.problems
-    assert list(p.itertuples(index=False, name=None)) == [
+    assert list(p[["line", "column", "value", "reason"]].itertuples(index=False, name=None)) == [
         (3, "DateOccur", "31/31/2015 10:00", "expected a date as MM/DD/YYYY HH:MM"),
         (3, "Count", "5", "expected a count of 1 or -1"),
         (4, "DateOccur", "01/01/1900 00:00", "placeholder occurrence date"),
@@ -375,13 +376,14 @@ def test_quoted_line_break_and_wrong_field_count(tmp_path):
         v2_row(complaint="15-000003") + ",EXTRA",
         "15-000004,2015-03,03/02/2015 10:00,Y, , ,1, , 65701,4,SHORT",
     ])
+    # SLMPD never quotes across lines: a quote left open is that line's problem, not the file's.
     f = read_slmpd_file(path)
-    assert f.rows_read == 4
-    assert list(f.rows["line"]) == [2, 5, 6, 7]
-    assert f.rows["offense_description"].iloc[0] == "TWO LINES"
-    assert list(f.problems["line"]) == [6, 7]
-    assert set(f.problems["reason"]) == {"wrong number of fields"}
-    assert f.rows["crime_code"].iloc[3] == "65701"
+    assert f.rows_read == 5 and list(f.rows["line"]) == [2, 3, 5, 6, 7]
+    first = f.problems.drop_duplicates("line").set_index("line")["reason"]
+    assert dict(first) == {2: slmpd.UNCLOSED_QUOTE, 3: "wrong number of fields", 6: "wrong number of fields",
+                           7: "wrong number of fields"}
+    assert f.problems.set_index("line").loc[2, "raw"].endswith('"TWO')
+    assert f.rows["crime_code"].iloc[4] == "65701"
 
 
 def test_variant_1_hand_made(tmp_path):

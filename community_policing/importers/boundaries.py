@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from community_policing import limits
 from community_policing.importers.errors import SourceFileError
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".parquet", ".geoparquet", ".shp", ".zip", ".gpkg")
@@ -43,6 +44,7 @@ def read_areas(path: Path, id_field: str, name_field: str | None = None, crs: st
         raise SourceFileError(path, "file not found; expected a boundary layer (GeoJSON, GeoParquet or Shapefile)")
     if path.suffix.lower() not in BOUNDARY_SUFFIXES:
         raise SourceFileError(path, f"unknown boundary format {path.suffix!r}; expected one of {', '.join(BOUNDARY_SUFFIXES)}")
+    _check_size(path)
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             layer = gpd.read_parquet(path)
@@ -79,7 +81,7 @@ def read_areas(path: Path, id_field: str, name_field: str | None = None, crs: st
         layer["name"] = layer[name_field].astype(str).str.strip()
     else:
         template = name_template or "{id}"
-        layer["name"] = layer["id"].map(lambda i: template.format(id=i))
+        layer["name"] = layer["id"].map(lambda i: template.replace("{id}", str(i)))
     areas = layer.dissolve(by="id", aggfunc={"name": "first"}).reset_index()
     areas["geometry"] = areas.geometry.map(_polygonal)
     areas = areas[["id", "name", "geometry"]]
@@ -137,6 +139,7 @@ def _read_layer(path: Path, ignore_geometry: bool) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in BOUNDARY_SUFFIXES:
         raise SourceFileError(path, f"unknown layer format {suffix!r}; expected one of {', '.join(BOUNDARY_SUFFIXES)}")
+    _check_size(path)
     try:
         if suffix in (".parquet", ".geoparquet"):
             layer = gpd.read_parquet(path)
@@ -145,6 +148,14 @@ def _read_layer(path: Path, ignore_geometry: bool) -> pd.DataFrame:
         return pd.DataFrame(layer) if ignore_geometry else layer
     except Exception as exc:  # pyogrio/pyarrow raise many types; the message is what matters
         raise SourceFileError(path, f"cannot read as a map layer ({str(exc).splitlines()[0]})") from None
+
+
+def _check_size(path: Path) -> None:
+    """Size limits (``community_policing.limits``) before the layer is read: the file, or a zip's content."""
+    if path.suffix.lower() == ".zip":
+        limits.check_zip(path)
+    elif path.is_file():
+        limits.check_file_size(path)
 
 
 def _cell_text(value) -> str:

@@ -32,16 +32,15 @@ from __future__ import annotations
 
 import csv
 import functools
-import gzip
 import io
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from community_policing import limits
 from community_policing.importers.errors import SourceFileError
 from community_policing.offense_codes import (
     PART_I_CLASSES,
@@ -154,6 +153,14 @@ class SlmpdFile:
     rows_read: int
     # Physical lines (1-based) that were not valid UTF-8 and were decoded as Windows-1252/Latin-1.
     recoded_lines: tuple[int, ...] = field(default=())
+    # The file's physical lines as text (line n is item n - 1), for the raw text of rejects.
+    lines: list[str] = field(default_factory=list, repr=False)
+
+    def raw_text(self, line_numbers) -> list[str | None]:
+        """The text of the given file lines as the file wrote them (cut at COMMON_GROUND_MAX_RAW_CHARS),
+        for ``rejects.raw``; None for a number outside the file."""
+        n = len(self.lines)
+        return [limits.keep_raw(self.lines[int(k) - 1]) if 1 <= int(k) <= n else None for k in line_numbers]
 
 
 ROW_COLUMNS = [
@@ -161,7 +168,7 @@ ROW_COLUMNS = [
     "offense_description", "offense_group", "is_crime", "count", "district_code",
     "neighborhood_code", "x_ft", "y_ft", "lon", "lat", "coord_note",
 ]
-PROBLEM_COLUMNS = ["line", "column", "value", "reason"]
+PROBLEM_COLUMNS = ["line", "column", "value", "reason", "raw"]
 
 # Problem reasons (the ``reason`` column).
 BAD_DATE = "expected a date as MM/DD/YYYY HH:MM"
@@ -173,6 +180,8 @@ BAD_MONTH = "expected the coded month as YYYY-MM"
 BAD_DISTRICT = "expected a district number (0-9 before 2014-01, 0-6 from 2014-01)"
 BAD_NEIGHBORHOOD = "expected a neighborhood number (0-88)"
 BAD_FIELD_COUNT = "wrong number of fields"
+UNCLOSED_QUOTE = ("a quote opened on this line is not closed on it (SLMPD fields never span lines); "
+                  "the line is rejected and the next line read on its own")
 
 # Coordinate notes (the ``coord_note`` column).
 NOT_GEOCODED = "not geocoded"
@@ -208,17 +217,14 @@ def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
         what = "is a folder" if path.exists() else "not found"
         raise SourceFileError(path, f"file {what}; expected an SLMPD monthly file (.csv or .csv.gz)")
+    limits.check_file_size(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or exc
         raise SourceFileError(path, f"cannot be read ({reason}); expected a readable SLMPD monthly file") from None
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            message = f"damaged gzip data ({exc}); expected a gzip-compressed CSV"
-            raise SourceFileError(path, message) from None
+        raw = limits.gunzip(raw, path, "a gzip-compressed CSV")
     elif path.suffix.lower() == ".gz":
         raise SourceFileError(path, "not gzip data; expected a gzip-compressed CSV (.csv.gz)")
     return raw
@@ -249,73 +255,79 @@ def decode_text(raw: bytes) -> tuple[str, tuple[int, ...]]:
     return "\n".join(out), tuple(recoded)
 
 
-def _record_layout(text: str) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Start line (1-based) and field count of every CSV record, header included, vectorized,
-    and whether any record spans several lines.
-
-    Blank (whitespace-only) lines outside quotes are not records, as in pandas. A record
-    continues on the next physical line while a quoted field is open (odd number of quotes so
-    far). Field counts: commas outside quoted sections, plus one.
-    """
-    lines = pd.Series(text.split("\n"), dtype="str")
-    if len(lines) and lines.iloc[-1] == "":
-        lines = lines.iloc[:-1]
-    q = lines.str.count('"').to_numpy(dtype=np.int64)
-    cont = ((np.cumsum(q) - q) % 2) == 1  # line continues a quoted field of an earlier line
-    blank = (lines.str.strip() == "").to_numpy() & ~cont
-    start = ~cont & ~blank
-    starts = np.flatnonzero(start)
-    member = start | cont
-    rec_of_line = np.cumsum(start) - 1
-    # text of each record: its lines joined by "\n" (only multi-line records need joining)
-    rec_text = lines[start].reset_index(drop=True)
-    if cont.any():
-        joined = lines[member].groupby(rec_of_line[member]).agg("\n".join)
-        rec_text = joined.reset_index(drop=True)
-    unquoted = rec_text.str.replace(r'"[^"]*"', "", regex=True)
-    nfields = unquoted.str.count(",").to_numpy(dtype=np.int64) + 1
-    return starts + 1, nfields, bool(cont.any())
+def physical_lines(text: str) -> list[str]:
+    """The file's lines as an editor numbers them (split at LF; a CR before it is dropped). Line
+    n of the file is item n - 1."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def _parse_exact(text: str) -> tuple[list[list[str]], np.ndarray, bool]:
-    """Slow exact path (csv module) for files the fast path cannot map line by line."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[list[str]] = []
-    starts: list[int] = []
-    end = 0
-    spans = False
+def is_blank(line: str) -> bool:
+    """A line of nothing but spaces and tabs is not a record (as in pandas)."""
+    return not line.strip(" \t\r")
+
+
+def split_line(line: str) -> tuple[list[str], str | None]:
+    """One physical line as CSV fields, and why it cannot be trusted (None when it can).
+
+    A quote opened in a field and not closed on the same line does not run on into the next
+    lines: the line is read up to its end and reported (``UNCLOSED_QUOTE``). Other quote oddities
+    (``"a"b``) are read leniently, as pandas does; a stray carriage return is read as a space."""
+    _raise_field_limit()
     try:
-        for rec in reader:
-            first = end + 1
-            end = reader.line_num
-            if not rec or (len(rec) == 1 and not rec[0].strip()):
-                continue
-            records.append(rec)
-            starts.append(first)
-            spans = spans or end > first
+        return next(csv.reader([line], strict=True), []), None
     except csv.Error as exc:
-        raise ValueError(f"not readable as CSV near line {end + 1} ({exc})") from None
-    return records, np.asarray(starts, dtype=np.int64), spans
+        unclosed = "unexpected end of data" in str(exc)
+    try:
+        fields = next(csv.reader([line.replace("\r", " ")]), [])
+    except csv.Error as exc:
+        return [], f"not readable as CSV ({exc})"
+    return fields, UNCLOSED_QUOTE if unclosed else None
 
 
-def _parse(text: str, path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray, np.ndarray, bool]:
-    """Header, data frame of raw string fields (one column per header field), the start line
-    and field count of every data record, and whether a record spans several lines.
+@functools.cache
+def _raise_field_limit() -> None:
+    # The csv module refuses fields over 128 KiB; the decompressed-size limit is the real bound.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
-    Fast path: pandas' C parser, with line numbers from ``_record_layout``. When the two do not
-    agree record for record, or a record has the wrong number of fields, the csv module reads the
-    file instead (exact line numbers, short rows padded, long rows cut)."""
-    starts, nfields, spans = _record_layout(text)
+
+def _line_layout(lines: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Line number (1-based) of every record (non-blank line), header included; its field count
+    (commas outside quoted sections, plus one); and whether its quotes are balanced."""
+    s = pd.Series(lines, dtype="str")
+    record = ~s.str.fullmatch(r"[ \t]*").to_numpy(dtype=bool)
+    s = s[record]
+    balanced = (s.str.count('"').to_numpy(dtype=np.int64) % 2) == 0
+    unquoted = s.str.replace(r'"[^"]*"', "", regex=True)
+    nfields = unquoted.str.count(",").to_numpy(dtype=np.int64) + 1
+    return np.flatnonzero(record) + 1, nfields, balanced
+
+
+def _parse(text: str, path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray, np.ndarray, dict[int, str], list[str]]:
+    """Header, data frame of raw string fields (one column per header field), the line number and
+    field count of every data record, the lines that could not be read whole (line -> reason),
+    and the file's physical lines.
+
+    SLMPD writes one record per line and never quotes across lines, so every line is read on its
+    own: a stray quote cannot swallow the lines after it. Fast path: pandas' C parser, used only
+    when it provably reads one record per line (quotes balanced on every line, the same number of
+    records as non-blank lines, no NUL or stray carriage return). Otherwise each line is split by
+    the csv module (short rows padded, long rows cut, both reported by the caller)."""
+    lines = physical_lines(text)
+    starts, nfields, balanced = _line_layout(lines)
     if len(starts) == 0:
         raise SourceFileError(path, "file is empty; expected a header line and SLMPD monthly rows")
     df = None
-    if (nfields == nfields[0]).all():
+    plain = "\x00" not in text and "\r" not in text.replace("\r\n", "")
+    if plain and balanced.all() and (nfields == nfields[0]).all():
         try:
             df = pd.read_csv(
                 io.StringIO(text), header=None, dtype=str, keep_default_na=False, na_filter=False,
-                skip_blank_lines=True, engine="c",
+                skip_blank_lines=True, engine="c", quoting=csv.QUOTE_MINIMAL,
             )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
             df = None
         if df is not None and (len(df) != len(starts) or df.shape[1] != nfields[0]):
             df = None
@@ -323,32 +335,38 @@ def _parse(text: str, path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray, 
         header = [str(h) for h in df.iloc[0].tolist()]
         data = df.iloc[1:].reset_index(drop=True)
         data.columns = range(data.shape[1])
-        return header, data, starts[1:], nfields[1:], spans
-    try:
-        records, starts, spans = _parse_exact(text)
-    except ValueError as exc:
-        raise SourceFileError(path, str(exc)) from None
-    if not records:
-        raise SourceFileError(path, "file is empty; expected a header line and SLMPD monthly rows")
+        return header, data, starts[1:], nfields[1:], {}, lines
+    records: list[list[str]] = []
+    unreadable: dict[int, str] = {}
+    for number in starts:
+        fields, problem = split_line(lines[number - 1])
+        records.append(fields)
+        if problem:
+            unreadable[int(number)] = problem
     header, body = records[0], records[1:]
     n = len(header)
     counts = np.asarray([len(r) for r in body], dtype=np.int64)
     fixed = [r[:n] + [""] * (n - len(r)) if len(r) != n else r for r in body]
     data = pd.DataFrame(fixed or None, columns=range(n), dtype=object)
-    return header, data, starts[1:], counts, spans
+    unreadable.pop(int(starts[0]), None)
+    return header, data, starts[1:], counts, unreadable, lines
 
 
 def _empty_problems() -> pd.DataFrame:
     return pd.DataFrame({"line": pd.Series(dtype=np.int64), "column": pd.Series(dtype=object),
-                         "value": pd.Series(dtype=object), "reason": pd.Series(dtype=object)})
+                         "value": pd.Series(dtype=object), "reason": pd.Series(dtype=object),
+                         "raw": pd.Series(dtype=object)})
 
 
 def read_slmpd_file(path) -> SlmpdFile:
     """Read one SLMPD monthly file (.csv or .csv.gz) as published.
 
     Returns every data line as a normalized row (see ``ROW_COLUMNS``) and the row-level problems
-    (``line, column, value, reason``; the affected field is NaN/None/NaT in ``rows``). Raises
-    ``SourceFileError`` when the file is missing, empty or not an SLMPD monthly file.
+    (``line, column, value, reason, raw``; the affected field is NaN/None/NaT in ``rows``; ``raw``
+    is the line's text as written). Each non-blank line after the header is one record, so
+    ``rows_read`` is the number of such lines and every one of them is a row. Raises
+    ``SourceFileError`` when the file is missing, empty, too large (``limits``) or not an SLMPD
+    monthly file.
     """
     path = Path(path)
     raw = _read_bytes(path)
@@ -356,9 +374,9 @@ def read_slmpd_file(path) -> SlmpdFile:
     if not text.strip():
         raise SourceFileError(path, "file is empty; expected a header line and SLMPD monthly rows")
 
-    # Check the header before parsing the whole file.
-    first_line = next(csv.reader(io.StringIO(text, newline="")), [])
-    header = [h.strip() for h in first_line]
+    # Check the header (the first non-blank line, read on its own) before parsing the whole file.
+    first_line = next((line for line in physical_lines(text[:1_000_000]) if not is_blank(line)), "")
+    header = [h.strip() for h in split_line(first_line)[0]]
     variant = _detect_variant(header)
     if variant is None:
         shown = [h if len(h) <= 40 else h[:37] + "..." for h in header[:30]]
@@ -366,7 +384,8 @@ def read_slmpd_file(path) -> SlmpdFile:
         got = ", ".join(repr(h)[1:-1] for h in shown) + more
         raise SourceFileError(path, f"unrecognised header; {_EXPECTED_HINT} (got: {got})")
 
-    header, data, lines, nfields, multiline = _parse(text, path)
+    header, data, lines, nfields, unreadable, physical = _parse(text, path)
+    multiline = bool(unreadable)  # a stray carriage return or quote: clean line breaks out of values
     header = [h.strip() for h in header]
     norm = [_norm(h) for h in header]
     position = {}
@@ -397,7 +416,13 @@ def read_slmpd_file(path) -> SlmpdFile:
             }))
 
     n_expected = len(header)
-    bad_width = nfields != n_expected
+    if unreadable:
+        broken = np.isin(lines, list(unreadable))
+        flag(broken, None, [f"{k} fields read" for k in nfields], "")
+        problems[-1]["reason"] = [unreadable[int(k)] for k in lines[broken]]
+    else:
+        broken = np.zeros(len(lines), dtype=bool)
+    bad_width = (nfields != n_expected) & ~broken
     if bad_width.any():
         flag(bad_width, None, [f"{k} fields, expected {n_expected}" for k in nfields], BAD_FIELD_COUNT)
 
@@ -516,10 +541,11 @@ def read_slmpd_file(path) -> SlmpdFile:
         prob = pd.concat(problems, ignore_index=True)
         prob = prob.sort_values("line", kind="stable", ignore_index=True)
         prob["line"] = prob["line"].astype(np.int64)
+        prob["raw"] = [limits.keep_raw(physical[k - 1]) for k in prob["line"]]
         prob = prob[PROBLEM_COLUMNS]
-        for col in ("column", "value", "reason"):
+        for col in ("column", "value", "reason", "raw"):
             prob[col] = pd.Series(prob[col].to_numpy(dtype=object), index=prob.index, dtype=object)
     else:
         prob = _empty_problems()
     return SlmpdFile(path=path, header_variant=variant, rows=rows, problems=prob, rows_read=n,
-                     recoded_lines=recoded)
+                     recoded_lines=recoded, lines=physical)
