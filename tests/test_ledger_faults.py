@@ -404,3 +404,14 @@ def test_an_sqlite_file_given_as_the_warehouse_says_what_it_is(tmp_path):
     Ledger(ledger_file).add(ENTRY, user="tester")
     with pytest.raises(store.StoreError, match="is an SQLite file .*not a warehouse"):
         Store(ledger_file)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_ledger_files_and_their_sidecars_are_git_ignored():
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    names = ["data/warehouse.ledger.sqlite", "data/st_louis.ledger.sqlite-wal", "data/st_louis.ledger.sqlite-shm",
+             "elsewhere/o'fallon.ledger.sqlite", "data/warehouse.duckdb.tmp-123-abc", "data/warehouse.duckdb.read-9-0"]
+    found = subprocess.run(["git", "check-ignore", "--no-index", *names], cwd=root, capture_output=True, text=True)
+    assert sorted(found.stdout.split("\n")[:-1]) == sorted(names)
