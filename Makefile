@@ -7,6 +7,13 @@ BIN := $(VENV)/bin
 DEMO_DB := data/warehouse.duckdb
 DB ?= $(DEMO_DB)
 PORT ?= 8501
+# One BLAS thread per process for the app, the CLI, tests and benchmarks: OpenBLAS's thread per core fights
+# over a small server's cores and made Program evaluation 10-30x slower (community_policing/__init__.py
+# sets the same defaults for runs outside make). A value already in the environment wins.
+OPENBLAS_NUM_THREADS ?= 1
+OMP_NUM_THREADS ?= 1
+MKL_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS
 
 .PHONY: run test setup test-setup demo stl debian-packages a11y-packages bench clean
 
@@ -51,7 +58,8 @@ stl: setup
 	$(BIN)/python -m community_policing load data/cities/st_louis/city.toml --source-dir $(SOURCE) --db data/st_louis.duckdb
 
 run: setup debian-packages $(DB)
-	COMMON_GROUND_DB=$(DB) $(BIN)/python -m streamlit run dashboard.py \
+	COMMON_GROUND_DB=$(DB) OPENBLAS_NUM_THREADS=$(OPENBLAS_NUM_THREADS) OMP_NUM_THREADS=$(OMP_NUM_THREADS) \
+		MKL_NUM_THREADS=$(MKL_NUM_THREADS) $(BIN)/python -m streamlit run dashboard.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 

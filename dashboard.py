@@ -13,8 +13,10 @@ st.set_page_config(page_title=_("Common Ground – community policing dashboard"
 ui.document_language()  # <html lang> follows it (WCAG 3.1.1), so screen readers pick the right voice
 
 # Public or staff (README, "Modes and sign-in"): the staff pages, the only raw-row views, are listed
-# only for staff; each of them also stops by itself (ui.require_staff) when reached by its URL.
+# only for staff. For the public they stay registered but hidden from the navigation, so that one opened by
+# its URL answers with its own "Staff only" message (ui.require_staff) instead of Streamlit's "Page not found".
 viewer = ui.viewer()
+staff_visibility = "visible" if viewer.is_staff else "hidden"
 pages = {
     "Explore": [
         st.Page("pages/overview.py", title=_("Overview"), icon=":material/dashboard:", default=True),
@@ -26,12 +28,14 @@ pages = {
         st.Page("pages/trust.py", title=_("Resident trust"), icon=":material/groups:"),
         st.Page("pages/briefing.py", title=_("Briefings"), icon=":material/picture_as_pdf:"),
     ],
-    **({"Record (staff)": [
-        st.Page("pages/ledger.py", title=_("Engagement log"), icon=":material/edit_note:"),
-        st.Page("pages/meetings.py", title=_("Recurring meetings"), icon=":material/event_repeat:"),
-        st.Page("pages/training.py", title=_("Training and programs"), icon=":material/school:"),
-        st.Page("pages/data.py", title=_("Data"), icon=":material/database:"),
-    ]} if viewer.is_staff else {}),
+    "Record (staff)": [
+        st.Page("pages/ledger.py", title=_("Engagement log"), icon=":material/edit_note:", visibility=staff_visibility),
+        st.Page("pages/meetings.py", title=_("Recurring meetings"), icon=":material/event_repeat:",
+                visibility=staff_visibility),
+        st.Page("pages/training.py", title=_("Training and programs"), icon=":material/school:",
+                visibility=staff_visibility),
+        st.Page("pages/data.py", title=_("Data"), icon=":material/database:", visibility=staff_visibility),
+    ],
     "About the data": [
         st.Page("pages/methodology.py", title=_("How to read these numbers"), icon=":material/help:"),
         st.Page("pages/data_dictionary.py", title=_("Data dictionary"), icon=":material/menu_book:"),

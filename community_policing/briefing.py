@@ -16,7 +16,12 @@ columns whose name starts with "_" hold values for code and are never printed.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+import io
+import threading
+import zipfile
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -25,7 +30,8 @@ import plotly.graph_objects as go
 
 from community_policing import briefing_figures as bf
 from community_policing import district as district_mod
-from community_policing import evaluation, freshness, geo, i18n, metrics, privacy, series_breaks, trust_stats
+from community_policing import (evaluation, freshness, geo, i18n, metrics, noise, privacy, series_breaks,
+                                trust_stats)
 from community_policing.i18n import N_, _, ngettext
 from community_policing.store import Store
 
@@ -89,6 +95,13 @@ class Briefing:
     notes: list[str] = field(default_factory=list)
     trust_takeaway: str | None = None  # the takeaway about trust (the slide deck's trust slide says it)
     lang: str = i18n.DEFAULT           # the language the text is in
+    # Which offenses rose and fell (display columns; "_z" for code) and the areas of the map as a table.
+    offenses: pd.DataFrame = field(default_factory=pd.DataFrame)
+    offense_note: str = ""
+    offense_takeaway: str | None = None  # which offenses rose or fell beyond normal variation ("In brief")
+    areas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    area_heading: str = ""
+    stale: str | None = None           # "The latest data is from December 2019, about 7 years ago." (old data)
 
     @property
     def title(self) -> str:
@@ -178,19 +191,25 @@ def kpi_table(values: dict) -> pd.DataFrame:
         "change": "",
         "reading": _shown(values["denominator"]),
     })
+    recorded, prior_recorded = values.get("engagement_recorded", True), values.get("engagement_prior_recorded", True)
+    not_recorded = _(metrics.NOT_RECORDED)  # no ledger covers the period: never a 0
     rows.append({
         "measure": _("Engagement activities"),
-        "this_period": _count(values["engagement_events"]),
-        "a_year_earlier": _count(values["engagement_events_prior_year"]),
-        "change": _signed(values["engagement_events"] - values["engagement_events_prior_year"]),
-        "reading": _("recorded activities (ledger)"),
+        "this_period": _count(values["engagement_events"]) if recorded else not_recorded,
+        "a_year_earlier": _count(values["engagement_events_prior_year"]) if recorded and prior_recorded
+        else not_recorded,
+        "change": _signed(values["engagement_events"] - values["engagement_events_prior_year"])
+        if recorded and prior_recorded else "",
+        "reading": _("recorded activities (ledger)") if recorded else _("no engagement record covers the period"),
     })
     rows.append({
         "measure": _("Officer engagement hours"),
-        "this_period": f"{values['officer_hours']:,.0f}",
-        "a_year_earlier": f"{values['officer_hours_prior_year']:,.0f}",
-        "change": _signed(values["officer_hours"] - values["officer_hours_prior_year"]),
-        "reading": _("summed over officers"),
+        "this_period": f"{values['officer_hours']:,.0f}" if recorded else not_recorded,
+        "a_year_earlier": f"{values['officer_hours_prior_year']:,.0f}" if recorded and prior_recorded
+        else not_recorded,
+        "change": _signed(values["officer_hours"] - values["officer_hours_prior_year"])
+        if recorded and prior_recorded else "",
+        "reading": _("summed over officers") if recorded else "",
     })
     trust, trust_prior = values.get("trust"), values.get("trust_prior_year")
     rows.append({
@@ -253,16 +272,16 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     if neighborhoods is None:
         features = geo.area_features(store, "district")
         figures["map"] = bf.print_map(districts, features, _("Incidents per 1,000 residents by district, {period}")
-                                      .format(period=period.label()))
-        captions["map"] = _("Darker = more incidents per 1,000 residents; each district is labelled with its number "
-                            "and rate. Rates use each district's residents (year in the data dictionary).")
+                                      .format(period=period.label()), names="district")
+        captions["map"] = bf.map_caption(districts, "district")
     else:
         features = geo.area_features(store, "neighborhood")
         figures["map"] = bf.print_map(neighborhoods, features,
                                       _("Incidents per 1,000 residents by neighborhood, {period}")
                                       .format(period=period.label()))
-        captions["map"] = _("Darker = more incidents per 1,000 residents; each neighborhood is labelled with its id "
-                            "and rate. Neighborhoods with too few residents for a rate are hatched grey.")
+        captions["map"] = bf.map_caption(neighborhoods, "neighborhood")
+    areas = area_table(districts if neighborhoods is None else neighborhoods, "district" if neighborhoods is None
+                       else "neighborhood")
     series = district_mod.monthly_series(store, request.district_id, period.end, offense,
                                          date_basis=request.date_basis, rules=rules)
     trend_title = district_mod.series_takeaway(series, _("Incidents"), district_mod.series_dispersion(
@@ -287,13 +306,22 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
             day=i18n.format_date(preliminary_from))
 
     progress(0.35, _("Summarising engagement and trust"))
+    coverage = metrics.engagement_coverage(store)
+    values.update(engagement_recorded=coverage.recorded(period.start),
+                  engagement_prior_recorded=coverage.recorded(period.prior.start),
+                  engagement_reason=coverage.not_recorded_reason())
     engagement = district_mod.engagement_by_type(store, request.district_id, period.start, period.end)
     if not engagement.empty:
         engagement = engagement.assign(type_label=engagement["type_label"].map(_shown))
-    figures["engagement"] = bf.print_engagement(engagement, _("Engagement activities by type, {period}").format(
-        period=period.label()), _("Black: this period; grey: the same days a year earlier"))
-    captions["engagement"] = _(ASSOCIATION_NOTE)
-    engagement_table = _engagement_table(engagement)
+    if not values["engagement_recorded"]:  # nothing to draw, and a table of zeros would say "none happened"
+        engagement = engagement.iloc[0:0]
+    figures["engagement"] = bf.print_engagement(
+        engagement, _("Engagement activities by type, {period}").format(period=period.label()),
+        _("Black: this period; grey: the same days a year earlier"),
+        empty=None if values["engagement_recorded"] else _("Not recorded: no engagement record covers this period"))
+    captions["engagement"] = (_(ASSOCIATION_NOTE) if values["engagement_recorded"]
+                              else values["engagement_reason"])
+    engagement_table = _engagement_table(engagement, values["engagement_prior_recorded"])
     trust, trust_note = _trust_table(store, request)
     values.update(_trust_values(store, request))
     kpis = kpi_table(values)
@@ -308,6 +336,11 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
         kpis.loc[0, "reading"] = _("{reading}; caution: {cautions}").format(
             reading=kpis.loc[0, "reading"], cautions=_and([_(CAUTION_NAMES.get(k, k)) for k in cautions]))
         takeaways += [_("Caution: {caution}").format(caution=_shown(c)) for c in cautions.values()]
+    offenses = offense_table(store, request, offense, rules, protected)
+    stale = freshness.staleness_text(info)
+    if stale:  # old data: said on page 1, and the period named with it
+        stale = _("{stale} This briefing's period ({period}) ends at the latest then, not today.").format(
+            stale=stale, period=period.label())
     notes = _method_notes(info, request, offense_label)
     return Briefing(
         request=request, city=info.city_name, scope=scope, period_text=period.label(),
@@ -315,7 +348,9 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
         simulated=info.is_simulated, data_label=info.label, offense_label=offense_label, kpis=kpis,
         kpi_values=values, takeaways=takeaways, figures=figures, captions=captions, engagement=engagement_table,
         trust=trust, trust_note=trust_note, programs=programs, program_note=program_note, notes=notes,
-        trust_takeaway=trust_takeaway, lang=lang,
+        trust_takeaway=trust_takeaway, lang=lang, offenses=offenses, offense_note=_(OFFENSE_NOTE),
+        offense_takeaway=offense_takeaway(offenses),
+        areas=areas, area_heading=_("Districts") if neighborhoods is None else _("Neighborhoods"), stale=stale,
     )
 
 
@@ -390,20 +425,143 @@ def _district_values(store: Store, place, table: pd.DataFrame, prior_table: pd.D
     }
 
 
-def _engagement_table(engagement: pd.DataFrame) -> pd.DataFrame:
-    """Activities by type with a total row; printed as it is, so its column names are display text."""
+def _change_cell(current, prior, hidden: bool, comparison: str = "") -> str:
+    """A change from a year earlier as a table prints it: "-12 (-8.0%)"; no % from fewer than
+    ``metrics.MIN_COUNT_FOR_PCT`` incidents a year earlier (one more or less would swing it)."""
+    if comparison:
+        return _("no data a year earlier")
+    if hidden or current is None or prior is None or pd.isna(current) or pd.isna(prior):
+        return _("not shown")
+    diff = int(current) - int(prior)
+    if prior < metrics.MIN_COUNT_FOR_PCT:
+        return f"{diff:+,} ({_(metrics.TOO_FEW_TO_COMPARE)})"
+    return f"{diff:+,} ({diff / prior * 100:+.1f}%)"
+
+
+def _changes(table: pd.DataFrame, name_column: str, name_header: str) -> pd.DataFrame:
+    """Rows of counts (incidents, incidents_prior_year, noise; public mode: with their notes) as a printed
+    table: name, this period, a year earlier, change (% beside the count) and the noise reading."""
+    columns = [name_header, _("This period"), _("A year earlier"), _("Change"), _("Reading")]
+    if table.empty:
+        return pd.DataFrame(columns=[*columns, "_z"])
+    rows = []
+    hidden_rows = privacy.hidden(table, "incidents") | privacy.hidden(table, "incidents_prior_year")
+    for (_i, r), hidden in zip(table.iterrows(), hidden_rows):
+        comparison = str(r.get("comparison") or "")
+        rows.append([
+            _shown(str(r[name_column])),
+            _shown(privacy.row_text(r, "incidents")),
+            _("no data") if comparison else _shown(privacy.row_text(r, "incidents_prior_year")),
+            _change_cell(r.get("incidents"), r.get("incidents_prior_year"), hidden, comparison),
+            _shown(comparison or r.get("noise") or ""),
+            r.get("noise_z") if not hidden else None,
+        ])
+    return pd.DataFrame(rows, columns=[*columns, "_z"])
+
+
+def area_table(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The areas of the map as a table (largest count first; public mode: hidden counts last, as the
+    privacy rules order them): name, counts, change with its reading, and the rate per 1,000 residents."""
+    data = table[table["area_id"] != metrics.UNASSIGNED_ID].copy()
+    if level == "district":
+        data["_name"] = [district_mod.district_title(str(i), str(n)) for i, n in zip(data["area_id"], data["area_name"])]
+    else:
+        data["_name"] = data["area_name"].astype(str)
+    if not privacy.hidden(data, "incidents").any():
+        data = data.sort_values(["incidents", "_name"], ascending=[False, True], kind="stable")
+    out = _changes(data.reset_index(drop=True), "_name", _("District") if level == "district" else _("Neighborhood"))
+    rates = data["rate_per_1000"].astype("Float64").reset_index(drop=True)
+    hidden = privacy.hidden(data, "incidents").reset_index(drop=True)
+    out.insert(5, _("Per 1,000 residents"), [_("not shown") if h else "–" if pd.isna(r) else f"{r:,.1f}"
+                                            for r, h in zip(rates, hidden)])  # "–": too few residents for a rate
+    return out
+
+
+# Shown translated (``Briefing.offense_note``).
+OFFENSE_NOTE = N_("Each offense group's change is read against how much that group's count normally varies here "
+                  "(the same noise label as the headline). Groups are listed from the largest rise to the largest "
+                  "fall.")
+
+
+def offense_mix_table(store: Store, request: BriefingRequest, offense: str | None,
+                      rules: privacy.Rules | None, protected: privacy.ProtectedAreas | None) -> pd.DataFrame:
+    """Incidents per offense group in the period and a year earlier, with each change's noise reading: a
+    district's as its District page shows it (``district.offense_mix``), citywide the same over every area."""
+    if request.district_id is not None:
+        return district_mod.offense_mix(store, request.district_id, request.start, request.end, offense,
+                                        request.date_basis, rules=rules)
+    period = request.period
+    table = store.query("briefing_city_offense_mix", start=period.start, end=period.end,
+                        prior_start=period.prior.start, prior_end=period.prior.end, date_basis=request.date_basis,
+                        offense_group=offense)
+    table = table[(table["incidents"] != 0) | (table["incidents_prior_year"] != 0)].copy()
+    for col in ("incidents", "incidents_prior_year"):
+        table[col] = table[col].astype("int64")
+    table["change"] = table["incidents"] - table["incidents_prior_year"]
+    table["pct_change"] = metrics.pct_change(table["incidents"], table["incidents_prior_year"]).round(1)
+    first, last = metrics.noise_history(store, request.date_basis, period.start)
+    if first is None or last is None or last < first:
+        daily = pd.DataFrame(columns=["area_id", "day", "incidents"])
+    else:
+        daily = store.query("briefing_city_offense_history", start=first, end=last, date_basis=request.date_basis,
+                            offense_group=offense)
+    dispersions = noise.area_dispersions(daily, list(table["offense_group"]), period.start, period.end, first, last)
+    table = metrics.with_noise(table, dispersions, period, key="offense_group").drop(columns="noise_basis")
+    table = metrics.comparison_columns(table, metrics.incident_coverage(store).comparable(period, request.date_basis))
+    table = table.drop(columns="comparison")
+    table["label"] = table["label"].map(lambda label: _(label))
+    table = table.drop(columns=["ucr_part"]).reset_index(drop=True)
+    if rules is not None and protected is not None:
+        table = privacy.protect_offense_mix(table, rules, protected.city)
+    return table
+
+
+def offense_table(store: Store, request: BriefingRequest, offense: str | None, rules: privacy.Rules | None,
+                  protected: privacy.ProtectedAreas | None) -> pd.DataFrame:
+    """Which offenses rose and fell: one row per offense group (name, counts, change, noise label), from the
+    largest rise to the largest fall (public mode: hidden counts last)."""
+    mix = offense_mix_table(store, request, offense, rules, protected)
+    if mix.empty:
+        return _changes(mix, "label", _("Offense group"))
+    if not (privacy.hidden(mix, "incidents") | privacy.hidden(mix, "incidents_prior_year")).any():
+        mix = mix.assign(_order=mix["change"].astype(float)).sort_values(
+            ["_order", "incidents"], ascending=[False, False], kind="stable")
+    return _changes(mix.reset_index(drop=True), "label", _("Offense group"))
+
+
+def offense_takeaway(offenses: pd.DataFrame) -> str | None:
+    """One sentence of the offense groups whose change is beyond normal variation (|z| >= 2), or None."""
+    if offenses.empty or "_z" not in offenses.columns:
+        return None
+    z = pd.to_numeric(offenses["_z"], errors="coerce")
+    name, change = offenses.columns[0], offenses.columns[3]
+    rose = offenses[z >= noise.POSSIBLE_Z]
+    fell = offenses[z <= -noise.POSSIBLE_Z]
+    if rose.empty and fell.empty:
+        return _("No offense group changed beyond its normal variation.")
+    moved = [_("{group} rose: {change}").format(group=n, change=c) for n, c in zip(rose[name], rose[change])]
+    moved += [_("{group} fell: {change}").format(group=n, change=c) for n, c in zip(fell[name], fell[change])]
+    return _("Offense groups that changed beyond normal variation: {groups}.").format(groups="; ".join(moved))
+
+
+def _engagement_table(engagement: pd.DataFrame, prior_recorded: bool = True) -> pd.DataFrame:
+    """Activities by type with a total row; printed as it is, so its column names are display text. A year
+    earlier that no engagement record covers reads "not recorded" (never 0)."""
     columns = [_("Activity"), _("This period"), _("A year earlier"), _("Officer hours"), _("Attendees")]
     if engagement.empty:
         return pd.DataFrame(columns=columns)
+    prior = engagement["events_prior_year"].map(_count) if prior_recorded else pd.Series(
+        [_(metrics.NOT_RECORDED)] * len(engagement), index=engagement.index, dtype=object)
     table = pd.DataFrame(dict(zip(columns, (
         engagement["type_label"],
         engagement["events"].map(_count),
-        engagement["events_prior_year"].map(_count),
+        prior,
         engagement["officer_hours"].map(lambda h: f"{h:,.0f}"),
         engagement["attendees"].map(_count),
     ))))
     total = dict(zip(columns, (_("All activities"), _count(int(engagement["events"].sum())),
-                               _count(int(engagement["events_prior_year"].sum())),
+                               _count(int(engagement["events_prior_year"].sum())) if prior_recorded
+                               else _(metrics.NOT_RECORDED),
                                f"{engagement['officer_hours'].sum():,.0f}",
                                _count(int(engagement["attendees"].sum())))))
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)[columns]
@@ -456,11 +614,27 @@ def _trust_values(store: Store, request: BriefingRequest) -> dict:
             "trust_reading": "; ".join(parts)}
 
 
+# date basis -> evaluation.evaluate while district_briefings runs (a context variable: each app session's
+# thread sees only its own batch).
+_batch_evaluations: contextvars.ContextVar[dict | None] = contextvars.ContextVar("batch_evaluations", default=None)
+
+
+def _evaluated(store: Store, date_basis: str) -> pd.DataFrame:
+    """Every program's estimates (``evaluation.evaluate``): once per batch of district briefings, which all
+    show the same estimates (each keeps its own district's programs)."""
+    batch = _batch_evaluations.get()
+    if batch is None:
+        return evaluation.evaluate(store, date_basis=date_basis)
+    if date_basis not in batch:
+        batch[date_basis] = evaluation.evaluate(store, date_basis=date_basis)
+    return batch[date_basis]
+
+
 def _program_table(store: Store, request: BriefingRequest) -> tuple[pd.DataFrame, str]:
     """Each program's estimates, printed as they are (display column names), with "_clear" (the
     interval excludes 0) for code."""
     columns = [_("Program"), _("Outcome"), _("Estimate"), _("95% interval"), _("Checks")]
-    results = evaluation.evaluate(store, date_basis=request.date_basis)
+    results = _evaluated(store, request.date_basis)
     if request.district_id is not None and not results.empty:
         here = set(store.query("district_programs", district_id=request.district_id)["name"])
         results = results[results["program"].isin(here)]
@@ -512,11 +686,20 @@ def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.
         out = [_("{sentence} ({scope}, {period} vs a year earlier).").format(sentence=sentence, scope=scope,
                                                                              period=period.label())]
     events, prior = values["engagement_events"], values["engagement_events_prior_year"]
-    out.append(ngettext("{events} engagement activity was recorded ({prior} a year earlier), with {hours} officer "
-                        "hours.",
-                        "{events} engagement activities were recorded ({prior} a year earlier), with {hours} officer "
-                        "hours.", events).format(events=f"{events:,}", prior=f"{prior:,}",
-                                                 hours=f"{values['officer_hours']:,.0f}"))
+    if not values.get("engagement_recorded", True):  # no ledger covers the period: "not recorded", never 0
+        out.append(values.get("engagement_reason") or _("Engagement activities: not recorded."))
+    elif not values.get("engagement_prior_recorded", True):
+        out.append(ngettext("{events} engagement activity was recorded, with {hours} officer hours; a year earlier "
+                            "is not recorded.",
+                            "{events} engagement activities were recorded, with {hours} officer hours; a year "
+                            "earlier is not recorded.", events).format(events=f"{events:,}",
+                                                                       hours=f"{values['officer_hours']:,.0f}"))
+    else:
+        out.append(ngettext("{events} engagement activity was recorded ({prior} a year earlier), with {hours} "
+                            "officer hours.",
+                            "{events} engagement activities were recorded ({prior} a year earlier), with {hours} "
+                            "officer hours.", events).format(events=f"{events:,}", prior=f"{prior:,}",
+                                                             hours=f"{values['officer_hours']:,.0f}"))
     if values.get("trust") is not None:
         reading = values["trust_reading"]
         if values.get("trust_prior_year") is not None:
@@ -558,7 +741,7 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
         _("Survey scores are respondent-weighted; results from fewer than {n} respondents are hidden.").format(
             n=metrics.MIN_RESPONDENTS),
         _("Data: {label} for {city}. Source: {source}").format(label=_shown(info.label).lower(), city=info.city_name,
-                                                                source=info.source),
+                                                                source=metrics.source_words(info)),
         _("Data as of {day}; database built {built}.").format(
             day=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=info.built_at),
     ]
@@ -573,21 +756,49 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
 # -- rendering ------------------------------------------------------------------------------------
 
 
+_RENDERER = threading.Lock()   # guards the count of users of kaleido's one browser
+_CALC = threading.Lock()       # one chart at a time through it (app sessions run in threads)
+_renderer_users = 0
+
+
+@contextlib.contextmanager
+def chart_renderer():
+    """Keep one Chromium (kaleido's sync server) for every chart rendered inside: starting it costs
+    about 3 s, so a batch of briefings (``district_briefings``) starts it once. Nested uses share it."""
+    global _renderer_users
+    import kaleido
+
+    with _RENDERER:
+        if _renderer_users == 0:
+            # No LaTeX in any chart: MathJax would be fetched from a CDN.
+            kaleido.start_sync_server(silence_warnings=True, mathjax=False)
+        _renderer_users += 1
+    try:
+        yield
+    finally:
+        with _RENDERER:
+            _renderer_users -= 1
+            if _renderer_users == 0:
+                kaleido.stop_sync_server(silence_warnings=True)
+
+
 def render_figures(briefing: Briefing, progress: Progress = _no_progress, scale: float = 2.0) -> dict[str, bytes]:
-    """Every figure of the briefing as PNG bytes (kaleido with the system Chromium, one browser)."""
+    """Every figure of the briefing as PNG bytes (kaleido with the system Chromium, one browser).
+
+    Speed: the map is drawn as plain filled outlines (``briefing_figures.print_map``), not as a
+    WebGL map trace, which headless Chromium renders in software in 5-10 s; what is left is the
+    browser's start (about 3 s, once per ``chart_renderer``) and well under a second per chart."""
     import kaleido
 
     pngs: dict[str, bytes] = {}
-    kaleido.start_sync_server(silence_warnings=True, mathjax=False)  # no LaTeX in any chart: MathJax would be fetched from a CDN
-    try:
+    with chart_renderer():
         names = list(briefing.figures)
         for i, name in enumerate(names):
             progress(0.5 + 0.35 * i / max(len(names), 1), _shown(CHART_STEPS.get(name, name)))
             width, height = FIGURE_SIZES.get(name, (1000, 600))
-            pngs[name] = kaleido.calc_fig_sync(briefing.figures[name],
-                                               opts=dict(format="png", width=width, height=height, scale=scale))
-    finally:
-        kaleido.stop_sync_server(silence_warnings=True)
+            with _CALC:
+                pngs[name] = kaleido.calc_fig_sync(briefing.figures[name],
+                                                   opts=dict(format="png", width=width, height=height, scale=scale))
     return pngs
 
 
@@ -612,3 +823,61 @@ def briefing_pptx(briefing: Briefing, pngs: dict[str, bytes] | None = None, prog
     from community_policing.briefing_slides import render
 
     return _laid_out(briefing, pngs, progress, N_("Laying out the slides"), render)
+
+
+# -- every district at once -------------------------------------------------------------------------
+
+
+def district_ids(store: Store) -> list[str]:
+    """The ids of the city's districts, in the order the pages list them."""
+    return store.query("district_list")["district_id"].astype(str).tolist()
+
+
+def district_briefings(store: Store, start: dt.date, end: dt.date, offense_group: str = "all",
+                       date_basis: str = "occurred", rules: privacy.Rules | None = None, kind: str = "pdf",
+                       progress: Progress = _no_progress) -> list[tuple[str, bytes]]:
+    """A briefing for every district over the same period and offenses, as (file name, bytes) in the
+    districts' order: built one after another with one browser for every chart (``chart_renderer``).
+    ``kind``: "pdf" or "pptx"."""
+    if kind not in ("pdf", "pptx"):
+        raise ValueError(f"kind must be pdf or pptx, not {kind!r}")
+    render = briefing_pdf if kind == "pdf" else briefing_pptx
+    ids = district_ids(store)
+    out: list[tuple[str, bytes]] = []
+    token = _batch_evaluations.set({})
+    try:
+        with chart_renderer():
+            for i, district_id in enumerate(ids):
+                def step(fraction: float, message: str, i=i, district_id=district_id) -> None:
+                    progress((i + min(max(fraction, 0.0), 1.0)) / len(ids), _("District {id}: {step}").format(
+                        id=district_id, step=message))
+
+                request = BriefingRequest(start, end, district_id, offense_group, date_basis, rules=rules)
+                content = build_briefing(store, request, step)
+                out.append((f"{content.file_stem()}.{kind}", render(content, progress=step)))
+    finally:
+        _batch_evaluations.reset(token)
+    return out
+
+
+def district_briefings_zip(store: Store, start: dt.date, end: dt.date, offense_group: str = "all",
+                           date_basis: str = "occurred", rules: privacy.Rules | None = None, kind: str = "pdf",
+                           progress: Progress = _no_progress) -> bytes:
+    """``district_briefings`` as one zip file (the app's "briefings for all districts" download)."""
+    return zip_files(district_briefings(store, start, end, offense_group, date_basis, rules, kind, progress))
+
+
+def zip_files(files: list[tuple[str, bytes]]) -> bytes:
+    """(file name, bytes) pairs as one zip file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_name(start: dt.date, end: dt.date, simulated: bool, public: bool, kind: str = "pdf") -> str:
+    """The zip's file name: English words (a name, not text), as ``Briefing.file_stem``."""
+    lang = "" if i18n.language() == i18n.DEFAULT else f"_{i18n.language()}"
+    return (f"briefings_all_districts_{start:%Y%m%d}_{end:%Y%m%d}{lang}{'_public' if public else ''}"
+            f"{'_simulated' if simulated else ''}_{kind}.zip")

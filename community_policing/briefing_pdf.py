@@ -1,7 +1,9 @@
 """A briefing as a PDF on US Letter pages (fpdf2), readable when printed in black and white.
 
-Page 1: title block (period, comparison, data as of, simulated stamp), the KPI table with counts,
-% and noise readings, the takeaways and the map. Then the trend, engagement with its table, trust
+Page 1: title block (period, comparison, offenses, data as of, how old the data are when they are
+old, simulated stamp), the KPI table with counts, % and noise readings, the takeaways and which
+offense groups rose and fell (each change with its noise label). Page 2: the map (areas by name)
+and its areas as a table. Then the trend, engagement with its table, trust
 with respondents, program estimates with intervals and checks, and the method notes. Every page
 carries the data label (and the simulated stamp where it applies) and "page N of M".
 
@@ -28,6 +30,7 @@ FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 INK = (17, 17, 17)
 GREY = (90, 90, 90)
 RULE = (170, 170, 170)
+MAP_HEIGHT = 125  # mm: the map at a size whose labels read (a third of the page was too small)
 # Core PDF fonts only know Latin-1: these stand in for the characters our text uses when no
 # Unicode font is installed.
 _LATIN1 = str.maketrans({"–": "-", "—": "-", "−": "-", "≥": ">=", "≤": "<=", "×": "x", "±": "+/-", "√": "sqrt",
@@ -162,14 +165,35 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
                 day=i18n.format_date(briefing.as_of) if briefing.as_of else _("n/a"), built=briefing.built_at)),
         new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
+    if briefing.stale:  # old data: said before any number, in bold
+        pdf.font(10, bold=True)
+        pdf.multi_cell(0, 5, pdf.text_of(briefing.stale), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
     if briefing.simulated:
         pdf.stamp()
 
     pdf.heading(_("Headline numbers"))
     pdf.table(briefing.kpis.rename(columns=kpi_headers()), widths=(34, 18, 18, 28, 50))
     pdf.heading(_("In brief"), size=11)
-    pdf.bullets(briefing.takeaways)
-    pdf.figure(pngs.get("map"), briefing.captions.get("map", ""), max_height=pdf.h - pdf.get_y() - 32)
+    takeaways = list(briefing.takeaways)
+    if briefing.offense_takeaway:  # after the headline count, before engagement
+        takeaways.insert(1, briefing.offense_takeaway)
+    pdf.bullets(takeaways)
+    pdf.heading(_("Which offenses rose and fell"), size=11)
+    if briefing.offenses.empty:
+        pdf.para(_("No incidents of these offenses in either period."), size=8.5, colour=GREY)
+    else:
+        pdf.para(briefing.offense_note, size=8, colour=GREY)
+        pdf.table(shown_columns(briefing.offenses), widths=(46, 20, 20, 40, 52), size=8)
+
+    # Where: the map at full width (on the next page when it does not fit), its areas as a table below it.
+    if pdf.get_y() + MAP_HEIGHT + 25 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.heading(_("Where"))
+    pdf.figure(pngs.get("map"), briefing.captions.get("map", ""), max_height=MAP_HEIGHT)
+    if not briefing.areas.empty:
+        pdf.heading(briefing.area_heading, size=11)
+        pdf.table(shown_columns(briefing.areas), widths=(44, 20, 20, 30, 40, 28), size=8)
 
     pdf.add_page()
     pdf.heading(_("Incidents over time"))

@@ -88,6 +88,8 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
              _("Offenses: {offenses}").format(offenses=briefing.offense_label),
              _("Data as of {day}; built {built}").format(
                  day=i18n.format_date(briefing.as_of) if briefing.as_of else _("n/a"), built=briefing.built_at)]
+    if briefing.stale:  # old data: said on the first slide
+        lines.append(briefing.stale)
     _text(title, "\n".join(lines), MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(2.0), size=18)
     if briefing.simulated:
         _text(title, _(SIMULATED_STAMP), MARGIN, Inches(4.2), WIDTH - 2 * MARGIN, Inches(0.6), size=18, bold=True)

@@ -215,6 +215,11 @@ def _output_file(text: str) -> str:
     return text
 
 
+def _briefing_output(text: str) -> str:
+    """``briefing --out``: a file in an existing folder, or (every district) an existing folder."""
+    return text if Path(text).is_dir() else _output_file(text)
+
+
 def _write_file(argument: str, path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
@@ -298,13 +303,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--format", choices=("csv", "json"), default="csv")
     brief = sub.add_parser("briefing", help="a printable briefing (PDF) or slide deck (PPTX) for the city or one district")
     brief.add_argument("--db", type=_warehouse, help="warehouse file")
-    brief.add_argument("--district", help="district id (default: citywide)")
+    brief.add_argument("--district", help="district id (default: citywide); 'all': a briefing for every district")
+    brief.add_argument("--all-districts", action="store_true",
+                       help="a briefing for every district, written to --out FOLDER or FILE.zip (as --district all)")
     brief.add_argument("--start", required=True, type=_date, help="first day, YYYY-MM-DD")
     brief.add_argument("--end", required=True, type=_date, help="last day, YYYY-MM-DD")
     brief.add_argument("--offense-group", default="all", help="all (default), an offense group, or category:violent, "
                        "category:property, category:other")
     brief.add_argument("--date-basis", choices=metrics.DATE_BASES, default="occurred")
-    brief.add_argument("--out", required=True, type=_output_file, help="FILE.pdf for the briefing, FILE.pptx for the slide deck")
+    brief.add_argument("--out", required=True, type=_briefing_output,
+                       help="FILE.pdf for the briefing, FILE.pptx for the slide deck; with every district, a FOLDER "
+                            "(PDFs) or FILE.zip")
+    brief.add_argument("--format", choices=("pdf", "pptx"), default="pdf",
+                       help="with every district: PDF briefings (default) or slide decks")
     brief.add_argument("--mode", choices=("public", "staff"), default=None, help=MODE_HELP)
     brief.add_argument("--lang", default=None, help=LANG_HELP)
     ledger = sub.add_parser("ledger", help="the engagement ledger: add, list, export or import records")
@@ -612,6 +623,11 @@ def _briefing(args: argparse.Namespace) -> int:
     from community_policing import briefing
 
     out = Path(args.out)
+    if args.all_districts or args.district == "all":
+        return _all_briefings(args, out)
+    if out.is_dir():
+        raise BadArgument("--out", f"{args.out!r} is a folder; expected a file name (a folder takes the briefings "
+                                   f"of every district: --district all)")
     if out.suffix.lower() not in (".pdf", ".pptx"):
         raise BadArgument("--out", f"expected a file name ending in .pdf (briefing) or .pptx (slide deck), "
                                    f"got {args.out!r}")
@@ -631,6 +647,40 @@ def _briefing(args: argparse.Namespace) -> int:
     _write_file("--out", out, render(content))
     print(i18n.gettext("wrote {title} ({period}) to {path}").format(title=content.title, period=content.period_text,
                                                                path=out), file=sys.stderr)
+    return 0
+
+
+def _all_briefings(args: argparse.Namespace, out: Path) -> int:
+    """``briefing --district all`` (or ``--all-districts``): one briefing per district, the same period and
+    offenses, into a folder or one zip file; a line per district on stderr as each is done."""
+    from community_policing import briefing
+
+    if not out.is_dir() and out.suffix.lower() != ".zip":
+        raise BadArgument("--out", f"expected an existing folder or a file name ending in .zip for the briefings of "
+                                   f"every district, got {args.out!r}")
+    rules = _privacy_rules(args.mode)
+    with Store(args.db) as store:
+        _resolve_offense(store, args.offense_group)
+        _check_period(store, args.start, args.end)
+        started: set[str] = set()
+
+        def progress(fraction: float, message: str) -> None:  # "District 3: Rendering the map": a line per district
+            district = message.split(":", 1)[0]
+            if district not in started:
+                started.add(district)
+                print(f"{district}...", file=sys.stderr)
+
+        files = briefing.district_briefings(store, args.start, args.end, args.offense_group, args.date_basis,
+                                            rules=rules, kind=args.format, progress=progress)
+    if out.is_dir():
+        for name, data in files:
+            _write_file("--out", out / name, data)
+    else:
+        _write_file("--out", out, briefing.zip_files(files))
+    print(i18n.ngettext("wrote {count} district briefing to {path}", "wrote {count} district briefings to {path}",
+                        len(files)).format(count=len(files), path=out), file=sys.stderr)
+    for name, _data in files:
+        print(name)
     return 0
 
 

@@ -76,9 +76,10 @@ def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offens
     chosen = _check(store, ids)
     table = districts_table if districts_table is not None else metrics.area_comparison(
         store, start, end, level="district", offense_group=offense_group, date_basis=date_basis)
-    rows = []
+    rows, kpis = [], []
     for d in chosen:
         k = district.district_kpis(store, d.id, start, end, offense_group, date_basis, districts_table=table)
+        kpis.append(k)
         rows.append({
             "district_id": d.id, "title": d.title, "incidents": k.incidents,
             "incidents_prior_year": k.incidents_prior_year, "change": k.change, "pct_change": k.pct_change,
@@ -102,6 +103,9 @@ def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offens
         out[col] = out[col].astype("Int64")
     for col in ("pct_change", "noise_z", "dispersion", "rate_per_1000", "trust", "trust_margin_of_error"):
         out[col] = out[col].astype("Float64")
+    # False where no engagement ledger covers the period (or the year earlier): show "not recorded", never 0.
+    out["engagement_recorded"] = [k.engagement_recorded for k in kpis]
+    out["engagement_prior_recorded"] = [k.engagement_prior_recorded for k in kpis]
     return out
 
 

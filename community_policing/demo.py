@@ -426,6 +426,8 @@ def generate_demo_city(
         "programs": _programs(programs),
         "neighborhood_organizations": organizations,
         "demo_truth": _demo_truth(effect_scale, programs),
+        # Way-finding lines for the maps (city limits, the river, the main road): geometry only, no random draws.
+        "map_context": _map_context(city),
         # No series break: the generator counts the same way from the first day to the last (one map,
         # one set of counting rules), so declaring one would describe a change the data do not have.
         "series_breaks": _series_breaks(),
@@ -436,6 +438,20 @@ def generate_demo_city(
 # --------------------------------------------------------------------------------------------
 # Geography
 # --------------------------------------------------------------------------------------------
+
+def _map_context(city: _City) -> pd.DataFrame:
+    """The demo city's context lines: its limits (the districts' outer edge), the river that gives Riverbend
+    its name along the west side (past Riverfront and the Bluffs), and the east-west main road through
+    Downtown. Simple drawn shapes, made without random draws so no other number changes."""
+    from community_policing.shapes import city_limits, context_shapes
+
+    north = np.linspace(-7.0, 7.0, 57)
+    river = shapely.LineString(np.column_stack([-7.85 - 0.35 * np.cos(north / 2.2), north]))
+    road = shapely.LineString([(-7.2, 0.35), (-2.0, 0.2), (2.0, 0.45), (7.4, 0.3)])
+    return pd.concat([city_limits(list(city.districts["geometry"])),
+                      context_shapes("water", ["Riverbend River"], [_to_lonlat(river)]),
+                      context_shapes("road", ["Main Street"], [_to_lonlat(road)])], ignore_index=True)
+
 
 
 @dataclass

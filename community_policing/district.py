@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing import funnel, i18n, metrics, noise, privacy
-from community_policing.i18n import N_, _
+from community_policing import funnel, i18n, metrics, noise, privacy, trust_stats
+from community_policing.i18n import N_, _, ngettext
 from community_policing.store import Store
 
 # The monthly chart covers this many months up to the end of the period.
@@ -206,6 +206,12 @@ class DistrictKpis:
     # None without a comparison) and where it comes from (noise.OWN, noise.POOLED or noise.NONE).
     dispersion: float | None = None
     noise_basis: str = ""
+    # False when no engagement ledger covers the period (or the year earlier): "not recorded", never 0.
+    engagement_recorded: bool = True
+    engagement_prior_recorded: bool = True
+    # The district's trust in the period, the way the Overview gives the city's (trust_stats.city_trust on
+    # this district alone: its period's mean score, the change and its reading); None without surveys.
+    period_trust: "trust_stats.CityTrust | None" = None
 
     @property
     def comparable(self) -> bool:
@@ -252,6 +258,7 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
     engagement = engagement_by_type(store, district.id, start, end)
     trust = trust_trend(store, district.id, end)
     latest = trust[trust["score"].notna()].tail(1)
+    ledger = metrics.engagement_coverage(store)
     counts = privacy.kpi_counts(row)
     current, prior = counts["incidents"], counts["incidents_prior_year"]
     both = current is not None and prior is not None and not counts["comparison"]
@@ -284,6 +291,9 @@ def district_kpis(store: Store, district_id: str, start: dt.date, end: dt.date, 
         comparison=counts["comparison"],
         dispersion=float(dispersion) if both and dispersion is not None and pd.notna(dispersion) else None,
         noise_basis=str(row.get("noise_basis") or "") if both else "",
+        engagement_recorded=ledger.recorded(start),
+        engagement_prior_recorded=ledger.recorded(metrics.Period(start, end).prior.start),
+        period_trust=trust_stats.city_trust(store, start, end, districts=[district.id]),
     )
 
 
@@ -871,3 +881,84 @@ def neighborhoods_ranked(store: Store, district_id: str, start: dt.date, end: dt
         outside=outside, outside_prior_year=outside_prior,
         elsewhere=int(rec["elsewhere"]), elsewhere_prior_year=int(rec["elsewhere_prior_year"]),
     )
+
+
+# --- What the District page's KPIs say (kept here so the page stays thin) -------------------------------
+
+INCIDENTS_HELP = N_("Incidents counted in this district in the period, as the agency counts them (later corrections "
+                    "are not subtracted: they are shown beside the count). The arrow compares with the same days a "
+                    "year earlier; it is grey when the change is within normal variation.")
+
+
+def incidents_delta(kpis: DistrictKpis) -> str | None:
+    """The incidents KPI's arrow: % and count, only the count below ``metrics.MIN_COUNT_FOR_PCT`` a year earlier
+    (the page adds ``metrics.too_few_note``), None without a comparison."""
+    if kpis.change is None:
+        return None
+    if kpis.incidents_prior_year is not None and kpis.incidents_prior_year < metrics.MIN_COUNT_FOR_PCT:
+        return f"{kpis.change:+,}"
+    return None if kpis.pct_change is None else f"{kpis.pct_change:+.1f}% ({kpis.change:+,})"
+
+
+def rate_kpi(kpis: DistrictKpis, offense_group: str | None) -> metrics.KpiText:
+    """The rate KPI: per 1,000 residents, or per 100,000 for a rare offense (homicide), whose rate per 1,000
+    would read 0.0 or 0.1; the caption names the denominator."""
+    base = metrics.rate_base(offense_group)
+    label = (_("Rate per 100,000 residents") if base == 100_000 else _("Rate per 1,000 residents"))
+    value = (_("not shown") if kpis.incidents_note else _("no rate") if kpis.rate_per_1000 is None
+             else f"{kpis.rate_per_1000 * base / 1000:,.1f}")
+    caption = kpis.denominator[0].upper() + kpis.denominator[1:]
+    if base == 100_000 and kpis.rate_per_1000 is not None:
+        caption = _("Per 100,000 of {population} residents ({year} population): a rare offense, so per 100,000 "
+                    "rather than per 1,000.").format(population=f"{kpis.population:,}",
+                                                     year=kpis.population_year or _("year unknown"))
+    return metrics.KpiText(label, value, None, caption)
+
+
+def too_few(kpis: DistrictKpis) -> bool:
+    return (kpis.change is not None and kpis.incidents_prior_year is not None
+            and kpis.incidents_prior_year < metrics.MIN_COUNT_FOR_PCT)
+
+
+def trust_kpi(kpis: DistrictKpis, start: dt.date, end: dt.date, public: bool) -> metrics.KpiText:
+    """The trust KPI given the way the Overview gives the city's: the district's score in the period (its surveys
+    averaged), the period named, the change with its reading; in public mode a score from fewer than
+    ``metrics.MIN_RESPONDENTS`` respondents is not shown."""
+    label = _("Resident trust (0–100)")
+    period = metrics.Period(start, end).label()
+    surveyed = kpis.period_trust
+    shown = surveyed if surveyed is None or not public else trust_stats.protect(surveyed, metrics.MIN_RESPONDENTS)
+    if shown is None or shown.score is None:
+        if surveyed is not None and surveyed.score is not None:
+            return metrics.KpiText(label, _("not shown"), None, _(
+                "Not shown in this public view: fewer than {n} residents answered in this period.").format(
+                n=metrics.MIN_RESPONDENTS))
+        none = _("No trust survey results in this period ({period}).").format(period=period)
+        if kpis.trust is None:
+            return metrics.KpiText(label, _("no survey"), None, none)
+        # No survey in the period: the latest one, its month said, rather than nothing (a trust-only city).
+        return metrics.KpiText(label, f"{kpis.trust:.1f}", None, none + " " + _(
+            "Shown: the latest survey, {month}.").format(month=i18n.format_month(kpis.trust_period_start)))
+    lines = [ngettext("{n} respondent", "{n} respondents", shown.respondents).format(n=f"{shown.respondents:,}")
+             if shown.respondents else _("respondents not published")]
+    if shown.prior_score is not None:
+        lines.append(shown.change_caption())
+    lines.append(_("surveys of {period}").format(period=period))  # the period the figure is of, as on the Overview
+    delta = None if shown.change is None else _("{points} points").format(points=f"{shown.change:+.1f}")
+    return metrics.KpiText(label, f"{shown.score:.1f}", delta, " · ".join(lines))
+
+
+def engagement_period_caption(by_type: pd.DataFrame, kpis: DistrictKpis, coverage: metrics.EngagementCoverage) -> str:
+    """The engagement section's sentence on the selected period: "not recorded" (never 0) for a period, or a year
+    earlier, that the ledger does not cover."""
+    if not kpis.engagement_recorded:
+        return coverage.not_recorded_reason()
+    if by_type.empty:
+        return _("No engagement activities in the selected period.")
+    prior = (_("{prior} activities a year earlier").format(prior=f"{int(by_type['events_prior_year'].sum()):,}")
+             if kpis.engagement_prior_recorded else _("a year earlier: not recorded"))
+    return _("In the selected period: **{events} activities**, {hours} officer hours, {attendees} attendees and "
+             "{cost} direct cost ({prior}). Officer hours are summed over officers; attendees are estimated for "
+             "open events.").format(
+        events=f"{int(by_type['events'].sum()):,}", hours=f"{by_type['officer_hours'].sum():,.0f}",
+        attendees=f"{int(by_type['attendees'].sum()):,}", cost=f"${by_type['cost'].sum():,.0f}", prior=prior)

@@ -11,6 +11,7 @@ How to read these numbers.
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import pandas as pd
 
@@ -64,18 +65,41 @@ def inputs(store: Store, date_basis: str = "occurred") -> dict[str, pd.DataFrame
     }
 
 
-def evaluate(store: Store, program: str | None = None, date_basis: str = "occurred") -> pd.DataFrame:
-    """One row per program and outcome, as ``analysis.evaluate_programs`` (relative effects)."""
-    return analysis.evaluate_programs(inputs(store, date_basis), program, date_basis=date_basis)
+def evaluate(store: Store, program: str | None = None, date_basis: str = "occurred",
+             tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """One row per program and outcome, as ``analysis.evaluate_programs`` (relative effects). ``tables``:
+    ``inputs(store, date_basis)`` already read (the page reads them once for every program)."""
+    return analysis.evaluate_programs(tables if tables is not None else inputs(store, date_basis), program,
+                                      date_basis=date_basis)
 
 
 def program_names(store: Store) -> list[str]:
     return list(dict.fromkeys(store.query("programs")["name"]))
 
 
-def program_detail(store: Store, program: str, date_basis: str = "occurred"):
-    """[(outcome, DidResult or note)] for one program: the event studies and checks for its page."""
-    return analysis.program_results(inputs(store, date_basis), program, date_basis=date_basis)
+def program_detail(store: Store, program: str, date_basis: str = "occurred",
+                   tables: dict[str, pd.DataFrame] | None = None):
+    """[(outcome, DidResult or note)] for one program: the event studies and checks for its page.
+    ``tables``: ``inputs(store, date_basis)`` already read."""
+    return analysis.program_results(tables if tables is not None else inputs(store, date_basis), program,
+                                    date_basis=date_basis)
+
+
+def results_table(details: Sequence[tuple[str, list]], truth: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The table of every program (the rows of ``evaluate``) from each program's ``program_detail``, so the
+    page fits each program once: the detail it shows and the table's row are the same fit, cached together.
+    ``details``: [(program, [(outcome, DidResult or note)])] in the programs' order; ``truth``: the demo
+    city's injected effects (``inputs()["demo_truth"]``), else None."""
+    rows = []
+    for name, results in details:
+        for outcome, res in results:
+            rows.append(analysis._evaluate_row(name, res) if isinstance(res, analysis.DidResult)
+                        else {"program": name, "outcome": outcome, "note": res})
+    out = pd.DataFrame(rows, columns=list(analysis._EVALUATE_COLUMNS))
+    if truth is not None and not truth.empty:
+        t = truth.rename(columns={"relative_effect": "true_effect"})[["program", "outcome", "true_effect"]]
+        out = out.merge(t, on=["program", "outcome"], how="left")
+    return analysis._typed(out)
 
 
 def engagement_inputs(store: Store) -> dict[str, pd.DataFrame]:

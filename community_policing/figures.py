@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from community_policing import funnel, privacy
 from community_policing.geo import bounds
 from community_policing.i18n import N_, _
-from community_policing.metrics import MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label
+from community_policing.metrics import MIN_COUNT_FOR_PCT, MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label
 
 NO_POPULATION = N_("no population")  # an area with no population figure (a park, a cemetery): no rate
 
@@ -167,7 +167,10 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         low, high = -reach, reach  # centre the diverging scale on "no change"
     else:
         low, high = (float(values.min()), float(values.max())) if values.notna().any() else (0.0, 1.0)
-    centre, zoom = _zoom_for(features)
+    from community_policing import map_figures  # here: map_figures imports this module
+
+    # Fit the whole city into a phone's width, with the colour bar lying under the map (issue 16).
+    centre, zoom = map_figures.fit_view(features, 400)
     has_value = values.notna()
     shown = data[has_value]
     fig = go.Figure(go.Choroplethmap(
@@ -178,7 +181,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     bar = (_("Incidents<br>per 1,000<br>residents<br>(size-adjusted)") if metric == "rate_per_1000"
            else label.replace(" ", "<br>", 2))
     fig.update_layout(coloraxis=dict(colorscale=style["scale"], cmin=low, cmax=high,
-                                     colorbar=dict(title=dict(text=bar))))
+                                     colorbar=map_figures.horizontal_colorbar(bar)))
     inputs = ("incidents",) if metric == "rate_per_1000" else privacy.COUNT_COLUMNS
     suppressed = pd.Series(False, index=data.index)
     for column in inputs:
@@ -208,11 +211,13 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
             hovertemplate="<b>%{text}</b><br>%{customdata[1]}<br>" + _("Incidents: %{customdata[0]}")
                           + "<br><i>%{customdata[2]}</i><extra></extra>",
         ))
+    if len(features["features"]) <= map_figures.MAX_LABELLED_AREAS:  # district numbers; neighborhoods on hover
+        fig.add_traces(map_figures.area_label_traces(features, zoom, set(data["area_id"])))
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle}},
+        title={"text": map_figures.wrap(title), "subtitle": {"text": subtitle}},
         map=dict(style="white-bg", center=centre, zoom=zoom),
-        margin=dict(l=0, r=0, t=70, b=0),
-        height=520,
+        margin=dict(l=0, r=0, t=70, b=110),
+        height=560,
         font=FONT,
     )
     return fig
@@ -228,12 +233,35 @@ INTENSITY_LABELS = {  # translated where shown
 }
 
 
+def scatter_points(table: pd.DataFrame, intensity: str) -> pd.DataFrame:
+    """The districts the engagement scatter draws: those with an intensity and a % change from at least
+    ``MIN_COUNT_FOR_PCT`` incidents a year earlier (a % from fewer is too few to compare)."""
+    data = _areas_only(table)
+    data = data[pd.to_numeric(data[intensity], errors="coerce").notna() & data["pct_change"].notna()]
+    prior = pd.to_numeric(data["incidents_prior_year"], errors="coerce")
+    return data[prior >= MIN_COUNT_FOR_PCT].copy()
+
+
+def scatter_left_out(table: pd.DataFrame, intensity: str) -> str | None:
+    """Which districts the engagement scatter leaves out and why, in one sentence (None: none)."""
+    areas = _areas_only(table)
+    drawn = set(scatter_points(table, intensity)["area_id"])
+    left = areas[~areas["area_id"].isin(drawn)]
+    if left.empty:
+        return None
+    names = ", ".join(str(n) for n in left["area_name"])
+    if pd.to_numeric(areas[intensity], errors="coerce").isna().all():
+        return _("No bubbles: engagement is not recorded for this period.")
+    return _("Not drawn: {names}. A bubble needs a % change from at least {n} incidents a year earlier (fewer are "
+             "too few to compare) and a population figure.").format(names=names, n=MIN_COUNT_FOR_PCT)
+
+
 def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Figure:
     """Engagement intensity (x) against % change in incidents (y), one bubble per area sized
     by population, captioned "association, not effect"."""
     if intensity not in INTENSITY_LABELS:
         raise ValueError(f"intensity must be one of {', '.join(INTENSITY_LABELS)}, not {intensity!r}")
-    data = _areas_only(table).dropna(subset=[intensity, "pct_change"]).copy()
+    data = scatter_points(table, intensity)
     data[intensity] = data[intensity].astype(float)
     data["pct_change"] = data["pct_change"].astype(float)
     data["population"] = data["population"].astype(float)
@@ -279,6 +307,9 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
         xaxis=dict(gridcolor="#eeeeee", zeroline=False),
         yaxis=dict(gridcolor="#eeeeee", zeroline=False, ticksuffix="%"),
     )
+    if data.empty:  # an empty chart says why it is empty
+        fig.add_annotation(text=scatter_left_out(table, intensity) or _("No district has figures to draw."),
+                           x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=13))
     return fig
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from community_policing import i18n
-from community_policing.i18n import _, ngettext
+from community_policing.i18n import N_, _, ngettext
 
 # A month's count has "settled" once this share of its records has arrived.
 SETTLED_SHARE = 0.95
@@ -42,6 +42,9 @@ LATE_DAYS = 30
 CAP_DAYS = 366
 CAP_MONTHS = 13
 PRECISIONS = ("day", "month")
+# Data whose last day is more than this many days before today are "old": every page and briefing says so at
+# the top. Three months allows for an ordinary monthly publication lag plus the reporting lag.
+STALE_AFTER_DAYS = 90
 
 
 def _day(value) -> dt.date | None:
@@ -322,3 +325,43 @@ def window_cautions(windows: pd.DataFrame, fresh: Freshness | None, breaks: pd.D
         warnings.append(" ".join(parts + list(cautions.values())) or None)
     out["warning"] = pd.Series(warnings, index=out.index, dtype=object)
     return out
+
+
+def _last_day(info_or_day) -> dt.date | None:
+    if info_or_day is None or isinstance(info_or_day, dt.date):
+        return info_or_day
+    return getattr(info_or_day, "last_day", None)
+
+
+def data_age(info_or_day, today: dt.date | None = None) -> tuple[int, str] | None:
+    """How long before ``today`` the data end, as (n, "years" | "months"), rounded to the nearest (None without
+    data). From two years on the age is said in years, under that in months."""
+    last = _last_day(info_or_day)
+    if last is None:
+        return None
+    today = today or dt.date.today()
+    months = (today.year - last.year) * 12 + today.month - last.month - (1 if today.day < last.day else 0)
+    if months >= 24:
+        return round(months / 12), "years"
+    return max(months, 0), "months"
+
+
+def staleness_text(info_or_day, today: dt.date | None = None) -> str | None:
+    """"The latest data is from December 2019, about 7 years ago." when the data (a ``metrics.DatasetInfo`` or
+    its last day) end more than ``STALE_AFTER_DAYS`` before ``today`` (default: the real today); None when
+    they are recent or there are none. Said at the top of every page and in every briefing, because a "last 12
+    months" that ends years ago reads as this year's numbers."""
+    last = _last_day(info_or_day)
+    today = today or dt.date.today()
+    if last is None or (today - last).days <= STALE_AFTER_DAYS:
+        return None
+    n, unit = data_age(last, today)
+    if unit == "years":
+        ago = ngettext("about {n} year ago", "about {n} years ago", n).format(n=f"{n:,}")
+    else:
+        ago = ngettext("about {n} month ago", "about {n} months ago", n).format(n=f"{n:,}")
+    return _("The latest data is from {month}, {ago}.").format(month=i18n.format_month(last), ago=ago)
+
+
+# Said after ``staleness_text`` on the pages, whose period filter ends on the last day with data.
+STALE_PERIODS_NOTE = N_("Every “last 12 months”, “year to date” or “last 28 days” here ends then, not today.")

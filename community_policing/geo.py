@@ -56,3 +56,22 @@ def click_grid(features: dict, area_id: str, across: int = 45) -> tuple[list[flo
     lons, lats = np.meshgrid(np.arange(min_lon + step / 2, max_lon, step), np.arange(min_lat + step / 2, max_lat, step))
     inside = shapely.contains_xy(area, lons.ravel(), lats.ravel())
     return (np.round(lons.ravel()[inside], 5).tolist(), np.round(lats.ravel()[inside], 5).tolist())
+
+
+def context_features(store: Store) -> dict:
+    """The city's context lines (``map_context``: city limits, rivers, major roads) as a FeatureCollection
+    whose features carry ``kind`` and ``name``; empty for a warehouse built before the table existed."""
+    import duckdb
+
+    try:
+        rows = store.query("map_context")
+    except duckdb.CatalogException:
+        return {"type": "FeatureCollection", "features": []}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": f"{kind}-{part}", "properties": {"kind": kind, "name": name or ""},
+             "geometry": json.loads(geojson)}
+            for kind, part, name, geojson in rows.itertuples(index=False, name=None)
+        ],
+    }

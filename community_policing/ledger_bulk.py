@@ -11,7 +11,6 @@ still gets its own audit row. The file's size is limited before it is read (``ch
 
 from __future__ import annotations
 
-import io
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from community_policing import exports, limits, schema
 from community_policing.i18n import N_, _
 from community_policing.importers import tabular
 from community_policing.importers.errors import SourceFileError
-from community_policing.ledger import Ledger, LedgerError, Progress, validate_many
+from community_policing.ledger import Ledger, Progress, validate_many
 
 EXAMPLE_PREFIX = "EXAMPLE:"
 

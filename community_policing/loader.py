@@ -91,6 +91,7 @@ class Manifest:
     tables: dict[str, list[dict]]
     organizations: dict | None = None
     series_breaks: list[dict] = field(default_factory=list)
+    outlines: list[dict] = field(default_factory=list)
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
@@ -101,7 +102,7 @@ class Manifest:
         except tomllib.TOMLDecodeError as exc:
             raise ManifestError(f"{path}: not valid TOML ({exc})") from None
         known = {"name", "source", "districts", "neighborhoods", "population", "incidents", "organizations",
-                 "series_breaks", *GENERIC_TABLES}
+                 "series_breaks", "outlines", *GENERIC_TABLES}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ManifestError(f"{path}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
@@ -153,7 +154,23 @@ class Manifest:
             tables={t: raw.get(t, []) for t in GENERIC_TABLES},
             organizations=raw.get("organizations"),
             series_breaks=_series_break_entries(path, raw.get("series_breaks", [])),
+            outlines=_outline_entries(path, raw.get("outlines", [])),
         )
+
+
+def _outline_entries(path: Path, entries) -> list[dict]:
+    """The ``[[outlines]]`` entries, each with a file and a known kind (city, water, road, other)."""
+    from community_policing.shapes import CONTEXT_KINDS
+
+    if not isinstance(entries, list):
+        raise ManifestError(f"{path}: [[outlines]] must be a list of tables (write [[outlines]], not [outlines])")
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: [[outlines]] entry {number}"
+        if "file" not in entry:
+            raise ManifestError(f"{where} needs 'file'")
+        if entry.get("kind", "other") not in CONTEXT_KINDS:
+            raise ManifestError(f"{where}: kind must be one of {', '.join(CONTEXT_KINDS)}, not {entry['kind']!r}")
+    return entries
 
 
 _KIND_WORDS = {
@@ -480,6 +497,7 @@ def read_city(manifest_path: Path, source_dir: Path, progress: Progress | None =
              for t, specs in manifest.tables.items()}
     organizations = _read_organizations(manifest, source_dir, log, neighborhoods)
     breaks = _read_series_breaks(manifest, set(districts["id"]), offense_groups)
+    context = _read_outlines(manifest, source_dir, log, districts)
     tables: dict[str, pd.DataFrame] = {
         "districts": districts,
         "neighborhoods": neighborhoods,
@@ -489,6 +507,7 @@ def read_city(manifest_path: Path, source_dir: Path, progress: Progress | None =
         **{t: f for t, f in other.items()},
         ORGANIZATIONS: organizations,
         "series_breaks": breaks,
+        "map_context": context,
     }
     return CityRead(manifest, source_dir, log, started, tables, assignment)
 
@@ -580,6 +599,48 @@ def _read_layer(path: Path, spec: dict, table_name: str, log: LoadLog) -> gpd.Ge
         lines, columns, values, reasons = zip(*rejected)
         log.reject(table_name, entry["file"], list(lines), list(columns), list(values), list(reasons), "invalid")
     return areas
+
+
+def _read_outlines(manifest: Manifest, source_dir: Path, log: LoadLog, districts: pd.DataFrame) -> pd.DataFrame:
+    """The ``[[outlines]]`` layers as ``map_context`` rows (each recorded in load_files), plus the city limits
+    as the districts' outer edge when no layer of kind ``city`` is given."""
+    from community_policing.shapes import city_limits, context_shapes
+
+    frames = []
+    for spec in manifest.outlines:
+        path = _inside(source_dir, spec["file"], "outlines")
+        began = time.perf_counter()
+        if not path.is_file():
+            raise SourceFileError(path, "outline layer not found")
+        if path.suffix.lower() not in boundaries.BOUNDARY_SUFFIXES:
+            raise SourceFileError(path, f"unknown layer format {path.suffix!r}; expected one of "
+                                        f"{', '.join(boundaries.BOUNDARY_SUFFIXES)}")
+        boundaries._check_size(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            suffix = path.suffix.lower()
+            layer = (gpd.read_parquet(path) if suffix in (".parquet", ".geoparquet")
+                     else gpd.read_file(f"zip://{path}" if suffix == ".zip" else path))
+        except Exception as exc:  # any reader failure is one line naming the file
+            raise SourceFileError(path, f"not a readable map layer ({exc.__class__.__name__})") from None
+        if layer.crs is None:
+            if not spec.get("crs"):
+                raise SourceFileError(path, "the layer has no CRS; give one in the manifest (crs = \"EPSG:4326\")")
+            layer = layer.set_crs(spec["crs"])
+        layer = layer.to_crs("EPSG:4326")
+        field_name = spec.get("name_field")
+        if field_name and field_name not in layer.columns:
+            raise SourceFileError(path, f"no field {field_name!r}; fields are {', '.join(map(str, layer.columns))}")
+        names = list(layer[field_name]) if field_name else [spec.get("name")] * len(layer)
+        rows = context_shapes(spec.get("kind", "other"), names, list(layer.geometry))
+        entry = log.add_file("map_context", path, digest, len(layer), began, "map outline layer")
+        entry.update(rows_loaded=len(rows))
+        frames.append(rows)
+    if not any(spec.get("kind") == "city" for spec in manifest.outlines):
+        frames.insert(0, city_limits(list(districts["geometry"])))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["kind", "part", "name", "geojson"])
+    out["part"] = out.groupby("kind").cumcount()  # numbered within each kind across layers
+    return out
 
 
 def _read_areas(manifest: Manifest, source_dir: Path, log: LoadLog) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -104,6 +104,15 @@ SECTIONS: dict[str, dict[str, str]] = {
     "[[training]]": dict(MAPPED),
     "[[trust_surveys]]": dict(MAPPED),
     "[[programs]]": dict(MAPPED),
+    "[[outlines]]": {
+        "file": "a line or polygon layer (GeoJSON, GeoParquet, Shapefile or GeoPackage) drawn lightly under the "
+                "areas of every map, relative to `--source-dir`",
+        "kind": "`city` (the city limits), `water` (rivers, lakes), `road` (major roads) or `other` (default); "
+                "without a `city` layer the city limits are the district layer's outer edge",
+        "name": "a name for every shape of the layer (`\"Mississippi River\"`)",
+        "name_field": "field holding each shape's name",
+        "crs": "the layer's coordinate system when the file does not say",
+    },
     "[[series_breaks]]": {
         "date": "`YYYY-MM-DD` or `YYYY-MM`: the first day counted the new way (required)",
         "label": "short name drawn on charts (required)",
@@ -144,6 +153,7 @@ KINDS: dict[str, dict[str, str]] = {
     "[[training]]": dict(_MAPPED_KINDS),
     "[[trust_surveys]]": dict(_MAPPED_KINDS),
     "[[programs]]": dict(_MAPPED_KINDS),
+    "[[outlines]]": {"file": "text", "kind": "text", "name": "text", "name_field": "text", "crs": "text"},
     "[[series_breaks]]": {"date": "date", "label": "text", "description": "text", "kind": "text", "scope": "text",
                           "district": "id", "offense_group": "text", "source": "text", "label_es": "text",
                           "description_es": "text"},

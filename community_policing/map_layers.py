@@ -9,7 +9,9 @@ Layers:
                   normal variation" (|noise_z| < 2)
 * ``engagement``  engagement activities per 1,000 residents per year
 * ``trust``       latest respondent-weighted trust score in the period (district level only)
-* ``bivariate``   engagement intensity tercile × crime-change tercile (3 × 3 classes)
+* ``bivariate``   engagement intensity tercile × crime-change band (3 × 3 classes); the change bands are
+                  the noise reading (fell beyond normal variation / within it / rose beyond it), never
+                  terciles, so areas whose changes are all noise are never painted as risers and fallers
 """
 
 from __future__ import annotations
@@ -38,6 +40,27 @@ NOISE_Z = 2.0
 # plain Poisson one.
 Z_COLUMNS = ("noise_z", "poisson_z")
 ENGAGEMENT_WORDS = {1: N_("less engagement"), 2: N_("middle engagement"), 3: N_("more engagement")}
+# The crime-change bands of the bivariate map: the noise reading, not terciles. A tercile split of changes
+# that are all within normal variation would paint chance as "crime rose most"; bands at |z| = 2 (the
+# "possible change" threshold of ``metrics.noise_label``) say only what the test can see.
+CHANGE_BANDS = {1: N_("crime fell"), 2: N_("crime: no clear change"), 3: N_("crime rose")}
+CHANGE_BAND_RULES = {1: N_("beyond normal variation: z ≤ −2"), 2: N_("within normal variation: |z| < 2"),
+                     3: N_("beyond normal variation: z ≥ 2")}
+BIVARIATE_DEFINITION = N_(
+    "**Two things at once.** Across (left to right, teal deepens): each area's third (tercile) of this city's areas "
+    "by engagement intensity. Up (bottom to top, pink deepens): whether its incidents **fell**, showed **no clear "
+    "change** or **rose** compared with a year earlier, by the noise reading: only a change beyond normal variation "
+    "(|z| ≥ 2, a possible or significant change) counts as a fall or a rise. Dark blue is more engagement where "
+    "crime rose.")
+METHOD_NOTE = N_(
+    "**Maps.** Areas are shaded by one number at a time; grey areas have no value and the hover says why. "
+    "District maps carry each district's number, dark on a light halo so it reads on any colour. A % change "
+    "within normal variation (|z| < 2) is drawn faded. The bivariate map puts each area in a third of the areas "
+    "by engagement intensity (thirds are relative to this city) and in one of three bands of crime change: fell "
+    "beyond normal variation, no clear change, rose beyond normal variation. The bands follow the noise reading, "
+    "not thirds of the changes, because thirds would split changes that are all chance into \"rose\" and "
+    "\"fell\". The light lines under the areas (the city limits and, where the city provides them, rivers or "
+    "major roads) come from a layer the city ships with its data, so maps need no map tiles or network.")
 # Every wording ``change_words`` can give (English, as code builds them), marked for translation.
 CHANGE_WORDS = (N_("no areas"), N_("crime fell"), N_("crime rose"), N_("crime about level"),
                 N_("crime fell most"), N_("crime fell less"), N_("crime fell somewhat"), N_("crime fell least"),
@@ -130,22 +153,42 @@ def change_words(ranges: list[tuple[float, float]]) -> dict[int, str]:
     return words
 
 
-def bivariate_classes(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add ``engagement_class`` and ``change_class`` (terciles 1..3 among areas with both values),
-    ``bivariate_class`` (0..8 = (change - 1) * 3 + engagement - 1) and ``bivariate_label``.
+def change_bands(table: pd.DataFrame) -> pd.Series:
+    """Crime-change band 1..3 of each area (NA where there is no % change or no z): 1 where incidents fell
+    beyond normal variation (z ≤ −``NOISE_Z``), 3 where they rose beyond it, 2 within it."""
+    column = next((c for c in Z_COLUMNS if c in table.columns), None)
+    bands = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    if column is None:
+        return bands
+    z = pd.to_numeric(table[column], errors="coerce").astype(float)
+    usable = z.notna() & table["pct_change"].notna()
+    bands[usable & (z <= -NOISE_Z)] = 1
+    bands[usable & (z.abs() < NOISE_Z)] = 2
+    bands[usable & (z >= NOISE_Z)] = 3
+    return bands
 
-    Returns the table and the 9-row legend (class, engagement/change tercile, label, range, areas).
+
+def bivariate_classes(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add ``engagement_class`` (terciles 1..3 among areas with both values), ``change_class`` (the
+    noise band of ``change_bands``: 1 fell, 2 no clear change, 3 rose), ``bivariate_class``
+    (0..8 = (change - 1) * 3 + engagement - 1) and ``bivariate_label``.
+
+    Returns the table and the 9-row legend (class, engagement tercile, change band, label, ranges,
+    the band's rule in words, areas).
     """
     out = table.copy()
-    both = out["events_per_1000_per_year"].notna() & out["pct_change"].notna()
+    bands = change_bands(out)
+    both = out["events_per_1000_per_year"].notna() & bands.notna()
     eng_cls, eng_ranges = terciles(out.loc[both, "events_per_1000_per_year"])
-    chg_cls, chg_ranges = terciles(out.loc[both, "pct_change"])
     out["engagement_class"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out["change_class"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out.loc[both, "engagement_class"] = eng_cls
-    out.loc[both, "change_class"] = chg_cls
-    words = change_words(chg_ranges) if chg_ranges else {1: "", 2: "", 3: ""}
-    words = {c: _(w) if w else w for c, w in words.items()}  # in the current language
+    out.loc[both, "change_class"] = bands[both]
+    chg_ranges = []
+    for c in (1, 2, 3):
+        part = out.loc[both & (out["change_class"] == c), "pct_change"].astype(float)
+        chg_ranges.append((float(part.min()), float(part.max())) if len(part) else (float("nan"), float("nan")))
+    words = {c: _(w) for c, w in CHANGE_BANDS.items()}  # in the current language
     out["bivariate_class"] = ((out["change_class"] - 1) * 3 + out["engagement_class"] - 1).astype("Int64")
     labels = {(e, c): f"{_(ENGAGEMENT_WORDS[e])} · {words[c]}" for e in (1, 2, 3) for c in (1, 2, 3)}
     out["bivariate_label"] = [
@@ -157,10 +200,10 @@ def bivariate_classes(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         for e in (1, 2, 3):
             n = int(((out["engagement_class"] == e) & (out["change_class"] == c)).sum())
             er = eng_ranges[e - 1] if eng_ranges else (float("nan"),) * 2
-            cr = chg_ranges[c - 1] if chg_ranges else (float("nan"),) * 2
             rows.append({"bivariate_class": (c - 1) * 3 + e - 1, "engagement_class": e, "change_class": c,
                          "label": labels[(e, c)], "engagement_range": _range_text(er, "{:.1f}"),
-                         "change_range": _range_text(cr, "{:+.1f}%"), "areas": n})
+                         "change_range": _range_text(chg_ranges[c - 1], "{:+.1f}%"),
+                         "change_rule": _(CHANGE_BAND_RULES[c]), "areas": n})
     return out, pd.DataFrame(rows)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -445,6 +446,10 @@ class CityTotals:
     noise_basis: str = ""
     # The citywide trust score in full (population-weighted, its change's margin and reading): trust_stats.
     city_trust: "trust_stats.CityTrust | None" = field(default=None, compare=False)
+    # False when no engagement ledger covers the period (or the year earlier): its engagement figures are then
+    # "not recorded", never 0 (``EngagementCoverage``); the 0 in the int fields is only a placeholder.
+    engagement_recorded: bool = True
+    engagement_prior_recorded: bool = True
 
     @property
     def comparable(self) -> bool:
@@ -471,6 +476,7 @@ def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date,
     dates = dict(start=period.start, end=period.end, prior_start=period.prior.start, prior_end=period.prior.end)
     trust = trust_stats.city_trust(store, period.start, period.end)
     engagement = store.query("engagement_totals", **dates).iloc[0]
+    ledger = engagement_coverage(store)
     return CityTotals(
         incidents=current,
         incidents_prior_year=prior_count,
@@ -492,6 +498,8 @@ def city_totals(store: Store, table: pd.DataFrame, start: dt.date, end: dt.date,
         comparison=comparison,
         dispersion=None if dispersion is None else round(dispersion.phi, 2),
         noise_basis="" if dispersion is None else dispersion.basis,
+        engagement_recorded=ledger.recorded(period.start),
+        engagement_prior_recorded=ledger.recorded(period.prior.start),
     )
 
 
@@ -824,3 +832,213 @@ WORD_COLUMNS = ("noise", "position", "incidents_note", "incidents_prior_year_not
 def column_labels(columns) -> dict[str, str]:
     """``column_config`` headings for the known machine columns among ``columns``."""
     return {c: _(COLUMN_LABELS[c]) for c in columns if c in COLUMN_LABELS}
+
+
+# For "How to read these numbers" (the Methodology page): what the headline and the empty states say, and why.
+PLAIN_WORDS_METHOD = N_(
+    "**Headlines, missing data and small counts.** The Overview opens with one sentence: the count in the period, "
+    "the count a year earlier on the same days, the change as a percentage and what the change is: “a real drop, "
+    "not normal variation” when it is larger than the area's counts usually move between years (|z| of 3 or "
+    "more), “possibly a real drop” between 2 and 3, and “within normal variation” below 2. A "
+    "percentage from fewer than 10 incidents a year earlier is not given (one incident more or less would move it by "
+    "10 points or more): the page says “too few to compare” and gives the two counts. Rates of rare "
+    "offenses (homicide) are per 100,000 residents, others per 1,000. Where no record of community engagement, "
+    "survey or program covers a period, the page says “not recorded”, never 0: a 0 would say that nothing "
+    "happened. When the latest data are more than three months old, every page says how old they are at the top, "
+    "because every “last 12 months” ends on the last day with data, not today."
+)
+
+
+# --- Not recorded is not zero -------------------------------------------------------------------
+
+# What a table, chart or download says where no engagement ledger covers the period (English: data; translated
+# where shown). A 0 there would read as "no community policing happened".
+NOT_RECORDED = N_("not recorded")
+ENGAGEMENT_COLUMNS = ("engagement_events", "officer_hours", "events_per_1000_per_year",
+                      "officer_hours_per_1000_per_year")
+
+
+@dataclass(frozen=True)
+class EngagementCoverage:
+    """The days the engagement ledger covers: from the month of its first activity on (None: no ledger)."""
+
+    first_day: dt.date | None
+    last_day: dt.date | None
+    activities: int
+
+    def recorded(self, start: dt.date) -> bool:
+        """Whether a period starting on ``start`` is covered by the ledger (a period that starts before the
+        month of its first activity is not: its engagement is "not recorded", not 0)."""
+        return self.first_day is not None and start >= self.first_day.replace(day=1)
+
+    def not_recorded_reason(self) -> str:
+        """Why engagement figures are "not recorded", in the reader's words."""
+        if self.first_day is None:
+            return _("No community-engagement activity is recorded for this city: its police department does not "
+                     "publish a record of it, which is not the same as none.")
+        return _("The record of community-engagement activities starts in {month}; earlier periods are not "
+                 "recorded (which is not the same as none).").format(month=i18n.format_month(self.first_day))
+
+
+def engagement_coverage(store: Store) -> EngagementCoverage:
+    row = store.query("engagement_span").iloc[0]
+    return EngagementCoverage(_day(row["first_day"]), _day(row["last_day"]), int(row["activities"]))
+
+
+def with_engagement_recorded(table: pd.DataFrame, recorded: bool) -> pd.DataFrame:
+    """``table`` with its engagement columns reading "not recorded" (``NOT_RECORDED``) when no ledger covers the
+    period; unchanged when one does. For display and downloads (translate the words where shown)."""
+    if recorded:
+        return table
+    out = table.copy()
+    for column in ENGAGEMENT_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.Series([NOT_RECORDED] * len(out), index=out.index, dtype=object)
+    return out
+
+
+@dataclass(frozen=True)
+class KpiText:
+    """One headline figure as a page shows it: label, value, delta (None: no arrow) and caption."""
+
+    label: str
+    value: str
+    delta: str | None
+    caption: str
+
+
+def engagement_kpis(events: int, events_prior: int, hours: float, hours_prior: float, recorded: bool,
+                    prior_recorded: bool, coverage: EngagementCoverage) -> tuple[KpiText, KpiText]:
+    """The two engagement KPIs (activities, officer hours) with their year-earlier comparison; "not recorded"
+    (never 0) for a period, or a year earlier, that no engagement ledger covers."""
+    labels = (_("Engagement activities"), _("Officer engagement hours"))
+    if not recorded:
+        reason = coverage.not_recorded_reason()
+        return KpiText(labels[0], _(NOT_RECORDED), None, reason), KpiText(labels[1], _(NOT_RECORDED), None, "")
+    values = (f"{events:,}", f"{hours:,.0f}")
+    if not prior_recorded:
+        note = _("A year earlier: not recorded (the record starts in {month}).").format(
+            month=i18n.format_month(coverage.first_day)) if coverage.first_day else _("A year earlier: not recorded.")
+        return KpiText(labels[0], values[0], None, note), KpiText(labels[1], values[1], None, note)
+    return (KpiText(labels[0], values[0], _("{change} vs a year earlier").format(change=f"{events - events_prior:+,}"),
+                    _("{count} a year earlier").format(count=f"{events_prior:,}")),
+            KpiText(labels[1], values[1],
+                    _("{change} vs a year earlier").format(change=f"{hours - hours_prior:+,.0f}"),
+                    _("{count} a year earlier").format(count=f"{hours_prior:,.0f}")))
+
+
+# --- Plain words first --------------------------------------------------------------------------
+
+# Offense groups so rare that a rate per 1,000 residents reads as 0.0 or 0.1: their rates are per 100,000.
+RARE_GROUPS = frozenset({"homicide"})
+
+
+def rate_base(offense_group: str | None) -> int:
+    """Residents a rate is per: 100,000 for a rare offense (homicide), else 1,000."""
+    return 100_000 if offense_group in RARE_GROUPS else 1_000
+
+
+# Below this many incidents a year earlier a % change is not shown without "too few to compare": one incident
+# more or less moves it by 10 points or more.
+MIN_COUNT_FOR_PCT = 10
+TOO_FEW_TO_COMPARE = N_("too few to compare")
+TOO_FEW_NOTE = N_("Too few to compare as a percentage: fewer than {n} incidents a year earlier, so one incident more "
+                  "or less moves it by {points} points or more.")
+# One line next to each term of art, where it appears.
+Z_DEFINITION = N_("z: how far the change is from no change, in units of the change's normal variation; between "
+                  "−2 and +2 is within normal variation.")
+PRELIMINARY_DEFINITION = N_("Preliminary: the latest days, whose counts still rise as late reports arrive.")
+
+# "Violent crime <when>: ..." for the period presets (values code compares: metrics.PERIOD_PRESETS).
+HEADLINE_WHEN = {"Last 12 months": N_("in the last 12 months"), "Last 28 days": N_("in the last 28 days"),
+                 "Year to date": N_("so far this year"), "Last full year": N_("in the last full year")}
+
+
+def all_zero_note(table: pd.DataFrame, metric: str = "rate_per_1000") -> str | None:
+    """A map's sentence when it has nothing to shade: every area had 0 incidents in the period (a rate map), or
+    no area has a % change (a change map); None when the map shows differences. For every map of areas."""
+    areas = table[table["area_id"] != UNASSIGNED_ID] if "area_id" in table.columns else table
+    if areas.empty:
+        return _("No areas to draw.")
+    counts = pd.to_numeric(areas["incidents"], errors="coerce")
+    if counts.notna().all() and (counts == 0).all():
+        return _("Every area had 0 incidents of this kind in this period, so every area is shaded the same: "
+                 "there is no difference between areas to show.")
+    if metric == "pct_change" and pd.to_numeric(areas["pct_change"], errors="coerce").isna().all():
+        return _("No area has a % change from a year earlier to shade (see each area's hover for why).")
+    return None
+
+
+def too_few_note() -> str:
+    return _(TOO_FEW_NOTE).format(n=MIN_COUNT_FOR_PCT, points=round(100 / MIN_COUNT_FOR_PCT))
+
+
+def preset_label(preset: str, as_of: dt.date) -> str:
+    """A period preset with its dates: "Last 12 months (Jan 1, 2019 – Dec 31, 2019)" (the filter's choices, so a
+    window that ends years ago says so)."""
+    if preset not in PERIOD_PRESETS:
+        return _(preset)
+    return f"{_(preset)} ({preset_period(preset, as_of).label()})"
+
+
+def _reading_words(noise: str, fewer: bool) -> str:
+    if noise == "significant change":
+        return _("a real drop, not normal variation") if fewer else _("a real rise, not normal variation")
+    if noise == "possible change":
+        return (_("possibly a real drop, though it could still be normal variation") if fewer
+                else _("possibly a real rise, though it could still be normal variation"))
+    if noise == "within normal variation":
+        return _("within normal variation, not a clear change")
+    return _("too little history to tell a real change from normal variation")
+
+
+def headline(offense_label: str, period_name: str, period: Period, totals: "CityTotals") -> str:
+    """The Overview's opening sentence, one a council member can repeat: "Violent crime in the last 12 months
+    (...): 4,210 incidents, 6% fewer than a year earlier (4,480) — a real drop, not normal variation". Counts
+    beside the %, the noise reading in words, and no % from fewer than ``MIN_COUNT_FOR_PCT`` incidents."""
+    when = _(HEADLINE_WHEN[period_name]) if period_name in HEADLINE_WHEN else _("from {start} to {end}").format(
+        start=i18n.format_date(period.start), end=i18n.format_date(period.end))
+    lead = _("{offenses} {when} ({dates})").format(offenses=_(offense_label), when=when, dates=period.label())
+    if totals.incidents is None:
+        return _("{lead}: the count is not shown in this public view ({note}).").format(
+            lead=lead, note=_(totals.incidents_note))
+    count = ngettext("{n} incident", "{n} incidents", totals.incidents).format(n=f"{totals.incidents:,}")
+    prior = totals.incidents_prior_year
+    if not totals.comparable:
+        return _("{lead}: {count}; no comparison with a year earlier, because no data are loaded for then.").format(
+            lead=lead, count=count)
+    if prior is None or totals.incidents_prior_year_note:
+        return _("{lead}: {count}; the comparison with a year earlier is not shown in this public view.").format(
+            lead=lead, count=count)
+    if prior < MIN_COUNT_FOR_PCT:
+        return _("{lead}: {count}, against {prior} a year earlier: too few to compare.").format(
+            lead=lead, count=count, prior=f"{prior:,}")
+    diff = totals.incidents - prior
+    pct = abs(diff) / prior * 100
+    pct_text = f"{pct:.0f}%" if pct >= 1 else f"{pct:.1f}%"
+    if diff == 0:
+        change = _("the same as a year earlier ({prior})").format(prior=f"{prior:,}")
+    elif diff < 0:
+        change = _("{pct} fewer than a year earlier ({prior})").format(pct=pct_text, prior=f"{prior:,}")
+    else:
+        change = _("{pct} more than a year earlier ({prior})").format(pct=pct_text, prior=f"{prior:,}")
+    return _("{lead}: {count}, {change} — {reading}.").format(lead=lead, count=count, change=change,
+                                                                reading=_reading_words(totals.noise, diff < 0))
+
+
+_DEMO_SOURCE = re.compile(r"Simulated demo data generated by community_policing\.demo \(seed (?P<seed>\d+), effect scale "
+                          r"(?P<scale>[0-9.eE+-]+)(?:, realism (?P<realism>[\w-]+): real-world noise)?\)\. "
+                          r"Not real crime data\.")
+
+
+def source_words(info: DatasetInfo) -> str:
+    """Where the data come from, in the page's language where the app wrote it (the demo city's line); a real
+    city's source is shown as its manifest gives it."""
+    match = _DEMO_SOURCE.fullmatch(str(info.source).strip()) if info.is_simulated else None
+    if match is None:
+        return str(info.source)
+    if match["realism"]:
+        return _("Simulated demo data generated by community_policing.demo (seed {seed}, effect scale {scale}, "
+                 "realism {realism}: real-world noise). Not real crime data.").format(**match.groupdict())
+    return _("Simulated demo data generated by community_policing.demo (seed {seed}, effect scale {scale}). "
+             "Not real crime data.").format(seed=match["seed"], scale=match["scale"])

@@ -27,3 +27,32 @@ def map_shapes(level: str, area_ids: list[str], wkb: list[bytes]) -> pd.DataFram
         simplified[bad] = shapely.simplify(geoms[bad], SIMPLIFY_TOLERANCE_DEGREES, preserve_topology=True)
     rounded = shapely.set_precision(simplified, PRECISION_DEGREES)
     return pd.DataFrame({"level": level, "area_id": list(area_ids), "geojson": shapely.to_geojson(rounded)})
+
+
+CONTEXT_KINDS = ("city", "water", "road", "other")
+
+
+def context_shapes(kind: str, names: list, geoms: list) -> pd.DataFrame:
+    """Rows for ``map_context``: one kind of context line (city limits, water, roads), each shape simplified
+    on its own (they share no edges) and rounded like the areas. Empty and invalid shapes are dropped."""
+    if kind not in CONTEXT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(CONTEXT_KINDS)}, not {kind!r}")
+    rows = []
+    for name, geom in zip(names, geoms):
+        if geom is None or geom.is_empty:
+            continue
+        simple = shapely.set_precision(shapely.simplify(geom, SIMPLIFY_TOLERANCE_DEGREES, preserve_topology=True),
+                                       PRECISION_DEGREES)
+        if simple.is_empty:
+            continue
+        rows.append({"kind": kind, "part": len(rows), "name": None if name is None or pd.isna(name) else str(name),
+                     "geojson": shapely.to_geojson(simple)})
+    return pd.DataFrame(rows, columns=["kind", "part", "name", "geojson"])
+
+
+def city_limits(district_geoms: list) -> pd.DataFrame:
+    """The city limits as the outer edge of the district layer: the context line of a city that ships none."""
+    if not district_geoms:
+        return pd.DataFrame(columns=["kind", "part", "name", "geojson"])
+    outline = shapely.union_all([g for g in district_geoms if g is not None]).boundary
+    return context_shapes("city", [None], [outline])

@@ -24,7 +24,7 @@ from community_policing.i18n import N_, _, ngettext
 from community_policing.importers.errors import SourceFileError
 from community_policing.ledger import Ledger, LedgerError
 from community_policing.store import (DatabaseLocked, DatabaseMissing, DatabaseOutdated, Store, StoreError,
-                                      resolve_db_path, resolve_ledger_path)
+                                      resolve_db_path)
 
 
 # -- language ----------------------------------------------------------------------------------------
@@ -51,6 +51,7 @@ def language_picker() -> str:
         chosen = st.selectbox("Language / Idioma", codes, index=codes.index(current), format_func=i18n.LANGUAGES.get,
                               key=LANGUAGE_KEY, on_change=_remember_language)
     st.session_state[_CHOSEN] = chosen
+    show_in_url(LANGUAGE_KEY, chosen, "en")  # a shared link opens in the language it was copied in
     return i18n.set_language(chosen)
 
 
@@ -137,11 +138,6 @@ def district_list(_store: Store, key: tuple) -> pd.DataFrame:
     return district.districts(_store)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def offense_choices(_store: Store, key: tuple) -> list[tuple[str, str]]:
-    return metrics.offense_choices(_store)
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def _area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, level: str,
                      offense_group: str, date_basis: str) -> pd.DataFrame:
@@ -207,49 +203,223 @@ CUSTOM_RANGE = N_("Custom range")
 DATE_BASIS_WORDS = {"occurred": N_("date occurred"), "reported": N_("date reported")}
 
 
+# -- filters that follow the reader, and the address that carries them ---------------------------------
+#
+# A widget's state is dropped when a page that does not draw it runs, so without help the filters went back to
+# their defaults on every page change (and the District page's briefing printed the default period). Every
+# shared filter is therefore held in plain session state (``hold``/``keep``) and written to the address
+# (``?period=28d&offense=robbery&count_by=reported``, only where it differs from the default, so a plain link
+# stays plain). The address is read back only when it names a value this session did not just write: a shared
+# link or a first load; after a page change (the address then loses its parameters) the held value wins and is
+# written again. Values are codes, never labels, so a link reads the same in any language; an unknown or hostile
+# value is ignored (and dropped from the address), never shown.
+
+#: For "How to read these numbers": what a copied address carries.
+SHARING_NOTE = N_("The filters you choose (period, offenses, how incidents are counted, the map layer and areas, the "
+                  "language) stay as you move between pages and into a briefing, and the address in your browser "
+                  "carries them with the district or districts shown. Copy it to share exactly this view: whoever "
+                  "opens it sees the same numbers, as long as the data have not been updated in between.")
+
+_URL_SHOWN = "_url_shown"  # parameter -> the value this session last wrote to (or took from) the address
+_URL_PAGE = "_url_page"    # parameter -> the page on which it was last written
+PERIOD_CODES = {"Last 12 months": "12m", "Last 28 days": "28d", "Year to date": "ytd", "Last full year": "year",
+                CUSTOM_RANGE: "custom"}
+DEFAULT_PERIOD = "Last 12 months"
+
+
+_HELD = "_held_"  # + a widget key: its value kept in plain session state, which no page change drops
+
+
+def follow_url(param: str, widget_key: str, codes: dict) -> None:
+    """Before a widget is drawn: when the address names ``param`` with a value this session has not just
+    written (a shared link, a first load), set the widget (``widget_key``) to ``codes[value]``. A value not in
+    ``codes`` is ignored."""
+    raw = st.query_params.get(param)
+    shown = st.session_state.setdefault(_URL_SHOWN, {})
+    if raw is None or raw == shown.get(param):
+        return
+    if raw in codes:
+        st.session_state[_HELD + widget_key] = codes[raw]
+        shown[param] = raw
+
+
+def hold(widget_key: str, valid, default) -> dict:
+    """Before a widget is drawn: give it back the value this session held for it (the widget's own state is
+    dropped whenever a page that does not draw it runs), or ``default`` when the held value is not one of
+    ``valid`` (held from another city's list). Returns the widget's ``on_change``/``args`` options, which keep
+    the held value in step with the reader's choice; after the widget, call ``keep``."""
+    held = st.session_state.get(_HELD + widget_key, st.session_state.get(widget_key, default))
+    st.session_state[widget_key] = held if held in valid else default
+    return {"on_change": _keep_widget, "args": (widget_key,)}
+
+
+def _keep_widget(widget_key: str) -> None:
+    st.session_state[_HELD + widget_key] = st.session_state[widget_key]
+
+
+def keep(widget_key: str, value) -> None:
+    """After a widget is drawn: hold its value for the rest of the session."""
+    st.session_state[_HELD + widget_key] = value
+
+
+def show_in_url(param: str, code: str | None, default: str | None = None) -> None:
+    """After a widget is drawn: write its ``code`` to the address as ``param`` (removed when it equals
+    ``default``, so the address names only what differs from the defaults)."""
+    shown = st.session_state.setdefault(_URL_SHOWN, {})
+    written = st.session_state.setdefault(_URL_PAGE, {})
+    value = None if code is None or code == default else str(code)
+    # On the first run of a page the browser's address may already have lost what the backend still holds:
+    # write once per page even when the two agree.
+    page = _page_hash()
+    if value is None:
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != value or written.get(param) != page:
+        st.query_params[param] = value
+    shown[param] = value
+    written[param] = page
+
+
+def _page_hash() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.pages_manager.current_page_script_hash if ctx is not None else ""
+
+
+def _custom_range_from_url(first: dt.date, last: dt.date) -> None:
+    """``?period=custom&from=2024-01-01&to=2024-06-30`` to the date picker, when both are dates within the data
+    and in order (anything else is ignored)."""
+    shown = st.session_state.setdefault(_URL_SHOWN, {})
+    raw = (st.query_params.get("from"), st.query_params.get("to"))
+    if None in raw or raw == (shown.get("from"), shown.get("to")):
+        return
+    try:
+        start, end = (dt.date.fromisoformat(str(v)[:10]) for v in raw)
+    except ValueError:
+        return
+    if first <= start <= end <= last:
+        st.session_state[_HELD + "period_custom"] = (start, end)
+        shown["from"], shown["to"] = raw
+
+
+@dataclass(frozen=True)
+class OffenseMenu:
+    """The offense filter's values in display order (each category followed by its groups), the label of each
+    (as a page names it) and how the picker shows it (groups indented under their category)."""
+
+    values: tuple[str, ...]
+    labels: dict
+    shown: dict
+
+
+INDENT = "\u2003\u2003"  # two em spaces: kept by the browser (ordinary leading spaces are collapsed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def offense_menu(_store: Store, key: tuple) -> OffenseMenu:
+    """The offense filter as a reader scans it: "All offenses", then each category with its own groups
+    indented beneath it, so the group "All other offenses" sits under "Other offenses (Part II)" and the two no
+    longer look alike."""
+    choices = metrics.offense_choices(_store)
+    labels = {value: label.strip() for value, label in choices}
+    groups = _store.query("offense_groups")
+    category_of = dict(zip(groups["offense_group"], groups["category"]))
+    values, shown = [], {}
+    for value, label in choices:
+        if value == "all" or value.startswith(metrics.CATEGORY_PREFIX):
+            values.append(value)
+            shown[value] = labels[value]
+            if value.startswith(metrics.CATEGORY_PREFIX):
+                category = value.removeprefix(metrics.CATEGORY_PREFIX)
+                for group, _label in choices:
+                    if category_of.get(group) == category and group not in shown:
+                        values.append(group)
+                        shown[group] = INDENT + labels[group]
+    for value, _label in choices:  # a group of no listed category (never in practice) still shows
+        if value not in shown:
+            values.append(value)
+            shown[value] = INDENT + labels[value]
+    return OffenseMenu(tuple(values), labels, shown)
+
+
 def sidebar_filters(store: Store, info: metrics.DatasetInfo) -> Filters:
-    """Period, offense and date-basis filters, shared by every page through widget keys."""
+    """Period, offense and date-basis filters, shared by every page: held for the session across pages and
+    written to the address (see above), so a link reproduces them."""
     with st.sidebar:
         st.header(_("Filters"))
         as_of = info.last_day or dt.date.today()
-        first = info.first_day or as_of
-        preset = st.selectbox(_("Period"), [*metrics.PERIOD_PRESETS, CUSTOM_RANGE], key="period_preset",
-                              format_func=_,  # the presets are marked N_ where they are defined
+        first = min(info.first_day or as_of, as_of)
+        presets = [*metrics.PERIOD_PRESETS, CUSTOM_RANGE]
+        follow_url("period", "period_preset", {code: name for name, code in PERIOD_CODES.items()})
+        preset = st.selectbox(_("Period"), presets, key="period_preset", **hold("period_preset", presets, presets[0]),
+                              # the presets are marked N_ where they are defined; each names its dates
+                              format_func=lambda p: _(p) if p == CUSTOM_RANGE else metrics.preset_label(p, as_of),
                               help=_("Periods end on the last day with data ({day}).").format(
                                   day=i18n.format_date(as_of)))
+        keep("period_preset", preset)
+        show_in_url("period", PERIOD_CODES.get(preset), PERIOD_CODES[DEFAULT_PERIOD])
+        default = metrics.preset_period(DEFAULT_PERIOD, as_of)
         if preset == CUSTOM_RANGE:
-            default = metrics.preset_period("Last 12 months", as_of)
-            picked = st.date_input(_("From – to"), value=(default.start, default.end), min_value=first,
-                                   max_value=as_of, key="period_custom")
+            _custom_range_from_url(first, as_of)
+            held = st.session_state.get(_HELD + "period_custom", st.session_state.get("period_custom"))
+            if not isinstance(held, (tuple, list)) or not held or not all(
+                    isinstance(d, dt.date) and first <= d <= as_of for d in held):
+                # no pick yet, or one from another city's dates: start from the last 12 months
+                held = (max(default.start, first), default.end)
+            st.session_state["period_custom"] = tuple(held)
+            picked = st.date_input(_("From – to"), min_value=first, max_value=as_of, key="period_custom",
+                                   on_change=_keep_widget, args=("period_custom",))
+            keep("period_custom", tuple(picked) if isinstance(picked, (tuple, list)) else picked)
             if isinstance(picked, (tuple, list)) and len(picked) == 2:
                 period = metrics.Period(picked[0], picked[1])
+                show_in_url("from", picked[0].isoformat())
+                show_in_url("to", picked[1].isoformat())
             else:
                 st.info(_("Pick both a first and a last day."))
                 period = default
         else:
             period = metrics.preset_period(preset, as_of)
-        choices = offense_choices(store, cache_key(store))
-        labels = dict(choices)
-        offense = st.selectbox(_("Offenses"), [v for v, _ in choices], format_func=lambda v: labels[v],
-                               key="offense_group")
+            show_in_url("from", None)
+            show_in_url("to", None)
+        menu = offense_menu(store, cache_key(store))
+        follow_url("offense", "offense_group", {v: v for v in menu.values})
+        offense = st.selectbox(_("Offenses"), list(menu.values), format_func=menu.shown.get, key="offense_group",
+                               **hold("offense_group", menu.values, "all"),
+                               help=_("Each category is followed by its offense groups, indented."))
+        keep("offense_group", offense)
+        show_in_url("offense", offense, "all")
+        follow_url("count_by", "date_basis", {b: b for b in metrics.DATE_BASES})
         basis = st.radio(_("Count incidents by"), metrics.DATE_BASES, key="date_basis", horizontal=True,
+                         **hold("date_basis", metrics.DATE_BASES, metrics.DATE_BASES[0]),
                          format_func=lambda b: _(DATE_BASIS_WORDS[b]),
                          help=_("Occurred: when the offense happened. Reported: when police recorded it. "
                                 "Late reports make recent 'occurred' counts rise for weeks afterwards."))
+        keep("date_basis", basis)
+        show_in_url("count_by", basis, metrics.DATE_BASES[0])
         st.caption(_("Showing {period} ({days} days), compared with {prior}.").format(
             period=period.label(), days=period.days, prior=period.prior.label()))
         if preset == "Year to date" and period.days < 90:
             st.caption(_("Early in the year, year-to-date numbers are small and swing widely."))
-    return Filters(period, preset, offense, labels[offense].strip(), basis)
+    return Filters(period, preset, offense, menu.labels[offense], basis)
 
 
 def simulated_banner(info: metrics.DatasetInfo) -> None:
+    """The warnings every page opens with: simulated data, and data that end long before today."""
     if info.is_simulated:
         st.warning(
             _("**Simulated demo data.** {city} is a fictional city; every number on this page was generated "
               "to demonstrate the dashboard and describes no real place or people.").format(city=plain(info.city_name)),
             icon=":material/science:",
         )
+    # Old data are said at the top of every page, before any number (issue 16).
+    if stale := freshness.staleness_text(info, dt.date.today()):
+        st.warning(f"{stale} {_(freshness.STALE_PERIODS_NOTE)}", icon=":material/history:")  # the app's own words
+
+
+# The demo generator's source line, stored in English in the warehouse, worded in the page's language (in metrics:
+# the briefing, which has no Streamlit, uses it too).
+source_words = metrics.source_words
 
 
 def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
@@ -264,7 +434,7 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
         incidents = _("Incidents: none loaded")
     lines = [
         _("**{label}** for {city}. Source: {source}").format(label=_(info.label), city=plain(info.city_name),
-                                                            source=plain(info.source)),
+                                                            source=plain(source_words(info))),
         _("{incidents}; {activities} engagement activities; {surveys} survey results; {districts} districts, "
           "{neighborhoods} neighborhoods.").format(
             incidents=incidents, activities=f"{info.engagement_rows:,}", surveys=f"{info.survey_rows:,}",
@@ -397,7 +567,7 @@ def about_notes(info: metrics.DatasetInfo | None, notes: list[str] | None = None
     (filters) and why some text starts with a quote."""
     lines = []
     if info is not None:
-        lines.append(_("Source: {source}").format(source=info.source))
+        lines.append(_("Source: {source}").format(source=source_words(info)))
         lines.append(_("Data as of {as_of}; database built {built}.").format(
             as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=info.built_at))
     lines.extend(notes or [])
@@ -425,24 +595,27 @@ def download_table(frame: pd.DataFrame, info: metrics.DatasetInfo | None, file_s
 
     Both files go through ``exports`` (formula-like text neutralised; ``data_label`` on every row
     when ``info`` is given; "_simulated" in the file name for simulated data). The CSV is made now
-    (it is small and quick); the workbook only when its button is clicked. ``info=None`` is for
-    tables that describe no data (the data dictionary): no label, no source.
+    ``info=None`` is for tables that describe no data (the data dictionary): no label, no source.
+
+    Both files are made only when their button is clicked, and a click does not rerun the page
+    (``on_click="ignore"``): before, every download greyed the whole page out for about two seconds.
     """
     label = label or _("Download these numbers")
     stem = file_stem.removesuffix(".csv")
     if info is not None and info.is_simulated and not stem.endswith("_simulated"):
         stem += "_simulated"
     row = st.container(horizontal=True) if excel else st
-    row.download_button(_("{label} (CSV)").format(label=label), exports.csv_bytes(frame, data_label(info)), file_name=f"{stem}.csv",
-                        mime=exports.CSV_MIME, key=key)
+    # Deferred: each file is built on click from the table as shown now, so pages with many tables do not pay
+    # for them on every run (a workbook costs about 25 ms per 100 rows). Everything is worded now, in this run's
+    # language: the click is served in a thread that speaks English.
+    shown, data_words = frame.copy(), data_label(info)
+    row.download_button(_("{label} (CSV)").format(label=label), lambda: exports.csv_bytes(shown, data_words),
+                        file_name=f"{stem}.csv", mime=exports.CSV_MIME, key=key, on_click="ignore")
     if excel:
-        # Deferred: the workbook is built on click, so pages with many tables do not pay for it on every
-        # run (about 25 ms per 100 rows). It is built from the table as shown now.
-        # Everything worded now, in this run's language: the click is served in a thread that speaks English.
-        shown, lines, data_words, lang = frame.copy(), about_notes(info, notes), data_label(info), i18n.language()
+        lines, lang = about_notes(info, notes), i18n.language()
         row.download_button(_("{label} (Excel)").format(label=label),
                             lambda: exports.excel_bytes(shown, sheet="data", label=data_words, notes=lines, lang=lang),
-                            file_name=f"{stem}.xlsx", mime=exports.EXCEL_MIME, key=f"{key}_xlsx")
+                            file_name=f"{stem}.xlsx", mime=exports.EXCEL_MIME, key=f"{key}_xlsx", on_click="ignore")
 
 
 DISTRICT_PAGE = "pages/district.py"
@@ -518,7 +691,8 @@ def download_document(label: str, data, file_name: str, key: str, mime: str, **o
     neutralised against formula injection."""
     if file_name.lower().endswith(SPREADSHEET_SUFFIXES) or mime in (exports.CSV_MIME, exports.EXCEL_MIME):
         raise ValueError(f"{file_name}: tables are downloaded with ui.download_table (neutralised by exports)")
-    st.download_button(label, data, file_name=file_name, mime=mime, key=key, **options)
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore",
+                       **options)  # the file is ready: a click need not rerun (and grey out) the page
 
 
 # Keyboard focus that anyone can see (WCAG 2.4.7). Streamlit marks a focused navigation link, radio
@@ -567,8 +741,8 @@ def area_column_config(area_word: str | None = None, **extra) -> dict:
     small = _("Public view: small counts are not shown")
     config = {
         "area_id": area_word or _("District"), "area_name": _("Name"),
-        "incidents": st.column_config.NumberColumn(_("Incidents"), format="%d"),
-        "incidents_prior_year": st.column_config.NumberColumn(_("A year earlier"), format="%d"),
+        "incidents": st.column_config.NumberColumn(_("Incidents"), format="localized"),
+        "incidents_prior_year": st.column_config.NumberColumn(_("A year earlier"), format="localized"),
         "change": st.column_config.NumberColumn(_("Change"), format="%+d"),
         "pct_change": st.column_config.NumberColumn(_("% change"), format="%+.1f%%"),
         "noise_z": st.column_config.NumberColumn("z", help=_(
@@ -578,10 +752,10 @@ def area_column_config(area_word: str | None = None, **extra) -> dict:
             "How many times the variation of chance alone this area's counts normally show, measured from its own "
             "history at this period length")),
         "noise": _("Reading"),
-        "population": st.column_config.NumberColumn(_("Residents"), format="%d"),
+        "population": st.column_config.NumberColumn(_("Residents"), format="localized"),
         "population_year": st.column_config.NumberColumn(_("Population year"), format="%d"),
         "rate_per_1000": st.column_config.NumberColumn(_("Per 1,000 residents"), format="%.1f"),
-        "engagement_events": st.column_config.NumberColumn(_("Engagement activities"), format="%d"),
+        "engagement_events": st.column_config.NumberColumn(_("Engagement activities"), format="localized"),
         "officer_hours": st.column_config.NumberColumn(_("Officer hours"), format="%.0f"),
         "events_per_1000_per_year": st.column_config.NumberColumn(_("Activities per 1,000 per year"), format="%.1f"),
         # Public mode (privacy): why a count is blank ("fewer than 4"), unlike a blank for no data.
@@ -776,9 +950,11 @@ def ledger_bulk_entry(ledger_path, kind: str, user: str, first_district: str, *,
     # Templates are written by exports too (one way out of the app): a district id read from a
     # city's files could start like a formula.
     t1.download_button(_("Template (CSV)"), ledger_bulk.template_csv(first_district, kind),
-                       file_name=f"{spec.sheet}_template.csv", mime=exports.CSV_MIME, key=f"{prefix}_template_csv")
+                       file_name=f"{spec.sheet}_template.csv", mime=exports.CSV_MIME, key=f"{prefix}_template_csv",
+                       on_click="ignore")
     t2.download_button(_("Template (Excel, with allowed values)"), ledger_bulk.template_excel(first_district, kind),
-                       file_name=f"{spec.sheet}_template.xlsx", key=f"{prefix}_template_xlsx", mime=exports.EXCEL_MIME)
+                       file_name=f"{spec.sheet}_template.xlsx", key=f"{prefix}_template_xlsx", mime=exports.EXCEL_MIME,
+                       on_click="ignore")
     upload = st.file_uploader(_("Filled template"), type=["csv", "xlsx"], key=f"{prefix}_upload")
     if upload is not None and st.button(_(_RECORD_UPLOADED[kind]), key=f"{prefix}_upload_go"):
         if not user:

@@ -52,7 +52,7 @@ if filters.date_basis == "reported":
 else:
     chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by date occurred. "
                "Change the period and offenses in the sidebar.")
-st.markdown(chosen.format(area=titles[scope], period=filters.period.label(), prior=filters.period.prior.label(),
+st.markdown(chosen.format(area=ui.plain(titles[scope]), period=filters.period.label(), prior=filters.period.prior.label(),
                           offenses=filters.offense_label.lower()))
 lang = i18n.language()
 ready: dict = st.session_state.setdefault(READY, {})
@@ -74,7 +74,7 @@ for kind, clicked in (("pdf", make_pdf), ("pptx", make_deck)):
     except (StoreError, OSError, RuntimeError) as exc:  # kaleido needs a Chromium: say so plainly
         bar.empty()
         st.error(_("The briefing could not be made: {error}. Charts are drawn with the system Chromium "
-                   "(`apt-get install chromium`).").format(error=exc))
+                   "(`apt-get install chromium`).").format(error=ui.plain(exc)))
     else:
         bar.empty()
         while len(ready) > 4:  # keep a few per session, not every one ever made
@@ -89,5 +89,26 @@ for kind, label in (("pdf", _("Download the briefing (PDF)")), ("pptx", _("Downl
                              type="primary")
         size = _("{file}: {size} KB").format(file=f"{stem}.{kind}", size=f"{len(data) / 1024:,.0f}")
         st.caption(size + (" · " + _("simulated demo data, stamped on every page") if info.is_simulated else ""))
+st.divider()
+st.subheader(_("Briefings for all districts"))
+st.caption(_("One PDF briefing per district for the period and offenses above, in one zip file."))
+zip_key = (request.start, request.end, request.offense_group, request.date_basis, request.rules, key, lang, "zip")
+if st.button(_("Make the briefings for all districts"), key="briefing_make_all") and zip_key not in ready:
+    bar = st.progress(0.0, text=_("Starting"))
+    try:
+        data = briefing.district_briefings_zip(
+            store, request.start, request.end, request.offense_group, request.date_basis, rules=request.rules,
+            progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+        ready[zip_key] = (briefing.zip_name(request.start, request.end, info.is_simulated,
+                                            request.rules is not None), data)
+    except (StoreError, OSError, RuntimeError) as exc:
+        st.error(_("The briefing could not be made: {error}. Charts are drawn with the system Chromium "
+                   "(`apt-get install chromium`).").format(error=ui.plain(exc)))
+    finally:
+        bar.empty()
+if zip_key in ready:
+    name, data = ready[zip_key]
+    ui.download_document(_("Download the briefings for all districts (zip)"), data, file_name=name,
+                         key="briefing_download_all", mime="application/zip", type="primary")
 ui.data_note(info, _("Briefings use the same functions as the pages: their numbers equal the Overview's and the "
                      "`districts` command's for the same filters."))

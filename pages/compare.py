@@ -98,6 +98,11 @@ elif not isinstance(st.session_state.get("compare_districts"), list) or any(
 picked = st.multiselect(
     _("Districts to compare ({minimum}–{maximum})").format(minimum=compare.MIN_DISTRICTS, maximum=compare.MAX_DISTRICTS),
     ids, format_func=titles.get, key="compare_districts", placeholder=_("Choose districts"),
+    # At most four, and no "Select all" (Streamlit offers it by default; choosing it picked every district and
+    # stopped the page with an error).
+    max_selections=(compare.MAX_DISTRICTS if len(st.session_state['compare_districts']) <= compare.MAX_DISTRICTS
+                    else None),  # a link naming more is told to remove some (selection_problem), not refused
+    select_all=False,
     help=_("The address of this page names the districts (?districts=2,5), so it can be shared or bookmarked."))
 chosen = list(picked)
 shown = ",".join(chosen)
@@ -164,8 +169,11 @@ if coverage.has_incidents:
 if coverage.engagement_rows or coverage.survey_rows:
     others = pd.DataFrame({_("District"): kpis["title"]})
     if coverage.engagement_rows:
-        others[_("Engagement activities")] = kpis["engagement_events"]
-        others[_("Activities a year earlier")] = kpis["engagement_events_prior_year"]
+        # "not recorded" where the ledger does not cover the period (issue 16: never a 0 that reads as "did nothing")
+        others[_("Engagement activities")] = kpis["engagement_events"].astype(object).where(
+            kpis["engagement_recorded"], _("not recorded"))
+        others[_("Activities a year earlier")] = kpis["engagement_events_prior_year"].astype(object).where(
+            kpis["engagement_prior_recorded"], _("not recorded"))
         others[_("Officer engagement hours")] = kpis["officer_hours"].round().astype("int64")
     if coverage.survey_rows:
         others[_("Latest trust (0–100)")] = kpis["trust"]

@@ -1,12 +1,15 @@
 """District: one police district in depth. Reached by ?district=ID or the district picker, which
 keeps the URL in step so the page can be shared."""
 
+import contextlib
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing import district, district_figures, funnel, i18n, metrics, noise, privacy, series_breaks, ui
+from community_policing import (district, district_figures, funnel, geo, i18n, map_figures, metrics, noise,
+                                privacy, series_breaks, ui)
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
@@ -56,6 +59,11 @@ def _engagement(_store, key: tuple, lang: str, district_id: str, start: dt.date,
                 period_start: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (district.engagement_timeline(_store, district_id, start, end),
             district.engagement_by_type(_store, district_id, period_start, end))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _context(_store, key: tuple) -> dict:
+    return geo.context_features(_store)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -160,6 +168,11 @@ if chosen.sworn_officers:
 if chosen.neighborhoods:
     facts.append(ngettext("{n} neighborhood", "{n} neighborhoods", chosen.neighborhoods).format(n=chosen.neighborhoods))
 st.caption(f"{' · '.join(facts)}. " + metrics.comparison_caption(offense_label, filters.date_basis, period))
+locator, _beside = st.columns([1, 2])
+with locator:  # where the district is in the city, for a reader who does not know its number
+    ui.plotly_chart(map_figures.locator_map(ui.area_features(store, key, "district"), chosen.id,
+                                            _("Where {district} is in the city").format(district=chosen.title),
+                                            context=_context(store, key)), width="stretch", key="district_locator")
 if st.button(_("Printable briefing for this district (PDF or slides)"), icon=":material/picture_as_pdf:",
              key="district_briefing"):
     st.switch_page("pages/briefing.py", query_params={"district": chosen.id})
@@ -177,39 +190,26 @@ if not coverage.has_incidents:
 else:
     k1.metric(
         _("Incidents"), _(kpis.incidents_note) if kpis.incidents_note else f"{kpis.incidents:,}",
-        delta=None if kpis.pct_change is None else f"{kpis.pct_change:+.1f}% ({kpis.change:+,})",
-        delta_color="inverse" if kpis.noise != "within normal variation" else "off",
-        help=_("Incidents counted in this district in the period, as the agency counts them (later corrections "
-               "are not subtracted: they are shown beside the count). The arrow compares with the same days a year "
-               "earlier; it is grey when the change is within normal variation."),
-    )
+        delta=district.incidents_delta(kpis), delta_color="inverse" if kpis.noise != "within normal variation" else "off",
+        help=_(district.INCIDENTS_HELP))
     ui.incident_comparison_captions(k1, kpis, info.has_corrections)
+    if district.too_few(kpis) or kpis.noise_z is not None:
+        k1.caption(metrics.too_few_note() if district.too_few(kpis) else _(metrics.Z_DEFINITION))
     if no_history := metrics.noise_basis_note(kpis.noise_basis):
         k1.caption(no_history[0].upper() + no_history[1:] + ".")
-    k2.metric(_("Rate per 1,000 residents"),
-              _("not shown") if kpis.incidents_note else _("no rate") if kpis.rate_per_1000 is None
-              else f"{kpis.rate_per_1000:,.1f}",
-              help=_("Incidents in the period ÷ residents × 1,000. Longer periods give higher rates."))
-    k2.caption(kpis.denominator[0].upper() + kpis.denominator[1:])
-ui.engagement_metrics(k3, k4, coverage.engagement_rows > 0, kpis.engagement_events, kpis.engagement_events_prior_year,
-                      kpis.officer_hours, kpis.officer_hours_prior_year)
+    rate = district.rate_kpi(kpis, filters.offense_group)  # per 100,000 for a rare offense (homicide)
+    k2.metric(rate.label, rate.value, help=_("Incidents in the period ÷ residents × {base}. Longer periods give higher "
+                                             "rates.").format(base=f"{metrics.rate_base(filters.offense_group):,}"))
+    k2.caption(rate.caption)
+for column, kpi in [*zip((k3, k4), metrics.engagement_kpis(
+        kpis.engagement_events, kpis.engagement_events_prior_year, kpis.officer_hours, kpis.officer_hours_prior_year,
+        kpis.engagement_recorded, kpis.engagement_prior_recorded, metrics.engagement_coverage(store))),
+        (k5, district.trust_kpi(kpis, period.start, period.end, public=rules is not None))]:
+    column.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color="off")
+    if kpi.caption:
+        column.caption(kpi.caption)
 breaks = ui.chart_breaks(store, info, filters.offense_group, chosen.id)  # series breaks that concern this district
 preliminary = ui.preliminary_from(info, filters.date_basis)
-if kpis.trust is None:
-    k5.metric(_("Latest trust score (0–100)"), "—")
-    k5.caption(_("No trust survey result with enough respondents up to the end of the period.")
-               if coverage.survey_rows else _("No resident survey is loaded for this city."))
-else:
-    k5.metric(_("Latest trust score (0–100)"), f"{kpis.trust:.1f}",
-              help=_("Share of trust in police, 0–100 (higher is more trust), from the latest survey period "
-                     "up to the end of the selected period with at least {n} respondents.").format(
-                  n=metrics.MIN_RESPONDENTS))
-    respondents = (_("respondents not published") if kpis.trust_respondents is None
-                   else ngettext("{n} respondent", "{n} respondents", kpis.trust_respondents).format(
-                       n=f"{kpis.trust_respondents:,}"))
-    moe = "" if kpis.trust_margin_of_error is None else f" · ±{kpis.trust_margin_of_error:.1f}"
-    k5.caption(_("{month} survey · {respondents}{moe}").format(
-        month=i18n.format_month(kpis.trust_period_start), respondents=respondents, moe=moe))
 if coverage.has_incidents:
     ui.comparison_cautions(info, breaks, filters)
 
@@ -296,9 +296,11 @@ else:
 # --- 5. Engagement ----------------------------------------------------------------------------
 st.subheader(_("Community engagement"))
 if coverage.engagement_rows == 0:
-    st.info(_("No community-engagement activity is recorded for {city}: there is no engagement ledger "
-              "to show. Departments add one through an engagement ledger source in the city manifest.").format(
-        city=ui.plain(info.city_name)))
+    st.info(metrics.engagement_coverage(store).not_recorded_reason())
+    if ui.viewer().is_staff:
+        with contextlib.suppress(StreamlitPageNotFoundError):  # run alone (tests), the page has no navigation
+            st.page_link("pages/ledger.py", label=_("Staff: record activities on the Engagement log"),
+                         icon=":material/edit_note:")
 else:
     timeline, by_type = _engagement(store, key, lang, chosen.id, window_start, period.end, period.start)
     if timeline.empty:
@@ -312,16 +314,7 @@ else:
                 start=window_start, end=period.end),
             width="stretch", key="engagement_chart")
         show_numbers(timeline, "engagement_monthly")  # the chart's own numbers; the period's totals follow
-    if by_type.empty:
-        st.caption(_("No engagement activities in the selected period."))
-    else:
-        st.caption(_(
-            "In the selected period: **{events} activities**, {hours} officer hours, {attendees} attendees and "
-            "{cost} direct cost ({prior} activities a year earlier). Officer hours are summed over officers; "
-            "attendees are estimated for open events.").format(
-            events=f"{int(by_type['events'].sum()):,}", hours=f"{by_type['officer_hours'].sum():,.0f}",
-            attendees=f"{int(by_type['attendees'].sum()):,}", cost=f"${by_type['cost'].sum():,.0f}",
-            prior=f"{int(by_type['events_prior_year'].sum()):,}"))
+    st.caption(district.engagement_period_caption(by_type, kpis, metrics.engagement_coverage(store)))
     if not timeline.empty or not by_type.empty:
         show_numbers(by_type if not by_type.empty else timeline, "engagement")
 

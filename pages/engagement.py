@@ -2,10 +2,14 @@
 trust in a later quarter compared with a year earlier, within districts and quarters. Association,
 not effect."""
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing import analysis, engagement_figures, evaluation, figures, metrics, period_comparisons, ui
+from community_policing import (analysis, engagement_figures, evaluation, figures, metrics,
+                                period_comparisons, ui)
 from community_policing import engagement_view as ev
 from community_policing.i18n import N_, _, ngettext
 
@@ -72,9 +76,13 @@ outcome_keys = ev.available_outcomes(outcomes)
 measure = None
 
 if info.engagement_rows == 0:
-    st.info(_("Community engagement is not recorded for {city}: no engagement ledger is loaded, so "
-              "there is nothing to compare crime or trust with. Departments add one through an engagement ledger "
-              "source in the city manifest.").format(city=ui.plain(info.city_name)))
+    st.info(_("Community engagement is not recorded for {city}: its police department does not publish a record "
+              "of it, which is not the same as none. So there is nothing to set beside crime or trust on this "
+              "page.").format(city=ui.plain(info.city_name)))
+    if ui.viewer().is_staff:
+        with contextlib.suppress(StreamlitPageNotFoundError):  # run alone (tests), the page has no navigation
+            st.page_link("pages/ledger.py", label=_("Staff: record activities on the Engagement log"),
+                         icon=":material/edit_note:")
 elif intensity.empty or not measures:
     st.info(_("The engagement ledger for {city} does not cover a complete calendar quarter yet, so there "
               "is no quarterly engagement to compare.").format(city=ui.plain(info.city_name)))
@@ -239,7 +247,7 @@ else:
             prior_year=prior_year) + "\n" + "\n".join(lines))
         st.warning(_(analysis.REPORTING_NOTE), icon=":material/info:")
     with st.expander(_("Trust and recorded crime by district, last year against the year before")):
-        readable = metrics.translated(check.table.drop(columns=["note"]), ["crime_noise"])
+        readable = metrics.translated(check.table.drop(columns=["note"]), ["crime_noise", *metrics.WORD_COLUMNS])
         st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
             "district_id": _("District"), "district_name": _("Name"),
             "trust_prior_year": st.column_config.NumberColumn(_("Trust, year before"), format="%.1f"),
@@ -250,6 +258,7 @@ else:
             "crime_change": st.column_config.NumberColumn(_("Incident change"), format="%+.1f%%"),
             "crime_noise": _("Reading"),
             "flag": st.column_config.CheckboxColumn(_("Both rose")),
+            **metrics.column_labels(["incidents_note", "incidents_prior_year_note"]),  # public mode: hidden counts
         })
         st.caption(_("Last year: {year}; the year before: {prior_year}. Trust is the respondent-weighted "
                      "mean of the surveys; the reading of the incident change allows for how much each district's "
@@ -282,6 +291,17 @@ def _representativeness(_store, key: tuple, dimension: str) -> pd.DataFrame:
 
 DIMENSIONS = {"race_ethnicity": N_("Race and ethnicity"), "age": N_("Age (adults)")}
 st.subheader(_("Who takes part, compared with who lives there"))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def group_name(group: str) -> str:
+    """A demographic group as a reader names it ("Black", not the data's code "black"), in the page's language."""
+    return _capital(analysis.group_label(group))
+
+
 rep_all = {d: _representativeness(store, key, d) for d in DIMENSIONS}
 if all(t["attendee_share"].isna().all() for t in rep_all.values()):
     st.info(_("No engagement activity here records who attended (by age or race and ethnicity) alongside district "
@@ -296,7 +316,7 @@ else:
                           key="rep_district")
     one = rep[rep["district_id"] == picked]
     # Groups are codes in the data: named in the page's language for the chart (its readings stay as codes).
-    one = one.assign(demographic_group=one["demographic_group"].map(analysis.group_label))
+    one = one.assign(demographic_group=one["demographic_group"].map(group_name))
     ui.plotly_chart(figures.representativeness_chart(one, _("District {id}").format(id=picked),
                                                      _(DIMENSIONS[dimension])),
                     width="stretch", key="rep_chart")
@@ -305,7 +325,7 @@ else:
                  "to the same activity. Residents' shares are census figures for the district.").format(
         n=int(one["activities"].max())))
     with st.expander(_("Show the numbers for every district")):
-        readable = rep.assign(demographic_group=rep["demographic_group"].map(analysis.group_label),
+        readable = rep.assign(demographic_group=rep["demographic_group"].map(group_name),
                               reading=rep["reading"].map(lambda r: _(r) if isinstance(r, str) else r))
         st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
             "district_id": _("District"), "demographic_group": _("Group"), "activities": _("Activities"),
@@ -315,7 +335,9 @@ else:
             "share_ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),
             "resident_share": st.column_config.NumberColumn(_("Resident share"), format="percent"),
             "ratio": st.column_config.NumberColumn(_("Ratio"), format="%.2f")})
-        ui.download_table(rep, info, f"representativeness_{dimension}", key="download_rep", label=_("Download"))
+        ui.download_table(rep.assign(demographic_group=rep["demographic_group"].map(  # names, not codes (English)
+            lambda g: _capital(str(analysis.GROUP_LABELS.get(g, g))))), info, f"representativeness_{dimension}",
+            key="download_rep", label=_("Download"))
 
 # --- 7. About this data ----------------------------------------------------------------------
 ui.data_note(info, extra=_("On this page quarters are calendar quarters, used only when the data cover all of "

@@ -3,7 +3,7 @@ engagement activities as optional points, the layer's definition, and its table.
 
 import streamlit as st
 
-from community_policing import figures, funnel, i18n, map_figures, map_layers, metrics, privacy, ui
+from community_policing import figures, funnel, geo, i18n, map_figures, map_layers, metrics, privacy, ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
@@ -13,6 +13,11 @@ filters = ui.sidebar_filters(store, info)
 period = filters.period
 offense_label = _(filters.offense_label)  # in the page's language (the filter's own label may be English)
 rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _context(_store, key) -> dict:
+    return geo.context_features(_store)  # the city's outline, rivers and roads, drawn under the areas
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -45,9 +50,18 @@ if info.incident_rows == 0 and info.survey_rows == 0:
 
 # --- Controls ----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([2.7, 1.2, 1.5])
+# Layer and areas are held for the session and carried by the address (?layer=change&level=neighborhood), like
+# the sidebar filters, so a shared link opens the same map.
+ui.follow_url("layer", "map_layer", {code: code for code in map_layers.LAYERS})
 layer = c1.radio(_("Map layer"), map_layers.LAYERS, key="map_layer", horizontal=True,
-                 format_func=map_layers.layer_label)
-level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level_page", horizontal=True, format_func=metrics.level_label)
+                 format_func=map_layers.layer_label, **ui.hold("map_layer", map_layers.LAYERS, map_layers.LAYERS[0]))
+ui.keep("map_layer", layer)
+ui.show_in_url("layer", layer, map_layers.LAYERS[0])
+ui.follow_url("level", "map_level_page", {code: code for code in metrics.LEVELS})
+level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level_page", horizontal=True, format_func=metrics.level_label,
+                 **ui.hold("map_level_page", metrics.LEVELS, metrics.LEVELS[0]))
+ui.keep("map_level_page", level)
+ui.show_in_url("level", level, metrics.LEVELS[0])
 has_engagement = info.engagement_rows > 0
 show_events = c3.checkbox(_("Show engagement activities"), key="show_events", disabled=not has_engagement,
                           help=_("Adds each engagement activity of the period that has a recorded place as a point, "
@@ -89,9 +103,10 @@ definitions = {
               "(parks), are grey. Longer periods give higher rates.").format(
         n=metrics.MIN_POPULATION_FOR_RATE, city=funnel.city_rate_text(data.table)),
     "change": _("**% change** compares the same days a year earlier: blue is fewer incidents, red is more. Areas "
-                "whose change is **within normal variation** (|z| < 2, where z = 2(√current − √earlier)) are "
-                "drawn **faded with a light outline**: read them as no clear change. Grey areas had nothing to "
-                "compare with (none a year earlier, or no data loaded a year earlier: hover says which)."),
+                "whose change is **within normal variation** (|z| < 2: no larger than the area's counts usually "
+                "move, see How to read these numbers) are drawn **faded with a light outline**: read them as no "
+                "clear change. Grey areas had nothing to compare with (none a year earlier, or no data loaded a year "
+                "earlier: hover says which)."),
     "engagement": (_("**Engagement intensity** = recorded engagement activities (meetings, events, foot patrols, "
                      "youth programs, feedback sessions) ÷ residents × 1,000, per year, so periods of any length "
                      "compare.") + (" " + _("At neighborhood level only activities recorded with a neighborhood "
@@ -99,14 +114,21 @@ definitions = {
     "trust": _("**Trust score**: the answer to the trust question rescaled to 0–100 (higher is more trust), for each "
                "district's latest survey month in the period, weighted by respondents. Months with fewer than "
                "{n} respondents are not used.").format(n=metrics.MIN_RESPONDENTS),
-    "bivariate": _("**Two things at once.** Each area is put in a third (tercile) of the areas by engagement "
-                   "intensity (left to right: teal deepens) and by % change in incidents (bottom to top: pink "
-                   "deepens); dark blue is more engagement where crime rose most. Terciles are relative to this "
-                   "city's areas.") + f" **{_(figures.ASSOCIATION_NOT_EFFECT)}**",
+    "bivariate": _(map_layers.BIVARIATE_DEFINITION) + f" **{_(figures.ASSOCIATION_NOT_EFFECT)}**",
 }
 
 # --- Map, with its legend and definition beside it ----------------------------------------------
-fig = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle=period.label(), events=events)
+highlight = None
+if level == "neighborhood":  # find one's way: type a neighborhood, it is outlined on the map
+    names = dict(zip(data.table["area_name"], data.table["area_id"]))
+    found = st.selectbox(_("Find a neighborhood"), sorted(n for n in names if isinstance(n, str)), index=None,
+                         key="map_find", help=_("Type or choose a neighborhood: it is outlined in black on the map."))
+    highlight = names.get(found)
+if layer in ("rate", "change") and (blank := metrics.all_zero_note(data.table, "rate_per_1000" if layer == "rate"
+                                                                   else "pct_change")):
+    st.info(blank)
+fig = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle=period.label(), events=events,
+                            highlight=highlight, context=_context(store, key))
 map_col, key_col = st.columns([1.45, 1]) if layer == "bivariate" else (st.container(), None)
 with map_col:
     event = ui.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")

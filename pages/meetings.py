@@ -125,7 +125,7 @@ if not suggested.empty:
                                                            "start a recurring meeting from it."))
     picked = st.dataframe(
         suggested, key="meeting_suggestions", hide_index=True, width="stretch", on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="single-row", placeholder=ui.MISSING,
         column_order=["name", "meeting_schedule", "reads_as", "neighborhood_id", "district_id", "meeting_place"],
         column_config={"name": st.column_config.TextColumn(_("Organization"), width="medium"),
                        "meeting_schedule": st.column_config.TextColumn(_("Published schedule"), width="medium"),

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from community_policing import (costs, engagement_stats, evaluation, freshness, funnel, harm, i18n, ledger, limits,
-                                loader, metrics, noise, nowcast, privacy, series_breaks, synthetic, trust_stats, ui)
+from community_policing import (briefing, costs, engagement_stats, evaluation, freshness, funnel, harm, i18n, ledger,
+                                limits, loader, map_layers, metrics, noise, nowcast, privacy, series_breaks, synthetic,
+                                trust_stats, ui)
 from community_policing.i18n import _
 
 store = ui.get_store()
@@ -137,6 +138,10 @@ st.markdown(_(
     "by chance alone; treat single flags in a long table with care."
 ))
 
+st.markdown(_(metrics.PLAIN_WORDS_METHOD))
+st.markdown(_(briefing.OFFENSE_NOTE))
+st.markdown(_(ui.SHARING_NOTE))
+
 st.header(_("Rates"))
 st.markdown(_(
     "A rate is incidents ÷ residents × 1,000 over the chosen period. The denominator is the residential "
@@ -147,6 +152,8 @@ st.markdown(_(
 ).format(n=metrics.MIN_POPULATION_FOR_RATE))
 
 st.markdown(_(funnel.METHOD_NOTE))
+
+st.markdown(_(map_layers.METHOD_NOTE))
 
 st.header(_("Engagement beside crime: association, not effect"))
 st.markdown(_(
@@ -186,6 +193,7 @@ st.markdown(_(
 ).format(n=metrics.MIN_RESPONDENTS))
 
 st.markdown(_(trust_stats.METHOD_NOTE))
+st.markdown(_(trust_stats.TITLE_NOTE))
 
 st.header(_("Privacy in public mode"))
 _rules = privacy.rules_from_env()

@@ -1,28 +1,25 @@
 """Overview: citywide KPIs with their comparison, a district map, engagement vs crime change,
 and the district table."""
 
-import datetime as dt
+import contextlib
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from community_policing import (evaluation, figures, freshness, funnel, i18n, metrics, nowcast, period_comparisons,
-                                privacy, trust_stats, ui)
+                                privacy, ui)
 from community_policing.i18n import N_, _, ngettext
 
 LABEL = "label"  # the key of a metric's label in figures.METRIC_STYLE
-# The names analysis.window_comparisons gives its windows (English data), translated where shown.
-WINDOW_NAMES = (N_("rolling 28 days"), N_("rolling 12 months"), N_("year to date"), N_("last full year"))
+# The names analysis.window_comparisons gives its windows (English data), shown as the sidebar's period names.
+WINDOW_NAMES = {"rolling 28 days": N_("Last 28 days"), "rolling 12 months": N_("Last 12 months"),
+                "year to date": N_("Year to date"), "last full year": N_("Last full year")}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def nowcast_inputs(_store, key: tuple, offense_group: str) -> nowcast.NowcastInputs | None:
     """The measured reporting delays and the counts by date occurred (None: delays cannot be measured)."""
     return nowcast.inputs(_store, offense_group)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def city_trust(_store, key: tuple, start: dt.date, end: dt.date) -> trust_stats.CityTrust:
-    return trust_stats.city_trust(_store, start, end)
 
 
 store = ui.get_store()
@@ -54,10 +51,14 @@ districts = ui.area_comparison(store, key, period.start, period.end, "district",
                                filters.date_basis, rules)
 totals = metrics.city_totals(store, raw_districts, period.start, period.end, filters.offense_group,
                              filters.date_basis)
+surveyed = totals.city_trust  # the one citywide trust figure (population-weighted), before public-mode hiding
 protected = None
 if rules is not None:
     protected = ui.protected_areas(store, key, period.start, period.end, filters.offense_group, filters.date_basis, rules)
     totals = privacy.protect_city_totals(totals, protected, rules, metrics.MIN_RESPONDENTS)
+
+# --- The headline a council member can repeat ---------------------------------------------------
+st.markdown(f"#### {ui.plain(metrics.headline(filters.offense_label, filters.period_name, period, totals))}")
 
 # --- KPIs, each with its comparison ---------------------------------------------------------
 # Counted by date occurred, the latest days are still filling in: beside the count so far, the count expected
@@ -75,30 +76,42 @@ if cast is not None:
     incidents_help += " " + _("Counted by date occurred, the latest days are still incomplete: the count, the arrow "
                               "and the reading use the incidents counted so far; the caption adds the count expected "
                               "once late reports arrive, with its 95% interval and the change it would make.")
+few = totals.incidents_prior_year is not None and totals.incidents_prior_year < metrics.MIN_COUNT_FOR_PCT
 k1.metric(
     _("Incidents"),
     _(totals.incidents_note) if totals.incidents_note else f"{totals.incidents:,}",
-    delta=None if totals.pct_change is None else f"{totals.pct_change:+.1f}% ({totals.incidents - totals.incidents_prior_year:+,})",
+    delta=None if totals.pct_change is None and not (few and totals.comparable and totals.incidents is not None)
+    else (f"{totals.incidents - totals.incidents_prior_year:+,}" if few
+          else f"{totals.pct_change:+.1f}% ({totals.incidents - totals.incidents_prior_year:+,})"),
     delta_color="inverse" if totals.noise != "within normal variation" else "off",
     help=incidents_help,
 )
 ui.incident_comparison_captions(k1, totals, info.has_corrections)
+if few and totals.comparable and totals.incidents is not None:
+    k1.caption(metrics.too_few_note())
+elif totals.noise_z is not None:
+    k1.caption(_(metrics.Z_DEFINITION))
 if note := metrics.noise_basis_note(totals.noise_basis):
     k1.caption(note[0].upper() + note[1:] + ".")
 if cast is not None:
     k1.caption(cast.caption(totals.incidents_prior_year if totals.comparable else None))
-ui.engagement_metrics(k2, k3, info.engagement_rows > 0, totals.engagement_events,
-                      totals.engagement_events_prior_year, totals.officer_hours, totals.officer_hours_prior_year)
+ledger = metrics.engagement_coverage(store)
+for column, kpi in zip((k2, k3), metrics.engagement_kpis(
+        totals.engagement_events, totals.engagement_events_prior_year, totals.officer_hours,
+        totals.officer_hours_prior_year, totals.engagement_recorded, totals.engagement_prior_recorded, ledger)):
+    column.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color="off")
+    if kpi.caption:
+        column.caption(kpi.caption)
 # Citywide trust weighted by district population, with the change's margin of error and reading; public mode hides
 # a score from too few respondents exactly as privacy.protect_city_totals does.
-surveyed = city_trust(store, key, period.start, period.end)
-trust = surveyed if rules is None else trust_stats.protect(surveyed, metrics.MIN_RESPONDENTS)
+trust = totals.city_trust  # already hidden in public mode by privacy.protect_city_totals
 trust_title = _("Resident trust (0–100)")
 if trust.score is None:
     hidden = surveyed.score is not None
     k4.metric(trust_title, _("not shown") if hidden else _("no survey"))
     k4.caption(_("Not shown in this public view: fewer than {n} residents answered in this period.").format(
-        n=metrics.MIN_RESPONDENTS) if hidden else _("No trust survey results in this period."))
+        n=metrics.MIN_RESPONDENTS) if hidden else _("No trust survey results in this period ({period}).").format(
+        period=period.label()))
 else:
     k4.metric(trust_title, f"{trust.score:.1f}",
               delta=None if trust.change is None else _("{points} points").format(points=f"{trust.change:+.1f}"),
@@ -113,6 +126,7 @@ else:
              if trust.respondents else _("respondents not published")]
     if trust.prior_score is not None:
         lines.append(trust.change_caption())
+    lines.append(_("surveys of {period}").format(period=period.label()))  # the period the figure is of
     k4.caption(" · ".join(lines))
     if coverage := trust.coverage_text():
         k4.caption(coverage)
@@ -131,19 +145,21 @@ with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date,
     shown_windows = windows[privacy.columns_with_notes(
         ["window", "start", "end", "current", "prior", "change", "pct_change", "noise"]
         + (["expected", "expected_interval", "expected_pct_change"] if expected else []) + ["warning"], windows)]
-    shown_windows = metrics.translated(shown_windows, ("window", "noise", "current_note", "prior_note"))
+    shown_windows = metrics.translated(shown_windows.assign(window=shown_windows["window"].map(
+        lambda w: WINDOW_NAMES.get(w, w))), ("window", "noise", "current_note", "prior_note"))
     st.dataframe(shown_windows, placeholder=ui.MISSING,
                  hide_index=True, width="stretch", column_config={
-                     "window": _("Window"), "start": _("Start"), "end": _("End"),
+                     "window": _("Window"), "start": st.column_config.DateColumn(_("Start"), format="localized"),
+                     "end": st.column_config.DateColumn(_("End"), format="localized"),
                      "current_note": _("Incidents: note"), "prior_note": _("A year earlier: note"),
                      "current": st.column_config.NumberColumn(_("Counted so far") if expected else _("Incidents"),
-                                                              format="%d"),
-                     "prior": st.column_config.NumberColumn(_("Same dates a year earlier"), format="%d"),
+                                                              format="localized"),
+                     "prior": st.column_config.NumberColumn(_("Same dates a year earlier"), format="localized"),
                      "change": st.column_config.NumberColumn(_("Change"), format="%+d"),
                      "pct_change": st.column_config.NumberColumn(_("% change"), format="%+.1f%%"),
                      "noise": _("Reading"), "warning": _("Caution"),
                      "expected": st.column_config.NumberColumn(
-                         _("Expected with late reports"), format="%d",
+                         _("Expected with late reports"), format="localized",
                          help=_("The count expected once the late reports still to come arrive, from the measured "
                                 "reporting delays (nowcast).")),
                      "expected_interval": st.column_config.TextColumn(
@@ -194,6 +210,8 @@ else:
 map_event = ui.plotly_chart(figures.choropleth(metrics.area_names(shaded), features, metric, title,
                                                subtitle=period.label()),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
+if blank := metrics.all_zero_note(areas, metric):  # a map with nothing to shade says so
+    st.info(blank)
 many = period_comparisons.multiple_comparisons_note(len(areas)) if metric == "pct_change" else None
 st.caption(definition + (" " + _("Click a district to open its page.") if level == "district" else "")
            + (f" {_(many)}" if many else ""))
@@ -208,36 +226,44 @@ ui.numbers_behind(metrics.translated(metrics.area_names(shaded[privacy.columns_w
                   notes=ui.filter_notes(filters))
 ui.open_district_on_click(map_event, level, areas)
 
-# --- Fair ranking: funnel plot ---------------------------------------------------------------
-placed, limits = evaluation.funnel(raw_districts)
-if rules is not None and not limits.empty:
-    placed = privacy.protect_funnel(placed, districts, rules)
-    if placed is None:  # its centre line would give a hidden count away
+# --- How we know: the fair ranking (funnel plot), behind an expander so the plain numbers come first ---
+with st.expander(_("How we know: which districts stand out, fairly compared (funnel plot)")):
+    st.caption(_("A funnel plot: each district's rate against its population, with the range chance alone "
+                 "would give (the funnel); only districts outside it stand out."))
+    placed, limits = evaluation.funnel(raw_districts)
+    if rules is not None and not limits.empty:
+        placed = privacy.protect_funnel(placed, districts, rules)
+        if placed is None:  # its centre line would give a hidden count away
+            st.subheader(_("Which districts stand out, fairly compared"))
+            st.info(_("The funnel plot is not shown in this public view for these filters: its centre line would reveal "
+                      "a count of {label} incidents.").format(label=_(rules.label)))
+            limits = limits.iloc[0:0]
+    if not limits.empty:
         st.subheader(_("Which districts stand out, fairly compared"))
-        st.info(_("The funnel plot is not shown in this public view for these filters: its centre line would reveal "
-                  "a count of {label} incidents.").format(label=_(rules.label)))
-        limits = limits.iloc[0:0]
-if not limits.empty:
-    st.subheader(_("Which districts stand out, fairly compared"))
-    ui.plotly_chart(figures.funnel_plot(
-        metrics.area_names(placed[~privacy.hidden(placed, "incidents")]), limits, title=funnel.funnel_title(placed)),
-        kind=_("Funnel plot"), width="stretch", key="funnel_chart")
-    st.caption(_(funnel.FUNNEL_CAPTION) + " " + funnel.describe_limits(placed))
-    ui.numbers_behind(metrics.translated(placed[privacy.columns_with_notes(
-                          ["area_id", "area_name", "incidents", "population", "rate_per_1000", "expected", "z_score",
-                           "z_adjusted", "limits", "position", "denominator_note"], placed)],
-                          metrics.WORD_COLUMNS + funnel.WORD_COLUMNS),
-                      info, "districts_funnel.csv", key="numbers_funnel",
-                      column_config=ui.area_column_config(_("District"), **metrics.column_labels(["expected", "position"]),
-                                                          **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()}))
+        ui.plotly_chart(figures.funnel_plot(
+            metrics.area_names(placed[~privacy.hidden(placed, "incidents")]), limits, title=funnel.funnel_title(placed)),
+            kind=_("Funnel plot"), width="stretch", key="funnel_chart")
+        st.caption(_(funnel.FUNNEL_CAPTION) + " " + funnel.describe_limits(placed))
+        ui.numbers_behind(metrics.translated(placed[privacy.columns_with_notes(
+                              ["area_id", "area_name", "incidents", "population", "rate_per_1000", "expected", "z_score",
+                               "z_adjusted", "limits", "position", "denominator_note"], placed)],
+                              metrics.WORD_COLUMNS + funnel.WORD_COLUMNS),
+                          info, "districts_funnel.csv", key="numbers_funnel",
+                          column_config=ui.area_column_config(_("District"), **metrics.column_labels(["expected", "position"]),
+                                                              z_score=st.column_config.NumberColumn(
+                                                                  _("z (chance alone)"), format="%+.2f"),
+                                                              **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()}))
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader(_("Engagement beside crime change, by district"))
 with_intensity = metrics.add_intensity(districts, period.days)
-if info.engagement_rows == 0:
-    st.info(_("No community-engagement activity is recorded for {city}, so engagement cannot be "
-              "compared with crime change. Departments add it through an engagement ledger source in the "
-              "city manifest.").format(city=ui.plain(info.city_name)))
+if not totals.engagement_recorded:
+    st.info(ledger.not_recorded_reason() + " " + _("So engagement cannot be set beside crime change here."))
+    if ui.viewer().is_staff:
+        st.caption(_("Staff: record activities on the Engagement log page, or load the department's "
+                     "engagement records with the city's data."))
+        with contextlib.suppress(StreamlitPageNotFoundError):  # run alone (tests), the page has no navigation
+            st.page_link("pages/ledger.py", label=_("Open the Engagement log"), icon=":material/edit_note:")
 else:
     intensity = st.radio(_("Engagement measure"), list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
                          format_func=lambda m: _(figures.INTENSITY_LABELS[m]))
@@ -245,8 +271,10 @@ else:
         figures.engagement_scatter(with_intensity, intensity,
                                    title=_("Engagement intensity and change in incidents, by district")),
         width="stretch", key="scatter_chart")
+    left_out = figures.scatter_left_out(with_intensity, intensity)
     st.caption(f"**{_(figures.ASSOCIATION_NOT_EFFECT)}** " + _("Bubble size is the number of residents. "
-               "Intensity is per 1,000 residents per year so that periods of any length compare."))
+               "Intensity is per 1,000 residents per year so that periods of any length compare.")
+               + (f" {left_out}" if left_out else ""))
     ui.numbers_behind(metrics.translated(with_intensity[privacy.columns_with_notes(
                           ["area_id", "area_name", intensity, "pct_change", "incidents", "incidents_prior_year",
                            "population"], with_intensity)], metrics.WORD_COLUMNS),
@@ -262,10 +290,16 @@ extra_columns = (["corrected", "after_corrections"] if info.has_corrections else
     [] if totals.comparable else ["comparison"])
 table = with_intensity[privacy.columns_with_notes(metrics.AREA_COLUMNS + ["events_per_1000_per_year"] + extra_columns,
                                                   with_intensity)]
+table = metrics.with_engagement_recorded(table, totals.engagement_recorded)  # "not recorded", never 0
+unrecorded = {} if totals.engagement_recorded else {
+    c: st.column_config.TextColumn(label) for c, label in (
+        ("engagement_events", _("Engagement activities")), ("officer_hours", _("Officer hours")),
+        ("events_per_1000_per_year", _("Activities per 1,000 per year")))}
 table_event = st.dataframe(
-    metrics.translated(metrics.area_names(table), metrics.WORD_COLUMNS), placeholder=ui.MISSING,
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="district_table",
-    column_config={**ui.area_column_config(_("District")), **ui.correction_column_config()},
+    metrics.translated(metrics.area_names(table), metrics.WORD_COLUMNS + metrics.ENGAGEMENT_COLUMNS),
+    placeholder=ui.MISSING, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    key="district_table",
+    column_config={**ui.area_column_config(_("District")), **ui.correction_column_config(), **unrecorded},
 )
 note = period_comparisons.multiple_comparisons_note(len(table))
 st.caption(_("Select a row to open that district's page.") + (f" {_(note)}" if note else "")

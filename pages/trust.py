@@ -1,61 +1,111 @@
-"""Resident trust: survey scores by district over time, with respondents and margin of error."""
-
-import datetime as dt
+"""Resident trust: each district's survey score in the sidebar's period and the year before it, as small
+multiples on one scale, opening with a sentence that says which district's score rose or fell (and by how
+much, with its margin of error), and a note naming any district that is not shown and why."""
 
 import pandas as pd
 import streamlit as st
 
-from community_policing import district, figures, i18n, metrics, ui
+from community_policing import district, i18n, metrics, trust_figures, trust_stats, ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()
 key = ui.cache_key(store)
 info = ui.dataset_info(store, key)
 
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _changes(_store, key: tuple, measure: str, start, end) -> pd.DataFrame:
+    # The results the page does not show (too few respondents) are left out of the changes too.
+    return trust_stats.district_trust(_store, start, end, measure, min_respondents=metrics.MIN_RESPONDENTS)
+
+
 st.title(_("Resident trust"))
 ui.simulated_banner(info)
+filters = ui.sidebar_filters(store, info)  # the period chosen on any page holds here too
 coverage = ui.trust_coverage(store, key)
 if coverage.empty:
-    st.info(_("No resident survey results are loaded for {city}. Surveys come from the city's "
-              "manifest (a `[[trust_surveys]]` source) or the demo city.").format(city=ui.plain(info.city_name)))
+    text = _("No resident survey results are loaded for {city}.").format(city=ui.plain(info.city_name))
+    if ui.viewer().is_staff:  # the way to fix it is for staff; the public never sees manifest words
+        text += " " + _("Surveys come from the city's manifest (a `[[trust_surveys]]` source) or the demo city.")
+    st.info(text)
     ui.data_note(info)
     st.stop()
 
 measures = [m for m in metrics.MEASURE_LABELS if m in set(coverage["measure"])]
-c1, c2 = st.columns([1, 2])
-measure = c1.selectbox(_("Survey question"), measures, format_func=lambda m: _(metrics.MEASURE_LABELS[m]),
+measure = st.selectbox(_("Survey question"), measures, format_func=lambda m: _(metrics.MEASURE_LABELS[m]),
                        key="trust_measure")
+label = _(metrics.MEASURE_LABELS[measure])
 row = coverage.set_index("measure").loc[measure]
 first, last = row["first_period"], row["last_period"]
-# Months, named in the page's language (a date slider would name them in English whatever the language).
-months = [m.date() for m in pd.date_range(pd.Timestamp(first).to_period("M").start_time,
-                                          pd.Timestamp(last).to_period("M").start_time, freq="MS")]
-default_start = pd.Timestamp(max(first, last - dt.timedelta(days=3 * 365))).to_period("M").start_time.date()
-if len(months) > 1:
-    chosen_months = c2.select_slider(_("Periods"), options=months, value=(default_start, months[-1]),
-                                     format_func=i18n.format_month_short, key="trust_range")
-else:
-    chosen_months = (months[0], months[0])
-start = max(first, chosen_months[0])
-end = min(last, (pd.Timestamp(chosen_months[1]) + pd.offsets.MonthEnd(0)).date())
-table = ui.trust_by_district(store, key, measure, start, end)
-# "District N – name" in the page's language (the query spells it in English).
-_districts = store.query("districts_table")
-_titles = {str(i): district.district_title(str(i), str(n)) for i, n in zip(_districts["id"], _districts["name"])}
-table = table.assign(district_name=table["district_id"].astype(str).map(_titles).fillna(table["district_name"]))
-# Districts are chosen by id (named in the page's language), so a choice survives a change of language.
-district_ids = list(dict.fromkeys(table["district_id"].astype(str)))
-district_names = dict(zip(table["district_id"].astype(str), table["district_name"]))
-chosen = st.multiselect(_("Districts"), district_ids, default=district_ids[: min(6, len(district_ids))],
-                        format_func=lambda d: district_names.get(d, d), key="trust_districts")
-shown = table[table["district_id"].astype(str).isin(chosen)]
 
+# Surveys are reported by month: the period takes every survey month it touches (the last 28 days take
+# the month they start in), compared with the same days a year earlier.
+period = filters.period
+start, end = period.start.replace(day=1), period.end
+moved = None
+if last < start or first > end:  # no survey in the period chosen (surveys that stopped, a city without incidents)
+    moved = period.label()
+    end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+    start = max(first, (pd.Timestamp(end) - pd.DateOffset(months=11)).to_period("M").start_time.date())
+    period = metrics.Period(start, end)
+# The panels show the period and the year before it (at least two years, so a short period has context).
+chart_start = min(start.replace(year=start.year - 1),  # start is a first of the month: never 29 February
+                  (pd.Timestamp(end) - pd.DateOffset(months=23)).to_period("M").start_time.date())
+
+table = ui.trust_by_district(store, key, measure, chart_start, end)
+districts = store.query("districts_table")
+titles = {str(i): district.district_title(str(i), str(n)) for i, n in zip(districts["id"], districts["name"])}
+table = table.assign(district_name=table["district_id"].astype(str).map(titles).fillna(table["district_name"]))
+changes = _changes(store, key, measure, start, end)
+public = ui.privacy_rules() is not None
+if public:
+    changes = trust_stats.protect_districts(changes, metrics.MIN_RESPONDENTS)
+in_period = table[pd.to_datetime(table["period_start"]).dt.date >= start]
+
+st.subheader(trust_stats.takeaway(changes, label, titles))
+st.caption(_("Survey results from {first} to {last}, compared with the same days a year earlier ({prior}). "
+             "Change the period in the sidebar.").format(
+    first=i18n.format_month(start), last=i18n.format_month(end), prior=period.prior.label()))
+if moved:
+    st.info(_("No survey results for this question fall in the period chosen ({period}); the page shows the "
+              "latest surveys instead. Surveys run from {first} to {last}.").format(
+        period=moved, first=i18n.format_month(first), last=i18n.format_month(last)))
+elif in_period.empty:
+    st.info(_("No survey results for this question fall in the period chosen. Surveys run from {first} to "
+              "{last}.").format(first=i18n.format_month(first), last=i18n.format_month(last)))
+
+# Every district with a score to draw is drawn; the note names the others and why.
+drawn = list(dict.fromkeys(table.loc[table["score"].notna(), "district_id"].astype(str)))
+reasons = []
+for did in districts["id"].astype(str):
+    if did in drawn:
+        continue
+    if (table["district_id"].astype(str) == did).any():
+        reasons.append(_("{district} (fewer than {n} respondents in every month)").format(
+            district=ui.plain(titles[did]), n=metrics.MIN_RESPONDENTS))
+    else:
+        reasons.append(_("{district} (no survey results in these months)").format(district=ui.plain(titles[did])))
+hidden_note = (_("Not shown: {districts}.").format(districts="; ".join(reasons)) if reasons else
+               ngettext("The {n} district is shown.", "All {n} districts are shown.", len(drawn)).format(n=len(drawn)))
+if public and "hidden_public" in changes and changes["hidden_public"].any():
+    hidden_note += " " + _("Public view: no change is given for {districts}, whose period had fewer than {n} "
+                           "respondents.").format(districts=", ".join(ui.plain(titles.get(str(d), str(d))) for d in
+                                                                        changes.loc[changes["hidden_public"],
+                                                                                    "district_id"]),
+                                                  n=metrics.MIN_RESPONDENTS)
+st.caption(hidden_note)
+
+chosen = st.multiselect(_("Districts"), drawn, default=drawn, format_func=lambda d: titles.get(d, d),
+                        key="trust_districts")
+shown = table[table["district_id"].astype(str).isin(chosen)]
 if shown.empty:
     st.info(_("Pick at least one district with survey results in these periods."))
 else:
-    label = _(metrics.MEASURE_LABELS[measure])
-    ui.plotly_chart(figures.trust_lines(shown, label, title=_("{measure} by district").format(measure=label)),
-                    width="stretch", key="trust_chart")
+    subtitle = _("{measure}, score 0–100 (higher is better)").format(measure=label) + "<br>" + _(
+        "Shaded: the period chosen. Orange: a change from a year earlier beyond normal variation.")
+    ui.plotly_chart(trust_figures.trust_small_multiples(
+        shown, changes, _("{measure} by district").format(measure=label), subtitle, start, end),
+        width="stretch", key="trust_chart")
     notes = [_("Scores are the mean answer rescaled to 0–100. Results from fewer than {n} "
                "respondents are not shown.").format(n=metrics.MIN_RESPONDENTS)]
     if not table["respondents_known"].all():
@@ -68,6 +118,8 @@ else:
     if hidden:
         notes.append(ngettext("{n} district-period result hidden for too few respondents.",
                               "{n} district-period results hidden for too few respondents.", hidden).format(n=hidden))
+    notes.append(_("The title names a district only when its change stands out after allowing for looking at "
+                   "every district at once; see How to read these numbers."))
     st.caption(" ".join(notes))
     readable = shown.drop(columns=["respondents_known"])
     if "measure" in readable.columns:  # the question's code (data) shown as its label

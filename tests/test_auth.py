@@ -283,9 +283,27 @@ def listening_on():
     st_config.set_option("server.address", before)
 
 
+_LISTED: list[tuple[str, str]] = []  # (pages/<file>, visibility) of the last run's st.navigation
+
+
+@pytest.fixture(autouse=True)
+def _record_navigation(monkeypatch):
+    """Record what the navigation lists: staff pages are registered in public mode too (hidden), so that one
+    opened by its URL answers "Staff only" instead of Streamlit's "Page not found"."""
+    import streamlit as st
+
+    real = st.navigation
+
+    def spy(pages, *args, **kwargs):
+        _LISTED[:] = [(f"pages/{Path(str(p._page)).name}", p.visibility) for p in pages]
+        return real(pages, *args, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", spy)
+
+
 def _pages(at) -> set[str]:
-    return {Path(str(info["script_path"])).relative_to(ROOT).as_posix()
-            for info in at._registered_pages.values() if info.get("script_path")}
+    """The pages the navigation lists (visible) after ``at``'s last run."""
+    return {page for page, visibility in _LISTED if visibility == "visible"}
 
 
 def _app(script: str, secrets: dict | None = None, user: dict | None = None) -> AppTest:
@@ -311,8 +329,10 @@ def test_public_mode_lists_no_staff_page(tiny_env, monkeypatch):
     assert "pages/overview.py" in pages and not pages & set(STAFF_PAGES)
     assert "Public view" in _captions(at)
     assert not at.text_input  # no sign-in in public mode
-    with pytest.raises(ValueError):
-        at.switch_page(LEDGER_PAGE)
+    at.switch_page(LEDGER_PAGE).run()  # opened by its URL: registered, hidden, and it says so
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Staff only"]
+    assert not at.get("form") and not at.text_input and not at.dataframe
 
 
 def test_a_staff_page_run_on_its_own_shows_no_form_to_the_public(tiny_env, monkeypatch):

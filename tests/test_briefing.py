@@ -73,7 +73,7 @@ def district_pdf(demo_db, tmp_path_factory) -> Path:
 
 def test_district_briefing_numbers_equal_the_districts_command(district_pdf, demo_db):
     pages = pdf_pages(district_pdf, "district3")
-    assert len(pages) == 3
+    assert len(pages) == 4
     text = pdf_text(district_pdf)
     row = districts_json(demo_db).set_index("area_id").loc["3"]
     incidents = kpi_line(text, "Incidents (all offenses)")
@@ -219,7 +219,7 @@ def district_pdf_es(demo_db, tmp_path_factory) -> Path:
 
 def test_a_spanish_briefing_has_spanish_words_and_the_same_numbers(district_pdf_es, district_pdf, demo_db):
     pages = pdf_pages(district_pdf_es, "district3_es")
-    assert len(pages) == 3
+    assert len(pages) in (4, 5)  # Spanish runs about a fifth longer: the last table may start a fifth page
     text = pdf_text(district_pdf_es)
     for heading in SPANISH_HEADINGS:
         assert heading in text, heading

@@ -307,12 +307,16 @@ def test_page_for_district_2(demo_env, demo):
     assert at.title[0].value == "District 2 – Riverfront"
     assert "Simulated demo data" in at.warning[0].value
     assert [m.label for m in at.metric] == ["Incidents", "Rate per 1,000 residents", "Engagement activities",
-                                            "Officer engagement hours", "Latest trust score (0–100)"]
+                                            "Officer engagement hours", "Resident trust (0–100)"]
     s, period = demo
     kpis = district.district_kpis(s, "2", period.start, period.end)
     assert at.metric[0].value == f"{kpis.incidents:,}"
     assert any(f"{kpis.population:,} residents (2020 population)" in c.value for c in at.caption)
     charts = _charts(at)
+    # First a small locator map (issue 16): every district, this one filled.
+    locator = charts.pop(0)
+    assert locator["layout"]["title"]["text"].startswith("Where District 2 – Riverfront is in the city")
+    assert locator["data"][0]["type"] in ("choroplethmap", "scattermap")
     kinds = [[t["type"] for t in c["data"]] for c in charts]
     assert kinds[0] == ["scatter", "scatter"]  # monthly, with the year-earlier line
     assert kinds[1] == ["bar"] and kinds[2] == ["bar", "bar"]  # season, offense mix
@@ -373,8 +377,9 @@ def test_city_without_engagement_surveys_training_or_programs(tmp_path, monkeypa
     assert "No officer training records" in infos
     assert "No community-policing programs are recorded" in infos
     assert "complete calendar year" in infos  # no seasonal pattern from a few weeks of data
-    assert at.metric[2].value == "not recorded" and at.metric[4].value == "—"  # no ledger; no survey
-    assert "No engagement ledger is loaded" in " ".join(c.value for c in at.caption)
+    assert at.metric[2].value == "not recorded" and at.metric[4].value == "no survey"  # no ledger; no survey
+    # In the reader's words (issue 16): no manifest jargon.
+    assert "does not publish a record of it" in " ".join(c.value for c in at.caption)
 
 
 def test_city_without_incidents(tmp_path, monkeypatch):

@@ -53,9 +53,10 @@ def test_scatter_says_association_not_effect(tiny_db):
         table = metrics.add_intensity(metrics.area_comparison(s, *MARCH), 31)
     fig = figures.engagement_scatter(table, "events_per_1000_per_year", "Engagement and change")
     assert fig.layout.title.subtitle.text.startswith("Association, not effect")
-    # District 2 has no % change (nothing a year earlier), so only district 1 is plotted.
-    assert list(fig.data[0].text) == ["1"]
-    assert fig.data[0].x[0] == pytest.approx(2 / 10_000 * 1000 / (31 / 365.25), abs=0.01)
+    # District 2 has no % change (nothing a year earlier) and district 1 had 3 incidents a year earlier, too few
+    # for a bubble (issue 16): neither is drawn, and the chart says which and why.
+    assert list(fig.data[0].text) == []
+    assert fig.layout.annotations[0].text.startswith("Not drawn: West, East.")
 
 
 def test_unknown_metric_is_refused(tiny):

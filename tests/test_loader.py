@@ -258,7 +258,7 @@ def test_chicago_trust_page_shows_the_scores(chicago_db, monkeypatch):
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
-    assert len(spec["data"]) == 6 and spec["data"][0]["name"] == "District 1"
+    assert len(spec["data"]) == 22 and spec["data"][0]["name"] == "District 1"  # every district (issue 16)
     assert any("does not publish respondent counts" in c.value for c in at.caption)
 
 

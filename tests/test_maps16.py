@@ -1,0 +1,197 @@
+"""Issue 16, maps a reader can find their way on: district numbers drawn on district maps, the city's context
+lines under the areas (from the manifest or the demo), a searched area outlined, the District page's locator,
+a colour bar under the map that fits a phone, and a bivariate map whose change bands are the noise reading."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from community_policing import geo, loader, map_figures, map_layers, metrics
+from community_policing.store import DB_ENV_VAR, Store
+from tests import servers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def store(demo_db):
+    with Store(demo_db) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def period(store):
+    return metrics.preset_period("Last 12 months", metrics.dataset_info(store).last_day)
+
+
+@pytest.fixture(scope="module")
+def map_page(demo_db, tmp_path_factory):
+    """The Map page through AppTest (a copy of dashboard.py with absolute page paths)."""
+    text = (ROOT / "dashboard.py").read_text(encoding="utf-8").replace('st.Page("pages/', f'st.Page("{ROOT}/pages/')
+    path = tmp_path_factory.mktemp("dash16") / "dash.py"
+    path.write_text(textwrap.dedent(f"""\
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        """) + text, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DB_ENV_VAR, str(demo_db))
+        at = AppTest.from_file(str(path), default_timeout=90)
+        at.run()
+        at.switch_page(f"{ROOT}/pages/map.py").run()
+        assert not at.exception, at.exception
+        yield at
+
+
+def _specs(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def test_the_district_map_on_the_page_carries_numbers_context_lines_and_a_horizontal_colour_bar(map_page):
+    at = map_page
+    at.radio(key="map_level_page").set_value("district").run()
+    at.radio(key="map_layer").set_value("rate").run()
+    spec = next(s for s in _specs(at) if s["data"][0]["type"] == "choroplethmap")
+    names = [t.get("name") for t in spec["data"]]
+    assert "area numbers" in names and "label halo" in names  # numbers drawn, dark on a white halo
+    ink = next(t for t in spec["data"] if t.get("name") == "area numbers")
+    assert ink["mode"] == "lines" and ink["hoverinfo"] == "skip"
+    # One label per district: the number of strokes' gaps is at least the number of districts.
+    assert sum(v is None for v in ink["lon"]) >= 9
+    colorbar = spec["data"][0]["colorbar"]
+    assert colorbar["orientation"] == "h" and colorbar["yanchor"] == "top"
+    assert spec["layout"]["map"]["style"] == "white-bg"  # still no tiles
+    # The neighborhood map labels on hover, not with drawn numbers.
+    at.radio(key="map_level_page").set_value("neighborhood").run()
+    spec = next(s for s in _specs(at) if s["data"][0]["type"] == "choroplethmap")
+    assert "area numbers" not in [t.get("name") for t in spec["data"]]
+    assert all("<b>" in text for text in spec["data"][0]["text"])  # the hover opens with the name
+
+
+def test_the_map_page_draws_the_city_context_lines_under_the_areas(map_page):
+    at = map_page
+    at.radio(key="map_level_page").set_value("district").run()
+    at.radio(key="map_layer").set_value("change").run()
+    spec = next(s for s in _specs(at) if s["data"][0]["type"] == "choroplethmap")
+    layers = spec["layout"]["map"].get("layers", [])
+    assert {"context-city", "context-water", "context-road"} <= {layer["name"] for layer in layers}
+    assert all(layer["below"] == "traces" and layer["sourcetype"] == "geojson" for layer in layers)
+
+
+def test_the_bivariate_map_on_the_page_bands_change_by_the_noise_reading(map_page, store, period):
+    at = map_page
+    at.radio(key="map_level_page").set_value("district").run()
+    at.radio(key="map_layer").set_value("bivariate").run()
+    assert not at.exception
+    heat = next(s for s in _specs(at) if s["data"][0]["type"] == "heatmap")
+    rows = " ".join(heat["data"][0]["y"])
+    assert "clear change" in rows and "|z| < 2" in rows and "z ≥ 2" in rows and "third" not in rows
+    legend_table = next(df.value for df in at.dataframe if "label" in df.value.columns)
+    data = map_layers.layer_data(store, "bivariate", "district", period)
+    classed = data.table.dropna(subset=["change_class"])
+    z = classed["noise_z"].astype(float)
+    expected = pd.Series(2, index=classed.index).where(z.abs() < 2, (z > 0).map({True: 3, False: 1}))
+    assert (classed["change_class"].astype(int) == expected).all()
+    # What the page shows: every area counted in the legend, in its band's row.
+    assert int(legend_table["areas"].sum()) == len(classed)
+    for band, word in ((1, "crime fell"), (2, "crime: no clear change"), (3, "crime rose")):
+        shown = legend_table[legend_table["label"].str.endswith(word)]["areas"].sum()
+        assert shown == int((classed["change_class"] == band).sum()), word
+
+
+def test_changes_all_within_normal_variation_are_one_band_not_terciles():
+    table = pd.DataFrame({"area_id": list("abcdef"), "events_per_1000_per_year": [1.0, 2, 3, 4, 5, 6],
+                          "pct_change": [-9.0, -4, -1, 2, 5, 8], "noise_z": [-1.9, -0.8, -0.1, 0.3, 1.0, 1.9]})
+    classed, legend = map_layers.bivariate_classes(table)
+    assert set(classed["change_class"]) == {2}
+    assert legend.groupby("change_class")["areas"].sum().to_dict() == {1: 0, 2: 6, 3: 0}
+    table["noise_z"] = [-3.5, -2.0, 0.0, 0.5, 2.0, 4.0]
+    classed, _ = map_layers.bivariate_classes(table)
+    assert list(classed["change_class"]) == [1, 1, 2, 2, 3, 3]
+
+
+def test_legend_cells_wrap_to_their_width(store, period):
+    legend = map_layers.layer_data(store, "bivariate", "district", period).legend
+    fig = map_figures.bivariate_legend(legend)
+    for note in fig.layout.annotations:
+        lines = [line.replace("<i>", "").replace("</i>", "") for line in note.text.split("<br>")]
+        assert max(len(line) for line in lines) <= map_figures.LEGEND_CELL_CHARS, note.text
+
+
+def test_search_highlight_and_locator(store, period):
+    features = geo.area_features(store, "neighborhood")
+    data = map_layers.layer_data(store, "rate", "neighborhood", period)
+    chosen = data.table["area_id"].iloc[3]
+    fig = map_figures.layer_map(data.table, features, "rate", "t", highlight=chosen)
+    outline = [t for t in fig.data if t.type == "choroplethmap" and t.marker.line.width == 4]
+    assert len(outline) == 1 and list(outline[0].locations) == [chosen]
+    assert outline[0].name == data.table["area_name"].iloc[3]
+    districts = geo.area_features(store, "district")
+    loc = map_figures.locator_map(districts, "5", "Where District 5 is", context=geo.context_features(store))
+    fills = {t.name: t for t in loc.data if t.type == "choroplethmap"}
+    assert list(fills["this district"].locations) == ["5"] and "5" not in list(fills["other districts"].locations)
+    assert loc.layout.map.layers and loc.layout.height <= 300
+
+
+def test_an_outlines_layer_in_the_manifest_is_read_into_map_context(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    districts = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"D": str(i)}, "geometry": shapely.geometry.mapping(
+            shapely.box(-90.3 + 0.1 * i, 38.6, -90.2 + 0.1 * i, 38.7))} for i in (1, 2)]}
+    river = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"NAME": "Big River"},
+                                                        "geometry": {"type": "LineString",
+                                                                     "coordinates": [[-90.3, 38.55], [-89.9, 38.75]]}}]}
+    (src / "d.geojson").write_text(json.dumps(districts))
+    (src / "r.geojson").write_text(json.dumps(river))
+    manifest = tmp_path / "city.toml"
+    manifest.write_text('name = "Test"\n[districts]\nfile = "d.geojson"\nid_field = "D"\n'
+                        '[[outlines]]\nfile = "r.geojson"\nkind = "water"\nname_field = "NAME"\n')
+    read = loader.read_city(manifest, src)
+    context = read.tables["map_context"]
+    assert set(context["kind"]) == {"city", "water"}  # city limits from the districts' edge
+    assert context.loc[context["kind"] == "water", "name"].tolist() == ["Big River"]
+    assert "map_context" in {f["table_name"] for f in read.log.files}
+    manifest.write_text(manifest.read_text().replace('kind = "water"', 'kind = "lake"'))
+    with pytest.raises(loader.ManifestError, match="kind must be one of"):
+        loader.read_city(manifest, src)
+
+
+@pytest.mark.browser
+def test_the_map_fits_a_phone_with_the_colour_bar_under_it(demo_db, tmp_path):
+    servers.need()
+    with servers.serving(demo_db, tmp_path) as url, servers.chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        foreign: list[str] = []
+        page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:",
+                                                                                     "blob:")) else None)
+        page.goto(f"{url}/map", wait_until="domcontentloaded")
+        canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=90_000)
+        page.wait_for_timeout(3000)
+        box = canvas.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        layout = page.evaluate("() => { const g = document.querySelector('.js-plotly-plot');"
+                               " return {bar: g._fullData[0].colorbar && g._fullData[0].colorbar.orientation,"
+                               " zoom: g._fullLayout.map.zoom, width: g._fullLayout.width,"
+                               " title: g.querySelector('.gtitle').getBBox().width}; }")
+        assert layout["bar"] == "h" and layout["width"] <= 390 and layout["title"] <= layout["width"], layout
+        # The whole city fits: every district's outline lies inside the map's canvas.
+        corners = page.evaluate("() => { const g = document.querySelector('.js-plotly-plot');"
+                                " const m = g._fullLayout.map._subplot.map; const b = m.getCanvas().getBoundingClientRect();"
+                                " const out = []; for (const f of g._fullData[0].geojson.features) {"
+                                " const walk = c => typeof c[0] === 'number' ? out.push(m.project(c)) : c.forEach(walk);"
+                                " walk(f.geometry.coordinates); }"
+                                " return {w: b.width, h: b.height, xs: out.map(p => p.x), ys: out.map(p => p.y)}; }")
+        assert min(corners["xs"]) >= 0 and max(corners["xs"]) <= corners["w"], corners["w"]
+        assert min(corners["ys"]) >= 0 and max(corners["ys"]) <= corners["h"], corners["h"]
+        shots = ROOT / "artifacts" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "map_phone_390.png"), full_page=True)
+        assert not foreign, foreign[:5]
+        page.close()
