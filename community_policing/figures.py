@@ -249,7 +249,10 @@ def scatter_left_out(table: pd.DataFrame, intensity: str) -> str | None:
     left = areas[~areas["area_id"].isin(drawn)]
     if left.empty:
         return None
-    names = ", ".join(str(n) for n in left["area_name"])
+    from community_policing.district import district_title  # here: the district views import this module
+
+    # The page's language: "Distrito 6 – Westview", not the source's "District 6 – Westview".
+    names = ", ".join(district_title(str(i), str(n)) for i, n in zip(left["area_id"], left["area_name"]))
     if pd.to_numeric(areas[intensity], errors="coerce").isna().all():
         return _("No bubbles: engagement is not recorded for this period.")
     return _("Not drawn: {names}. A bubble needs a % change from at least {n} incidents a year earlier (fewer are "

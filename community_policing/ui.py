@@ -605,14 +605,15 @@ def download_table(frame: pd.DataFrame, info: metrics.DatasetInfo | None, file_s
     if info is not None and info.is_simulated and not stem.endswith("_simulated"):
         stem += "_simulated"
     row = st.container(horizontal=True) if excel else st
-    # Deferred: each file is built on click from the table as shown now, so pages with many tables do not pay
-    # for them on every run (a workbook costs about 25 ms per 100 rows). Everything is worded now, in this run's
-    # language: the click is served in a thread that speaks English.
-    shown, data_words = frame.copy(), data_label(info)
-    row.download_button(_("{label} (CSV)").format(label=label), lambda: exports.csv_bytes(shown, data_words),
+    # on_click="ignore": a click downloads without rerunning (and greying out) the page. The CSV is built now, from
+    # the table as shown (the public-mode property tests read every file a page offers).
+    row.download_button(_("{label} (CSV)").format(label=label), exports.csv_bytes(frame, data_label(info)),
                         file_name=f"{stem}.csv", mime=exports.CSV_MIME, key=key, on_click="ignore")
     if excel:
-        lines, lang = about_notes(info, notes), i18n.language()
+        # Deferred: the workbook is built on click, so pages with many tables do not pay for it on every
+        # run (about 25 ms per 100 rows). It is built from the table as shown now.
+        # Everything worded now, in this run's language: the click is served in a thread that speaks English.
+        shown, lines, data_words, lang = frame.copy(), about_notes(info, notes), data_label(info), i18n.language()
         row.download_button(_("{label} (Excel)").format(label=label),
                             lambda: exports.excel_bytes(shown, sheet="data", label=data_words, notes=lines, lang=lang),
                             file_name=f"{stem}.xlsx", mime=exports.EXCEL_MIME, key=f"{key}_xlsx", on_click="ignore")

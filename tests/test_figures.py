@@ -56,7 +56,7 @@ def test_scatter_says_association_not_effect(tiny_db):
     # District 2 has no % change (nothing a year earlier) and district 1 had 3 incidents a year earlier, too few
     # for a bubble (issue 16): neither is drawn, and the chart says which and why.
     assert list(fig.data[0].text) == []
-    assert fig.layout.annotations[0].text.startswith("Not drawn: West, East.")
+    assert fig.layout.annotations[0].text.startswith("Not drawn: District 1 – West, District 2 – East.")
 
 
 def test_unknown_metric_is_refused(tiny):

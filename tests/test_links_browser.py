@@ -60,7 +60,7 @@ def test_a_copied_address_opens_the_same_view_for_another_reader(app_url, browse
     page.goto(f"{app_url}/map", wait_until="domcontentloaded")
     _settle(page)
     _pick(page, "Offenses", r"Robbery")
-    _pick(page, "Period", r"^Last 28 days$")
+    _pick(page, "Period", r"^Last 28 days \(")
     page.get_by_text(LAYER_LABELS["change"], exact=True).first.click()  # the "change" map layer
     page.wait_for_url(re.compile(r"layer=change"), timeout=30_000)
     _settle(page)

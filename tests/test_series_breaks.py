@@ -294,7 +294,7 @@ def test_district_page_draws_and_explains_breaks_and_preliminary_days(tmp_path, 
             in captions)
     assert "The 2 dashed lines mark series breaks" in captions and "Old system" not in captions
     assert "grey band marks preliminary days" in captions
-    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    chart = json.loads(at.get("plotly_chart")[1].proto.spec)  # [0] is the locator map (issue 16)
     labels = [a["text"] for a in chart["layout"]["annotations"]]
     assert "NIBRS (Jul 2023)" in labels and "New district map (Jan 2024)" in labels and "preliminary" in labels
     note = " ".join(m.value for m in at.markdown)
