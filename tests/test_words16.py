@@ -215,7 +215,7 @@ def test_fewer_than_ten_a_year_earlier_gives_no_percentage(tiny_db, monkeypatch)
     assert scatter and not any(t.get("x") for t in scatter[0]["data"])  # no bubble from so few incidents
     annotation = " ".join(a["text"] for a in scatter[0]["layout"].get("annotations", []))
     assert "too few to compare" in annotation  # the empty chart says why it is empty
-    assert "Not drawn: West, East." in text
+    assert "Not drawn: District 1 – West, District 2 – East." in text
 
 
 def test_a_map_where_every_area_is_zero_says_so(tiny_db, monkeypatch):
