@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from community_policing import ui
+from community_policing import ui, warmup
 from community_policing.i18n import _
 
+warmup.start()  # the statistics and figure modules import in the background while this first page draws
 # The language first: everything below, the browser tab's title and the navigation included, speaks it
 # (sidebar picker or ?lang=).
 ui.language_picker()

@@ -619,6 +619,17 @@ def _trust_values(store: Store, request: BriefingRequest) -> dict:
 _batch_evaluations: contextvars.ContextVar[dict | None] = contextvars.ContextVar("batch_evaluations", default=None)
 
 
+@contextlib.contextmanager
+def shared_evaluations():
+    """Briefings built inside share one set of program estimates (``evaluation.evaluate``, about a second
+    each): every briefing of a batch shows the same estimates, each keeping its own district's programs."""
+    token = _batch_evaluations.set({})
+    try:
+        yield
+    finally:
+        _batch_evaluations.reset(token)
+
+
 def _evaluated(store: Store, date_basis: str) -> pd.DataFrame:
     """Every program's estimates (``evaluation.evaluate``): once per batch of district briefings, which all
     show the same estimates (each keeps its own district's programs)."""
@@ -844,19 +855,16 @@ def district_briefings(store: Store, start: dt.date, end: dt.date, offense_group
     render = briefing_pdf if kind == "pdf" else briefing_pptx
     ids = district_ids(store)
     out: list[tuple[str, bytes]] = []
-    token = _batch_evaluations.set({})
-    try:
-        with chart_renderer():
-            for i, district_id in enumerate(ids):
-                def step(fraction: float, message: str, i=i, district_id=district_id) -> None:
-                    progress((i + min(max(fraction, 0.0), 1.0)) / len(ids), _("District {id}: {step}").format(
-                        id=district_id, step=message))
+    with shared_evaluations(), chart_renderer():
+        for i, district_id in enumerate(ids):
+            def step(fraction: float, message: str, i=i, district_id=district_id) -> None:
+                progress((i + min(max(fraction, 0.0), 1.0)) / len(ids), _(
+                    "District {id} ({number} of {count}): {step}").format(
+                    id=district_id, number=i + 1, count=len(ids), step=message))
 
-                request = BriefingRequest(start, end, district_id, offense_group, date_basis, rules=rules)
-                content = build_briefing(store, request, step)
-                out.append((f"{content.file_stem()}.{kind}", render(content, progress=step)))
-    finally:
-        _batch_evaluations.reset(token)
+            request = BriefingRequest(start, end, district_id, offense_group, date_basis, rules=rules)
+            content = build_briefing(store, request, step)
+            out.append((f"{content.file_stem()}.{kind}", render(content, progress=step)))
     return out
 
 

@@ -117,17 +117,60 @@ class _BriefingPDF(FPDF):
         self.set_line_width(0.2)
         self.ln(2)
 
+    def fit_widths(self, rows: list[list[str]], size: float) -> list[float]:
+        """Column widths (mm, summing to the page's width) from what the cells hold, so that a column
+        wraps only when the table cannot fit otherwise, and then the widest columns give way first.
+
+        Fixed widths made for English wrapped the longer Spanish words ("dentro de la variación normal",
+        "muy pocos para comparar") onto two or three lines in every row, which pushed a Spanish briefing
+        to a fifth page. So: every column as wide as its widest cell when they fit side by side; if not, a
+        header may wrap (one line once, not one per row), down to its longest word; if that is still too
+        wide, the widest columns are capped at one common width (never below their longest word), the cap
+        chosen so the table fills the page exactly."""
+        pad = 2 * self.c_margin + 0.6  # the cell's inner margins, and a hair so a fitted cell never wraps
+
+        def width(text: str, bold: bool) -> float:
+            self.set_font(self.family, "B" if bold else "", size)
+            return self.get_string_width(text)
+
+        columns = range(len(rows[0]))
+        header = [width(rows[0][j], True) + pad for j in columns]
+        body = [max([width(row[j], False) + pad for row in rows[1:]], default=0.0) for j in columns]
+        floor = [max(width(word, i == 0) for i, row in enumerate(rows) for word in (row[j].split() or [""])) + pad
+                 for j in columns]
+        room = self.epw
+        whole = [max(h, b) for h, b in zip(header, body)]
+        if sum(whole) <= room:  # nothing wraps: the spare room goes to each column by its size
+            return [w * room / sum(whole) for w in whole]
+        cells = [max(b, f) for b, f in zip(body, floor)]  # headers wrap, body cells do not
+        if sum(cells) <= room:  # the spare room to the headers that wrap, as far as it goes
+            short = [w - c for w, c in zip(whole, cells)]
+            share = min(1.0, (room - sum(cells)) / sum(short))
+            fitted = [c + s * share for c, s in zip(cells, short)]
+            return [w * room / sum(fitted) for w in fitted]
+        low, high = 0.0, max(cells)
+        for _step in range(40):  # the common cap, by bisection: the widths grow with it
+            cap = (low + high) / 2
+            if sum(min(c, max(cap, f)) for c, f in zip(cells, floor)) > room:
+                high = cap
+            else:
+                low = cap
+        return [min(c, max(low, f)) for c, f in zip(cells, floor)]
+
     def table(self, frame: pd.DataFrame, widths: tuple[float, ...] | None = None, size: float = 8.5) -> None:
+        """A table with a shaded header row; column widths fitted to the cells unless ``widths`` is given."""
         if frame.empty:
             return
+        rows = [[self.text_of(c) for c in frame.columns],
+                *([self.text_of(v) for v in values] for values in frame.itertuples(index=False))]
+        widths = widths or tuple(self.fit_widths(rows, size))
         self.font(size)
         self.set_draw_color(*RULE)
         heading = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
         with super().table(col_widths=widths, headings_style=heading, line_height=size * 0.5,
                            text_align="LEFT", borders_layout="HORIZONTAL_LINES", first_row_as_headings=True) as table:
-            table.row([self.text_of(c) for c in frame.columns])
-            for values in frame.itertuples(index=False):
-                table.row([self.text_of(v) for v in values])
+            for row in rows:
+                table.row(row)
         self.ln(2)
 
     def figure(self, png: bytes | None, caption: str, max_height: float) -> None:
@@ -173,7 +216,7 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
         pdf.stamp()
 
     pdf.heading(_("Headline numbers"))
-    pdf.table(briefing.kpis.rename(columns=kpi_headers()), widths=(34, 18, 18, 28, 50))
+    pdf.table(briefing.kpis.rename(columns=kpi_headers()))
     pdf.heading(_("In brief"), size=11)
     takeaways = list(briefing.takeaways)
     if briefing.offense_takeaway:  # after the headline count, before engagement
@@ -184,7 +227,7 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
         pdf.para(_("No incidents of these offenses in either period."), size=8.5, colour=GREY)
     else:
         pdf.para(briefing.offense_note, size=8, colour=GREY)
-        pdf.table(shown_columns(briefing.offenses), widths=(46, 20, 20, 40, 52), size=8)
+        pdf.table(shown_columns(briefing.offenses), size=8)
 
     # Where: the map at full width (on the next page when it does not fit), its areas as a table below it.
     if pdf.get_y() + MAP_HEIGHT + 25 > pdf.h - pdf.b_margin:
@@ -193,22 +236,22 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
     pdf.figure(pngs.get("map"), briefing.captions.get("map", ""), max_height=MAP_HEIGHT)
     if not briefing.areas.empty:
         pdf.heading(briefing.area_heading, size=11)
-        pdf.table(shown_columns(briefing.areas), widths=(44, 20, 20, 30, 40, 28), size=8)
+        pdf.table(shown_columns(briefing.areas), size=8)
 
     pdf.add_page()
     pdf.heading(_("Incidents over time"))
     pdf.figure(pngs.get("trend"), briefing.captions.get("trend", ""), max_height=95)
     pdf.heading(_("Community engagement"))
     pdf.figure(pngs.get("engagement"), briefing.captions.get("engagement", ""), max_height=85)
-    pdf.table(briefing.engagement, widths=(46, 22, 22, 22, 22))
+    pdf.table(briefing.engagement)
 
     pdf.heading(_("Resident trust"))
     pdf.para(briefing.trust_note, size=8.5, colour=GREY)
-    pdf.table(shown_columns(briefing.trust), widths=(24, 46, 24, 28, 26))
+    pdf.table(shown_columns(briefing.trust))
 
     pdf.heading(_("Program estimates"))
     pdf.para(briefing.program_note, size=8.5, colour=GREY)
-    pdf.table(shown_columns(briefing.programs), widths=(40, 18, 18, 32, 40))
+    pdf.table(shown_columns(briefing.programs))
 
     pdf.heading(_("How these numbers are made"))
     pdf.bullets(briefing.notes, size=8.5)

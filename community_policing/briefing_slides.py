@@ -1,5 +1,9 @@
 """A briefing as a PowerPoint deck (python-pptx): the same content as the PDF, one message per slide.
 
+Slides: title; headline numbers; which offenses rose and fell (the PDF's offense table); the map; its
+areas as a table; the trend; engagement; trust; programs; how the numbers are made. A table longer than
+fits at 12 pt (``ROWS_PER_SLIDE``) goes on over two or more slides, each saying "(1 of 2)".
+
 Each slide's title is its message (a sentence, not a topic); the chart or table below supports
 it; the footer carries the data label and, for the demo city, the simulated stamp. Text is in the
 current language (``briefing_pptx`` calls this inside ``briefing.speaking``).
@@ -15,13 +19,16 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from community_policing.briefing import ASSOCIATION_NOTE, SIMULATED_STAMP, Briefing, kpi_headers, shown_columns
-from community_policing import i18n
-from community_policing.i18n import _
+from community_policing import i18n, metrics
+from community_policing.i18n import N_, _
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
 INK = RGBColor(0x11, 0x11, 0x11)
 GREY = RGBColor(0x55, 0x55, 0x55)
+# Shown translated, under the areas' table.
+AREA_NOTE = N_("Reading: the change against how much the area's count normally varies. A rate of “–”: fewer "
+               "than {n} residents, too few for a rate.")
 
 
 def _text(slide, text: str, left, top, width, height, size: int = 14, bold: bool = False, colour=INK) -> None:
@@ -58,21 +65,61 @@ def _picture(slide, png: bytes | None, top=Inches(1.4), max_height=Inches(5.0)) 
     slide.shapes.add_picture(io.BytesIO(png), int((WIDTH - width) / 2), top, width=width, height=height)
 
 
-def _table(slide, frame: pd.DataFrame, top=Inches(1.5), size: int = 12) -> None:
+def _cell_text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _table(slide, frame: pd.DataFrame, top=Inches(1.5), size: int = 12, row_height=Inches(0.4),
+           fit: bool = False) -> None:
+    """A table across the slide. ``fit``: columns as wide as their longest cell (a count column does not
+    take as much room as a reading), so cells stay on one line and the rows keep their height."""
     if frame.empty:
         return
     rows, cols = len(frame) + 1, len(frame.columns)
-    shape = slide.shapes.add_table(rows, cols, MARGIN, top, WIDTH - 2 * MARGIN, Inches(0.4) * rows)
+    shape = slide.shapes.add_table(rows, cols, MARGIN, top, WIDTH - 2 * MARGIN, row_height * rows)
     table = shape.table
     for j, name in enumerate(frame.columns):
         table.cell(0, j).text = str(name)
     for i, values in enumerate(frame.itertuples(index=False), start=1):
         for j, value in enumerate(values):
-            table.cell(i, j).text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+            table.cell(i, j).text = _cell_text(value)
     for i in range(rows):
         for j in range(cols):
             for paragraph in table.cell(i, j).text_frame.paragraphs:
                 paragraph.font.size = Pt(size)
+                for run in paragraph.runs:  # on the text too: PowerPoint's editor takes the run's size as the size
+                    run.font.size = Pt(size)
+    if fit:  # characters as a measure of width: close enough for one sans-serif font at one size
+        longest = [max(len(str(name)), *(len(_cell_text(v)) for v in frame.iloc[:, j])) + 2
+                   for j, name in enumerate(frame.columns)]
+        for j, chars in enumerate(longest):
+            table.columns[j].width = Emu(int((WIDTH - 2 * MARGIN) * chars / sum(longest)))
+
+
+ROWS_PER_SLIDE = 10  # table rows that fit under a title and a sentence at 12 pt; a longer table goes on to a next slide
+
+
+def _parts(frame: pd.DataFrame, per_slide: int = ROWS_PER_SLIDE) -> list[pd.DataFrame]:
+    """A table cut into as few slides as hold it, in parts of nearly equal length (13 rows: 7 and 6, not 10 and 3)."""
+    count = max(-(-len(frame) // per_slide), 1)
+    size = -(-len(frame) // count)
+    return [frame.iloc[i:i + size] for i in range(0, max(len(frame), 1), size)]
+
+
+def _table_slides(deck: Presentation, briefing: Briefing, title: str, frame: pd.DataFrame, sentence: str | None,
+                  note: str) -> None:
+    """One table over one slide, or over several with "(1 of 2)" in their titles: the same cells as the
+    PDF's table, with the sentence that reads it above and the note on how it is made below."""
+    parts = _parts(frame)
+    for k, part in enumerate(parts, start=1):
+        message = title if len(parts) == 1 else _("{title} ({part} of {parts})").format(title=title, part=k,
+                                                                                         parts=len(parts))
+        slide = _slide(deck, briefing, message)
+        if sentence:
+            _text(slide, sentence, MARGIN, Inches(1.3), WIDTH - 2 * MARGIN, Inches(0.7), size=14)
+        _table(slide, part, top=Inches(2.05), size=12, row_height=Inches(0.37), fit=True)
+        if note:
+            _text(slide, note, MARGIN, Inches(6.3), WIDTH - 2 * MARGIN, Inches(0.7), size=12, colour=GREY)
 
 
 def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
@@ -99,8 +146,23 @@ def render(briefing: Briefing, pngs: dict[str, bytes]) -> bytes:
     _table(headline, kpis, size=13)
     _text(headline, "\n".join(briefing.takeaways[1:]), MARGIN, Inches(5.0), WIDTH - 2 * MARGIN, Inches(1.6), size=13)
 
+    # Which offenses rose and fell, as the PDF's table (its counts, change and noise label).
+    offenses = shown_columns(briefing.offenses)
+    if offenses.empty:
+        _text(_slide(deck, briefing, _("Which offenses rose and fell")), _("No incidents of these offenses in either "
+                                                                           "period."),
+              MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(1.0), size=16)
+    else:
+        _table_slides(deck, briefing, _("Which offenses rose and fell"), offenses, briefing.offense_takeaway,
+                      briefing.offense_note)
+
     _picture(_slide(deck, briefing, _("Where: incidents per 1,000 residents")), pngs.get("map"),
              max_height=Inches(5.4))
+    areas = shown_columns(briefing.areas)
+    if not areas.empty:  # the map's areas as the PDF's table: names, counts, change, reading, rate
+        _table_slides(deck, briefing, _("{areas}: incidents, change from a year earlier and rate per 1,000 "
+                                        "residents").format(areas=briefing.area_heading), areas, None,
+                      _(AREA_NOTE).format(n=f"{metrics.MIN_POPULATION_FOR_RATE:,}"))
     trend_message = briefing.figures["trend"].layout.title.text.replace("<br>", " ")
     _picture(_slide(deck, briefing, trend_message), pngs.get("trend"))
     engagement = _slide(deck, briefing, briefing.takeaways[1] if len(briefing.takeaways) > 1 else _("Engagement"))

@@ -136,7 +136,7 @@ def district_title(district_id: str, name: str) -> str:
 
 def districts(store: Store) -> pd.DataFrame:
     """Every district in natural id order, with its title, residents and sworn officers."""
-    table = store.query("district_list")
+    table = store.warehouse_query("district_list")
     table["title"] = [district_title(i, n) for i, n in zip(table["district_id"], table["district_name"])]
     return table
 
@@ -901,9 +901,10 @@ def incidents_delta(kpis: DistrictKpis) -> str | None:
 
 
 def rate_kpi(kpis: DistrictKpis, offense_group: str | None) -> metrics.KpiText:
-    """The rate KPI: per 1,000 residents, or per 100,000 for a rare offense (homicide), whose rate per 1,000
-    would read 0.0 or 0.1; the caption names the denominator."""
-    base = metrics.rate_base(offense_group)
+    """The rate KPI: per 1,000 residents, or per 100,000 for a rare offense (homicide, or any selection under 1
+    per 1,000: ``metrics.view_rate_base``), whose rate per 1,000 would read 0.0 or 0.1; the caption names the
+    denominator."""
+    base = metrics.view_rate_base(offense_group, kpis.incidents, kpis.population)
     label = (_("Rate per 100,000 residents") if base == 100_000 else _("Rate per 1,000 residents"))
     value = (_("not shown") if kpis.incidents_note else _("no rate") if kpis.rate_per_1000 is None
              else f"{kpis.rate_per_1000 * base / 1000:,.1f}")

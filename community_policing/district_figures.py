@@ -22,9 +22,12 @@ PRIOR_COLOR = "#8c8c8c"  # the year-earlier comparison is always grey and dashed
 PERIOD_FILL = "rgba(0, 114, 178, 0.07)"
 GRID = "#eeeeee"
 # Titles longer than this many characters are broken onto a second line (plotly does not wrap).
-TITLE_WIDTH = 110
+TITLE_WIDTH = 52  # a 390 px phone's chart (358 px) holds about 54 bold title characters
+SUBTITLE_WIDTH = 62  # and about 66 subtitle characters
 TOP_LEGEND = dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0)
-SIDE_LEGEND = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01, traceorder="reversed")
+# Below the chart, not beside it: a legend at the side takes half of a phone's width from the plot.
+SIDE_LEGEND = dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0,
+                   traceorder="reversed")
 
 
 def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
@@ -55,7 +58,9 @@ def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
 def _layout(fig: go.Figure, title: str, subtitle: str, height: int = 420, **extra) -> go.Figure:
     extra.setdefault("legend", TOP_LEGEND)
     title = wrap_title(title)
-    extra_lines = title.count("<br>")
+    if subtitle:
+        subtitle = "<br>".join(wrap_title(line, SUBTITLE_WIDTH) for line in subtitle.split("<br>"))
+    extra_lines = title.count("<br>") + subtitle.count("<br>")
     # Room above the plot for the title and subtitle, plus a row for a legend placed on top.
     top = 100 if extra["legend"] is not SIDE_LEGEND and extra.get("showlegend", True) else 78
     fig.update_layout(
@@ -144,7 +149,7 @@ def shade_preliminary(fig: go.Figure, preliminary_from: dt.date | None, first: p
     if lo >= hi:
         return False
     fig.add_vrect(x0=lo, x1=hi, fillcolor=fill, line=line or dict(width=0), layer="below",
-                  annotation_text=label, annotation_position="top right",
+                  annotation_text=label, annotation_position="bottom right",
                   annotation_font=dict(size=font_size, color="#333333"))
     return True
 

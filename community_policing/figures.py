@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 from community_policing import funnel, privacy
 from community_policing.geo import bounds
 from community_policing.i18n import N_, _
-from community_policing.metrics import MIN_COUNT_FOR_PCT, MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label
+from community_policing.metrics import (MIN_COUNT_FOR_PCT, MIN_POPULATION_FOR_RATE, UNASSIGNED_ID, noise_label,
+                                       per_base, rate_values)
 
 NO_POPULATION = N_("no population")  # an area with no population figure (a park, a cemetery): no rate
 
@@ -82,16 +83,57 @@ def _areas_only(table: pd.DataFrame) -> pd.DataFrame:
 
 # The rate map is shaded by the size-adjusted (empirical-Bayes) rate; the hover keeps the raw one.
 SHRUNK_RATE_LABEL = N_("Incidents per 1,000 residents, size-adjusted")
+# The same words per ``base`` residents (1,000, or 100,000 for a rare offense: ``metrics.view_rate_base``),
+# formatted where shown: every rate of one view says and draws the same base.
+RATE_LABEL_PER = N_("Incidents per {base} residents")
+SHRUNK_RATE_LABEL_PER = N_("Incidents per {base} residents, size-adjusted")
+RATE_BAR_PER = N_("Incidents<br>per {base}<br>residents<br>(size-adjusted)")
 
 
-def rate_hover_parts(row) -> tuple[str, str, str]:
+def rate_label(base: int = 1000, shrunk: bool = False) -> str:
+    """"Incidents per 1,000 residents" (or per 100,000; ", size-adjusted"), in the current language."""
+    return _(SHRUNK_RATE_LABEL_PER if shrunk else RATE_LABEL_PER).format(base=per_base(base))
+
+
+def rate_map_title(offenses: str, level: str, base: int = 1000) -> str:
+    """"Robbery: incidents per 1,000 residents by district" (or per 100,000; by neighborhood), in the current
+    language; ``offenses`` already translated."""
+    return (_("{offenses}: incidents per {base} residents by district") if level == "district"
+            else _("{offenses}: incidents per {base} residents by neighborhood")).format(offenses=offenses,
+                                                                                        base=per_base(base))
+
+
+RARE_BASE_NOTE = N_("Per 100,000 residents, as for every rare offense (homicide, or fewer than 1 incident per 1,000 "
+                    "residents citywide in the period): per 1,000 the areas would read 0.0 or 0.1.")
+
+
+def rate_definition(base: int = 1000) -> str:
+    """The one-line definition beside a rate map, per ``base`` residents, with why the base is 100,000 when it
+    is (in the current language)."""
+    text = _("Rate = incidents in the period ÷ residents × {base}. Areas with fewer than {n} residents, or no "
+             "population figure (parks), are left grey. Longer periods give higher rates.").format(
+        base=per_base(base), n=MIN_POPULATION_FOR_RATE)
+    return text + (" " + _(RARE_BASE_NOTE) if base != 1000 else "")
+
+
+def metric_label(metric: str, base: int = 1000) -> str:
+    """The name of a map metric (``METRIC_STYLE``) as a control shows it, the rate per ``base`` residents."""
+    if metric == "rate_per_1000":
+        return rate_label(base)
+    label = METRIC_STYLE[metric]["label"]
+    return _(label)
+
+
+def rate_hover_parts(row, base: int = 1000) -> tuple[str, str, str]:
     """For one area (a row with ``funnel.add_shrunk_rates`` and ``add_denominator_notes`` columns), in the
     current language: the size-adjusted rate with its 95 % interval, the raw rate with the counts it is made
-    of ("12 incidents, 340 residents"), and the denominator caution ("" when none)."""
+    of ("12 incidents, 340 residents"), and the denominator caution ("" when none); rates per ``base``
+    residents."""
+    factor = base / 1000
     if pd.notna(row.get("rate_eb_per_1000")):
         shrunk = _("{rate} (95% interval {low}–{high})").format(
-            rate=f"{float(row['rate_eb_per_1000']):,.1f}", low=f"{float(row['rate_eb_low']):,.1f}",
-            high=f"{float(row['rate_eb_high']):,.1f}")
+            rate=f"{float(row['rate_eb_per_1000']) * factor:,.1f}", low=f"{float(row['rate_eb_low']) * factor:,.1f}",
+            high=f"{float(row['rate_eb_high']) * factor:,.1f}")
     else:
         shrunk = why_no_value(row, "rate_per_1000")
     count = _(privacy.row_text(row, "incidents", missing=N_("no data")))
@@ -100,27 +142,46 @@ def rate_hover_parts(row) -> tuple[str, str, str]:
                if population is None or pd.isna(population) else
                _("{count} incidents, {residents} residents").format(count=count, residents=f"{int(population):,}"))
     if pd.notna(row.get("rate_per_1000")):
-        raw = _("{rate} per 1,000 ({made_of})").format(rate=f"{float(row['rate_per_1000']):,.1f}", made_of=made_of)
+        raw = (_("{rate} per 1,000 ({made_of})") if base == 1000 else _("{rate} per {base} ({made_of})")).format(
+            rate=f"{_raw_rate(row, base):,.1f}", base=per_base(base), made_of=made_of)
     else:
         raw = _("none ({made_of})").format(made_of=made_of)  # why: on the size-adjusted line
     note = row.get("denominator_note")
     return shrunk, raw, _(note) if isinstance(note, str) and note else ""
 
 
-def rate_texts(data: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+def _raw_rate(row, base: int) -> float:
+    """An area's raw rate per ``base`` residents, made again from its counts where it can be (tables keep the
+    rate per 1,000 rounded to 0.01, a whole number off per 100,000); per 1,000 the table's own figure, so the
+    hover and the table beside the map agree to the last digit."""
+    incidents, population = row.get("incidents"), row.get("population")
+    if base != 1000 and (incidents is not None and population is not None and pd.notna(incidents) and pd.notna(population)
+            and float(population) > 0):
+        return float(incidents) / float(population) * base
+    return float(row["rate_per_1000"]) * base / 1000
+
+
+def rate_texts(data: pd.DataFrame, base: int = 1000) -> tuple[list[str], list[str], list[str]]:
     """``rate_hover_parts`` of every area, as three lists."""
-    parts = [rate_hover_parts(r) for _i, r in data.iterrows()]
+    parts = [rate_hover_parts(r, base) for _i, r in data.iterrows()]
     return [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts]
 
 
-def area_hover(row, shrunk: str, raw: str, note: str) -> str:
+def shrunk_rate_line(rate: str, base: int = 1000) -> str:
+    """"Per 1,000 residents, size-adjusted: 12.3 (…)" (or per 100,000), in the current language."""
+    if base == 1000:
+        return _("Per 1,000 residents, size-adjusted: {rate}").format(rate=rate)
+    return _("Per {base} residents, size-adjusted: {rate}").format(base=per_base(base), rate=rate)
+
+
+def area_hover(row, shrunk: str, raw: str, note: str, base: int = 1000) -> str:
     """The hover of one area on the Overview map: counts, change and reading, the size-adjusted and the raw
     rate with what it is made of, the denominator, and any caution (all in the current language)."""
     lines = [
         f"<b>{row['area_name']}</b>",
         _("Incidents: {count} · a year earlier: {prior}").format(count=row["incidents_text"], prior=row["prior_text"]),
         _("Change: {change} · {noise}").format(change=row["pct_text"], noise=row["noise"]),
-        _("Per 1,000 residents, size-adjusted: {rate}").format(rate=shrunk),
+        shrunk_rate_line(shrunk, base),
         _("Raw rate: {rate}").format(rate=raw),
         _("Residents (denominator): {residents}").format(residents=row["population_text"]),
     ]
@@ -129,9 +190,11 @@ def area_hover(row, shrunk: str, raw: str, note: str) -> str:
     return "<br>".join(lines)
 
 
-def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, subtitle: str = "") -> go.Figure:
+def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, subtitle: str = "",
+               base: int = 1000) -> go.Figure:
     """Areas shaded by ``metric`` (``rate_per_1000`` or ``pct_change``) from an area_comparison table.
 
+    Rates are drawn and said per ``base`` residents (``metrics.view_rate_base``: 100,000 for a rare offense).
     A rate map is shaded by the size-adjusted rate (``funnel.add_shrunk_rates``: small areas pulled toward
     the city rate, large ones keep theirs); every hover gives the raw rate with the counts it is made of,
     the size-adjusted one with its 95 % interval, and the denominator caution where there is one
@@ -139,8 +202,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     if metric not in METRIC_STYLE:
         raise ValueError(f"metric must be one of {', '.join(METRIC_STYLE)}, not {metric!r}")
     style = METRIC_STYLE[metric]
-    label = SHRUNK_RATE_LABEL if metric == "rate_per_1000" else style["label"]
-    label = _(label)
+    label = rate_label(base, shrunk=True) if metric == "rate_per_1000" else metric_label(metric)
     data = _areas_only(table).copy()
     if "rate_eb_per_1000" not in data.columns:
         data = funnel.add_shrunk_rates(data)
@@ -157,11 +219,11 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     # Values as text for the hover: a blank reads as why (never "NaN").
     data["pct_text"] = [f"{float(v):+.1f}%" if pd.notna(v) else why_no_value(r, "pct_change")
                         for v, (_i, r) in zip(data["pct_change"], data.iterrows())]
-    shrunk, raw, notes = rate_texts(data)
+    shrunk, raw, notes = rate_texts(data, base)
     data["note_text"] = notes
-    data["hover"] = [area_hover(r, a, b, c) for (_i, r), a, b, c in zip(data.iterrows(), shrunk, raw, notes)]
+    data["hover"] = [area_hover(r, a, b, c, base) for (_i, r), a, b, c in zip(data.iterrows(), shrunk, raw, notes)]
     shade = "rate_eb_per_1000" if metric == "rate_per_1000" else metric
-    values = data[shade].astype(float)
+    values = data[shade].astype(float) * (base / 1000 if metric == "rate_per_1000" else 1)
     if metric == "pct_change" and values.notna().any():
         reach = max(abs(values.min()), abs(values.max()), 1.0)
         low, high = -reach, reach  # centre the diverging scale on "no change"
@@ -178,7 +240,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         locations=shown["area_id"], z=values[has_value], coloraxis="coloraxis", marker_opacity=0.85,
         marker_line_color="#555555", marker_line_width=0.8, name=label, text=shown["hover"],
         hovertemplate="%{text}<extra></extra>"))
-    bar = (_("Incidents<br>per 1,000<br>residents<br>(size-adjusted)") if metric == "rate_per_1000"
+    bar = (_(RATE_BAR_PER).format(base=per_base(base)) if metric == "rate_per_1000"
            else label.replace(" ", "<br>", 2))
     fig.update_layout(coloraxis=dict(colorscale=style["scale"], cmin=low, cmax=high,
                                      colorbar=map_figures.horizontal_colorbar(bar)))
@@ -262,6 +324,8 @@ def scatter_left_out(table: pd.DataFrame, intensity: str) -> str | None:
 def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Figure:
     """Engagement intensity (x) against % change in incidents (y), one bubble per area sized
     by population, captioned "association, not effect"."""
+    from community_policing.district_figures import wrap_title  # district_figures imports this module
+
     if intensity not in INTENSITY_LABELS:
         raise ValueError(f"intensity must be one of {', '.join(INTENSITY_LABELS)}, not {intensity!r}")
     data = scatter_points(table, intensity)
@@ -287,7 +351,7 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
             "officer_hours": ":,.0f",
         },
         labels={
-            intensity: _(INTENSITY_LABELS[intensity]),
+            intensity: wrap_title(_(INTENSITY_LABELS[intensity]), 40),
             "pct_change": _("% change in incidents vs a year earlier"),
             "population": _("Residents"),
             "incidents": _("Incidents"),
@@ -301,10 +365,13 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str) -> go.Fi
     fig.update_traces(marker=dict(color=POINT_COLOR, opacity=0.9, line=dict(color="white", width=1)),
                       textposition="middle center", textfont=dict(color="white", size=11))
     fig.add_hline(y=0, line_color="#888888", line_dash="dot")
+    # Wrapped for a phone (a 390 px screen's chart holds about 54 title characters), with room for every line.
+    title, subtitle = wrap_title(title, 52), wrap_title(_(ASSOCIATION_NOT_EFFECT), 62)
+    extra = 22 * title.count("<br>") + 18 * subtitle.count("<br>")
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": _(ASSOCIATION_NOT_EFFECT)}},
-        margin=dict(l=10, r=10, t=80, b=10),
-        height=460,
+        title={"text": title, "subtitle": {"text": subtitle}},
+        margin=dict(l=10, r=10, t=80 + extra, b=10),
+        height=460 + extra,
         font=FONT,
         plot_bgcolor="white",
         xaxis=dict(gridcolor="#eeeeee", zeroline=False),
@@ -392,17 +459,19 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
     return fig
 
 
-def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_word: str = "district") -> go.Figure:
-    """Rate per 1,000 against population with control limits (``funnel.funnel_view``): small areas swing
-    more by chance, so only points outside the funnel stand out. When the areas are overdispersed the
-    limits are widened for the usual spread between areas, and the subtitle says so. ``area_word``:
-    "district" or "neighborhood"."""
+def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_word: str = "district",
+                base: int = 1000) -> go.Figure:
+    """Rate per ``base`` residents (1,000, or 100,000 for a rare offense: ``metrics.view_rate_base``) against
+    population with control limits (``funnel.funnel_view``): small areas swing more by chance, so only points
+    outside the funnel stand out. When the areas are overdispersed the limits are widened for the usual spread
+    between areas, and the subtitle says so. ``area_word``: "district" or "neighborhood"."""
     fig = go.Figure()
-    city = float(placed["city_rate_per_1000"].iloc[0])
+    factor = base / 1000
+    city = float(placed["city_rate_per_1000"].iloc[0]) * factor
     for cov, dash in (("95", "dash"), ("99.8", "dot")):
         for side in ("upper", "lower"):
             fig.add_trace(go.Scatter(
-                x=limits["population"], y=limits[f"{side}_{cov}"], mode="lines",
+                x=limits["population"], y=limits[f"{side}_{cov}"] * factor, mode="lines",
                 line=dict(color="#777777", dash=dash, width=1),
                 name=_("{coverage}% limits").format(coverage=cov), legendgroup=cov, showlegend=side == "upper", hoverinfo="skip"))
     fig.add_hline(y=city, line_color="#333333", line_width=1,
@@ -416,13 +485,17 @@ def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_wor
                                (outside, _("outside the limits"), "#D55E00")):
         part = shown[mask]
         fig.add_trace(go.Scatter(
-            x=part["population"].astype(float), y=part["rate_per_1000"].astype(float), mode="markers+text",
+            x=part["population"].astype(float), y=rate_values(part, "rate_per_1000", base).astype(float),
+            mode="markers+text",
             text=part["area_id"], textposition="top center", name=name,
             marker=dict(size=11, color=colour, line=dict(color="white", width=1)),
             customdata=list(zip(part["area_name"], part["incidents"], [_(p) for p in part["position"]],
                                 notes[mask])),
-            hovertemplate=_("<b>%{customdata[0]}</b><br>%{y:.1f} per 1,000 residents<br>%{customdata[1]:,} incidents"
-                            " · %{x:,.0f} residents<br>%{customdata[2]}") + "%{customdata[3]}<extra></extra>"))
+            hovertemplate=(_("<b>%{customdata[0]}</b><br>%{y:.1f} per 1,000 residents<br>%{customdata[1]:,} incidents"
+                             " · %{x:,.0f} residents<br>%{customdata[2]}") if base == 1000 else
+                           _("<b>%{customdata[0]}</b><br>%{y:.1f} per {base} residents<br>%{customdata[1]:,} "
+                             "incidents · %{x:,.0f} residents<br>%{customdata[2]}").replace(
+                               "{base}", per_base(base))) + "%{customdata[3]}<extra></extra>"))
     widened = "limits" in placed.columns and (placed["limits"] == funnel.LIMITS_WIDENED).any()
     if widened:
         subtitle = (_("Each neighborhood's rate against its residents; the funnel is how far chance and the usual "
@@ -437,7 +510,7 @@ def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_wor
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}},
         xaxis=dict(title=_("Residents (the rate's denominator)"), gridcolor="#eeeeee", separatethousands=True),
-        yaxis=dict(title=_("Incidents per 1,000 residents"), gridcolor="#eeeeee", rangemode="tozero"),
+        yaxis=dict(title=rate_label(base), gridcolor="#eeeeee", rangemode="tozero"),
         plot_bgcolor="white", height=440, font=FONT, margin=dict(l=10, r=10, t=80, b=10),
         legend=dict(orientation="h", y=-0.2),
     )

@@ -574,8 +574,8 @@ def add_shrunk_rates(table: pd.DataFrame) -> pd.DataFrame:
         values = {"rate_eb_per_1000": city * mean, "rate_eb_low": city * low, "rate_eb_high": city * high,
                   # the prior's share of the precision (normal approximation on the log scale)
                   "shrinkage": 1 / (1 + prior * (o + 0.5))}
-    for column, value in values.items():
-        out.loc[rated, column] = np.round(value, 3 if column == "shrinkage" else 2)
+    for column, value in values.items():  # rates to 0.0001 per 1,000: 0.01 per 100,000 (a rare offense's base)
+        out.loc[rated, column] = np.round(value, 3 if column == "shrinkage" else 4)
     return out
 
 
@@ -644,7 +644,8 @@ def few_residents_caption(table: pd.DataFrame, limit: int = 4) -> str:
              "the counts alone cannot tell which.").format(areas=listed)
 
 
-def city_rate_text(table: pd.DataFrame) -> str:
-    """The city rate per 1,000 that ``add_shrunk_rates`` shrinks toward, as text ("n/a" when there is none)."""
+def city_rate_text(table: pd.DataFrame, base: int = 1000) -> str:
+    """The city rate that ``add_shrunk_rates`` shrinks toward, per ``base`` residents (``metrics.view_rate_base``),
+    as text ("n/a" when there is none)."""
     rates = pd.to_numeric(table.get("city_rate_per_1000", pd.Series(dtype=float)), errors="coerce").dropna()
-    return f"{float(rates.iloc[0]):,.1f}" if len(rates) else _("n/a")
+    return f"{float(rates.iloc[0]) * base / 1000:,.1f}" if len(rates) else _("n/a")

@@ -28,10 +28,10 @@ from shapely.ops import polylabel
 
 from community_policing import i18n, privacy
 from community_policing.i18n import N_, _, ngettext
-from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_POPULATION, NO_VALUE_GREY,
-                                        SHRUNK_RATE_LABEL, SUPPRESSED_FILL, SUPPRESSED_LINE, _subset, _zoom_for,
-                                        rate_hover_parts)
-from community_policing.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS
+from community_policing.figures import (CATEGORICAL, FONT, METRIC_STYLE, NO_POPULATION, NO_VALUE_GREY, RATE_BAR_PER,
+                                        SHRUNK_RATE_LABEL, SUPPRESSED_FILL, SUPPRESSED_LINE, _raw_rate, _subset,
+                                        _zoom_for, rate_hover_parts, rate_label, shrunk_rate_line)
+from community_policing.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS, per_base
 
 # Stevens-style 3 × 3 bivariate palette (teal for engagement, pink for crime change, blue where
 # both are high), index = (change tercile - 1) * 3 + (engagement tercile - 1). Distinguishable
@@ -239,10 +239,10 @@ def _num(value, fmt: str, missing: str | None = None) -> str:
     return (_("n/a") if missing is None else missing) if value is None or pd.isna(value) else fmt.format(float(value))
 
 
-def hover_text(row: pd.Series, layer: str) -> str:
+def hover_text(row: pd.Series, layer: str, base: int = 1000) -> str:
     """Counts, the rate and its denominator (residents and their year), then the layer's value; the rate
     size-adjusted (with its interval) and raw (with the counts it is made of), and any caution about the
-    denominator."""
+    denominator. Rates per ``base`` residents (``metrics.view_rate_base``)."""
     no_population = pd.isna(row.get("population"))
     year = ("" if no_population or pd.isna(row.get("population_year"))
             else _(" ({year} population)").format(year=int(row["population_year"])))
@@ -251,13 +251,13 @@ def hover_text(row: pd.Series, layer: str) -> str:
     comparison = row.get("comparison")
     not_comparable = isinstance(comparison, str) and bool(comparison)
     if "rate_eb_per_1000" in row.index:
-        shrunk, raw, note = rate_hover_parts(row)
-        rate_lines = [_("Per 1,000 residents, size-adjusted: {rate}").format(rate=shrunk),
-                      _("Raw rate: {rate}").format(rate=raw)]
+        shrunk, raw, note = rate_hover_parts(row, base)
+        rate_lines = [shrunk_rate_line(shrunk, base), _("Raw rate: {rate}").format(rate=raw)]
     else:
-        rate_lines = [_("Per 1,000 residents: {rate}").format(
-            rate=_num(row.get("rate_per_1000"), "{:.1f}",
-                      _(NO_POPULATION) if no_population else _("not shown (too few residents)")))]
+        rate = (f"{_raw_rate(row, base):.1f}" if pd.notna(row.get("rate_per_1000"))
+                else _(NO_POPULATION) if no_population else _("not shown (too few residents)"))
+        rate_lines = [_("Per 1,000 residents: {rate}").format(rate=rate) if base == 1000
+                      else _("Per {base} residents: {rate}").format(base=per_base(base), rate=rate)]
         note = ""
     lines = [
         f"<b>{row['area_name']}</b>",
@@ -303,25 +303,26 @@ MAP_HEIGHT = 620  # px, the whole figure: title, map, colour bar and legend unde
 
 def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subtitle: str = "",
               events: pd.DataFrame | None = None, *, highlight: str | None = None, context: dict | None = None,
-              area_labels: bool | None = None) -> go.Figure:
+              area_labels: bool | None = None, base: int = 1000) -> go.Figure:
     """One layer of the Map page from a ``map_layers.build_layer`` table; ``events`` (from
     ``map_layers.engagement_points``) adds engagement activities as points coloured by type.
 
     ``highlight``: an area id outlined thickly (the reader's search). ``context``: the city's context lines
     (``geo.context_features``), drawn under the areas. ``area_labels``: draw each area's number on it;
-    by default when the map has at most ``MAX_LABELLED_AREAS`` areas (a district map)."""
+    by default when the map has at most ``MAX_LABELLED_AREAS`` areas (a district map). ``base``: the residents
+    every incident rate (colours, colour bar, hover) is per (``metrics.view_rate_base``)."""
     if layer not in LAYER_STYLE:
         raise ValueError(f"layer must be one of {', '.join(LAYER_STYLE)}, not {layer!r}")
     style = LAYER_STYLE[layer]
     column = style["column"]
     data = table.copy()
-    data["hover"] = [hover_text(row, layer) for _, row in data.iterrows()]
+    data["hover"] = [hover_text(row, layer, base) for _, row in data.iterrows()]
     has = data[column].notna()
     suppressed = pd.Series(False, index=data.index)
     for count in LAYER_COUNTS[layer]:
         suppressed |= privacy.hidden(data, count)
     shown, blank, hidden_areas = data[has], data[~has & ~suppressed], data[~has & suppressed]
-    values = shown[column].astype(float)
+    values = shown[column].astype(float) * (base / 1000 if layer == "rate" else 1)
     # With points on top, areas are lighter so the points (some orange on orange scales) stay visible.
     fade = 0.65 if events is not None and len(events) else 1.0
     fig = go.Figure()
@@ -349,12 +350,11 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
         fig.update_layout(coloraxis=dict(colorscale=style["scale"], cmin=-reach, cmax=reach, colorbar=horizontal_colorbar(
             _("% change<br>vs a year<br>earlier"), ticksuffix="%")))
     else:
-        label = style["label"]
-        label = _(label)
+        label, bar = style["label"], style.get("bar")
+        label = rate_label(base, shrunk=True) if layer == "rate" else _(label)
+        bar = (_(RATE_BAR_PER).format(base=per_base(base)) if layer == "rate" else _(bar) if bar is not None else label)
         fig.add_trace(_trace(shown, features, values, label, colorscale=style["scale"], marker_line=LINE,
-                             marker_opacity=0.85 * fade,
-                             colorbar=horizontal_colorbar(_(bar) if (bar := style.get("bar")) is not None
-                                                          else label)))
+                             marker_opacity=0.85 * fade, colorbar=horizontal_colorbar(bar)))
     if len(blank):
         # Grey, one trace per reason (no population, too few residents, nothing loaded a year earlier...).
         whys = pd.Series([why_blank(layer, row) for _i, row in blank.iterrows()], index=blank.index)

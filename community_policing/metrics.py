@@ -842,7 +842,8 @@ PLAIN_WORDS_METHOD = N_(
     "more), “possibly a real drop” between 2 and 3, and “within normal variation” below 2. A "
     "percentage from fewer than 10 incidents a year earlier is not given (one incident more or less would move it by "
     "10 points or more): the page says “too few to compare” and gives the two counts. Rates of rare "
-    "offenses (homicide) are per 100,000 residents, others per 1,000. Where no record of community engagement, "
+    "offenses (homicide, or any selection with fewer than 1 incident per 1,000 residents citywide in the period) "
+    "are per 100,000 residents, others per 1,000. Where no record of community engagement, "
     "survey or program covers a period, the page says “not recorded”, never 0: a 0 would say that nothing "
     "happened. When the latest data are more than three months old, every page says how old they are at the top, "
     "because every “last 12 months” ends on the last day with data, not today."
@@ -936,6 +937,98 @@ RARE_GROUPS = frozenset({"homicide"})
 def rate_base(offense_group: str | None) -> int:
     """Residents a rate is per: 100,000 for a rare offense (homicide), else 1,000."""
     return 100_000 if offense_group in RARE_GROUPS else 1_000
+
+
+def view_rate_base(offense_group: str | None, incidents, population) -> int:
+    """The residents every rate of one view (a map, its colour bar and hover, the funnel, the tables and
+    downloads beside them) is per: 100,000 or 1,000, chosen once for the whole view.
+
+    Per 100,000 for a named rare group (``rate_base``: homicide) and also whenever the selected offenses'
+    citywide rate over the period is below 1 per 1,000 residents (``incidents`` in the whole city, the
+    residents of its areas). Why the second rule: offense names differ from city to city, and any rare
+    selection (a short period of robbery, arson, a city's own rare category) would otherwise read 0.0-0.1 on
+    every area, so the map could not tell areas apart and a reader would take 0.0 for none. Per 100,000 it
+    reads in whole numbers. Without residents (no rate at all) the named-group rule alone decides.
+    """
+    named = rate_base(offense_group)
+    if named == 100_000:
+        return named
+    try:
+        incidents, population = float(incidents), float(population)
+    except (TypeError, ValueError):
+        return named
+    if not math.isfinite(incidents) or not math.isfinite(population) or population <= 0:
+        return named
+    return 100_000 if incidents / population * 1000 < 1 else 1_000
+
+
+def table_rate_base(table: pd.DataFrame, offense_group: str | None) -> int:
+    """``view_rate_base`` of an unsuppressed ``area_comparison`` table (one level, unassigned row included):
+    the citywide incidents over the residents of the areas with a rate."""
+    incidents = pd.to_numeric(table["incidents"], errors="coerce").sum()
+    population = pd.to_numeric(table["population"], errors="coerce")
+    return view_rate_base(offense_group, incidents, population[population >= MIN_POPULATION_FOR_RATE].sum())
+
+
+# For "How to read these numbers" (the Methodology page): which base a rate is per, and why.
+RATE_BASE_METHOD = N_(
+    "**Rates per 1,000 or per 100,000 residents.** A rate is the number of incidents in the period divided by "
+    "the residents of the area. Most offenses are counted per 1,000 residents. Rare ones are counted per 100,000: "
+    "homicide always, and any other choice of offenses with fewer than 1 incident per 1,000 residents in the whole "
+    "city over the period (a short period, a rare offense group, a city's own category). Per 1,000, such a map "
+    "reads 0.0 or 0.1 in every area, which cannot tell areas apart and reads like none; per 100,000 the same rates "
+    "read in whole numbers. The base is chosen once for the whole view: the map's colours, its colour bar, each "
+    "hover, the funnel plot, the tables and the downloads all use it, and their headings say which it is "
+    "(\"Incidents per 100,000 residents\"). Rates per 100,000 are 100 times the same rates per 1,000: nothing "
+    "else changes.")
+
+
+def per_base(base: int) -> str:
+    """A rate's base as written in a label: "1,000" or "100,000" (the same digits in both languages)."""
+    return f"{int(base):,}"
+
+
+# Rate columns (values per 1,000 in every table) and their headings per ``base`` residents, in the tables a
+# reader sees and downloads when a view is per 100,000 (``rates_per``).
+RATE_HEADINGS = {
+    "rate_per_1000": N_("Incidents per {base} residents"),
+    "rate_eb_per_1000": N_("Size-adjusted rate per {base} residents"),
+    "rate_eb_low": N_("Size-adjusted rate per {base}: low (95%)"),
+    "rate_eb_high": N_("Size-adjusted rate per {base}: high (95%)"),
+    "city_rate_per_1000": N_("City rate per {base} residents"),
+}
+
+
+def rate_heading(column: str, base: int, translate: bool = False) -> str:
+    """The heading of a rate column per ``base`` residents: English, the column's name in a table and its
+    download (a saved file means the same in both languages); ``translate``: in the current language, for
+    display (``ui.rate_column_config``)."""
+    text = RATE_HEADINGS[column]
+    return (_(text) if translate else text).format(base=per_base(base))
+
+
+def rates_per(table: pd.DataFrame, base: int) -> pd.DataFrame:
+    """A table for display and download with its rates per ``base`` residents. Per 1,000 it is ``table``
+    unchanged (its machine names say "per_1000"); per 100,000 the rate columns are multiplied by 100 and
+    renamed to headings that name the base ("Incidents per 100,000 residents", English like every column
+    name of a download), so a downloaded file can never be read per 1,000."""
+    if int(base) == 1_000:
+        return table
+    out = table.copy()
+    for column in RATE_HEADINGS:
+        if column in out.columns:
+            out[column] = rate_values(out, column, base).round(2)
+    return out.rename(columns={c: rate_heading(c, base) for c in RATE_HEADINGS if c in out.columns})
+
+
+def rate_values(table: pd.DataFrame, column: str, base: int) -> pd.Series:
+    """The values of a rate column of ``table`` (per 1,000) per ``base`` residents. The raw rate is made
+    again from its incidents and residents where the table has them: tables keep it rounded to 0.01 per
+    1,000, which per 100,000 would be a whole number off (per 1,000: the table's own figure)."""
+    if column == "rate_per_1000" and base != 1000 and {"incidents", "population"} <= set(table.columns):
+        return (rate_per_1000(pd.to_numeric(table["incidents"], errors="coerce").astype("Float64"),
+                              table["population"]) * (base / 1000)).astype("Float64")
+    return (pd.to_numeric(table[column], errors="coerce").astype("Float64") * (base / 1000)).astype("Float64")
 
 
 # Below this many incidents a year earlier a % change is not shown without "too few to compare": one incident

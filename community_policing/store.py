@@ -245,6 +245,7 @@ class Store:
                 f"`python -m community_policing demo --db {self.path}` (or `make demo`)"
             )
         self.identity = file_identity(self.path)
+        self._warehouse_answers: dict[str, pd.DataFrame] = {}
         self._con = connect_afresh(self.path)
         self.ledger_path: Path | None = None
         self.city: str | None = None
@@ -311,6 +312,14 @@ class Store:
             return cursor.execute(load_query(name), params or None).df()
         finally:
             cursor.close()
+
+    def warehouse_query(self, name: str) -> pd.DataFrame:
+        """``query(name)`` for a parameterless query of the warehouse's own tables (not the ledger), run once
+        per Store: the file is never written while open (a new build is a new file and a new Store), so the
+        answer cannot change. A copy each time, so a caller may add columns."""
+        if name not in self._warehouse_answers:
+            self._warehouse_answers[name] = self.query(name)
+        return self._warehouse_answers[name].copy()
 
     def is_stale(self) -> bool:
         """True when another process has swapped a new file in since this Store opened, or a ledger

@@ -422,8 +422,9 @@ def simulated_banner(info: metrics.DatasetInfo) -> None:
 source_words = metrics.source_words
 
 
-def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
-    """The 'about this data' note every page ends with."""
+def data_note(info: metrics.DatasetInfo, extra: str = "", rate_base: int | None = None) -> None:
+    """The 'about this data' note every page ends with. ``rate_base``: the residents the page's rates are per
+    (``metrics.view_rate_base``); None on a page whose rates may differ (per 100,000 only for rare offenses)."""
     st.divider()
     st.subheader(_("About this data"))
     if info.first_day and info.last_day:
@@ -443,9 +444,12 @@ def data_note(info: metrics.DatasetInfo, extra: str = "") -> None:
             as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=_(str(info.built_at))),
         *freshness_notes(info),
         *correction_notes(info),
-        _("Rates are per 1,000 residents of the area (population and its year are in each hover) and are not shown "
-          "for areas with fewer than {minimum} residents or no population figure.").format(
-            minimum=metrics.MIN_POPULATION_FOR_RATE),
+        (_("Rates are per {base} residents of the area (population and its year are in each hover) and are not "
+           "shown for areas with fewer than {minimum} residents or no population figure.") if rate_base else
+         _("Rates are per 1,000 residents of the area, or per 100,000 for rare offenses such as homicide "
+           "(population and its year are in each hover), and are not shown for areas with fewer than {minimum} "
+           "residents or no population figure.")).format(
+            base=metrics.per_base(rate_base or 1000), minimum=metrics.MIN_POPULATION_FOR_RATE),
         *([extra] if extra else []),
     ]
     st.markdown("".join(f"- {line}\n" for line in lines))
@@ -727,13 +731,35 @@ def plotly_chart(fig, *, kind: str | None = None, **options):
     return st.plotly_chart(readable_text(fig), alt=chart_alt(fig, kind), config=config or None, **options)
 
 
+TABLES_PARAM = "tables"  # ?tables=open: every table of numbers opens with its chart (screen readers, portals)
+TABLES_OPEN_STATE = "_tables_open"  # held for the session once asked for, on every page
+
+
+def tables_open() -> bool:
+    """True when the reader asked for every table open (``?tables=open`` in the link, held for the session)."""
+    if st.query_params.get(TABLES_PARAM) == "open":
+        st.session_state[TABLES_OPEN_STATE] = True
+    return bool(st.session_state.get(TABLES_OPEN_STATE, False))
+
+
+def lazy_expander(label: str, key: str):
+    """An expander whose content is built only once the reader opens it: test ``.open`` inside it.
+
+    Why: a closed st.expander still runs its code and the browser still builds what is inside (a table grid,
+    download buttons, a chart), which on the District page's seven "Show the numbers" was a good part of its
+    first visit. Opening one reruns the page (from cache) with its content. ``?tables=open`` opens them all."""
+    return st.expander(label, expanded=tables_open(), key=f"{key}__open", on_change="rerun")
+
+
 def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str,
                    column_config: dict | None = None, notes: list[str] | None = None) -> None:
     """The table behind a chart, one click away, with CSV and Excel downloads (simulated data say so
-    in the name; ``notes`` go on the workbook's 'about' sheet)."""
-    with st.expander(_("Show the numbers")):
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, placeholder=MISSING)
-        download_table(frame, info, file_name, key, notes=notes)
+    in the name; ``notes`` go on the workbook's 'about' sheet). Built when opened (``lazy_expander``)."""
+    box = lazy_expander(_("Show the numbers"), key)
+    with box:
+        if box.open:
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, placeholder=MISSING)
+            download_table(frame, info, file_name, key, notes=notes)
 
 
 def area_column_config(area_word: str | None = None, **extra) -> dict:
@@ -767,6 +793,16 @@ def area_column_config(area_word: str | None = None, **extra) -> dict:
         config["comparison"] = _("Comparison")
     config.update(extra)
     return config
+
+
+def rate_column_config(base: int) -> dict:
+    """Formats of the rate columns of a table per ``base`` residents (``metrics.rates_per``: per 100,000 they are
+    named by their headings); empty per 1,000, where ``area_column_config`` and the callers' labels apply."""
+    if int(base) == 1_000:
+        return {}
+    return {metrics.rate_heading(c, base): st.column_config.NumberColumn(metrics.rate_heading(c, base, translate=True),
+                                                                         format="%.1f")
+            for c in metrics.RATE_HEADINGS}
 
 
 # What a table shows in a cell with no value (``st.dataframe(placeholder=MISSING)``), never "None" or "nan".

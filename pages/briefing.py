@@ -7,10 +7,13 @@ in one language is kept under its language, so switching never serves the other 
 stays in English words (``briefing_district_2_..._simulated.pdf``) with ``_es`` after the dates for
 a Spanish one, so the two can sit side by side in a folder."""
 
+import io
+import zipfile
+
 import streamlit as st
 
 from community_policing import briefing, i18n, ui
-from community_policing.i18n import _
+from community_policing.i18n import _, ngettext
 from community_policing.store import StoreError
 
 store = ui.get_store()
@@ -91,7 +94,12 @@ for kind, label in (("pdf", _("Download the briefing (PDF)")), ("pptx", _("Downl
         st.caption(size + (" · " + _("simulated demo data, stamped on every page") if info.is_simulated else ""))
 st.divider()
 st.subheader(_("Briefings for all districts"))
-st.caption(_("One PDF briefing per district for the period and offenses above, in one zip file."))
+district_titles = [titles[i] for i in titles if i != CITYWIDE]
+st.caption(ngettext("One PDF briefing per district ({count} district) for the period and offenses above, in one zip "
+                    "file. They are made one after another; a bar says which district is being made.",
+                    "One PDF briefing per district ({count} districts) for the period and offenses above, in one zip "
+                    "file. They are made one after another; a bar says which district is being made.",
+                    len(district_titles)).format(count=f"{len(district_titles):,}"))
 zip_key = (request.start, request.end, request.offense_group, request.date_basis, request.rules, key, lang, "zip")
 if st.button(_("Make the briefings for all districts"), key="briefing_make_all") and zip_key not in ready:
     bar = st.progress(0.0, text=_("Starting"))
@@ -110,5 +118,11 @@ if zip_key in ready:
     name, data = ready[zip_key]
     ui.download_document(_("Download the briefings for all districts (zip)"), data, file_name=name,
                          key="briefing_download_all", mime="application/zip", type="primary")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # say what the file holds, counted from the file itself
+        made = len(archive.namelist())
+    st.caption(ngettext("{file}: {count} PDF briefing ({size} KB), one per district: {districts}.",
+                        "{file}: {count} PDF briefings ({size} KB), one per district: {districts}.", made).format(
+        file=ui.plain(name), count=f"{made:,}", size=f"{len(data) / 1024:,.0f}",
+        districts=ui.plain(", ".join(district_titles))))
 ui.data_note(info, _("Briefings use the same functions as the pages: their numbers equal the Overview's and the "
                      "`districts` command's for the same filters."))

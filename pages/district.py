@@ -199,7 +199,8 @@ else:
         k1.caption(no_history[0].upper() + no_history[1:] + ".")
     rate = district.rate_kpi(kpis, filters.offense_group)  # per 100,000 for a rare offense (homicide)
     k2.metric(rate.label, rate.value, help=_("Incidents in the period ÷ residents × {base}. Longer periods give higher "
-                                             "rates.").format(base=f"{metrics.rate_base(filters.offense_group):,}"))
+                                             "rates.").format(
+        base=f"{metrics.view_rate_base(filters.offense_group, kpis.incidents, kpis.population):,}"))
     k2.caption(rate.caption)
 for column, kpi in [*zip((k3, k4), metrics.engagement_kpis(
         kpis.engagement_events, kpis.engagement_events_prior_year, kpis.officer_hours, kpis.officer_hours_prior_year,

@@ -48,13 +48,19 @@ if info.incident_rows == 0 and info.survey_rows == 0:
     ui.data_note(info)
     st.stop()
 
+# One base for every incident rate of this page (colours, colour bar, hover, table, download), chosen as the
+# Overview chooses it: per 100,000 for a rare selection, else per 1,000 (metrics.view_rate_base).
+base = metrics.table_rate_base(ui.area_comparison(store, key, period.start, period.end, "district",
+                                                  filters.offense_group, filters.date_basis), filters.offense_group)
+
 # --- Controls ----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([2.7, 1.2, 1.5])
 # Layer and areas are held for the session and carried by the address (?layer=change&level=neighborhood), like
 # the sidebar filters, so a shared link opens the same map.
 ui.follow_url("layer", "map_layer", {code: code for code in map_layers.LAYERS})
 layer = c1.radio(_("Map layer"), map_layers.LAYERS, key="map_layer", horizontal=True,
-                 format_func=map_layers.layer_label, **ui.hold("map_layer", map_layers.LAYERS, map_layers.LAYERS[0]))
+                 format_func=lambda code: figures.rate_label(base) if code == "rate" else map_layers.layer_label(code),
+                 **ui.hold("map_layer", map_layers.LAYERS, map_layers.LAYERS[0]))
 ui.keep("map_layer", layer)
 ui.show_in_url("layer", layer, map_layers.LAYERS[0])
 ui.follow_url("level", "map_level_page", {code: code for code in metrics.LEVELS})
@@ -84,8 +90,7 @@ features = ui.area_features(store, key, level)
 by_district = level == "district"
 offenses = offense_label
 titles = {
-    "rate": (_("{offenses}: incidents per 1,000 residents by district") if by_district
-             else _("{offenses}: incidents per 1,000 residents by neighborhood")).format(offenses=offenses),
+    "rate": figures.rate_map_title(offenses, level, base),
     "change": (_("{offenses}: % change from a year earlier by district") if by_district
                else _("{offenses}: % change from a year earlier by neighborhood")).format(offenses=offenses),
     "engagement": (_("Engagement activities per 1,000 residents per year by district") if by_district
@@ -96,12 +101,13 @@ titles = {
         offenses=offenses.lower()),
 }
 definitions = {
-    "rate": _("**Rate** = incidents in the period ÷ residents × 1,000, **adjusted for size**: a small area's rate, "
-              "which chance swings a lot, is pulled toward the city rate ({city} per 1,000), while a large area keeps "
-              "close to its own (empirical Bayes). Each hover gives the raw rate with its incidents and residents, "
-              "and the year of that population figure. Areas with fewer than {n} residents, or no population figure "
-              "(parks), are grey. Longer periods give higher rates.").format(
-        n=metrics.MIN_POPULATION_FOR_RATE, city=funnel.city_rate_text(data.table)),
+    "rate": _("**Rate** = incidents in the period ÷ residents × {base}, **adjusted for size**: a small area's rate, "
+              "which chance swings a lot, is pulled toward the city rate ({city} per {base}), while a large area "
+              "keeps close to its own (empirical Bayes). Each hover gives the raw rate with its incidents and "
+              "residents, and the year of that population figure. Areas with fewer than {n} residents, or no "
+              "population figure (parks), are grey. Longer periods give higher rates.").format(
+        n=metrics.MIN_POPULATION_FOR_RATE, city=funnel.city_rate_text(data.table, base), base=metrics.per_base(base))
+    + (" " + _(figures.RARE_BASE_NOTE) if base != 1000 else ""),
     "change": _("**% change** compares the same days a year earlier: blue is fewer incidents, red is more. Areas "
                 "whose change is **within normal variation** (|z| < 2: no larger than the area's counts usually "
                 "move, see How to read these numbers) are drawn **faded with a light outline**: read them as no "
@@ -128,7 +134,7 @@ if layer in ("rate", "change") and (blank := metrics.all_zero_note(data.table, "
                                                                    else "pct_change")):
     st.info(blank)
 fig = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle=period.label(), events=events,
-                            highlight=highlight, context=_context(store, key))
+                            highlight=highlight, context=_context(store, key), base=base)
 map_col, key_col = st.columns([1.45, 1]) if layer == "bivariate" else (st.container(), None)
 with map_col:
     event = ui.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")
@@ -160,8 +166,8 @@ ui.open_district_on_click(event, level, data.table)
 st.subheader(_("The numbers behind the map, by district") if by_district
              else _("The numbers behind the map, by neighborhood"))
 z_column = next((c for c in map_layers.Z_COLUMNS if c in data.table.columns), None)  # the z the reading is made from
-base = ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", *([z_column] if z_column else []),
-        "noise", "population", "population_year", "rate_per_1000"]
+shown_columns = ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change",
+                 *([z_column] if z_column else []), "noise", "population", "population_year", "rate_per_1000"]
 extra = {
     "rate": ["rate_eb_per_1000", "rate_eb_low", "rate_eb_high", "times_city_rate", "denominator_note"],
     "change": ["muted"],
@@ -170,7 +176,7 @@ extra = {
     "bivariate": ["engagement_events", "events_per_1000_per_year", "engagement_class", "change_class",
                   "bivariate_label"],
 }[layer]
-table = data.table[privacy.columns_with_notes(base + extra, data.table)]
+table = metrics.rates_per(data.table[privacy.columns_with_notes(shown_columns + extra, data.table)], base)
 st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_prior_year_note", "denominator_note")),
              hide_index=True,
              width="stretch", key="map_table", placeholder=ui.MISSING, column_config=ui.area_column_config(
@@ -194,10 +200,12 @@ st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_pr
     engagement_class=st.column_config.NumberColumn(_("Engagement third (1–3)"), format="%d"),
     change_class=st.column_config.NumberColumn(_("Change third (1–3)"), format="%d"),
     bivariate_label=_("Colour means"),
+    **ui.rate_column_config(base),
 ))
 if rules is not None:
     st.caption(_(privacy.public_note(rules)) + " " + _("On the map such areas are white with a heavy outline."))
 ui.download_table(table, info, f"map_{layer}_{level}_{period.start}_{period.end}", key="download_map_layer",
                   label=_("Download this layer's table"), notes=ui.filter_notes(filters))
 
-ui.data_note(info, extra=_("Engagement points are engagement activities only; incident locations are never mapped."))
+ui.data_note(info, extra=_("Engagement points are engagement activities only; incident locations are never mapped."),
+             rate_base=base)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from community_policing import (briefing, costs, engagement_stats, evaluation, freshness, funnel, harm, i18n, ledger,
                                 limits, loader, map_layers, metrics, noise, nowcast, privacy, series_breaks, synthetic,
-                                trust_stats, ui)
+                                trust_figures, trust_stats, ui)
 from community_policing.i18n import _
 
 store = ui.get_store()
@@ -139,6 +139,7 @@ st.markdown(_(
 ))
 
 st.markdown(_(metrics.PLAIN_WORDS_METHOD))
+st.markdown(_(metrics.RATE_BASE_METHOD))
 st.markdown(_(briefing.OFFENSE_NOTE))
 st.markdown(_(ui.SHARING_NOTE))
 
@@ -194,6 +195,7 @@ st.markdown(_(
 
 st.markdown(_(trust_stats.METHOD_NOTE))
 st.markdown(_(trust_stats.TITLE_NOTE))
+st.markdown(_(trust_figures.TRUST_PANELS_METHOD))
 
 st.header(_("Privacy in public mode"))
 _rules = privacy.rules_from_env()

@@ -10,7 +10,8 @@ from community_policing import (evaluation, figures, freshness, funnel, i18n, me
                                 privacy, ui)
 from community_policing.i18n import N_, _, ngettext
 
-LABEL = "label"  # the key of a metric's label in figures.METRIC_STYLE
+# The map's shading and areas in the address (?shade=change&areas=neighborhood), so a shared link opens this map.
+SHADE_CODES = {"rate": "rate_per_1000", "change": "pct_change"}
 # The names analysis.window_comparisons gives its windows (English data), shown as the sidebar's period names.
 WINDOW_NAMES = {"rolling 28 days": N_("Last 28 days"), "rolling 12 months": N_("Last 12 months"),
                 "year to date": N_("Year to date"), "last full year": N_("Last full year")}
@@ -51,6 +52,9 @@ districts = ui.area_comparison(store, key, period.start, period.end, "district",
                                filters.date_basis, rules)
 totals = metrics.city_totals(store, raw_districts, period.start, period.end, filters.offense_group,
                              filters.date_basis)
+# One base for every rate of this page (map, hover, colour bar, funnel, tables, downloads): per 100,000 for a
+# rare selection (homicide, or under 1 incident per 1,000 residents citywide), else per 1,000.
+base = metrics.table_rate_base(raw_districts, filters.offense_group)
 surveyed = totals.city_trust  # the one citywide trust figure (population-weighted), before public-mode hiding
 protected = None
 if rules is not None:
@@ -133,7 +137,9 @@ else:
 breaks = ui.chart_breaks(store, info, filters.offense_group)  # series breaks of the citywide series
 ui.comparison_cautions(info, breaks, filters, None if cast is None or cast.expected <= 0 else cast.to_come / cast.expected)
 
-with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date, last full year")):
+
+def _standard_comparisons() -> None:
+    """The four standard windows, each against the same dates a year earlier (built when opened)."""
     windows = freshness.window_cautions(
         ui.window_comparisons(store, key, info.last_day, filters.offense_group, filters.date_basis),
         info.freshness, breaks, filters.date_basis)
@@ -176,30 +182,43 @@ with st.expander(_("Standard comparisons: last 28 days, 12 months, year to date,
     st.caption(_("Each window ends on the last day with data ({day}) and is compared with the same dates a year "
                  "earlier, so seasons match.").format(day=i18n.format_date(info.last_day)))
 
+
+windows_box = ui.lazy_expander(_("Standard comparisons: last 28 days, 12 months, year to date, last full year"),
+                                key="standard_comparisons")
+with windows_box:
+    if windows_box.open:
+        _standard_comparisons()
+
 unknown_note = ui.occurrence_unknown_note(store, key, filters, rules=rules)
 if totals.incidents == 0 and not totals.incidents_prior_year:
     st.info(_("No incidents of this kind were recorded in this period or a year earlier. "
               "Try a longer period or all offenses."))
-    ui.data_note(info, unknown_note)
+    ui.data_note(info, unknown_note, rate_base=base)
     st.stop()
 
 # --- Map --------------------------------------------------------------------------------------
 st.subheader(_("Where: incidents by area"))
 c1, c2 = st.columns([2, 1])
-metric = c1.radio(_("Shade areas by"), ["rate_per_1000", "pct_change"], key="map_metric", horizontal=True,
-                  format_func=lambda m: _(figures.METRIC_STYLE[m].get(LABEL)))
-level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level", horizontal=True, format_func=metrics.level_label)
+metrics_shown = list(SHADE_CODES.values())
+ui.follow_url("shade", "map_metric", SHADE_CODES)
+metric = c1.radio(_("Shade areas by"), metrics_shown, key="map_metric", horizontal=True,
+                  format_func=lambda m: figures.metric_label(m, base),
+                  **ui.hold("map_metric", metrics_shown, metrics_shown[0]))
+ui.keep("map_metric", metric)
+ui.show_in_url("shade", next(code for code, m in SHADE_CODES.items() if m == metric), "rate")
+ui.follow_url("areas", "map_level", {code: code for code in metrics.LEVELS})
+level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level", horizontal=True, format_func=metrics.level_label,
+                 **ui.hold("map_level", metrics.LEVELS, metrics.LEVELS[0]))
+ui.keep("map_level", level)
+ui.show_in_url("areas", level, metrics.LEVELS[0])
 areas = districts if level == "district" else ui.area_comparison(
     store, key, period.start, period.end, "neighborhood", filters.offense_group, filters.date_basis, rules)
 features = ui.area_features(store, key, level)
 # Rates adjusted for area size (empirical Bayes) colour the map; the raw rate and its counts are in the hover.
 shaded = funnel.add_denominator_notes(funnel.add_shrunk_rates(areas))
 if metric == "rate_per_1000":
-    title = (_("{offenses}: incidents per 1,000 residents by district") if level == "district"
-             else _("{offenses}: incidents per 1,000 residents by neighborhood")).format(offenses=offense_label)
-    definition = _("Rate = incidents in the period ÷ residents × 1,000. Areas with fewer than {n} residents, or no "
-                   "population figure (parks), are left grey. Longer periods give higher rates.").format(
-        n=metrics.MIN_POPULATION_FOR_RATE) + " " + _(funnel.SHRINKAGE_CAPTION)
+    title = figures.rate_map_title(offense_label, level, base)
+    definition = figures.rate_definition(base) + " " + _(funnel.SHRINKAGE_CAPTION)
     if few := funnel.few_residents_caption(shaded):
         definition += " " + few
 else:
@@ -208,7 +227,7 @@ else:
     definition = _("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
                    "Hover for the counts and whether the change is beyond normal variation.")
 map_event = ui.plotly_chart(figures.choropleth(metrics.area_names(shaded), features, metric, title,
-                                               subtitle=period.label()),
+                                               subtitle=period.label(), base=base),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
 if blank := metrics.all_zero_note(areas, metric):  # a map with nothing to shade says so
     st.info(blank)
@@ -216,18 +235,21 @@ many = period_comparisons.multiple_comparisons_note(len(areas)) if metric == "pc
 st.caption(definition + (" " + _("Click a district to open its page.") if level == "district" else "")
            + (f" {_(many)}" if many else ""))
 # The map's numbers as a table (what each area's hover says), for readers who cannot use the map.
-ui.numbers_behind(metrics.translated(metrics.area_names(shaded[privacy.columns_with_notes(
+ui.numbers_behind(metrics.rates_per(metrics.translated(metrics.area_names(shaded[privacy.columns_with_notes(
                       ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change", "noise", "noise_z",
                        "dispersion", "population", "rate_per_1000", "rate_eb_per_1000", "rate_eb_low", "rate_eb_high",
-                       "denominator_note"], shaded)]), metrics.WORD_COLUMNS + funnel.WORD_COLUMNS),
+                       "denominator_note"], shaded)]), metrics.WORD_COLUMNS + funnel.WORD_COLUMNS), base),
                   info, f"map_{level}_{period.start}_{period.end}.csv",
                   key="numbers_map", column_config=ui.area_column_config(
-                      metrics.level_label(level), **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()}),
+                      metrics.level_label(level), **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()},
+                      **ui.rate_column_config(base)),
                   notes=ui.filter_notes(filters))
 ui.open_district_on_click(map_event, level, areas)
 
+
 # --- How we know: the fair ranking (funnel plot), behind an expander so the plain numbers come first ---
-with st.expander(_("How we know: which districts stand out, fairly compared (funnel plot)")):
+def _how_we_know() -> None:
+    """The funnel plot and its numbers (built when opened: the plain numbers come first)."""
     st.caption(_("A funnel plot: each district's rate against its population, with the range chance alone "
                  "would give (the funnel); only districts outside it stand out."))
     placed, limits = evaluation.funnel(raw_districts)
@@ -241,18 +263,27 @@ with st.expander(_("How we know: which districts stand out, fairly compared (fun
     if not limits.empty:
         st.subheader(_("Which districts stand out, fairly compared"))
         ui.plotly_chart(figures.funnel_plot(
-            metrics.area_names(placed[~privacy.hidden(placed, "incidents")]), limits, title=funnel.funnel_title(placed)),
+            metrics.area_names(placed[~privacy.hidden(placed, "incidents")]), limits, title=funnel.funnel_title(placed),
+            base=base),
             kind=_("Funnel plot"), width="stretch", key="funnel_chart")
         st.caption(_(funnel.FUNNEL_CAPTION) + " " + funnel.describe_limits(placed))
-        ui.numbers_behind(metrics.translated(placed[privacy.columns_with_notes(
+        ui.numbers_behind(metrics.rates_per(metrics.translated(placed[privacy.columns_with_notes(
                               ["area_id", "area_name", "incidents", "population", "rate_per_1000", "expected", "z_score",
                                "z_adjusted", "limits", "position", "denominator_note"], placed)],
-                              metrics.WORD_COLUMNS + funnel.WORD_COLUMNS),
+                              metrics.WORD_COLUMNS + funnel.WORD_COLUMNS), base),
                           info, "districts_funnel.csv", key="numbers_funnel",
                           column_config=ui.area_column_config(_("District"), **metrics.column_labels(["expected", "position"]),
                                                               z_score=st.column_config.NumberColumn(
                                                                   _("z (chance alone)"), format="%+.2f"),
-                                                              **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()}))
+                                                              **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()},
+                                                              **ui.rate_column_config(base)))
+
+
+funnel_box = ui.lazy_expander(_("How we know: which districts stand out, fairly compared (funnel plot)"),
+                               key="how_we_know")
+with funnel_box:
+    if funnel_box.open:
+        _how_we_know()
 
 # --- Engagement vs crime change -------------------------------------------------------------
 st.subheader(_("Engagement beside crime change, by district"))
@@ -296,10 +327,12 @@ unrecorded = {} if totals.engagement_recorded else {
         ("engagement_events", _("Engagement activities")), ("officer_hours", _("Officer hours")),
         ("events_per_1000_per_year", _("Activities per 1,000 per year")))}
 table_event = st.dataframe(
-    metrics.translated(metrics.area_names(table), metrics.WORD_COLUMNS + metrics.ENGAGEMENT_COLUMNS),
+    metrics.rates_per(metrics.translated(metrics.area_names(table), metrics.WORD_COLUMNS + metrics.ENGAGEMENT_COLUMNS),
+                      base),
     placeholder=ui.MISSING, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="district_table",
-    column_config={**ui.area_column_config(_("District")), **ui.correction_column_config(), **unrecorded},
+    column_config={**ui.area_column_config(_("District")), **ui.correction_column_config(), **unrecorded,
+                   **ui.rate_column_config(base)},
 )
 note = period_comparisons.multiple_comparisons_note(len(table))
 st.caption(_("Select a row to open that district's page.") + (f" {_(note)}" if note else "")
@@ -307,7 +340,8 @@ st.caption(_("Select a row to open that district's page.") + (f" {_(note)}" if n
                       "incidents that later corrections remove.") if info.has_corrections else "")
            + (f" {_(privacy.public_note(rules))}" if rules is not None else ""))
 ui.open_district_on_row(table_event, table)
-ui.download_table(table, info, f"districts_{period.start}_{period.end}", key="download_districts",
+ui.download_table(metrics.rates_per(table, base), info, f"districts_{period.start}_{period.end}",
+                  key="download_districts",
                   label=_("Download the district table"), notes=ui.filter_notes(filters))
 
-ui.data_note(info, unknown_note)
+ui.data_note(info, unknown_note, rate_base=base)

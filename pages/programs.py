@@ -45,6 +45,48 @@ def _costs(_store, key: tuple, program: str, _result, date_basis: str, lang: str
     return evaluation.program_costs(_store, program, _result, date_basis)
 
 
+def _show_every_program(table: pd.DataFrame, info) -> None:
+    """The estimates of every program side by side, with the checks of each, and their download."""
+    robust_cols = ["robust_estimate", "robust_p"] if table["robust_estimate"].notna().any() else []
+    shown = table[["program", "outcome", "estimate", "ci_low", "ci_high", "p_value", "pretrend_slope_p", "pretrend_p",
+                   "detectable_trend", "breakdown_trend", "min_permutation_p", "rtm_flag", *robust_cols, "n_treated",
+                   "n_control", "start"] + (["true_effect"] if "true_effect" in table else [])]
+    st.dataframe(shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS.get(o, o)))),
+                 hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
+        "program": _("Program"), "outcome": _("Outcome"),
+        "estimate": st.column_config.NumberColumn(_("Estimate"), format="percent"),
+        "ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
+        "ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),
+        "p_value": st.column_config.NumberColumn(_("p-value"), format="%.3f"),
+        "pretrend_slope_p": st.column_config.NumberColumn(
+            _("Pre-trend p (steady gap)"), format="%.2f",
+            help=_("Test of a steady gap in trends before the start; blank: not assessed.")),
+        "pretrend_p": st.column_config.NumberColumn(
+            _("Pre-trend p (any gap)"), format="%.2f",
+            help=_("Test of any difference in the periods before the start; blank: not assessed.")),
+        "detectable_trend": st.column_config.NumberColumn(
+            _("Trend gap caught half the time, per year"), format="percent",
+            help=_("A steady gap in trends this large per year would pass the check before the start half the "
+                   "time.")),
+        "breakdown_trend": st.column_config.NumberColumn(
+            _("Trend gap that explains it away, per year"), format="percent",
+            help=_("A steady gap in trends this large per year, continuing after the start, would bring the interval "
+                   "to zero; 0 when it already includes zero.")),
+        "min_permutation_p": st.column_config.NumberColumn(
+            _("Smallest possible p"), format="%.3f",
+            help=_("The smallest p-value any test that reshuffles which districts got the program could give.")),
+        "rtm_flag": _("Regression to the mean?"),
+        "robust_estimate": st.column_config.NumberColumn(_("Second method"), format="percent"),
+        "robust_p": st.column_config.NumberColumn(_("Second method p"), format="%.3f"),
+        "n_treated": _("Treated districts"), "n_control": _("Comparison districts"), "start": _("Start"),
+        "true_effect": st.column_config.NumberColumn(_("Injected effect (simulation only)"), format="percent"),
+    })
+    if "true_effect" in table and info.is_simulated:
+        st.caption(_("This is the simulated demo city, so the effect the generator injected is known and shown for "
+                     "checking; real cities have no such column."))
+    ui.download_table(shown, info, "program_estimates", key="download_programs", label=_("Download the estimates"))
+
+
 st.title(_("Program evaluation"))
 ui.simulated_banner(info)
 st.write(_("For each community-policing program, this page compares the districts that got it with the "
@@ -155,46 +197,15 @@ for outcome, result in detail:
             st.caption(_("{label}: {cost}. {note}").format(
                 label=ce.attendance_label, cost=f"${ce.cost_per_attendance:,.2f}", note=ce.attendance_note))
 
+
 st.header(_("Every program"))
-with st.spinner(_("Estimating program effects…")):
-    table = _every_program(store, key, names, basis, i18n.language())
-robust_cols = ["robust_estimate", "robust_p"] if table["robust_estimate"].notna().any() else []
-shown = table[["program", "outcome", "estimate", "ci_low", "ci_high", "p_value", "pretrend_slope_p", "pretrend_p",
-               "detectable_trend", "breakdown_trend", "min_permutation_p", "rtm_flag", *robust_cols, "n_treated",
-               "n_control", "start"] + (["true_effect"] if "true_effect" in table else [])]
-st.dataframe(shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS.get(o, o)))),
-             hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
-    "program": _("Program"), "outcome": _("Outcome"),
-    "estimate": st.column_config.NumberColumn(_("Estimate"), format="percent"),
-    "ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
-    "ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),
-    "p_value": st.column_config.NumberColumn(_("p-value"), format="%.3f"),
-    "pretrend_slope_p": st.column_config.NumberColumn(
-        _("Pre-trend p (steady gap)"), format="%.2f",
-        help=_("Test of a steady gap in trends before the start; blank: not assessed.")),
-    "pretrend_p": st.column_config.NumberColumn(
-        _("Pre-trend p (any gap)"), format="%.2f",
-        help=_("Test of any difference in the periods before the start; blank: not assessed.")),
-    "detectable_trend": st.column_config.NumberColumn(
-        _("Trend gap caught half the time, per year"), format="percent",
-        help=_("A steady gap in trends this large per year would pass the check before the start half the "
-               "time.")),
-    "breakdown_trend": st.column_config.NumberColumn(
-        _("Trend gap that explains it away, per year"), format="percent",
-        help=_("A steady gap in trends this large per year, continuing after the start, would bring the interval "
-               "to zero; 0 when it already includes zero.")),
-    "min_permutation_p": st.column_config.NumberColumn(
-        _("Smallest possible p"), format="%.3f",
-        help=_("The smallest p-value any test that reshuffles which districts got the program could give.")),
-    "rtm_flag": _("Regression to the mean?"),
-    "robust_estimate": st.column_config.NumberColumn(_("Second method"), format="percent"),
-    "robust_p": st.column_config.NumberColumn(_("Second method p"), format="%.3f"),
-    "n_treated": _("Treated districts"), "n_control": _("Comparison districts"), "start": _("Start"),
-    "true_effect": st.column_config.NumberColumn(_("Injected effect (simulation only)"), format="percent"),
-})
-if "true_effect" in table and info.is_simulated:
-    st.caption(_("This is the simulated demo city, so the effect the generator injected is known and shown for "
-                 "checking; real cities have no such column."))
-ui.download_table(shown, info, "program_estimates", key="download_programs", label=_("Download the estimates"))
+# Opened on request: the table fits every program (about 0.2 s each), which the program above does not need.
+every = ui.lazy_expander(_("Every program side by side ({n}), with the checks of each").format(n=len(names)),
+                         key="every_program")
+with every:
+    if every.open:
+        with st.spinner(_("Estimating program effects…")):
+            table = _every_program(store, key, names, basis, i18n.language())
+        _show_every_program(table, info)
 ui.data_note(info, extra=_("Program effects are estimated from monthly incidents in the 24 months before and after "
                            "each start; see How to read these numbers."))

@@ -183,3 +183,11 @@ def stl(tmp_path_factory):
     yield db, summary, lambda sql: con.execute(sql).df()
     con.close()
 
+
+def open_tables(at):
+    """``at`` (an AppTest not yet run) with every "Show the numbers" and other on-request section open, as
+    ``?tables=open`` gives a reader: tests that read a page's tables, downloads and text see all of them."""
+    from community_policing import ui
+
+    at.session_state[ui.TABLES_OPEN_STATE] = True
+    return at

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing import metrics
 from community_policing.store import DB_ENV_VAR, Store
+from tests.conftest import open_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -18,7 +19,7 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 @pytest.fixture()
 def app(demo_db, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = open_tables(AppTest.from_file(APP, default_timeout=60))
     at.run()
     assert not at.exception, at.exception
     return at
@@ -121,7 +122,7 @@ def test_data_dictionary_page(app):
 
 def test_missing_database_gives_a_plain_message(tmp_path, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = open_tables(AppTest.from_file(APP, default_timeout=60)).run()
     assert not at.exception
     assert "no data to show yet" in at.error[0].value
     assert "community_policing demo" in at.error[0].value

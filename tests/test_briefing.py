@@ -133,8 +133,9 @@ def test_the_slide_deck_has_one_message_per_slide(demo_db, tmp_path):
     assert done.returncode == 0, done.stderr
     deck = Presentation(str(out))
     titles = [next(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
-    assert len(titles) == 8
+    assert len(titles) == 11  # with the offense table over two slides and the neighborhoods' table
     assert titles[0].startswith("District 3") and titles[-1] == "How these numbers are made"
+    assert titles[2:4] == ["Which offenses rose and fell (1 of 2)", "Which offenses rose and fell (2 of 2)"]
     row = districts_json(demo_db).set_index("area_id").loc["3"]
     assert titles[1].startswith(f"{int(row['incidents']):,} incidents vs {int(row['incidents_prior_year']):,}")
     table = next(s.table for s in deck.slides[1].shapes if s.has_table)
@@ -250,12 +251,14 @@ def test_a_spanish_slide_deck_has_spanish_titles(demo_db, tmp_path):
     assert done.returncode == 0, done.stderr
     deck = Presentation(str(out))
     titles = [next(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
-    assert len(titles) == 8
-    assert titles[2] == "Dónde: incidentes por cada 1,000 residentes"
-    assert titles[5].startswith("La confianza en la policía promedió")
-    assert titles[6].startswith("Estimaciones de los programas: efecto en los incidentes y la confianza")
+    assert len(titles) == 11
+    assert titles[2] == "Qué delitos aumentaron y disminuyeron (1 de 2)"
+    assert titles[4] == "Dónde: incidentes por cada 1,000 residentes"
+    assert titles[5].startswith("Vecindarios: incidentes, cambio respecto de un año antes")
+    assert titles[8].startswith("La confianza en la policía promedió")
+    assert titles[9].startswith("Estimaciones de los programas: efecto en los incidentes y la confianza")
     assert titles[-1] == "Cómo se obtienen estas cifras"
-    assert titles[4].startswith("Se registraron ") and "actividades de participación" in titles[4]
+    assert titles[7].startswith("Se registraron ") and "actividades de participación" in titles[7]
     row = districts_json(demo_db).set_index("area_id").loc["3"]
     assert titles[1].startswith(f"{int(row['incidents']):,} ")
     table = next(s.table for s in deck.slides[1].shapes if s.has_table)

@@ -164,7 +164,7 @@ def test_the_library_makes_one_zip_of_every_district(tiny_db, monkeypatch):
     assert all("Offenses: Robbery" in t for t in texts)
     fractions = [f for f, _m in steps]
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
-    assert steps[-1][1].startswith("District 2: ")
+    assert steps[-1][1].startswith("District 2 (2 of 2): ")
     assert briefing.zip_name(dt.date(2024, 3, 1), dt.date(2024, 3, 31), True, False) == \
         "briefings_all_districts_20240301_20240331_simulated_pdf.zip"
 

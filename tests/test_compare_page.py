@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing import compare, compare_figures, district, metrics
 from community_policing.figures import CATEGORICAL
 from community_policing.store import DB_ENV_VAR, Store, write_database
-from tests.conftest import tiny_city_tables
+from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "compare.py")
 IDS = ["2", "5"]
@@ -140,7 +140,7 @@ def demo_env(demo_db, monkeypatch):
 
 
 def _run(districts: str | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = open_tables(AppTest.from_file(PAGE, default_timeout=60))
     if districts is not None:
         at.query_params["districts"] = districts
     at.run()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing import district, district_figures, figures, metrics
 from community_policing.store import DB_ENV_VAR, Store, write_database
-from tests.conftest import tiny_city_tables
+from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "district.py")
 
@@ -284,7 +284,7 @@ def test_figures_say_so_when_empty(draw):
 
 
 def _run(db, district_id: str | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = open_tables(AppTest.from_file(PAGE, default_timeout=60))
     if district_id is not None:
         at.query_params["district"] = district_id
     at.run()

@@ -18,7 +18,7 @@ from community_policing import analysis, engagement_stats, evaluation, metrics
 from community_policing import engagement_figures as ef
 from community_policing import engagement_view as ev
 from community_policing.store import DB_ENV_VAR, Store, write_database
-from tests.conftest import tiny_city_tables
+from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "engagement.py")
 
@@ -217,7 +217,7 @@ def test_intensity_bars(demo_frames):
 
 def _run(db: Path, monkeypatch) -> AppTest:
     monkeypatch.setenv(DB_ENV_VAR, str(db))
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = open_tables(AppTest.from_file(PAGE, default_timeout=60))
     at.run()
     assert not at.exception, at.exception
     return at

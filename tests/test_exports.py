@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing import exports, ledger_bulk
 from community_policing.ledger import Ledger
 from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, write_database
-from tests.conftest import PROJECT_ROOT, tiny_city_tables
+from tests.conftest import PROJECT_ROOT, open_tables, tiny_city_tables
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -340,7 +340,7 @@ def recording(monkeypatch):
 def test_overview_downloads_are_neutralised_csv_and_excel(hostile_city, tmp_path, monkeypatch, recording):
     monkeypatch.setenv(DB_ENV_VAR, str(hostile_city))
     monkeypatch.setenv(LEDGER_ENV_VAR, str(tmp_path / "ledger.sqlite"))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = open_tables(AppTest.from_file(APP, default_timeout=60)).run()
     assert not at.exception, at.exception
     buttons = download_buttons(at)
     csv_button = buttons["Download the district table (CSV)"]
@@ -372,7 +372,7 @@ def test_overview_downloads_are_neutralised_csv_and_excel(hostile_city, tmp_path
 
 
 def test_staff_template_downloads_go_through_exports(ledger_env, staff_app, recording):
-    at = AppTest.from_file(staff_app, default_timeout=60).run()
+    at = open_tables(AppTest.from_file(staff_app, default_timeout=60)).run()
     at.switch_page(str(PROJECT_ROOT / "pages" / "ledger.py")).run()
     assert not at.exception, at.exception
     buttons = download_buttons(at)

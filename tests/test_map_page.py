@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing import geo, map_figures, map_layers, metrics
 from community_policing.store import DB_ENV_VAR, Store
+from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,7 +174,7 @@ def _map_specs(at):
 
 def test_map_page_renders_every_layer_at_both_levels(dash, demo_db, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
-    at = AppTest.from_file(str(dash), default_timeout=60)
+    at = open_tables(AppTest.from_file(str(dash), default_timeout=60))
     at.run()
     at.switch_page(f"{ROOT}/pages/map.py").run()
     assert not at.exception, at.exception
@@ -203,7 +204,7 @@ def test_map_page_rate_layer_shows_the_size_adjusted_rate(dash, demo_db, monkeyp
     """What a reader sees on the rate layer: colours from the size-adjusted rate, the raw rate and its counts
     in the hover, a caption saying what the adjustment does, and both rates in the table."""
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
-    at = AppTest.from_file(str(dash), default_timeout=60)
+    at = open_tables(AppTest.from_file(str(dash), default_timeout=60))
     at.run()
     at.switch_page(f"{ROOT}/pages/map.py").run()
     at.radio(key="map_level_page").set_value("neighborhood").run()

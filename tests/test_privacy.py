@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from community_policing import briefing, cli, compare, district, evaluation, i18n, metrics, noise, privacy
+from community_policing import briefing, cli, compare, district, evaluation, i18n, metrics, noise, privacy, ui
 from community_policing.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
 from community_policing.store import DB_ENV_VAR, Store
 
@@ -814,6 +814,7 @@ def _public_app(demo_db, monkeypatch, lang: str = "en"):
     i18n.set_language(lang)  # AppTest re-applies format_func in the test's thread: speak the page's language there
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lang"] = lang
+    at.session_state[ui.TABLES_OPEN_STATE] = True  # every "Show the numbers" open: each table and file checked
     at.run()
     assert not at.exception, at.exception
     return at

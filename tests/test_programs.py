@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing import analysis, evaluation
 from community_policing.store import DB_ENV_VAR, Store
+from tests.conftest import open_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -54,7 +55,7 @@ def test_plain_summary_says_what_it_can_and_cannot_say(demo_db):
 @pytest.fixture()
 def programs_page(demo_db, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = open_tables(AppTest.from_file(APP, default_timeout=90)).run()
     at.switch_page("pages/programs.py").run()
     assert not at.exception, at.exception
     return at
@@ -105,7 +106,7 @@ def test_program_page_without_programs_says_so(tiny_db, monkeypatch, tmp_path):
     copy = tmp_path / "tiny.duckdb"
     shutil.copy(tiny_db, copy)
     monkeypatch.setenv(DB_ENV_VAR, str(copy))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = open_tables(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page("pages/programs.py").run()
     assert not at.exception
     assert "No community-policing programs are recorded" in at.info[0].value

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing import analysis, evaluation, i18n, period_comparisons, schema
 from community_policing import engagement_view as ev
 from community_policing.store import DB_ENV_VAR
+from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +39,7 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     # staff_app: dashboard.py away from pages/, so a page switch keeps the session's language (see conftest).
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
     i18n.set_language("es")  # AppTest re-applies format_func in the test's thread: speak Spanish there too
-    at = AppTest.from_file(staff_app, default_timeout=120)
+    at = open_tables(AppTest.from_file(staff_app, default_timeout=120))
     at.query_params["lang"] = "es"
     at.run()
     assert not at.exception, at.exception
@@ -213,7 +214,7 @@ def test_the_data_dictionary_is_translated_where_shown_and_its_names_stay():
 
 def test_switching_language_keeps_the_choices_on_the_trust_page(demo_db, staff_app, monkeypatch):
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
-    at = AppTest.from_file(staff_app, default_timeout=120).run()
+    at = open_tables(AppTest.from_file(staff_app, default_timeout=120)).run()
     at.switch_page(str(ROOT / "pages" / "trust.py")).run()
     assert not at.exception, at.exception
     chosen = at.multiselect(key="trust_districts").value  # the months follow the sidebar period (issue 16)

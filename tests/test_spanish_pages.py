@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing import evaluation, i18n, metrics
 from community_policing.store import DB_ENV_VAR, Store
+from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
@@ -116,7 +117,7 @@ def _without_names(text: str, names: list[str]) -> str:
 
 def _render(script: str, lang: str) -> AppTest:
     i18n.set_language(lang)  # AppTest re-applies format_func in the test's thread: speak the same there
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = open_tables(AppTest.from_file(APP, default_timeout=120))
     at.query_params["lang"] = lang
     at.run()
     assert not at.exception, at.exception

@@ -102,7 +102,13 @@ def test_programs_page_fits_each_program_once_per_count_by(demo_db, monkeypatch)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     at.switch_page(str(ROOT / "pages" / "programs.py")).run()
     assert not at.exception, at.exception
-    # First visit: each program fitted once (the one shown is not fitted again for the table).
+    # First visit: only the program shown is fitted; "Every program" is closed and fits nothing.
+    assert fits == [(names[0], "occurred")]
+    assert not any("p_value" in d.value.columns for d in at.dataframe)
+    at.session_state["every_program__open"] = True  # the reader opens "Every program"
+    at.run()
+    assert not at.exception, at.exception
+    # Each program fitted once (the one shown is not fitted again for the table).
     assert sorted(fits) == sorted((n, "occurred") for n in names)
     table = next(d.value for d in at.dataframe if "p_value" in d.value.columns)
     assert list(table["program"]) == list(expected["program"])

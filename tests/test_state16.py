@@ -206,17 +206,33 @@ def test_a_staff_page_opened_by_url_in_public_mode_says_staff_only(demo_env, mon
 
 def test_download_buttons_do_not_rerun_the_page(demo_env):
     at = _app()
+    # Closed, a "Show the numbers" builds nothing (no table, no file): the Compare page's downloads are all in them.
+    assert not _go(at, "pages/compare.py").get("download_button")
+    at = _app(tables="open")  # ?tables=open: every table open, on every page of the visit
     workbooks = 0
     for page in ("pages/overview.py", "pages/compare.py", "pages/map.py"):
         buttons = _go(at, page).get("download_button")
         assert buttons, page
         assert all(b.proto.ignore_rerun for b in buttons), [b.proto.label for b in buttons if not b.proto.ignore_rerun]
-        # Workbooks are made only when their button is clicked; a CSV is made with the page (cheap, and the
+        # Workbooks are made only when their button is clicked; a CSV is made with the table (cheap, and the
         # public-mode property tests read every file a page offers).
         excel = [b for b in buttons if b.proto.label.endswith("(Excel)")]
         assert all(b.proto.deferred_file_id for b in excel)
         workbooks += len(excel)
     assert workbooks
+
+
+def test_a_closed_table_is_built_when_opened(demo_env):
+    at = _go(_app(), "pages/district.py")
+    assert "Show the numbers" in [e.label for e in at.expander]
+    closed = [b.proto.label for b in at.get("download_button")]
+    assert not [label for label in closed if label.startswith("Download these numbers")], closed
+    at.session_state["download_monthly__open"] = True  # the reader opens the monthly chart's numbers
+    at.run()
+    assert not at.exception, at.exception
+    opened = [b.proto.label for b in at.get("download_button") if b.proto.label.startswith("Download these numbers")]
+    assert opened == ["Download these numbers (CSV)", "Download these numbers (Excel)"], opened
+    assert any("incidents" in d.value.columns for d in at.dataframe)
 
 
 def test_the_demo_source_line_speaks_spanish(demo_env):

@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing import briefing, cli, district, figures, geo, i18n, map_layers, metrics, privacy
 from community_policing.store import DB_ENV_VAR, Store
+from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
@@ -180,7 +181,7 @@ def _page(db: Path, monkeypatch, page: str, public: bool = False) -> AppTest:
     monkeypatch.setenv(DB_ENV_VAR, str(db))
     if public:
         monkeypatch.setenv("COMMON_GROUND_MODE", "public")
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = open_tables(AppTest.from_file(APP, default_timeout=120))
     at.run()
     assert not at.exception, at.exception
     if page != "overview":

@@ -83,6 +83,7 @@ def _run(db: Path, monkeypatch, page: str = "overview", public: bool = False, le
     if public:
         monkeypatch.setenv("COMMON_GROUND_MODE", "public")
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[ui.TABLES_OPEN_STATE] = True  # every "Show the numbers" open: the text scans read the tables too
     at.run()
     assert not at.exception, at.exception
     if page != "overview":
@@ -268,7 +269,7 @@ def test_overview_opens_with_a_headline_and_keeps_the_funnel_behind_how_we_know(
     assert any(words in headline for words in ("not normal variation", "within normal variation",
                                                 "could still be normal variation"))
     how = next(e for e in at.expander if e.proto.label.startswith("How we know"))
-    assert len(how.get("plotly_chart")) == 1  # the funnel plot lives there
+    assert len(how.get("plotly_chart")) == 1  # the funnel plot lives there (opened: every table is, see _run)
     assert not any(s.value == "Which districts stand out, fairly compared" for s in at.main.subheader
                    if s not in how.subheader)
     assert any(c.value.startswith("z: how far the change is from no change") for c in at.caption)
