@@ -175,6 +175,8 @@ CONTEXT_STYLE = {  # kind -> (colour, width): light, so the areas stay the subje
     "road": ("#b0a38f", 1.6),
     "other": ("#9e9e9e", 1.2),
 }
+CONTEXT_WORDS = {"city": N_("city limits"), "water": N_("rivers and lakes"), "road": N_("major roads"),
+                 "other": N_("other lines")}
 
 
 def context_layers(context: dict | None) -> list[dict]:
@@ -462,28 +464,71 @@ def bivariate_legend(legend: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _outline_xy(geometry: dict, tolerance: float) -> tuple[list, list]:
+    """A shape's lines (polygon rings, or the line itself) as x/y lists broken by None, for a plain Scatter."""
+    geom = shape(geometry).simplify(tolerance, preserve_topology=True)
+    xs: list = []
+    ys: list = []
+    for part in getattr(geom, "geoms", [geom]):
+        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
+        for ring in rings:
+            if ring.geom_type in ("LineString", "LinearRing"):
+                x, y = ring.xy
+                xs += [*x, None]
+                ys += [*y, None]
+    return xs, ys
+
+
 def locator_map(features: dict, area_id: str, title: str = "", context: dict | None = None) -> go.Figure:
     """A small locator for the District page: every district in light grey with its number, the chosen one
-    filled dark blue, over the city's context lines. Static in spirit: no hover, no legend, no colour bar."""
-    others = _subset(features, {f["id"] for f in features["features"] if f["id"] != area_id})
-    chosen = _subset(features, {area_id})
-    height = 260
-    centre, zoom = _zoom_for(features, width_px=240, height_px=height - (30 if title else 0))
+    filled dark blue, over the city's context lines. Static: no hover, no legend, no colour bar.
+
+    Drawn as filled outlines on plain axes, not as a WebGL map: a locator needs no zoom or tiles, and a WebGL map
+    is the slowest thing a browser draws (headless Chromium renders it in software; on a phone it is a second
+    WebGL context beside the page's other map). Context lines are drawn the same way, under the areas."""
+    bounds = [shape(f["geometry"]).bounds for f in features["features"]]
+    if not bounds:
+        return go.Figure(layout=dict(title={"text": title}, height=120))
+    minx, miny = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    maxx, maxy = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    tolerance = max(maxx - minx, maxy - miny) / 400  # finer than a pixel of a 260 px map
     fig = go.Figure()
-    if others["features"]:
-        fig.add_trace(go.Choroplethmap(
-            geojson=others, locations=[f["id"] for f in others["features"]], z=[0] * len(others["features"]),
-            colorscale=[[0, "#e4e4e4"], [1, "#e4e4e4"]], showscale=False, marker_line=dict(color="#ffffff", width=1.2),
-            hoverinfo="skip", name=_("other districts")))
-    if chosen["features"]:
-        fig.add_trace(go.Choroplethmap(
-            geojson=chosen, locations=[area_id], z=[0], colorscale=[[0, "#2166ac"], [1, "#2166ac"]], showscale=False,
-            marker_line=dict(color="#08306b", width=2), hoverinfo="skip", name=_("this district")))
-    fig.add_traces(area_label_traces(features, zoom))
-    fig.update_layout(title={"text": title, "font": {"size": 14}},
-                      map=dict(style="white-bg", center=centre, zoom=zoom, layers=context_layers(context)),
-                      margin=dict(l=0, r=0, t=30 if title else 0, b=0), height=height, font=FONT, showlegend=False,
-                      dragmode=False)
+    for kind, (colour, width) in CONTEXT_STYLE.items():
+        xs: list = []
+        ys: list = []
+        for feature in (context or {}).get("features", []):
+            if feature.get("properties", {}).get("kind", "other") == kind:
+                a, b = _outline_xy(feature["geometry"], tolerance)
+                xs += a
+                ys += b
+        if xs:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=width), hoverinfo="skip",
+                                     name=_(CONTEXT_WORDS[kind]), meta="context"))
+    label_x, label_y, label_text, label_ink = [], [], [], []
+    for feature in sorted(features["features"], key=lambda f: f["id"] == area_id):  # the chosen one on top
+        chosen = feature["id"] == area_id
+        xs, ys = _outline_xy(feature["geometry"], tolerance)
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines", fill="toself", fillcolor="#2166ac" if chosen else "#e4e4e4",
+            line=dict(color="#08306b" if chosen else "#ffffff", width=2 if chosen else 1.2), hoverinfo="skip",
+            name=_("this district") if chosen else _("other districts")))
+        text = str(feature["id"])
+        if len(text) <= 4:  # a number or short code fits a 260 px map; longer ids are in the title and page
+            x, y = label_point(feature["geometry"])
+            label_x.append(x)
+            label_y.append(y)
+            label_text.append(f"<b>{text}</b>" if chosen else text)
+            label_ink.append("#ffffff" if chosen else "#333333")
+    if label_text:
+        fig.add_trace(go.Scatter(x=label_x, y=label_y, mode="text", text=label_text, hoverinfo="skip",
+                                 textfont=dict(size=12, color=label_ink), name=_("district numbers")))
+    mean_lat = (miny + maxy) / 2
+    fig.update_xaxes(visible=False, constrain="domain", fixedrange=True)
+    # Longitude degrees shrink with latitude: keep the districts' true shape.
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / max(math.cos(math.radians(mean_lat)), 0.1),
+                     fixedrange=True)
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, margin=dict(l=0, r=0, t=30 if title else 0, b=0),
+                      height=260, font=FONT, showlegend=False, dragmode=False, plot_bgcolor="white")
     return fig
 
 

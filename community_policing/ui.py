@@ -751,6 +751,17 @@ def lazy_expander(label: str, key: str):
     return st.expander(label, expanded=tables_open(), key=f"{key}__open", on_change="rerun")
 
 
+def lazy_tabs(labels: list[str], key: str) -> list[tuple]:
+    """Tabs whose content is built only for the tab the reader has chosen: [(tab, build it?)] in order.
+
+    Why, as ``lazy_expander``: each tab holds a chart or a table, and a page that built every tab drew them all
+    on its first visit. Choosing a tab reruns the page (from cache) with that tab's content. ``?tables=open``
+    builds every tab (for tests and readers who asked for everything)."""
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    everything = tables_open()
+    return [(tab, everything or tab.open) for tab in tabs]
+
+
 def numbers_behind(frame: pd.DataFrame, info: metrics.DatasetInfo, file_name: str, key: str,
                    column_config: dict | None = None, notes: list[str] | None = None) -> None:
     """The table behind a chart, one click away, with CSV and Excel downloads (simulated data say so

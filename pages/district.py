@@ -172,7 +172,8 @@ locator, _beside = st.columns([1, 2])
 with locator:  # where the district is in the city, for a reader who does not know its number
     ui.plotly_chart(map_figures.locator_map(ui.area_features(store, key, "district"), chosen.id,
                                             _("Where {district} is in the city").format(district=chosen.title),
-                                            context=_context(store, key)), width="stretch", key="district_locator")
+                                            context=_context(store, key)), kind=_("Map"), width="stretch",
+                    key="district_locator")
 if st.button(_("Printable briefing for this district (PDF or slides)"), icon=":material/picture_as_pdf:",
              key="district_briefing"):
     st.switch_page("pages/briefing.py", query_params={"district": chosen.id})
@@ -222,13 +223,10 @@ window_start = district.window_start(period.end)
 window_label = f"{i18n.format_month_short(window_start)} – {i18n.format_date(period.end)}"
 by_basis = (_("by date reported") if filters.date_basis == "reported" else _("by date occurred"))
 
-# --- 2-4. Incidents over time, season, offense mix -------------------------------------------
-st.subheader(_("Incidents month by month"))
-if not coverage.has_incidents:
-    st.info(_("No incident data is loaded for {city}, so there are no incident charts for this district. "
-              "Engagement, survey, training and program records, where loaded, follow below.").format(
-        city=ui.plain(info.city_name)))
-else:
+
+# --- 2-4, 9. Incidents: month by month, season, offenses, neighborhoods (one view at a time) ---------
+def _monthly() -> None:
+    """The monthly series beside the same month a year earlier, with its notes and numbers."""
     series = _series(store, key, lang, chosen.id, period.end, filters.offense_group, filters.date_basis, rules)
     if series["incidents"].isna().all():
         st.info(_("The incident data do not cover these months."))
@@ -252,7 +250,9 @@ else:
         st.caption(" ".join(notes))
         show_numbers(series, "monthly")
 
-    st.subheader(_("Seasonal pattern"))
+
+def _season() -> None:
+    """The average per calendar month over the complete years."""
     seasonal = _seasonal(store, key, lang, chosen.id, filters.offense_group, filters.date_basis, rules)
     if seasonal.empty:
         st.info(_("The data do not yet cover a complete calendar year, so there is no seasonal pattern to show."))
@@ -278,7 +278,9 @@ else:
                        breaks="; ".join(series_breaks.chart_label(r) for _i, r in spanned.iterrows()))))
         show_numbers(seasonal.table, "seasonal")
 
-    st.subheader(_("Which offenses"))
+
+def _offenses() -> None:
+    """Incidents by offense group against the same days a year earlier."""
     mix = _mix(store, key, lang, chosen.id, period.start, period.end, filters.offense_group, filters.date_basis, rules)
     if mix.empty:
         st.info(_("No incidents of this kind were recorded in this district in the period or a year earlier."))
@@ -293,6 +295,72 @@ else:
                      "measured from its own earlier years: |z| < 2 is within normal variation (see How to read "
                      "these numbers)."))
         show_numbers(mix, "offense_mix")
+
+
+def _neighborhoods_ranked() -> None:
+    """The district's neighborhoods ranked, with their counts, rates and readings."""
+    if not coverage.has_incidents:
+        st.info(_("Without incident data there are no neighborhood counts to rank."))
+    elif chosen.neighborhoods == 0:
+        st.info(_("No neighborhoods are loaded for {district}.").format(district=ui.plain(chosen.title)))
+    else:
+        ranking = _neighborhoods(store, key, lang, chosen.id, period.start, period.end, filters.offense_group,
+                                 filters.date_basis, rules)
+        st.markdown(f"**{ranking.takeaway()}** ({offense_label.lower()}, {period.label()})")
+        st.dataframe(metrics.translated(ranking.table, ("noise", "incidents_note", "incidents_prior_year_note",
+                                                        "denominator_note")),
+                     hide_index=True, width="stretch", height="content", placeholder=ui.MISSING,
+                     column_order=[c for c in ranking.table.columns if c != "area_id"], column_config=ui.area_column_config(
+                         "Id", area_name=_("Neighborhood"), noise=_("Reading"),
+                         noise_z=st.column_config.NumberColumn(_("Noise score (z)"), format="%+.2f", help=_(
+                             "|z| of 2 or more: a possible change; 3 or more: significant")),
+                         dispersion=st.column_config.NumberColumn(_("Normal variation (× chance)"), format="%.1f", help=_(
+                             "How many times chance the neighborhood's counts normally vary over periods this long, "
+                             "from its own earlier years")),
+                         rank=st.column_config.NumberColumn(_("Rank"), help=_(funnel.RANKING_HELP)),
+                         rate_per_1000=st.column_config.NumberColumn(_("Raw rate per 1,000"), format="%.1f"),
+                         **{c: st.column_config.NumberColumn(_(funnel.COLUMN_LABELS[c]), format="%.1f")
+                            for c in ("rate_eb_per_1000", "rate_eb_low", "rate_eb_high")},
+                         **{c: _(funnel.COLUMN_LABELS[c]) for c in ("denominator_note",)}))
+        notes = [_(funnel.RANKING_NOTE), _("Rate = incidents ÷ residents × 1,000 ({year} population); neighborhoods with fewer than {n} residents "
+                   "get no rate and are listed last.").format(year=chosen.population_year or _("year unknown"),
+                                                              n=metrics.MIN_POPULATION_FOR_RATE)]
+        if ranking.outside or ranking.outside_prior_year:
+            notes.append(_("“{name}”: incidents counted in this district without a neighborhood of its own.").format(
+                name=_(district.OUTSIDE_NAME)))
+        if ranking.elsewhere or ranking.elsewhere_prior_year:
+            notes.append(_("{n} incidents in these neighborhoods ({prior} a year earlier) were counted in another district: "
+                           "a neighborhood can straddle a district boundary.").format(
+                n=f"{ranking.elsewhere:,}", prior=f"{ranking.elsewhere_prior_year:,}"))
+        if rules is None and ranking.district_incidents_prior_year is None:
+            notes.append(_("District total: {n} incidents.").format(n=f"{ranking.district_incidents:,}"))
+        elif rules is None:
+            notes.append(_("District total: {n} incidents ({prior} a year earlier).").format(
+                n=f"{ranking.district_incidents:,}", prior=f"{ranking.district_incidents_prior_year:,}"))
+        else:
+            notes.append(_("Counts of fewer than {n} are not shown (“{label}”), nor any count that would give one away; "
+                           "neighborhood counts need not add up to the district's.").format(
+                n=rules.min_count, label=_(rules.label)))
+        st.caption(" ".join(notes))
+        ui.download_table(ranking.table, info, f"district_{chosen.id}_neighborhoods_{period.start}_{period.end}",
+                          key="download_neighborhoods", label=_("Download the neighborhood table"),
+                          notes=ui.filter_notes(filters))
+
+
+st.subheader(_("Incidents"))
+if not coverage.has_incidents:
+    st.info(_("No incident data is loaded for {city}, so there are no incident charts for this district. "
+              "Engagement, survey, training and program records, where loaded, follow below.").format(
+        city=ui.plain(info.city_name)))
+else:
+    # One view at a time, each built when chosen (a chart each; the neighborhoods need their own comparison):
+    # the page's first visit draws one incident chart, not three and a table.
+    views = ui.lazy_tabs([_("Month by month"), _("Seasonal pattern"), _("Which offenses"), _("Neighborhoods")],
+                         key="incident_view")
+    for (tab, shown), show in zip(views, (_monthly, _season, _offenses, _neighborhoods_ranked)):
+        with tab:
+            if shown:
+                show()
 
 # --- 5. Engagement ----------------------------------------------------------------------------
 st.subheader(_("Community engagement"))
@@ -404,55 +472,6 @@ else:
         })
         st.caption(_("A program starting here does not by itself show that it changed crime or trust: "
                      "compare with districts without it (see How to read these numbers)."))
-
-# --- 9. Neighborhoods -------------------------------------------------------------------------
-st.subheader(_("Neighborhoods"))
-if not coverage.has_incidents:
-    st.info(_("Without incident data there are no neighborhood counts to rank."))
-elif chosen.neighborhoods == 0:
-    st.info(_("No neighborhoods are loaded for {district}.").format(district=ui.plain(chosen.title)))
-else:
-    ranking = _neighborhoods(store, key, lang, chosen.id, period.start, period.end, filters.offense_group,
-                             filters.date_basis, rules)
-    st.markdown(f"**{ranking.takeaway()}** ({offense_label.lower()}, {period.label()})")
-    st.dataframe(metrics.translated(ranking.table, ("noise", "incidents_note", "incidents_prior_year_note",
-                                                    "denominator_note")),
-                 hide_index=True, width="stretch", height="content", placeholder=ui.MISSING,
-                 column_order=[c for c in ranking.table.columns if c != "area_id"], column_config=ui.area_column_config(
-                     "Id", area_name=_("Neighborhood"), noise=_("Reading"),
-                     noise_z=st.column_config.NumberColumn(_("Noise score (z)"), format="%+.2f", help=_(
-                         "|z| of 2 or more: a possible change; 3 or more: significant")),
-                     dispersion=st.column_config.NumberColumn(_("Normal variation (× chance)"), format="%.1f", help=_(
-                         "How many times chance the neighborhood's counts normally vary over periods this long, "
-                         "from its own earlier years")),
-                     rank=st.column_config.NumberColumn(_("Rank"), help=_(funnel.RANKING_HELP)),
-                     rate_per_1000=st.column_config.NumberColumn(_("Raw rate per 1,000"), format="%.1f"),
-                     **{c: st.column_config.NumberColumn(_(funnel.COLUMN_LABELS[c]), format="%.1f")
-                        for c in ("rate_eb_per_1000", "rate_eb_low", "rate_eb_high")},
-                     **{c: _(funnel.COLUMN_LABELS[c]) for c in ("denominator_note",)}))
-    notes = [_(funnel.RANKING_NOTE), _("Rate = incidents ÷ residents × 1,000 ({year} population); neighborhoods with fewer than {n} residents "
-               "get no rate and are listed last.").format(year=chosen.population_year or _("year unknown"),
-                                                          n=metrics.MIN_POPULATION_FOR_RATE)]
-    if ranking.outside or ranking.outside_prior_year:
-        notes.append(_("“{name}”: incidents counted in this district without a neighborhood of its own.").format(
-            name=_(district.OUTSIDE_NAME)))
-    if ranking.elsewhere or ranking.elsewhere_prior_year:
-        notes.append(_("{n} incidents in these neighborhoods ({prior} a year earlier) were counted in another district: "
-                       "a neighborhood can straddle a district boundary.").format(
-            n=f"{ranking.elsewhere:,}", prior=f"{ranking.elsewhere_prior_year:,}"))
-    if rules is None and ranking.district_incidents_prior_year is None:
-        notes.append(_("District total: {n} incidents.").format(n=f"{ranking.district_incidents:,}"))
-    elif rules is None:
-        notes.append(_("District total: {n} incidents ({prior} a year earlier).").format(
-            n=f"{ranking.district_incidents:,}", prior=f"{ranking.district_incidents_prior_year:,}"))
-    else:
-        notes.append(_("Counts of fewer than {n} are not shown (“{label}”), nor any count that would give one away; "
-                       "neighborhood counts need not add up to the district's.").format(
-            n=rules.min_count, label=_(rules.label)))
-    st.caption(" ".join(notes))
-    ui.download_table(ranking.table, info, f"district_{chosen.id}_neighborhoods_{period.start}_{period.end}",
-                      key="download_neighborhoods", label=_("Download the neighborhood table"),
-                      notes=ui.filter_notes(filters))
 
 unknown_note = (ui.occurrence_unknown_note(store, key, filters, chosen.id, rules=rules)
                 if coverage.has_incidents else "")

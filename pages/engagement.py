@@ -158,28 +158,30 @@ else:
                 "complete calendar quarters are used.").format(per_district=f"{per_district:.0f}",
                                                                reshuffles=reshuffles)
         )
-        with st.expander(_("Show the numbers")):
-            cols = ["district_id", "district_name", "engagement_quarter", "change_from", "change_to",
-                    "intensity", "change", "x", "y"]
-            shown = assoc.points[cols].rename(columns={"intensity": measure, "change": f"{outcome}_change"})
-            change_label, change_format = ((_("Change in incidents (%)"), "%+.1f%%") if outcome == "incidents"
-                                           else (_("Change in trust (points)"), "%+.2f"))
-            st.dataframe(shown.assign(**{f"{outcome}_change": shown[f"{outcome}_change"] * assoc.y_scale}),
-                         hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
-                "district_id": _("District"), "district_name": _("Name"), "engagement_quarter": _("Engagement quarter"),
-                "change_from": _("Change from"), "change_to": _("Change to"),
-                measure: st.column_config.NumberColumn(_(spec.label), format="%.2f"),
-                f"{outcome}_change": st.column_config.NumberColumn(change_label, format=change_format),
-                "x": st.column_config.NumberColumn(_("x as plotted"), format="%.2f"),
-                "y": st.column_config.NumberColumn(_("y as plotted"), format="%.2f"),
-            })
-            st.caption(_("One row per point of the chart.") + " " + _(
-                "x and y are the engagement and the change less their district's and their quarter's averages, as "
-                "plotted and as the slope is fitted; the change is from the same quarter a year earlier (“change "
-                "from”) to the quarter shown in “change to”.")
-                + (" " + _("In the download the incident change is a proportion (0.05 = +5%).")
-                   if outcome == "incidents" else ""))
-            _download(shown, _("Download these points"), f"points_{measure}_{outcome}_lag{lag}")
+        points_box = ui.lazy_expander(_("Show the numbers"), key="eng_points")
+        with points_box:
+            if points_box.open:
+                cols = ["district_id", "district_name", "engagement_quarter", "change_from", "change_to",
+                        "intensity", "change", "x", "y"]
+                shown = assoc.points[cols].rename(columns={"intensity": measure, "change": f"{outcome}_change"})
+                change_label, change_format = ((_("Change in incidents (%)"), "%+.1f%%") if outcome == "incidents"
+                                               else (_("Change in trust (points)"), "%+.2f"))
+                st.dataframe(shown.assign(**{f"{outcome}_change": shown[f"{outcome}_change"] * assoc.y_scale}),
+                             hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
+                    "district_id": _("District"), "district_name": _("Name"), "engagement_quarter": _("Engagement quarter"),
+                    "change_from": _("Change from"), "change_to": _("Change to"),
+                    measure: st.column_config.NumberColumn(_(spec.label), format="%.2f"),
+                    f"{outcome}_change": st.column_config.NumberColumn(change_label, format=change_format),
+                    "x": st.column_config.NumberColumn(_("x as plotted"), format="%.2f"),
+                    "y": st.column_config.NumberColumn(_("y as plotted"), format="%.2f"),
+                })
+                st.caption(_("One row per point of the chart.") + " " + _(
+                    "x and y are the engagement and the change less their district's and their quarter's averages, as "
+                    "plotted and as the slope is fitted; the change is from the same quarter a year earlier (“change "
+                    "from”) to the quarter shown in “change to”.")
+                    + (" " + _("In the download the incident change is a proportion (0.05 = +5%).")
+                       if outcome == "incidents" else ""))
+                _download(shown, _("Download these points"), f"points_{measure}_{outcome}_lag{lag}")
 
     # --- 4. Intensity by district, latest four quarters ------------------------------------------
     table, quarters = _latest(store, key)
@@ -246,25 +248,28 @@ else:
             points=f"{ev.TRUST_RISE_POINTS:g}", pct=f"{ev.CRIME_RISE_PCT:g}", n=n_flagged, year=year,
             prior_year=prior_year) + "\n" + "\n".join(lines))
         st.warning(_(analysis.REPORTING_NOTE), icon=":material/info:")
-    with st.expander(_("Trust and recorded crime by district, last year against the year before")):
-        readable = metrics.translated(check.table.drop(columns=["note"]), ["crime_noise", *metrics.WORD_COLUMNS])
-        st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
-            "district_id": _("District"), "district_name": _("Name"),
-            "trust_prior_year": st.column_config.NumberColumn(_("Trust, year before"), format="%.1f"),
-            "trust": st.column_config.NumberColumn(_("Trust, last year"), format="%.1f"),
-            "trust_change": st.column_config.NumberColumn(_("Trust change (points)"), format="%+.1f"),
-            "incidents_prior_year": st.column_config.NumberColumn(_("Incidents, year before"), format="localized"),
-            "incidents": st.column_config.NumberColumn(_("Incidents, last year"), format="localized"),
-            "crime_change": st.column_config.NumberColumn(_("Incident change"), format="%+.1f%%"),
-            "crime_noise": _("Reading"),
-            "flag": st.column_config.CheckboxColumn(_("Both rose")),
-            **metrics.column_labels(["incidents_note", "incidents_prior_year_note"]),  # public mode: hidden counts
-        })
-        st.caption(_("Last year: {year}; the year before: {prior_year}. Trust is the respondent-weighted "
-                     "mean of the surveys; the reading of the incident change allows for how much each district's "
-                     "yearly count normally varies, measured from its own earlier years (see How to read these "
-                     "numbers).").format(year=year, prior_year=prior_year))
-        _download(check.table, _("Download this table"), "reporting_sensitivity")
+    check_box = ui.lazy_expander(_("Trust and recorded crime by district, last year against the year before"),
+                                 key="reporting_check")
+    with check_box:
+        if check_box.open:
+            readable = metrics.translated(check.table.drop(columns=["note"]), ["crime_noise", *metrics.WORD_COLUMNS])
+            st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
+                "district_id": _("District"), "district_name": _("Name"),
+                "trust_prior_year": st.column_config.NumberColumn(_("Trust, year before"), format="%.1f"),
+                "trust": st.column_config.NumberColumn(_("Trust, last year"), format="%.1f"),
+                "trust_change": st.column_config.NumberColumn(_("Trust change (points)"), format="%+.1f"),
+                "incidents_prior_year": st.column_config.NumberColumn(_("Incidents, year before"), format="localized"),
+                "incidents": st.column_config.NumberColumn(_("Incidents, last year"), format="localized"),
+                "crime_change": st.column_config.NumberColumn(_("Incident change"), format="%+.1f%%"),
+                "crime_noise": _("Reading"),
+                "flag": st.column_config.CheckboxColumn(_("Both rose")),
+                **metrics.column_labels(["incidents_note", "incidents_prior_year_note"]),  # public mode: hidden counts
+            })
+            st.caption(_("Last year: {year}; the year before: {prior_year}. Trust is the respondent-weighted "
+                         "mean of the surveys; the reading of the incident change allows for how much each district's "
+                         "yearly count normally varies, measured from its own earlier years (see How to read these "
+                         "numbers).").format(year=year, prior_year=prior_year))
+            _download(check.table, _("Download this table"), "reporting_sensitivity")
 
 # --- 6. Many comparisons -------------------------------------------------------------------------
 notes = []
@@ -324,20 +329,22 @@ else:
                  "({n} in this district). The interval allows for people arriving in groups "
                  "to the same activity. Residents' shares are census figures for the district.").format(
         n=int(one["activities"].max())))
-    with st.expander(_("Show the numbers for every district")):
-        readable = rep.assign(demographic_group=rep["demographic_group"].map(group_name),
-                              reading=rep["reading"].map(lambda r: _(r) if isinstance(r, str) else r))
-        st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
-            "district_id": _("District"), "demographic_group": _("Group"), "activities": _("Activities"),
-            "attendees": _("Attendees"), "residents": _("Residents"), "reading": _("Reading"),
-            "attendee_share": st.column_config.NumberColumn(_("Attendee share"), format="percent"),
-            "share_ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
-            "share_ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),
-            "resident_share": st.column_config.NumberColumn(_("Resident share"), format="percent"),
-            "ratio": st.column_config.NumberColumn(_("Ratio"), format="%.2f")})
-        ui.download_table(rep.assign(demographic_group=rep["demographic_group"].map(  # names, not codes (English)
-            lambda g: _capital(str(analysis.GROUP_LABELS.get(g, g))))), info, f"representativeness_{dimension}",
-            key="download_rep", label=_("Download"))
+    groups_box = ui.lazy_expander(_("Show the numbers for every district"), key="representativeness_numbers")
+    with groups_box:
+        if groups_box.open:
+            readable = rep.assign(demographic_group=rep["demographic_group"].map(group_name),
+                                  reading=rep["reading"].map(lambda r: _(r) if isinstance(r, str) else r))
+            st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
+                "district_id": _("District"), "demographic_group": _("Group"), "activities": _("Activities"),
+                "attendees": _("Attendees"), "residents": _("Residents"), "reading": _("Reading"),
+                "attendee_share": st.column_config.NumberColumn(_("Attendee share"), format="percent"),
+                "share_ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
+                "share_ci_high": st.column_config.NumberColumn(_("95% CI high"), format="percent"),
+                "resident_share": st.column_config.NumberColumn(_("Resident share"), format="percent"),
+                "ratio": st.column_config.NumberColumn(_("Ratio"), format="%.2f")})
+            ui.download_table(rep.assign(demographic_group=rep["demographic_group"].map(  # names, not codes (English)
+                lambda g: _capital(str(analysis.GROUP_LABELS.get(g, g))))), info, f"representativeness_{dimension}",
+                key="download_rep", label=_("Download"))
 
 # --- 7. About this data ----------------------------------------------------------------------
 ui.data_note(info, extra=_("On this page quarters are calendar quarters, used only when the data cover all of "
