@@ -30,7 +30,7 @@ from tests import servers  # noqa: E402
 from community_policing import district, metrics  # noqa: E402
 from community_policing.store import Store  # noqa: E402
 
-DESKTOP = {"width": 1400, "height": 1100}
+DESKTOP = {"width": 1400, "height": 1800}  # tall enough for the headline, the KPIs and the first chart or map
 PHONE = {"width": 390, "height": 844}
 
 

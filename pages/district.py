@@ -182,7 +182,16 @@ if coverage.has_incidents and info.prior_incomplete(period, filters.date_basis):
 
 # --- 1. KPIs ----------------------------------------------------------------------------------
 kpis = _kpis(store, key, lang, chosen.id, period.start, period.end, filters.offense_group, filters.date_basis, rules)
-k1, k2, k3, k4, k5 = st.columns(5)
+engagement = metrics.engagement_kpis(
+    kpis.engagement_events, kpis.engagement_events_prior_year, kpis.officer_hours, kpis.officer_hours_prior_year,
+    kpis.engagement_recorded, kpis.engagement_prior_recorded, metrics.engagement_coverage(store))
+if kpis.engagement_recorded:
+    k1, k2, k3, k4, k5 = st.columns(5)
+    engagement_columns = list(zip((k3, k4), engagement))
+else:  # one "not recorded" across two columns: in a fifth of the page the words were cut off ("not recor…")
+    k1, k2, k3, k5 = st.columns([1, 1, 2, 1])
+    engagement_columns = [(k3, metrics.KpiText(_("Engagement activities and officer hours"), engagement[0].value,
+                                               None, engagement[0].caption))]
 if not coverage.has_incidents:
     k1.metric(_("Incidents"), "—")
     k1.caption(_("No incident data is loaded for {city}.").format(city=ui.plain(info.city_name)))
@@ -203,10 +212,8 @@ else:
                                              "rates.").format(
         base=f"{metrics.view_rate_base(filters.offense_group, kpis.incidents, kpis.population):,}"))
     k2.caption(rate.caption)
-for column, kpi in [*zip((k3, k4), metrics.engagement_kpis(
-        kpis.engagement_events, kpis.engagement_events_prior_year, kpis.officer_hours, kpis.officer_hours_prior_year,
-        kpis.engagement_recorded, kpis.engagement_prior_recorded, metrics.engagement_coverage(store))),
-        (k5, district.trust_kpi(kpis, period.start, period.end, public=rules is not None))]:
+for column, kpi in [*engagement_columns, (k5, district.trust_kpi(kpis, period.start, period.end,
+                                                                  public=rules is not None))]:
     column.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color="off")
     if kpi.caption:
         column.caption(kpi.caption)

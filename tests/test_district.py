@@ -377,7 +377,9 @@ def test_city_without_engagement_surveys_training_or_programs(tmp_path, monkeypa
     assert "No officer training records" in infos
     assert "No community-policing programs are recorded" in infos
     assert "complete calendar year" in infos  # no seasonal pattern from a few weeks of data
-    assert at.metric[2].value == "not recorded" and at.metric[4].value == "no survey"  # no ledger; no survey
+    # No ledger: one "not recorded" across the two engagement columns (the words are not cut off); no survey.
+    assert at.metric[2].label == "Engagement activities and officer hours"
+    assert at.metric[2].value == "not recorded" and at.metric[3].value == "no survey"
     # In the reader's words (issue 16): no manifest jargon.
     assert "does not publish a record of it" in " ".join(c.value for c in at.caption)
 

@@ -165,7 +165,7 @@ def test_no_ledger_reads_not_recorded_in_kpis_table_and_download(old_db, monkeyp
     rows = pd.read_csv(io.StringIO(csv), comment="#")
     assert set(rows["engagement_events"]) == {"not recorded"}
     district = _run(old_db, monkeypatch, "district")
-    assert metric(district, "Engagement activities").value == "not recorded"
+    assert metric(district, "Engagement activities and officer hours").value == "not recorded"
     assert not ZERO_A_YEAR_EARLIER.search(all_text(district))
 
 
