@@ -7,9 +7,9 @@ plain rerun of that page (Streamlit's "R" shortcut) for filter changes.
 
 How: build the demo city (or take --db), start a real server (tests/servers.py, as the browser tests do),
 and for each page open a fresh browser context (a new session) on its URL. "Settled" = Streamlit's script
-state (``data-test-script-state`` on ``stApp``) is back to not running, no new run starts for 0.8 s, and
-every chart on the page has drawn; the time is counted from the start of navigation. Then one filter is
-changed (the sidebar period on pages that have it; the program on Program evaluation; the outcome on
+state (``data-test-script-state`` on ``stApp``) is back to not running, no new run starts for 0.8 s, every
+chart on the page has drawn and no element is still a loading skeleton; the time is counted from the start
+of navigation. Then one filter is changed (the sidebar period on pages that have it; the program on Program evaluation; the outcome on
 Engagement vs outcomes; a rerun on pages without filters) and the time from the click to settled again is
 recorded. Pages are visited in order on one server, so caches a page shares with an earlier one are warm:
 that is how a reader meets them too. A throwaway visit first takes the server's own start (the imports
@@ -70,8 +70,11 @@ STATUS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
   const drawn = charts.every(c => c.querySelector('.main-svg, canvas'));
+  // A widget or chart whose code is still loading shows as a skeleton (no chart element yet, so "every chart
+  // drawn" alone would pass): settled means none is left.
+  const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;
   const runs = window.__runs || [];
-  return {state: app ? app.getAttribute('data-test-script-state') : null, drawn, charts: charts.length,
+  return {state: app ? app.getAttribute('data-test-script-state') : null, drawn, charts: charts.length, skeletons,
           main: !!document.querySelector('[data-testid="stMain"] h1, section.main h1, [data-testid="stMainBlockContainer"] h1'),
           ran: runs.some(r => r.state === 'running'), last: runs.length ? runs[runs.length - 1].t : 0,
           now: performance.now()};
@@ -84,7 +87,7 @@ def settle(page, since: float, quiet: float = 0.8, timeout: float = 120.0) -> fl
     drawn_at = None
     while time.monotonic() < deadline:
         s = page.evaluate(STATUS)
-        if s["state"] == "notRunning" and s["ran"] and s["main"] and s["drawn"]:
+        if s["state"] == "notRunning" and s["ran"] and s["main"] and s["drawn"] and not s["skeletons"]:
             drawn_at = drawn_at if drawn_at is not None else s["now"]
             if s["now"] - s["last"] >= quiet * 1000 and s["now"] - drawn_at >= 0:
                 return (max(s["last"], drawn_at if s["charts"] else s["last"]) - since) / 1000

@@ -344,7 +344,7 @@ def build_briefing(store: Store, request: BriefingRequest, progress: Progress = 
     notes = _method_notes(info, request, offense_label)
     return Briefing(
         request=request, city=info.city_name, scope=scope, period_text=period.label(),
-        comparison_text=period.prior.label(), as_of=info.last_day, built_at=info.built_at,
+        comparison_text=period.prior.label(), as_of=info.last_day, built_at=freshness.built_day(info.built_at),
         simulated=info.is_simulated, data_label=info.label, offense_label=offense_label, kpis=kpis,
         kpi_values=values, takeaways=takeaways, figures=figures, captions=captions, engagement=engagement_table,
         trust=trust, trust_note=trust_note, programs=programs, program_note=program_note, notes=notes,
@@ -754,7 +754,7 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
         _("Data: {label} for {city}. Source: {source}").format(label=_shown(info.label).lower(), city=info.city_name,
                                                                 source=metrics.source_words(info)),
         _("Data as of {day}; database built {built}.").format(
-            day=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=info.built_at),
+            day=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=freshness.built_day(info.built_at)),
     ]
     if info.has_incidents:
         notes += freshness.note_lines(info.freshness) + series_breaks.note_lines(info.series_breaks)

@@ -191,7 +191,7 @@ def area_hover(row, shrunk: str, raw: str, note: str, base: int = 1000) -> str:
 
 
 def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, subtitle: str = "",
-               base: int = 1000) -> go.Figure:
+               base: int = 1000, context: dict | None = None) -> go.Figure:
     """Areas shaded by ``metric`` (``rate_per_1000`` or ``pct_change``) from an area_comparison table.
 
     Rates are drawn and said per ``base`` residents (``metrics.view_rate_base``: 100,000 for a rare offense).
@@ -277,7 +277,8 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         fig.add_traces(map_figures.area_label_traces(features, zoom, set(data["area_id"])))
     fig.update_layout(
         title={"text": map_figures.wrap(title), "subtitle": {"text": subtitle}},
-        map=dict(style="white-bg", center=centre, zoom=zoom),
+        # The city's outline, rivers and roads (``geo.context_features``) under the areas, for finding one's way.
+        map=dict(style="white-bg", center=centre, zoom=zoom, layers=map_figures.context_layers(context)),
         margin=dict(l=0, r=0, t=70, b=110),
         height=560,
         font=FONT,

@@ -365,3 +365,11 @@ def staleness_text(info_or_day, today: dt.date | None = None) -> str | None:
 
 # Said after ``staleness_text`` on the pages, whose period filter ends on the last day with data.
 STALE_PERIODS_NOTE = N_("Every “last 12 months”, “year to date” or “last 28 days” here ends then, not today.")
+
+
+def built_day(built_at: str | None) -> str:
+    """When the database was built, as a reader reads a date ("Dec 6, 2026"), not a machine timestamp."""
+    try:
+        return i18n.format_date(dt.datetime.fromisoformat(str(built_at)).date())
+    except (TypeError, ValueError):
+        return _("date not recorded")

@@ -183,6 +183,14 @@ def trust_by_district(_store: Store, key: tuple, measure: str, start: dt.date, e
     return metrics.trust_by_district(_store, measure, start, end)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_context(_store: Store, key: tuple) -> dict:
+    """The city's context lines (outline, rivers, major roads: ``geo.context_features``), drawn under a map's areas."""
+    from community_policing import geo
+
+    return geo.context_features(_store)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def area_features(_store: Store, key: tuple, level: str) -> dict:
     from community_policing.geo import area_features as load
@@ -441,7 +449,7 @@ def data_note(info: metrics.DatasetInfo, extra: str = "", rate_base: int | None 
             incidents=incidents, activities=f"{info.engagement_rows:,}", surveys=f"{info.survey_rows:,}",
             districts=info.districts, neighborhoods=info.neighborhoods),
         _("Data as of {as_of}; database built {built}.").format(
-            as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=_(str(info.built_at))),
+            as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=freshness.built_day(info.built_at)),
         *freshness_notes(info),
         *correction_notes(info),
         (_("Rates are per {base} residents of the area (population and its year are in each hover) and are not "
@@ -573,7 +581,7 @@ def about_notes(info: metrics.DatasetInfo | None, notes: list[str] | None = None
     if info is not None:
         lines.append(_("Source: {source}").format(source=source_words(info)))
         lines.append(_("Data as of {as_of}; database built {built}.").format(
-            as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=info.built_at))
+            as_of=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=freshness.built_day(info.built_at)))
     lines.extend(notes or [])
     if info is not None and (rules := privacy_rules()) is not None:
         lines.append(privacy.public_note(rules))
@@ -783,7 +791,7 @@ def area_column_config(area_word: str | None = None, **extra) -> dict:
         "incidents_prior_year": st.column_config.NumberColumn(_("A year earlier"), format="localized"),
         "change": st.column_config.NumberColumn(_("Change"), format="%+d"),
         "pct_change": st.column_config.NumberColumn(_("% change"), format="%+.1f%%"),
-        "noise_z": st.column_config.NumberColumn("z", help=_(
+        "noise_z": st.column_config.NumberColumn("z", format="%+.2f", help=_(
             "The score of the test of the change, allowing for how much this area's counts normally vary; 2 or more "
             "either way reads 'possible change', 3 or more 'significant change'")),
         "dispersion": st.column_config.NumberColumn(_("Usual variation (× chance)"), format="%.1f", help=_(

@@ -31,7 +31,7 @@ from community_policing import district, metrics  # noqa: E402
 from community_policing.store import Store  # noqa: E402
 
 DESKTOP = {"width": 1400, "height": 1800}  # tall enough for the headline, the KPIs and the first chart or map
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 390, "height": 3200}  # a phone's width; tall, to show the scroll down to the map
 
 
 def _shot(browser, url: str, out: Path, viewport: dict, scale: float = 1.0) -> None:
@@ -80,7 +80,7 @@ def main() -> int:
                 _shot(browser, f"{url}/", args.out / f"{args.name}-overview.png", DESKTOP)
                 _shot(browser, f"{url}/map", args.out / f"{args.name}-map.png", DESKTOP)
                 _shot(browser, f"{url}/district?district={first}", args.out / f"{args.name}-district.png", DESKTOP)
-                _shot(browser, f"{url}/", args.out / f"{args.name}-overview-phone.png", PHONE, scale=2.0)
+                _shot(browser, f"{url}/", args.out / f"{args.name}-overview-phone.png", PHONE)
         finally:
             server.terminate()
             server.wait(timeout=30)

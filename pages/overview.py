@@ -227,7 +227,7 @@ else:
     definition = _("% change compares the same days a year earlier. Blue is fewer incidents, red is more. "
                    "Hover for the counts and whether the change is beyond normal variation.")
 map_event = ui.plotly_chart(figures.choropleth(metrics.area_names(shaded), features, metric, title,
-                                               subtitle=period.label(), base=base),
+                                               subtitle=period.label(), base=base, context=ui.map_context(store, key)),
                             width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
 if blank := metrics.all_zero_note(areas, metric):  # a map with nothing to shade says so
     st.info(blank)

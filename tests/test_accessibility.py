@@ -135,7 +135,8 @@ def _settle(frame, timeout: float = 90_000) -> None:
 
 def _open_expanders(page) -> None:
     """Open every expander ("Show the numbers", …) so that its tables and buttons are checked too
-    (a closed one is inert). Opening one does not rerun the script."""
+    (a closed one is inert). The pages are opened with ?tables=open, so the tables built on request are
+    already there; opening one that was not reruns the page, so wait for it to settle again."""
     opened = page.evaluate("""() => {
       const closed = [...document.querySelectorAll('[data-testid="stExpander"] > details:not([open]) > summary')];
       closed.forEach(summary => summary.click());
@@ -143,6 +144,7 @@ def _open_expanders(page) -> None:
     }""")
     if opened:
         page.wait_for_timeout(1000)  # tables inside draw their canvas
+        _settle(page)
 
 
 def _axe(frame) -> dict:
@@ -242,7 +244,7 @@ def test_no_serious_accessibility_violations(staff_app, browser, script, lang):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(_address(staff_app, PAGES[script], lang), wait_until="domcontentloaded")
+        page.goto(_address(staff_app, PAGES[script], lang, tables="open"), wait_until="domcontentloaded")
         _settle(page)
         assert not page.locator('[data-testid="stException"]').count(), (
             page.locator('[data-testid="stException"]').first.inner_text()[:2000])

@@ -148,6 +148,9 @@ def test_all_offenses_stay_per_1000(demo_env):
     assert "Per 1,000 residents, size-adjusted:" in _hovers(fig)
     table = next(d for d in at.dataframe if d.key == "district_table").value
     assert "rate_per_1000" in table.columns
+    # The Overview map, like the Map page's, draws the city's outline, river and road under the areas.
+    layers = {layer["name"] for layer in fig["layout"]["map"].get("layers", [])}
+    assert {"context-city", "context-water", "context-road"} <= layers
 
 
 def test_homicide_on_the_map_page_reads_per_100000(demo_env):

@@ -349,3 +349,10 @@ def test_no_machine_text_on_any_page_for_staff(demo_db, monkeypatch, tmp_path):
     shutil.copy(demo_db, db)
     found = _walk(db, monkeypatch, PUBLIC_PAGES + STAFF_PAGES, public=False, ledger=tmp_path / "ledger.sqlite")
     assert not found, "\n".join(found)
+
+
+def test_pages_and_briefings_say_when_the_database_was_built_as_a_date(demo_overview):
+    assert freshness.built_day("2026-12-06T19:54:23") == "Dec 6, 2026"  # not "2026-12-06T19:54:23"
+    assert freshness.built_day("not recorded") == freshness.built_day(None) == "date not recorded"
+    note = " ".join(m.value for m in demo_overview.markdown)
+    assert "database built " in note and not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:", note)
