@@ -280,8 +280,8 @@ def _season() -> None:
                           n=rules.min_count) + " ")
                    + _("Compare a month with the same month a year earlier, not with the month before.")
                    + ("" if spanned.empty else " " + _(
-                       "The years averaged span a series break ({breaks}), so they mix two ways of counting: see How "
-                       "to read these numbers.").format(
+                       "The years averaged span a series break — {breaks} — so they mix two ways of counting: see "
+                       "How to read these numbers.").format(
                        breaks="; ".join(series_breaks.chart_label(r) for _i, r in spanned.iterrows()))))
         show_numbers(seasonal.table, "seasonal")
 

@@ -356,3 +356,18 @@ def test_pages_and_briefings_say_when_the_database_was_built_as_a_date(demo_over
     assert freshness.built_day("not recorded") == freshness.built_day(None) == "date not recorded"
     note = " ".join(m.value for m in demo_overview.markdown)
     assert "database built " in note and not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:", note)
+
+
+def test_the_seasonal_caption_has_no_stray_parenthesis():
+    """St. Louis's caption read "(New district map (Jan 2014))": a break's label already holds its month in brackets."""
+    from community_policing import series_breaks
+    from community_policing.i18n import _
+    from tests.test_series_breaks import BREAKS
+
+    labels = "; ".join(series_breaks.chart_label(row) for _i, row in BREAKS.iterrows())
+    assert "(Jan 2024)" in labels
+    sentence = _("The years averaged span a series break — {breaks} — so they mix two ways of counting: see How to "
+                 "read these numbers.").format(breaks=labels)
+    assert "))" not in sentence
+    source = (ROOT / "pages" / "district.py").read_text(encoding="utf-8")
+    assert "span a series break ({breaks})" not in source  # the page uses the sentence above
