@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing import compare, compare_figures, district, district_figures, i18n, map_figures, map_layers
 from community_policing import metrics, offenses
 from community_policing.store import DB_ENV_VAR, Store
+from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,7 @@ def demo(demo_db):
 def _spanish_page(page: str, **query) -> AppTest:
     # AppTest re-applies a widget's format_func in the test's own thread: speak Spanish there too.
     i18n.set_language("es")
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90)
+    at = open_tables(AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90))
     at.query_params["lang"] = "es"
     for name, value in query.items():
         at.query_params[name] = value
@@ -137,9 +138,10 @@ def test_district_page_in_spanish(demo_env):
     assert [m.label for m in at.metric] == ["Incidentes", "Tasa por cada 1,000 residentes",
                                             "Actividades de participación", "Horas de participación de agentes",
                                             "Confianza (0–100)"]
-    assert {"Incidentes mes a mes", "Patrón estacional", "Qué delitos", "Participación comunitaria",
-            "Confianza de los residentes", "Capacitación de agentes", "Programas en este distrito",
-            "Vecindarios"} <= {s.value for s in at.subheader}
+    assert {"Incidentes", "Participación comunitaria", "Confianza de los residentes", "Capacitación de agentes",
+            "Programas en este distrito"} <= {s.value for s in at.subheader}
+    # The incident views are tabs (issue 16: each built when chosen; every one here, the page opened with tables open).
+    assert [t.label for t in at.tabs] == ["Mes a mes", "Patrón estacional", "Qué delitos", "Vecindarios"]
     assert at.selectbox(key="district").label == "Distrito"
     charts = _charts(at)
     assert charts.pop(0)["layout"]["title"]["text"].startswith("Dónde está ")  # the locator map (issue 16)
@@ -231,7 +233,7 @@ def test_public_view_with_small_counts_in_spanish(demo_env, monkeypatch, page, q
     # Homicides: counts small enough that the public view hides some, so its notes show in Spanish too.
     monkeypatch.setenv("COMMON_GROUND_MODE", "public")
     i18n.set_language("es")
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90)
+    at = open_tables(AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=90))
     at.query_params["lang"] = "es"
     for name, value in query.items():
         at.query_params[name] = value
