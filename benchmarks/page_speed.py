@@ -127,9 +127,11 @@ def change_filter(page, how: tuple) -> float | None:
     return settle(page, start)
 
 
-def measure(db: Path, tmp: Path, returning: bool = False) -> dict[str, dict]:
+def measure(db: Path, tmp: Path, returning: bool = False, warm_server: bool = False) -> dict[str, dict]:
     """``returning``: every page in a new tab (a new session) of one browser that has opened the dashboard
-    before, so Streamlit's own scripts come from the browser's cache; else a fresh browser (empty cache) per page."""
+    before, so Streamlit's own scripts come from the browser's cache; else a fresh browser (empty cache) per page.
+    ``warm_server``: every page is opened once (by another reader) before it is measured, so the server's caches
+    hold its default view and only the reader's own session and browser are timed."""
     results = {}
     server, url = servers.start(db, tmp)
     try:
@@ -140,6 +142,10 @@ def measure(db: Path, tmp: Path, returning: bool = False) -> dict[str, dict]:
             warm = context.new_page()
             warm.goto(f"{url}/{BASELINE}", wait_until="commit")
             settle(warm, 0.0)
+            if warm_server:
+                for path, _name, _how in PAGES:
+                    warm.goto(f"{url}/{path}", wait_until="commit")
+                    settle(warm, 0.0)
             context.close()
             shared = None
             if returning:  # the reader opened the dashboard once before (its charts' scripts are cached)
@@ -184,7 +190,15 @@ def main() -> int:
     parser.add_argument("--returning", action="store_true",
                         help="each page in a new tab of a browser that has opened the dashboard before (its scripts "
                              "cached), instead of a fresh browser per page")
+    parser.add_argument("--warm-server", action="store_true",
+                        help="open every page once before measuring, so the server's caches are warm (every reader "
+                             "but the first after a restart)")
+    parser.add_argument("--pages", nargs="+", metavar="PATH",
+                        help="only these pages (url paths; the Overview is 'overview'), besides the baseline")
     args = parser.parse_args()
+    if args.pages:
+        wanted = {"" if page == "overview" else page for page in args.pages} | {BASELINE}
+        PAGES[:] = [page for page in PAGES if page[0] in wanted]
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         db = args.db
@@ -197,7 +211,7 @@ def main() -> int:
             print(f"run {i + 1} of {args.repeats}", file=sys.stderr)
             run_dir = tmp / f"run{i}"
             run_dir.mkdir()
-            runs.append(measure(db, run_dir, returning=args.returning))
+            runs.append(measure(db, run_dir, returning=args.returning, warm_server=args.warm_server))
     summary = []
     for path, name, how in PAGES:
         firsts = [r[path]["first"] for r in runs]
