@@ -45,7 +45,7 @@ a11y-packages:
 
 # The demo database is rebuilt when absent or older than the schema or the generator;
 # `make demo` rebuilds it on demand. Any other DB (a loaded city) is used as it is.
-$(DEMO_DB): community_policing/schema.yaml community_policing/demo.py | $(VENV)/.stamp-runtime
+$(DEMO_DB): community_policing/data/schema.yaml community_policing/data/demo.py | $(VENV)/.stamp-runtime
 	$(BIN)/python -m community_policing demo --db $(DEMO_DB)
 
 demo: setup

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from community_policing import ui, warmup
+from community_policing.web import ui, warmup
 from community_policing.i18n import _
 
 warmup.start()  # the statistics and figure modules import in the background while this first page draws

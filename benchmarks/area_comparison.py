@@ -20,8 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from community_policing import metrics, schema, store  # noqa: E402
-from community_policing.demo import generate_demo_city  # noqa: E402
+from community_policing.data import schema, store  # noqa: E402
+from community_policing.views import metrics
+from community_policing.data.demo import generate_demo_city  # noqa: E402
 
 
 def build(path: Path, target_incidents: int) -> tuple[int, int, float]:

@@ -25,7 +25,8 @@ import plotly.graph_objects as go  # noqa: E402
 
 from area_comparison import build  # noqa: E402  (the same replicated demo city)
 
-from community_policing import briefing, store  # noqa: E402
+from community_policing.briefing import content as briefing  # noqa: E402
+from community_policing.data import store
 
 GOAL_SECONDS = 10.0
 

@@ -58,7 +58,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from community_policing import analysis, demo  # noqa: E402
+from community_policing.data import demo  # noqa: E402
+from community_policing.stats import analysis
 
 COVERAGE_TARGET = (0.90, 0.98)
 FALSE_POSITIVE_MAX = 0.06
@@ -115,7 +116,7 @@ def _did_rows(tables: dict, seed: int, scale: float, methods: list[str], window:
 
 def _noise_text(table: pd.DataFrame) -> pd.Series:
     """The label a reader sees: the ``noise`` column when the table has one, else the label of its z."""
-    from community_policing import metrics
+    from community_policing.views import metrics
 
     if "noise" in table.columns:
         return table["noise"].astype(str)
@@ -125,8 +126,8 @@ def _noise_text(table: pd.DataFrame) -> pd.Series:
 
 def _label_rows(tables: dict, seed: int) -> tuple[list[dict], list[dict]]:
     """Noise labels and funnel positions of every area in every period, through a real warehouse."""
-    from community_policing import evaluation, metrics
-    from community_policing.store import Store, write_database
+    from community_policing.views import evaluation, metrics
+    from community_policing.data.store import Store, write_database
 
     labels, funnel = [], []
     with tempfile.TemporaryDirectory(prefix="did_coverage_") as folder:

@@ -19,8 +19,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from community_policing import exports, ledger_bulk  # noqa: E402
-from community_policing.ledger import Ledger  # noqa: E402
+from community_policing import exports  # noqa: E402
+from community_policing.ledger import bulk as ledger_bulk
+from community_policing.ledger.book import Ledger  # noqa: E402
 
 
 def template_rows(n: int, seed: int = 15) -> pd.DataFrame:

@@ -69,10 +69,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from community_policing import exports, i18n, metrics, noise
-from community_policing.importers.errors import ManifestError, SourceFileError
-from community_policing.schema import SchemaError
-from community_policing.store import Store, StoreError, resolve_db_path, write_database
+from community_policing import exports, i18n
+from community_policing.stats import noise
+from community_policing.views import metrics
+from community_policing.data.importers.errors import ManifestError, SourceFileError
+from community_policing.data.schema import SchemaError
+from community_policing.data.store import Store, StoreError, resolve_db_path, write_database
 
 BAD_INPUT_EXIT = 2
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE: a bug, not the user's input
@@ -251,7 +253,8 @@ def _privacy_rules(mode: str | None):
     """The privacy rules for ``--mode`` (None: $COMMON_GROUND_MODE, else staff): None for staff."""
     import os
 
-    from community_policing import privacy, settings
+    from community_policing import settings
+    from community_policing.views import privacy
 
     chosen = mode or settings.configured_mode(os.environ)
     return privacy.rules_from_env(os.environ) if chosen == "public" else None
@@ -435,7 +438,7 @@ def _internal_error(exc: BaseException, argv: list[str] | None) -> int:
 
 
 def _hash_password(args: argparse.Namespace) -> int:
-    from community_policing import auth
+    from community_policing.web import auth
 
     password = auth.read_new_password(sys.stdin, interactive=sys.stdin.isatty())
     print("# Add to .streamlit/secrets.toml (or ~/.streamlit/secrets.toml); never commit that file.",
@@ -445,7 +448,7 @@ def _hash_password(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from community_policing.demo import generate_demo_city
+    from community_policing.data.demo import generate_demo_city
 
     began = time.perf_counter()
     started = dt.datetime.now()
@@ -474,7 +477,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from community_policing.loader import load_city
+    from community_policing.data.loader import load_city
 
     began = time.perf_counter()
     summary = load_city(Path(args.manifest), Path(args.source_dir), resolve_db_path(args.db))
@@ -485,7 +488,7 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from community_policing.loader import check_city
+    from community_policing.data.loader import check_city
 
     report = check_city(Path(args.manifest), Path(args.source_dir))
     print("\n".join(report.lines()))
@@ -493,7 +496,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from community_policing import evaluation
+    from community_policing.views import evaluation
 
     with Store(args.db) as store:
         if args.program is not None:
@@ -517,8 +520,8 @@ _LEDGER_OPTIONS = {"district_id": "--district", "neighborhood_id": "--neighborho
 def _open_ledger(args: argparse.Namespace):
     """The ledger of ``--ledger`` (else $COMMON_GROUND_LEDGER, else the warehouse's); BadArgument when the
     file is not a ledger (sqlite3 says only "file is not a database")."""
-    from community_policing.ledger import Ledger
-    from community_policing.store import resolve_ledger_path
+    from community_policing.ledger.book import Ledger
+    from community_policing.data.store import resolve_ledger_path
 
     db = getattr(args, "db", None)
     try:
@@ -545,7 +548,7 @@ def _warehouse_ids(args: argparse.Namespace):
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from community_policing.ledger import LedgerError
+    from community_policing.ledger.book import LedgerError
 
     if args.ledger_command == "add":
         districts, neighborhoods, _programs = _warehouse_ids(args)
@@ -593,7 +596,7 @@ def _ledger_errors(exc, entry: dict) -> str:
 
 def _ledger_import(args: argparse.Namespace) -> int:
     """A filled template: rows read = recorded + rejected; rejects printed as CSV on stderr, exit 1 if any."""
-    from community_policing import ledger_bulk
+    from community_policing.ledger import bulk as ledger_bulk
 
     districts, neighborhoods, existing = _warehouse_ids(args)
     book = _open_ledger(args)
@@ -620,7 +623,7 @@ def _ledger_import(args: argparse.Namespace) -> int:
 
 
 def _briefing(args: argparse.Namespace) -> int:
-    from community_policing import briefing
+    from community_policing.briefing import content as briefing
 
     out = Path(args.out)
     if args.all_districts or args.district == "all":
@@ -653,7 +656,7 @@ def _briefing(args: argparse.Namespace) -> int:
 def _all_briefings(args: argparse.Namespace, out: Path) -> int:
     """``briefing --district all`` (or ``--all-districts``): one briefing per district, the same period and
     offenses, into a folder or one zip file; a line per district on stderr as each is done."""
-    from community_policing import briefing
+    from community_policing.briefing import content as briefing
 
     if not out.is_dir() and out.suffix.lower() != ".zip":
         raise BadArgument("--out", f"expected an existing folder or a file name ending in .zip for the briefings of "
@@ -734,7 +737,7 @@ def _districts(args: argparse.Namespace) -> int:
     if table["noise_basis"].astype(str).eq(noise.NONE).any():  # no history: the reading allows for chance alone
         print(f"note: {metrics.noise_basis_note(noise.NONE)}", file=sys.stderr)  # for the reader: in --lang
     if rules is not None:
-        from community_policing import privacy
+        from community_policing.views import privacy
 
         print(f"note: {privacy.public_note(rules)}", file=sys.stderr)  # for the reader: in --lang
         _print_table(table[privacy.columns_with_notes(metrics.CLI_COLUMNS, table)], args.format)

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import page_speed  # noqa: E402  (its settle rule and script-state watcher)
 from tests import servers  # noqa: E402
 
-from community_policing import district, metrics  # noqa: E402
-from community_policing.store import Store  # noqa: E402
+from community_policing.views import district, metrics  # noqa: E402
+from community_policing.data.store import Store  # noqa: E402
 
 DESKTOP = {"width": 1400, "height": 1800}  # tall enough for the headline, the KPIs and the first chart or map
 PHONE = {"width": 390, "height": 3200}  # a phone's width; tall, to show the scroll down to the map

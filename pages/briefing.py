@@ -12,9 +12,11 @@ import zipfile
 
 import streamlit as st
 
-from community_policing import briefing, i18n, ui
+from community_policing import i18n
+from community_policing.briefing import content as briefing
+from community_policing.web import ui
 from community_policing.i18n import _, ngettext
-from community_policing.store import StoreError
+from community_policing.data.store import StoreError
 
 store = ui.get_store()
 key = ui.cache_key(store)

@@ -6,7 +6,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from community_policing import compare, compare_figures, district, i18n, metrics, noise, privacy, series_breaks, ui
+from community_policing import i18n
+from community_policing.data import series_breaks
+from community_policing.figures import compare as compare_figures
+from community_policing.stats import noise
+from community_policing.views import compare, district, metrics, privacy
+from community_policing.web import ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()

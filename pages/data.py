@@ -1,6 +1,6 @@
 """Data (staff): add a city's new crime data from the app (a month's file, several, or a .zip of the source
 folder), check what it would load, then load it into a new warehouse swapped in whole; the history of loads
-and each load's rejected rows. The work is done by community_policing.data_admin; the command line's
+and each load's rejected rows. The work is done by community_policing.data.data_admin; the command line's
 ``check`` and ``load`` do the same."""
 
 from pathlib import Path
@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from community_policing import data_admin, exports, i18n, ui
-from community_policing.data_admin import DataAdminError
+from community_policing import exports, i18n
+from community_policing.data import data_admin
+from community_policing.web import ui
+from community_policing.data.data_admin import DataAdminError
 from community_policing.i18n import N_, _
-from community_policing.store import PROJECT_ROOT, resolve_db_path
+from community_policing.data.store import PROJECT_ROOT, resolve_db_path
 
 CHECKED = "_data_checked"      # this session's last check: what was checked, the staged folder, the report
 FLASH = "_data_flash"          # what the last load did, shown once after the rerun that follows it

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from community_policing import i18n, schema, ui
+from community_policing import i18n
+from community_policing.data import schema
+from community_policing.web import ui
 from community_policing.i18n import _
 
 store = ui.get_store()

@@ -8,8 +8,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing import (district, district_figures, funnel, geo, i18n, map_figures, metrics, noise,
-                                privacy, series_breaks, ui)
+from community_policing import i18n
+from community_policing.data import geo, series_breaks
+from community_policing.figures import district as district_figures, maps as map_figures
+from community_policing.stats import funnel, noise
+from community_policing.views import district, metrics, privacy
+from community_policing.web import ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()

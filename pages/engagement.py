@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing import (analysis, engagement_figures, evaluation, figures, metrics,
-                                period_comparisons, ui)
-from community_policing import engagement_view as ev
+from community_policing.figures import engagement as engagement_figures, base as figures
+from community_policing.stats import analysis
+from community_policing.views import evaluation, metrics, period_comparisons
+from community_policing.web import ui
+from community_policing.views import engagement_view as ev
 from community_policing.i18n import N_, _, ngettext
 
 store = ui.get_store()

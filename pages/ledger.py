@@ -5,11 +5,12 @@ import datetime as dt
 
 import streamlit as st
 
-from community_policing import geo, map_figures
-from community_policing import ledger_form as lf
-from community_policing import ui
+from community_policing.data import geo
+from community_policing.figures import maps as map_figures
+from community_policing.ledger import form as lf
+from community_policing.web import ui
 from community_policing.i18n import _
-from community_policing.ledger import Ledger, LedgerError, upper_bounds, validate_entry
+from community_policing.ledger.book import Ledger, LedgerError, upper_bounds, validate_entry
 
 ERRORS = "_ledger_errors"          # form field -> message, kept across the rerun after a submit
 RESET = "_ledger_reset"             # set after a save: empty the form on the next run

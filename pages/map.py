@@ -3,7 +3,12 @@ engagement activities as optional points, the layer's definition, and its table.
 
 import streamlit as st
 
-from community_policing import figures, funnel, geo, i18n, map_figures, map_layers, metrics, privacy, ui
+from community_policing import i18n
+from community_policing.data import geo
+from community_policing.figures import base as figures, maps as map_figures
+from community_policing.stats import funnel
+from community_policing.views import map_layers, metrics, privacy
+from community_policing.web import ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()

@@ -8,10 +8,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from community_policing import ledger_form as lf
-from community_policing import i18n, meetings, ui
+from community_policing.ledger import form as lf
+from community_policing import i18n
+from community_policing.ledger import meetings
+from community_policing.web import ui
 from community_policing.i18n import _
-from community_policing.ledger import Ledger, LedgerError, validate
+from community_policing.ledger.book import Ledger, LedgerError, validate
 
 DEFINE_ERRORS = "_meeting_errors"
 CONFIRM_ERRORS = "_confirm_errors"

@@ -3,9 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from community_policing import (briefing, costs, engagement_stats, evaluation, freshness, funnel, harm, i18n, ledger,
-                                limits, loader, map_layers, metrics, noise, nowcast, privacy, series_breaks, synthetic,
-                                trust_figures, trust_stats, ui)
+from community_policing import i18n
+from community_policing.briefing import content as briefing
+from community_policing.data import freshness, limits, loader, series_breaks, synthetic
+from community_policing.figures import trust as trust_figures
+from community_policing.ledger import book as ledger
+from community_policing.stats import costs, engagement_stats, funnel, harm, noise, nowcast, trust_stats
+from community_policing.views import evaluation, map_layers, metrics, privacy
+from community_policing.web import ui
 from community_policing.i18n import _
 
 store = ui.get_store()

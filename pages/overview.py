@@ -6,8 +6,12 @@ import contextlib
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing import (evaluation, figures, freshness, funnel, i18n, metrics, nowcast, period_comparisons,
-                                privacy, ui)
+from community_policing import i18n
+from community_policing.data import freshness
+from community_policing.figures import base as figures
+from community_policing.stats import funnel, nowcast
+from community_policing.views import evaluation, metrics, period_comparisons, privacy
+from community_policing.web import ui
 from community_policing.i18n import N_, _, ngettext
 
 # The map's shading and areas in the address (?shade=change&areas=neighborhood), so a shared link opens this map.

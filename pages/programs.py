@@ -6,7 +6,11 @@ import html
 import pandas as pd
 import streamlit as st
 
-from community_policing import evaluation, i18n, metrics, series_breaks, ui
+from community_policing import i18n
+from community_policing.data import series_breaks
+from community_policing.figures import base as figures
+from community_policing.views import evaluation, metrics
+from community_policing.web import ui
 from community_policing.i18n import N_, _
 
 store = ui.get_store()
@@ -168,7 +172,7 @@ for outcome, result in detail:
         if crossed:
             st.warning(crossed, icon=":material/warning:")
     ui.plotly_chart(
-        evaluation.event_study_figure(
+        figures.event_study_figure(
             result, label, title=_("{outcome}: treated vs comparison districts around the start of the {program}")
             .format(outcome=label, program=html.escape(program))),  # plotly reads <a href…> in a title as a link
         width="stretch", key=f"event_{outcome}")

@@ -7,10 +7,10 @@ import datetime as dt
 
 import streamlit as st
 
-from community_policing import ledger_form as lf
-from community_policing import ui
+from community_policing.ledger import form as lf
+from community_policing.web import ui
 from community_policing.i18n import _
-from community_policing.ledger import Ledger, LedgerError, validate
+from community_policing.ledger.book import Ledger, LedgerError, validate
 
 TRAINING_ERRORS = "_training_errors"
 PROGRAM_ERRORS = "_program_errors"

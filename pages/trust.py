@@ -5,7 +5,11 @@ much, with its margin of error), and a note naming any district that is not show
 import pandas as pd
 import streamlit as st
 
-from community_policing import district, i18n, metrics, trust_figures, trust_stats, ui
+from community_policing import i18n
+from community_policing.figures import trust as trust_figures
+from community_policing.stats import trust_stats
+from community_policing.views import district, metrics
+from community_policing.web import ui
 from community_policing.i18n import _, ngettext
 
 store = ui.get_store()

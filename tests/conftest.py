@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, write_database
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, write_database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -31,7 +31,7 @@ def shared_data_or_skip(*parts: str) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_tables() -> dict[str, pd.DataFrame]:
-    from community_policing.demo import generate_demo_city
+    from community_policing.data.demo import generate_demo_city
 
     return generate_demo_city(seed=DEMO_SEED)
 
@@ -172,8 +172,8 @@ def stl(tmp_path_factory):
     are absent (not under CI=true)."""
     import duckdb
 
-    from community_policing import store
-    from community_policing.loader import load_city
+    from community_policing.data import store
+    from community_policing.data.loader import load_city
 
     source = shared_data_or_skip("stl_crime_slmpd_monthly").parent
     db = tmp_path_factory.mktemp("stl") / "stl.duckdb"
@@ -187,7 +187,7 @@ def stl(tmp_path_factory):
 def open_tables(at):
     """``at`` (an AppTest not yet run) with every "Show the numbers" and other on-request section open, as
     ``?tables=open`` gives a reader: tests that read a page's tables, downloads and text see all of them."""
-    from community_policing import ui
+    from community_policing.web import ui
 
     at.session_state[ui.TABLES_OPEN_STATE] = True
     return at

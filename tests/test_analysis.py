@@ -1,4 +1,4 @@
-"""community_policing.analysis: checked against scipy/statsmodels, hand-built panels with known
+"""community_policing.stats.analysis: checked against scipy/statsmodels, hand-built panels with known
 effects, and (a few seeds of) the demo generator's injected truth.
 
 The full coverage study (100+ seeds) is benchmarks/did_coverage.py.
@@ -18,10 +18,12 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from community_policing import analysis as A
-from community_policing import costs, engagement_stats, funnel, period_comparisons
-from community_policing import metrics, noise
-from community_policing.demo import generate_demo_city
+from community_policing.stats import analysis as A
+from community_policing.stats import costs, engagement_stats, funnel
+from community_policing.views import period_comparisons
+from community_policing.stats import noise
+from community_policing.views import metrics
+from community_policing.data.demo import generate_demo_city
 from tests.conftest import PROJECT_ROOT, tiny_city_tables
 
 START = dt.date(2022, 7, 1)
@@ -502,5 +504,5 @@ def test_cost_effectiveness():
 
 
 def test_library_does_not_import_streamlit():
-    code = "import sys, community_policing.analysis; sys.exit('streamlit' in sys.modules)"
+    code = "import sys, community_policing.stats.analysis; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT).returncode == 0

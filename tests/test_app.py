@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import metrics
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing.views import metrics
+from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -166,7 +166,7 @@ def test_overview_shows_the_count_expected_with_late_reports_beside_the_count(ap
     """Counted by date occurred, the last days are still filling in: the incidents KPI keeps the count so far and
     its caption adds the count expected once late reports arrive (nowcast), saying which count the % compares;
     the standard comparisons get the same columns. By date reported nothing is added."""
-    from community_policing import nowcast
+    from community_policing.stats import nowcast
 
     with Store(demo_db) as s:
         info = metrics.dataset_info(s)
@@ -193,7 +193,7 @@ def test_overview_shows_the_count_expected_with_late_reports_beside_the_count(ap
 
 
 def test_overview_trust_is_weighted_by_population_with_a_margin_and_a_reading(app, demo_db):
-    from community_policing import trust_stats
+    from community_policing.stats import trust_stats
 
     with Store(demo_db) as s:
         info = metrics.dataset_info(s)

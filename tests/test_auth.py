@@ -15,8 +15,9 @@ from tests import servers
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from community_policing import auth, settings
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR
+from community_policing import settings
+from community_policing.web import auth
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")

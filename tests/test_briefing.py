@@ -93,8 +93,8 @@ def test_district_briefing_numbers_equal_the_districts_command(district_pdf, dem
 def test_the_briefing_reads_a_change_as_the_districts_command_does(demo_db, monkeypatch):
     """The noise reading beside the incidents is the ``districts`` command's (and the pages'), and the method
     note says what it allows for."""
-    from community_policing import briefing
-    from community_policing.store import Store
+    from community_policing.briefing import content as briefing
+    from community_policing.data.store import Store
 
     monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
         pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
@@ -279,8 +279,9 @@ def test_cli_refuses_an_unknown_language_in_one_line(demo_db, tmp_path):
 
 
 def test_spanish_briefing_content_month_ticks_and_file_name(demo_db, monkeypatch):
-    from community_policing import briefing, briefing_figures
-    from community_policing.store import Store
+    from community_policing.briefing import content as briefing
+    from community_policing.figures import briefing as briefing_figures
+    from community_policing.data.store import Store
 
     monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
         pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
@@ -312,8 +313,8 @@ def test_spanish_briefing_content_month_ticks_and_file_name(demo_db, monkeypatch
 
 def test_spanish_pdf_without_dejavu_keeps_its_accents(demo_db, monkeypatch, tmp_path):
     """The Latin-1 fallback (no Unicode font installed) holds every Spanish letter."""
-    from community_policing import briefing, briefing_pdf
-    from community_policing.store import Store
+    from community_policing.briefing import content as briefing, pdf as briefing_pdf
+    from community_policing.data.store import Store
 
     monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
         pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))

@@ -37,7 +37,7 @@ def pdf_text(pdf: bytes | Path, first: int | None = None, last: int | None = Non
 
 def no_programs(monkeypatch):
     """Program estimates take seconds and are not what these tests read."""
-    from community_policing import briefing
+    from community_policing.briefing import content as briefing
 
     monkeypatch.setattr(briefing, "_program_table", lambda store, request: (
         pd.DataFrame(columns=["Program", "Outcome", "Estimate", "95% interval", "Checks"]), "not estimated here"))
@@ -54,8 +54,8 @@ def district2_pdf(demo_db, tmp_path_factory) -> Path:
 
 
 def test_page_one_says_which_offenses_rose_and_fell_with_counts_change_and_noise(district2_pdf, demo_db):
-    from community_policing import district
-    from community_policing.store import Store
+    from community_policing.views import district
+    from community_policing.data.store import Store
 
     page1 = pdf_text(district2_pdf, 1, 1)
     assert "Which offenses rose and fell" in page1
@@ -75,7 +75,7 @@ def test_page_one_says_which_offenses_rose_and_fell_with_counts_change_and_noise
 
 
 def test_the_map_names_neighborhoods_hatches_the_park_and_the_caption_says_so(district2_pdf, demo_db):
-    from community_policing.store import Store
+    from community_policing.data.store import Store
 
     with Store(demo_db) as store:
         names = store.query("areas", level="neighborhood")
@@ -94,9 +94,10 @@ def test_the_map_names_neighborhoods_hatches_the_park_and_the_caption_says_so(di
 
 
 def test_print_map_labels_by_name_hatches_no_rate_and_writes_white_on_dark(demo_db):
-    from community_policing import briefing_figures as bf
-    from community_policing import geo, metrics
-    from community_policing.store import Store
+    from community_policing.figures import briefing as bf
+    from community_policing.data import geo
+    from community_policing.views import metrics
+    from community_policing.data.store import Store
 
     with Store(demo_db) as store:
         table = metrics.area_comparison(store, dt.date.fromisoformat(START), dt.date.fromisoformat(END),
@@ -147,8 +148,8 @@ def test_all_districts_from_the_cli_into_a_zip_and_a_folder(tiny_db, tmp_path):
 
 
 def test_the_library_makes_one_zip_of_every_district(tiny_db, monkeypatch):
-    from community_policing import briefing
-    from community_policing.store import Store
+    from community_policing.briefing import content as briefing
+    from community_policing.data.store import Store
 
     no_programs(monkeypatch)
     steps = []
@@ -174,8 +175,9 @@ def test_old_data_and_no_engagement_record_read_not_recorded_never_zero(monkeypa
     data are, and engagement reads "not recorded", never "0 engagement activities were recorded"."""
     from tests.conftest import tiny_city_tables
 
-    from community_policing import briefing, metrics
-    from community_policing.store import Store, write_database
+    from community_policing.briefing import content as briefing
+    from community_policing.views import metrics
+    from community_policing.data.store import Store, write_database
 
     tables = tiny_city_tables()
     tables["engagement_events"] = tables["engagement_events"].iloc[0:0]

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import metrics
-from community_policing.store import DB_ENV_VAR
+from community_policing.views import metrics
+from community_policing.data.store import DB_ENV_VAR
 from tests.test_briefing import tools  # noqa: F401  (autouse: poppler and Chromium, or skip; fail in CI)
 from tests.test_exports import download_file, recording  # noqa: F401  (the bytes behind a download button)
 
@@ -54,7 +54,7 @@ def test_the_page_builds_every_district_into_one_zip_and_says_what_it_holds(tiny
                                                                            recording):  # noqa: F811
     """The tiny city (two districts) keeps this fast: about 10 s for both briefings, a browser start included
     (the demo city's nine take about 50 s; one district's content is read in test_briefing16)."""
-    from community_policing import briefing
+    from community_policing.briefing import content as briefing
 
     monkeypatch.setenv(DB_ENV_VAR, str(tiny_db))
     shown: list[str] = []  # what the progress bar says, step by step (the wrapper changes nothing it shows)
@@ -111,8 +111,9 @@ def made(demo_db):
     """Demo districts 1 and 2 and the city over one year, in English and in Spanish: content, PDF and slide
     deck, their charts drawn with one browser. District 2 and the city ran to five Spanish pages against
     four English ones."""
-    from community_policing import briefing, i18n
-    from community_policing.store import Store
+    from community_policing import i18n
+    from community_policing.briefing import content as briefing
+    from community_policing.data.store import Store
 
     out = {}
     with Store(demo_db) as store, briefing.shared_evaluations(), briefing.chart_renderer():

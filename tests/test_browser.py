@@ -91,7 +91,7 @@ def test_clicking_a_district_on_the_map_opens_its_page(app_url, browser):
 
 @pytest.mark.parametrize("layer", ["rate", "change", "engagement", "trust", "bivariate"])
 def test_map_page_draws_each_layer(app_url, browser, layer):
-    from community_policing.map_layers import LAYER_LABELS
+    from community_policing.views.map_layers import LAYER_LABELS
 
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
     page.goto(f"{app_url}/map", wait_until="domcontentloaded")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from community_policing import district_figures, figures
+from community_policing.figures import district as district_figures, base as figures
 from community_policing.accessibility import CHART_TEXT, chart_alt, chart_kind, plain_text, readable_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import metrics, noise
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing.stats import noise
+from community_policing.views import metrics
+from community_policing.data.store import DB_ENV_VAR, Store
 
 START, END = "2025-01-01", "2025-12-31"
 

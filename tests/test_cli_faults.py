@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from community_policing import cli, metrics
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR
+from community_policing import cli
+from community_policing.views import metrics
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PERIOD = ("--start", "2024-03-01", "--end", "2024-03-31")  # inside the tiny city's data

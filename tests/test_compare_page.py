@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import compare, compare_figures, district, metrics
-from community_policing.figures import CATEGORICAL
-from community_policing.store import DB_ENV_VAR, Store, write_database
+from community_policing.figures import compare as compare_figures
+from community_policing.views import compare, district, metrics
+from community_policing.figures.base import CATEGORICAL
+from community_policing.data.store import DB_ENV_VAR, Store, write_database
 from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "compare.py")

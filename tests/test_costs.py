@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_policing import costs, harm, i18n
-from community_policing.offenses import OFFENSE_GROUPS
+from community_policing import i18n
+from community_policing.stats import costs, harm
+from community_policing.data.offenses import OFFENSE_GROUPS
 
 
 def effect(estimate, low, high):

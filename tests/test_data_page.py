@@ -1,5 +1,5 @@
 """The staff Data page: upload a new month, check it, load it (the app then reads it), the history of loads
-and a formula-safe download of their rejected rows; staging an upload safely (community_policing.data_admin)."""
+and a formula-safe download of their rejected rows; staging an upload safely (community_policing.data.data_admin)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from community_policing import data_admin, settings
-from community_policing.data_admin import DataAdminError
-from community_policing.loader import load_city
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR
+from community_policing import settings
+from community_policing.data import data_admin
+from community_policing.data.data_admin import DataAdminError
+from community_policing.data.loader import load_city
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 from tests.test_exports import download_file, recording  # noqa: F401  (recording: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent

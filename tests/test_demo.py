@@ -1,4 +1,4 @@
-"""Tests of the simulated demo city (community_policing.demo).
+"""Tests of the simulated demo city (community_policing.data.demo).
 
 Each city is generated once per module (about half a second each): the clean city (the original) and
 the hard one (real-world noise). Both are named explicitly, so changing ``demo.DEFAULT_REALISM``
@@ -18,7 +18,7 @@ import pytest
 import shapely
 import yaml
 
-from community_policing.demo import (
+from community_policing.data.demo import (
     DEMO_CITY_NAME,
     PROGRAMS,
     PROGRAMS_HARD,
@@ -27,7 +27,7 @@ from community_policing.demo import (
     generate_demo_city,
 )
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "community_policing" / "schema.yaml"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "community_policing" / "data" / "schema.yaml"
 SEED = 2026
 EXPECTED_TABLES = {
     "districts", "neighborhoods", "offense_groups", "incidents", "incident_offenses", "engagement_events",

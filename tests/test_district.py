@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import district, district_figures, figures, metrics
-from community_policing.store import DB_ENV_VAR, Store, write_database
+from community_policing.figures import district as district_figures, base as figures
+from community_policing.views import district, metrics
+from community_policing.data.store import DB_ENV_VAR, Store, write_database
 from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "district.py")

@@ -14,10 +14,11 @@ import numpy as np
 import statsmodels.formula.api as smf
 from streamlit.testing.v1 import AppTest
 
-from community_policing import analysis, engagement_stats, evaluation, metrics
-from community_policing import engagement_figures as ef
-from community_policing import engagement_view as ev
-from community_policing.store import DB_ENV_VAR, Store, write_database
+from community_policing.stats import analysis, engagement_stats
+from community_policing.views import evaluation, metrics
+from community_policing.figures import engagement as ef
+from community_policing.views import engagement_view as ev
+from community_policing.data.store import DB_ENV_VAR, Store, write_database
 from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "engagement.py")

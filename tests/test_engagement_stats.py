@@ -13,8 +13,8 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from community_policing import engagement_stats as es
-from community_policing import engagement_view as ev
+from community_policing.stats import engagement_stats as es
+from community_policing.views import engagement_view as ev
 
 CRIME_SEASON = np.array([0.88, 1.04, 1.16, 0.92])  # quarter of year: summer high
 ENGAGEMENT_SEASON = np.array([1.2, 1.3, 0.8, 0.7])  # spring and early summer high

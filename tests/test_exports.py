@@ -20,9 +20,10 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from community_policing import exports, ledger_bulk
-from community_policing.ledger import Ledger
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, write_database
+from community_policing import exports
+from community_policing.ledger import bulk as ledger_bulk
+from community_policing.ledger.book import Ledger
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, write_database
 from tests.conftest import PROJECT_ROOT, open_tables, tiny_city_tables
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
@@ -412,9 +413,9 @@ def _uses_exports(node: ast.AST) -> bool:
 
 
 def test_the_ledger_templates_are_written_by_exports():
-    writers = {name: node for name, node, _ in _calls(PROJECT_ROOT / "community_policing" / "ledger_bulk.py")}
+    writers = {name: node for name, node, _ in _calls(PROJECT_ROOT / "community_policing" / "ledger" / "bulk.py")}
     assert "to_csv" not in writers and "ExcelWriter" not in writers and "to_excel" not in writers
-    source = (PROJECT_ROOT / "community_policing" / "ledger_bulk.py").read_text()
+    source = (PROJECT_ROOT / "community_policing" / "ledger" / "bulk.py").read_text()
     assert "exports.csv_bytes(template(" in source and "exports.excel_sheets(" in source
 
 
@@ -431,7 +432,7 @@ def test_pages_never_write_files_themselves():
 
 
 def test_every_download_button_in_ui_sends_bytes_made_by_exports():
-    buttons = [(node, parents) for name, node, parents in _calls(PROJECT_ROOT / "community_policing" / "ui.py")
+    buttons = [(node, parents) for name, node, parents in _calls(PROJECT_ROOT / "community_policing" / "web" / "ui.py")
                if name == "download_button"]
     assert buttons
     for node, parents in buttons:
@@ -449,7 +450,7 @@ def test_every_download_button_in_ui_sends_bytes_made_by_exports():
 @pytest.mark.parametrize("name, mime", [("t.csv", "text/csv"), ("t.XLSX", "application/octet-stream"),
                                         ("t.bin", exports.EXCEL_MIME)])
 def test_documents_cannot_be_spreadsheets(name, mime):
-    from community_policing import ui
+    from community_policing.web import ui
 
     with pytest.raises(ValueError, match="download_table"):
         ui.download_document("Download", b"=1+1", file_name=name, key="k", mime=mime)

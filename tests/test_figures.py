@@ -4,8 +4,10 @@ import datetime as dt
 
 import pytest
 
-from community_policing import figures, geo, metrics
-from community_policing.store import Store
+from community_policing.data import geo
+from community_policing.figures import base as figures
+from community_policing.views import metrics
+from community_policing.data.store import Store
 
 MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
 
@@ -75,7 +77,7 @@ def test_areas_without_a_value_are_grey_and_say_why(tiny):
 
 
 def test_rate_map_is_shaded_by_the_size_adjusted_rate_with_the_raw_one_in_the_hover(demo_db):
-    from community_policing import funnel
+    from community_policing.stats import funnel
 
     with Store(demo_db) as s:
         period = metrics.preset_period("Last 12 months", metrics.dataset_info(s).last_day)
@@ -100,7 +102,7 @@ def test_funnel_plot_says_which_limits_it_draws():
     import numpy as np
     import pandas as pd
 
-    from community_policing import funnel
+    from community_policing.stats import funnel
 
     rng = np.random.default_rng(1)
     pop = np.round(np.exp(rng.normal(8, 0.7, 40)))

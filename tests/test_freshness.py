@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_policing import freshness, metrics
-from community_policing.store import Store
+from community_policing.data import freshness
+from community_policing.views import metrics
+from community_policing.data.store import Store
 
 
 def _delays(rows: list[tuple]) -> pd.DataFrame:

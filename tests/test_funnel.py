@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from community_policing import funnel, metrics
-from community_policing.store import Store
+from community_policing.stats import funnel
+from community_policing.views import metrics
+from community_policing.data.store import Store
 
 CITY_RATE = 148.0  # St. Louis 2019, all offenses, per 1,000 residents
 

@@ -75,9 +75,10 @@ def test_every_marked_text_has_its_spanish():
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from community_policing import district, ledger_bulk, meetings, schedules  # noqa: E402
-from community_policing import ledger_form as lf  # noqa: E402
-from community_policing.ledger import Ledger, LedgerError, validate  # noqa: E402
+from community_policing.ledger import bulk as ledger_bulk, meetings, schedules  # noqa: E402
+from community_policing.views import district
+from community_policing.ledger import form as lf  # noqa: E402
+from community_policing.ledger.book import Ledger, LedgerError, validate  # noqa: E402
 
 STAFF_PAGES = {  # page: (title, some subheaders, its buttons)
     "ledger": ("Bitácora de participación comunitaria",

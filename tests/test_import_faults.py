@@ -25,10 +25,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from community_policing import cli, ledger_bulk, limits, loader
-from community_policing.importers import slmpd, tabular
-from community_policing.importers.errors import SourceFileError
-from community_policing.ledger import Ledger
+from community_policing import cli
+from community_policing.data import limits, loader
+from community_policing.ledger import bulk as ledger_bulk
+from community_policing.data.importers import slmpd, tabular
+from community_policing.data.importers.errors import SourceFileError
+from community_policing.ledger.book import Ledger
 
 SLMPD_HEADER = (
     "Complaint,CodedMonth,DateOccur,FlagCrime,FlagUnfounded,FlagAdministrative,Count,FlagCleanup,"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from community_policing import schema
-from community_policing.ledger import (
+from community_policing.data import schema
+from community_policing.ledger.book import (
     DEFAULT_LEDGER_PATH,
     LEDGER_ENV_VAR,
     EntryNotFound,

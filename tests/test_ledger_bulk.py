@@ -5,9 +5,9 @@ import io
 import pandas as pd
 import pytest
 
-from community_policing import ledger_bulk
-from community_policing.importers.errors import SourceFileError
-from community_policing.ledger import Ledger
+from community_policing.ledger import bulk as ledger_bulk
+from community_policing.data.importers.errors import SourceFileError
+from community_policing.ledger.book import Ledger
 
 
 def filled(template: pd.DataFrame) -> pd.DataFrame:

@@ -19,10 +19,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from community_policing import cli, data_admin, exports, ledger, ledger_bulk, metrics, store
-from community_policing.importers.errors import SourceFileError
-from community_policing.ledger import Ledger, LedgerError
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store
+from community_policing import cli, exports
+from community_policing.data import data_admin, store
+from community_policing.ledger import book as ledger, bulk as ledger_bulk
+from community_policing.views import metrics
+from community_policing.data.importers.errors import SourceFileError
+from community_policing.ledger.book import Ledger, LedgerError
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store
 from tests.conftest import tiny_city_tables
 
 MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))

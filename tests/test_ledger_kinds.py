@@ -11,11 +11,13 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from community_policing import geo, ledger_bulk, map_figures, meetings
-from community_policing import ledger_form as lf
+from community_policing.data import geo
+from community_policing.figures import maps as map_figures
+from community_policing.ledger import bulk as ledger_bulk, meetings
+from community_policing.ledger import form as lf
 from community_policing.cli import main
-from community_policing.ledger import Ledger, LedgerError, kind_of, meeting_dates
-from community_policing.store import Store
+from community_policing.ledger.book import Ledger, LedgerError, kind_of, meeting_dates
+from community_policing.data.store import Store
 
 TRAINING = {"date": "2024-02-01", "district_id": "1", "course": "de_escalation", "officers": 12, "hours": 8,
             "title": "ICAT"}

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from community_policing import metrics
-from community_policing.ledger import Ledger
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store
+from community_policing.views import metrics
+from community_policing.ledger.book import Ledger
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import ledger_form as lf
-from community_policing.ledger import Ledger, LedgerError
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR
+from community_policing.ledger import form as lf
+from community_policing.ledger.book import Ledger, LedgerError
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "ledger.py")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from community_policing.map_layers import LAYER_LABELS
+from community_policing.views.map_layers import LAYER_LABELS
 from tests import servers
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from community_policing.importers.errors import ManifestError, SourceFileError
-from community_policing.loader import load_city
+from community_policing.data.importers.errors import ManifestError, SourceFileError
+from community_policing.data.loader import load_city
 from tests.conftest import shared_data_or_skip
 
 ZIPS = {"63101": shapely.box(-90.20, 38.60, -90.18, 38.62), "63102": shapely.box(-90.18, 38.60, -90.16, 38.62),
@@ -267,7 +267,7 @@ def test_boundaries_from_geoparquet_and_zipped_shapefile(tmp_path):
 
     import geopandas as gpd
 
-    from community_policing.importers.boundaries import read_areas
+    from community_policing.data.importers.boundaries import read_areas
 
     layer = gpd.GeoDataFrame({"CODE": [1.0, 2.0], "LABEL": ["One", "Two"]},
                              geometry=[ZIPS["63101"], ZIPS["63102"]], crs="EPSG:4326")

@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from community_policing import cli, data_admin, loader
+from community_policing import cli
+from community_policing.data import data_admin, loader
 
 SLMPD_HEADER = (
     "Complaint,CodedMonth,DateOccur,FlagCrime,FlagUnfounded,FlagAdministrative,Count,FlagCleanup,"

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from community_policing import manifest_keys
-from community_policing.importers.errors import ManifestError
-from community_policing.loader import check_city, load_city
+from community_policing.data import manifest_keys
+from community_policing.data.importers.errors import ManifestError
+from community_policing.data.loader import check_city, load_city
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -27,11 +27,11 @@ README = ROOT / "README.md"
 def test_readme_reference_is_the_generated_one():
     text = README.read_text(encoding="utf-8")
     block = text[text.index(manifest_keys.BEGIN):text.index(manifest_keys.END) + len(manifest_keys.END)]
-    assert block == manifest_keys.markdown(), "run: python -m community_policing.manifest_keys --write"
+    assert block == manifest_keys.markdown(), "run: python -m community_policing.data.manifest_keys --write"
 
 
 def test_every_mapping_target_is_a_schema_column_or_documented_source_column():
-    from community_policing import schema
+    from community_policing.data import schema
 
     for section, table in manifest_keys.COLUMN_TARGETS.items():
         columns = set(schema.table(table).column_names)

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import geo, map_figures, map_layers, metrics
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing.data import geo
+from community_policing.figures import maps as map_figures
+from community_policing.views import map_layers, metrics
+from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent

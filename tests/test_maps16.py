@@ -13,8 +13,10 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
-from community_policing import geo, loader, map_figures, map_layers, metrics
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing.data import geo, loader
+from community_policing.figures import maps as map_figures
+from community_policing.views import map_layers, metrics
+from community_policing.data.store import DB_ENV_VAR, Store
 from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent

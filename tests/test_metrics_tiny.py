@@ -5,8 +5,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from community_policing import metrics
-from community_policing.store import Store
+from community_policing.views import metrics
+from community_policing.data.store import Store
 
 MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
 

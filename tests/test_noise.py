@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from community_policing import i18n, metrics, noise, period_comparisons
-from community_policing.store import Store, write_database
+from community_policing import i18n
+from community_policing.stats import noise
+from community_policing.views import metrics, period_comparisons
+from community_policing.data.store import Store, write_database
 from tests.conftest import tiny_city_tables
 
 FIRST = dt.date(2019, 1, 1)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from scipy.special import expit, logit
 
-from community_policing import nowcast
-from community_policing.store import Store
+from community_policing.stats import nowcast
+from community_policing.data.store import Store
 
 START = dt.date(2021, 1, 1)
 

@@ -1,4 +1,4 @@
-"""Offense-code tables and the manifest matcher (community_policing.offense_codes)."""
+"""Offense-code tables and the manifest matcher (community_policing.data.offense_codes)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from community_policing import offense_codes
-from community_policing.importers import slmpd
-from community_policing.offense_codes import (
+from community_policing.data import offense_codes
+from community_policing.data.importers import slmpd
+from community_policing.data.offense_codes import (
     BUILTIN,
     NIBRS_CODES,
     SERIOUSNESS,
@@ -21,7 +21,7 @@ from community_policing.offense_codes import (
     builtin_table,
     most_serious,
 )
-from community_policing.offenses import OFFENSE_GROUPS
+from community_policing.data.offenses import OFFENSE_GROUPS
 from tests.conftest import shared_data_or_skip
 
 GROUPS = [g[0] for g in OFFENSE_GROUPS]

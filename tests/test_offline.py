@@ -101,7 +101,7 @@ def test_the_briefing_renders_its_charts_with_local_scripts_only(monkeypatch):
     """kaleido draws the briefing's charts in a page of its own: by default that page loads MathJax from a CDN."""
     import kaleido
 
-    from community_policing import briefing
+    from community_policing.briefing import content as briefing
 
     seen: dict = {}
     monkeypatch.setattr(kaleido, "start_sync_server", lambda *args, **kwargs: seen.update(kwargs))
@@ -125,7 +125,7 @@ def city_db(tmp_path_factory) -> Path:
     activities placed on the map (the Map page draws them as points)."""
     import pandas as pd
 
-    from community_policing.store import write_database
+    from community_policing.data.store import write_database
 
     tables = tiny_city_tables()
     metadata = tables["metadata"]
@@ -274,7 +274,7 @@ def _open(page, pages: list[str], path: str) -> None:
 
 def _interact(page, path: str, lang: str) -> None:
     from community_policing import i18n
-    from community_policing.map_layers import LAYER_LABELS, LAYERS
+    from community_policing.views.map_layers import LAYER_LABELS, LAYERS
 
     with i18n.speaking(lang):
         t = i18n.gettext

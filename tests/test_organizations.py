@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from community_policing import schema, store
-from community_policing.demo import _build_geography, _neighborhood_organizations
-from community_policing.importers.errors import ManifestError
-from community_policing.loader import load_city
-from community_policing.schedules import parse_report
-from community_policing.store import Store
+from community_policing.data import schema, store
+from community_policing.data.demo import _build_geography, _neighborhood_organizations
+from community_policing.data.importers.errors import ManifestError
+from community_policing.data.loader import load_city
+from community_policing.ledger.schedules import parse_report
+from community_policing.data.store import Store
 from tests.conftest import shared_data_or_skip
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

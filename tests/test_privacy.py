@@ -20,9 +20,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from community_policing import briefing, cli, compare, district, evaluation, i18n, metrics, noise, privacy, ui
-from community_policing.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing import cli, i18n
+from community_policing.briefing import content as briefing
+from community_policing.stats import noise
+from community_policing.views import compare, district, evaluation, metrics, privacy
+from community_policing.web import ui
+from community_policing.views.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
+from community_policing.data.store import DB_ENV_VAR, Store
 
 RULES = Rules()
 SMALL = {1, 2, 3}
@@ -567,7 +571,8 @@ def test_the_checks_find_small_counts_in_staff_output(demo, lang):
 
 
 def _checks_find_small_counts(demo):
-    from community_policing import district_figures, figures, geo
+    from community_policing.data import geo
+    from community_policing.figures import district as district_figures, base as figures
 
     store = demo[0]
     case = SMALL_CASE

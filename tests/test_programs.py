@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import analysis, evaluation
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing.stats import analysis
+from community_policing.views import evaluation
+from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")

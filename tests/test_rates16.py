@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import figures, metrics, settings
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR
+from community_policing import settings
+from community_policing.figures import base as figures
+from community_policing.views import metrics
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 from tests.test_exports import download_data, recording  # noqa: F401  (recording: a fixture; reads a download)
 from tests.conftest import open_tables
 

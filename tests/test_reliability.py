@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from community_policing import loader
-from community_policing.importers import slmpd, tabular
-from community_policing.importers.errors import ManifestError, SourceFileError
+from community_policing.data import loader
+from community_policing.data.importers import slmpd, tabular
+from community_policing.data.importers.errors import ManifestError, SourceFileError
 from tests.test_import_faults import GENERIC_HEADER, SLMPD_HEADER, generic_row, slmpd_row, write_city
 
 SEED = 15

@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
-from community_policing import analysis, evaluation
-from community_policing.store import Store
+from community_policing.stats import analysis
+from community_policing.views import evaluation
+from community_policing.data.store import Store
 
 
 def test_shares_and_interval_on_a_hand_example():

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from community_policing.schedules import occurrences, parse_report, parse_schedule
+from community_policing.ledger.schedules import occurrences, parse_report, parse_schedule
 from tests.conftest import shared_data_or_skip
 
 

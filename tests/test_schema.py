@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from community_policing import schema
+from community_policing.data import schema
 
 REQUIRED_COLUMNS = {
     "districts": {"id", "name", "geometry", "population", "population_year"},

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import briefing_figures, compare_figures, district_figures, freshness, series_breaks
-from community_policing.importers.errors import ManifestError
-from community_policing.loader import Manifest, load_city
-from community_policing.metrics import Period
-from community_policing.store import DB_ENV_VAR, write_database
+from community_policing.data import freshness, series_breaks
+from community_policing.figures import briefing as briefing_figures, compare as compare_figures, district as district_figures
+from community_policing.data.importers.errors import ManifestError
+from community_policing.data.loader import Manifest, load_city
+from community_policing.views.metrics import Period
+from community_policing.data.store import DB_ENV_VAR, write_database
 from tests.conftest import tiny_city_tables
 from tests.test_loader import write_zip_city
 

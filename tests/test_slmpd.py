@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_policing.importers import slmpd
-from community_policing.importers.slmpd import (
+from community_policing.data.importers import slmpd
+from community_policing.data.importers.slmpd import (
     OFFENSE_GROUPS,
     PART_II_CLASSES,
     SlmpdFile,

@@ -13,9 +13,12 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from community_policing import analysis, evaluation, i18n, period_comparisons, schema
-from community_policing import engagement_view as ev
-from community_policing.store import DB_ENV_VAR
+from community_policing import i18n
+from community_policing.data import schema
+from community_policing.stats import analysis
+from community_policing.views import evaluation, period_comparisons
+from community_policing.views import engagement_view as ev
+from community_policing.data.store import DB_ENV_VAR
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent

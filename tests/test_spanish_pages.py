@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import evaluation, i18n, metrics
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing import i18n
+from community_policing.views import evaluation, metrics
+from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent

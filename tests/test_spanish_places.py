@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import compare, compare_figures, district, district_figures, i18n, map_figures, map_layers
-from community_policing import metrics, offenses
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing import i18n
+from community_policing.figures import compare as compare_figures, district as district_figures, maps as map_figures
+from community_policing.views import compare, district, map_layers
+from community_policing.data import offenses
+from community_policing.views import metrics
+from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent

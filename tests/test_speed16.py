@@ -15,8 +15,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from community_policing import analysis, evaluation
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing.stats import analysis
+from community_policing.views import evaluation
+from community_policing.data.store import DB_ENV_VAR, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

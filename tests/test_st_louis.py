@@ -9,8 +9,10 @@ import pandas as pd
 
 import datetime as dt
 
-from community_policing import figures, geo, map_layers, metrics
-from community_policing.store import Store
+from community_policing.data import geo
+from community_policing.figures import base as figures
+from community_policing.views import map_layers, metrics
+from community_policing.data.store import Store
 from tests.conftest import shared_data_or_skip
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +106,7 @@ def test_placeholder_occurrence_dates_count_by_date_reported(stl):
 def test_district_counts_by_date_occurred_match_the_recorded_district_field(stl):
     """Issue 13: after 2014, a district's count by date occurred stays within 0.5 % of SLMPD's own
     District field, counted straight from the files (independently of the loader)."""
-    from community_policing.importers.slmpd import read_slmpd_file
+    from community_policing.data.importers.slmpd import read_slmpd_file
 
     db, _, q = stl
     source = shared_data_or_skip("stl_crime_slmpd_monthly")
@@ -180,8 +182,10 @@ def test_full_neighborhood_map_is_light(stl):
     """Issue: a full neighborhood choropleth of St. Louis sends at most 300 KB to the browser."""
     import datetime as dt
 
-    from community_policing import figures, geo, metrics
-    from community_policing.store import Store
+    from community_policing.data import geo
+    from community_policing.figures import base as figures
+    from community_policing.views import metrics
+    from community_policing.data.store import Store
 
     db, _, _ = stl
     with Store(db) as s:
@@ -217,8 +221,10 @@ def test_series_breaks_and_freshness_on_real_data(stl):
     months is drawn; the reporting lag is measured from SLMPD's coded months."""
     import datetime as dt
 
-    from community_policing import district, district_figures, metrics, series_breaks
-    from community_policing.store import Store
+    from community_policing.data import series_breaks
+    from community_policing.figures import district as district_figures
+    from community_policing.views import district, metrics
+    from community_policing.data.store import Store
 
     db, summary, _ = stl
     assert summary.rows["series_breaks"] == 2
@@ -246,7 +252,7 @@ def test_series_breaks_and_freshness_on_real_data(stl):
 def test_st_louis_parks_are_grey_with_no_population(stl):
     """The 9 park neighborhoods of St. Louis (80-88) have no population: on both maps they are grey and say so."""
     path = stl[0]
-    from community_policing import map_figures
+    from community_policing.figures import maps as map_figures
 
     with Store(path) as s:
         period = metrics.Period(dt.date(2019, 1, 1), dt.date(2019, 12, 31))

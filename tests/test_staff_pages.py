@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing.ledger import Ledger
-from community_policing.store import Store
+from community_policing.ledger.book import Ledger
+from community_policing.data.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = str(ROOT / "pages" / "training.py")

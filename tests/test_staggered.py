@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_policing import analysis as A
-from community_policing import evaluation, i18n
+from community_policing.stats import analysis as A
+from community_policing import i18n
+from community_policing.figures import base as figures
+from community_policing.views import evaluation
 
 LEVEL = {"A": 400.0, "B": 250.0, "C": 300.0, "D": 200.0, "E": 350.0, "F": 150.0}
 CONTROLS = ("C", "D", "E", "F")
@@ -178,7 +180,7 @@ def test_a_pretrend_that_cannot_be_tested_reads_not_assessed_never_failed():
     assert "do **not** support" not in summary and "consistent with" not in summary
     assert evaluation.pretrend_text(res).startswith("**Not assessed**")
     assert evaluation.pretrend_reading(res) == "the months before the start were not assessed"
-    fig = evaluation.event_study_figure(res, "Incidents", "t")
+    fig = figures.event_study_figure(res, "Incidents", "t")
     assert "not assessed" in fig.layout.title.subtitle.text and "failed" not in fig.layout.title.subtitle.text
     programs = pd.DataFrame({"name": ["P"], "district_id": ["A"], "start_date": [JAN23], "end_date": [None],
                              "annual_cost": [1.0]})

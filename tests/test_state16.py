@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from community_policing import settings
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 EM = "\u2003"

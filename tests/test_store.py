@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from community_policing import schema, store
-from community_policing.store import DatabaseLocked, DatabaseMissing, Store, write_database
+from community_policing.data import schema, store
+from community_policing.data.store import DatabaseLocked, DatabaseMissing, Store, write_database
 from tests.conftest import tiny_city_tables
 
 
@@ -82,7 +82,7 @@ def test_readers_see_a_rebuild_through_an_atomic_swap(tmp_path):
 
 def test_other_processes_can_read_while_the_app_reads(tiny_db):
     with Store(tiny_db):
-        code = ("from community_policing.store import Store; "
+        code = ("from community_policing.data.store import Store; "
                 f"s = Store({str(tiny_db)!r}); print(len(s.query('areas', level='neighborhood')))")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "3"
@@ -113,7 +113,7 @@ def test_database_path_from_environment(monkeypatch, tmp_path):
 
 
 def test_map_shapes_are_prepared_for_every_area(tiny_db):
-    from community_policing import geo
+    from community_policing.data import geo
 
     with Store(tiny_db) as s:
         for level, ids in (("district", {"1", "2"}), ("neighborhood", {"A", "B", "P"})):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from community_policing import i18n
-from community_policing import synthetic as S
+from community_policing.data import synthetic as S
 
 MONTHS = pd.date_range("2020-01-01", periods=80, freq="MS")
 IDS = [str(i) for i in range(1, 10)]

@@ -23,8 +23,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import briefing, cli, district, figures, geo, i18n, map_layers, metrics, privacy
-from community_policing.store import DB_ENV_VAR, Store
+from community_policing import cli, i18n
+from community_policing.briefing import content as briefing
+from community_policing.data import geo
+from community_policing.figures import base as figures
+from community_policing.views import district, map_layers, metrics, privacy
+from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,7 +249,7 @@ def test_areas_without_population_are_grey_and_say_so_on_the_overview_map(thin_d
 
 @pytest.mark.parametrize("layer", ["rate", "engagement"])
 def test_areas_without_population_are_grey_and_say_so_on_the_map_page(thin_db, layer):
-    from community_policing import map_figures
+    from community_policing.figures import maps as map_figures
 
     with Store(thin_db) as s:
         data = map_layers.layer_data(s, layer, "neighborhood", metrics.Period(*YEAR_2024))

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import district, metrics, trust_stats
-from community_policing.store import DB_ENV_VAR, Store, write_database
+from community_policing.stats import trust_stats
+from community_policing.views import district, metrics
+from community_policing.data.store import DB_ENV_VAR, Store, write_database
 from tests.test_trust_stats import period, survey
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import re
 import pandas as pd
 import pytest
 
-from community_policing import trust_figures
+from community_policing.figures import trust as trust_figures
 from tests import servers
 
 pytestmark = pytest.mark.browser

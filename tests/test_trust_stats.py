@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_policing import metrics, trust_stats
-from community_policing.store import Store
+from community_policing.stats import trust_stats
+from community_policing.views import metrics
+from community_policing.data.store import Store
 
 READ_AS_CHANGE = {trust_stats.POSSIBLE, trust_stats.SIGNIFICANT}
 

@@ -31,10 +31,12 @@ from hypothesis import strategies as st
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from community_policing import auth, exports, metrics, privacy, settings as cg_settings
-from community_policing.ledger import Ledger
-from community_policing.privacy import PRIMARY, Equation, Rules
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store
+from community_policing import exports, settings as cg_settings
+from community_policing.views import metrics, privacy
+from community_policing.web import auth
+from community_policing.ledger.book import Ledger
+from community_policing.views.privacy import PRIMARY, Equation, Rules
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store
 from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +79,7 @@ def _demo(db: Path, seed: int) -> int:
 def test_a_store_opened_after_a_swap_reads_the_new_file_while_the_old_one_is_in_use(tiny_db, tmp_path):
     """The cause of the stale app: another session still on the old Store (its connection open) made a new
     Store of the same path get DuckDB's database of the old, deleted file."""
-    from community_policing.store import write_database
+    from community_policing.data.store import write_database
     from tests.conftest import tiny_city_tables
 
     db = tmp_path / "city.duckdb"

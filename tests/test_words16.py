@@ -27,9 +27,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing import freshness, i18n, metrics, trust_stats, ui
-from community_policing.analysis import GROUP_LABELS
-from community_policing.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store, write_database
+from community_policing import i18n
+from community_policing.data import freshness
+from community_policing.stats import trust_stats
+from community_policing.views import metrics
+from community_policing.web import ui
+from community_policing.stats.analysis import GROUP_LABELS
+from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store, write_database
 from tests.conftest import tiny_city_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,7 +239,7 @@ def test_homicide_rates_are_per_100000_residents(demo_db, monkeypatch):
     at.switch_page(str(ROOT / "pages" / "district.py")).run()
     assert not at.exception
     with Store(demo_db) as s:
-        from community_policing import district
+        from community_policing.views import district
 
         info = metrics.dataset_info(s)
         period = metrics.preset_period("Last 12 months", info.last_day)
@@ -360,7 +364,7 @@ def test_pages_and_briefings_say_when_the_database_was_built_as_a_date(demo_over
 
 def test_the_seasonal_caption_has_no_stray_parenthesis():
     """St. Louis's caption read "(New district map (Jan 2014))": a break's label already holds its month in brackets."""
-    from community_policing import series_breaks
+    from community_policing.data import series_breaks
     from community_policing.i18n import _
     from tests.test_series_breaks import BREAKS
 

@@ -1,0 +1,352 @@
+"""Two to four police districts side by side: the numbers behind the Compare districts page.
+
+Pure functions: a Store and parameters in, DataFrames out. No Streamlit, no figures. Every number
+comes from the District page library (``district.district_kpis``, ``monthly_series``,
+``offense_mix``, ``engagement_timeline``, ``trust_trend``), called once per chosen district and
+stacked into one long table with ``district_id`` and ``title`` columns, so a district's numbers
+here are exactly its numbers on the District page for the same filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from community_policing import i18n
+from community_policing.stats import noise
+from community_policing.views import district, metrics, privacy
+from community_policing.i18n import _
+from community_policing.data.store import Store
+
+MIN_DISTRICTS = 2
+MAX_DISTRICTS = 4
+
+
+# --- Which districts --------------------------------------------------------------------------
+
+
+def parse_districts(raw: str | None) -> list[str]:
+    """District ids from a ``?districts=2,5`` value: split on commas, blanks and repeats dropped."""
+    if not raw:
+        return []
+    ids: list[str] = []
+    for part in str(raw).split(","):
+        part = part.strip()
+        if part and part not in ids:
+            ids.append(part)
+    return ids
+
+
+def selection_problem(ids: list[str]) -> str | None:
+    """A plain sentence when the number of districts chosen cannot be compared, else None."""
+    if len(ids) < MIN_DISTRICTS:
+        if not ids:
+            return _("Pick at least {minimum} districts to compare: no district is chosen. "
+                     "Up to {maximum} fit side by side.").format(minimum=MIN_DISTRICTS, maximum=MAX_DISTRICTS)
+        return _("Pick at least {minimum} districts to compare: only one district is chosen. "
+                 "Up to {maximum} fit side by side.").format(minimum=MIN_DISTRICTS, maximum=MAX_DISTRICTS)
+    if len(ids) > MAX_DISTRICTS:
+        return _("Pick at most {maximum} districts: {n} are chosen, and more than {maximum} side by side are too "
+                 "narrow to read. Remove {extra} to see the comparison.").format(
+            maximum=MAX_DISTRICTS, n=len(ids), extra=len(ids) - MAX_DISTRICTS)
+    return None
+
+
+def _check(store: Store, ids: list[str]) -> list[district.District]:
+    return [district.get_district(store, i) for i in ids]
+
+
+def _usable_population(d: district.District) -> int | None:
+    return d.population if d.population is not None and d.population >= metrics.MIN_POPULATION_FOR_RATE else None
+
+
+# --- 1. Headline numbers ----------------------------------------------------------------------
+
+
+KPI_COLUMNS = ["district_id", "title", "incidents", "incidents_prior_year", "change", "pct_change", "noise",
+               "noise_z", "dispersion", "noise_basis", "rate_per_1000", "population", "population_year",
+               "engagement_events", "engagement_events_prior_year", "officer_hours", "officer_hours_prior_year", "trust",
+               "trust_period_start", "trust_respondents", "trust_margin_of_error"]
+
+
+def kpi_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offense_group: str | None = None,
+              date_basis: str = "occurred", districts_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per district: ``district.district_kpis`` for each, in the order given. With a
+    suppressed ``districts_table`` (public mode) hidden counts are NA, with their notes."""
+    chosen = _check(store, ids)
+    table = districts_table if districts_table is not None else metrics.area_comparison(
+        store, start, end, level="district", offense_group=offense_group, date_basis=date_basis)
+    rows, kpis = [], []
+    for d in chosen:
+        k = district.district_kpis(store, d.id, start, end, offense_group, date_basis, districts_table=table)
+        kpis.append(k)
+        rows.append({
+            "district_id": d.id, "title": d.title, "incidents": k.incidents,
+            "incidents_prior_year": k.incidents_prior_year, "change": k.change, "pct_change": k.pct_change,
+            "noise": k.noise, "noise_z": k.noise_z, "dispersion": k.dispersion, "noise_basis": k.noise_basis,
+            "rate_per_1000": k.rate_per_1000,
+            "population": k.population, "population_year": k.population_year,
+            "engagement_events": k.engagement_events, "engagement_events_prior_year": k.engagement_events_prior_year,
+            "officer_hours": k.officer_hours, "officer_hours_prior_year": k.officer_hours_prior_year,
+            "trust": k.trust, "trust_period_start": k.trust_period_start, "trust_respondents": k.trust_respondents,
+            "trust_margin_of_error": k.trust_margin_of_error,
+            "incidents_note": k.incidents_note, "incidents_prior_year_note": k.incidents_prior_year_note,
+        })
+    columns = KPI_COLUMNS
+    if privacy.is_protected(table):
+        columns = privacy.columns_with_notes(KPI_COLUMNS, pd.DataFrame(columns=[
+            *KPI_COLUMNS, "incidents_note", "incidents_prior_year_note"]))
+    out = pd.DataFrame(rows, columns=columns)
+    for col in ("incidents", "incidents_prior_year", "change"):
+        out[col] = out[col].astype("Int64")
+    for col in ("population", "population_year", "trust_respondents"):
+        out[col] = out[col].astype("Int64")
+    for col in ("pct_change", "noise_z", "dispersion", "rate_per_1000", "trust", "trust_margin_of_error"):
+        out[col] = out[col].astype("Float64")
+    # False where no engagement ledger covers the period (or the year earlier): show "not recorded", never 0.
+    out["engagement_recorded"] = [k.engagement_recorded for k in kpis]
+    out["engagement_prior_recorded"] = [k.engagement_prior_recorded for k in kpis]
+    return out
+
+
+def kpi_takeaway(kpis: pd.DataFrame) -> str:
+    """One sentence: which district has the highest rate, and which changed beyond normal variation."""
+    rated = kpis.dropna(subset=["rate_per_1000"])
+    parts = []
+    if len(rated) >= 2:
+        top, low = rated.loc[rated["rate_per_1000"].idxmax()], rated.loc[rated["rate_per_1000"].idxmin()]
+        parts.append(_("{top} has the highest rate ({top_rate} per 1,000 residents), {low} the lowest "
+                       "({low_rate})").format(top=top["title"], top_rate=f"{float(top['rate_per_1000']):,.1f}",
+                                             low=low["title"], low_rate=f"{float(low['rate_per_1000']):,.1f}"))
+    moved = kpis[~kpis["noise"].isin(["within normal variation", privacy.NOT_SHOWN_READING, metrics.NOT_COMPARABLE])]
+    if len(moved):
+        def one(r) -> str:
+            amount = (f"{abs(float(r['pct_change'])):.0f}%" if pd.notna(r["pct_change"])
+                      else f"{abs(int(r['change'])):,}")
+            words = (_("District {id} down {amount} ({noise})") if r["change"] < 0
+                     else _("District {id} up {amount} ({noise})"))
+            reading = str(r["noise"])
+            return words.format(id=r["district_id"], amount=amount, noise=_(reading))
+
+        parts.append(_("beyond normal variation from a year earlier: {changes}").format(
+            changes=", ".join(one(r) for _i, r in moved.iterrows())))
+    elif (kpis["noise"] == metrics.NOT_COMPARABLE).all():
+        parts.append(_(metrics.NOT_COMPARABLE))
+    else:
+        parts.append(_("every change from a year earlier is within normal variation"))
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+# --- 2-3. Incidents month by month and per 1,000 residents ------------------------------------
+
+
+def monthly_table(store: Store, ids: list[str], end: dt.date, offense_group: str | None = None,
+                  date_basis: str = "occurred", months: int = district.SERIES_MONTHS,
+                  coverage: district.Coverage | None = None, rules: privacy.Rules | None = None) -> pd.DataFrame:
+    """``district.monthly_series`` for each district, stacked, with incidents per 1,000 residents
+    per month (NA where the district has no usable population or the month is not covered). With
+    ``rules`` (public mode) the series as the public sees them (``district.protected_monthly``)."""
+    chosen = _check(store, ids)
+    coverage = coverage or district.data_coverage(store)
+    protected = (district.protected_monthly(store, end, offense_group, date_basis, rules, months, coverage)
+                 if rules is not None else None)
+    parts = []
+    for d in chosen:
+        series = (protected[d.id].copy() if protected is not None else
+                  district.monthly_series(store, d.id, end, offense_group, date_basis, months, coverage=coverage))
+        population = _usable_population(d)
+        series.insert(0, "title", d.title)
+        series.insert(0, "district_id", d.id)
+        series["population"] = pd.array([population] * len(series), dtype="Int64")
+        series["population_year"] = pd.array([d.population_year] * len(series), dtype="Int64")
+        if population is None:
+            series["rate_per_1000"] = pd.array([pd.NA] * len(series), dtype="Float64")
+        else:
+            series["rate_per_1000"] = (series["incidents"].astype("Float64") / population * 1000).round(2)
+        parts.append(series)
+    return pd.concat(parts, ignore_index=True)
+
+
+def series_dispersions(store: Store, ids: list[str], end: dt.date, offense_group: str | None = None,
+                       date_basis: str = "occurred", months: int = 12) -> dict[str, noise.Dispersion]:
+    """How much each chosen district's count normally varies over the ``months`` calendar months to ``end``
+    (what ``monthly_takeaway`` compares with a year earlier; ``district.series_dispersion``)."""
+    chosen = _check(store, ids)
+    start = district.window_start(end, months)
+    every = metrics.area_dispersions(store, "district", start, end, offense_group, date_basis,
+                                     areas=[d.id for d in chosen])
+    return {d.id: every[d.id] for d in chosen}
+
+
+def monthly_takeaway(monthly: pd.DataFrame, subject: str = "Incidents",
+                     dispersions: dict[str, noise.Dispersion] | None = None) -> str:
+    """Per district, the last 12 months against the same months a year earlier, in a few words.
+    ``dispersions``: how much each district's count normally varies over those months
+    (``series_dispersions``); a district without one is read against chance alone (plain Poisson)."""
+    bits = []
+    for did, part in monthly.groupby("district_id", sort=False):
+        if privacy.window_hidden(part):  # public mode: a month of the last 12 is hidden
+            bits.append(_("District {id} not shown (months with very few incidents)").format(id=did))
+            continue
+        both = part.dropna(subset=["incidents", "incidents_prior_year"]).tail(12)
+        if both.empty:
+            continue
+        cur, pri = int(both["incidents"].sum()), int(both["incidents_prior_year"].sum())
+        reading = metrics.noise_label(noise.noise_z(cur, pri, (dispersions or {}).get(str(did), noise.PLAIN)))
+        if pri <= 0:
+            bits.append(_("District {id} {count} (none a year earlier)").format(id=did, count=f"{cur:,}"))
+        elif reading == "within normal variation":
+            bits.append(_("District {id} about the same").format(id=did))
+        else:
+            pct = f"{abs((cur - pri) / pri * 100):.0f}%"
+            bits.append((_("District {id} down {pct}") if cur < pri else _("District {id} up {pct}")).format(
+                id=did, pct=pct))
+    if not bits:
+        return _("{subject}: no months with a comparison a year earlier").format(subject=subject)
+    return _("{subject}, last 12 months vs a year earlier: {changes}").format(subject=subject, changes=", ".join(bits))
+
+
+def rate_takeaway(monthly: pd.DataFrame) -> str:
+    """Which district has the highest and lowest incidents per 1,000 residents over the last 12 months."""
+    complete = [d for d, part in monthly.groupby("district_id", sort=False) if not privacy.window_hidden(part)]
+    recent = monthly[monthly["district_id"].isin(complete)].dropna(subset=["rate_per_1000"])
+    if recent.empty:
+        return _("No district has enough residents for a rate") if not privacy.is_protected(monthly) else (
+            _("Incidents per 1,000 residents: months with very few incidents are not shown"))
+    last12 = recent.groupby("district_id", sort=False).tail(12)
+    sums = last12.groupby("district_id", sort=False)["rate_per_1000"].sum().astype(float)
+    months = int(last12.groupby("district_id", sort=False).size().max())
+    hi, lo = sums.idxmax(), sums.idxmin()
+    if len(sums) < 2 or hi == lo:
+        return _("District {id}: {rate} incidents per 1,000 residents over {months} months").format(
+            id=hi, rate=f"{sums[hi]:,.1f}", months=months)
+    ratio = _(", {ratio} times as many").format(ratio=f"{sums[hi] / sums[lo]:.1f}") if sums[lo] > 0 else ""
+    return _("District {high} has the most incidents per resident: {high_rate} per 1,000 over the last {months} "
+             "months against {low_rate} in District {low}{ratio}").format(
+        high=hi, high_rate=f"{sums[hi]:,.1f}", months=months, low_rate=f"{sums[lo]:,.1f}", low=lo, ratio=ratio)
+
+
+# --- 4. Offense mix ---------------------------------------------------------------------------
+
+
+def offense_mix_table(store: Store, ids: list[str], start: dt.date, end: dt.date, offense_group: str | None = None,
+                      date_basis: str = "occurred", rules: privacy.Rules | None = None) -> pd.DataFrame:
+    """``district.offense_mix`` for each district, stacked (``share_pct`` is each district's own %;
+    with ``rules``, public mode, suppressed)."""
+    chosen = _check(store, ids)
+    parts = []
+    for d in chosen:
+        mix = district.offense_mix(store, d.id, start, end, offense_group, date_basis, rules=rules)
+        mix.insert(0, "title", d.title)
+        mix.insert(0, "district_id", d.id)
+        parts.append(mix)
+    out = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def offense_mix_takeaway(mix: pd.DataFrame) -> str:
+    """The group with the widest spread of shares between the districts."""
+    data = mix.dropna(subset=["share_pct"])
+    if data.empty:
+        return _("No incidents in the period to break down by offense")
+    wide = data.pivot_table(index="label", columns="district_id", values="share_pct", aggfunc="sum").fillna(0.0)
+    if wide.shape[1] < 2:
+        top = data.sort_values("share_pct", ascending=False).iloc[0]
+        group = str(top["label"])
+        return _("{group} is the largest group ({share})").format(group=_(group),
+                                                                 share=f"{float(top['share_pct']):.0f}%")
+    spread = wide.max(axis=1) - wide.min(axis=1)
+    group = spread.idxmax()
+    hi, lo = wide.loc[group].idxmax(), wide.loc[group].idxmin()
+    largest = data.groupby("label")["incidents"].sum().idxmax()
+    text = _("{group} is the largest group overall").format(group=_(largest))
+    if spread[group] >= 1:
+        text += _("; the mixes differ most in {group}: {high_share} of incidents in District {high} against "
+                  "{low_share} in District {low}").format(
+            group=_(group).lower(), high_share=f"{wide.loc[group, hi]:.0f}%", high=hi,
+            low_share=f"{wide.loc[group, lo]:.0f}%", low=lo)
+    return text
+
+
+# --- 5. Engagement per 1,000 residents ----------------------------------------------------------
+
+
+def engagement_table(store: Store, ids: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Engagement activities per calendar month (all types, from ``district.engagement_timeline``)
+    for each district, every month from ``start``'s to ``end``'s (0 where none), with activities
+    per 1,000 residents."""
+    chosen = _check(store, ids)
+    months = pd.date_range(pd.Timestamp(start).replace(day=1), pd.Timestamp(end).replace(day=1), freq="MS")
+    parts = []
+    for d in chosen:
+        timeline = district.engagement_timeline(store, d.id, start, end)
+        totals = timeline.groupby("month")[["events", "officer_hours", "attendees"]].sum()
+        grid = pd.DataFrame({"month": months}).merge(totals.reset_index(), on="month", how="left")
+        grid["events"] = grid["events"].fillna(0).astype("int64")
+        grid["officer_hours"] = grid["officer_hours"].fillna(0.0).astype(float).round(1)
+        grid["attendees"] = grid["attendees"].fillna(0).astype("int64")
+        population = _usable_population(d)
+        grid["population"] = pd.array([population] * len(grid), dtype="Int64")
+        grid["events_per_1000"] = (np.nan if population is None else (grid["events"] / population * 1000).round(3))
+        grid["events_per_1000"] = grid["events_per_1000"].astype("Float64")
+        grid.insert(0, "title", d.title)
+        grid.insert(0, "district_id", d.id)
+        parts.append(grid)
+    return pd.concat(parts, ignore_index=True)
+
+
+def engagement_takeaway(engagement: pd.DataFrame) -> str:
+    if engagement.empty or engagement["events"].sum() == 0:
+        return _("No engagement activities recorded in these months in these districts")
+    rated = engagement.dropna(subset=["events_per_1000"])
+    if rated.empty:
+        return _("No district has enough residents for a rate of engagement")
+    months = rated["month"].nunique()
+    per = rated.groupby("district_id", sort=False)["events_per_1000"].sum().astype(float) / months
+    hi, lo = per.idxmax(), per.idxmin()
+    if hi == lo or per[lo] <= 0:
+        return _("District {id} has the most engagement per resident: {rate} activities per 1,000 a month").format(
+            id=hi, rate=f"{per[hi]:.2f}")
+    return _("District {high} has the most engagement per resident: {high_rate} activities per 1,000 residents "
+             "a month, against {low_rate} in District {low} ({ratio} times as many)").format(
+        high=hi, high_rate=f"{per[hi]:.2f}", low_rate=f"{per[lo]:.2f}", low=lo, ratio=f"{per[hi] / per[lo]:.1f}")
+
+
+# --- 6. Trust ---------------------------------------------------------------------------------
+
+
+def trust_table(store: Store, ids: list[str], end: dt.date, measure: str = "trust",
+                start: dt.date = dt.date(1900, 1, 1)) -> pd.DataFrame:
+    """``district.trust_trend`` for each district, stacked. Scores from fewer than
+    ``metrics.MIN_RESPONDENTS`` respondents are blank (``shown`` False)."""
+    chosen = _check(store, ids)
+    parts = []
+    for d in chosen:
+        trend = district.trust_trend(store, d.id, end, measure, start)
+        trend.insert(0, "title", d.title)
+        trend.insert(0, "district_id", d.id)
+        parts.append(trend)
+    return pd.concat(parts, ignore_index=True)
+
+
+def trust_takeaway(trust: pd.DataFrame) -> str:
+    """Latest 12 months' respondent-weighted average per district, highest named first."""
+    shown = trust[trust["score"].notna()]
+    if shown.empty:
+        return _("Trust in police: no survey result with enough respondents")
+    latest = pd.to_datetime(shown["period_start"]).max()
+    recent = shown[pd.to_datetime(shown["period_start"]) > latest - pd.DateOffset(years=1)]
+    means = {}
+    for did, part in recent.groupby("district_id", sort=False):
+        means[did] = district._weighted_mean(part)[0]
+    if len(means) < 2:
+        did, mean = next(iter(means.items()))
+        return _("Trust in police: {score} of 100 in District {id} over the 12 months to {month}").format(
+            score=f"{mean:.1f}", id=did, month=i18n.format_month(latest))
+    hi, lo = max(means, key=means.get), min(means, key=means.get)
+    return _("Trust in police over the 12 months to {month}: highest in District {high} ({high_score} of 100), "
+             "lowest in District {low} ({low_score})").format(
+        month=i18n.format_month(latest), high=hi, high_score=f"{means[hi]:.1f}", low=lo, low_score=f"{means[lo]:.1f}")
