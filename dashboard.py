@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-from community_policing.web import ui, warmup
+from community_policing.web import display, language, signin, warmup
 from community_policing.i18n import _
 
 warmup.start()  # the statistics and figure modules import in the background while this first page draws
 # The language first: everything below, the browser tab's title and the navigation included, speaks it
 # (sidebar picker or ?lang=).
-ui.language_picker()
+language.language_picker()
 st.set_page_config(page_title=_("Common Ground – community policing dashboard"), page_icon="🤝",
                    layout="wide")
-ui.document_language()  # <html lang> follows it (WCAG 3.1.1), so screen readers pick the right voice
+language.document_language()  # <html lang> follows it (WCAG 3.1.1), so screen readers pick the right voice
 
 # Public or staff (README, "Modes and sign-in"): the staff pages, the only raw-row views, are listed
 # only for staff. For the public they stay registered but hidden from the navigation, so that one opened by
-# its URL answers with its own "Staff only" message (ui.require_staff) instead of Streamlit's "Page not found".
-viewer = ui.viewer()
+# its URL answers with its own "Staff only" message (signin.require_staff) instead of Streamlit's "Page not found".
+viewer = signin.viewer()
 staff_visibility = "visible" if viewer.is_staff else "hidden"
 pages = {
     "Explore": [
@@ -42,9 +42,9 @@ pages = {
         st.Page("pages/data_dictionary.py", title=_("Data dictionary"), icon=":material/menu_book:"),
     ],
 }
-ui.focus_styles()  # a keyboard focus anyone can see (WCAG 2.4.7)
+display.focus_styles()  # a keyboard focus anyone can see (WCAG 2.4.7)
 with st.sidebar:
-    ui.access_sidebar(viewer)  # "Public view" / "Staff view (signed in as ...)", sign-in, sign-out
+    signin.access_sidebar(viewer)  # "Public view" / "Staff view (signed in as ...)", sign-in, sign-out
 # One flat list (sections in the order above), not st.navigation(pages): with sections, Streamlit 1.67 puts
 # each section's header and <li> items inside a <div> within the <ul>, which screen readers announce as a
 # broken list (axe-core rules "list" and "listitem", both serious; tests/test_accessibility.py).

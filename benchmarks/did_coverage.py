@@ -3,7 +3,7 @@
 For every seed, builds the simulated demo city (``--realism hard`` by default: real-world noise,
 staggered and ended programs, bad spells before starts; ``clean`` is the original Poisson city)
 twice, with the programs' effects (effect_scale=1) and without them (effect_scale=0), and runs
-``analysis.evaluate_programs`` on both. Reports, per program and outcome, each with its Monte Carlo
+``did.evaluate_programs`` on both. Reports, per program and outcome, each with its Monte Carlo
 standard error (MCSE):
 
 * coverage    share of seeds whose 95 % interval contains ``demo_truth`` (effect on); target 90-98 %;
@@ -59,7 +59,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from community_policing.data import demo  # noqa: E402
-from community_policing.stats import analysis
+from community_policing.stats import did as did_method
 
 COVERAGE_TARGET = (0.90, 0.98)
 FALSE_POSITIVE_MAX = 0.06
@@ -95,7 +95,7 @@ def _did_rows(tables: dict, seed: int, scale: float, methods: list[str], window:
     rows = []
     for method in methods:
         began = time.perf_counter()
-        out = analysis.evaluate_programs(tables, window_months=window, bin_months=bin_months, inference=method)
+        out = did_method.evaluate_programs(tables, window_months=window, bin_months=bin_months, inference=method)
         per_estimate = (time.perf_counter() - began) / max(len(out), 1)
         # The estimator is being extended (staggered adoption, more pre-trend tests): take every pre-trend
         # p-value column it has, and tolerate any other new column.
@@ -393,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--realism", default="hard", choices=demo.REALISM_LEVELS,
                         help="the demo city: hard (real-world noise, the default) or clean (the original)")
     parser.add_argument("--window", default="24", help="months either side of the start, or 'all'")
-    parser.add_argument("--bin-months", type=int, default=analysis.DEFAULT_BIN_MONTHS)
-    parser.add_argument("--inference", default="district", choices=analysis.INFERENCE_METHODS)
+    parser.add_argument("--bin-months", type=int, default=did_method.DEFAULT_BIN_MONTHS)
+    parser.add_argument("--inference", default="district", choices=did_method.INFERENCE_METHODS)
     parser.add_argument("--compare-cr1", action="store_true", help="also run CR1 cluster-robust errors")
     parser.add_argument("--trend-sd", type=float, default=None,
                         help="override the city's per-district trend SD (clean "

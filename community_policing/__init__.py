@@ -1,8 +1,9 @@
 """Common Ground: community engagement beside crime change and resident trust.
 
-The library behind the dashboard. Layers point one way:
-pages/ (UI) -> community_policing (metrics, figures, import) -> store -> queries/*.sql.
-Nothing in this package imports Streamlit except ``ui``.
+The library behind the dashboard, in layers that import only downward (README, "How the code is laid out"):
+pages/ -> web / briefing -> ledger / figures -> views -> stats -> data -> queries/*.sql, with ``i18n``,
+``settings``, ``exports`` and ``accessibility`` here at the ground floor. Only the ``web`` package imports
+Streamlit (tests/test_architecture.py checks both).
 """
 
 import os

@@ -1,9 +1,9 @@
-"""Charts that everyone can read (WCAG 2.1 AA). No Streamlit here; ``ui.plotly_chart`` applies both.
+"""Charts that everyone can read (WCAG 2.1 AA). No Streamlit here; ``display.plotly_chart`` applies both.
 
 * ``chart_alt`` (1.1.1, text alternative): every chart is named for screen readers by what kind of chart
   it is, its title (the takeaway) and subtitle (what is counted), read from the figure itself so that the
   name always says what the chart says. The numbers behind each chart are a table one click away
-  ("Show the numbers", ``ui.numbers_behind``) or right beside it.
+  ("Show the numbers", ``downloads.numbers_behind``) or right beside it.
 * ``readable_text`` (1.4.3, contrast): chart text the figure leaves to Streamlit's chart theme is drawn
   dark enough to read.
 """

@@ -14,24 +14,24 @@ import streamlit as st
 
 from community_policing import i18n
 from community_policing.briefing import content as briefing
-from community_policing.web import ui
+from community_policing.web import about, cached, downloads, echo, sidebar
 from community_policing.i18n import _, ngettext
 from community_policing.data.store import StoreError
 
-store = ui.get_store()
-key = ui.cache_key(store)
-info = ui.dataset_info(store, key)
+store = cached.get_store()
+key = cached.cache_key(store)
+info = cached.dataset_info(store, key)
 CITYWIDE = ""
 READY = "_briefing_ready"  # (request, key, language, kind) -> bytes made in this session, so reruns do not remake them
 
 st.title(_("Briefings"))
-ui.simulated_banner(info)
+about.simulated_banner(info)
 st.caption(_("One click makes a printable briefing for the chosen area and period: headline numbers with their "
              "comparison and noise reading, the map, the trend, engagement, trust with respondents, program estimates "
              "with their intervals, and how the numbers are made. US Letter, readable in black and white."))
 
-filters = ui.sidebar_filters(store, info)
-districts = ui.district_list(store, key)
+filters = sidebar.sidebar_filters(store, info)
+districts = cached.district_list(store, key)
 titles = {CITYWIDE: _("Citywide – {city}").format(city=info.city_name),
           **dict(zip(districts["district_id"].astype(str), districts["title"]))}
 asked = st.query_params.get("district", CITYWIDE)
@@ -44,20 +44,20 @@ else:
     st.query_params.pop("district", None)
 
 if not info.has_incidents:
-    st.info(_("No incidents are loaded for {city}, so there is nothing to brief on yet.").format(city=ui.plain(info.city_name)))
-    ui.data_note(info)
+    st.info(_("No incidents are loaded for {city}, so there is nothing to brief on yet.").format(city=echo.plain(info.city_name)))
+    about.data_note(info)
     st.stop()
 
-# Public mode: the briefing hides small counts like every page (privacy); staff get everything.
-request = briefing.BriefingRequest(filters.period.start, filters.period.end, scope or None, filters.offense_group,
-                                   filters.date_basis, rules=ui.privacy_rules())
+# Public mode: the briefing hides small counts like every page (the request carries the rules); staff get everything.
+request = cached.view(briefing.request_view, store, filters.period.start, filters.period.end, scope or None,
+                  filters.offense_group, filters.date_basis)
 if filters.date_basis == "reported":
     chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by date reported. "
                "Change the period and offenses in the sidebar.")
 else:
     chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by date occurred. "
                "Change the period and offenses in the sidebar.")
-st.markdown(chosen.format(area=ui.plain(titles[scope]), period=filters.period.label(), prior=filters.period.prior.label(),
+st.markdown(chosen.format(area=echo.plain(titles[scope]), period=filters.period.label(), prior=filters.period.prior.label(),
                           offenses=filters.offense_label.lower()))
 lang = i18n.language()
 ready: dict = st.session_state.setdefault(READY, {})
@@ -79,7 +79,7 @@ for kind, clicked in (("pdf", make_pdf), ("pptx", make_deck)):
     except (StoreError, OSError, RuntimeError) as exc:  # kaleido needs a Chromium: say so plainly
         bar.empty()
         st.error(_("The briefing could not be made: {error}. Charts are drawn with the system Chromium "
-                   "(`apt-get install chromium`).").format(error=ui.plain(exc)))
+                   "(`apt-get install chromium`).").format(error=echo.plain(exc)))
     else:
         bar.empty()
         while len(ready) > 4:  # keep a few per session, not every one ever made
@@ -90,7 +90,7 @@ MIME = {"pdf": "application/pdf",
 for kind, label in (("pdf", _("Download the briefing (PDF)")), ("pptx", _("Download the slide deck (PPTX)"))):
     if (request, key, lang, kind) in ready:
         stem, data = ready[(request, key, lang, kind)]
-        ui.download_document(label, data, file_name=f"{stem}.{kind}", key=f"briefing_download_{kind}", mime=MIME[kind],
+        downloads.download_document(label, data, file_name=f"{stem}.{kind}", key=f"briefing_download_{kind}", mime=MIME[kind],
                              type="primary")
         size = _("{file}: {size} KB").format(file=f"{stem}.{kind}", size=f"{len(data) / 1024:,.0f}")
         st.caption(size + (" · " + _("simulated demo data, stamped on every page") if info.is_simulated else ""))
@@ -109,22 +109,21 @@ if st.button(_("Make the briefings for all districts"), key="briefing_make_all")
         data = briefing.district_briefings_zip(
             store, request.start, request.end, request.offense_group, request.date_basis, rules=request.rules,
             progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-        ready[zip_key] = (briefing.zip_name(request.start, request.end, info.is_simulated,
-                                            request.rules is not None), data)
+        ready[zip_key] = (briefing.zip_name(request.start, request.end, info.is_simulated, cached.public_view()), data)
     except (StoreError, OSError, RuntimeError) as exc:
         st.error(_("The briefing could not be made: {error}. Charts are drawn with the system Chromium "
-                   "(`apt-get install chromium`).").format(error=ui.plain(exc)))
+                   "(`apt-get install chromium`).").format(error=echo.plain(exc)))
     finally:
         bar.empty()
 if zip_key in ready:
     name, data = ready[zip_key]
-    ui.download_document(_("Download the briefings for all districts (zip)"), data, file_name=name,
+    downloads.download_document(_("Download the briefings for all districts (zip)"), data, file_name=name,
                          key="briefing_download_all", mime="application/zip", type="primary")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # say what the file holds, counted from the file itself
         made = len(archive.namelist())
     st.caption(ngettext("{file}: {count} PDF briefing ({size} KB), one per district: {districts}.",
                         "{file}: {count} PDF briefings ({size} KB), one per district: {districts}.", made).format(
-        file=ui.plain(name), count=f"{made:,}", size=f"{len(data) / 1024:,.0f}",
-        districts=ui.plain(", ".join(district_titles))))
-ui.data_note(info, _("Briefings use the same functions as the pages: their numbers equal the Overview's and the "
+        file=echo.plain(name), count=f"{made:,}", size=f"{len(data) / 1024:,.0f}",
+        districts=echo.plain(", ".join(district_titles))))
+about.data_note(info, _("Briefings use the same functions as the pages: their numbers equal the Overview's and the "
                      "`districts` command's for the same filters."))

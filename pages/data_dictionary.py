@@ -4,11 +4,11 @@ import streamlit as st
 
 from community_policing import i18n
 from community_policing.data import schema
-from community_policing.web import ui
+from community_policing.web import about, cached, display, downloads
 from community_policing.i18n import _
 
-store = ui.get_store()
-info = ui.dataset_info(store, ui.cache_key(store))
+store = cached.get_store()
+info = cached.dataset_info(store, cached.cache_key(store))
 
 
 
@@ -18,7 +18,7 @@ def _dictionary(lang: str):
 
 
 st.title(_("Data dictionary"))
-ui.simulated_banner(info)
+about.simulated_banner(info)
 st.write(_("Every table and column in the warehouse, with its type, unit and allowed values. "
            "This page is generated from the same schema file that creates the tables and validates "
            "imported rows, so it cannot drift from the data."))
@@ -28,8 +28,8 @@ COLUMNS = {"column": _("Column"), "type": _("Type"), "unit": _("Unit"), "require
 for t in schema.load_schema().values():
     with st.expander(f"**`{t.name}`** – {_(t.description)}", expanded=False):
         st.dataframe(dictionary[dictionary["table"] == t.name].drop(columns="table"), hide_index=True,
-                     placeholder=ui.MISSING, width="stretch", column_config=COLUMNS)
+                     placeholder=display.MISSING, width="stretch", column_config=COLUMNS)
 # The download keeps its machine column names; its units, ranges and meanings are in the page's language.
-ui.download_table(dictionary, None, "data_dictionary", key="download_dictionary",
+downloads.download_table(dictionary, None, "data_dictionary", key="download_dictionary",
                   label=_("Download the data dictionary"))
-ui.data_note(info)
+about.data_note(info)

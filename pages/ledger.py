@@ -8,29 +8,25 @@ import streamlit as st
 from community_policing.data import geo
 from community_policing.figures import maps as map_figures
 from community_policing.ledger import form as lf
-from community_policing.web import ui
+from community_policing.web import about, cached, display, staff
 from community_policing.i18n import _
-from community_policing.ledger.book import Ledger, LedgerError, upper_bounds, validate_entry
+from community_policing.ledger.book import Ledger, upper_bounds
 
 ERRORS = "_ledger_errors"          # form field -> message, kept across the rerun after a submit
 RESET = "_ledger_reset"             # set after a save: empty the form on the next run
 BOUNDS = upper_bounds()  # the largest number each count or amount accepts (schema.yaml), so the form agrees
-FORM_KEYS = ("ledger_date", "ledger_start_time", "ledger_neighborhood", "ledger_type", "ledger_title", "ledger_place",
-             "ledger_lon", "ledger_lat", "ledger_attendees", "ledger_officers", "ledger_officer_hours",
-             "ledger_partners", "ledger_cost", "ledger_notes",
-             *(f"ledger_race_{g}" for g in lf.RACE_GROUPS), *(f"ledger_age_{g}" for g in lf.AGE_GROUPS))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _click_grid(_store, key: tuple, district_id: str) -> tuple[list[float], list[float]]:
-    return geo.click_grid(ui.area_features(_store, key, "district"), district_id)
+    return geo.click_grid(cached.area_features(_store, key, "district"), district_id)
 
 
 def field_error(name: str) -> None:
-    ui.field_error(ERRORS, name)
+    staff.field_error(ERRORS, name)
 
 
-page = ui.staff_page(
+page = staff.staff_page(
     _("Engagement log"),
     _("For staff: record a community-engagement activity, correct or delete recent ones, and see who "
       "changed what. Every entry counts on every page of the dashboard as soon as it is saved."),
@@ -40,31 +36,28 @@ titles, neighborhoods, nbhd_names = page.places.titles, page.places.neighborhood
 
 if st.session_state.pop(RESET, False):
     # Assigning (not deleting) the widget values, before the widgets exist, also empties them in the browser.
-    for name in FORM_KEYS:
-        if name == "ledger_type":
-            continue  # the type is kept: staff often record several of a kind
-        st.session_state[name] = lf.form_default(name.removeprefix("ledger_"))
+    st.session_state.update(lf.emptied_activity_form())
 
-ui.ledger_flash()
-user = ui.recorded_by()
+staff.ledger_flash()
+user = staff.recorded_by()
 field_error("user")
 
 # --- Record an activity -----------------------------------------------------------------------
 st.subheader(_("Record an activity"))
-ui.not_saved(ERRORS, _("activity"))
+staff.not_saved(ERRORS, _("activity"))
 # The district sits outside the form so that the neighborhood list follows it at once.
 district_id = st.selectbox(_("District"), list(titles), format_func=titles.get, key="ledger_district")
 field_error("district_id")
-choices = ["", *neighborhoods.loc[neighborhoods["district_id"] == district_id, "area_id"]]
+choices = ["", *lf.district_neighborhoods(neighborhoods, district_id)]
 
 with st.expander(_("Pick the place on the map (optional)")):
     st.caption(_("Click where the activity took place: its longitude and latitude go into the form below. "
                  "Only engagement activities are placed; no incident location is ever shown here."))
-    features = ui.area_features(store, key, "district")
+    features = cached.area_features(store, key, "district")
     grid = _click_grid(store, key, district_id)
     lon_now, lat_now = st.session_state.get("ledger_lon"), st.session_state.get("ledger_lat")
     picked = (lon_now, lat_now) if lon_now is not None and lat_now is not None else None
-    event = ui.plotly_chart(map_figures.place_picker(features, district_id, grid, picked, titles[district_id]),
+    event = display.plotly_chart(map_figures.place_picker(features, district_id, grid, picked, titles[district_id]),
                             kind="Map to click the place on (or type its longitude and latitude in the form)",
                             key=f"ledger_place_map_{district_id}", on_select="rerun", selection_mode="points",
                             config={"displayModeBar": False, "scrollZoom": True})
@@ -117,7 +110,8 @@ with st.form("ledger_form"):
         field_error("officers")
     with c3:
         officer_hours = st.number_input(_("Officer hours"), value=None, min_value=0.0, step=0.5,
-                                        max_value=float(BOUNDS["officer_hours"]), key="ledger_officer_hours", help=_("Summed over officers."))
+                                        max_value=float(BOUNDS["officer_hours"]), key="ledger_officer_hours",
+                                        help=_("Summed over officers."))
         field_error("officer_hours")
     with c4:
         cost = st.number_input(_("Cost ($)"), value=None, min_value=0.0, max_value=float(BOUNDS["cost"]), step=10.0,
@@ -148,36 +142,20 @@ if submitted:
         "officers": officers, "officer_hours": officer_hours, "partners": partners, "cost": cost, "notes": notes,
         "race_ethnicity": race, "age": age,
     })
-    found: dict[str, str] = {}
-    if lf.blank(user):
-        found["user"] = _("required; say who is recording this")
-    problem = lf.neighborhood_error(neighborhood, district_id, neighborhoods)
-    if problem:
-        found["neighborhood_id"] = problem
-    new_id = None
-    try:
-        # Validate before opening the ledger: an invalid first entry must not even create the file
-        # (and every problem shows at once).
-        validate_entry(entry, valid_district_ids=set(titles), valid_neighborhood_ids=set(choices[1:]))
-        if not found:
-            new_id = Ledger(ledger_path, city=store.city).add(entry, user, valid_district_ids=list(titles),
-                                             valid_neighborhood_ids=choices[1:])
-    except LedgerError as exc:
-        found.update(lf.form_errors(exc))
-    if found:
-        st.session_state[ERRORS] = found
+    saved = lf.record_activity(ledger_path, store.city, entry, user, district_title=titles[district_id],
+                               neighborhoods=neighborhoods, district_ids=list(titles))
+    if saved.problems:
+        st.session_state[ERRORS] = saved.problems
     else:
         st.session_state.pop(ERRORS, None)
         st.session_state[RESET] = True  # a fresh form for the next activity (applied before the widgets)
-        st.session_state[ui.LEDGER_FLASH] = _("Recorded {entry_id}: {title} ({district}, {date}). It already "
-                                              "counts on every page.").format(
-            entry_id=new_id, title=entry["title"], district=titles[district_id], date=entry["date"])
+        st.session_state[staff.LEDGER_FLASH] = saved.message
     st.rerun()
 
 # --- Recent entries -----------------------------------------------------------------------------
 st.subheader(_("Recent entries"))
 book = Ledger(ledger_path, city=store.city) if ledger_path.exists() else None
-ui.ledger_editor(
+staff.ledger_editor(
     book, "activity", user, neighborhoods=neighborhoods, valid_district_ids=list(titles),
     valid_neighborhood_ids=list(nbhd_names),
     empty_text=_("No activities recorded yet. The first one you record above starts the ledger."),
@@ -200,16 +178,16 @@ st.subheader(_("Many activities at once"))
 st.caption(_("Download the template, fill one row per activity (the example row shows the format and is never "
              "loaded), and upload it. Every row is checked like the form; rows with problems come back with their "
              "line and reason, and nothing else is lost."))
-ui.ledger_bulk_entry(ledger_path, "activity", user, next(iter(titles), "1"), valid_district_ids=set(titles),
+staff.ledger_bulk_entry(ledger_path, "activity", user, next(iter(titles), "1"), valid_district_ids=set(titles),
                      valid_neighborhood_ids=set(nbhd_names))
 
 # --- Audit trail --------------------------------------------------------------------------------
 st.subheader(_("Audit trail"))
 st.caption(_("Every insert, edit and delete of every kind of record: activities (L…), recurring meetings (S…), "
              "training (T…) and programs (P…)."))
-ui.ledger_audit(book)
+staff.ledger_audit(book)
 
 st.caption(_("Entries are written to a separate ledger file ({file}, SQLite, safe for many staff saving at once), "
              "not to the analytics database, which the dashboard only reads. The dashboard reads the ledger live, "
              "so a saved entry shows on all pages at once.").format(file=ledger_path.name))
-ui.data_note(info)
+about.data_note(info)

@@ -3,95 +3,66 @@ engagement activities as optional points, the layer's definition, and its table.
 
 import streamlit as st
 
-from community_policing import i18n
-from community_policing.data import geo
 from community_policing.figures import base as figures, maps as map_figures
 from community_policing.stats import funnel
-from community_policing.views import map_layers, metrics, privacy
-from community_policing.web import ui
+from community_policing.views import map_layers, metrics
+from community_policing.web import about, cached, display, downloads, echo, session, sidebar
 from community_policing.i18n import _, ngettext
 
-store = ui.get_store()
-key = ui.cache_key(store)
-info = ui.dataset_info(store, key)
-filters = ui.sidebar_filters(store, info)
+store = cached.get_store()
+key = cached.cache_key(store)
+info = cached.dataset_info(store, key)
+filters = sidebar.sidebar_filters(store, info)
 period = filters.period
 offense_label = _(filters.offense_label)  # in the page's language (the filter's own label may be English)
-rules = ui.privacy_rules()  # public mode: small counts hidden (privacy); None for staff
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _context(_store, key) -> dict:
-    return geo.context_features(_store)  # the city's outline, rivers and roads, drawn under the areas
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _layer(_store, key, layer, level, start, end, offense_group, date_basis, has_engagement, rules=None,
-           lang: str = "en"):  # lang: the result holds text (messages, notes, class labels)
-    p = metrics.Period(start, end)
-    areas = ui.area_comparison(_store, key, start, end, level, offense_group, date_basis, rules)
-    areas = map_layers.with_population_year(_store, areas, level)
-    trust = map_layers.latest_trust(_store, start, end) if layer == "trust" and level == "district" else None
-    unplaced = (map_layers.events_without_neighborhood(_store, start, end)
-                if level == "neighborhood" and has_engagement else 0)
-    return map_layers.build_layer(layer, level, areas, p, has_engagement=has_engagement, trust=trust,
-                                  events_unplaced=unplaced)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _points(_store, key, start, end, lang: str = "en"):  # lang: type labels in the page's language
-    return map_layers.engagement_points(_store, start, end)
-
 
 st.title(_("Map"))
-ui.simulated_banner(info)
+about.simulated_banner(info)
 st.caption(metrics.comparison_caption(offense_label, filters.date_basis, period))
 
 if info.incident_rows == 0 and info.survey_rows == 0:
     st.info(_("No incident or survey data is loaded for {city}, so there is nothing to map yet.").format(
-        city=ui.plain(info.city_name)))
-    ui.data_note(info)
+        city=echo.plain(info.city_name)))
+    about.data_note(info)
     st.stop()
 
 # One base for every incident rate of this page (colours, colour bar, hover, table, download), chosen as the
 # Overview chooses it: per 100,000 for a rare selection, else per 1,000 (metrics.view_rate_base).
-base = metrics.table_rate_base(ui.area_comparison(store, key, period.start, period.end, "district",
-                                                  filters.offense_group, filters.date_basis), filters.offense_group)
+base = cached.view(map_layers.rate_base_view, store, period.start, period.end, filters.offense_group, filters.date_basis)
 
 # --- Controls ----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([2.7, 1.2, 1.5])
 # Layer and areas are held for the session and carried by the address (?layer=change&level=neighborhood), like
 # the sidebar filters, so a shared link opens the same map.
-ui.follow_url("layer", "map_layer", {code: code for code in map_layers.LAYERS})
+session.follow_url("layer", "map_layer", {code: code for code in map_layers.LAYERS})
 layer = c1.radio(_("Map layer"), map_layers.LAYERS, key="map_layer", horizontal=True,
                  format_func=lambda code: figures.rate_label(base) if code == "rate" else map_layers.layer_label(code),
-                 **ui.hold("map_layer", map_layers.LAYERS, map_layers.LAYERS[0]))
-ui.keep("map_layer", layer)
-ui.show_in_url("layer", layer, map_layers.LAYERS[0])
-ui.follow_url("level", "map_level_page", {code: code for code in metrics.LEVELS})
+                 **session.hold("map_layer", map_layers.LAYERS, map_layers.LAYERS[0]))
+session.keep("map_layer", layer)
+session.show_in_url("layer", layer, map_layers.LAYERS[0])
+session.follow_url("level", "map_level_page", {code: code for code in metrics.LEVELS})
 level = c2.radio(_("Areas"), metrics.LEVELS, key="map_level_page", horizontal=True, format_func=metrics.level_label,
-                 **ui.hold("map_level_page", metrics.LEVELS, metrics.LEVELS[0]))
-ui.keep("map_level_page", level)
-ui.show_in_url("level", level, metrics.LEVELS[0])
+                 **session.hold("map_level_page", metrics.LEVELS, metrics.LEVELS[0]))
+session.keep("map_level_page", level)
+session.show_in_url("level", level, metrics.LEVELS[0])
 has_engagement = info.engagement_rows > 0
 show_events = c3.checkbox(_("Show engagement activities"), key="show_events", disabled=not has_engagement,
                           help=_("Adds each engagement activity of the period that has a recorded place as a point, "
                                  "coloured by type. Incident locations are never shown.")
                                + ("" if has_engagement else " " + _("No engagement ledger is loaded for this city.")))
 
-data = _layer(store, key, layer, level, period.start, period.end, filters.offense_group, filters.date_basis,
-              has_engagement, rules, lang=i18n.language())
+data = cached.view(map_layers.layer_view, store, layer, level, period.start, period.end, filters.offense_group,
+               filters.date_basis)
 if info.prior_incomplete(period, filters.date_basis) and layer in ("change", "bivariate"):
     st.warning(metrics.prior_incomplete_note(info.coverage.comparison_start(filters.date_basis), period))
 
 if not data.available:
     st.info(data.message)
-    ui.data_note(info)
+    about.data_note(info)
     st.stop()
 
-events = (_points(store, key, period.start, period.end, lang=i18n.language())
-          if show_events and has_engagement else None)
-features = ui.area_features(store, key, level)
+events = cached.view(map_layers.points_view, store, period.start, period.end) if show_events and has_engagement else None
+features = cached.area_features(store, key, level)
 by_district = level == "district"
 offenses = offense_label
 titles = {
@@ -139,15 +110,15 @@ if layer in ("rate", "change") and (blank := metrics.all_zero_note(data.table, "
                                                                    else "pct_change")):
     st.info(blank)
 fig = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle=period.label(), events=events,
-                            highlight=highlight, context=_context(store, key), base=base)
+                            highlight=highlight, context=cached.map_context(store, key), base=base)
 map_col, key_col = st.columns([1.45, 1]) if layer == "bivariate" else (st.container(), None)
 with map_col:
-    event = ui.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")
+    event = display.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")
     st.caption(definitions[layer] + (" " + _("Click a district to open its page.") if level == "district" else ""))
     for note in data.notes:
         st.caption(note)
     if layer in ("change", "bivariate"):  # changes from a year earlier: flag a series break or preliminary days
-        ui.comparison_cautions(info, ui.chart_breaks(store, info, filters.offense_group,
+        about.comparison_cautions(info, about.chart_breaks(store, info, filters.offense_group,
                                                      every_district=level == "district"), filters)
     if events is not None:
         st.caption(ngettext("{n} engagement activity with a recorded place is shown as a point, coloured by type "
@@ -160,31 +131,20 @@ with map_col:
 if key_col is not None:
     legend = data.legend
     with key_col:
-        ui.plotly_chart(map_figures.bivariate_legend(legend), width="stretch", key="bivariate_legend")
+        display.plotly_chart(map_figures.bivariate_legend(legend), width="stretch", key="bivariate_legend")
         st.dataframe(legend[["label", "engagement_range", "change_range", "areas"]], hide_index=True,
-                     width="stretch", placeholder=ui.MISSING, column_config={
+                     width="stretch", placeholder=display.MISSING, column_config={
                          "label": _("Colour means"), "engagement_range": _("Activities per 1,000 per year"),
                          "change_range": _("% change"), "areas": st.column_config.NumberColumn(_("Areas"), format="%d")})
-ui.open_district_on_click(event, level, data.table)
+display.open_district_on_click(event, level, data.table)
 
 # --- Table of the layer's values ------------------------------------------------------------------
 st.subheader(_("The numbers behind the map, by district") if by_district
              else _("The numbers behind the map, by neighborhood"))
-z_column = next((c for c in map_layers.Z_COLUMNS if c in data.table.columns), None)  # the z the reading is made from
-shown_columns = ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change",
-                 *([z_column] if z_column else []), "noise", "population", "population_year", "rate_per_1000"]
-extra = {
-    "rate": ["rate_eb_per_1000", "rate_eb_low", "rate_eb_high", "times_city_rate", "denominator_note"],
-    "change": ["muted"],
-    "engagement": ["engagement_events", "officer_hours", "events_per_1000_per_year"],
-    "trust": ["trust_score", "trust_period", "respondents", "margin_of_error"],
-    "bivariate": ["engagement_events", "events_per_1000_per_year", "engagement_class", "change_class",
-                  "bivariate_label"],
-}[layer]
-table = metrics.rates_per(data.table[privacy.columns_with_notes(shown_columns + extra, data.table)], base)
+table = map_layers.layer_table(data, base)
 st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_prior_year_note", "denominator_note")),
              hide_index=True,
-             width="stretch", key="map_table", placeholder=ui.MISSING, column_config=ui.area_column_config(
+             width="stretch", key="map_table", placeholder=display.MISSING, column_config=display.area_column_config(
     metrics.level_label(level),
     noise=_("Reading"),
     population_year=st.column_config.NumberColumn(_("Population year"), format="%d"),
@@ -205,12 +165,12 @@ st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_pr
     engagement_class=st.column_config.NumberColumn(_("Engagement third (1–3)"), format="%d"),
     change_class=st.column_config.NumberColumn(_("Change third (1–3)"), format="%d"),
     bivariate_label=_("Colour means"),
-    **ui.rate_column_config(base),
+    **display.rate_column_config(base),
 ))
-if rules is not None:
-    st.caption(_(privacy.public_note(rules)) + " " + _("On the map such areas are white with a heavy outline."))
-ui.download_table(table, info, f"map_{layer}_{level}_{period.start}_{period.end}", key="download_map_layer",
-                  label=_("Download this layer's table"), notes=ui.filter_notes(filters))
+if cached.public_view():
+    st.caption(cached.public_note() + " " + _("On the map such areas are white with a heavy outline."))
+downloads.download_table(table, info, f"map_{layer}_{level}_{period.start}_{period.end}", key="download_map_layer",
+                  label=_("Download this layer's table"), notes=sidebar.filter_notes(filters))
 
-ui.data_note(info, extra=_("Engagement points are engagement activities only; incident locations are never mapped."),
+about.data_note(info, extra=_("Engagement points are engagement activities only; incident locations are never mapped."),
              rate_base=base)

@@ -1,23 +1,21 @@
 """Methodology: how every number on the dashboard is computed, in plain language, with references."""
 
-import pandas as pd
 import streamlit as st
 
-from community_policing import i18n
 from community_policing.briefing import content as briefing
-from community_policing.data import freshness, limits, loader, series_breaks, synthetic
+from community_policing.data import freshness, limits, loader, synthetic
 from community_policing.figures import trust as trust_figures
 from community_policing.ledger import book as ledger
 from community_policing.stats import costs, engagement_stats, funnel, harm, noise, nowcast, trust_stats
-from community_policing.views import evaluation, map_layers, metrics, privacy
-from community_policing.web import ui
+from community_policing.views import evaluation, map_layers, metrics, methodology
+from community_policing.web import about, cached, echo, sidebar
 from community_policing.i18n import _
 
-store = ui.get_store()
-info = ui.dataset_info(store, ui.cache_key(store))
+store = cached.get_store()
+info = cached.dataset_info(store, cached.cache_key(store))
 
 st.title(_("How to read these numbers"))
-ui.simulated_banner(info)
+about.simulated_banner(info)
 st.write(_(
     "Common Ground compares community-engagement activity with crime and resident trust. Those "
     "comparisons are easy to over-read, so every method here is chosen to be honest about noise, "
@@ -53,9 +51,9 @@ st.markdown(_(
 ))
 if info.has_corrections:
     st.markdown(_("For {city}: the source has {n} later corrections; {linked} of them correct a counted incident "
-                  "and are shown beside the counts.").format(city=ui.plain(info.city_name),
-                                                            n=ui.public_count(info.correction_rows)[0],
-                                                            linked=ui.public_count(info.linked_corrections)[0]))
+                  "and are shown beside the counts.").format(city=echo.plain(info.city_name),
+                                                            n=about.public_count(info.correction_rows)[0],
+                                                            linked=about.public_count(info.linked_corrections)[0]))
 
 st.header(_("How fresh the data are: as of, reporting lag, preliminary days"))
 fresh = info.freshness
@@ -76,10 +74,10 @@ st.markdown(_(
     "have no preliminary days."
 ).format(share=f"{freshness.SETTLED_SHARE:.0%}", days=freshness.FOLLOW_UP_DAYS))
 if fresh is not None and fresh.has_lag:
-    st.markdown(_("For {city}:").format(city=ui.plain(info.city_name)) + " " + " ".join(freshness.note_lines(fresh)))
+    st.markdown(_("For {city}:").format(city=echo.plain(info.city_name)) + " " + " ".join(freshness.note_lines(fresh)))
 else:
     st.markdown(_("No incident data are loaded for {city}, so there is no lag to measure.").format(
-        city=ui.plain(info.city_name)))
+        city=echo.plain(info.city_name)))
 
 st.markdown(_(nowcast.METHOD_NOTE))
 
@@ -98,35 +96,10 @@ st.markdown(_(
     "- A break can concern every series, or only counts by district (when only the placing of incidents in "
     "districts changed, citywide totals are unaffected), one district, or one offense group."
 ))
-declared = info.series_breaks
-if declared is None or declared.empty:
-    st.markdown(_("{city} declares no series break.").format(city=ui.plain(info.city_name))
-                + (" " + _("The simulated city is generated the same way from its first day to its last, so it has "
-                           "none.") if info.is_simulated else ""))
-else:
-    def _break_line(r) -> str:
-        kind = series_breaks.KIND_WORDS.get(r["kind"])
-        details = [_(kind) if kind else str(r["kind"]),
-                   _("every series") if r["scope"] == "all" else _("counts by district only")]
-        if r["district_id"]:
-            details.append(_("district {id}").format(id=r["district_id"]))
-        if r["offense_group"]:
-            details.append(_("{group} only").format(group=r["offense_group"]))
-        line = (f"- **{i18n.format_date(r['day'])}: {series_breaks.label(r)}** ({'; '.join(details)}). "
-                f"{series_breaks.description(r).rstrip('.')}.")
-        if r["source"]:
-            line += " *" + _("Source: {source}.").format(source=str(r["source"]).rstrip(".")) + "*"
-        return line
-
-    st.markdown(_("Series breaks declared for {city}:").format(city=ui.plain(info.city_name)) + "\n\n"
-                + "\n".join(_break_line(r) for _i, r in declared.iterrows()))
-    if info.first_day and info.last_day:
-        outside = declared[(declared["day"] <= info.first_day) | (declared["day"] > info.last_day)]
-        if len(outside):
-            st.caption(_("Outside the data loaded here ({first} to {last}): {breaks}. Recorded so that newer files, "
-                         "once loaded, are marked; no chart of the current data draws them.").format(
-                first=i18n.format_month_short(info.first_day), last=i18n.format_month_short(info.last_day),
-                breaks=", ".join(series_breaks.label(r) for _i, r in outside.iterrows())))
+breaks_text, breaks_outside = methodology.declared_series_breaks(info, echo.plain(info.city_name))
+st.markdown(breaks_text)
+if breaks_outside:
+    st.caption(breaks_outside)
 
 st.header(_("Change from a year earlier, and whether it is noise"))
 st.markdown(_(
@@ -146,7 +119,7 @@ st.markdown(_(
 st.markdown(_(metrics.PLAIN_WORDS_METHOD))
 st.markdown(_(metrics.RATE_BASE_METHOD))
 st.markdown(_(briefing.OFFENSE_NOTE))
-st.markdown(_(ui.SHARING_NOTE))
+st.markdown(_(sidebar.SHARING_NOTE))
 
 st.header(_("Rates"))
 st.markdown(_(
@@ -186,9 +159,7 @@ st.markdown(_(evaluation.METHOD_NOTE))
 st.markdown(_(synthetic.METHOD_NOTE))
 st.markdown(_(costs.METHOD_NOTE))
 st.markdown(_(harm.METHOD_NOTE))
-_weights = harm.weights_table()
-st.table(pd.DataFrame({_("Offense group"): _weights["label"].map(_), _("Weight (days)"): _weights["weight"].map("{:,.0f}".format),
-                       _("Why this weight"): _weights["basis"].map(_)}).set_index(_("Offense group")))
+st.table(methodology.harm_weights())
 
 st.header(_("Resident trust surveys"))
 st.markdown(_(
@@ -203,67 +174,8 @@ st.markdown(_(trust_stats.TITLE_NOTE))
 st.markdown(_(trust_figures.TRUST_PANELS_METHOD))
 
 st.header(_("Privacy in public mode"))
-_rules = privacy.rules_from_env()
-_viewing = ui.privacy_rules()
-st.markdown(_(
-    "The dashboard runs in one of two modes. **Public** (a transparency portal) is read-only and applies the "
-    "privacy rules below everywhere: every page, table, chart, map, download, briefing (PDF and slides) and the "
-    "command line's `districts` and `briefing` output with `--mode public`. **Staff** sees every number.")
-    + " " + (_("**You are looking at the public view.**") if _viewing is not None else _(
-        "**You are looking at the staff view: the rules below are not applied to what you see.**"))
-)
-st.markdown("\n".join(f"- {line}" for line in privacy.describe(_rules, metrics.MIN_RESPONDENTS)))
-_min = _rules.min_count
-st.markdown("\n\n".join([
-    _("**How counts are hidden.** A small count (1 to {largest}) is blank in tables and downloads, with a "
-      "note column (`incidents_note`, `incidents_prior_year_note`) reading \u201c{label}\u201d; a blank without a "
-      "note means there is no data. On maps such an area is white with a heavy outline (areas with no value are "
-      "grey), and on monthly charts a hidden month is a cross on the baseline whose hover gives the note, never the "
-      "number. Changes, % changes, noise readings, rates and shares made from a hidden count are left out, and so "
-      "are the sentences (chart titles, briefing takeaways) that would state one.").format(
-        largest=_min - 1, label=_rules.label),
-    _("**Complementary suppression.** A hidden count could be worked out by subtraction wherever the numbers around "
-      "it add up to a total that is shown. These sums are protected: the districts (with the row of incidents placed "
-      "in no district) and the citywide total; the neighborhoods and the citywide total; each district's "
-      "neighborhoods and the district's count; a district's offense groups and its count; each month's districts and "
-      "the city's month; each area's last 12 months and its count for those days (its year-earlier months likewise). "
-      "In each sum, while a hidden count could be pinned to a single value from the numbers shown (knowing that a "
-      "small count is 1 to {largest} and that a count hidden to protect it is at least {n}), the smallest other "
-      "count of that sum (at least {n}) is hidden too, reading \u201c{complementary}\u201d. Where no such count is "
-      "left (a 1 beside counts of exactly {n}, or beside zeros, under a total shown elsewhere), the whole breakdown, "
-      "its small counts and zeros included, reads \u201c{withheld}\u201d. The period and the year earlier are "
-      "protected separately. The choice depends only on the numbers of the filters chosen, so a count is hidden in "
-      "the same way on the Overview, the Map, the District and Compare pages, in briefings and in the command line. "
-      "On the District page the public ranking of neighborhoods leaves out incidents outside the district's "
-      "neighborhoods.").format(largest=_min - 1, n=_min, complementary=_rules.complementary_label,
-                               withheld=_rules.withheld_label),
-    _("**What is not suppressed, and why.** Engagement activities, officer hours, attendees and training hours "
-      "record police work, not victims, and are shown as they are. Program evaluation shows model estimates "
-      "(relative effects with intervals), not counts. Engagement vs outcomes shows changes in % between quarters; a "
-      "quarter with a small count gives no change. Survey scores from too few respondents are hidden on every page; "
-      "in public mode the citywide average is hidden too when it rests on too few."),
-    _("**Sensitive offenses and points.** No incident is ever drawn as a point: the Map page's points are "
-      "engagement activities only, in both modes. Were incident points added, sex offenses (rape) and domestic "
-      "violence would never get them and other incidents would be generalised to a block or hexagon. Choosing a "
-      "sensitive offense group in the filters gives area counts under the same small-count rules as any other "
-      "group."),
-    _("**Limits.** Each sum is checked on its own, not by a full linear-programming audit across every view. Cell "
-      "suppression protects each view of one choice of filters; someone who compares views with different filters "
-      "(two overlapping periods, or each offense group in turn) can sometimes narrow a hidden count down. A portal "
-      "that must rule that out needs fixed reporting periods or noise added to the counts, which this dashboard "
-      "does not do."),
-    _("**Configuration** (environment variables, or `mode` in `.streamlit/secrets.toml`'s `[common_ground]`):"),
-    _("| setting | what | default |\n|---|---|---|\n"
-      "| `COMMON_GROUND_MODE` | `public` or `staff` (a server reachable from other machines without a staff "
-      "sign-in is always public) | staff |\n"
-      "| `{min_count_env}` | counts below this are hidden (at least 2) | {default_min_count} (now {min_count}) |\n"
-      "| `{respondents_env}` | survey results from fewer respondents are hidden (never below 10) | 30 "
-      "(now {min_respondents}) |").format(
-        min_count_env=privacy.MIN_COUNT_ENV, default_min_count=privacy.DEFAULT_MIN_COUNT, min_count=_min,
-        respondents_env=metrics.MIN_RESPONDENTS_ENV, min_respondents=metrics.MIN_RESPONDENTS),
-    _("The command line follows `COMMON_GROUND_MODE` too (staff when it is not set); `--mode public` or "
-      "`--mode staff` on `districts` and `briefing` overrides it."),
-]))
+for paragraph in methodology.privacy_in_public_mode(cached.public_view()):
+    st.markdown(paragraph)
 
 st.header(_("How files are read and checked"))
 st.markdown(_(loader.LOAD_FAULTS_METHOD))
@@ -271,39 +183,5 @@ st.markdown(limits.describe_limits())
 st.markdown(_(ledger.LEDGER_SAFEGUARDS_TEXT))
 
 st.header(_("References"))
-st.markdown(_(
-    "- Gill, C., Weisburd, D., Telep, C. W., Vitter, Z., & Bennett, T. (2014). Community-oriented "
-    "policing to reduce crime, disorder and fear and increase satisfaction and legitimacy among "
-    "citizens: a systematic review. *Journal of Experimental Criminology*, 10(4), 399–428 (Campbell "
-    "Collaboration systematic review).\n"
-    "- Weisburd, D., & Eck, J. E. (2004). What can police do to reduce crime, disorder, and fear? "
-    "*The Annals of the American Academy of Political and Social Science*, 593(1), 42–65.\n"
-    "- Przyborowski, J., & Wileński, H. (1940). Homogeneity of results in testing samples from Poisson series. "
-    "*Biometrika*, 31(3/4), 313–323 (the conditional test of two counts behind the noise reading).\n"
-    "- McCullagh, P., & Nelder, J. A. (1989). *Generalized Linear Models*, 2nd ed., §6.2 (quasi-Poisson "
-    "overdispersion).\n"
-    "- Angrist, J. D., & Pischke, J.-S. (2009). *Mostly Harmless Econometrics*, ch. 5 "
-    "(difference-in-differences).\n"
-    "- Donald, S. G., & Lang, K. (2007). Inference with difference-in-differences and other panel data. "
-    "*Review of Economics and Statistics*, 89(2), 221–233.\n"
-    "- Cameron, A. C., Gelbach, J. B., & Miller, D. L. (2008). Bootstrap-based improvements for "
-    "inference with clustered errors. *Review of Economics and Statistics*, 90(3), 414–427.\n"
-    "- Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional performance. *Statistics "
-    "in Medicine*, 24(8), 1185–1202; and Handling over-dispersion of performance indicators. *Quality and "
-    "Safety in Health Care*, 14(5), 347–351.\n"
-    "- Callaway, B., & Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time periods. "
-    "*Journal of Econometrics*, 225(2), 200–230.\n"
-    "- Sun, L., & Abraham, S. (2021). Estimating dynamic treatment effects in event studies with heterogeneous "
-    "treatment effects. *Journal of Econometrics*, 225(2), 175–199.\n"
-    "- Rambachan, A., & Roth, J. (2023). A more credible approach to parallel trends. *Review of Economic "
-    "Studies*, 90(5), 2555–2591.\n"
-    "- Roth, J. (2022). Pretest with caution: event-study estimates after testing for parallel trends. "
-    "*American Economic Review: Insights*, 4(3), 305–322.\n"
-    "- Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W., & Wager, S. (2021). Synthetic "
-    "difference-in-differences. *American Economic Review*, 111(12), 4088–4118.\n"
-    "- Sherman, L., Neyroud, P. W., & Neyroud, E. (2016). The Cambridge Crime Harm Index. *Policing*, 10(3), "
-    "171–183.\n"
-    "- Höhle, M., & an der Heiden, M. (2014). Bayesian nowcasting during the STEC O104:H4 outbreak in Germany, "
-    "2011. *Biometrics*, 70(4), 993–1002 (nowcasting counts from reporting delays)."
-))
-ui.data_note(info)
+st.markdown(_(methodology.REFERENCES))
+about.data_note(info)

@@ -10,12 +10,12 @@ from community_policing import i18n
 from community_policing.data import series_breaks
 from community_policing.figures import base as figures
 from community_policing.views import evaluation, metrics
-from community_policing.web import ui
-from community_policing.i18n import N_, _
+from community_policing.web import about, cached, display, downloads, echo, sidebar
+from community_policing.i18n import _
 
-store = ui.get_store()
-key = ui.cache_key(store)
-info = ui.dataset_info(store, key)
+store = cached.get_store()
+key = cached.cache_key(store)
+info = cached.dataset_info(store, key)
 
 
 # What is cached, and why this page is fast after its first fit: the inputs once per count-by; each program's
@@ -51,12 +51,8 @@ def _costs(_store, key: tuple, program: str, _result, date_basis: str, lang: str
 
 def _show_every_program(table: pd.DataFrame, info) -> None:
     """The estimates of every program side by side, with the checks of each, and their download."""
-    robust_cols = ["robust_estimate", "robust_p"] if table["robust_estimate"].notna().any() else []
-    shown = table[["program", "outcome", "estimate", "ci_low", "ci_high", "p_value", "pretrend_slope_p", "pretrend_p",
-                   "detectable_trend", "breakdown_trend", "min_permutation_p", "rtm_flag", *robust_cols, "n_treated",
-                   "n_control", "start"] + (["true_effect"] if "true_effect" in table else [])]
-    st.dataframe(shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS.get(o, o)))),
-                 hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
+    st.dataframe(evaluation.every_program_shown(table), hide_index=True, placeholder=display.MISSING, width="stretch",
+                 column_config={
         "program": _("Program"), "outcome": _("Outcome"),
         "estimate": st.column_config.NumberColumn(_("Estimate"), format="percent"),
         "ci_low": st.column_config.NumberColumn(_("95% CI low"), format="percent"),
@@ -88,11 +84,12 @@ def _show_every_program(table: pd.DataFrame, info) -> None:
     if "true_effect" in table and info.is_simulated:
         st.caption(_("This is the simulated demo city, so the effect the generator injected is known and shown for "
                      "checking; real cities have no such column."))
-    ui.download_table(shown, info, "program_estimates", key="download_programs", label=_("Download the estimates"))
+    downloads.download_table(evaluation.every_program_table(table), info, "program_estimates", key="download_programs",
+                      label=_("Download the estimates"))
 
 
 st.title(_("Program evaluation"))
-ui.simulated_banner(info)
+about.simulated_banner(info)
 st.write(_("For each community-policing program, this page compares the districts that got it with the "
            "districts that got no program, before and after it started (difference-in-differences). "
            "Read the checks under each estimate before quoting it."))
@@ -101,31 +98,30 @@ names = evaluation.program_names(store)
 if not names:
     st.info(_("No community-policing programs are recorded for {city}, so there is nothing to "
               "evaluate. Programs come from the city manifest (a `[[programs]]` source) with their districts "
-              "and start dates.").format(city=ui.plain(info.city_name)))
-    ui.data_note(info)
+              "and start dates.").format(city=echo.plain(info.city_name)))
+    about.data_note(info)
     st.stop()
 if not info.has_incidents:
     st.info(_("No incident data is loaded for {city}; programs cannot be evaluated against crime.").format(
-        city=ui.plain(info.city_name)))
-    ui.data_note(info)
+        city=echo.plain(info.city_name)))
+    about.data_note(info)
     st.stop()
 
 c1, c2 = st.columns([2, 1])
-OUTCOME_WORDS = {"incidents": N_("Incidents"), "trust": N_("Resident trust")}
 program = c1.selectbox(_("Program"), names, key="program")
 basis = c2.radio(_("Count incidents by"), metrics.DATE_BASES, horizontal=True, key="program_basis",
-                 format_func=lambda b: _(ui.DATE_BASIS_WORDS[b]))
+                 format_func=lambda b: _(sidebar.DATE_BASIS_WORDS[b]))
 
 try:
     with st.spinner(_("Estimating program effects…")):
         detail = _detail(store, key, program, basis, i18n.language())
 except ValueError as exc:
-    st.warning(_("This program cannot be evaluated with the data loaded: {reason}").format(reason=ui.plain(exc)))
-    ui.data_note(info)
+    st.warning(_("This program cannot be evaluated with the data loaded: {reason}").format(reason=echo.plain(exc)))
+    about.data_note(info)
     st.stop()
 
 for outcome, result in detail:
-    label = _(OUTCOME_WORDS[outcome])
+    label = _(evaluation.OUTCOME_WORDS[outcome])
     st.header(label)
     if isinstance(result, str):
         st.info(_("The trust surveys cannot support a comparison for this program: {reason}").format(reason=result))
@@ -136,27 +132,21 @@ for outcome, result in detail:
     k1.metric(_("Estimated effect"), f"{result.estimate:+.1%}",
               help=_("Relative difference: −10% means 10% fewer incidents (or a 10% lower score) than the "
                      "comparison districts' change predicts."))
-    k2.metric(_("95% confidence interval"), _("{low} to {high}").format(low=f"{result.ci_low:+.1%}",
-                                                                         high=f"{result.ci_high:+.1%}"))
-    k3.metric(_("Districts compared"), _("{treated} with · {control} without").format(
-        treated=result.n_treated, control=result.n_control),
-              help=_("Treated: {treated}. Comparison: {control}. Districts of other programs are left out.").format(
-                  treated=", ".join(result.treated), control=", ".join(result.controls)))
+    k2.metric(_("95% confidence interval"), evaluation.interval_text(result))
+    compared, compared_help = evaluation.districts_compared(result)
+    k3.metric(_("Districts compared"), compared, help=compared_help)
     if robust:
         cols[3].metric(_("Second method"), f"{result.robust_estimate:+.1%}",
                        help=_(result.robust_method) if result.robust_method else None)
-    st.markdown(evaluation.plain_summary(ui.plain(program), result))
+    st.markdown(evaluation.plain_summary(echo.plain(program), result))
     if robust:
         st.markdown(robust)
     dates = evaluation.dates_text(result)
     if dates:
         st.caption(dates)
-    if result.pretrend_ok is False:
-        st.warning(_("Pre-trend check failed: before the start, the treated districts were already moving "
-                     "differently from the comparison districts (trend test p = {slope_p}; any difference p = "
-                     "{joint_p}).").format(
-            slope_p=f"{result.pretrend_slope_p:.2f}" if pd.notna(result.pretrend_slope_p) else ui.MISSING,
-            joint_p=f"{result.pretrend_p:.2f}" if pd.notna(result.pretrend_p) else ui.MISSING))
+    failed = evaluation.pretrend_warning(result, display.MISSING)
+    if failed:
+        st.warning(failed)
     st.markdown(_("**What the check before the start can see.** {text}").format(
         text=evaluation.pretrend_text(result)))
     few = evaluation.few_districts_text(result)
@@ -167,23 +157,17 @@ for outcome, result in detail:
         st.warning(rtm)
     if outcome == "incidents":  # a change in how incidents were recorded, inside the months compared
         crossed = series_breaks.program_warning(
-            series_breaks.for_places(ui.chart_breaks(store, info, "all", every_district=True),
+            series_breaks.for_places(about.chart_breaks(store, info, "all", every_district=True),
                                      [*result.treated, *result.controls]), *result.window)
         if crossed:
             st.warning(crossed, icon=":material/warning:")
-    ui.plotly_chart(
+    display.plotly_chart(
         figures.event_study_figure(
             result, label, title=_("{outcome}: treated vs comparison districts around the start of the {program}")
             .format(outcome=label, program=html.escape(program))),  # plotly reads <a href…> in a title as a link
         width="stretch", key=f"event_{outcome}")
-    st.caption(result.method + " " + (_(
-        "Each point is one quarter relative to each district's own start; the quarter before the start is the "
-        "reference (0). Points before the start should sit near zero if the comparison is fair, but with few "
-        "districts a real gap can hide inside their intervals.") if result.staggered else _(
-        "Each point is one quarter; the quarter before the start is the reference (0). Points before the start "
-        "should sit near zero if the comparison is fair, but with few districts a real gap can hide inside their "
-        "intervals.")))
-    ui.numbers_behind(result.event_study, info, f"event_study_{outcome}.csv", key=f"numbers_event_{outcome}")
+    st.caption(evaluation.event_study_caption(result))
+    downloads.numbers_behind(result.event_study, info, f"event_study_{outcome}.csv", key=f"numbers_event_{outcome}")
     if outcome == "incidents":
         ce = _costs(store, key, program, result, basis, i18n.language())
         st.subheader(_("What it cost"))
@@ -204,12 +188,12 @@ for outcome, result in detail:
 
 st.header(_("Every program"))
 # Opened on request: the table fits every program (about 0.2 s each), which the program above does not need.
-every = ui.lazy_expander(_("Every program side by side ({n}), with the checks of each").format(n=len(names)),
+every = display.lazy_expander(_("Every program side by side ({n}), with the checks of each").format(n=len(names)),
                          key="every_program")
 with every:
     if every.open:
         with st.spinner(_("Estimating program effects…")):
             table = _every_program(store, key, names, basis, i18n.language())
         _show_every_program(table, info)
-ui.data_note(info, extra=_("Program effects are estimated from monthly incidents in the 24 months before and after "
+about.data_note(info, extra=_("Program effects are estimated from monthly incidents in the 24 months before and after "
                            "each start; see How to read these numbers."))

@@ -8,7 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from community_policing.ledger import form as lf
-from community_policing.web import ui
+from community_policing.web import about, staff
 from community_policing.i18n import _
 from community_policing.ledger.book import Ledger, LedgerError, validate
 
@@ -32,7 +32,7 @@ def _save(errors_key: str, record, what: str, kind: str, **extra) -> None:
         if not found:
             ids = Ledger(ledger_path, city=store.city).add_many(entries, user, kind=kind,
                                                                 valid_district_ids=set(titles), **extra)
-            st.session_state[ui.LEDGER_FLASH] = _("Recorded {entry_id}: {what}. It already counts on every "
+            st.session_state[staff.LEDGER_FLASH] = _("Recorded {entry_id}: {what}. It already counts on every "
                                                   "page.").format(entry_id=", ".join(ids), what=what)
             st.session_state[f"{errors_key}_reset"] = True
     except LedgerError as exc:
@@ -41,7 +41,7 @@ def _save(errors_key: str, record, what: str, kind: str, **extra) -> None:
     st.rerun()
 
 
-page = ui.staff_page(
+page = staff.staff_page(
     _("Training and programs"),
     _("For staff: record officer training in community-policing skills and the programs a district runs. "
       "Both are kept in the same ledger as engagement activities: validated, every change in the audit "
@@ -53,15 +53,15 @@ first_district = next(iter(titles))
 book = Ledger(ledger_path, city=store.city) if ledger_path.exists() else None
 warehouse_programs = _warehouse_programs(store, key)
 
-ui.reset_form_after_save(f"{TRAINING_ERRORS}_reset", {
+staff.reset_form_after_save(f"{TRAINING_ERRORS}_reset", {
     "training_date": dt.date.today(), "training_unit": "", "training_title": "", "training_officers": None,
     "training_hours": None, "training_notes": ""})
-ui.reset_form_after_save(f"{PROGRAM_ERRORS}_reset", {
+staff.reset_form_after_save(f"{PROGRAM_ERRORS}_reset", {
     "program_name": "", "program_districts": [], "program_start": None, "program_end": None, "program_cost": None,
     "program_description": ""})
-ui.ledger_flash()
-user = ui.recorded_by()
-ui.field_error(TRAINING_ERRORS, "user")
+staff.ledger_flash()
+user = staff.recorded_by()
+staff.field_error(TRAINING_ERRORS, "user")
 
 training_tab, program_tab = st.tabs([_("Officer training"), _("Programs")])
 
@@ -70,33 +70,33 @@ with training_tab:
     st.subheader(_("Record a training session"))
     st.caption(_("One row per course run: officers who completed it and its length per officer. Officers × hours "
                  "gives the officer training hours shown per district."))
-    ui.not_saved(TRAINING_ERRORS, _("training session"))
+    staff.not_saved(TRAINING_ERRORS, _("training session"))
     with st.form("training_form", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
         date = c1.date_input(_("Date"), value=dt.date.today(), key="training_date", format="YYYY-MM-DD")
         with c1:
-            ui.field_error(TRAINING_ERRORS, "date")
+            staff.field_error(TRAINING_ERRORS, "date")
         district = c2.selectbox(_("District trained"), [*titles, UNIT], key="training_district",
                                 format_func=lambda d: titles.get(d) or _("— a unit, not a district —"))
         with c2:
-            ui.field_error(TRAINING_ERRORS, "district_id")
+            staff.field_error(TRAINING_ERRORS, "district_id")
         unit = c3.text_input(_("Unit (when not a district)"), key="training_unit", placeholder=_("e.g. Academy"))
         with c3:
-            ui.field_error(TRAINING_ERRORS, "unit")
+            staff.field_error(TRAINING_ERRORS, "unit")
         c1, c2 = st.columns(2)
         course = c1.selectbox(_("Course"), list(lf.COURSE_LABELS), format_func=lf.course_label, key="training_course")
         title = c2.text_input(_("Course title (optional)"), key="training_title", max_chars=200,
                               placeholder=_("e.g. ICAT de-escalation"))
         with c2:
-            ui.field_error(TRAINING_ERRORS, "title")
+            staff.field_error(TRAINING_ERRORS, "title")
         c1, c2 = st.columns(2)
         officers = c1.number_input(_("Officers who completed it"), value=None, min_value=1, step=1,
                                    key="training_officers")
         with c1:
-            ui.field_error(TRAINING_ERRORS, "officers")
+            staff.field_error(TRAINING_ERRORS, "officers")
         hours = c2.number_input(_("Hours per officer"), value=None, min_value=0.0, step=0.5, key="training_hours")
         with c2:
-            ui.field_error(TRAINING_ERRORS, "hours")
+            staff.field_error(TRAINING_ERRORS, "hours")
         notes = st.text_area(_("Notes (optional)"), key="training_notes", max_chars=10_000)
         submitted = st.form_submit_button(_("Record training"), type="primary")
     if submitted:
@@ -107,7 +107,7 @@ with training_tab:
             course=lf.course_label(course), where=where, date=date), "training")
 
     st.subheader(_("Recent training"))
-    ui.ledger_editor(
+    staff.ledger_editor(
         book, "training", user, valid_district_ids=list(titles),
         empty_text=_("No training recorded in the ledger yet (training loaded with the city's data is not listed "
                      "here)."),
@@ -123,32 +123,32 @@ with training_tab:
         },
     )
     st.subheader(_("Many training sessions at once"))
-    ui.ledger_bulk_entry(ledger_path, "training", user, first_district, valid_district_ids=set(titles))
+    staff.ledger_bulk_entry(ledger_path, "training", user, first_district, valid_district_ids=set(titles))
 
 # --- Programs ---------------------------------------------------------------------------------------
 with program_tab:
     st.subheader(_("Record a program"))
     st.caption(_("A program is recorded once per district it runs in, with the day it started there: Program "
                  "evaluation compares those districts with the others before and after that day."))
-    ui.not_saved(PROGRAM_ERRORS, _("program"))
+    staff.not_saved(PROGRAM_ERRORS, _("program"))
     with st.form("program_form"):
         name = st.text_input(_("Program name"), key="program_name", max_chars=200,
                              placeholder=_("e.g. Walk and Talk"))
-        ui.field_error(PROGRAM_ERRORS, "name")
+        staff.field_error(PROGRAM_ERRORS, "name")
         chosen = st.multiselect(_("Districts it runs in"), list(titles), format_func=titles.get,
                                 key="program_districts")
-        ui.field_error(PROGRAM_ERRORS, "district_id")
+        staff.field_error(PROGRAM_ERRORS, "district_id")
         c1, c2, c3 = st.columns(3)
         start = c1.date_input(_("Start date"), value=None, key="program_start", format="YYYY-MM-DD")
         with c1:
-            ui.field_error(PROGRAM_ERRORS, "start_date")
+            staff.field_error(PROGRAM_ERRORS, "start_date")
         end = c2.date_input(_("End date (empty while it runs)"), value=None, key="program_end", format="YYYY-MM-DD")
         with c2:
-            ui.field_error(PROGRAM_ERRORS, "end_date")
+            staff.field_error(PROGRAM_ERRORS, "end_date")
         cost = c3.number_input(_("Cost per year in each district ($, optional)"), value=None, min_value=0.0,
                                step=1000.0, key="program_cost")
         with c3:
-            ui.field_error(PROGRAM_ERRORS, "annual_cost")
+            staff.field_error(PROGRAM_ERRORS, "annual_cost")
         description = st.text_area(_("What it does (optional)"), key="program_description", max_chars=10_000)
         submitted = st.form_submit_button(_("Record program"), type="primary")
     if submitted:
@@ -159,7 +159,7 @@ with program_tab:
               existing_programs=warehouse_programs)
 
     st.subheader(_("Recent programs"))
-    ui.ledger_editor(
+    staff.ledger_editor(
         book, "program", user, valid_district_ids=list(titles), existing_programs=warehouse_programs,
         empty_text=_("No programs recorded in the ledger yet (programs loaded with the city's data are on Program "
                      "evaluation)."),
@@ -173,9 +173,9 @@ with program_tab:
         },
     )
     st.subheader(_("Many programs at once"))
-    ui.ledger_bulk_entry(ledger_path, "program", user, first_district, valid_district_ids=set(titles),
+    staff.ledger_bulk_entry(ledger_path, "program", user, first_district, valid_district_ids=set(titles),
                          existing_programs=warehouse_programs)
 
 st.subheader(_("Audit trail"))
-ui.ledger_audit(book, prefixes="TP")
-ui.data_note(info)
+staff.ledger_audit(book, prefixes="TP")
+about.data_note(info)

@@ -8,31 +8,24 @@ import streamlit as st
 from community_policing import i18n
 from community_policing.figures import trust as trust_figures
 from community_policing.stats import trust_stats
-from community_policing.views import district, metrics
-from community_policing.web import ui
+from community_policing.views import district, metrics, trust_view
+from community_policing.web import about, cached, display, downloads, echo, sidebar, signin
 from community_policing.i18n import _, ngettext
 
-store = ui.get_store()
-key = ui.cache_key(store)
-info = ui.dataset_info(store, key)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _changes(_store, key: tuple, measure: str, start, end) -> pd.DataFrame:
-    # The results the page does not show (too few respondents) are left out of the changes too.
-    return trust_stats.district_trust(_store, start, end, measure, min_respondents=metrics.MIN_RESPONDENTS)
-
+store = cached.get_store()
+key = cached.cache_key(store)
+info = cached.dataset_info(store, key)
 
 st.title(_("Resident trust"))
-ui.simulated_banner(info)
-filters = ui.sidebar_filters(store, info)  # the period chosen on any page holds here too
-coverage = ui.trust_coverage(store, key)
+about.simulated_banner(info)
+filters = sidebar.sidebar_filters(store, info)  # the period chosen on any page holds here too
+coverage = cached.trust_coverage(store, key)
 if coverage.empty:
-    text = _("No resident survey results are loaded for {city}.").format(city=ui.plain(info.city_name))
-    if ui.viewer().is_staff:  # the way to fix it is for staff; the public never sees manifest words
+    text = _("No resident survey results are loaded for {city}.").format(city=echo.plain(info.city_name))
+    if signin.viewer().is_staff:  # the way to fix it is for staff; the public never sees manifest words
         text += " " + _("Surveys come from the city's manifest (a `[[trust_surveys]]` source) or the demo city.")
     st.info(text)
-    ui.data_note(info)
+    about.data_note(info)
     st.stop()
 
 measures = [m for m in metrics.MEASURE_LABELS if m in set(coverage["measure"])]
@@ -56,14 +49,12 @@ if last < start or first > end:  # no survey in the period chosen (surveys that 
 chart_start = min(start.replace(year=start.year - 1),  # start is a first of the month: never 29 February
                   (pd.Timestamp(end) - pd.DateOffset(months=23)).to_period("M").start_time.date())
 
-table = ui.trust_by_district(store, key, measure, chart_start, end)
+table = cached.trust_by_district(store, key, measure, chart_start, end)
 districts = store.query("districts_table")
 titles = {str(i): district.district_title(str(i), str(n)) for i, n in zip(districts["id"], districts["name"])}
 table = table.assign(district_name=table["district_id"].astype(str).map(titles).fillna(table["district_name"]))
-changes = _changes(store, key, measure, start, end)
-public = ui.privacy_rules() is not None
-if public:
-    changes = trust_stats.protect_districts(changes, metrics.MIN_RESPONDENTS)
+# In public mode a district whose period had too few respondents gets no change (the view leaves it out).
+changes = cached.view(trust_view.changes_view, store, measure, start, end)
 in_period = table[pd.to_datetime(table["period_start"]).dt.date >= start]
 
 st.subheader(trust_stats.takeaway(changes, label, titles))
@@ -79,25 +70,9 @@ elif in_period.empty:
               "{last}.").format(first=i18n.format_month(first), last=i18n.format_month(last)))
 
 # Every district with a score to draw is drawn; the note names the others and why.
-drawn = list(dict.fromkeys(table.loc[table["score"].notna(), "district_id"].astype(str)))
-reasons = []
-for did in districts["id"].astype(str):
-    if did in drawn:
-        continue
-    if (table["district_id"].astype(str) == did).any():
-        reasons.append(_("{district} (fewer than {n} respondents in every month)").format(
-            district=ui.plain(titles[did]), n=metrics.MIN_RESPONDENTS))
-    else:
-        reasons.append(_("{district} (no survey results in these months)").format(district=ui.plain(titles[did])))
-hidden_note = (_("Not shown: {districts}.").format(districts="; ".join(reasons)) if reasons else
-               ngettext("The {n} district is shown.", "All {n} districts are shown.", len(drawn)).format(n=len(drawn)))
-if public and "hidden_public" in changes and changes["hidden_public"].any():
-    hidden_note += " " + _("Public view: no change is given for {districts}, whose period had fewer than {n} "
-                           "respondents.").format(districts=", ".join(ui.plain(titles.get(str(d), str(d))) for d in
-                                                                        changes.loc[changes["hidden_public"],
-                                                                                    "district_id"]),
-                                                  n=metrics.MIN_RESPONDENTS)
-st.caption(hidden_note)
+drawn = trust_view.drawn_districts(table)
+st.caption(trust_view.not_shown_note(table, districts["id"].astype(str), {d: echo.plain(t) for d, t in titles.items()},
+                                     changes))
 
 chosen = st.multiselect(_("Districts"), drawn, default=drawn, format_func=lambda d: titles.get(d, d),
                         key="trust_districts")
@@ -107,7 +82,7 @@ if shown.empty:
 else:
     subtitle = _("{measure}, score 0–100 (higher is better)").format(measure=label) + "<br>" + _(
         "Shaded: the period chosen. Orange: a change from a year earlier beyond normal variation.")
-    ui.plotly_chart(trust_figures.trust_small_multiples(
+    display.plotly_chart(trust_figures.trust_small_multiples(
         shown, changes, _("{measure} by district").format(measure=label), subtitle, start, end),
         width="stretch", key="trust_chart")
     notes = [_("Scores are the mean answer rescaled to 0–100. Results from fewer than {n} "
@@ -129,9 +104,9 @@ else:
     if "measure" in readable.columns:  # the question's code (data) shown as its label
         readable = readable.assign(measure=readable["measure"].map(
             lambda m: _(metrics.MEASURE_LABELS[m]) if m in metrics.MEASURE_LABELS else m))
-    st.dataframe(readable, hide_index=True, placeholder=ui.MISSING, width="stretch", column_config={
+    st.dataframe(readable, hide_index=True, placeholder=display.MISSING, width="stretch", column_config={
         "district_id": _("District"), "district_name": _("Name"), "measure": _("Survey question"),
         "period_start": _("Period start"), "period_end": _("Period end"), "score": _("Score (0–100)"),
         "margin_of_error": _("Margin of error"), "respondents": _("Respondents"), "shown": _("Shown")})
-    ui.download_table(shown, info, f"trust_{measure}", key="download_trust", label=_("Download these survey results"))
-ui.data_note(info)
+    downloads.download_table(shown, info, f"trust_{measure}", key="download_trust", label=_("Download these survey results"))
+about.data_note(info)

@@ -155,7 +155,7 @@ def staff_app(tmp_path):
     """dashboard.py copied away from the pages/ folder, with absolute page paths.
 
     AppTest starts every run in Streamlit's older pages/-folder mode when a pages/ folder sits next
-    to the script; the app then reruns through the entrypoint (ui._ensure_entrypoint), which drops a
+    to the script; the app then reruns through the entrypoint (session._ensure_entrypoint), which drops a
     form's submit click. A real server leaves that mode for good on its first run, so forms work
     there; away from pages/, AppTest runs the way the server does.
     """
@@ -187,7 +187,7 @@ def stl(tmp_path_factory):
 def open_tables(at):
     """``at`` (an AppTest not yet run) with every "Show the numbers" and other on-request section open, as
     ``?tables=open`` gives a reader: tests that read a page's tables, downloads and text see all of them."""
-    from community_policing.web import ui
+    from community_policing.web import display
 
-    at.session_state[ui.TABLES_OPEN_STATE] = True
+    at.session_state[display.TABLES_OPEN_STATE] = True
     return at

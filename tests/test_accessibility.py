@@ -30,7 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 AXE = PROJECT_ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 REPORTS = PROJECT_ROOT / "artifacts" / "accessibility"
 
-# Every language the interface speaks (i18n.LANGUAGES). Pages are asked for with ?lang=<code> (ui.LANGUAGE_KEY).
+# Every language the interface speaks (i18n.LANGUAGES). Pages are asked for with ?lang=<code> (language.LANGUAGE_KEY).
 LANGUAGES = ["en", "es"]
 
 # Every st.Page of dashboard.py (checked below), with the address a reader would open.
@@ -106,7 +106,7 @@ def browser():
 
 
 def _address(base: str, path: str, lang: str, **extra: str) -> str:
-    """The page's address in ``lang``: ?lang=<code> (the language the app speaks; see ui.LANGUAGE_KEY)."""
+    """The page's address in ``lang``: ?lang=<code> (the language the app speaks; see language.LANGUAGE_KEY)."""
     params = "&".join(f"{k}={v}" for k, v in {"lang": lang, **extra}.items())
     return f"{base}/{path}{'&' if '?' in path else '?'}{params}"
 
@@ -206,11 +206,11 @@ def _check(frame, name: str, lang: str) -> None:
     # WCAG 3.1.1: the document says which language it is in (a screen reader picks its voice by it).
     assert frame.evaluate("document.documentElement.lang").split("-")[0] == lang, (
         f"{name}: <html lang> is {frame.evaluate('document.documentElement.lang')!r}, not {lang!r}")
-    # WCAG 1.1.1: every chart has a text alternative (ui.plotly_chart names it after its title).
+    # WCAG 1.1.1: every chart has a text alternative (display.plotly_chart names it after its title).
     unnamed = frame.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
         .filter(c => !(c.getAttribute('aria-label') || '').trim()).length""")
-    assert unnamed == 0, f"{name}: {unnamed} chart(s) without a text alternative (use ui.plotly_chart)"
-    # WCAG 1.4.3 inside the charts (ui.plotly_chart → accessibility.readable_text).
+    assert unnamed == 0, f"{name}: {unnamed} chart(s) without a text alternative (use display.plotly_chart)"
+    # WCAG 1.4.3 inside the charts (display.plotly_chart → accessibility.readable_text).
     faint = {}
     for style, text in frame.evaluate(_CHART_TEXT).items():
         fill, fill_opacity, opacity = style.rsplit(" ", 2)
@@ -301,7 +301,7 @@ def _changed_pixels(a: bytes, b: bytes) -> int:
 def test_the_keyboard_reaches_the_main_controls_with_a_visible_focus(staff_app, browser, lang):
     """From the top of the Overview, Tab alone reaches the navigation, the sidebar filters (period,
     offenses, date basis) and a button; each shows a clear focus indicator (pixels around it change by a
-    contrast of 3:1 or more when it gets keyboard focus: ui.focus_styles)."""
+    contrast of 3:1 or more when it gets keyboard focus: display.focus_styles)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(_address(staff_app, "", lang), wait_until="domcontentloaded")

@@ -1,4 +1,4 @@
-"""community_policing.stats.analysis: checked against scipy/statsmodels, hand-built panels with known
+"""community_policing.stats.did (and the trust and representativeness functions it once held): checked against scipy/statsmodels, hand-built panels with known
 effects, and (a few seeds of) the demo generator's injected truth.
 
 The full coverage study (100+ seeds) is benchmarks/did_coverage.py.
@@ -18,7 +18,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from community_policing.stats import analysis as A
+from community_policing.stats import did as A, trust_stats
 from community_policing.stats import costs, engagement_stats, funnel
 from community_policing.views import period_comparisons
 from community_policing.stats import noise
@@ -452,7 +452,7 @@ def test_engagement_vs_change_is_year_over_year_within_districts_and_quarters():
     assert res.slope == pytest.approx(fit.params["intensity"])  # two-way fixed effects
     assert res.slope_ci_low < res.slope < res.slope_ci_high and 0 < res.p_value <= 1
     assert res.exact and res.permutations == 720  # 6 districts: every permutation of their series
-    assert res.caption == A.ASSOCIATION_CAPTION and res.caption.startswith("Association, not effect")
+    assert res.caption == engagement_stats.ASSOCIATION_CAPTION and res.caption.startswith("Association, not effect")
     # lag 0: the engagement quarter against the same quarter a year earlier; strings work as quarters.
     r0 = engagement_stats.engagement_vs_change(inten.assign(quarter=inten["quarter"].astype(str)), outc, lag=0,
                                                change="absolute")
@@ -465,7 +465,7 @@ def test_trust_table_suppresses_small_samples():
     tr = pd.DataFrame({"period_start": [dt.date(2024, 1, 1)] * 3, "district_id": ["1", "2", "3"],
                        "measure": "trust", "score": [60.0, 40.0, 55.0], "respondents": [100, 12, None],
                        "margin_of_error": [4.9, 14.1, None]})
-    t = A.trust_table(tr).set_index("district_id")
+    t = trust_stats.trust_table(tr).set_index("district_id")
     assert t.loc["1", "score"] == 60.0 and not t.loc["1", "suppressed"]
     assert pd.isna(t.loc["2", "score"]) and pd.isna(t.loc["2", "margin_of_error"]) and t.loc["2", "suppressed"]
     assert "12 respondents" in t.loc["2", "suppression_reason"]
@@ -473,12 +473,12 @@ def test_trust_table_suppresses_small_samples():
 
 
 def test_reporting_sensitivity_flags_trust_and_crime_rising_together():
-    out = A.reporting_sensitivity(
+    out = trust_stats.reporting_sensitivity(
         pd.DataFrame({"district_id": ["1", "2", "3"], "change": [3.0, 4.0, -2.0]}),
         pd.DataFrame({"district_id": ["1", "2", "3"], "change": [8.0, -5.0, 6.0]}),
     ).set_index("district_id")
     assert out["flag"].tolist() == [True, False, False]
-    assert out.loc["1", "note"] == A.REPORTING_NOTE and "more confidence" in A.REPORTING_NOTE
+    assert out.loc["1", "note"] == trust_stats.REPORTING_NOTE and "more confidence" in trust_stats.REPORTING_NOTE
 
 
 def _did_stub(estimate, lo, hi) -> A.DidResult:
@@ -504,5 +504,5 @@ def test_cost_effectiveness():
 
 
 def test_library_does_not_import_streamlit():
-    code = "import sys, community_policing.stats.analysis; sys.exit('streamlit' in sys.modules)"
+    code = "import sys, community_policing.stats.did; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT).returncode == 0

@@ -151,7 +151,7 @@ def test_only_the_web_layer_imports_streamlit():
     direct = [m for m, path in library_modules().items() if not m.startswith("community_policing.web")
               and any(n.split(".")[0] == "streamlit" for n in _imported_names(path))]
     assert not direct, direct
-    web = subprocess.run([sys.executable, "-c", "import sys, community_policing.web.ui; "
+    web = subprocess.run([sys.executable, "-c", "import sys, community_policing.web.cached; "
                           "sys.exit('streamlit' not in sys.modules)"], cwd=PROJECT_ROOT)
     assert web.returncode == 0
 
@@ -165,3 +165,34 @@ def _imported_names(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
     return names
+
+
+def _page_files() -> list[Path]:
+    return sorted(PAGES.glob("*.py"))
+
+
+def test_pages_never_name_privacy():
+    """One privacy boundary: every frame a page gets from the library (``cached.view``, ``cached.area_comparison``) is
+    already protected in public mode, so a page never handles the privacy rules itself; a new page that forgot them
+    could not leak. Read from every page's source: no name or attribute ``privacy``, no ``privacy_rules()``."""
+    found = []
+    for path in _page_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            name = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
+                    else node.module if isinstance(node, ast.ImportFrom) else None)
+            names = [alias.name for alias in node.names] if isinstance(node, (ast.Import, ast.ImportFrom)) else []
+            if (name and ("privacy" == name.rpartition(".")[2] or name == "privacy_rules")) or any(
+                    n.rpartition(".")[2] == "privacy" for n in names):
+                found.append(f"{path.name}:{node.lineno}")
+    assert not found, f"pages that handle privacy themselves (use cached.view / cached.public_note): {sorted(set(found))}"
+
+
+PAGE_LINES = 200
+
+
+def test_pages_stay_thin():
+    """A page is widgets, layout and calls; what it computes lives in its view module."""
+    long = {path.name: n for path in _page_files() if (n := len(path.read_text(encoding="utf-8").splitlines()))
+            > PAGE_LINES}
+    assert not long, f"pages over {PAGE_LINES} lines: {long}"

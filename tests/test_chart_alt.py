@@ -1,5 +1,5 @@
 """Text alternatives for charts (accessibility.chart_alt), readable chart text (accessibility.readable_text),
-and every page drawing its charts through ui.plotly_chart so that each gets both. The browser check is in
+and every page drawing its charts through display.plotly_chart so that each gets both. The browser check is in
 test_accessibility.py."""
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ def test_chart_text_left_to_the_theme_gets_a_readable_colour():
 
 
 def test_every_page_draws_its_charts_with_a_text_alternative():
-    """st.plotly_chart gives a chart no accessible name unless told; ui.plotly_chart always does."""
+    """st.plotly_chart gives a chart no accessible name unless told; display.plotly_chart always does."""
     direct = [f"{path.name}:{n}" for path in sorted((PROJECT_ROOT / "pages").glob("*.py"))
               for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"\bst\.plotly_chart\(", line)]
-    assert not direct, f"use ui.plotly_chart (it adds the chart's text alternative): {direct}"
+    assert not direct, f"use display.plotly_chart (it adds the chart's text alternative): {direct}"
 
 
 def _contrast_on_white(hex_colour: str) -> float:

@@ -235,7 +235,7 @@ def test_in_a_real_process_a_bad_output_folder_and_a_huge_number_get_one_line(en
 
 
 def test_in_a_real_process_an_unexpected_error_is_one_line(env, tmp_path):
-    script = ("import sys\nfrom community_policing import cli, metrics\n"
+    script = ("import sys\nfrom community_policing import cli\nfrom community_policing.views import metrics\n"
               "def broken(store, raw):\n    raise RuntimeError('simulated bug')\n"
               "metrics.resolve_offense = broken\n"
               f"sys.exit(cli.main(['districts', '--db', {str(env['db'])!r}, *{list(PERIOD)!r}]))\n")

@@ -17,7 +17,7 @@ from community_policing.data.offenses import OFFENSE_GROUPS
 
 
 def effect(estimate, low, high):
-    """A stand-in for analysis.DidResult: the three relative effects cost_effectiveness reads."""
+    """A stand-in for did.DidResult: the three relative effects cost_effectiveness reads."""
     return SimpleNamespace(estimate=estimate, ci_low=low, ci_high=high)
 
 

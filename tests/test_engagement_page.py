@@ -14,7 +14,7 @@ import numpy as np
 import statsmodels.formula.api as smf
 from streamlit.testing.v1 import AppTest
 
-from community_policing.stats import analysis, engagement_stats
+from community_policing.stats import did, engagement_stats, trust_stats
 from community_policing.views import evaluation, metrics
 from community_policing.figures import engagement as ef
 from community_policing.views import engagement_view as ev
@@ -158,7 +158,7 @@ def test_latest_intensity_and_reporting_check(demo_store, demo_frames):
     assert check.missing is None and len(check.table) == 9
     both = (check.table["trust_change"] > ev.TRUST_RISE_POINTS) & (check.table["crime_change"] > ev.CRIME_RISE_PCT)
     assert check.table["flag"].tolist() == both.tolist()
-    assert (check.flagged["note"] == analysis.REPORTING_NOTE).all()
+    assert (check.flagged["note"] == trust_stats.REPORTING_NOTE).all()
     none = ev.reporting_check(outcomes.assign(trust=float("nan")))
     assert none.missing == "no resident survey"
 
@@ -191,7 +191,7 @@ def test_scatter_has_trend_line_r_and_caption(demo_frames):
     x_end, upper, lower = band.x[half - 1], band.y[half - 1], band.y[half]
     assert upper - lower == pytest.approx((hi - lo) * (x_end - assoc.points["x"].mean()))
     assert "r = " in spec["layout"]["title"]["text"] and "district-quarters" in spec["layout"]["title"]["text"]
-    lead = analysis.ASSOCIATION_CAPTION.split(":")[0]
+    lead = engagement_stats.ASSOCIATION_CAPTION.split(":")[0]
     assert spec["layout"]["title"]["subtitle"]["text"].startswith(lead)
     # One marker trace per district, in Okabe-Ito colours; the ninth reuses a colour with another shape.
     markers = [t for t in spec["data"] if t.get("mode") == "markers"]
@@ -242,7 +242,7 @@ def test_page_on_the_demo_city(demo_db, monkeypatch):
     assert "Simulated demo data" in at.warning[0].value
     assert "association, not effect" in at.markdown[0].value
     captions = " ".join(c.value for c in at.caption)
-    assert analysis.ASSOCIATION_CAPTION.partition(":")[2] in captions
+    assert engagement_stats.ASSOCIATION_CAPTION.partition(":")[2] in captions
     assert "**Association, not effect:**" in captions and "not independent" in captions
     assert "What is not: engagement sent in response to a district's own recent crime" in captions
     assert "1,999 random reshufflings that hand whole districts' engagement histories" in captions
@@ -256,8 +256,8 @@ def test_page_on_the_demo_city(demo_db, monkeypatch):
     subheaders = [s.value for s in at.subheader]
     assert any("latest 4 quarters" in s for s in subheaders)
     assert "Did trust and recorded crime rise together?" in subheaders
-    assert any(analysis.REPORTING_NOTE in c.value for c in at.caption) or \
-        any(analysis.REPORTING_NOTE in w.value for w in at.warning)
+    assert any(trust_stats.REPORTING_NOTE in c.value for c in at.caption) or \
+        any(trust_stats.REPORTING_NOTE in w.value for w in at.warning)
     assert subheaders[-1] == "About this data"
 
     before = _points(spec)

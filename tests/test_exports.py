@@ -424,36 +424,36 @@ def _app_files() -> list[Path]:
 
 
 def test_pages_never_write_files_themselves():
-    """Every download on a page goes through ui.download_table / ui.numbers_behind (and so exports)."""
+    """Every download on a page goes through downloads.download_table / downloads.numbers_behind (and so exports)."""
     offenders = [f"{path.name}:{node.lineno} {name}" for path in _app_files() for name, node, _ in _calls(path)
                  if name in {"download_button", "to_csv", "to_excel", "ExcelWriter", "csv_bytes"}]
-    assert not offenders, ("call ui.download_table (tables) or ui.download_document (PDF, slides) instead: "
+    assert not offenders, ("call downloads.download_table (tables) or downloads.download_document (PDF, slides) instead: "
                            + ", ".join(offenders))
 
 
-def test_every_download_button_in_ui_sends_bytes_made_by_exports():
-    buttons = [(node, parents) for name, node, parents in _calls(PROJECT_ROOT / "community_policing" / "web" / "ui.py")
-               if name == "download_button"]
+def test_every_download_button_in_the_web_layer_sends_bytes_made_by_exports():
+    web = sorted((PROJECT_ROOT / "community_policing" / "web").glob("*.py"))  # the only Streamlit helpers
+    buttons = [(node, parents) for path in web for name, node, parents in _calls(path) if name == "download_button"]
     assert buttons
     for node, parents in buttons:
         data = node.args[1] if len(node.args) > 1 else next(k.value for k in node.keywords if k.arg == "data")
         where = _enclosing_function(node, parents)
         if where == "download_document":  # PDF, slides: refuses spreadsheet files (tested below)
             continue
-        assert _uses_exports(data), f"ui.py:{node.lineno}: the file must come from exports"
+        assert _uses_exports(data), f"{where}:{node.lineno}: the file must come from exports"
         assert where in {"download_table", "ledger_bulk_entry"}
     library = [f"{path.name}:{node.lineno}" for path in sorted((PROJECT_ROOT / "community_policing").rglob("*.py"))
-               if path.name != "ui.py" for name, node, _ in _calls(path) if name == "download_button"]
+               if path not in web for name, node, _ in _calls(path) if name == "download_button"]
     assert not library
 
 
 @pytest.mark.parametrize("name, mime", [("t.csv", "text/csv"), ("t.XLSX", "application/octet-stream"),
                                         ("t.bin", exports.EXCEL_MIME)])
 def test_documents_cannot_be_spreadsheets(name, mime):
-    from community_policing.web import ui
+    from community_policing.web import downloads
 
     with pytest.raises(ValueError, match="download_table"):
-        ui.download_document("Download", b"=1+1", file_name=name, key="k", mime=mime)
+        downloads.download_document("Download", b"=1+1", file_name=name, key="k", mime=mime)
 
 
 def test_the_cli_writes_csv_only_through_exports():

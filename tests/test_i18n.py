@@ -103,7 +103,7 @@ def _spanish_app(staff_app, how: str) -> AppTest:
     if how == "url":
         at.query_params["lang"] = "es"
     else:
-        at.session_state["lang"] = "es"  # the sidebar's language picker (ui.language_picker, key "lang")
+        at.session_state["lang"] = "es"  # the sidebar's language picker (language.language_picker, key "lang")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -186,7 +186,8 @@ def test_a_killed_import_process_leaves_nothing(tmp_path):
     script = f"""
 import os, signal, sys
 sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
-from community_policing import ledger, ledger_bulk, exports
+from community_policing import exports
+from community_policing.ledger import book as ledger, bulk as ledger_bulk
 import pandas as pd
 rows = pd.DataFrame({{"date": "2024-03-05", "district_id": "1", "type": "community_meeting",
                      "title": [f"t{{i}}" for i in range(400)]}})

@@ -24,7 +24,7 @@ from community_policing import cli, i18n
 from community_policing.briefing import content as briefing
 from community_policing.stats import noise
 from community_policing.views import compare, district, evaluation, metrics, privacy
-from community_policing.web import ui
+from community_policing.web import display
 from community_policing.views.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
 from community_policing.data.store import DB_ENV_VAR, Store
 
@@ -819,7 +819,7 @@ def _public_app(demo_db, monkeypatch, lang: str = "en"):
     i18n.set_language(lang)  # AppTest re-applies format_func in the test's thread: speak the page's language there
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lang"] = lang
-    at.session_state[ui.TABLES_OPEN_STATE] = True  # every "Show the numbers" open: each table and file checked
+    at.session_state[display.TABLES_OPEN_STATE] = True  # every "Show the numbers" open: each table and file checked
     at.run()
     assert not at.exception, at.exception
     return at

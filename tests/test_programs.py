@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing.stats import analysis
+from community_policing.stats import did
 from community_policing.views import evaluation
 from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
@@ -21,7 +21,7 @@ def test_store_backed_evaluation_equals_evaluation_from_raw_rows(demo_db, demo_t
     """Monthly counts read from the daily aggregate give the same estimates as raw incident rows."""
     with Store(demo_db) as s:
         from_store = evaluation.evaluate(s)
-    from_raw = analysis.evaluate_programs(demo_tables)
+    from_raw = did.evaluate_programs(demo_tables)
     pd.testing.assert_frame_equal(from_store[evaluation.EVALUATE_COLUMNS].reset_index(drop=True),
                                   from_raw[evaluation.EVALUATE_COLUMNS].reset_index(drop=True), check_dtype=False)
 

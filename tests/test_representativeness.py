@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from community_policing.stats import analysis
+from community_policing.stats import did, engagement_stats
 from community_policing.views import evaluation
 from community_policing.data.store import Store
 
@@ -15,7 +15,7 @@ def test_shares_and_interval_on_a_hand_example():
         "demographic_group": ["55+", "18-34"] * 3, "attendees": [8, 2, 9, 1, 7, 3]})
     demographics = pd.DataFrame({"district_id": ["1", "1"], "dimension": "age",
                                  "demographic_group": ["55+", "18-34"], "residents": [300, 700], "year": 2020})
-    out = analysis.representativeness(attendance, events, demographics, "age").set_index("demographic_group")
+    out = engagement_stats.representativeness(attendance, events, demographics, "age").set_index("demographic_group")
     assert out.loc["55+", "attendee_share"] == pytest.approx(24 / 30)
     assert out.loc["55+", "resident_share"] == pytest.approx(0.3)
     assert out.loc["55+", "ratio"] == pytest.approx(0.8 / 0.3)

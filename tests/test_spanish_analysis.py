@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing import i18n
 from community_policing.data import schema
-from community_policing.stats import analysis
+from community_policing.stats import did, trust_stats
 from community_policing.views import evaluation, period_comparisons
 from community_policing.views import engagement_view as ev
 from community_policing.data.store import DB_ENV_VAR
@@ -178,7 +178,7 @@ def test_the_program_checks_are_spanish_under_es_and_unchanged_in_english():
     assert "el puntaje de confianza en el 1 distrito con Foot Patrol Initiative fue **3.0% más alto**" in spanish
     assert "El intervalo incluye el cero" in spanish
     assert "**no** respaldan eso (prueba de tendencias previas p = 0.01), así que tome la estimación con cautela" in spanish
-    assert i18n._(analysis.REPORTING_NOTE).startswith("El aumento de la confianza puede aumentar las denuncias")
+    assert i18n._(trust_stats.REPORTING_NOTE).startswith("El aumento de la confianza puede aumentar las denuncias")
     i18n.set_language("en")
     assert evaluation.plain_summary("Foot Patrol Initiative", failed) == english
 

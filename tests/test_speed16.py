@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from community_policing.stats import analysis
+from community_policing.stats import did
 from community_policing.views import evaluation
 from community_policing.data.store import DB_ENV_VAR, Store
 
@@ -49,7 +49,7 @@ def _run(entry: str, **env) -> dict:
 
 
 # The dashboard's own first lines (dashboard.py: streamlit, then the package), and the CLI's entry module.
-APP_ENTRY = "import streamlit as st\nfrom community_policing import ui"
+APP_ENTRY = "import streamlit as st\nfrom community_policing.web import cached"
 CLI_ENTRY = "import community_policing.cli"
 
 
@@ -91,13 +91,13 @@ def test_programs_page_fits_each_program_once_per_count_by(demo_db, monkeypatch)
         names = evaluation.program_names(store)
         expected = evaluation.evaluate(store, date_basis="occurred")
     fits = []
-    real = analysis.program_results
+    real = did.program_results
 
     def counting(tables, name, **options):
         fits.append((name, options.get("date_basis")))
         return real(tables, name, **options)
 
-    monkeypatch.setattr(analysis, "program_results", counting)
+    monkeypatch.setattr(did, "program_results", counting)
     monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
     st.cache_data.clear()  # other tests may have fitted these programs in this process
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()

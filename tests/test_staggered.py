@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_policing.stats import analysis as A
+from community_policing.stats import did as A
 from community_policing import i18n
 from community_policing.figures import base as figures
 from community_policing.views import evaluation

@@ -84,7 +84,7 @@ def test_a_map_click_keeps_the_district_and_the_offense(demo_env):
     at = _app()
     _go(at, "pages/map.py")
     at.selectbox(key="offense_group").select("category:violent").run()
-    # What a click on district 3 does (ui.open_district_on_click): the District page with ?district=3.
+    # What a click on district 3 does (display.open_district_on_click): the District page with ?district=3.
     at.switch_page("pages/district.py")
     at.query_params["district"] = "3"
     at.run()

@@ -49,7 +49,7 @@ BARE_LINKS = "https://evil.example/login www.evil.example help@evil.example"
 
 
 def _as_read(value: str) -> str:
-    """Markdown text as a reader sees it: escapes read, invisible word joiners (ui.plain) dropped."""
+    """Markdown text as a reader sees it: escapes read, invisible word joiners (echo.plain) dropped."""
     return re.sub(r"\\(.)", r"\1", value).replace("\u2060", "")
 
 

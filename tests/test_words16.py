@@ -31,8 +31,8 @@ from community_policing import i18n
 from community_policing.data import freshness
 from community_policing.stats import trust_stats
 from community_policing.views import metrics
-from community_policing.web import ui
-from community_policing.stats.analysis import GROUP_LABELS
+from community_policing.web import display, downloads
+from community_policing.stats.engagement_stats import GROUP_LABELS
 from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store, write_database
 from tests.conftest import tiny_city_tables
 
@@ -87,7 +87,7 @@ def _run(db: Path, monkeypatch, page: str = "overview", public: bool = False, le
     if public:
         monkeypatch.setenv("COMMON_GROUND_MODE", "public")
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[ui.TABLES_OPEN_STATE] = True  # every "Show the numbers" open: the text scans read the tables too
+    at.session_state[display.TABLES_OPEN_STATE] = True  # every "Show the numbers" open: the text scans read the tables too
     at.run()
     assert not at.exception, at.exception
     if page != "overview":
@@ -165,7 +165,7 @@ def test_no_ledger_reads_not_recorded_in_kpis_table_and_download(old_db, monkeyp
         info = metrics.dataset_info(s)
         period = metrics.preset_period("Last 12 months", info.last_day)
         raw = metrics.area_comparison(s, period.start, period.end)
-    csv = ui.csv_bytes(metrics.with_engagement_recorded(raw, False), info).decode("utf-8-sig")
+    csv = downloads.csv_bytes(metrics.with_engagement_recorded(raw, False), info).decode("utf-8-sig")
     rows = pd.read_csv(io.StringIO(csv), comment="#")
     assert set(rows["engagement_events"]) == {"not recorded"}
     district = _run(old_db, monkeypatch, "district")

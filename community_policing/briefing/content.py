@@ -801,6 +801,13 @@ def zip_files(files: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
+def request_view(store: Store, start: dt.date, end: dt.date, district_id: str | None, offense_group: str,
+                 date_basis: str, *, rules: privacy.Rules | None = None) -> BriefingRequest:
+    """The briefing the Briefings page makes for this reader (called through ``cached.view``): in public mode it
+    carries the privacy rules, so the briefing hides small counts like every page; staff get everything."""
+    return BriefingRequest(start, end, district_id, offense_group, date_basis, rules=rules)
+
+
 def zip_name(start: dt.date, end: dt.date, simulated: bool, public: bool, kind: str = "pdf") -> str:
     """The zip's file name: English words (a name, not text), as ``Briefing.file_stem``."""
     lang = "" if i18n.language() == i18n.DEFAULT else f"_{i18n.language()}"

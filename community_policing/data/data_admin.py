@@ -495,6 +495,16 @@ def stage_and_check(files: list[tuple[str, bytes]], manifest_path: str | os.Path
         raise
 
 
+def check_uploads(uploads: Iterable, manifest_path: str | os.PathLike, base_source_dir: str | os.PathLike | None,
+                  staging_root: str | os.PathLike, progress: Progress | None = None) -> tuple[Path, loader.CheckReport]:
+    """``stage_and_check`` of the files of an upload box (each with ``name``, ``size`` and ``getvalue()``): the
+    sizes first, so that a file above the upload limit is refused before it is read into memory."""
+    uploads = list(uploads)
+    check_upload_sizes((f.name, f.size) for f in uploads)
+    return stage_and_check([(f.name, f.getvalue()) for f in uploads], manifest_path, base_source_dir, staging_root,
+                           progress=progress)
+
+
 def load(staged_dir: str | os.PathLike, manifest_path: str | os.PathLike, db_path: str | os.PathLike,
          user: str, progress: Progress | None = None, uploaded: Iterable[str] = (),
          base_source_dir: str | os.PathLike | None = None) -> loader.LoadSummary:
@@ -738,6 +748,13 @@ def reject_counts(db_path: str | os.PathLike | None, batch_id: str) -> pd.DataFr
         if con is None:
             return pd.DataFrame(columns=["batch_id", "table_name", "file", "kind", "reason", "rows"])
         return pd.read_sql_query(store.load_query("load_history_reject_counts"), con, params={"batch_id": batch_id})
+
+
+def rejected_rows(db_path: str | os.PathLike | None, batch_id: str, in_use: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load ``batch_id``'s rejected rows counted (``reject_counts``, without the batch), and the rows themselves
+    when it is the load in use and has any (``rejects``; else the counts again)."""
+    counts = reject_counts(db_path, batch_id).drop(columns=["batch_id"])
+    return counts, rejects(db_path, batch_id) if in_use and len(counts) else counts
 
 
 def _current_batch(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -1,7 +1,7 @@
 """A second estimate of a program's effect: synthetic difference-in-differences with placebo-in-space p-values.
 
 Pure functions: a district x month panel in, a ``SyntheticResult`` out. The main evaluation
-(``analysis``) compares treated districts with the *average* of the districts without a program.
+(``did``) compares treated districts with the *average* of the districts without a program.
 This module builds the comparison differently, as a robustness check beside it: when the two
 methods disagree, the comparison districts are doing a lot of the work and the page says so.
 

@@ -118,7 +118,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     return fig
 
 
-# The readings ``analysis.funnel`` gives each area (English: code compares them), translated where shown.
+# The readings the funnel (``stats.funnel``) gives each area (English: code compares them), translated where shown.
 FUNNEL_POSITIONS = (N_("within expected range"), N_("above 95% limit"), N_("below 95% limit"),
                     N_("above 99.8% limit"), N_("below 99.8% limit"))
 

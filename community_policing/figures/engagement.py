@@ -26,7 +26,7 @@ BAR_COLOR = CATEGORICAL[0]
 SYMBOLS = ["circle", "diamond", "square", "triangle-up", "x"]
 # The fitted line's legend entry (tests find the scatter by it).
 TREND_NAME = N_("Fitted slope, within districts and quarters")
-# The lead of analysis.ASSOCIATION_CAPTION, carried in every scatter's subtitle.
+# The lead of engagement_stats.ASSOCIATION_CAPTION, carried in every scatter's subtitle.
 ASSOCIATION_LEAD = N_("Association, not effect")
 
 

@@ -1,12 +1,13 @@
-"""Pure helpers behind the "Engagement log" page (no Streamlit): form values -> a ledger entry,
-ledger errors -> form fields, the recent-entries editor -> Ledger.edit / Ledger.delete calls, and
-the audit trail as a readable table."""
+"""Pure helpers behind the "Engagement log" page (no Streamlit): form values -> a ledger entry, checked
+and recorded (``record_activity``), ledger errors -> form fields, the recent-entries editor ->
+Ledger.edit / Ledger.delete calls, and the audit trail as a readable table."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -14,7 +15,7 @@ import pandas as pd
 from community_policing.views.district import COURSE_LABELS as DISTRICT_COURSE_LABELS
 from community_policing.views.district import ENGAGEMENT_LABELS
 from community_policing.i18n import N_, _
-from community_policing.ledger.book import Ledger, LedgerError, is_blank
+from community_policing.ledger.book import Ledger, LedgerError, is_blank, validate_entry
 
 # The warehouse's words for the codes (marked for translation there); the forms show them through
 # type_label() and course_label().
@@ -25,6 +26,11 @@ RACE_LABELS = {"black": N_("Black"), "white": N_("White"), "hispanic": N_("Hispa
                "other": N_("Other")}
 AGE_GROUPS = ("18-34", "35-54", "55+")
 RECENT_LIMIT = 50
+# The Engagement log form's widget keys ("ledger_" and the field): emptied after each save.
+ACTIVITY_FORM_KEYS = ("ledger_date", "ledger_start_time", "ledger_neighborhood", "ledger_type", "ledger_title",
+                      "ledger_place", "ledger_lon", "ledger_lat", "ledger_attendees", "ledger_officers",
+                      "ledger_officer_hours", "ledger_partners", "ledger_cost", "ledger_notes",
+                      *(f"ledger_race_{g}" for g in RACE_GROUPS), *(f"ledger_age_{g}" for g in AGE_GROUPS))
 
 # Columns staff may change in each kind's recent-entries editor (the rest are shown read-only).
 EDITABLE = {
@@ -173,6 +179,55 @@ def neighborhood_error(neighborhood_id: Any, district_id: Any, neighborhoods: pd
     return None
 
 
+def district_neighborhoods(neighborhoods: pd.DataFrame, district_id: Any) -> list[Any]:
+    """The neighborhoods a form offers once a district is chosen (neighborhoods: area_id, district_id)."""
+    return list(neighborhoods.loc[neighborhoods["district_id"] == district_id, "area_id"])
+
+
+def emptied_activity_form() -> dict[str, Any]:
+    """The Engagement log form's widget values after a save: every field empty but the type, which is kept
+    (staff often record several of a kind)."""
+    return {name: form_default(name.removeprefix("ledger_")) for name in ACTIVITY_FORM_KEYS if name != "ledger_type"}
+
+
+@dataclass
+class Saved:
+    """What saving a staff form did: the problems by form field (none when it was saved) and, once saved, the
+    line the page shows after its rerun."""
+    problems: dict[str, str]
+    message: str | None = None
+
+
+def missing_user(user: Any) -> dict[str, str]:
+    """The problem of a form saved without 'Recorded by' (none when it is filled in)."""
+    return {"user": _("required; say who is recording this")} if blank(user) else {}
+
+
+def record_activity(ledger_path: Path, city: str, entry: Mapping[str, Any], user: str, *, district_title: str,
+                    neighborhoods: pd.DataFrame, district_ids: Iterable[Any]) -> Saved:
+    """Record the Engagement log form's activity (``build_entry``) once every field is right; else nothing is
+    written and every problem is given at once, by field."""
+    found = missing_user(user)
+    problem = neighborhood_error(entry["neighborhood_id"], entry["district_id"], neighborhoods)
+    if problem:
+        found["neighborhood_id"] = problem
+    in_district = district_neighborhoods(neighborhoods, entry["district_id"])
+    try:
+        # Validate before opening the ledger: an invalid first entry must not even create the file
+        # (and every problem shows at once).
+        validate_entry(entry, valid_district_ids=set(district_ids), valid_neighborhood_ids=set(in_district))
+        if not found:
+            new_id = Ledger(ledger_path, city=city).add(entry, user, valid_district_ids=list(district_ids),
+                                                        valid_neighborhood_ids=in_district)
+    except LedgerError as exc:
+        found.update(form_errors(exc))
+    if found:
+        return Saved(found)
+    return Saved({}, _("Recorded {entry_id}: {title} ({district}, {date}). It already "
+                       "counts on every page.").format(entry_id=new_id, title=entry["title"],
+                                                       district=district_title, date=entry["date"]))
+
+
 # -- the recent-entries editor -------------------------------------------------------------------
 
 
@@ -221,8 +276,8 @@ class EditorChanges:
 def editor_changes(original: pd.DataFrame, edited: pd.DataFrame, kind: str = "activity") -> EditorChanges:
     """Compare the editor's rows with what it was given (matched by entry id)."""
     changes = EditorChanges()
-    before = {str(r["id"]): r for _, r in original.iterrows()}
-    for _, row in edited.iterrows():
+    before = {str(r["id"]): r for _i, r in original.iterrows()}
+    for _i, row in edited.iterrows():
         entry_id = None if blank(row.get("id")) else str(row["id"])
         if entry_id is None or entry_id not in before:
             continue  # rows added in the editor are ignored: new entries go through the form

@@ -1,18 +1,28 @@
 """Recurring meetings (no Streamlit): what a schedule text reads as, which occurrences are waiting
-to be confirmed, and suggested meetings from a city's neighborhood organizations."""
+to be confirmed, suggested meetings from a city's neighborhood organizations, and saving the Recurring
+meetings page's two forms (define a meeting, confirm an occurrence)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from community_policing.ledger import schedules
+from community_policing.ledger.form import AGE_GROUPS, RACE_GROUPS, Saved, form_errors, missing_user
 from community_policing.i18n import _
-from community_policing.ledger.book import meeting_dates
+from community_policing.ledger.book import Ledger, LedgerError, meeting_dates, validate
 
 LOOKBACK_DAYS = 90  # occurrences older than this are no longer offered for confirmation
+# The Recurring meetings page's two forms as they are emptied after a save (widget key -> empty value); the page
+# starts the define form's first date from today again.
+DEFINE_DEFAULTS = {"meeting_title": "", "meeting_schedule": "", "meeting_neighborhood": "", "meeting_time": None,
+                   "meeting_place": "", "meeting_partners": "", "meeting_last": None, "meeting_notes": ""}
+CONFIRM_DEFAULTS = {"confirm_attendees": None, "confirm_officers": None, "confirm_officer_hours": None,
+                    "confirm_cost": None, "confirm_notes": "", **{f"confirm_race_{g}": 0 for g in RACE_GROUPS},
+                    **{f"confirm_age_{g}": 0 for g in AGE_GROUPS}}
 
 
 def reads_as(text: Any) -> str:
@@ -115,3 +125,64 @@ def prefill(suggestion: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
             "district_id": suggestion.get("district_id"), "neighborhood_id": suggestion.get("neighborhood_id") or "",
             "place": str(suggestion.get("meeting_place") or "")[:200], "organization_id": str(suggestion["org_id"]),
             "first_date": today}
+
+
+def prefilled_form(values: Mapping[str, Any], district_ids: Iterable[Any]) -> dict[str, Any]:
+    """The define form's widget values from a suggestion (``prefill``); its district only when it is one of
+    ``district_ids``."""
+    return {"meeting_title": values["title"], "meeting_schedule": values["schedule"], "meeting_place": values["place"],
+            "meeting_first": values["first_date"], "meeting_neighborhood": values["neighborhood_id"] or "",
+            **({"meeting_district": values["district_id"]} if values["district_id"] in district_ids else {})}
+
+
+def schedule_caption(schedule: str, today: dt.date) -> str:
+    """What a schedule being typed reads as, and its next meetings from today."""
+    coming = next_dates(schedule, None, today)
+    return (_("Reads as: {words}").format(words=reads_as(schedule))
+            + ((". " + _("Next: {dates}.").format(dates="; ".join(coming))) if coming else ""))
+
+
+def nothing_waits(series: pd.DataFrame, today: dt.date) -> str:
+    """The line shown when no meeting of the last LOOKBACK_DAYS is left to confirm, with the next ones."""
+    soon = upcoming(series, today)
+    return _("Nothing waits: no meeting of the last {days} days is left to confirm.").format(
+        days=LOOKBACK_DAYS) + (" " + _("Next: {dates}.").format(dates="; ".join(soon)) if soon else "")
+
+
+def confirm(book: Ledger, occurrence: Mapping[str, Any], user: str, counts: Mapping[str, Any], notes: str,
+            attendance: Mapping[str, Any], *, district_ids: set, neighborhood_ids: set) -> Saved:
+    """Confirm that one occurrence (a row of ``due_occurrences``) took place, with its attendance: recorded as an
+    engagement activity. ``counts``: attendees, officers, officer_hours and cost, as the form gives them."""
+    details = {**counts, "notes": notes.strip() or None, "start_time": occurrence["start_time"]}
+    if attendance:
+        details["attendance"] = attendance
+    found = missing_user(user)
+    if found:
+        return Saved(found)
+    try:
+        new_id = book.confirm_occurrence(occurrence["series_id"], occurrence["date"], details, user,
+                                         valid_district_ids=district_ids, valid_neighborhood_ids=neighborhood_ids)
+    except LedgerError as exc:
+        return Saved(form_errors(exc))
+    return Saved({}, _("Confirmed {title} on {day} as {entry_id}. It already counts "
+                       "on every page.").format(title=occurrence["title"], day=day_label(occurrence["date"]),
+                                                entry_id=new_id))
+
+
+def define(ledger_path: Path, city: str, entry: Mapping[str, Any], user: str, *, district_ids: set,
+           neighborhood_ids: set) -> Saved:
+    """Record a recurring meeting from the define form once every field is right; else nothing is written and
+    every problem is given at once, by field."""
+    found = missing_user(user)
+    try:
+        validate("series", entry, district_ids, neighborhood_ids)  # nothing is written for a bad entry
+        if not found:
+            new_id = Ledger(ledger_path, city=city).add(entry, user, kind="series", valid_district_ids=district_ids,
+                                                        valid_neighborhood_ids=neighborhood_ids)
+    except LedgerError as exc:
+        found.update(form_errors(exc))
+    if found:
+        return Saved(found)
+    return Saved({}, _("Saved {entry_id}: {title} ({reads_as}). Its meetings wait under "
+                       "'Confirm' once they are held.").format(entry_id=new_id, title=entry["title"].strip(),
+                                                                 reads_as=reads_as(entry["schedule"])))

@@ -341,7 +341,7 @@ def cost_effectiveness(
     ``hours_scope``: "program" when the hours are the program's own activities, "districts" when
     they are all engagement in its districts while it ran (the ledger does not say which activities
     belong to a program); the label says which. ``did``: the effect on incidents (anything with
-    ``estimate``, ``ci_low``, ``ci_high`` as relative effects, e.g. ``analysis.DidResult``).
+    ``estimate``, ``ci_low``, ``ci_high`` as relative effects, e.g. ``did.DidResult``).
     ``baseline_incidents``: incidents per year the treated districts had before the start.
     ``baseline_harm``: their harm (CCHI days) in that year, ``harm.harm_days``; ``harm_did``: an
     effect estimated on harm-weighted counts (default: the incident effect, assumed to apply to

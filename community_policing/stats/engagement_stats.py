@@ -71,14 +71,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing.stats.analysis import ASSOCIATION_CAPTION, _natural_key
-from community_policing.i18n import N_
-from community_policing.data.areas import MIN_POPULATION_FOR_RATE
+from community_policing.i18n import N_, _
+from community_policing.data.areas import MIN_POPULATION_FOR_RATE, natural_key as _natural_key
 
 
 # ============================================================================================
 # Engagement intensity
 # ============================================================================================
+
+
+ASSOCIATION_CAPTION = N_(
+    "Association, not effect: engagement is sent where and when crime is high, so quarters with more "
+    "engagement can show any pattern in later crime or trust for reasons that have nothing to do with the "
+    "engagement itself (targeting, and regression to the mean after a bad spell). Taking out each district's and "
+    "each quarter's average does not remove that. For effects, see the program evaluation."
+)
 
 _FREQ = {"M": "M", "MS": "M", "Q": "Q", "QS": "Q", "Y": "Y", "YS": "Y", "A": "Y"}
 
@@ -452,3 +459,59 @@ def engagement_vs_change(
                            r_ci_high=min(1.0, high * k) if math.isfinite(high) else 1.0)
     return AssocResult(points=points, n=n, n_districts=len(districts), n_quarters=len(quarters), lag=lag,
                        change=change, **fit)
+
+
+GROUP_LABELS = {"black": N_("black"), "white": N_("white"), "hispanic": N_("hispanic"), "asian": N_("asian"),
+                "other": N_("other groups")}
+
+
+def group_label(group: str) -> str:
+    """A demographic group's code as shown (age bands such as "18-34" read the same in every language)."""
+    return _(GROUP_LABELS[group]) if group in GROUP_LABELS else str(group)
+
+
+def representativeness(attendance: pd.DataFrame, events: pd.DataFrame, demographics: pd.DataFrame,
+                       dimension: str = "race_ethnicity") -> pd.DataFrame:
+    """Attendee share of each group beside its share of residents, per district.
+
+    Only activities with a recorded breakdown count. The attendee share is a ratio over
+    activities (sum of the group's attendees / sum of all attendees); its 95 % interval comes from
+    the variance between activities (linearisation), because people come in groups to an activity,
+    so counting attendees as independent would overstate precision. ``reading``: over-represented
+    or under-represented when the interval excludes the resident share, else "in line".
+    Columns: district_id, demographic_group, activities, attendees, attendee_share, share_ci_low,
+    share_ci_high, residents, resident_share, ratio, reading.
+    """
+    att = attendance[attendance["dimension"] == dimension].merge(
+        events[["id", "district_id"]].rename(columns={"id": "event_id"}), on="event_id", how="inner")
+    demo = demographics[demographics["dimension"] == dimension].copy()
+    demo["resident_share"] = demo["residents"] / demo.groupby("district_id")["residents"].transform("sum")
+    rows = []
+    for district, part in att.groupby("district_id"):
+        wide = part.pivot_table(index="event_id", columns="demographic_group", values="attendees",
+                                aggfunc="sum", fill_value=0)
+        totals = wide.sum(axis=1).to_numpy(dtype=float)
+        n = len(wide)
+        for group in wide.columns:
+            y = wide[group].to_numpy(dtype=float)
+            share = y.sum() / totals.sum()
+            if n > 1:
+                resid = y - share * totals
+                se = math.sqrt(n / (n - 1) * np.sum(resid**2)) / totals.sum()
+            else:
+                se = math.nan
+            rows.append({"district_id": str(district), "demographic_group": group, "activities": n,
+                         "attendees": int(y.sum()), "attendee_share": share,
+                         "share_ci_low": max(0.0, share - 1.96 * se), "share_ci_high": min(1.0, share + 1.96 * se)})
+    out = pd.DataFrame(rows, columns=["district_id", "demographic_group", "activities", "attendees", "attendee_share",
+                                      "share_ci_low", "share_ci_high"])
+    out = out.merge(demo[["district_id", "demographic_group", "residents", "resident_share"]].assign(
+        district_id=lambda f: f["district_id"].astype(str)), on=["district_id", "demographic_group"], how="outer")
+    out["ratio"] = out["attendee_share"] / out["resident_share"].where(out["resident_share"] > 0)
+    reading = np.where(out["share_ci_low"] > out["resident_share"], N_("over-represented"),
+                       np.where(out["share_ci_high"] < out["resident_share"], N_("under-represented"), N_("in line")))
+    out["reading"] = np.where(out["attendee_share"].isna() | out["resident_share"].isna(), N_("no data"), reading)
+    out["activities"] = out["activities"].astype("Int64")
+    out["attendees"] = out["attendees"].fillna(0).astype("int64")
+    return out.sort_values(["district_id", "demographic_group"], key=lambda s: s.map(_natural_key)
+                           if s.name == "district_id" else s, ignore_index=True)

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from community_policing.data.areas import natural_key as _natural_key
 from community_policing.i18n import N_, _, ngettext
 
 MEASURE = "trust"
@@ -566,3 +567,61 @@ def takeaway(table: pd.DataFrame, measure_label: str, names: dict[str, str] | No
     return _("{measure}: the largest change from a year earlier is in {district}, {change} points (margin of error "
              "±{margin}, survey sampling only); too few years of surveys to tell it from normal variation.").format(
         measure=measure_label, district=name(lead), change=_signed(lead["change"]), margin=margin(lead))
+
+
+REPORTING_NOTE = N_(
+    "Rising trust can raise reporting, so more recorded crime may mean more confidence in the "
+    "police, not more crime."
+)
+
+
+def trust_table(trust: pd.DataFrame, min_respondents: int = 30) -> pd.DataFrame:
+    """Survey rows with scores from too few respondents suppressed.
+
+    Below ``min_respondents`` (or with the number of respondents not recorded) the score and
+    margin of error become NA, ``suppressed`` is True and ``suppression_reason`` says why.
+    """
+    out = trust.copy()
+    resp = pd.to_numeric(out["respondents"], errors="coerce") if "respondents" in out.columns \
+        else pd.Series(np.nan, index=out.index)
+    missing = resp.isna()
+    small = resp < min_respondents
+    out["suppressed"] = (missing | small).astype(bool)
+    reason = pd.Series(None, index=out.index, dtype=object)
+    small = small.fillna(False)
+    reason[small] = [f"only {int(r)} respondents (fewer than {min_respondents})" for r in resp[small]]
+    reason[missing] = "number of respondents not recorded"
+    out["suppression_reason"] = reason
+    out["score"] = pd.to_numeric(out["score"], errors="coerce").astype("Float64").mask(out["suppressed"])
+    if "margin_of_error" in out.columns:
+        moe = pd.to_numeric(out["margin_of_error"], errors="coerce").astype("Float64")
+        out["margin_of_error"] = moe.mask(out["suppressed"])
+    return out
+
+
+def reporting_sensitivity(
+    trust_change: pd.DataFrame,
+    crime_change: pd.DataFrame,
+    trust_threshold: float = 0.0,
+    crime_threshold: float = 0.0,
+) -> pd.DataFrame:
+    """Districts where trust and recorded crime rose together.
+
+    Inputs have district_id and ``change`` (any unit; e.g. score points and percent). A district
+    is flagged when both changes exceed their thresholds (pass e.g. 2 points and 5 % to ignore
+    noise). Columns: district_id, trust_change, crime_change, flag, note (``REPORTING_NOTE`` when
+    flagged).
+    """
+    t = trust_change[["district_id", "change"]].assign(district_id=lambda d: d["district_id"].astype(str))
+    c = crime_change[["district_id", "change"]].assign(district_id=lambda d: d["district_id"].astype(str))
+    out = t.rename(columns={"change": "trust_change"}).merge(
+        c.rename(columns={"change": "crime_change"}), on="district_id", how="outer")
+    both_rose = (out["trust_change"] > trust_threshold) & (out["crime_change"] > crime_threshold)
+    out["flag"] = both_rose.fillna(False).astype(bool)
+    out["note"] = np.where(out["flag"], REPORTING_NOTE, None)
+    return out.sort_values("district_id", key=lambda s: s.map(_natural_key), ignore_index=True)
+
+
+# Demographic groups are data (codes in the ledger and the census tables), named where shown (plural, as
+# they read in a list: "white over-represented"); in English the names are the codes, but "other" reads
+# "other groups".

@@ -5,11 +5,15 @@ comes from the District page library (``district.district_kpis``, ``monthly_seri
 ``offense_mix``, ``engagement_timeline``, ``trust_trend``), called once per chosen district and
 stacked into one long table with ``district_id`` and ``title`` columns, so a district's numbers
 here are exactly its numbers on the District page for the same filters.
+
+The page reads each section through a ``*_view`` function (``cached.view``: cached, and called with the privacy
+rules in public mode, so what it returns is already protected), with the sentences made from its numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,7 +21,7 @@ import pandas as pd
 from community_policing import i18n
 from community_policing.stats import noise
 from community_policing.views import district, metrics, privacy
-from community_policing.i18n import _
+from community_policing.i18n import _, ngettext
 from community_policing.data.store import Store
 
 MIN_DISTRICTS = 2
@@ -37,6 +41,12 @@ def parse_districts(raw: str | None) -> list[str]:
         if part and part not in ids:
             ids.append(part)
     return ids
+
+
+def known_and_unknown(raw: str | None, known) -> tuple[list[str], list[str]]:
+    """The district ids of a ``?districts=`` value that are among ``known``, and those that are not."""
+    wanted = parse_districts(raw)
+    return [i for i in wanted if i in known], [i for i in wanted if i not in known]
 
 
 def selection_problem(ids: list[str]) -> str | None:
@@ -350,3 +360,191 @@ def trust_takeaway(trust: pd.DataFrame) -> str:
     return _("Trust in police over the 12 months to {month}: highest in District {high} ({high_score} of 100), "
              "lowest in District {low} ({low_score})").format(
         month=i18n.format_month(latest), high=hi, high_score=f"{means[hi]:.1f}", low=lo, low_score=f"{means[lo]:.1f}")
+
+
+# --- What the page shows, section by section (called through ``cached.view``) ----------------------------
+
+
+def window_label(end: dt.date) -> str:
+    """The months the charts cover ("Nov 2024 – 31 Oct 2026"): ``district.window_start`` to ``end``."""
+    return f"{i18n.format_month_short(district.window_start(end))} – {i18n.format_date(end)}"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The "Headline numbers": the KPI table (downloaded as is) and its takeaway, the two tables shown (columns
+    named in the page's language; None when there is nothing to show in them) and the notes under them."""
+
+    kpis: pd.DataFrame
+    takeaway: str
+    incidents: pd.DataFrame | None
+    others: pd.DataFrame | None
+    notes: str
+
+
+def headline_view(store: Store, ids: tuple, start: dt.date, end: dt.date, offense_group: str, date_basis: str,
+                  city: str, *, rules: privacy.Rules | None = None) -> Headline:
+    """The headline numbers of the districts ``ids``; ``city``: the city's name as the page writes it. With
+    ``rules`` (public mode) from the suppressed district table, hidden counts with their notes."""
+    coverage = metrics.dataset_info(store)
+    table = metrics.area_comparison(store, start, end, "district", offense_group, date_basis, rules=rules)
+    kpis = kpi_table(store, list(ids), start, end, offense_group, date_basis, districts_table=table)
+    incidents = _incidents_shown(kpis) if coverage.has_incidents else None
+    others = _others_shown(kpis, coverage) if coverage.engagement_rows or coverage.survey_rows else None
+    notes = []
+    if not coverage.has_incidents:
+        notes.append(_("No incident data is loaded for {city}.").format(city=city))
+    notes.append(_("Rates need at least {n} residents; longer periods give higher rates.").format(
+        n=metrics.MIN_POPULATION_FOR_RATE))
+    if rules is not None:
+        notes.append(_(privacy.public_note(rules)))
+    no_history = metrics.noise_basis_note(noise.NONE) if coverage.has_incidents and (
+        kpis["noise_basis"] == noise.NONE).any() else ""
+    if no_history:
+        notes.append(no_history[0].upper() + no_history[1:] + ".")
+    if not coverage.engagement_rows:
+        notes.append(_("No engagement ledger is loaded for {city}, so engagement is not recorded.").format(city=city))
+    if not coverage.survey_rows:
+        notes.append(_("No resident survey is loaded for {city}, so there is no trust score.").format(city=city))
+    return Headline(kpis, kpi_takeaway(kpis) if coverage.has_incidents else "", incidents, others, " ".join(notes))
+
+
+def _incidents_shown(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The incidents table as shown: its columns are named in the page's language."""
+    return pd.DataFrame({
+        _("District"): kpis["title"],
+        _("Incidents"): kpis["incidents"],
+        **({_("Incidents: note"): [_(n) if n else n for n in kpis["incidents_note"]]}
+           if "incidents_note" in kpis else {}),
+        _("A year earlier"): kpis["incidents_prior_year"],
+        **({_("A year earlier: note"): [_(n) if n else n for n in kpis["incidents_prior_year_note"]]}
+           if "incidents_prior_year_note" in kpis else {}),
+        _("% change"): kpis["pct_change"],
+        _("Reading"): [_(n) for n in kpis["noise"]],
+        _("Per 1,000 residents"): kpis["rate_per_1000"],
+        _("Residents"): [(_("not loaded") if pd.isna(p) else
+                          f"{int(p):,} ({_('year unknown') if pd.isna(y) else int(y)})")
+                         for p, y in zip(kpis["population"], kpis["population_year"])],
+    })
+
+
+def _others_shown(kpis: pd.DataFrame, coverage: district.Coverage) -> pd.DataFrame:
+    """Engagement and trust beside each district, as shown (columns named in the page's language)."""
+    others = pd.DataFrame({_("District"): kpis["title"]})
+    if coverage.engagement_rows:
+        # "not recorded" where the ledger does not cover the period (issue 16: never a 0 that reads as "did nothing")
+        others[_("Engagement activities")] = kpis["engagement_events"].astype(object).where(
+            kpis["engagement_recorded"], _("not recorded"))
+        others[_("Activities a year earlier")] = kpis["engagement_events_prior_year"].astype(object).where(
+            kpis["engagement_prior_recorded"], _("not recorded"))
+        others[_("Officer engagement hours")] = kpis["officer_hours"].round().astype("int64")
+    if coverage.survey_rows:
+        others[_("Latest trust (0–100)")] = kpis["trust"]
+        others[_("Survey month")] = [(_("none with enough respondents") if pd.isna(d)
+                                      else i18n.format_month_short(pd.Timestamp(d)))
+                                     for d in kpis["trust_period_start"]]
+        others[_("Respondents")] = [("—" if pd.isna(t) else _("not published") if pd.isna(r) else f"{int(r):,}")
+                                    for t, r in zip(kpis["trust"], kpis["trust_respondents"])]
+    return others
+
+
+@dataclass(frozen=True)
+class Monthly:
+    """Incidents month by month and per 1,000 residents: the table, each chart's takeaway and subtitle, and the
+    captions made from the table (no sentences when the data do not cover these months: every count is NA)."""
+
+    table: pd.DataFrame
+    takeaway: str = ""
+    subtitle: str = ""
+    caption: str = ""
+    rate_takeaway: str = ""
+    rate_subtitle: str = ""
+    rate_caption: str = ""
+
+    @property
+    def covered(self) -> bool:
+        return not self.table["incidents"].isna().all()
+
+
+def monthly_view(store: Store, ids: tuple, end: dt.date, offense_group: str, date_basis: str, offense_label: str, *,
+                 rules: privacy.Rules | None = None) -> Monthly:
+    """The monthly series of the districts ``ids`` (``monthly_table``; with ``rules``, as the public sees them),
+    read against a year earlier with each district's usual variation (``series_dispersions``).
+    ``offense_label``: the offense filter as the page names it."""
+    table = monthly_table(store, list(ids), end, offense_group, date_basis, coverage=district.data_coverage(store),
+                          rules=rules)
+    if table["incidents"].isna().all():
+        return Monthly(table)
+    subject = _("Incidents") if offense_group == "all" else offense_label
+    takeaway = monthly_takeaway(table, subject, series_dispersions(store, list(ids), end, offense_group, date_basis))
+    by_basis = _("by date reported") if date_basis == "reported" else _("by date occurred")
+    subtitle = _("{offenses} per month, {window}, {basis}; dashed grey: the same month a year earlier").format(
+        offenses=offense_label, window=window_label(end), basis=by_basis)
+    caption = (_("Incidents counted per calendar month, as the agency counts them.") + " "
+               + (_("The last month runs only to {day}.").format(day=i18n.format_day_month(end)) + " "
+                  if table["partial"].any() else "")
+               + _("Bigger districts have more incidents: the next chart divides by residents."))
+    rate_subtitle = _("{offenses} per 1,000 residents per month, {window}").format(offenses=offense_label,
+                                                                                 window=window_label(end))
+    years = sorted({int(y) for y in table["population_year"].dropna()})
+    rate_caption = _("Rate = incidents in the month ÷ residents × 1,000 ({years} population; residents are in each "
+                     "hover). Districts with fewer than {n} residents get no rate.").format(
+        years=", ".join(map(str, years)) or _("year unknown"), n=metrics.MIN_POPULATION_FOR_RATE)
+    return Monthly(table, takeaway, subtitle, caption, rate_takeaway(table), rate_subtitle, rate_caption)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A chart's table (shown and downloaded), its takeaway and subtitle ("" when there is nothing to chart) and,
+    where the page says one, why nothing is charted (``hidden``) or the caption made from the table."""
+
+    table: pd.DataFrame
+    takeaway: str = ""
+    subtitle: str = ""
+    hidden: str = ""
+    caption: str = ""
+
+
+def mix_view(store: Store, ids: tuple, start: dt.date, end: dt.date, offense_group: str, date_basis: str, *,
+             rules: privacy.Rules | None = None) -> Section:
+    """Which offenses: ``offense_mix_table`` (with ``rules``, suppressed). In public mode, when every group's
+    count is too small to show, ``hidden`` says so instead of a chart."""
+    mix = offense_mix_table(store, list(ids), start, end, offense_group, date_basis, rules=rules)
+    if rules is not None and not mix.empty and mix["share_pct"].isna().all() and privacy.hidden(mix, "incidents").any():
+        return Section(mix, hidden=_("The offense groups' counts in these districts are too small to show in this "
+                                     "public view (“{label}”).").format(label=_(rules.label)))
+    if mix.empty or mix["incidents"].sum() <= 0:
+        return Section(mix)
+    return Section(mix, offense_mix_takeaway(mix), _(
+        "Share of each district's incidents by offense group, {period}; counts in the hover").format(
+        period=metrics.Period(start, end).label()))
+
+
+def engagement_view(store: Store, ids: tuple, start: dt.date, end: dt.date, *,
+                    rules: privacy.Rules | None = None) -> Section:
+    """Engagement per resident over the months from ``start`` to ``end``: ``engagement_table`` with its takeaway
+    ("" when no activity is recorded). No incident count, so nothing to protect."""
+    table = engagement_table(store, list(ids), start, end)
+    if table["events"].sum() == 0:
+        return Section(table)
+    return Section(table, engagement_takeaway(table), _(
+        "Engagement activities (all types) per month per 1,000 residents, {window}").format(window=window_label(end)))
+
+
+def trust_view(store: Store, ids: tuple, start: dt.date, end: dt.date, *,
+               rules: privacy.Rules | None = None) -> Section:
+    """Resident trust over the months from ``start`` to ``end``: ``trust_table``, its takeaway ("" when no result
+    has enough respondents) and the caption on the results not shown (few respondents: blank for everyone)."""
+    trust = trust_table(store, list(ids), end, start=start)
+    if trust.empty or trust["score"].notna().sum() == 0:
+        return Section(trust)
+    subtitle = (_("Trust in police by survey month, {window}; score 0–100 (higher is better)").format(
+        window=window_label(end))
+        + (_("; bars: 95% margin of error") if trust["margin_of_error"].notna().any() else "")
+        + _("; dotted: city average"))
+    hidden = int((~trust["shown"]).sum())
+    caption = (_("Results from fewer than {n} respondents are not shown (gaps in the lines)").format(
+        n=metrics.MIN_RESPONDENTS)
+               + (ngettext(": {n} hidden.", ": {n} hidden.", hidden).format(n=hidden) if hidden else ".")
+               + " " + _("Single survey months swing by several points; compare the levels, not one month's move."))
+    return Section(trust, trust_takeaway(trust), subtitle, caption=caption)

@@ -951,15 +951,16 @@ def trust_kpi(kpis: DistrictKpis, start: dt.date, end: dt.date, public: bool) ->
     return metrics.KpiText(label, f"{shown.score:.1f}", delta, " · ".join(lines))
 
 
-def engagement_period_caption(by_type: pd.DataFrame, kpis: DistrictKpis, coverage: metrics.EngagementCoverage) -> str:
-    """The engagement section's sentence on the selected period: "not recorded" (never 0) for a period, or a year
-    earlier, that the ledger does not cover."""
-    if not kpis.engagement_recorded:
+def engagement_period_caption(by_type: pd.DataFrame, coverage: metrics.EngagementCoverage, start: dt.date,
+                              end: dt.date) -> str:
+    """The engagement section's sentence on the selected period (``start`` to ``end``, its totals ``by_type``):
+    "not recorded" (never 0) for a period, or a year earlier, that the ledger does not cover."""
+    if not coverage.recorded(start):
         return coverage.not_recorded_reason()
     if by_type.empty:
         return _("No engagement activities in the selected period.")
     prior = (_("{prior} activities a year earlier").format(prior=f"{int(by_type['events_prior_year'].sum()):,}")
-             if kpis.engagement_prior_recorded else _("a year earlier: not recorded"))
+             if coverage.recorded(metrics.Period(start, end).prior.start) else _("a year earlier: not recorded"))
     return _("In the selected period: **{events} activities**, {hours} officer hours, {attendees} attendees and "
              "{cost} direct cost ({prior}). Officer hours are summed over officers; attendees are estimated for "
              "open events.").format(

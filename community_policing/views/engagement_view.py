@@ -16,6 +16,9 @@ and shapes them into quarters:
 
 A partial quarter (the data start or end inside it) would read as a sudden drop in counts, so
 quarters are kept only when the data cover every day (incidents) or every month (engagement) of them.
+
+The page reads them through ``page_view``, ``association_view`` and ``representativeness_view`` (``cached.view``:
+cached, and called with the privacy rules in public mode), with the sentences made from their numbers.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from community_policing.stats import analysis, engagement_stats, noise
-from community_policing.views import evaluation, metrics, privacy
+from community_policing.data import areas
+from community_policing.stats import did, engagement_stats, noise, trust_stats
+from community_policing.views import evaluation, metrics, period_comparisons, privacy
 from community_policing.i18n import N_, _, ngettext
 from community_policing.views.district import ENGAGEMENT_LABELS, district_title
 from community_policing.data.store import Store
@@ -249,7 +253,7 @@ def quarterly_outcomes(store: Store, info: metrics.DatasetInfo | None = None,
     """Incidents and trust per district and quarter.
 
     ``incidents``: net incidents summed over the quarter's months from ``evaluation.inputs``'
-    monthly per-district aggregate (zeros filled by ``analysis.monthly_grid``), only for quarters the
+    monthly per-district aggregate (zeros filled by ``did.monthly_grid``), only for quarters the
     incident data cover completely, NA otherwise. ``trust``: respondent-weighted mean of the
     quarter's ``trust`` survey results (results from fewer than ``metrics.MIN_RESPONDENTS`` are left
     out, as on the Resident trust page; unpublished respondent counts weigh 1), with
@@ -263,7 +267,7 @@ def quarterly_outcomes(store: Store, info: metrics.DatasetInfo | None = None,
     quarters = complete_quarters(info.first_day, info.last_day)
     monthly = data["monthly_incidents"]
     if len(monthly) and quarters:
-        grid = analysis.monthly_grid(monthly, ids)
+        grid = did.monthly_grid(monthly, ids)
         grid["quarter"] = grid["month"].dt.to_period("Q").dt.start_time
         inc = grid[grid["quarter"].isin(quarters)].groupby(["district_id", "quarter"])["incidents"].sum()
         parts.append(inc.round().astype("int64").rename("incidents"))
@@ -295,7 +299,7 @@ def quarterly_outcomes(store: Store, info: metrics.DatasetInfo | None = None,
     out["trust_respondents"] = out["trust_respondents"].astype("Int64")
     out["trust"] = out["trust"].astype(float).round(2)
     out["quarter_label"] = [quarter_label(q) for q in out["quarter"]]
-    out = out.sort_values(["district_id", "quarter"], key=lambda s: s.map(analysis._natural_key)
+    out = out.sort_values(["district_id", "quarter"], key=lambda s: s.map(areas.natural_key)
                           if s.name == "district_id" else s, ignore_index=True)
     return out[columns]
 
@@ -413,6 +417,74 @@ class Association:
     def _when(self) -> str:
         return _("in the next quarter") if self.lag == 1 else _("{lag} quarters on").format(lag=self.lag)
 
+    # -- what the page's scatter says and shows --
+
+    def chart_title(self) -> str:
+        return f"{self.takeaway()}: {self.r_text()}"
+
+    def chart_subtitle(self) -> str:
+        return ngettext(
+            "Each point is one district in one quarter ({n} district), less its district's and its quarter's "
+            "average; r is their correlation.<br>{slope}, shown as the band.",
+            "Each point is one district in one quarter ({n} districts), less its district's and its quarter's "
+            "average; r is their correlation.<br>{slope}, shown as the band.",
+            self.result.n_districts).format(n=self.result.n_districts, slope=self.slope_text())
+
+    def axis_labels(self) -> tuple[str, str]:
+        """The x and y axis titles of the scatter."""
+        difference = _("(less the district's and the quarter's average)")
+        return f"{_(self.measure.label)} {difference}", f"{_(self.outcome.axis)}<br>{difference}"
+
+    def plotted_points(self) -> pd.DataFrame:
+        """``points`` with the quarters named in the current language, as the chart draws them."""
+        return self.points.assign(**{c: self.points[c].map(quarter_text)
+                                     for c in ("engagement_quarter", "change_from", "change_to")})
+
+    def caption(self) -> str:
+        """Under the scatter: association, not effect, and what the comparison takes out and what it does not."""
+        result = self.result
+        lead, _sep, rest = _(engagement_stats.ASSOCIATION_CAPTION).partition(":")
+        per_district = self.n / max(result.n_districts, 1)
+        reshuffles = (_("all {n} ways of handing the {g} districts' engagement histories to one another")
+                      if result.exact else
+                      _("{n} random reshufflings that hand whole districts' engagement histories to other districts")
+                      ).format(n=f"{result.permutations - (0 if result.exact else 1):,}", g=result.n_districts)
+        return f"**{lead}:**{rest} " + _(
+            "What is taken out: each district's usual engagement and its usual change from a year earlier (where "
+            "engagement is usually sent, a steady trend), and each quarter's citywide level (the season, citywide "
+            "swings). What is not: engagement sent in response to a district's own recent crime, regression to "
+            "the mean after a bad spell, and trends that change within a district. A district's quarters are "
+            "not independent (each district appears about {per_district} times), so the p-value and the 95% "
+            "intervals treat the district as the unit: the real pairing is compared with {reshuffles}. Only "
+            "complete calendar quarters are used.").format(per_district=f"{per_district:.0f}", reshuffles=reshuffles)
+
+    def points_table(self) -> pd.DataFrame:
+        """One row per point of the chart, as downloaded: the measure and the change under their codes (the
+        incident change a proportion)."""
+        cols = ["district_id", "district_name", "engagement_quarter", "change_from", "change_to",
+                "intensity", "change", "x", "y"]
+        return self.points[cols].rename(columns={"intensity": self.measure.column,
+                                                 "change": f"{self.outcome.key}_change"})
+
+    def points_shown(self) -> pd.DataFrame:
+        """``points_table`` as shown: the change in the chart's units (% or points)."""
+        shown = self.points_table()
+        change = f"{self.outcome.key}_change"
+        return shown.assign(**{change: shown[change] * self.y_scale})
+
+    def change_heading(self) -> tuple[str, str]:
+        """The change column's heading and number format on screen (where it is in % or in points)."""
+        return ((_("Change in incidents (%)"), "%+.1f%%") if self.outcome.key == "incidents"
+                else (_("Change in trust (points)"), "%+.2f"))
+
+    def points_caption(self) -> str:
+        return (_("One row per point of the chart.") + " " + _(
+            "x and y are the engagement and the change less their district's and their quarter's averages, as "
+            "plotted and as the slope is fitted; the change is from the same quarter a year earlier (“change "
+            "from”) to the quarter shown in “change to”.")
+            + (" " + _("In the download the incident change is a proportion (0.05 = +5%).")
+               if self.outcome.key == "incidents" else ""))
+
 
 def p_text(p: float) -> str:
     """"p = 0.41", "p = 0.048" (three decimals below 0.1, so a p near 0.05 reads on the right side), "p < 0.001"."""
@@ -528,6 +600,38 @@ class ReportingCheck:
             return _("fewer than {n} complete quarters of incidents").format(n=self.missing_quarters)
         return _(self.missing) if self.missing else ""
 
+    def summary(self) -> str:
+        """The finding in a sentence, with the districts flagged as a Markdown list (none: one sentence)."""
+        year, prior_year = quarter_span(self.year), quarter_span(self.prior_year)
+        if self.flagged.empty:
+            return _(
+                "In no district did trust rise by more than {points} points while recorded incidents "
+                "rose by more than {pct}% ({year} against {prior_year}).").format(
+                points=f"{TRUST_RISE_POINTS:g}", pct=f"{CRIME_RISE_PCT:g}", year=year, prior_year=prior_year)
+        lines = ["- " + _("**{district}**: trust {trust} points, recorded incidents {crime}% ({before} → {after}; "
+                          "{reading})").format(
+            district=r.district_name, trust=f"{r.trust_change:+.1f}", crime=f"{r.crime_change:+.1f}",
+            before=f"{r.incidents_prior_year:,}", after=f"{r.incidents:,}", reading=_(r.crime_noise))
+                 for r in self.flagged.itertuples()]
+        n_flagged = len(self.flagged)
+        return ngettext(
+            "Trust rose by more than {points} points and recorded incidents by more than {pct}% together in "
+            "{n} district ({year} against {prior_year}):",
+            "Trust rose by more than {points} points and recorded incidents by more than {pct}% together in "
+            "{n} districts ({year} against {prior_year}):", n_flagged).format(
+            points=f"{TRUST_RISE_POINTS:g}", pct=f"{CRIME_RISE_PCT:g}", n=n_flagged, year=year,
+            prior_year=prior_year) + "\n" + "\n".join(lines)
+
+    def readable(self) -> pd.DataFrame:
+        """The table as shown: readings in the current language, without the analysis' note."""
+        return metrics.translated(self.table.drop(columns=["note"]), ["crime_noise", *metrics.WORD_COLUMNS])
+
+    def table_caption(self) -> str:
+        return _("Last year: {year}; the year before: {prior_year}. Trust is the respondent-weighted "
+                 "mean of the surveys; the reading of the incident change allows for how much each district's "
+                 "yearly count normally varies, measured from its own earlier years (see How to read these "
+                 "numbers).").format(year=quarter_span(self.year), prior_year=quarter_span(self.prior_year))
+
 
 def reporting_year(outcomes_q: pd.DataFrame, quarters: int = LATEST_QUARTERS) -> tuple[dt.date, dt.date] | None:
     """First and last day of the year ``reporting_check`` compares with the year before (its latest
@@ -557,7 +661,7 @@ def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = N
     ``quarters`` before. Trust change: difference of the respondent-weighted means (points);
     crime change: % change of the incident total, with its noise reading (``noise.readings``: the test of two
     counts with each district's ``dispersions``, from ``reporting_dispersions``; plain Poisson for a district
-    without one). ``analysis.reporting_sensitivity``
+    without one). ``trust_stats.reporting_sensitivity``
     flags a district when trust rose more than ``trust_threshold`` points and crime more than
     ``crime_threshold`` %.
 
@@ -595,7 +699,7 @@ def reporting_check(outcomes_q: pd.DataFrame, districts: pd.DataFrame | None = N
     table["incidents_prior_year"] = table["incidents_prior_year"].astype("Float64")
     crime_pct = metrics.pct_change(table["incidents"], table["incidents_prior_year"])
     trust_pts = (table["trust"] - table["trust_prior_year"]).astype(float)
-    flags = analysis.reporting_sensitivity(
+    flags = trust_stats.reporting_sensitivity(
         pd.DataFrame({"district_id": table["district_id"], "change": trust_pts}),
         pd.DataFrame({"district_id": table["district_id"], "change": crime_pct.astype(float)}),
         trust_threshold=trust_threshold, crime_threshold=crime_threshold)
@@ -629,3 +733,160 @@ def public_outcomes(outcomes_q: pd.DataFrame, rules: privacy.Rules | None) -> pd
         return outcomes_q
     out = privacy.mask_small(outcomes_q, "incidents", rules)
     return out.drop(columns=[privacy.note_column("incidents")])
+
+
+# --- What the page shows (called through ``cached.view``: cached, and with the privacy rules in public mode) -----
+
+
+@dataclass(frozen=True)
+class EngagementPage:
+    """What the page's controls offer (``measures``, ``outcomes``: codes with data), the districts in the ledger's
+    order, the latest quarters' engagement by district, and the reporting check (its incident counts protected in
+    public mode). The association of the measure, outcome and lag chosen is ``association_view``."""
+
+    measures: list[str]
+    outcomes: list[str]
+    has_quarters: bool  # the ledger covers at least one complete calendar quarter
+    district_order: list[str]
+    latest: pd.DataFrame
+    quarters: list[str]
+    reporting: ReportingCheck
+
+    def comparisons_notes(self, measure_chosen: bool) -> list[str]:
+        """The paragraphs of "Many comparisons at once" (none: the section is left out)."""
+        notes = []
+        if measure_chosen:
+            notes.append(_("The controls above give {n} different associations (measures × outcomes × lags). Even "
+                           "if engagement and outcomes were unrelated, about 1 in 20 of them would show a clear "
+                           "association (a 95% interval that excludes zero) by chance: a single striking combination "
+                           "is not evidence on its own.").format(
+                n=combinations(len(self.measures), len(self.outcomes))))
+        check = self.reporting
+        if not check.missing:
+            district_note = period_comparisons.multiple_comparisons_note(len(check.table))
+            if district_note:
+                notes.append(_("The trust and crime check scans {n} districts.").format(n=len(check.table))
+                             + " " + district_note)
+        return notes
+
+
+def page_view(store: Store, *, rules: privacy.Rules | None = None) -> EngagementPage:
+    """Everything the page shows but the association, from the store's quarterly intensity and outcomes."""
+    intensity = quarterly_intensity(store)
+    outcomes = quarterly_outcomes(store, metrics.dataset_info(store))
+    latest, quarters = latest_intensity(intensity)
+    reporting = reporting_check(outcomes, store.query("districts_table"), rules=rules,
+                                dispersions=reporting_dispersions(store, outcomes))
+    return EngagementPage(available_measures(intensity), available_outcomes(outcomes), not intensity.empty,
+                          list(intensity["district_id"].drop_duplicates()), latest, quarters, reporting)
+
+
+def association_view(store: Store, measure: str, outcome: str, lag: int, *,
+                     rules: privacy.Rules | None = None) -> Association:
+    """The scatter's association of ``measure`` with ``outcome`` ``lag`` quarters later; in public mode no change
+    is made from a quarter with a small count (``public_outcomes``)."""
+    outcomes = public_outcomes(quarterly_outcomes(store, metrics.dataset_info(store)), rules)
+    return associate(quarterly_intensity(store), outcomes, measure, outcome, lag)
+
+
+def _span(quarters: list[str]) -> str:
+    return f"{quarter_text(quarters[0])} – {quarter_text(quarters[-1])}" if quarters else ""
+
+
+def outcome_caption(outcome: str, outcomes: list[str], city: str) -> str:
+    """Under the outcome choice: how the chosen outcome is measured, or why trust is not offered (``city``: the
+    city's name as the page writes it)."""
+    if "trust" not in outcomes:
+        return _("Change in trust is not offered: no resident survey is loaded for {city}.").format(city=city)
+    if outcome == "trust":
+        return _("Trust: the quarter's survey results (0–100, higher is more trust), weighted by respondents; "
+                 "the change is in score points against the same quarter a year earlier.")
+    return _("Incidents: incidents counted in the district in the quarter, by date occurred; the change is "
+             "in % against the same quarter a year earlier.")
+
+
+def latest_heading(quarters: list[str]) -> str:
+    """The heading of the latest quarters' engagement by district."""
+    span = _span(quarters)
+    return ngettext("Engagement by district, latest {n} quarter ({span})",
+                    "Engagement by district, latest {n} quarters ({span})", len(quarters)).format(
+        n=len(quarters), span=span)
+
+
+def bars_words(table: pd.DataFrame, measure: str, quarters: list[str]) -> tuple[str, str, str]:
+    """The bar chart's title (which district had the most and the least), its bars' label and its subtitle."""
+    ranked = table[["district_id", "district_name", measure]].dropna()
+    if len(ranked):
+        top = ranked.loc[ranked[measure].astype(float).idxmax()]
+        bottom = ranked.loc[ranked[measure].astype(float).idxmin()]
+        title = _("{top} had the most {measure} ({top_value}); {bottom} the least ({bottom_value})").format(
+            top=top["district_name"], measure=_(MEASURES[measure].short), top_value=f"{float(top[measure]):,.1f}",
+            bottom=bottom["district_name"], bottom_value=f"{float(bottom[measure]):,.1f}")
+    else:
+        title = _(MEASURES[measure].label)
+    total_label = _(MEASURES[measure].short)
+    total_label = total_label[:1].upper() + total_label[1:]
+    span = _span(quarters)
+    return title, total_label, _("{measure}, summed over {span}").format(measure=total_label, span=span)
+
+
+def latest_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The latest quarters' table as shown: readable column order, whole hours (the download keeps the exact
+    sums)."""
+    rounded = {c: table[c].astype(float).round(0).astype("Int64") for c in ("officer_hours", "training_hours")
+               if c in table.columns}
+    return table[latest_table_columns(table)].assign(**rounded)
+
+
+# --- Who takes part ------------------------------------------------------------------------------
+
+DIMENSIONS = {"race_ethnicity": N_("Race and ethnicity"), "age": N_("Age (adults)")}
+
+
+def representativeness_view(store: Store, *, rules: privacy.Rules | None = None) -> dict[str, pd.DataFrame]:
+    """Who attends engagement activities against who lives in each district, by each of ``DIMENSIONS``
+    (``evaluation.representativeness``; attendees and residents, no incident count to protect)."""
+    return {dimension: evaluation.representativeness(store, dimension) for dimension in DIMENSIONS}
+
+
+def attendance_recorded(by_dimension: dict[str, pd.DataFrame]) -> bool:
+    """Whether any activity records who attended, by any dimension."""
+    return not all(t["attendee_share"].isna().all() for t in by_dimension.values())
+
+
+def districts_with_attendees(rep: pd.DataFrame) -> list[str]:
+    return [d for d in dict.fromkeys(rep["district_id"]) if rep.loc[rep["district_id"] == d, "attendees"].sum() > 0]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def group_name(group: str) -> str:
+    """A demographic group as a reader names it ("Black", not the data's code "black"), in the page's language."""
+    return _capital(engagement_stats.group_label(group))
+
+
+def named_groups(rep: pd.DataFrame) -> pd.DataFrame:
+    """Groups are codes in the data: named in the page's language for the chart (its readings stay as codes)."""
+    return rep.assign(demographic_group=rep["demographic_group"].map(group_name))
+
+
+def attendance_caption(one_district: pd.DataFrame) -> str:
+    """Under one district's chart: which activities count, and what the interval and the residents' shares are."""
+    return _("Only activities whose organizers recorded attendees by group count "
+             "({n} in this district). The interval allows for people arriving in groups "
+             "to the same activity. Residents' shares are census figures for the district.").format(
+        n=int(one_district["activities"].max()))
+
+
+def representativeness_shown(rep: pd.DataFrame) -> pd.DataFrame:
+    """The table of every district as shown: groups and readings in the page's language."""
+    return rep.assign(demographic_group=rep["demographic_group"].map(group_name),
+                      reading=rep["reading"].map(lambda r: _(r) if isinstance(r, str) else r))
+
+
+def representativeness_download(rep: pd.DataFrame) -> pd.DataFrame:
+    """The table of every district as downloaded: groups by their names, not codes (English)."""
+    return rep.assign(demographic_group=rep["demographic_group"].map(
+        lambda g: _capital(str(engagement_stats.GROUP_LABELS.get(g, g)))))

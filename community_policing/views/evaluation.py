@@ -1,6 +1,6 @@
 """Program evaluation and engagement analysis fed from the warehouse.
 
-The statistics live in ``analysis`` (pure DataFrame functions); this module reads their inputs
+The statistics live in ``stats`` (``did`` and the others) (pure DataFrame functions); this module reads their inputs
 through named queries, with incident counts always from the daily aggregate, so the Program
 evaluation page and ``python -m community_policing evaluate`` give the same numbers. It also words
 the results (``plain_summary`` and the sentences the Program evaluation page shows under each
@@ -15,7 +15,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from community_policing.stats import analysis, costs, harm
+from community_policing.stats import costs, did, engagement_stats, harm
 from community_policing.views import metrics, period_comparisons
 from community_policing.stats import funnel as funnel_stats
 from community_policing.i18n import N_, _, format_month, ngettext
@@ -68,9 +68,9 @@ def inputs(store: Store, date_basis: str = "occurred") -> dict[str, pd.DataFrame
 
 def evaluate(store: Store, program: str | None = None, date_basis: str = "occurred",
              tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """One row per program and outcome, as ``analysis.evaluate_programs`` (relative effects). ``tables``:
+    """One row per program and outcome, as ``did.evaluate_programs`` (relative effects). ``tables``:
     ``inputs(store, date_basis)`` already read (the page reads them once for every program)."""
-    return analysis.evaluate_programs(tables if tables is not None else inputs(store, date_basis), program,
+    return did.evaluate_programs(tables if tables is not None else inputs(store, date_basis), program,
                                       date_basis=date_basis)
 
 
@@ -82,7 +82,7 @@ def program_detail(store: Store, program: str, date_basis: str = "occurred",
                    tables: dict[str, pd.DataFrame] | None = None):
     """[(outcome, DidResult or note)] for one program: the event studies and checks for its page.
     ``tables``: ``inputs(store, date_basis)`` already read."""
-    return analysis.program_results(tables if tables is not None else inputs(store, date_basis), program,
+    return did.program_results(tables if tables is not None else inputs(store, date_basis), program,
                                     date_basis=date_basis)
 
 
@@ -94,13 +94,13 @@ def results_table(details: Sequence[tuple[str, list]], truth: pd.DataFrame | Non
     rows = []
     for name, results in details:
         for outcome, res in results:
-            rows.append(analysis._evaluate_row(name, res) if isinstance(res, analysis.DidResult)
+            rows.append(did._evaluate_row(name, res) if isinstance(res, did.DidResult)
                         else {"program": name, "outcome": outcome, "note": res})
-    out = pd.DataFrame(rows, columns=list(analysis._EVALUATE_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(did._EVALUATE_COLUMNS))
     if truth is not None and not truth.empty:
         t = truth.rename(columns={"relative_effect": "true_effect"})[["program", "outcome", "true_effect"]]
         out = out.merge(t, on=["program", "outcome"], how="left")
-    return analysis._typed(out)
+    return did._typed(out)
 
 
 def engagement_inputs(store: Store) -> dict[str, pd.DataFrame]:
@@ -111,7 +111,7 @@ def engagement_inputs(store: Store) -> dict[str, pd.DataFrame]:
     }
 
 
-def _lead(res: analysis.DidResult, down: bool) -> str:
+def _lead(res: did.DidResult, down: bool) -> str:
     """The first sentence's template: what changed, by how much, in which direction."""
     n = res.n_treated
     if res.outcome == "incidents" and down:
@@ -147,7 +147,7 @@ def _lead(res: analysis.DidResult, down: bool) -> str:
         "the {months} months after it started", n)
 
 
-def _interval_excluding_zero(res: analysis.DidResult, down: bool) -> str:
+def _interval_excluding_zero(res: did.DidResult, down: bool) -> str:
     if res.outcome == "incidents":
         return (_(" (95% confidence interval: {low} to {high} fewer).") if down
                 else _(" (95% confidence interval: {low} to {high} more)."))
@@ -155,7 +155,7 @@ def _interval_excluding_zero(res: analysis.DidResult, down: bool) -> str:
             else _(" (95% confidence interval: {low} to {high} higher)."))
 
 
-def plain_summary(program: str, res: analysis.DidResult) -> str:
+def plain_summary(program: str, res: did.DidResult) -> str:
     """What the estimate says and what it cannot say, in plain language."""
     down = res.estimate < 0
     lo, hi = sorted((abs(res.ci_low), abs(res.ci_high))) if res.ci_low * res.ci_high > 0 else (res.ci_low, res.ci_high)
@@ -175,7 +175,7 @@ def plain_summary(program: str, res: analysis.DidResult) -> str:
     return text
 
 
-def _pretrend_sentence(res: analysis.DidResult) -> str:
+def _pretrend_sentence(res: did.DidResult) -> str:
     """The assumption behind the estimate and what the months before the start say about it."""
     if res.pretrend_ok is None:
         return _("It is an estimate of the program's effect only if the treated districts would otherwise have "
@@ -206,7 +206,7 @@ def _pct(value: float) -> str:
     return f"{abs(value):.1%}"
 
 
-def pretrend_reading(res: analysis.DidResult) -> str:
+def pretrend_reading(res: did.DidResult) -> str:
     """A short reading of the check before the start, for the event-study chart and tables."""
     if res.pretrend_ok is None:
         return _("the months before the start were not assessed")
@@ -215,7 +215,7 @@ def pretrend_reading(res: analysis.DidResult) -> str:
     return _("no clear difference before the start (a weak check with few districts)")
 
 
-def pretrend_text(res: analysis.DidResult) -> str:
+def pretrend_text(res: did.DidResult) -> str:
     """What the check of the months before the start can and cannot see, and how large a difference in trends
     would overturn the estimate (markdown)."""
     if res.pretrend_ok is None:
@@ -258,7 +258,7 @@ def pretrend_text(res: analysis.DidResult) -> str:
     return " ".join(parts)
 
 
-def few_districts_text(res: analysis.DidResult) -> str:
+def few_districts_text(res: did.DidResult) -> str:
     """What a handful of districts implies for any p-value, and the assumption the interval rests on."""
     if math.isnan(res.min_permutation_p):
         return ""
@@ -296,7 +296,7 @@ def _by_month(pairs) -> str:
         for day, ids in sorted(groups.items()))
 
 
-def dates_text(res: analysis.DidResult) -> str | None:
+def dates_text(res: did.DidResult) -> str | None:
     """Each district's dates, when they differ or the program ended (None otherwise)."""
     if not res.staggered and not res.ended:
         return None
@@ -312,7 +312,7 @@ def dates_text(res: analysis.DidResult) -> str | None:
     return " ".join(parts)
 
 
-def rtm_text(res: analysis.DidResult) -> str | None:
+def rtm_text(res: did.DidResult) -> str | None:
     """The regression-to-the-mean warning with the estimate that leaves out the run-up (None when not raised)."""
     if not res.rtm_flag:
         return None
@@ -326,7 +326,7 @@ def rtm_text(res: analysis.DidResult) -> str | None:
     if not math.isnan(res.runup_estimate):
         text += " " + _("Leaving out the {n} months before the start, the estimate is {estimate} (95% confidence "
                         "interval: {low} to {high}).").format(
-            n=analysis.RTM_RECENT_MONTHS, estimate=f"{res.runup_estimate:+.1%}",
+            n=did.RTM_RECENT_MONTHS, estimate=f"{res.runup_estimate:+.1%}",
             low=f"{res.runup_ci_low:+.1%}" if not math.isnan(res.runup_ci_low) else "–",
             high=f"{res.runup_ci_high:+.1%}" if not math.isnan(res.runup_ci_high) else "–")
     return text
@@ -340,7 +340,7 @@ def _clear(low, high, p) -> bool | None:
     return bool(low > 0 or high < 0)
 
 
-def robust_text(res: analysis.DidResult) -> str | None:
+def robust_text(res: did.DidResult) -> str | None:
     """The second estimator beside the main one, and whether they agree (None when none is attached)."""
     if res.robust_estimate is None or math.isnan(res.robust_estimate):
         return None
@@ -375,7 +375,7 @@ def robust_text(res: analysis.DidResult) -> str | None:
     return text
 
 
-def program_costs(store: Store, program: str, res: analysis.DidResult, date_basis: str = "occurred",
+def program_costs(store: Store, program: str, res: did.DidResult, date_basis: str = "occurred",
                   weight: str = "count") -> costs.CostEffectiveness:
     """Cost per officer hour of engagement in the program's districts, per attendance, per incident averted and
     per harm day averted (``weight`` picks the headline), a year.
@@ -429,6 +429,63 @@ def funnel(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def representativeness(store: Store, dimension: str = "race_ethnicity") -> pd.DataFrame:
     """Who attends engagement activities compared with who lives in each district."""
-    return analysis.representativeness(store.query("engagement_attendance_all"),
+    return engagement_stats.representativeness(store.query("engagement_attendance_all"),
                                        store.query("engagement_events_all"),
                                        store.query("district_demographics_all"), dimension)
+
+
+# --- The Program evaluation page: its words and its table of every program ---------------------------
+
+OUTCOME_WORDS = {"incidents": N_("Incidents"), "trust": N_("Resident trust")}
+# The "Every program" table: the estimate, its checks, the second method where any program has one, the districts.
+EVERY_PROGRAM_COLUMNS = ["program", "outcome", "estimate", "ci_low", "ci_high", "p_value", "pretrend_slope_p",
+                         "pretrend_p", "detectable_trend", "breakdown_trend", "min_permutation_p", "rtm_flag"]
+
+
+def every_program_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The estimates of every program side by side (``results_table``), as downloaded: the second method's
+    columns only when some program has one, the injected effect only in the demo city."""
+    robust_cols = ["robust_estimate", "robust_p"] if table["robust_estimate"].notna().any() else []
+    return table[EVERY_PROGRAM_COLUMNS + [*robust_cols, "n_treated", "n_control", "start"]
+                 + (["true_effect"] if "true_effect" in table else [])]
+
+
+def every_program_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """``every_program_table`` as shown: outcomes in the page's language."""
+    shown = every_program_table(table)
+    return shown.assign(outcome=shown["outcome"].map(lambda o: _(OUTCOME_WORDS.get(o, o))))
+
+
+def interval_text(res: did.DidResult) -> str:
+    """The estimate's 95% confidence interval ("−12.0% to +3.5%")."""
+    return _("{low} to {high}").format(low=f"{res.ci_low:+.1%}", high=f"{res.ci_high:+.1%}")
+
+
+def districts_compared(res: did.DidResult) -> tuple[str, str]:
+    """The "Districts compared" figure and its help: which districts had the program and which are compared."""
+    return (_("{treated} with · {control} without").format(treated=res.n_treated, control=res.n_control),
+            _("Treated: {treated}. Comparison: {control}. Districts of other programs are left out.").format(
+                treated=", ".join(res.treated), control=", ".join(res.controls)))
+
+
+def pretrend_warning(res: did.DidResult, missing: str) -> str | None:
+    """The warning when the check before the start failed (None when it did not); ``missing``: what a p-value
+    that could not be computed reads."""
+    if res.pretrend_ok is not False:
+        return None
+    return _("Pre-trend check failed: before the start, the treated districts were already moving "
+             "differently from the comparison districts (trend test p = {slope_p}; any difference p = "
+             "{joint_p}).").format(
+        slope_p=f"{res.pretrend_slope_p:.2f}" if pd.notna(res.pretrend_slope_p) else missing,
+        joint_p=f"{res.pretrend_p:.2f}" if pd.notna(res.pretrend_p) else missing)
+
+
+def event_study_caption(res: did.DidResult) -> str:
+    """Under the event-study chart: the method, and how to read the points before the start."""
+    return res.method + " " + (_(
+        "Each point is one quarter relative to each district's own start; the quarter before the start is the "
+        "reference (0). Points before the start should sit near zero if the comparison is fair, but with few "
+        "districts a real gap can hide inside their intervals.") if res.staggered else _(
+        "Each point is one quarter; the quarter before the start is the reference (0). Points before the start "
+        "should sit near zero if the comparison is fair, but with few districts a real gap can hide inside their "
+        "intervals."))

@@ -1,5 +1,6 @@
 """Data for each layer of the Map page: one row per area with the layer's value, its counts and
-its denominator. Pure given a Store (no Streamlit); the page caches and draws what these return.
+its denominator. Pure given a Store (no Streamlit); the page reads them through the ``*_view`` functions
+(``cached.view``: cached, and called with the privacy rules in public mode) and draws what they return.
 
 Layers:
 
@@ -302,7 +303,7 @@ def build_layer(layer: str, level: str, areas: pd.DataFrame, period: metrics.Per
 
 def layer_data(store: Store, layer: str, level: str, period: metrics.Period, offense_group: str | None = "all",
                date_basis: str = "occurred", rules: privacy.Rules | None = None) -> LayerData:
-    """Everything one layer needs, straight from the Store (the page uses the cached pieces); with
+    """Everything one layer needs, straight from the Store (the Map page reads it through ``layer_view``); with
     ``rules`` (public mode) from the suppressed area table."""
     info = metrics.dataset_info(store)
     areas = metrics.area_comparison(store, period.start, period.end, level, offense_group, date_basis, rules=rules)
@@ -316,3 +317,50 @@ def layer_data(store: Store, layer: str, level: str, period: metrics.Period, off
 def with_population_year(store: Store, table: pd.DataFrame, level: str) -> pd.DataFrame:
     """Public alias: drop the unassigned row and add each area's population year."""
     return _with_population_year(store, table, level)
+
+
+# --- What the Map page shows (called through ``cached.view``: cached, and with the privacy rules in public mode) ----
+
+
+def rate_base_view(store: Store, start: dt.date, end: dt.date, offense_group: str, date_basis: str, *,
+                   rules: privacy.Rules | None = None) -> int:
+    """The one base of every incident rate of the page (per 1,000, or per 100,000 for a rare selection), chosen
+    as the Overview chooses it (``metrics.table_rate_base``). Made from the district table as recorded: the base
+    gives no count away, and it stays the same in the public view."""
+    districts = metrics.area_comparison(store, start, end, "district", offense_group, date_basis)
+    return metrics.table_rate_base(districts, offense_group)
+
+
+def layer_view(store: Store, layer: str, level: str, start: dt.date, end: dt.date, offense_group: str,
+               date_basis: str, *, rules: privacy.Rules | None = None) -> LayerData:
+    """One layer of the map for these filters (``layer_data``); with ``rules`` (public mode) from the suppressed
+    area table, hidden counts with their notes."""
+    return layer_data(store, layer, level, metrics.Period(start, end), offense_group, date_basis, rules=rules)
+
+
+def points_view(store: Store, start: dt.date, end: dt.date, *, rules: privacy.Rules | None = None) -> pd.DataFrame:
+    """The engagement activities drawn as points (``engagement_points``): engagement only, never an incident, so
+    nothing to protect."""
+    return engagement_points(store, start, end)
+
+
+# Beside every layer's table: the areas, their counts, the change's reading and the rate; then the layer's own.
+TABLE_COLUMNS = ["area_id", "area_name", "incidents", "incidents_prior_year", "pct_change"]
+TABLE_TAIL = ["noise", "population", "population_year", "rate_per_1000"]
+LAYER_COLUMNS = {
+    "rate": ["rate_eb_per_1000", "rate_eb_low", "rate_eb_high", "times_city_rate", "denominator_note"],
+    "change": ["muted"],
+    "engagement": ["engagement_events", "officer_hours", "events_per_1000_per_year"],
+    "trust": ["trust_score", "trust_period", "respondents", "margin_of_error"],
+    "bivariate": ["engagement_events", "events_per_1000_per_year", "engagement_class", "change_class",
+                  "bivariate_label"],
+}
+
+
+def layer_table(data: LayerData, base: int) -> pd.DataFrame:
+    """The numbers behind the map, as shown and downloaded: the layer's columns (each hidden count's note beside
+    it in public mode, and the z the reading is made from), rates per ``base`` residents."""
+    table = data.table
+    z_column = next((c for c in Z_COLUMNS if c in table.columns), None)
+    columns = TABLE_COLUMNS + ([z_column] if z_column else []) + TABLE_TAIL + LAYER_COLUMNS[data.layer]
+    return metrics.rates_per(table[privacy.columns_with_notes(columns, table)], base)

@@ -980,7 +980,7 @@ RATE_HEADINGS = {
 def rate_heading(column: str, base: int, translate: bool = False) -> str:
     """The heading of a rate column per ``base`` residents: English, the column's name in a table and its
     download (a saved file means the same in both languages); ``translate``: in the current language, for
-    display (``ui.rate_column_config``)."""
+    display (``display.rate_column_config``)."""
     text = RATE_HEADINGS[column]
     return (_(text) if translate else text).format(base=per_base(base))
 

@@ -22,7 +22,7 @@ MODULES = (
     "statsmodels.regression.linear_model",
     "statsmodels.stats.multitest",
     "plotly.graph_objects",
-    "community_policing.stats.analysis",
+    "community_policing.stats.did",
     "community_policing.views.evaluation",
     "community_policing.stats.funnel",
     "community_policing.stats.noise",

@@ -1,11 +1,11 @@
-"""The statistics behind "Engagement, crime and trust": honest comparisons and program evaluation.
+"""Program evaluation: difference-in-differences and event studies, and the methods essay behind them.
 
 Pure functions: plain DataFrames shaped like the warehouse tables (or simple aggregates of them)
 in, DataFrames and dataclasses out. Pages and the command line call these; nothing here reads
 the warehouse, draws a chart or imports Streamlit.
 
-Contents (the descriptive statistics around the evaluation have their own modules:
-``period_comparisons``, ``funnel``, ``engagement_stats``, ``costs``)
+Contents (the other methods have their own modules in ``stats``: ``noise``, ``funnel``, ``nowcast``,
+``engagement_stats`` (association and representativeness), ``trust_stats`` (survey scores), ``costs``, ``harm``)
 
 * ``monthly_incidents``                 net incidents per district and month, zeros filled.
 * ``did_incidents`` / ``did_trust``     difference-in-differences for one program (one start date or one
@@ -16,9 +16,6 @@ Contents (the descriptive statistics around the evaluation have their own module
 * ``program_dates`` / ``program_results`` / ``evaluate_programs``   a program's districts and
                                         dates; both outcomes for one program; for every program (what
                                         ``evaluate`` prints).
-* ``trust_table`` / ``reporting_sensitivity``   survey scores with small samples suppressed;
-                                        districts where trust and recorded crime rose together.
-* ``representativeness``                who attends engagement against who lives there.
 
 How the program evaluation reasons (read this before changing it)
 -----------------------------------------------------------------
@@ -181,11 +178,10 @@ from statsmodels.regression.linear_model import WLS
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from community_policing.data import synthetic
+from community_policing.data.areas import natural_key as _natural_key
 from community_policing.i18n import N_, _, format_month, format_month_short
 
 __all__ = [
-    "ASSOCIATION_CAPTION",
-    "REPORTING_NOTE",
     "DidResult",
     "did_incidents",
     "did_trust",
@@ -193,20 +189,8 @@ __all__ = [
     "monthly_incidents",
     "program_dates",
     "program_results",
-    "reporting_sensitivity",
-    "trust_table",
 ]
 
-ASSOCIATION_CAPTION = N_(
-    "Association, not effect: engagement is sent where and when crime is high, so quarters with more "
-    "engagement can show any pattern in later crime or trust for reasons that have nothing to do with the "
-    "engagement itself (targeting, and regression to the mean after a bad spell). Taking out each district's and "
-    "each quarter's average does not remove that. For effects, see the program evaluation."
-)
-REPORTING_NOTE = N_(
-    "Rising trust can raise reporting, so more recorded crime may mean more confidence in the "
-    "police, not more crime."
-)
 
 DEFAULT_WINDOW_MONTHS = 24
 DEFAULT_BIN_MONTHS = 3
@@ -292,11 +276,6 @@ def monthly_grid(counts: pd.DataFrame, districts: Iterable[str] | None = None) -
     out = counts.reindex(grid, fill_value=0).reset_index()
     out["incidents"] = out["incidents"].astype("int64")
     return out[out_cols]
-
-
-def _natural_key(value: str):
-    text = str(value)
-    return (0, int(text), text) if text.isdigit() else (1, 0, text)
 
 
 # ============================================================================================
@@ -1536,119 +1515,3 @@ def _evaluate_row(name: str, res: DidResult) -> dict:
         "post_months": res.post_months, "start": res.start, "staggered": res.staggered,
         "note": " ".join(res.notes) or None,
     }
-
-
-# ============================================================================================
-# Trust
-# ============================================================================================
-
-
-def trust_table(trust: pd.DataFrame, min_respondents: int = 30) -> pd.DataFrame:
-    """Survey rows with scores from too few respondents suppressed.
-
-    Below ``min_respondents`` (or with the number of respondents not recorded) the score and
-    margin of error become NA, ``suppressed`` is True and ``suppression_reason`` says why.
-    """
-    out = trust.copy()
-    resp = pd.to_numeric(out["respondents"], errors="coerce") if "respondents" in out.columns \
-        else pd.Series(np.nan, index=out.index)
-    missing = resp.isna()
-    small = resp < min_respondents
-    out["suppressed"] = (missing | small).astype(bool)
-    reason = pd.Series(None, index=out.index, dtype=object)
-    small = small.fillna(False)
-    reason[small] = [f"only {int(r)} respondents (fewer than {min_respondents})" for r in resp[small]]
-    reason[missing] = "number of respondents not recorded"
-    out["suppression_reason"] = reason
-    out["score"] = pd.to_numeric(out["score"], errors="coerce").astype("Float64").mask(out["suppressed"])
-    if "margin_of_error" in out.columns:
-        moe = pd.to_numeric(out["margin_of_error"], errors="coerce").astype("Float64")
-        out["margin_of_error"] = moe.mask(out["suppressed"])
-    return out
-
-
-def reporting_sensitivity(
-    trust_change: pd.DataFrame,
-    crime_change: pd.DataFrame,
-    trust_threshold: float = 0.0,
-    crime_threshold: float = 0.0,
-) -> pd.DataFrame:
-    """Districts where trust and recorded crime rose together.
-
-    Inputs have district_id and ``change`` (any unit; e.g. score points and percent). A district
-    is flagged when both changes exceed their thresholds (pass e.g. 2 points and 5 % to ignore
-    noise). Columns: district_id, trust_change, crime_change, flag, note (``REPORTING_NOTE`` when
-    flagged).
-    """
-    t = trust_change[["district_id", "change"]].assign(district_id=lambda d: d["district_id"].astype(str))
-    c = crime_change[["district_id", "change"]].assign(district_id=lambda d: d["district_id"].astype(str))
-    out = t.rename(columns={"change": "trust_change"}).merge(
-        c.rename(columns={"change": "crime_change"}), on="district_id", how="outer")
-    both_rose = (out["trust_change"] > trust_threshold) & (out["crime_change"] > crime_threshold)
-    out["flag"] = both_rose.fillna(False).astype(bool)
-    out["note"] = np.where(out["flag"], REPORTING_NOTE, None)
-    return out.sort_values("district_id", key=lambda s: s.map(_natural_key), ignore_index=True)
-
-
-# Demographic groups are data (codes in the ledger and the census tables), named where shown (plural, as
-# they read in a list: "white over-represented"); in English the names are the codes, but "other" reads
-# "other groups".
-GROUP_LABELS = {"black": N_("black"), "white": N_("white"), "hispanic": N_("hispanic"), "asian": N_("asian"),
-                "other": N_("other groups")}
-
-
-def group_label(group: str) -> str:
-    """A demographic group's code as shown (age bands such as "18-34" read the same in every language)."""
-    return _(GROUP_LABELS[group]) if group in GROUP_LABELS else str(group)
-
-
-# ============================================================================================
-# Representativeness: who attends compared with who lives there
-# ============================================================================================
-
-
-def representativeness(attendance: pd.DataFrame, events: pd.DataFrame, demographics: pd.DataFrame,
-                       dimension: str = "race_ethnicity") -> pd.DataFrame:
-    """Attendee share of each group beside its share of residents, per district.
-
-    Only activities with a recorded breakdown count. The attendee share is a ratio over
-    activities (sum of the group's attendees / sum of all attendees); its 95 % interval comes from
-    the variance between activities (linearisation), because people come in groups to an activity,
-    so counting attendees as independent would overstate precision. ``reading``: over-represented
-    or under-represented when the interval excludes the resident share, else "in line".
-    Columns: district_id, demographic_group, activities, attendees, attendee_share, share_ci_low,
-    share_ci_high, residents, resident_share, ratio, reading.
-    """
-    att = attendance[attendance["dimension"] == dimension].merge(
-        events[["id", "district_id"]].rename(columns={"id": "event_id"}), on="event_id", how="inner")
-    demo = demographics[demographics["dimension"] == dimension].copy()
-    demo["resident_share"] = demo["residents"] / demo.groupby("district_id")["residents"].transform("sum")
-    rows = []
-    for district, part in att.groupby("district_id"):
-        wide = part.pivot_table(index="event_id", columns="demographic_group", values="attendees",
-                                aggfunc="sum", fill_value=0)
-        totals = wide.sum(axis=1).to_numpy(dtype=float)
-        n = len(wide)
-        for group in wide.columns:
-            y = wide[group].to_numpy(dtype=float)
-            share = y.sum() / totals.sum()
-            if n > 1:
-                resid = y - share * totals
-                se = math.sqrt(n / (n - 1) * np.sum(resid**2)) / totals.sum()
-            else:
-                se = math.nan
-            rows.append({"district_id": str(district), "demographic_group": group, "activities": n,
-                         "attendees": int(y.sum()), "attendee_share": share,
-                         "share_ci_low": max(0.0, share - 1.96 * se), "share_ci_high": min(1.0, share + 1.96 * se)})
-    out = pd.DataFrame(rows, columns=["district_id", "demographic_group", "activities", "attendees", "attendee_share",
-                                      "share_ci_low", "share_ci_high"])
-    out = out.merge(demo[["district_id", "demographic_group", "residents", "resident_share"]].assign(
-        district_id=lambda f: f["district_id"].astype(str)), on=["district_id", "demographic_group"], how="outer")
-    out["ratio"] = out["attendee_share"] / out["resident_share"].where(out["resident_share"] > 0)
-    reading = np.where(out["share_ci_low"] > out["resident_share"], N_("over-represented"),
-                       np.where(out["share_ci_high"] < out["resident_share"], N_("under-represented"), N_("in line")))
-    out["reading"] = np.where(out["attendee_share"].isna() | out["resident_share"].isna(), N_("no data"), reading)
-    out["activities"] = out["activities"].astype("Int64")
-    out["attendees"] = out["attendees"].fillna(0).astype("int64")
-    return out.sort_values(["district_id", "demographic_group"], key=lambda s: s.map(_natural_key)
-                           if s.name == "district_id" else s, ignore_index=True)
