@@ -398,10 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-cr1", action="store_true", help="also run CR1 cluster-robust errors")
     parser.add_argument("--trend-sd", type=float, default=None,
                         help="override the city's per-district trend SD (clean "
-                             f"{demo.DISTRICT_TREND_SD}, hard {demo.HARD_DISTRICT_TREND_SD})")
+                        f"{demo.DISTRICT_TREND_SD}, hard {demo.HARD_DISTRICT_TREND_SD})")
     parser.add_argument("--label-seeds", type=int, default=100,
                         help="run the noise-label and funnel pass (a warehouse per city, the slow part) on the "
-                             "first this many seeds (default 100; 0 skips it)")
+                        "first this many seeds (default 100; 0 skips it)")
     parser.add_argument("--no-labels", action="store_true", help="the same as --label-seeds 0")
     parser.add_argument("--csv", type=Path, default=None, help="write every program estimate to this file")
     parser.add_argument("--markdown", type=Path, default=None, help="write the result tables as Markdown")

@@ -50,7 +50,7 @@ if not info.has_incidents:
 
 # Public mode: the briefing hides small counts like every page (the request carries the rules); staff get everything.
 request = cached.view(briefing.request_view, store, filters.period.start, filters.period.end, scope or None,
-                  filters.offense_group, filters.date_basis)
+                      filters.offense_group, filters.date_basis)
 if filters.date_basis == "reported":
     chosen = _("**{area}**, {period} compared with {prior}; {offenses}, counted by date reported. "
                "Change the period and offenses in the sidebar.")
@@ -91,7 +91,7 @@ for kind, label in (("pdf", _("Download the briefing (PDF)")), ("pptx", _("Downl
     if (request, key, lang, kind) in ready:
         stem, data = ready[(request, key, lang, kind)]
         downloads.download_document(label, data, file_name=f"{stem}.{kind}", key=f"briefing_download_{kind}", mime=MIME[kind],
-                             type="primary")
+                                    type="primary")
         size = _("{file}: {size} KB").format(file=f"{stem}.{kind}", size=f"{len(data) / 1024:,.0f}")
         st.caption(size + (" · " + _("simulated demo data, stamped on every page") if info.is_simulated else ""))
 st.divider()
@@ -118,7 +118,7 @@ if st.button(_("Make the briefings for all districts"), key="briefing_make_all")
 if zip_key in ready:
     name, data = ready[zip_key]
     downloads.download_document(_("Download the briefings for all districts (zip)"), data, file_name=name,
-                         key="briefing_download_all", mime="application/zip", type="primary")
+                                key="briefing_download_all", mime="application/zip", type="primary")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:  # say what the file holds, counted from the file itself
         made = len(archive.namelist())
     st.caption(ngettext("{file}: {count} PDF briefing ({size} KB), one per district: {districts}.",
@@ -126,4 +126,4 @@ if zip_key in ready:
         file=echo.plain(name), count=f"{made:,}", size=f"{len(data) / 1024:,.0f}",
         districts=echo.plain(", ".join(district_titles))))
 about.data_note(info, _("Briefings use the same functions as the pages: their numbers equal the Overview's and the "
-                     "`districts` command's for the same filters."))
+                        "`districts` command's for the same filters."))

@@ -19,8 +19,8 @@ def show_numbers(frame: pd.DataFrame, name: str, column_config: dict | None = No
     # Headings and readings in the page's language; the machine column names stay (downloads too).
     config = {**metrics.column_labels(frame.columns), **(column_config or {})}
     downloads.numbers_behind(metrics.translated(frame, metrics.WORD_COLUMNS), info,
-                      f"compare_{'_'.join(chosen)}_{name}.csv", key=f"download_{name}", column_config=config,
-                      notes=sidebar.filter_notes(filters))
+                             f"compare_{'_'.join(chosen)}_{name}.csv", key=f"download_{name}", column_config=config,
+                             notes=sidebar.filter_notes(filters))
 
 
 # --- Which districts --------------------------------------------------------------------------
@@ -91,7 +91,7 @@ window_start = district.window_start(period.end)
 # --- 1. Headline numbers ----------------------------------------------------------------------
 st.subheader(_("Headline numbers"))
 headline = cached.view(compare.headline_view, store, ids_key, period.start, period.end, filters.offense_group,
-                   filters.date_basis, echo.plain(info.city_name))
+                       filters.date_basis, echo.plain(info.city_name))
 if headline.incidents is not None:
     st.markdown(f"**{headline.takeaway}.**")
     st.dataframe(headline.incidents, hide_index=True, width="stretch", placeholder=display.MISSING, column_config={
@@ -128,27 +128,27 @@ if not info.has_incidents:
         city=echo.plain(info.city_name)))
 else:
     monthly = cached.view(compare.monthly_view, store, ids_key, period.end, filters.offense_group, filters.date_basis,
-                      offense_label)
+                          offense_label)
     if not monthly.covered:
         st.info(_("The incident data do not cover these months."))
     else:
         display.plotly_chart(compare_figures.monthly_incidents(monthly.table, monthly.takeaway, monthly.subtitle,
-                                                          breaks=breaks, preliminary_from=preliminary),
-                        width="stretch", key="compare_series_chart")
+                                                               breaks=breaks, preliminary_from=preliminary),
+                             width="stretch", key="compare_series_chart")
         freshness_notes = about.chart_freshness_notes(series_breaks.for_places(breaks, chosen), window_start, period.end,
-                                                   preliminary)
+                                                      preliminary)
         st.caption(monthly.caption + "".join(f" {n}" for n in freshness_notes))
 
         st.subheader(_("Per 1,000 residents"))
         display.plotly_chart(compare_figures.rate_lines(monthly.table, monthly.rate_takeaway, monthly.rate_subtitle,
-                                                   breaks=breaks, preliminary_from=preliminary),
-                        width="stretch", key="compare_rate_chart")
+                                                        breaks=breaks, preliminary_from=preliminary),
+                             width="stretch", key="compare_rate_chart")
         st.caption(monthly.rate_caption)
         show_numbers(monthly.table, "monthly")
 
     st.subheader(_("Which offenses"))
     mix = cached.view(compare.mix_view, store, ids_key, period.start, period.end, filters.offense_group,
-                  filters.date_basis)
+                      filters.date_basis)
     if mix.hidden:
         st.info(mix.hidden)
         show_numbers(mix.table, "offense_mix")
@@ -156,7 +156,7 @@ else:
         st.info(_("No incidents of this kind were recorded in these districts in the period."))
     else:
         display.plotly_chart(compare_figures.offense_mix(mix.table, mix.takeaway, mix.subtitle), width="stretch",
-                        key="compare_mix_chart")
+                             key="compare_mix_chart")
         st.caption(_("Shares compare the make-up of crime whatever a district's size. Offense groups follow the "
                      "FBI UCR classes."))
         show_numbers(mix.table, "offense_mix")
@@ -173,7 +173,7 @@ else:
             window=compare.window_label(period.end)))
     else:
         display.plotly_chart(compare_figures.engagement_rates(engagement.table, engagement.takeaway, engagement.subtitle),
-                        width="stretch", key="compare_engagement_chart")
+                             width="stretch", key="compare_engagement_chart")
         st.caption(_("Activities of every type (meetings, events, foot patrols, youth programs…) counted by their "
                      "own dates; hover for the count and officer hours. Engagement is often sent where crime is "
                      "high, so more engagement beside more crime does not show either caused the other."))
@@ -191,9 +191,9 @@ else:
                   "period.").format(n=metrics.MIN_RESPONDENTS))
     else:
         display.plotly_chart(compare_figures.trust_trends(trust.table, trust.takeaway, trust.subtitle), width="stretch",
-                        key="compare_trust_chart")
+                             key="compare_trust_chart")
         st.caption(trust.caption)
         show_numbers(trust.table, "trust")
 
 about.data_note(info, extra=_("On this page incidents are counted in the district recorded for each incident. "
-                           "Each district's numbers are the same as on its District page for the same filters."))
+                              "Each district's numbers are the same as on its District page for the same filters."))

@@ -167,7 +167,7 @@ names = load_report.load_labels(loads)
 batch = st.selectbox(_("A load"), list(names), format_func=names.get,  # a new box, on the newest, after a load
                      key=f"data_history_batch_{loads['batch_id'].iloc[0]}")
 table(history.loc[history["batch_id"] == batch, ["table_name", "file", "rows_read", "rows_loaded", "rows_merged",
-                                                  "rows_rejected", "sha256", "note"]])
+                                                 "rows_rejected", "sha256", "note"]])
 st.markdown("**" + _("Rejected rows of this load") + "**")
 in_use = bool(loads.set_index("batch_id").at[batch, "current"])
 try:
@@ -187,4 +187,4 @@ else:
         st.caption(_("The rejected rows themselves are kept only for the load in use now; an earlier load keeps "
                      "their counts."))
     downloads.download_table(rows, None, f"rejects_{batch}", key="data_rejects_download",
-                      label=_("Download the rejected rows") if in_use else _("Download the rejected-row counts"))
+                             label=_("Download the rejected rows") if in_use else _("Download the rejected-row counts"))

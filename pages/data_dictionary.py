@@ -31,5 +31,5 @@ for t in schema.load_schema().values():
                      placeholder=display.MISSING, width="stretch", column_config=COLUMNS)
 # The download keeps its machine column names; its units, ranges and meanings are in the page's language.
 downloads.download_table(dictionary, None, "data_dictionary", key="download_dictionary",
-                  label=_("Download the data dictionary"))
+                         label=_("Download the data dictionary"))
 about.data_note(info)

@@ -20,8 +20,8 @@ info = cached.dataset_info(store, key)
 def show_numbers(frame: pd.DataFrame, name: str) -> None:
     # Headings and readings in the page's language; the machine column names stay (downloads too).
     downloads.numbers_behind(metrics.translated(frame, metrics.WORD_COLUMNS), info, f"district_{chosen.id}_{name}.csv",
-                      key=f"download_{name}", column_config=metrics.column_labels(frame.columns),
-                      notes=sidebar.filter_notes(filters))
+                             key=f"download_{name}", column_config=metrics.column_labels(frame.columns),
+                             notes=sidebar.filter_notes(filters))
 
 
 def show_chart(chart: district_page.Chart, figure, key: str, name: str, chart_numbers: str | None = None,
@@ -32,7 +32,7 @@ def show_chart(chart: district_page.Chart, figure, key: str, name: str, chart_nu
         st.info(chart.missing)
     else:
         display.plotly_chart(figure(chart.frame, chart.title, chart.subtitle, **chart.options, **options),
-                        width="stretch", key=key)
+                             width="stretch", key=key)
         if chart_numbers:
             show_numbers(chart.frame, chart_numbers)
     if chart.caption:
@@ -98,9 +98,9 @@ st.caption(district_page.facts(chosen) + metrics.comparison_caption(offense_labe
 locator, _beside = st.columns([1, 2])
 with locator:  # where the district is in the city, for a reader who does not know its number
     display.plotly_chart(map_figures.locator_map(cached.area_features(store, key, "district"), chosen.id,
-                                            _("Where {district} is in the city").format(district=chosen.title),
+                                                 _("Where {district} is in the city").format(district=chosen.title),
                                             context=cached.map_context(store, key)), kind=_("Map"), width="stretch",
-                    key="district_locator")
+                         key="district_locator")
 if st.button(_("Printable briefing for this district (PDF or slides)"), icon=":material/picture_as_pdf:",
              key="district_briefing"):
     st.switch_page("pages/briefing.py", query_params={"district": chosen.id})
@@ -127,7 +127,7 @@ if (public_note := cached.public_note()) and info.has_incidents:
 def _monthly() -> None:
     freshness = about.chart_freshness_notes(breaks, district.window_start(period.end), period.end, preliminary)
     show_chart(cached.view(district_page.monthly, *place, period.end, filters.offense_group, filters.date_basis,
-                       offense_label, tuple(freshness), preliminary), district_figures.monthly_incidents,
+                           offense_label, tuple(freshness), preliminary), district_figures.monthly_incidents,
                "series_chart", "monthly", period_start=period.start, period_end=period.end, breaks=breaks,
                preliminary_from=preliminary)
 
@@ -145,8 +145,8 @@ def _neighborhoods() -> None:
                  column_config=display.area_column_config("Id", **numbers, **ranked.labels))
     st.caption(ranked.caption)
     downloads.download_table(ranked.ranking.table, info, f"district_{chosen.id}_neighborhoods_{period.start}_{period.end}",
-                      key="download_neighborhoods", label=_("Download the neighborhood table"),
-                      notes=sidebar.filter_notes(filters))
+                             key="download_neighborhoods", label=_("Download the neighborhood table"),
+                             notes=sidebar.filter_notes(filters))
 
 
 st.subheader(_("Incidents"))
@@ -159,7 +159,7 @@ else:
     views = {
         _("Month by month"): _monthly,
         _("Seasonal pattern"): lambda: show_chart(cached.view(district_page.season, *place, filters.offense_group,
-                                                          filters.date_basis, offense_label),
+                                                              filters.date_basis, offense_label),
                                                   district_figures.seasonal_pattern, "seasonal_chart", "seasonal"),
         _("Which offenses"): lambda: show_chart(cached.view(district_page.offenses, *place, *chosen_filters),
                                                 district_figures.offense_mix, "mix_chart", "offense_mix"),

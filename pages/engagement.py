@@ -109,7 +109,7 @@ else:
     st.subheader(ev.latest_heading(page.quarters))
     bars_title, total_label, bars_subtitle = ev.bars_words(table, measure, page.quarters)
     display.plotly_chart(engagement_figures.intensity_bars(table, measure, total_label, bars_title, bars_subtitle),
-                    width="stretch", key="eng_bars")
+                         width="stretch", key="eng_bars")
     columns = ev.latest_table_columns(table)
     st.dataframe(ev.latest_shown(table), hide_index=True, placeholder=display.MISSING, width="stretch", column_config={
         c: st.column_config.NumberColumn(ev.column_label(c), format="%.2f" if "per_" in c else "localized")
@@ -133,7 +133,7 @@ else:
     else:
         st.warning(_(trust_stats.REPORTING_NOTE), icon=":material/info:")
     check_box = display.lazy_expander(_("Trust and recorded crime by district, last year against the year before"),
-                                 key="reporting_check")
+                                      key="reporting_check")
     with check_box:
         if check_box.open:
             st.dataframe(check.readable(), hide_index=True, placeholder=display.MISSING, width="stretch", column_config={
@@ -172,8 +172,8 @@ else:
                           format_func=lambda d: _("District {id}").format(id=d), key="rep_district")
     one = ev.named_groups(rep[rep["district_id"] == picked])
     display.plotly_chart(figures.representativeness_chart(one, _("District {id}").format(id=picked),
-                                                     _(ev.DIMENSIONS[dimension])),
-                    width="stretch", key="rep_chart")
+                                                          _(ev.DIMENSIONS[dimension])),
+                         width="stretch", key="rep_chart")
     st.caption(ev.attendance_caption(one))
     groups_box = display.lazy_expander(_("Show the numbers for every district"), key="representativeness_numbers")
     with groups_box:
@@ -188,10 +188,10 @@ else:
                 "resident_share": st.column_config.NumberColumn(_("Resident share"), format="percent"),
                 "ratio": st.column_config.NumberColumn(_("Ratio"), format="%.2f")})
             downloads.download_table(ev.representativeness_download(rep), info, f"representativeness_{dimension}",
-                              key="download_rep", label=_("Download"))
+                                     key="download_rep", label=_("Download"))
 
 # --- 7. About this data ----------------------------------------------------------------------
 about.data_note(info, extra=_("On this page quarters are calendar quarters, used only when the data cover all of "
                            "them. Incidents are counted by date occurred; engagement and training by their own dates; "
-                           "trust is the respondent-weighted mean of the quarter's survey results from at least "
-                           "{n} respondents.").format(n=metrics.MIN_RESPONDENTS))
+                              "trust is the respondent-weighted mean of the quarter's survey results from at least "
+                              "{n} respondents.").format(n=metrics.MIN_RESPONDENTS))

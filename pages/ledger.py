@@ -58,9 +58,9 @@ with st.expander(_("Pick the place on the map (optional)")):
     lon_now, lat_now = st.session_state.get("ledger_lon"), st.session_state.get("ledger_lat")
     picked = (lon_now, lat_now) if lon_now is not None and lat_now is not None else None
     event = display.plotly_chart(map_figures.place_picker(features, district_id, grid, picked, titles[district_id]),
-                            kind="Map to click the place on (or type its longitude and latitude in the form)",
-                            key=f"ledger_place_map_{district_id}", on_select="rerun", selection_mode="points",
-                            config={"displayModeBar": False, "scrollZoom": True})
+                                 kind="Map to click the place on (or type its longitude and latitude in the form)",
+                                 key=f"ledger_place_map_{district_id}", on_select="rerun", selection_mode="points",
+                                 config={"displayModeBar": False, "scrollZoom": True})
     point = lf.picked_point(event)
     if point is not None and point != st.session_state.get("_ledger_place_applied"):
         # Apply a click once (the selection stays on the chart across reruns; a typed value must win after).
@@ -179,7 +179,7 @@ st.caption(_("Download the template, fill one row per activity (the example row 
              "loaded), and upload it. Every row is checked like the form; rows with problems come back with their "
              "line and reason, and nothing else is lost."))
 staff.ledger_bulk_entry(ledger_path, "activity", user, next(iter(titles), "1"), valid_district_ids=set(titles),
-                     valid_neighborhood_ids=set(nbhd_names))
+                        valid_neighborhood_ids=set(nbhd_names))
 
 # --- Audit trail --------------------------------------------------------------------------------
 st.subheader(_("Audit trail"))

@@ -49,10 +49,10 @@ has_engagement = info.engagement_rows > 0
 show_events = c3.checkbox(_("Show engagement activities"), key="show_events", disabled=not has_engagement,
                           help=_("Adds each engagement activity of the period that has a recorded place as a point, "
                                  "coloured by type. Incident locations are never shown.")
-                               + ("" if has_engagement else " " + _("No engagement ledger is loaded for this city.")))
+                          + ("" if has_engagement else " " + _("No engagement ledger is loaded for this city.")))
 
 data = cached.view(map_layers.layer_view, store, layer, level, period.start, period.end, filters.offense_group,
-               filters.date_basis)
+                   filters.date_basis)
 if info.prior_incomplete(period, filters.date_basis) and layer in ("change", "bivariate"):
     st.warning(metrics.prior_incomplete_note(info.coverage.comparison_start(filters.date_basis), period))
 
@@ -119,7 +119,7 @@ with map_col:
         st.caption(note)
     if layer in ("change", "bivariate"):  # changes from a year earlier: flag a series break or preliminary days
         about.comparison_cautions(info, about.chart_breaks(store, info, filters.offense_group,
-                                                     every_district=level == "district"), filters)
+                                                           every_district=level == "district"), filters)
     if events is not None:
         st.caption(ngettext("{n} engagement activity with a recorded place is shown as a point, coloured by type "
                             "(hover for the date and attendees). Incident locations are never mapped.",
@@ -170,7 +170,7 @@ st.dataframe(metrics.translated(table, ("noise", "incidents_note", "incidents_pr
 if cached.public_view():
     st.caption(cached.public_note() + " " + _("On the map such areas are white with a heavy outline."))
 downloads.download_table(table, info, f"map_{layer}_{level}_{period.start}_{period.end}", key="download_map_layer",
-                  label=_("Download this layer's table"), notes=sidebar.filter_notes(filters))
+                         label=_("Download this layer's table"), notes=sidebar.filter_notes(filters))
 
 about.data_note(info, extra=_("Engagement points are engagement activities only; incident locations are never mapped."),
-             rate_base=base)
+                rate_base=base)

@@ -52,8 +52,8 @@ st.markdown(_(
 if info.has_corrections:
     st.markdown(_("For {city}: the source has {n} later corrections; {linked} of them correct a counted incident "
                   "and are shown beside the counts.").format(city=echo.plain(info.city_name),
-                                                            n=about.public_count(info.correction_rows)[0],
-                                                            linked=about.public_count(info.linked_corrections)[0]))
+                                                             n=about.public_count(info.correction_rows)[0],
+                                                             linked=about.public_count(info.linked_corrections)[0]))
 
 st.header(_("How fresh the data are: as of, reporting lag, preliminary days"))
 fresh = info.freshness

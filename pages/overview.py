@@ -64,11 +64,11 @@ about.comparison_cautions(info, about.chart_breaks(store, info, filters.offense_
 
 # The four standard windows, each against the same dates a year earlier (built when opened).
 windows_box = display.lazy_expander(_("Standard comparisons: last 28 days, 12 months, year to date, last full year"),
-                                key="standard_comparisons")
+                                    key="standard_comparisons")
 with windows_box:
     if windows_box.open:
         windows = cached.view(overview.standard_windows, store, period.start, period.end, filters.offense_group,
-                          filters.date_basis)
+                              filters.date_basis)
         h = windows.headings  # each column's heading, in the page's language
         st.dataframe(windows.table, placeholder=display.MISSING, hide_index=True, width="stretch", column_config={
             **{c: h[c] for c in ("window", "current_note", "prior_note", "noise", "warning")},
@@ -118,37 +118,37 @@ if metric == "rate_per_1000":
 else:
     title, definition = overview.change_map_words(level, offense_label)
 map_event = display.plotly_chart(figures.choropleth(metrics.area_names(shaded), features, metric, title,
-                                               subtitle=period.label(), base=base, context=cached.map_context(store, key)),
-                            width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
+                                                    subtitle=period.label(), base=base, context=cached.map_context(store, key)),
+                                 width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
 if blank := metrics.all_zero_note(areas, metric):  # a map with nothing to shade says so
     st.info(blank)
 st.caption(overview.map_caption(definition, level, metric, areas))
 downloads.numbers_behind(overview.map_numbers(shaded, base), info, f"map_{level}_{period.start}_{period.end}.csv",
-                  key="numbers_map", column_config=display.area_column_config(
+                         key="numbers_map", column_config=display.area_column_config(
                       metrics.level_label(level), **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()},
                       **display.rate_column_config(base)),
-                  notes=sidebar.filter_notes(filters))
+                         notes=sidebar.filter_notes(filters))
 display.open_district_on_click(map_event, level, areas)
 
 # --- How we know: the fair ranking (funnel plot), behind an expander so the plain numbers come first ---
 funnel_box = display.lazy_expander(_("How we know: which districts stand out, fairly compared (funnel plot)"),
-                               key="how_we_know")
+                                   key="how_we_know")
 with funnel_box:
     if funnel_box.open:  # the funnel plot and its numbers, built when opened
         st.caption(_("A funnel plot: each district's rate against its population, with the range chance alone "
                      "would give (the funnel); only districts outside it stand out."))
         placement = cached.view(overview.funnel_placement, store, period.start, period.end, filters.offense_group,
-                            filters.date_basis)
+                                filters.date_basis)
         if placement.withheld or not placement.limits.empty:
             st.subheader(_("Which districts stand out, fairly compared"))
         if placement.withheld:  # public view: its centre line would give a hidden count away
             st.info(placement.withheld)
         if not placement.limits.empty:
             display.plotly_chart(figures.funnel_plot(placement.points, placement.limits, title=placement.title, base=base),
-                            kind=_("Funnel plot"), width="stretch", key="funnel_chart")
+                                 kind=_("Funnel plot"), width="stretch", key="funnel_chart")
             st.caption(placement.caption)
             downloads.numbers_behind(placement.numbers, info, "districts_funnel.csv", key="numbers_funnel",
-                              column_config=display.area_column_config(
+                                     column_config=display.area_column_config(
                                   _("District"), **metrics.column_labels(["expected", "position"]),
                                   z_score=st.column_config.NumberColumn(_("z (chance alone)"), format="%+.2f"),
                                   **{c: _(label) for c, label in funnel.COLUMN_LABELS.items()},
@@ -174,10 +174,10 @@ else:
     st.caption(overview.scatter_caption(_(figures.ASSOCIATION_NOT_EFFECT),
                                         figures.scatter_left_out(with_intensity, intensity)))
     downloads.numbers_behind(overview.scatter_numbers(with_intensity, intensity),
-                      info, f"districts_engagement_{period.start}_{period.end}.csv", key="numbers_scatter",
-                      column_config=display.area_column_config(_("District"), officer_hours_per_1000_per_year=(
+                             info, f"districts_engagement_{period.start}_{period.end}.csv", key="numbers_scatter",
+                             column_config=display.area_column_config(_("District"), officer_hours_per_1000_per_year=(
                           st.column_config.NumberColumn(_("Officer hours per 1,000 per year"), format="%.1f"))),
-                      notes=sidebar.filter_notes(filters))
+                             notes=sidebar.filter_notes(filters))
 
 # --- Table ------------------------------------------------------------------------------------
 st.subheader(_("District table"))

@@ -85,7 +85,7 @@ def _show_every_program(table: pd.DataFrame, info) -> None:
         st.caption(_("This is the simulated demo city, so the effect the generator injected is known and shown for "
                      "checking; real cities have no such column."))
     downloads.download_table(evaluation.every_program_table(table), info, "program_estimates", key="download_programs",
-                      label=_("Download the estimates"))
+                             label=_("Download the estimates"))
 
 
 st.title(_("Program evaluation"))
@@ -189,11 +189,11 @@ for outcome, result in detail:
 st.header(_("Every program"))
 # Opened on request: the table fits every program (about 0.2 s each), which the program above does not need.
 every = display.lazy_expander(_("Every program side by side ({n}), with the checks of each").format(n=len(names)),
-                         key="every_program")
+                              key="every_program")
 with every:
     if every.open:
         with st.spinner(_("Estimating program effects…")):
             table = _every_program(store, key, names, basis, i18n.language())
         _show_every_program(table, info)
 about.data_note(info, extra=_("Program effects are estimated from monthly incidents in the 24 months before and after "
-                           "each start; see How to read these numbers."))
+                              "each start; see How to read these numbers."))

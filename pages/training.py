@@ -33,7 +33,7 @@ def _save(errors_key: str, record, what: str, kind: str, **extra) -> None:
             ids = Ledger(ledger_path, city=store.city).add_many(entries, user, kind=kind,
                                                                 valid_district_ids=set(titles), **extra)
             st.session_state[staff.LEDGER_FLASH] = _("Recorded {entry_id}: {what}. It already counts on every "
-                                                  "page.").format(entry_id=", ".join(ids), what=what)
+                                                     "page.").format(entry_id=", ".join(ids), what=what)
             st.session_state[f"{errors_key}_reset"] = True
     except LedgerError as exc:
         found.update(lf.form_errors(exc))
@@ -174,7 +174,7 @@ with program_tab:
     )
     st.subheader(_("Many programs at once"))
     staff.ledger_bulk_entry(ledger_path, "program", user, first_district, valid_district_ids=set(titles),
-                         existing_programs=warehouse_programs)
+                            existing_programs=warehouse_programs)
 
 st.subheader(_("Audit trail"))
 staff.ledger_audit(book, prefixes="TP")

@@ -489,7 +489,7 @@ def _did_stub(estimate, lo, hi) -> A.DidResult:
 
 def test_cost_effectiveness():
     good = costs.cost_effectiveness(480_000, {"officer_hours": 4_000, "attendance": 12_000},
-                                _did_stub(-0.15, -0.25, -0.05), baseline_incidents=4_000)
+                                    _did_stub(-0.15, -0.25, -0.05), baseline_incidents=4_000)
     assert good.cost_per_officer_hour == pytest.approx(120.0)
     assert good.cost_per_attendance == pytest.approx(40.0)
     assert good.per_incident.averted_per_year == pytest.approx(600.0)
@@ -497,7 +497,7 @@ def test_cost_effectiveness():
     assert good.per_incident.low == pytest.approx(480.0)
     assert good.per_incident.high == pytest.approx(2_400.0)
     unclear = costs.cost_effectiveness(pd.DataFrame({"annual_cost": [100.0, 200.0]}), {"officer_hours": 0},
-                                   _did_stub(-0.1, -0.3, 0.05), baseline_incidents=1_000)
+                                       _did_stub(-0.1, -0.3, 0.05), baseline_incidents=1_000)
     assert unclear.annual_cost == 300.0 and unclear.cost_per_officer_hour is None
     assert unclear.per_incident.estimate == pytest.approx(3.0) and unclear.per_incident.upper_unbounded
     assert "or no incidents averted at all" in unclear.per_incident.sentence

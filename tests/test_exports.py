@@ -159,7 +159,7 @@ def test_excel_has_no_formula_cells_and_an_about_sheet():
     assert first[4] == -5 and sheet["E2"].data_type == "n"  # numbers stay numbers
     assert sheet["F3"].value is None  # NaN is an empty cell
     assert [c.value for c in book["about"]["A"]] == ["about", "Data: Simulated demo data - Riverbend",
-                                                   "Source: the demo generator", "'=1+1 in a note"]
+                                                     "Source: the demo generator", "'=1+1 in a note"]
 
 
 def test_excel_cells_are_typed_as_text_even_if_something_slipped_past_neutralise(monkeypatch):
@@ -474,7 +474,7 @@ def test_the_about_sheet_speaks_the_language_and_the_data_stay_as_they_are():
     book = assert_safe_workbook(data)
     assert book.sheetnames == ["data", "acerca de"]
     assert [c.value for c in book["acerca de"]["A"]] == ["acerca de", "Datos: Simulated demo data - Riverbend",
-                                                       "Fuente: el generador de demostración"]
+                                                         "Fuente: el generador de demostración"]
     assert [c.value for c in book["data"][1]][:2] == ["data_label", "title"]  # column names are data
     assert book["data"]["A2"].value == "Simulated demo data - Riverbend"
     i18n.set_language("es")

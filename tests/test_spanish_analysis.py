@@ -61,7 +61,7 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     assert "trimestres-distrito en 9 distritos" in _title(scatter) and "r = " in _title(scatter)
     assert scatter["layout"]["title"]["subtitle"]["text"].startswith("Asociación, no efecto. Cada punto es un distrito")
     assert scatter["layout"]["yaxis"]["title"]["text"] == ("% de cambio en los incidentes respecto de un año antes<br>"
-                                                          "(menos el promedio del distrito y del trimestre)")
+                                                           "(menos el promedio del distrito y del trimestre)")
     assert "Pendiente ajustada, dentro de distritos y trimestres" in [t.get("name") for t in scatter["data"]]
     assert any(c.value.startswith("**Asociación, no efecto:**") for c in at.caption)
     assert any("reasignaciones al azar que entregan el historial de participación" in c.value for c in at.caption)
@@ -206,7 +206,7 @@ def test_the_data_dictionary_is_translated_where_shown_and_its_names_stay():
     spanish = schema.data_dictionary()
     assert list(spanish.columns) == list(english.columns)  # machine column names in both languages
     assert spanish[["table", "column", "type", "allowed values"]].equals(english[["table", "column", "type",
-                                                                                   "allowed values"]])
+                                                                                  "allowed values"]])
     row = spanish[(spanish["table"] == "trust_surveys") & (spanish["column"] == "score")].iloc[0]
     assert row["range"] == "0 a 100" and row["unit"] == "puntaje 0-100"
     assert row["meaning"] == "Respuesta promedio reescalada a 0-100 (más alto es mejor)."

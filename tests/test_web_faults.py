@@ -293,7 +293,7 @@ def test_a_signed_in_entry_is_recorded_under_the_sign_in(tiny_env, staff_app, li
     listening_on("0.0.0.0")  # reachable from other machines: staff sign in
     at = AppTest.from_file(staff_app, default_timeout=60)
     at.secrets.update({"common_ground": {"staff_users": {"sgt.lee": auth.hash_password("a long enough secret",
-                                                                                        ln=10)}}})
+                                                                                       ln=10)}}})
     at.run()
     at.text_input(key="staff_sign_in_user").input("sgt.lee")
     at.text_input(key="staff_sign_in_password").input("a long enough secret")

@@ -271,7 +271,7 @@ def test_overview_opens_with_a_headline_and_keeps_the_funnel_behind_how_we_know(
                                f"{totals.incidents:,} incidents, ")
     assert f"a year earlier ({totals.incidents_prior_year:,}) — " in headline
     assert any(words in headline for words in ("not normal variation", "within normal variation",
-                                                "could still be normal variation"))
+                                               "could still be normal variation"))
     how = next(e for e in at.expander if e.proto.label.startswith("How we know"))
     assert len(how.get("plotly_chart")) == 1  # the funnel plot lives there (opened: every table is, see _run)
     assert not any(s.value == "Which districts stand out, fairly compared" for s in at.main.subheader

@@ -390,7 +390,7 @@ def area_table(table: pd.DataFrame, level: str) -> pd.DataFrame:
     rates = data["rate_per_1000"].astype("Float64").reset_index(drop=True)
     hidden = privacy.hidden(data, "incidents").reset_index(drop=True)
     out.insert(5, _("Per 1,000 residents"), [_("not shown") if h else "–" if pd.isna(r) else f"{r:,.1f}"
-                                            for r, h in zip(rates, hidden)])  # "–": too few residents for a rate
+                                             for r, h in zip(rates, hidden)])  # "–": too few residents for a rate
     return out
 
 
@@ -524,7 +524,7 @@ def _trust_values(store: Store, request: BriefingRequest) -> dict:
         return {"trust": None, "trust_prior_year": prior, "trust_reading": _("no survey result in the period")}
     parts = [ngettext("{count} respondent", "{count} respondents", trust.respondents).format(
         count=f"{trust.respondents:,}") if trust.respondents else _("respondents not published"),
-        trust.weighting_text().rstrip(".")]
+             trust.weighting_text().rstrip(".")]
     if trust.change is not None and trust.noise:
         parts.append(_(trust.noise) + (f" ({trust.margin_text()})" if trust.margin is not None else ""))
     return {"trust": round(trust.score, 1), "trust_prior_year": prior, "trust_moe": trust.margin,
@@ -634,7 +634,7 @@ def _takeaways(values: dict, scope: str, period: metrics.Period, engagement: pd.
             reading += "; " + _("{score} in the same days a year earlier").format(
                 score=f"{values['trust_prior_year']:.1f}")
         out.append(_("Trust in police averaged {score} of 100 ({reading}).").format(score=f"{values['trust']:.1f}",
-                                                                                   reading=reading))
+                                                                                    reading=reading))
     if "_clear" in programs.columns and len(programs):
         clear = programs[programs["_clear"].astype(bool)]
     else:  # a table without the flag (tests stub it): none is clear
@@ -669,7 +669,7 @@ def _method_notes(info: metrics.DatasetInfo, request: BriefingRequest, offense_l
         _("Survey scores are respondent-weighted; results from fewer than {n} respondents are hidden.").format(
             n=metrics.MIN_RESPONDENTS),
         _("Data: {label} for {city}. Source: {source}").format(label=_shown(info.label).lower(), city=info.city_name,
-                                                                source=metrics.source_words(info)),
+                                                               source=metrics.source_words(info)),
         _("Data as of {day}; database built {built}.").format(
             day=i18n.format_date(info.last_day) if info.last_day else _("n/a"), built=freshness.built_day(info.built_at)),
     ]

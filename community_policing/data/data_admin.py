@@ -155,7 +155,7 @@ def safe_name(name: str) -> str:
     """An uploaded file's name, if it is a bare file name that is safe to write under; else an error."""
     text = str(name)
     if (not text or text != PurePosixPath(text).name or "/" in text or "\\" in text or "\x00" in text
-            or text.startswith(".") or len(text.encode("utf-8")) > 255 or text.strip() != text):
+        or text.startswith(".") or len(text.encode("utf-8")) > 255 or text.strip() != text):
         raise DataAdminError(_("{name!r}: not a usable file name; expected a plain name such as "
                                "incidents_2024_04.csv (no folders, not starting with a dot)").format(name=text))
     return text
@@ -437,7 +437,7 @@ def prune_staging(staging_root: str | os.PathLike, keep: Iterable[str | os.PathL
     removed = []
     for folder in root.iterdir():
         if (folder.is_dir() and not folder.is_symlink() and STAGED_NAME.match(folder.name)
-                and folder.resolve() not in kept and folder.stat().st_mtime < cutoff):
+            and folder.resolve() not in kept and folder.stat().st_mtime < cutoff):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -465,7 +465,7 @@ def agreement(estimate: float, ci_low: float, ci_high: float, result: SyntheticR
          else _("no placebo p-value"))
     base = _("The second method (synthetic difference-in-differences) estimates {estimate} ({p}; the smallest "
              "possible is {min_p}).").format(estimate=f"{result.estimate:+.1%}", p=p,
-                                            min_p=f"{result.min_p:.2f}" if math.isfinite(result.min_p) else "–")
+                                             min_p=f"{result.min_p:.2f}" if math.isfinite(result.min_p) else "–")
     outside = not (ci_low <= result.estimate <= ci_high)
     clear = ci_low > 0 or ci_high < 0
     opposite = clear and (result.estimate > 0) != (estimate > 0)

@@ -285,7 +285,7 @@ def event_study_figure(res, outcome_label: str, title: str):
     """The event-study chart of a program evaluation (``evaluation.evaluate``), its subtitle saying what the check before the start found (or that it was not
     assessed) without claiming more than a weak check can."""
     return event_study(res.event_study, outcome_label, title=title, pretrend_ok=res.pretrend_ok,
-                               check=evaluation.pretrend_reading(res), staggered=res.staggered)
+                       check=evaluation.pretrend_reading(res), staggered=res.staggered)
 
 
 def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_word: str = "district",
@@ -309,7 +309,7 @@ def funnel_plot(placed: pd.DataFrame, limits: pd.DataFrame, title: str, area_wor
     outside = shown["position"] != "within expected range"
     notes = (shown["denominator_note"] if "denominator_note" in shown.columns
              else pd.Series("", index=shown.index)).map(lambda n: f"<br><i>{_(n)}</i>" if isinstance(n, str) and n
-                                                         else "")
+                                                        else "")
     for mask, name, colour in ((~outside, _("within the expected range"), POINT_COLOR),
                                (outside, _("outside the limits"), "#D55E00")):
         part = shown[mask]
@@ -368,7 +368,7 @@ def representativeness_chart(table: pd.DataFrame, district_name: str, dimension_
         takeaway += _("; {groups} under-represented").format(groups=", ".join(under))
     fig.update_layout(
         title={"text": takeaway, "subtitle": {"text": _("{dimension}: share of attendees (with 95% interval) "
-                                                         "beside share of residents").format(
+                                                        "beside share of residents").format(
             dimension=dimension_label)}},
         barmode="group", yaxis=dict(title=_("% of people"), ticksuffix="%", gridcolor="#eeeeee"),
         plot_bgcolor="white", height=400, font=FONT, margin=dict(l=10, r=10, t=80, b=10),

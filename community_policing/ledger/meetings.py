@@ -185,4 +185,4 @@ def define(ledger_path: Path, city: str, entry: Mapping[str, Any], user: str, *,
         return Saved(found)
     return Saved({}, _("Saved {entry_id}: {title} ({reads_as}). Its meetings wait under "
                        "'Confirm' once they are held.").format(entry_id=new_id, title=entry["title"].strip(),
-                                                                 reads_as=reads_as(entry["schedule"])))
+                                                               reads_as=reads_as(entry["schedule"])))

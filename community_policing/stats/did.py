@@ -1151,7 +1151,7 @@ def _method_text(kind: str, window_months: int | None, n_treated: int, n_control
     else:
         infer_text = _("95% interval from cluster-robust CR1 errors, t with G-1 = {df} df").format(df=df)
     groups_text = _("{treated} treated vs {control} control districts").format(treated=n_treated,
-                                                                             control=n_control)
+                                                                               control=n_control)
     return f"{model_text}; {window_text}; {groups_text}; {infer_text}."
 
 

@@ -132,7 +132,7 @@ def engagement_intensity(
 
     stamps = pd.concat([ev["period"], tr["period"]]).dropna()
     count_cols = ["events_total"] + [f"events_{t}" for t in types] + ["attendees", "officer_hours",
-                                                                     "feedback_sessions", "training_hours"]
+                                                                      "feedback_sessions", "training_hours"]
     if stamps.empty:
         return pd.DataFrame(columns=["district_id", "period"] + count_cols + ["training_hours_per_officer"]
                             + [f"{c}_per_1000" for c in count_cols])

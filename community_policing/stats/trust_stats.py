@@ -277,9 +277,9 @@ def city_trust_from(rows: pd.DataFrame, districts: pd.DataFrame, start: dt.date,
             break
         shifts.append(shift)
     starts = [start, prior_start] + [d for s in shifts for d in (_months_back(start, s),
-                                                                  _one_year_earlier(_months_back(start, s)))]
+                                                                 _one_year_earlier(_months_back(start, s)))]
     ends = [end, prior_end] + [d for s in shifts for d in (_months_back(end, s),
-                                                            _one_year_earlier(_months_back(end, s)))]
+                                                           _one_year_earlier(_months_back(end, s)))]
     win = _district_windows(prepared, ids, np.array([day(d) for d in starts]), np.array([day(d) for d in ends]))
 
     pop = population.reindex(ids).to_numpy(dtype=float)

@@ -129,7 +129,7 @@ def kpi_takeaway(kpis: pd.DataFrame) -> str:
         top, low = rated.loc[rated["rate_per_1000"].idxmax()], rated.loc[rated["rate_per_1000"].idxmin()]
         parts.append(_("{top} has the highest rate ({top_rate} per 1,000 residents), {low} the lowest "
                        "({low_rate})").format(top=top["title"], top_rate=f"{float(top['rate_per_1000']):,.1f}",
-                                             low=low["title"], low_rate=f"{float(low['rate_per_1000']):,.1f}"))
+                                              low=low["title"], low_rate=f"{float(low['rate_per_1000']):,.1f}"))
     moved = kpis[~kpis["noise"].isin(["within normal variation", privacy.NOT_SHOWN_READING, metrics.NOT_COMPARABLE])]
     if len(moved):
         def one(r) -> str:
@@ -267,7 +267,7 @@ def offense_mix_takeaway(mix: pd.DataFrame) -> str:
         top = data.sort_values("share_pct", ascending=False).iloc[0]
         group = str(top["label"])
         return _("{group} is the largest group ({share})").format(group=_(group),
-                                                                 share=f"{float(top['share_pct']):.0f}%")
+                                                                  share=f"{float(top['share_pct']):.0f}%")
     spread = wide.max(axis=1) - wide.min(axis=1)
     group = spread.idxmax()
     hi, lo = wide.loc[group].idxmax(), wide.loc[group].idxmin()
@@ -485,7 +485,7 @@ def monthly_view(store: Store, ids: tuple, end: dt.date, offense_group: str, dat
                   if table["partial"].any() else "")
                + _("Bigger districts have more incidents: the next chart divides by residents."))
     rate_subtitle = _("{offenses} per 1,000 residents per month, {window}").format(offenses=offense_label,
-                                                                                 window=window_label(end))
+                                                                                   window=window_label(end))
     years = sorted({int(y) for y in table["population_year"].dropna()})
     rate_caption = _("Rate = incidents in the month ÷ residents × 1,000 ({years} population; residents are in each "
                      "hover). Districts with fewer than {n} residents get no rate.").format(
@@ -540,8 +540,8 @@ def trust_view(store: Store, ids: tuple, start: dt.date, end: dt.date, *,
         return Section(trust)
     subtitle = (_("Trust in police by survey month, {window}; score 0–100 (higher is better)").format(
         window=window_label(end))
-        + (_("; bars: 95% margin of error") if trust["margin_of_error"].notna().any() else "")
-        + _("; dotted: city average"))
+                + (_("; bars: 95% margin of error") if trust["margin_of_error"].notna().any() else "")
+                + _("; dotted: city average"))
     hidden = int((~trust["shown"]).sum())
     caption = (_("Results from fewer than {n} respondents are not shown (gaps in the lines)").format(
         n=metrics.MIN_RESPONDENTS)

@@ -806,7 +806,7 @@ class NeighborhoodRanking:
         if len(ranked) > 1:
             low = ranked.iloc[-1]
             text += _("; lowest: {name}, {rate}").format(name=low["area_name"],
-                                                        rate=f"{float(low['rate_eb_per_1000']):,.1f}")
+                                                         rate=f"{float(low['rate_eb_per_1000']):,.1f}")
         return text
 
 

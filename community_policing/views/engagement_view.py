@@ -482,8 +482,8 @@ class Association:
             "x and y are the engagement and the change less their district's and their quarter's averages, as "
             "plotted and as the slope is fitted; the change is from the same quarter a year earlier (“change "
             "from”) to the quarter shown in “change to”.")
-            + (" " + _("In the download the incident change is a proportion (0.05 = +5%).")
-               if self.outcome.key == "incidents" else ""))
+                + (" " + _("In the download the incident change is a proportion (0.05 = +5%).")
+                   if self.outcome.key == "incidents" else ""))
 
 
 def p_text(p: float) -> str:

@@ -71,7 +71,7 @@ def evaluate(store: Store, program: str | None = None, date_basis: str = "occurr
     """One row per program and outcome, as ``did.evaluate_programs`` (relative effects). ``tables``:
     ``inputs(store, date_basis)`` already read (the page reads them once for every program)."""
     return did.evaluate_programs(tables if tables is not None else inputs(store, date_basis), program,
-                                      date_basis=date_basis)
+                                 date_basis=date_basis)
 
 
 def program_names(store: Store) -> list[str]:
@@ -83,7 +83,7 @@ def program_detail(store: Store, program: str, date_basis: str = "occurred",
     """[(outcome, DidResult or note)] for one program: the event studies and checks for its page.
     ``tables``: ``inputs(store, date_basis)`` already read."""
     return did.program_results(tables if tables is not None else inputs(store, date_basis), program,
-                                    date_basis=date_basis)
+                               date_basis=date_basis)
 
 
 def results_table(details: Sequence[tuple[str, list]], truth: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -166,7 +166,7 @@ def plain_summary(program: str, res: did.DidResult) -> str:
         text += " " + _("The interval excludes zero, so chance alone is an unlikely explanation.")
     else:
         text += _(" (95% confidence interval: {low} to {high}).").format(low=f"{res.ci_low:+.1%}",
-                                                                        high=f"{res.ci_high:+.1%}")
+                                                                         high=f"{res.ci_high:+.1%}")
         text += " " + _("The interval includes zero: these data cannot tell this program's effect apart from no "
                         "effect.")
     text += " " + _pretrend_sentence(res)
@@ -228,7 +228,7 @@ def pretrend_text(res: did.DidResult) -> str:
                         "districts' (test of a steady gap in trends: p = {p}).") if res.pretrend_slope < 0 else _(
             "Before the start, the treated districts' trend ran {gap} a year **above** the comparison districts' "
             "(test of a steady gap in trends: p = {p}).")).format(gap=_pct(res.pretrend_slope),
-                                                                   p=f"{res.pretrend_slope_p:.2f}"))
+                                                                  p=f"{res.pretrend_slope_p:.2f}"))
     if not math.isnan(res.pretrend_p):
         parts.append(_("A test of any difference at all in the periods before the start gives p = {p}.").format(
             p=f"{res.pretrend_p:.2f}"))
@@ -430,8 +430,8 @@ def funnel(areas: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def representativeness(store: Store, dimension: str = "race_ethnicity") -> pd.DataFrame:
     """Who attends engagement activities compared with who lives in each district."""
     return engagement_stats.representativeness(store.query("engagement_attendance_all"),
-                                       store.query("engagement_events_all"),
-                                       store.query("district_demographics_all"), dimension)
+                                               store.query("engagement_events_all"),
+                                               store.query("district_demographics_all"), dimension)
 
 
 # --- The Program evaluation page: its words and its table of every program ---------------------------

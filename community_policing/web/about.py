@@ -51,7 +51,7 @@ def data_note(info: metrics.DatasetInfo, extra: str = "", rate_base: int | None 
         incidents = _("Incidents: none loaded")
     lines = [
         _("**{label}** for {city}. Source: {source}").format(label=_(info.label), city=plain(info.city_name),
-                                                            source=plain(source_words(info))),
+                                                             source=plain(source_words(info))),
         _("{incidents}; {activities} engagement activities; {surveys} survey results; {districts} districts, "
           "{neighborhoods} neighborhoods.").format(
             incidents=incidents, activities=f"{info.engagement_rows:,}", surveys=f"{info.survey_rows:,}",

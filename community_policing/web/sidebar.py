@@ -173,5 +173,5 @@ def filter_notes(filters: Filters) -> list[str]:
     basis = _(DATE_BASIS_WORDS[filters.date_basis]) if filters.date_basis in DATE_BASIS_WORDS else filters.date_basis
     return [_("Page filters when downloaded: {period} ({name}), compared with {prior}; offenses: {offenses}; "
               "incidents counted by {basis}.").format(period=filters.period.label(), name=_(filters.period_name),
-                                                     prior=filters.period.prior.label(),
-                                                     offenses=filters.offense_label, basis=basis)]
+                                                      prior=filters.period.prior.label(),
+                                                      offenses=filters.offense_label, basis=basis)]

@@ -37,6 +37,12 @@ MODULES = (
     "community_policing.figures.trust",
     "community_policing.figures.engagement",
     "community_policing.stats.costs",
+    "community_policing.views.overview",
+    "community_policing.views.district_page",
+    "community_policing.views.compare",
+    "community_policing.views.engagement_view",
+    "community_policing.views.map_layers",
+    "community_policing.views.trust_view",
 )
 
 _started = threading.Event()
