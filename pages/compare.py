@@ -91,7 +91,8 @@ window_start = district.window_start(period.end)
 # --- 1. Headline numbers ----------------------------------------------------------------------
 st.subheader(_("Headline numbers"))
 headline = cached.view(compare.headline_view, store, ids_key, period.start, period.end, filters.offense_group,
-                       filters.date_basis, echo.plain(info.city_name))
+                       filters.date_basis, echo.plain(info.city_name),
+                       districts_table=cached.area_table(store, key, filters, "district"))  # one for every choice
 if headline.incidents is not None:
     st.markdown(f"**{headline.takeaway}.**")
     st.dataframe(headline.incidents, hide_index=True, width="stretch", placeholder=display.MISSING, column_config={

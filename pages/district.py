@@ -108,7 +108,8 @@ if info.has_incidents and info.prior_incomplete(period, filters.date_basis):
     st.warning(metrics.prior_incomplete_note(info.coverage.comparison_start(filters.date_basis), period))
 
 # --- 1. KPIs ----------------------------------------------------------------------------------
-head = cached.view(district_page.headline, *place, *chosen_filters, city_name)
+head = cached.view(district_page.headline, *place, *chosen_filters, city_name,
+                   districts_table=cached.area_table(store, key, filters, "district"))  # one table for all districts
 for i, (column, kpi) in enumerate(zip(st.columns(head.widths), (head.incidents, *head.others))):
     column.metric(kpi.label, kpi.value, delta=kpi.delta, delta_color=kpi.delta_color, help=kpi.help)
     if i == 0 and info.has_incidents:  # the incidents: their year-earlier comparison's captions come first
@@ -136,7 +137,8 @@ def _neighborhoods() -> None:
     if chosen.neighborhoods == 0:
         st.info(_("No neighborhoods are loaded for {district}.").format(district=district_name))
         return
-    ranked = cached.view(district_page.neighborhoods, *place, *chosen_filters, offense_label)
+    ranked = cached.view(district_page.neighborhoods, *place, *chosen_filters, offense_label, area_tables=tuple(
+        cached.area_table(store, key, filters, level) for level in ("neighborhood", "district")))
     st.markdown(ranked.heading)
     numbers = {column: st.column_config.NumberColumn(label, format=number_format, help=hint)
                for column, (label, number_format, hint) in ranked.numbers.items()}

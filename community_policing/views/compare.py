@@ -383,11 +383,14 @@ class Headline:
 
 
 def headline_view(store: Store, ids: tuple, start: dt.date, end: dt.date, offense_group: str, date_basis: str,
-                  city: str, *, rules: privacy.Rules | None = None) -> Headline:
+                  city: str, *, districts_table: pd.DataFrame | None = None,
+                  rules: privacy.Rules | None = None) -> Headline:
     """The headline numbers of the districts ``ids``; ``city``: the city's name as the page writes it. With
-    ``rules`` (public mode) from the suppressed district table, hidden counts with their notes."""
+    ``rules`` (public mode) from the suppressed district table, hidden counts with their notes. ``districts_table``:
+    that table as this reader may see it (``cached.area_comparison``, shared by every choice of districts)."""
     coverage = metrics.dataset_info(store)
-    table = metrics.area_comparison(store, start, end, "district", offense_group, date_basis, rules=rules)
+    table = districts_table if districts_table is not None else metrics.area_comparison(
+        store, start, end, "district", offense_group, date_basis, rules=rules)
     kpis = kpi_table(store, list(ids), start, end, offense_group, date_basis, districts_table=table)
     incidents = _incidents_shown(kpis) if coverage.has_incidents else None
     others = _others_shown(kpis, coverage) if coverage.engagement_rows or coverage.survey_rows else None

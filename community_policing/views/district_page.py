@@ -103,10 +103,13 @@ class Headline:
 
 
 def headline(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str, date_basis: str,
-             city_name: str, *, rules: privacy.Rules | None = None) -> Headline:
+             city_name: str, *, districts_table: pd.DataFrame | None = None,
+             rules: privacy.Rules | None = None) -> Headline:
     """The KPIs of the district for the filters (its incident counts from the area table the Overview shows,
-    protected for the public with the neighborhoods' as one table)."""
-    table = metrics.area_comparison(store, start, end, "district", offense_group, date_basis, rules=rules)
+    protected for the public with the neighborhoods' as one table). ``districts_table``: that table as this reader
+    may see it (``cached.area_comparison``, shared by every district's view), else built here."""
+    table = districts_table if districts_table is not None else metrics.area_comparison(
+        store, start, end, "district", offense_group, date_basis, rules=rules)
     kpis = district.district_kpis(store, district_id, start, end, offense_group, date_basis, districts_table=table)
     engagement = metrics.engagement_kpis(
         kpis.engagement_events, kpis.engagement_events_prior_year, kpis.officer_hours, kpis.officer_hours_prior_year,
@@ -233,10 +236,14 @@ class Neighborhoods:
 
 
 def neighborhoods(store: Store, district_id: str, start: dt.date, end: dt.date, offense_group: str, date_basis: str,
-                  offense_label: str, *, rules: privacy.Rules | None = None) -> Neighborhoods:
+                  offense_label: str, *, area_tables: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                  rules: privacy.Rules | None = None) -> Neighborhoods:
     """The "Neighborhoods" view. Both area tables come from one decision in public mode (``protected_areas``), so
-    a count hidden here is hidden on the Overview too; the caption then says what is not shown."""
-    if rules is None:
+    a count hidden here is hidden on the Overview too; the caption then says what is not shown. ``area_tables``:
+    the (neighborhood, district) tables as this reader may see them (``cached.area_comparison``), else built here."""
+    if area_tables is not None:
+        tables = dict(zip(("neighborhood", "district"), area_tables))
+    elif rules is None:
         tables = {level: metrics.area_comparison(store, start, end, level, offense_group, date_basis)
                   for level in ("neighborhood", "district")}
     else:

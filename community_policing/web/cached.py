@@ -105,6 +105,13 @@ def area_comparison(_store: Store, key: tuple, start: dt.date, end: dt.date, lev
     return _area_comparison(_store, key, start, end, level, offense_group, date_basis)
 
 
+def area_table(store: Store, key: tuple, filters, level: str) -> pd.DataFrame:
+    """``area_comparison`` for the sidebar's ``filters`` (a ``sidebar.Filters``): one cached table per filters and
+    level, as this reader may see it, that a page hands to its views (every district's view shares it)."""
+    return area_comparison(store, key, filters.period.start, filters.period.end, level, filters.offense_group,
+                           filters.date_basis)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def protected_areas(_store: Store, key: tuple, start: dt.date, end: dt.date, offense_group: str, date_basis: str,
                     rules: privacy.Rules) -> privacy.ProtectedAreas:
