@@ -8,7 +8,7 @@ plain rerun of that page (Streamlit's "R" shortcut) for filter changes.
 How: build the demo city (or take --db), start a real server (tests/servers.py, as the browser tests do),
 and for each page open a fresh browser context (a new session) on its URL. "Settled" = Streamlit's script
 state (``data-test-script-state`` on ``stApp``) is back to not running, no new run starts for 0.8 s, every
-chart on the page has drawn and no element is still a loading skeleton; the time is counted from the start
+chart on the page (Plotly or Vega-Lite) has drawn and no element is still a loading skeleton; the time is counted from the start
 of navigation. Then one filter is changed (the sidebar period on pages that have it; the program on Program evaluation; the outcome on
 Engagement vs outcomes; a rerun on pages without filters) and the time from the click to settled again is
 recorded. Pages are visited in order on one server, so caches a page shares with an earlier one are warm:
@@ -68,8 +68,8 @@ new MutationObserver(() => {
 """
 STATUS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  const drawn = charts.every(c => c.querySelector('.main-svg, canvas'));
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]')];
+  const drawn = charts.every(c => c.querySelector('.main-svg, canvas, svg.marks'));
   // A widget or chart whose code is still loading shows as a skeleton (no chart element yet, so "every chart
   // drawn" alone would pass): settled means none is left.
   const skeletons = document.querySelectorAll('[data-testid="stSkeleton"]').length;

@@ -1,4 +1,5 @@
-"""Charts that everyone can read (WCAG 2.1 AA). No Streamlit here; ``display.plotly_chart`` applies both.
+"""Charts that everyone can read (WCAG 2.1 AA). No Streamlit here; ``display.plotly_chart`` applies both
+(``display.altair_chart`` the text alternative, ``vega_alt``; ``figures.vega.finish`` the contrast).
 
 * ``chart_alt`` (1.1.1, text alternative): every chart is named for screen readers by what kind of chart
   it is, its title (the takeaway) and subtitle (what is counted), read from the figure itself so that the
@@ -107,3 +108,42 @@ def chart_alt(fig: go.Figure, kind: str | None = None) -> str:
     parts = [_sentence(text), _sentence(subtitle)]
     body = " ".join(p for p in parts if p)
     return f"{kind or chart_kind(fig)}: {body}" if body else (kind or chart_kind(fig))
+
+
+# The same names for a Vega-Lite chart, by the mark that draws its data (``_VEGA_PRECEDENCE``).
+_VEGA_KINDS = {"geoshape": N_("Map"), "bar": N_("Bar chart"), "rect": N_("Colour key"), "boxplot": N_("Box plot"),
+               "line": N_("Line chart"), "trail": N_("Line chart"), "area": N_("Line chart"),
+               "point": N_("Scatter plot"), "circle": N_("Scatter plot"), "square": N_("Scatter plot")}
+
+
+# Which mark names the chart when it has several: a shaded period (rect) or an interval band (area) under a
+# line does not make a line chart a colour key.
+_VEGA_PRECEDENCE = ("geoshape", "boxplot", "bar", "line", "trail", "point", "circle", "square", "area", "rect")
+
+
+def _marks(spec: dict) -> list[str]:
+    """Every mark type of a Vega-Lite spec, outermost first (layers, facets and concatenations opened)."""
+    mark = spec.get("mark")
+    found = [mark.get("type") if isinstance(mark, dict) else mark] if mark else []
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for part in spec.get(key, []):
+            found += _marks(part)
+    if isinstance(spec.get("spec"), dict):
+        found += _marks(spec["spec"])
+    return found
+
+
+def vega_alt(spec: dict, kind: str | None = None) -> str:
+    """``chart_alt`` for a Vega-Lite chart (its spec as a dict): "<kind>: <title>. <subtitle>.", the kind
+    from its marks unless given. Titles broken into lines are read as one sentence."""
+    def joined(value) -> str:
+        return plain_text(" ".join(value) if isinstance(value, list) else value)
+
+    found = spec.get("title")
+    found = found if isinstance(found, dict) else {"text": found} if found else {}
+    body = " ".join(p for p in (_sentence(joined(found.get("text"))), _sentence(joined(found.get("subtitle")))) if p)
+    if kind is None:  # what draws the data, not a shaded band or a background rectangle under it
+        marks = set(_marks(spec))
+        found = next((m for m in _VEGA_PRECEDENCE if m in marks), None)
+        kind = _(_VEGA_KINDS[found]) if found else _("Chart")
+    return f"{kind}: {body}" if body else kind

@@ -130,6 +130,24 @@ def month_name(month: int) -> str:
         dt.date(2000, month, 1), "LLLL")
 
 
+def vega_locale() -> dict | None:
+    """Vega-Lite's ``config.locale`` for the current language (month and day names in axis ticks and
+    tooltips; numbers as ``plotly_config`` writes them: "1,234.5" in both languages), or None in English
+    (Vega's own default). Given with each chart, so nothing is fetched."""
+    lang = _current.get()
+    return None if lang == DEFAULT else _vega_locale(lang)
+
+
+@functools.cache
+def _vega_locale(lang: str) -> dict:
+    plotly = _plotly_locale(lang)["locales"][lang]["format"]
+    return {"number": {"decimal": plotly["decimal"], "thousands": plotly["thousands"], "grouping": [3],
+                       "currency": ["$", ""]},
+            "time": {"dateTime": "%x, %X", "date": plotly["date"], "time": "%H:%M:%S", "periods": ["AM", "PM"],
+                     "days": plotly["days"], "shortDays": plotly["shortDays"], "months": plotly["months"],
+                     "shortMonths": plotly["shortMonths"]}}
+
+
 def plotly_config() -> dict:
     """plotly.js config that draws dates (axis ticks, ``%{x|%b %Y}`` in hover text) and the mode bar in the
     current language. plotly.js takes the locale definition with the chart (``config.locales``), so nothing

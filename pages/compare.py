@@ -133,17 +133,17 @@ else:
     if not monthly.covered:
         st.info(_("The incident data do not cover these months."))
     else:
-        display.plotly_chart(compare_figures.monthly_incidents(monthly.table, monthly.takeaway, monthly.subtitle,
+        display.altair_chart(compare_figures.monthly_incidents(monthly.table, monthly.takeaway, monthly.subtitle,
                                                                breaks=breaks, preliminary_from=preliminary),
-                             width="stretch", key="compare_series_chart")
+                             width="content", key="compare_series_chart", kind=_("Line chart"))
         freshness_notes = about.chart_freshness_notes(series_breaks.for_places(breaks, chosen), window_start, period.end,
                                                       preliminary)
         st.caption(monthly.caption + "".join(f" {n}" for n in freshness_notes))
 
         st.subheader(_("Per 1,000 residents"))
-        display.plotly_chart(compare_figures.rate_lines(monthly.table, monthly.rate_takeaway, monthly.rate_subtitle,
+        display.altair_chart(compare_figures.rate_lines(monthly.table, monthly.rate_takeaway, monthly.rate_subtitle,
                                                         breaks=breaks, preliminary_from=preliminary),
-                             width="stretch", key="compare_rate_chart")
+                             width="stretch", key="compare_rate_chart", kind=_("Line chart"))
         st.caption(monthly.rate_caption)
         show_numbers(monthly.table, "monthly")
 
@@ -156,7 +156,7 @@ else:
     elif not mix.takeaway:
         st.info(_("No incidents of this kind were recorded in these districts in the period."))
     else:
-        display.plotly_chart(compare_figures.offense_mix(mix.table, mix.takeaway, mix.subtitle), width="stretch",
+        display.altair_chart(compare_figures.offense_mix(mix.table, mix.takeaway, mix.subtitle), width="content",
                              key="compare_mix_chart")
         st.caption(_("Shares compare the make-up of crime whatever a district's size. Offense groups follow the "
                      "FBI UCR classes."))
@@ -173,8 +173,8 @@ else:
         st.info(_("No engagement activities are recorded in these districts between {window}.").format(
             window=compare.window_label(period.end)))
     else:
-        display.plotly_chart(compare_figures.engagement_rates(engagement.table, engagement.takeaway, engagement.subtitle),
-                             width="stretch", key="compare_engagement_chart")
+        display.altair_chart(compare_figures.engagement_rates(engagement.table, engagement.takeaway, engagement.subtitle),
+                             width="content", key="compare_engagement_chart")
         st.caption(_("Activities of every type (meetings, events, foot patrols, youth programs…) counted by their "
                      "own dates; hover for the count and officer hours. Engagement is often sent where crime is "
                      "high, so more engagement beside more crime does not show either caused the other."))
@@ -191,7 +191,7 @@ else:
         st.info(_("No trust survey result for these districts with at least {n} respondents up to the end of the "
                   "period.").format(n=metrics.MIN_RESPONDENTS))
     else:
-        display.plotly_chart(compare_figures.trust_trends(trust.table, trust.takeaway, trust.subtitle), width="stretch",
+        display.altair_chart(compare_figures.trust_trends(trust.table, trust.takeaway, trust.subtitle), width="content",
                              key="compare_trust_chart")
         st.caption(trust.caption)
         show_numbers(trust.table, "trust")

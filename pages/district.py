@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing.figures import district as district_figures, maps as map_figures
+from community_policing.figures import district as district_figures
 from community_policing.views import district, district_page, metrics
 from community_policing.web import about, cached, display, downloads, echo, sidebar, signin
 from community_policing.i18n import _
@@ -25,14 +25,15 @@ def show_numbers(frame: pd.DataFrame, name: str) -> None:
 
 
 def show_chart(chart: district_page.Chart, figure, key: str, name: str, chart_numbers: str | None = None,
-               **options) -> None:
+               kind: str | None = None, **options) -> None:
     """A chart from its view (``figure`` of its frame, title, subtitle and options) or why there is none, then the
-    sentences under it and the numbers behind it (``chart_numbers``: the chart's own, right under it)."""
+    sentences under it and the numbers behind it (``chart_numbers``: the chart's own, right under it). ``kind``: what
+    the text alternative calls it, when its first mark (a shaded period) is not what it is."""
     if chart.missing:
         st.info(chart.missing)
     else:
-        display.plotly_chart(figure(chart.frame, chart.title, chart.subtitle, **chart.options, **options),
-                             width="stretch", key=key)
+        display.altair_chart(figure(chart.frame, chart.title, chart.subtitle, **chart.options, **options), kind=kind,
+                             key=key)
         if chart_numbers:
             show_numbers(chart.frame, chart_numbers)
     if chart.caption:
@@ -97,10 +98,9 @@ with heading:
 st.caption(district_page.facts(chosen) + metrics.comparison_caption(offense_label, filters.date_basis, period))
 locator, _beside = st.columns([1, 2])
 with locator:  # where the district is in the city, for a reader who does not know its number
-    display.plotly_chart(map_figures.locator_map(cached.area_features(store, key, "district"), chosen.id,
-                                                 _("Where {district} is in the city").format(district=chosen.title),
-                                            context=cached.map_context(store, key)), kind=_("Map"), width="stretch",
-                         key="district_locator")
+    display.altair_chart(district_figures.locator_map(
+        cached.area_features(store, key, "district"), chosen.id, _("Where {district} is in the city").format(
+            district=chosen.title), context=cached.map_context(store, key)), kind=_("Map"), key="district_locator")
 if st.button(_("Printable briefing for this district (PDF or slides)"), icon=":material/picture_as_pdf:",
              key="district_briefing"):
     st.switch_page("pages/briefing.py", query_params={"district": chosen.id})
@@ -129,8 +129,8 @@ def _monthly() -> None:
     freshness = about.chart_freshness_notes(breaks, district.window_start(period.end), period.end, preliminary)
     show_chart(cached.view(district_page.monthly, *place, period.end, filters.offense_group, filters.date_basis,
                            offense_label, tuple(freshness), preliminary), district_figures.monthly_incidents,
-               "series_chart", "monthly", period_start=period.start, period_end=period.end, breaks=breaks,
-               preliminary_from=preliminary)
+               "series_chart", "monthly", kind=_("Line chart"), period_start=period.start, period_end=period.end,
+               breaks=breaks, preliminary_from=preliminary)
 
 
 def _neighborhoods() -> None:
@@ -181,7 +181,7 @@ if info.engagement_rows == 0 and signin.viewer().is_staff:
                      icon=":material/edit_note:")
 st.subheader(_("Resident trust"))
 show_chart(cached.view(district_page.trust, *place, period.end, district_name, city_name), district_figures.trust_trend,
-           "trust_chart", "trust", period_start=period.start, period_end=period.end)
+           "trust_chart", "trust", kind=_("Line chart"), period_start=period.start, period_end=period.end)
 st.subheader(_("Officer training"))
 show_chart(cached.view(district_page.training, *place, period.end, period.start, district_name, city_name),
            district_figures.training_hours, "training_chart", "training")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing.figures import engagement as engagement_figures, base as figures
+from community_policing.figures import engagement as engagement_figures
 from community_policing.stats import did, trust_stats
 from community_policing.views import metrics
 from community_policing.web import about, cached, display, downloads, echo, signin
@@ -85,7 +85,7 @@ else:
             assoc.plotted_points(), title=assoc.chart_title(), subtitle=assoc.chart_subtitle(),
             x_label=x_label, y_label=y_label, slope=s, intercept=assoc.intercept, slope_low=lo, slope_high=hi,
             y_suffix=assoc.outcome.suffix, district_order=page.district_order)
-        display.plotly_chart(fig, width="stretch", key="eng_scatter")
+        display.altair_chart(fig, kind=_("Scatter plot"), key="eng_scatter")
         st.caption(assoc.caption())
         points_box = display.lazy_expander(_("Show the numbers"), key="eng_points")
         with points_box:
@@ -108,8 +108,8 @@ else:
     table = page.latest
     st.subheader(ev.latest_heading(page.quarters))
     bars_title, total_label, bars_subtitle = ev.bars_words(table, measure, page.quarters)
-    display.plotly_chart(engagement_figures.intensity_bars(table, measure, total_label, bars_title, bars_subtitle),
-                         width="stretch", key="eng_bars")
+    display.altair_chart(engagement_figures.intensity_bars(table, measure, total_label, bars_title, bars_subtitle),
+                         key="eng_bars")
     columns = ev.latest_table_columns(table)
     st.dataframe(ev.latest_shown(table), hide_index=True, placeholder=display.MISSING, width="stretch", column_config={
         c: st.column_config.NumberColumn(ev.column_label(c), format="%.2f" if "per_" in c else "localized")
@@ -171,9 +171,8 @@ else:
     picked = r2.selectbox(_("District"), ev.districts_with_attendees(rep),
                           format_func=lambda d: _("District {id}").format(id=d), key="rep_district")
     one = ev.named_groups(rep[rep["district_id"] == picked])
-    display.plotly_chart(figures.representativeness_chart(one, _("District {id}").format(id=picked),
-                                                          _(ev.DIMENSIONS[dimension])),
-                         width="stretch", key="rep_chart")
+    display.altair_chart(engagement_figures.representativeness_chart(one, _("District {id}").format(id=picked),
+                                                                     _(ev.DIMENSIONS[dimension])), key="rep_chart")
     st.caption(ev.attendance_caption(one))
     groups_box = display.lazy_expander(_("Show the numbers for every district"), key="representativeness_numbers")
     with groups_box:

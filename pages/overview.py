@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from community_policing.figures import base as figures
+from community_policing.figures import overview as overview_figures
 from community_policing.stats import funnel
 from community_policing.views import metrics, overview
 from community_policing.web import about, cached, display, downloads, echo, session, sidebar, signin
@@ -117,9 +118,10 @@ if metric == "rate_per_1000":
     definition = figures.rate_definition(base) + " " + overview.shrinkage_note(shaded)
 else:
     title, definition = overview.change_map_words(level, offense_label)
-map_event = display.plotly_chart(figures.choropleth(metrics.area_names(shaded), features, metric, title,
-                                                    subtitle=period.label(), base=base, context=cached.map_context(store, key)),
-                                 width="stretch", key="map_chart", on_select="rerun", selection_mode="points")
+map_event = display.altair_chart(
+    overview_figures.choropleth(metrics.area_names(shaded), features, metric, title, subtitle=period.label(), base=base,
+                                context=cached.map_context(store, key)),
+    key="map_chart", on_select="rerun", selection_mode=overview_figures.SELECTION)
 if blank := metrics.all_zero_note(areas, metric):  # a map with nothing to shade says so
     st.info(blank)
 st.caption(overview.map_caption(definition, level, metric, areas))
@@ -165,14 +167,13 @@ if not totals.engagement_recorded:
         with contextlib.suppress(StreamlitPageNotFoundError):  # run alone (tests), the page has no navigation
             st.page_link("pages/ledger.py", label=_("Open the Engagement log"), icon=":material/edit_note:")
 else:
-    intensity = st.radio(_("Engagement measure"), list(figures.INTENSITY_LABELS), key="intensity", horizontal=True,
-                         format_func=lambda m: _(figures.INTENSITY_LABELS[m]))
-    display.plotly_chart(
-        figures.engagement_scatter(with_intensity, intensity,
-                                   title=_("Engagement intensity and change in incidents, by district")),
-        width="stretch", key="scatter_chart")
-    st.caption(overview.scatter_caption(_(figures.ASSOCIATION_NOT_EFFECT),
-                                        figures.scatter_left_out(with_intensity, intensity)))
+    intensity = st.radio(_("Engagement measure"), list(overview_figures.INTENSITY_LABELS), key="intensity",
+                         horizontal=True, format_func=lambda m: _(overview_figures.INTENSITY_LABELS[m]))
+    display.altair_chart(
+        overview_figures.engagement_scatter(with_intensity, intensity,
+                                            title=_("Engagement intensity and change in incidents, by district")),
+        key="scatter_chart")
+    st.caption(overview.scatter_caption(_(figures.ASSOCIATION_NOT_EFFECT), overview_figures.scatter_left_out(with_intensity, intensity)))
     downloads.numbers_behind(overview.scatter_numbers(with_intensity, intensity),
                              info, f"districts_engagement_{period.start}_{period.end}.csv", key="numbers_scatter",
                              column_config=display.area_column_config(_("District"), officer_hours_per_1000_per_year=(

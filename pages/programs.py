@@ -1,14 +1,13 @@
 """Program evaluation: did crime and trust change in the districts that got a program, compared
 with districts that did not? Difference-in-differences with its checks, in plain language."""
 
-import html
 
 import pandas as pd
 import streamlit as st
 
 from community_policing import i18n
 from community_policing.data import series_breaks
-from community_policing.figures import base as figures
+from community_policing.figures import programs as program_figures
 from community_policing.views import evaluation, metrics
 from community_policing.web import about, cached, display, downloads, echo, sidebar
 from community_policing.i18n import _
@@ -161,11 +160,10 @@ for outcome, result in detail:
                                      [*result.treated, *result.controls]), *result.window)
         if crossed:
             st.warning(crossed, icon=":material/warning:")
-    display.plotly_chart(
-        figures.event_study_figure(
+    display.altair_chart(  # Vega draws a title as plain text: a program's name is never read as markup
+        program_figures.event_study_figure(
             result, label, title=_("{outcome}: treated vs comparison districts around the start of the {program}")
-            .format(outcome=label, program=html.escape(program))),  # plotly reads <a href…> in a title as a link
-        width="stretch", key=f"event_{outcome}")
+            .format(outcome=label, program=program)), key=f"event_{outcome}")
     st.caption(evaluation.event_study_caption(result))
     downloads.numbers_behind(result.event_study, info, f"event_study_{outcome}.csv", key=f"numbers_event_{outcome}")
     if outcome == "incidents":

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from community_policing import i18n
-from community_policing.figures import trust as trust_figures
+from community_policing.figures import trust as trust_figures, vega
 from community_policing.stats import trust_stats
 from community_policing.views import district, metrics, trust_view
 from community_policing.web import about, cached, display, downloads, echo, sidebar, signin
@@ -80,11 +80,21 @@ shown = table[table["district_id"].astype(str).isin(chosen)]
 if shown.empty:
     st.info(_("Pick at least one district with survey results in these periods."))
 else:
+    title = _("{measure} by district").format(measure=label)
     subtitle = _("{measure}, score 0–100 (higher is better)").format(measure=label) + "<br>" + _(
         "Shaded: the period chosen. Orange: a change from a year earlier beyond normal variation.")
-    display.plotly_chart(trust_figures.trust_small_multiples(
-        shown, changes, _("{measure} by district").format(measure=label), subtitle, start, end),
-        width="stretch", key="trust_chart")
+    panels = trust_figures.trust_small_multiples(shown, changes, title, subtitle, start, end)
+    if vega.message_of(panels[0]):  # nothing to draw: one chart that says why
+        display.altair_chart(panels[0], key="trust_chart")
+    else:  # one chart per district, a row of columns at a time (a phone stacks them in district order)
+        st.markdown(f"**{title}**")
+        st.caption(subtitle.replace("<br>", "  \n"))
+        ids = list(dict.fromkeys(shown["district_id"].astype(str)))
+        for first_panel in range(0, len(panels), trust_figures.COLUMNS):
+            for column, did, panel in zip(st.columns(trust_figures.COLUMNS), ids[first_panel:],
+                                          panels[first_panel:first_panel + trust_figures.COLUMNS]):
+                with column:
+                    display.altair_chart(panel, kind=_("Line chart"), key=f"trust_chart_{did}")
     notes = [_("Scores are the mean answer rescaled to 0–100. Results from fewer than {n} "
                "respondents are not shown.").format(n=metrics.MIN_RESPONDENTS)]
     if not table["respondents_known"].all():

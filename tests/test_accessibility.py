@@ -112,14 +112,16 @@ def _address(base: str, path: str, lang: str, **extra: str) -> str:
 
 
 # A run has finished and left nothing stale; every Plotly chart has drawn its SVG (a map also its
-# MapLibre canvas).
+# MapLibre canvas), every Vega-Lite chart its SVG.
 _SETTLED = """() => {
   const app = document.querySelector('[data-test-script-state]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
   if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
   return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(chart =>
     chart.querySelector('.main-svg') && (!chart.querySelector('.mapboxgl-map, .maplibregl-map')
-                                         || chart.querySelector('canvas.maplibregl-canvas, canvas.mapboxgl-canvas')));
+                                         || chart.querySelector('canvas.maplibregl-canvas, canvas.mapboxgl-canvas')))
+    && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(chart => chart.querySelector('svg.marks')
+                                                                           || chart.offsetParent === null);  // a tab not shown draws when opened
 }"""
 
 
@@ -179,13 +181,16 @@ def _report(result: dict, name: str) -> tuple[list[str], list[str]]:
 
 
 # Chart text that Plotly draws on the chart's white background: titles, subtitles, axis ticks and titles,
-# legends, colour-bar ticks. axe-core does not look inside a chart's SVG, so its colour is checked here.
+# legends, colour-bar ticks; and every text of a Vega-Lite chart (figures.vega.finish sets their colour).
+# axe-core does not look inside a chart's SVG, so its colour is checked here.
 _CHART_TEXT = """() => {
   const selectors = ['.gtitle', '.gtitle-subtitle', '.xtick text', '.ytick text', '.xtitle', '.ytitle',
                      '[class*="x2title"]', '[class*="y2title"]', '.legendtext', '.legendtitletext', '.cbaxis text',
                      '[class*="cbcoloraxistitle"]', '.bartext-outside'];
   const seen = {};
-  for (const text of document.querySelectorAll(selectors.map(s => '[data-testid="stPlotlyChart"] ' + s).join(','))) {
+  const texts = [...document.querySelectorAll(selectors.map(s => '[data-testid="stPlotlyChart"] ' + s).join(',')),
+                 ...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks text')];
+  for (const text of texts) {
     if (!text.textContent.trim()) continue;
     const style = getComputedStyle(text);
     seen[style.fill + ' ' + style.fillOpacity + ' ' + style.opacity] = text.textContent.trim().slice(0, 60);
@@ -207,9 +212,9 @@ def _check(frame, name: str, lang: str) -> None:
     assert frame.evaluate("document.documentElement.lang").split("-")[0] == lang, (
         f"{name}: <html lang> is {frame.evaluate('document.documentElement.lang')!r}, not {lang!r}")
     # WCAG 1.1.1: every chart has a text alternative (display.plotly_chart names it after its title).
-    unnamed = frame.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-        .filter(c => !(c.getAttribute('aria-label') || '').trim()).length""")
-    assert unnamed == 0, f"{name}: {unnamed} chart(s) without a text alternative (use display.plotly_chart)"
+    unnamed = frame.evaluate("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]')]
+        .filter(c => c.offsetParent !== null && !(c.getAttribute('aria-label') || '').trim()).length""")  # shown ones
+    assert unnamed == 0, f"{name}: {unnamed} chart(s) without a text alternative (use display.plotly_chart / altair_chart)"
     # WCAG 1.4.3 inside the charts (display.plotly_chart → accessibility.readable_text).
     faint = {}
     for style, text in frame.evaluate(_CHART_TEXT).items():
@@ -397,7 +402,7 @@ def test_the_overview_works_inside_a_city_portal_iframe(public_app, browser, por
         frame = _app_frame(page, public_app)
         _settle(frame)
         assert frame.locator("h1").first.inner_text().strip()  # the page's title (in any language)
-        assert frame.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 2  # the map and charts drew
+        assert frame.locator('[data-testid="stVegaLiteChart"] svg.marks').count() >= 2  # the map and charts drew
         # Streamlit's embed mode: no app menu or toolbar inside the portal's frame.
         assert frame.locator('[data-testid="stMainMenu"], [data-testid="stToolbar"]').count() == 0
         SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
@@ -420,7 +425,7 @@ def test_a_district_deep_link_works_inside_a_city_portal_iframe(public_app, brow
         frame = _app_frame(page, public_app)
         _settle(frame)
         assert re.search(r"\b2\b", frame.locator("h1").first.inner_text())  # "District 2 …" in any language
-        assert frame.locator('[data-testid="stPlotlyChart"] .main-svg').count() >= 1
+        assert frame.locator('[data-testid="stVegaLiteChart"] svg.marks').count() >= 1  # its charts are Vega-Lite
         assert "embed=true" in frame.url  # Streamlit keeps embed mode as the app rewrites its address
     finally:
         page.close()

@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing.views import metrics
 from community_policing.data.store import DB_ENV_VAR, Store
+from tests import overview_charts
+from tests.charts import title_of
 from tests.conftest import open_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -41,9 +43,11 @@ def test_overview_shows_kpis_map_scatter_table_and_banner(app):
     assert "Simulated demo data" in app.warning[0].value
     labels = [m.label for m in app.metric]
     assert labels == ["Incidents", "Engagement activities", "Officer engagement hours", "Resident trust (0–100)"]
-    assert chart(app, "choroplethmap")["layout"]["map"]["style"] == "white-bg"
-    scatter = chart(app, "scatter", subtitle_has="Association, not effect")
-    assert scatter["data"][0]["marker"]["size"]  # bubbles sized by population
+    the_map = overview_charts.map_chart(app)  # Vega-Lite shapes: no tiles, renders offline
+    assert the_map["spec"]["projection"]["type"] == "mercator" and overview_charts.ids(the_map)
+    scatter = overview_charts.scatter_chart(app)
+    bubbles = next(layer for layer in scatter["spec"]["layer"] if layer["mark"]["type"] == "circle")
+    assert bubbles["encoding"]["size"]["field"] == "Residents"  # bubbles sized by population
     assert any(d.key == "district_table" for d in app.dataframe)
     assert app.get("download_button")
     assert any("About this data" in h.value for h in app.subheader)
@@ -64,19 +68,18 @@ def test_page_numbers_equal_the_library_for_the_same_filters(app, demo_db):
         assert list(shown[column]) == list(printed[column]), column
     assert list(shown["rate_per_1000"].astype(float).fillna(-1)) == list(printed["rate_per_1000"].fillna(-1))
     assert app.metric[0].value == f"{expected['incidents'].sum():,}"
-    locations = [loc for trace in chart(app, "choroplethmap")["data"] if trace["type"] == "choroplethmap"
-                 for loc in trace["locations"]]  # not the district numbers drawn on top (issue 16)
+    locations = overview_charts.ids(overview_charts.map_chart(app))  # not the district numbers drawn on top
     assert sorted(locations) == sorted(a for a in expected["area_id"] if a != metrics.UNASSIGNED_ID)
 
 
 def test_filters_change_the_figures(app):
-    before_map = chart(app, "choroplethmap")["data"][0]["z"]
+    before_map = overview_charts.values(overview_charts.map_chart(app))
     before_kpi = app.metric[0].value
     app.selectbox(key="offense_group").select("category:violent").run()
     assert not app.exception
     assert app.metric[0].value != before_kpi
-    assert chart(app, "choroplethmap")["data"][0]["z"] != before_map
-    assert "Violent crime" in chart(app, "choroplethmap")["layout"]["title"]["text"]
+    assert overview_charts.values(overview_charts.map_chart(app)) != before_map
+    assert "Violent crime" in title_of(overview_charts.map_chart(app))
 
     app.selectbox(key="period_preset").select("Last 28 days").run()
     assert not app.exception
@@ -86,13 +89,15 @@ def test_filters_change_the_figures(app):
 def test_map_layers_and_levels(app):
     app.radio(key="map_metric").set_value("pct_change").run()
     assert not app.exception
-    change_map = chart(app, "choroplethmap")
-    assert change_map["layout"]["coloraxis"]["cmin"] == -change_map["layout"]["coloraxis"]["cmax"]
+    low, high = overview_charts.colour_scale(overview_charts.map_chart(app))["domain"]
+    assert low == -high
     app.radio(key="map_level").set_value("neighborhood").run()
     assert not app.exception
-    assert sum(len(t["locations"]) for t in chart(app, "choroplethmap")["data"]) == 40
+    assert len(overview_charts.ids(overview_charts.map_chart(app))) == 40
     app.radio(key="intensity").set_value("officer_hours_per_1000_per_year").run()
-    assert "Officer engagement hours" in chart(app, "scatter", "Association")["layout"]["xaxis"]["title"]["text"]
+    bubbles = next(layer for layer in overview_charts.scatter_chart(app)["spec"]["layer"]
+                   if layer["mark"]["type"] == "circle")
+    assert "Officer engagement hours" in " ".join(bubbles["encoding"]["x"]["title"])
 
 
 def test_reported_date_basis(app):
@@ -143,13 +148,15 @@ def test_methodology_page(app):
 
 
 def test_trust_page_on_the_demo_city(app):
+    from tests.charts import vega_charts  # the page's panels are Vega-Lite charts, one per district
+
     app.switch_page("pages/trust.py").run()
     assert not app.exception
-    spec = chart(app, "scatter")
-    assert spec["data"][0]["error_y"]["visible"] is True  # margins of error are drawn
+    panels = vega_charts(app)  # margins of error are drawn: a bar (rule) through each score
+    assert panels and all(any(layer["mark"]["type"] == "rule" for layer in p["spec"]["layer"]) for p in panels)
     app.selectbox(key="trust_measure").select("safety").run()
     assert not app.exception
-    assert "Feeling safe" in chart(app, "scatter")["layout"]["title"]["text"]
+    assert any("Feeling safe" in m.value for m in app.markdown if m.value.startswith("**"))  # the panels' title
 
 
 def test_overview_has_standard_windows_and_a_funnel(app):

@@ -42,30 +42,49 @@ def test_a_shared_district_link_opens_the_district_page_first_thing(app_url, bro
     (navigation with page titles, wide layout), not run the page file on its own."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{app_url}/district?district=2", wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=60_000)  # its charts are Vega-Lite
     assert page.locator("h1").first.inner_text().startswith("District 2")
     nav = " ".join(page.locator('[data-testid="stSidebarNav"] a').all_inner_texts())
     assert "Program evaluation" in nav and "How to read these numbers" in nav  # titles, not file names
     page.close()
 
 
+# The Overview's map: Vega-Lite shapes drawn as SVG paths (no tiles, no WebGL).
+AREAS = '[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]'
+
+
+def _areas_box(page) -> dict:
+    """The box round every area of the Overview map, in page pixels."""
+    return page.evaluate("""sel => {
+      const boxes = [...document.querySelectorAll(sel)].map(p => p.getBoundingClientRect());
+      const l = Math.min(...boxes.map(b => b.left)), t = Math.min(...boxes.map(b => b.top));
+      return {x: l, y: t, width: Math.max(...boxes.map(b => b.right)) - l,
+              height: Math.max(...boxes.map(b => b.bottom)) - t};
+    }""", AREAS)
+
+
 def test_overview_draws_map_and_scatter(app_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1900})
     errors: list[str] = []
+    scripts: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
     page.goto(app_url, wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
-    # The choropleth is drawn by MapLibre on a canvas; wait until it exists and has size.
-    canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
-    page.wait_for_function("document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length >= 2", timeout=60_000)
-    page.wait_for_timeout(2500)  # let the map finish painting
-    box = canvas.bounding_box()
-    assert box and box["width"] > 300 and box["height"] > 300
-    # A painted choropleth has many colours; a blank (tile-less, failed) map is one flat colour.
-    assert _distinct_colours(canvas.screenshot()) > 20
+    # The choropleth is drawn by Vega-Lite as SVG shapes; wait until they exist and have size.
+    page.wait_for_selector(AREAS, timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg.marks').length >= 2",
+                           timeout=60_000)
+    page.wait_for_timeout(1500)
+    box = _areas_box(page)
+    assert box["width"] > 300 and box["height"] > 250  # the city, about 1.3 times as wide as it is tall
+    # A painted choropleth has many colours; a blank (failed) map is one flat colour.
+    assert _distinct_colours(page.screenshot(clip=box)) > 20
     assert page.get_by_text("Simulated demo data").first.is_visible()
-    assert page.get_by_text("Association, not effect").first.is_visible()
+    assert page.locator('[data-testid="stVegaLiteChart"]', has_text="Association, not effect").count() == 1
     assert page.locator('[data-testid="stMetric"]').count() == 4
+    # No Plotly chart on the first view, so the browser never loads Plotly's 4.6 MB script (issue 16).
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+    assert not [u for u in scripts if "Plotly" in u], [u for u in scripts if "Plotly" in u]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
     assert not errors, errors
@@ -75,12 +94,12 @@ def test_overview_draws_map_and_scatter(app_url, browser):
 def test_clicking_a_district_on_the_map_opens_its_page(app_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1900})
     page.goto(app_url, wait_until="domcontentloaded")
-    canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
-    page.wait_for_timeout(2500)
-    box = canvas.bounding_box()
+    page.wait_for_selector(AREAS, timeout=60_000)
+    page.wait_for_timeout(1500)
+    box = _areas_box(page)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the central district
     page.wait_for_url("**/district?district=*", timeout=30_000)
-    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
+    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]', timeout=60_000)
     heading = page.locator("h1").first.inner_text()
     district_id = page.url.rsplit("=", 1)[1]
     assert heading.startswith(f"District {district_id}")

@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from community_policing.figures import district as district_figures, base as figures
-from community_policing.accessibility import CHART_TEXT, chart_alt, chart_kind, plain_text, readable_text
+from community_policing.accessibility import CHART_TEXT, chart_alt, chart_kind, plain_text, readable_text, vega_alt
+from community_policing.figures import overview as overview_figures
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,12 +46,12 @@ def test_the_kind_follows_the_traces():
 def test_a_real_figure_gets_its_takeaway_as_alt_text():
     fig = district_figures.empty_figure("Incidents: 1,442 in the 12 months", "No data", "All offenses per month")
     assert chart_alt(fig) == "Chart: Incidents: 1,442 in the 12 months. All offenses per month."
-    scatter = figures.engagement_scatter(pd.DataFrame({
+    scatter = overview_figures.engagement_scatter(pd.DataFrame({
         "area_id": ["1", "2"], "area_name": ["North", "South"], "events_per_1000_per_year": [1.0, 2.0],
         "pct_change": [5.0, -3.0], "population": [1000, 2000], "noise_z": [0.5, -1.0], "incidents": [10, 20],
         "incidents_prior_year": [9, 21], "engagement_events": [1, 4], "officer_hours": [2.0, 3.0]}),
         "events_per_1000_per_year", title="Engagement and change")
-    assert chart_alt(scatter).startswith("Scatter plot: Engagement and change. Association, not effect")
+    assert vega_alt(scatter.to_dict()).startswith("Scatter plot: Engagement and change. Association, not effect")
 
 
 def test_chart_text_left_to_the_theme_gets_a_readable_colour():
@@ -64,13 +65,15 @@ def test_chart_text_left_to_the_theme_gets_a_readable_colour():
     assert fig.layout.xaxis.tickfont.color == fig.layout.xaxis2.title.font.color == CHART_TEXT
     assert fig.layout.yaxis.tickfont.color == "#D55E00" and fig.layout.yaxis.title.font.color == CHART_TEXT
     assert fig.layout.legend.title.font.color == CHART_TEXT and fig.data[0].outsidetextfont.color == CHART_TEXT
-    shaded = figures.choropleth(
+    shaded = overview_figures.choropleth(
         pd.DataFrame({"area_id": ["1"], "area_name": ["North"], "incidents": [3], "incidents_prior_year": [2],
                       "pct_change": [50.0], "noise_z": [0.6], "rate_per_1000": [3.0], "population": [1000]}),
         {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "1", "properties": {}, "geometry": {
             "type": "Polygon", "coordinates": [[[-90, 38], [-90, 38.1], [-90.1, 38.1], [-90, 38]]]}}]},
-        "rate_per_1000", "Rate")
-    assert readable_text(shaded).layout.coloraxis.colorbar.tickfont.color == CHART_TEXT
+        "rate_per_1000", "Rate").to_dict()
+    # The Overview map is Vega-Lite: its legend's text is given the readable colour (figures.vega.finish).
+    assert shaded["config"]["legend"]["labelColor"] == shaded["config"]["legend"]["titleColor"] == CHART_TEXT
+    assert vega_alt(shaded) == "Map: Rate."
 
 
 def test_every_page_draws_its_charts_with_a_text_alternative():

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing.figures import compare as compare_figures
+from community_policing.figures import compare as compare_figures, vega
 from community_policing.views import compare, district, metrics
 from community_policing.figures.base import CATEGORICAL
 from community_policing.data.store import DB_ENV_VAR, Store, write_database
+from tests.charts import subtitle_of, title_of, vega_charts
 from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "compare.py")
@@ -89,7 +90,19 @@ def test_unknown_district_names_the_valid_ids(demo):
         compare.kpi_table(s, ["2", "99"], period.start, period.end)
 
 
-# --- Figures: one facet per district, shared y-axes ------------------------------------------------
+# --- Figures: one panel per district, shared y scale ----------------------------------------------
+
+
+def _layers(view: dict) -> list[dict]:
+    return view.get("layer", [view])
+
+
+def _encodings(view: dict, channel: str) -> list[dict]:
+    return [layer["encoding"][channel] for layer in _layers(view) if channel in layer.get("encoding", {})]
+
+
+def _heading(panel: dict) -> str:
+    return " ".join(line for line in panel["title"]["text"] if line.strip())
 
 
 @pytest.mark.parametrize("ids", [["2", "5"], ["1", "3", "7"], ["1", "2", "3", "4"]])
@@ -98,28 +111,39 @@ def test_figures_are_small_multiples_on_shared_axes(demo, ids):
     start = district.window_start(period.end)
     monthly = compare.monthly_table(s, ids, period.end)
     figs = {
-        "monthly": compare_figures.monthly_incidents(monthly, "t"),
-        "mix": compare_figures.offense_mix(compare.offense_mix_table(s, ids, period.start, period.end), "t"),
-        "engagement": compare_figures.engagement_rates(compare.engagement_table(s, ids, start, period.end), "t"),
-        "trust": compare_figures.trust_trends(compare.trust_table(s, ids, period.end, start=start), "t"),
+        "monthly": compare_figures.monthly_incidents(monthly, "t", "s"),
+        "mix": compare_figures.offense_mix(compare.offense_mix_table(s, ids, period.start, period.end), "t", "s"),
+        "engagement": compare_figures.engagement_rates(compare.engagement_table(s, ids, start, period.end), "t", "s"),
+        "trust": compare_figures.trust_trends(compare.trust_table(s, ids, period.end, start=start), "t", "s"),
     }
     titles = [district.get_district(s, i).title for i in ids]
     for name, fig in figs.items():
-        layout = fig.to_dict()["layout"]
-        xaxes = sorted(k for k in layout if k.startswith("xaxis"))
-        yaxes = sorted(k for k in layout if k.startswith("yaxis"))
-        assert len(xaxes) == len(yaxes) == len(ids), name  # one facet per district
-        assert all(layout[y].get("matches") == "y" for y in yaxes if y != "yaxis"), name  # shared y
-        assert [a["text"] for a in layout["annotations"]][:len(ids)] == [f"<b>{t}</b>" for t in titles], name
-        assert layout["title"]["text"] and layout["title"]["subtitle"]["text"] is not None
-        used = {t.yaxis or "y" for t in fig.data}
-        assert len(used) == len(ids), name
+        spec = fig.to_dict()
+        panels = spec["concat"]
+        assert len(panels) == len(ids), name  # one panel per district
+        assert spec["resolve"]["scale"]["y"] == "shared", name  # one y scale...
+        # ... stated in every panel: the same height is the same number in each (the offense mix: the same
+        # length is the same share, and the groups line up in one order).
+        value = "x" if name == "mix" else "y"
+        domains = [[json.dumps(e["scale"].get("domain")) for e in _encodings(p, value) if "scale" in e] for p in panels]
+        assert all(domains) and len({d for p in domains for d in p}) == 1, (name, domains)
+        if name == "mix":
+            assert len({json.dumps(e["sort"]) for p in panels for e in _encodings(p, "y")}) == 1
+        assert [_heading(p) for p in panels] == titles, name  # headed by the district, in the order chosen
+        # Every panel fits two to a row on a 390 px phone (358 px of chart).
+        assert spec["columns"] == 2 and all(p["width"] <= 120 for p in panels), name
+        assert title_of({"spec": spec}) == "t" and subtitle_of({"spec": spec}) == "s", name
     # One Okabe-Ito colour per district, the year-earlier line grey and dashed.
-    lines = [t for t in figs["monthly"].data if t.name.startswith("District")]
-    assert [t.line.color for t in lines] == CATEGORICAL[:len(ids)]
-    assert all(t.line.dash == "dash" for t in figs["monthly"].data if t.name == "Same month a year earlier")
-    rate = compare_figures.rate_lines(monthly, "t")
-    assert len(rate.data) == len(ids) and "1,000 residents" in rate.layout.yaxis.title.text
+    colour = _encodings(figs["monthly"].to_dict()["concat"][0], "color")[0]["scale"]
+    dash = _encodings(figs["monthly"].to_dict()["concat"][0], "strokeDash")[0]["scale"]
+    assert colour["domain"] == [f"District {i}" for i in ids] + ["Same month a year earlier"]
+    assert colour["range"] == CATEGORICAL[:len(ids)] + [vega.PRIOR_COLOR]
+    assert all(d == [1, 0] for d in dash["range"][:-1]) and dash["range"][-1] != [1, 0]  # only the year earlier
+    rate = compare_figures.rate_lines(monthly, "t").to_dict()
+    lines = [layer for layer in rate["layer"] if layer.get("mark", {}).get("type") == "line"]
+    assert len(lines) == 1 and lines[0]["encoding"]["color"]["scale"]["domain"] == titles  # one line each
+    assert lines[0]["encoding"]["color"]["scale"]["range"] == CATEGORICAL[:len(ids)]
+    assert "1,000 residents" in " ".join(lines[0]["encoding"]["y"]["title"])
 
 
 def test_figures_say_so_when_empty():
@@ -127,8 +151,8 @@ def test_figures_say_so_when_empty():
                                   "score", "rate_per_1000"])
     for draw in (compare_figures.monthly_incidents, compare_figures.offense_mix, compare_figures.engagement_rates,
                  compare_figures.trust_trends, compare_figures.rate_lines):
-        fig = draw(empty, "Nothing")
-        assert fig.layout.annotations and not fig.data
+        chart = draw(empty, "Nothing")
+        assert vega.message_of(chart) and "concat" not in chart.to_dict()
 
 
 # --- The page -------------------------------------------------------------------------------------
@@ -150,7 +174,8 @@ def _run(districts: str | None = None) -> AppTest:
 
 
 def _charts(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert not at.get("plotly_chart")  # no Plotly chart: the page's first visit loads no Plotly script
+    return vega_charts(at)
 
 
 @pytest.mark.parametrize("districts", ["2,5", "1,3,7", "1,2,3,4"])
@@ -161,9 +186,10 @@ def test_page_renders_with_two_to_four_districts(demo_env, demo, districts):
     assert at.query_params["districts"] == districts
     charts = _charts(at)
     assert len(charts) == 5  # monthly, rate, offense mix, engagement, trust
-    assert all(c["layout"]["title"]["text"] for c in charts)
+    assert all(title_of(c) and subtitle_of(c) for c in charts)
+    assert all(c["alt"] for c in charts)  # a text alternative each
     for c in [charts[0], *charts[2:]]:
-        assert len([k for k in c["layout"] if k.startswith("yaxis")]) == len(ids)
+        assert len(c["spec"]["concat"]) == len(ids)
     kpis = at.dataframe[0].value
     assert list(kpis["District"].str.slice(0, 10).str.strip()) == [f"District {i}" for i in ids]
     s, period = demo
@@ -184,7 +210,7 @@ def test_no_url_defaults_to_the_first_two_and_writes_the_url(demo_env):
 def test_one_or_five_districts_give_a_sentence(demo_env, districts, words):
     at = _run(districts)
     assert any(words in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not at.get("vega_lite_chart")
 
 
 def test_picker_changes_the_url(demo_env):
@@ -213,3 +239,30 @@ def test_city_without_engagement_or_surveys(tmp_path, monkeypatch):
     assert "No community-engagement activity is recorded" in infos
     assert "No resident survey is loaded" in infos
     assert any("About this data" in h.value for h in at.subheader)
+
+
+def test_public_view_charts_show_no_small_count_and_mark_hidden_months(demo_env, monkeypatch):
+    # Homicides per district and month: small counts, which the public view hides. Each chart's data is what its
+    # tooltips and the chart menu's "Show data" show a reader, so no count from 1 to 3 may be in it; a hidden month
+    # has a cross on the baseline whose tooltip gives the note ("fewer than 4"), never the number.
+    monkeypatch.setenv("COMMON_GROUND_MODE", "public")
+    at = open_tables(AppTest.from_file(PAGE, default_timeout=90))
+    at.query_params["districts"] = "2,5"
+    at.session_state["offense_group"] = "homicide"
+    at.run()
+    assert not at.exception, at.exception
+    charts = _charts(at)
+    counts = {"Incidents", "A year earlier", "Activities"}
+    for chart in charts:
+        for frame in chart["data"].values():
+            for column in counts & set(frame.columns):
+                values = frame[column].dropna().tolist()
+                assert not [v for v in values if str(v).strip() in {"1", "2", "3", "1.0", "2.0", "3.0"}], (
+                    title_of(chart), column, values)
+            assert not [c for c in frame.columns if "_" in c or c[:1].islower()], frame.columns  # the reader's words
+    crosses = [layer for panel in charts[0]["spec"]["concat"] for layer in panel["layer"]
+               if layer["mark"].get("shape") == "cross"]
+    assert crosses  # some months are hidden, and say so
+    notes = {r["Incidents"] for frame in charts[0]["data"].values() if "Line" in frame and "Month a year earlier"
+             not in frame for r in frame.to_dict("records") if isinstance(r.get("Incidents"), str)}
+    assert "fewer than 4" in notes and not [n for n in notes if n.strip().isdigit()], notes  # notes, not numbers

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from community_policing.figures import district as district_figures, base as figures
+from community_policing.figures import district as district_figures, base as figures, vega
 from community_policing.views import district, metrics
 from community_policing.data.store import DB_ENV_VAR, Store, write_database
+from tests.charts import plotly_specs, title_of, vega_charts
 from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "district.py")
@@ -226,45 +226,84 @@ def test_titles_do_not_repeat_the_district_number():
 # --- Figures ----------------------------------------------------------------------------------
 
 
+def _layers(spec: dict) -> list[dict]:
+    """Every single-mark layer of a Vega-Lite spec (layers opened)."""
+    return [leaf for part in spec.get("layer", []) for leaf in _layers(part)] if "layer" in spec else [spec]
+
+
+def _mark(layer: dict) -> str:
+    return layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+
+
+def _rows(spec: dict, layer: dict | None = None) -> pd.DataFrame:
+    """The rows a layer draws (its own data, else the chart's)."""
+    name = ((layer or {}).get("data") or spec.get("data") or {}).get("name")
+    return pd.DataFrame(spec["datasets"][name]) if name else pd.DataFrame()
+
+
+def _title(spec: dict, key: str = "text") -> str:
+    text = spec["title"][key]
+    return " ".join(text) if isinstance(text, list) else text
+
+
 def test_monthly_figure_has_the_prior_year_line(demo):
     s, period = demo
     series = district.monthly_series(s, "2", dt.date(2026, 6, 15))
-    fig = district_figures.monthly_incidents(series, "Takeaway", "subtitle", period.start, period.end)
-    assert [t.type for t in fig.data] == ["scatter", "scatter"]
-    prior = [t for t in fig.data if t.name == "Same month a year earlier"][0]
-    assert prior.line.dash == "dash" and prior.line.color == district_figures.PRIOR_COLOR
-    assert fig.layout.title.text == "Takeaway" and fig.layout.title.subtitle.text == "subtitle"
-    assert fig.layout.yaxis.title.text == "Incidents per month"
-    current = [t for t in fig.data if t.name == "Incidents"][0]
-    assert current.marker.color[-1] == "white"  # the partial last month is hollow
+    spec = district_figures.monthly_incidents(series, "Takeaway", "subtitle", period.start, period.end).to_dict()
+    lines = [layer for layer in _layers(spec) if _mark(layer) == "line"]
+    assert len(lines) == 2  # this year's and the year-earlier line
+    colour, dash = lines[0]["encoding"]["color"]["scale"], lines[0]["encoding"]["strokeDash"]["scale"]
+    assert colour["domain"] == ["Incidents", "Same month a year earlier"]
+    assert colour["range"] == [district_figures.CURRENT_COLOR, district_figures.PRIOR_COLOR]  # the year earlier grey
+    assert dash["range"][1] == district_figures.DASH  # ... and dashed
+    assert _title(spec) == "Takeaway" and _title(spec, "subtitle") == "subtitle"
+    assert lines[0]["encoding"]["y"]["title"] == "Incidents per month"
+    rows = _rows(spec)
+    assert rows["Counted"].iloc[-2] == "Jun 2026 to Jun 15"  # the partial last month, and its year earlier
+    hollow = [layer for layer in _layers(spec) if _mark(layer) == "point" and layer["mark"].get("fill") == "white"]
+    assert len(hollow) == 1  # the partial last month is hollow
+    last = int(pd.Timestamp(series["month"].iloc[-1]).value // 1_000_000)
+    assert str(last) in hollow[0]["transform"][0]["filter"]
+
+
+def _scale_range(layer: dict) -> list:
+    return layer["encoding"]["color"]["scale"]["range"]
 
 
 def test_bar_figures_use_the_okabe_ito_palette(demo):
     s, period = demo
-    mix = district_figures.offense_mix(district.offense_mix(s, "2", period.start, period.end), "Mix")
-    assert [t.type for t in mix.data] == ["bar", "bar"] and mix.data[0].orientation == "h"
-    assert mix.layout.xaxis.title.text == "Incidents"
+    mix = district_figures.offense_mix(district.offense_mix(s, "2", period.start, period.end), "Mix").to_dict()
+    bars = [layer for layer in _layers(mix) if _mark(layer) == "bar"]
+    assert len(bars) == 1 and "yOffset" in bars[0]["encoding"]  # grouped: the period and the year earlier
+    assert bars[0]["encoding"]["y"]["type"] == "nominal"  # horizontal: offense groups down the side
+    assert bars[0]["encoding"]["x"]["title"] == "Incidents"
+    assert _scale_range(bars[0]) == [district_figures.CURRENT_COLOR, district_figures.PRIOR_COLOR]
     timeline = district.engagement_timeline(s, "2", district.window_start(period.end), period.end)
-    eng = district_figures.engagement_timeline(timeline, "Engagement")
-    assert eng.layout.barmode == "stack" and {t.type for t in eng.data} == {"bar"}
-    assert [t.marker.color for t in eng.data] == figures.CATEGORICAL[:len(eng.data)]
+    eng = district_figures.engagement_timeline(timeline, "Engagement").to_dict()
+    assert _mark(eng) == "bar" and eng["encoding"]["y"]["stack"] == "zero"
+    types = eng["encoding"]["color"]["scale"]["domain"]
+    assert len(types) == timeline["type"].nunique() and _scale_range(eng) == figures.CATEGORICAL[:len(types)]
     start = district.training_window_start(period.end)
     training = district_figures.training_hours(district.training_hours(s, "2", start, period.end), "Training",
-                                               quarters=district.quarter_labels(start, period.end))
-    assert training.layout.barmode == "stack" and "officers × hours" in training.layout.yaxis.title.text
-    assert len(training.layout.xaxis.categoryarray) == district.TRAINING_QUARTERS
-    seasonal = district_figures.seasonal_pattern(district.seasonal_pattern(s, "2").table, "Season")
-    assert seasonal.data[0].type == "bar" and len(seasonal.data[0].x) == 12
+                                               quarters=district.quarter_labels(start, period.end)).to_dict()
+    assert training["encoding"]["y"]["stack"] == "zero"
+    assert "officers × hours" in " ".join(training["encoding"]["y"]["title"])
+    assert len(training["encoding"]["x"]["scale"]["domain"]) == district.TRAINING_QUARTERS
+    seasonal = district_figures.seasonal_pattern(district.seasonal_pattern(s, "2").table, "Season").to_dict()
+    assert _mark(_layers(seasonal)[0]) == "bar" and len(_rows(seasonal)) == 12
 
 
 def test_trust_figure_shows_margin_band_city_average_and_program_start(demo):
     s, period = demo
     trend = district.trust_trend(s, "2", period.end)
-    fig = district_figures.trust_trend(trend, "Trust", program_starts=district.programs(s, "2"),
-                                       district_name="District 2")
-    names = [t.name for t in fig.data]
+    spec = district_figures.trust_trend(trend, "Trust", program_starts=district.programs(s, "2"),
+                                        district_name="District 2").to_dict()
+    layers = _layers(spec)
+    names = layers[0]["encoding"]["color"]["scale"]["domain"]
     assert "95% margin of error" in names and "City average" in names and "District 2" in names
-    assert any("Foot Patrol Initiative starts" in a.text for a in fig.layout.annotations)
+    assert any(_mark(layer) == "area" for layer in layers)  # the band
+    starts = [_rows(spec, layer) for layer in layers if _mark(layer) == "text"]
+    assert any("Foot Patrol Initiative starts" in list(frame.get("Program", [])) for frame in starts)
 
 
 @pytest.mark.parametrize("draw", [
@@ -276,9 +315,9 @@ def test_trust_figure_shows_margin_band_city_average_and_program_start(demo):
     lambda f: district_figures.training_hours(f, "t"),
 ])
 def test_figures_say_so_when_empty(draw):
-    fig = draw(pd.DataFrame())
-    assert fig.layout.title.text == "t"
-    assert fig.layout.annotations[0].text.startswith("No ")
+    chart = draw(pd.DataFrame())
+    assert _title(chart.to_dict()) == "t"
+    assert vega.message_of(chart).startswith("No ")
 
 
 # --- The page ---------------------------------------------------------------------------------
@@ -294,7 +333,7 @@ def _run(db, district_id: str | None = None) -> AppTest:
 
 
 def _charts(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return vega_charts(at)
 
 
 @pytest.fixture()
@@ -313,18 +352,25 @@ def test_page_for_district_2(demo_env, demo):
     kpis = district.district_kpis(s, "2", period.start, period.end)
     assert at.metric[0].value == f"{kpis.incidents:,}"
     assert any(f"{kpis.population:,} residents (2020 population)" in c.value for c in at.caption)
+    assert not plotly_specs(at)  # Vega-Lite only: a first visit loads no Plotly script (issue 16)
     charts = _charts(at)
     # First a small locator map (issue 16): every district, this one filled.
     locator = charts.pop(0)
-    assert locator["layout"]["title"]["text"].startswith("Where District 2 – Riverfront is in the city")
-    assert {t["type"] for t in locator["data"]} == {"scatter"}  # outlines on plain axes, no WebGL
-    kinds = [[t["type"] for t in c["data"]] for c in charts]
-    assert kinds[0] == ["scatter", "scatter"]  # monthly, with the year-earlier line
-    assert kinds[1] == ["bar"] and kinds[2] == ["bar", "bar"]  # season, offense mix
+    assert title_of(locator).startswith("Where District 2 – Riverfront is in the city")
+    shapes = [layer for layer in locator["spec"]["layer"] if layer["mark"]["type"] == "geoshape"]
+    assert shapes and all(layer["projection"]["type"] == "mercator" for layer in shapes)  # flat shapes, no WebGL
+    filled = {layer["mark"].get("fill"): locator["spec"]["datasets"][layer["data"]["name"]] for layer in shapes}
+    assert [f["properties"]["district"] for f in filled[district_figures.LOCATOR_FILL]] == ["2"]
+    assert len(filled[district_figures.OTHER_FILL]) == len(district.districts(s)) - 1
+    kinds = [sorted({_mark(layer) for layer in _layers(c["spec"])}) for c in charts]
+    assert {"line", "rect"} <= set(kinds[0])  # monthly, with the year-earlier line and the period shaded
+    assert kinds[1] == ["bar"] and kinds[2] == ["bar", "text"]  # season; offense mix with its counts
     assert len(kinds) == 6  # + engagement, trust, training
     series = charts[0]
-    assert any(t["name"] == "Same month a year earlier" and t["line"]["dash"] == "dash" for t in series["data"])
-    assert all(c["layout"]["title"]["text"] for c in charts)
+    shown = next(iter(series["data"].values()))  # the first dataset: what the toolbar's "Show data" shows
+    assert list(shown.columns) == ["Month", "Series", "Incidents", "Counted", "Not shown"]  # in the reader's words
+    assert set(shown["Series"]) == {"Incidents", "Same month a year earlier"}
+    assert all(title_of(c) for c in charts)
     programs = [d.value for d in at.dataframe if "name" in d.value.columns]
     assert "Foot Patrol Initiative" in list(programs[0]["name"])
     neighborhoods = [d.value for d in at.dataframe if "rate_per_1000" in d.value.columns][0]

@@ -4,7 +4,6 @@ page itself through AppTest, including cities without an engagement ledger or a 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from pathlib import Path
 
@@ -16,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing.stats import did, engagement_stats, trust_stats
 from community_policing.views import evaluation, metrics
-from community_policing.figures import engagement as ef
+from community_policing.figures import engagement as ef, vega
 from community_policing.views import engagement_view as ev
 from community_policing.data.store import DB_ENV_VAR, Store, write_database
+from tests.charts import subtitle_of, title_of, vega_charts
 from tests.conftest import open_tables, tiny_city_tables
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "engagement.py")
@@ -173,44 +173,76 @@ def test_complete_quarters():
 # --- Figures --------------------------------------------------------------------------------------
 
 
+def _layers(spec: dict) -> list[dict]:
+    """The single views of a Vega-Lite spec, in drawing order (layers opened)."""
+    if "layer" not in spec:
+        return [spec]
+    return [view for part in spec["layer"] for view in _layers(part)]
+
+
+def _mark(view: dict) -> str:
+    return view["mark"]["type"] if isinstance(view["mark"], dict) else view["mark"]
+
+
+def _frames(spec: dict) -> dict[str, pd.DataFrame]:
+    return {name: pd.DataFrame(values) for name, values in spec["datasets"].items()}
+
+
+def _view_data(spec: dict, frames: dict, view: dict) -> pd.DataFrame:
+    return frames[(view.get("data") or spec["data"])["name"]]
+
+
 def test_scatter_has_trend_line_r_and_caption(demo_frames):
     intensity, outcomes = demo_frames
     assoc = ev.associate(intensity, outcomes, "events_total_per_1000", "incidents", 1)
     s, lo, hi = assoc.slope
-    fig = ef.association_scatter(assoc.points, title=f"{assoc.takeaway()}: {assoc.r_text()}",
-                                 subtitle=assoc.slope_text(), x_label="x", y_label="y", slope=s,
-                                 intercept=assoc.intercept, slope_low=lo, slope_high=hi, y_suffix="%")
-    spec = json.loads(fig.to_json())
-    names = [t.get("name") for t in spec["data"]]
-    trend = [t for t in spec["data"] if t.get("name") == ef.TREND_NAME]
-    assert len(trend) == 1 and trend[0]["mode"] == "lines"
-    assert "95% CI of the slope" in names
+    chart = ef.association_scatter(assoc.points, title=f"{assoc.takeaway()}: {assoc.r_text()}",
+                                   subtitle=assoc.slope_text(), x_label="x", y_label="y", slope=s,
+                                   intercept=assoc.intercept, slope_low=lo, slope_high=hi, y_suffix="%")
+    spec = chart.to_dict()
+    frames = _frames(spec)
+    views = _layers(spec)
+    series = {_mark(v): _view_data(spec, frames, v) for v in views if "series" in _view_data(spec, frames, v)}
+    assert set(series["line"]["series"]) == {ef.TREND_NAME}
+    assert set(series["area"]["series"]) == {"95% CI of the slope"}
+    key = next(v for v in views if _mark(v) == "line")["encoding"]["color"]["scale"]["domain"]
+    assert key == [ef.TREND_NAME, "95% CI of the slope"]  # both in the chart's key
+    # The fitted line is y = intercept + slope * x.
+    line = series["line"]
+    assert line["y"].to_numpy() == pytest.approx(assoc.intercept + s * line["x"].to_numpy())
     # The band pivots on the points' mean, where the fitted line passes: the band's edges are the interval's slopes.
-    band = next(t for t in fig.data if t.name == "95% CI of the slope")
-    half = len(band.x) // 2
-    x_end, upper, lower = band.x[half - 1], band.y[half - 1], band.y[half]
+    band = series["area"]
+    x_end, upper, lower = band["x"].iloc[-1], band["high"].iloc[-1], band["low"].iloc[-1]
     assert upper - lower == pytest.approx((hi - lo) * (x_end - assoc.points["x"].mean()))
-    assert "r = " in spec["layout"]["title"]["text"] and "district-quarters" in spec["layout"]["title"]["text"]
+    title = " ".join(spec["title"]["text"]) if isinstance(spec["title"]["text"], list) else spec["title"]["text"]
+    assert "r = " in title and "district-quarters" in title
+    subtitle = spec["title"]["subtitle"]
     lead = engagement_stats.ASSOCIATION_CAPTION.split(":")[0]
-    assert spec["layout"]["title"]["subtitle"]["text"].startswith(lead)
-    # One marker trace per district, in Okabe-Ito colours; the ninth reuses a colour with another shape.
-    markers = [t for t in spec["data"] if t.get("mode") == "markers"]
-    assert len(markers) == 9
-    assert {t["marker"]["color"] for t in markers} <= set(ef.CATEGORICAL)
-    assert markers[8]["marker"]["symbol"] != markers[0]["marker"]["symbol"]
-    assert sum(len(t.x) for t in fig.data if t.mode == "markers") == assoc.n
+    assert (" ".join(subtitle) if isinstance(subtitle, list) else subtitle).startswith(lead)
+    # One colour and shape per district, in Okabe-Ito colours; the ninth reuses a colour with another shape.
+    points = next(v for v in views if _mark(v) == "point")
+    colour, shape = points["encoding"]["color"]["scale"], points["encoding"]["shape"]["scale"]
+    assert len(colour["domain"]) == 9 and set(colour["range"]) <= set(ef.CATEGORICAL)
+    assert colour["range"][8] == colour["range"][0] and shape["range"][8] != shape["range"][0]
+    assert len(_view_data(spec, frames, points)) == assoc.n
+    # The points are the first dataset (Streamlit's "Show data"), under the reader's names.
+    shown = next(iter(frames.values()))
+    assert len(shown) == assoc.n and {"District", "Engagement quarter", "Change from", "Change to", "x", "y"} \
+        == set(shown.columns)
     empty = ef.association_scatter(assoc.points.iloc[0:0], title="t", subtitle="", x_label="x", y_label="y",
                                    slope=math.nan, intercept=math.nan)
-    assert "No district-quarter" in empty.layout.annotations[0].text
+    assert "No district-quarter" in vega.message_of(empty)
 
 
 def test_intensity_bars(demo_frames):
     table, _ = ev.latest_intensity(demo_frames[0])
-    fig = ef.intensity_bars(table, "events_total_per_1000", "Activities per 1,000", "Title", "Sub")
-    bars = fig.data[0]
-    assert len(bars.x) == 9 and list(bars.x) == sorted(bars.x)  # highest at the top
-    assert "No district" in ef.intensity_bars(table.iloc[0:0], "events_total_per_1000", "x", "t", "s") \
-        .layout.annotations[0].text
+    chart = ef.intensity_bars(table, "events_total_per_1000", "Activities per 1,000", "Title", "Sub")
+    spec = chart.to_dict()
+    bars = next(v for v in _layers(spec) if _mark(v) == "bar")
+    shown = _view_data(spec, _frames(spec), bars).set_index("District")["Activities per 1,000"]
+    order = bars["encoding"]["y"]["sort"]
+    assert len(order) == 9 and list(shown[order]) == sorted(shown, reverse=True)  # highest at the top
+    assert "No district" in vega.message_of(ef.intensity_bars(table.iloc[0:0], "events_total_per_1000", "x", "t", "s"))
 
 
 # --- The page through AppTest -------------------------------------------------------------------
@@ -225,15 +257,20 @@ def _run(db: Path, monkeypatch) -> AppTest:
 
 
 def _scatter(at: AppTest) -> dict:
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        if any(t.get("name") == ef.TREND_NAME for t in spec["data"]):
-            return spec
+    for chart in vega_charts(at):
+        if any(ef.TREND_NAME in set(frame.get("series", [])) for frame in chart["data"].values()):
+            return chart
     raise AssertionError("no scatter on the page")
 
 
-def _points(spec: dict) -> list:
-    return [(t["name"], t["x"], t["y"]) for t in spec["data"] if t.get("mode") == "markers"]
+def _points(chart: dict) -> list:
+    return next(iter(chart["data"].values())).to_numpy().tolist()  # the first dataset: the points
+
+
+def _axis_title(chart: dict, channel: str) -> str:
+    view = next(v for v in _layers(chart["spec"]) if _mark(v) == "point")
+    title = view["encoding"][channel]["title"]
+    return " ".join(title) if isinstance(title, list) else title
 
 
 def test_page_on_the_demo_city(demo_db, monkeypatch):
@@ -249,9 +286,11 @@ def test_page_on_the_demo_city(demo_db, monkeypatch):
     assert "in the next quarter, compared with the same quarter a year earlier" in captions
     assert "the seasons and citywide swings drop out" in captions
     spec = _scatter(at)
-    assert "r = " in spec["layout"]["title"]["text"] and "in 9 districts" in spec["layout"]["title"]["text"]
-    assert "less the district's and the quarter's average" in spec["layout"]["xaxis"]["title"]["text"]
-    assert spec["layout"]["yaxis"]["title"]["text"].startswith("% change in incidents from a year earlier")
+    assert "r = " in title_of(spec) and "in 9 districts" in title_of(spec)
+    assert "less the district's and the quarter's average" in _axis_title(spec, "x")
+    assert _axis_title(spec, "y").startswith("% change in incidents from a year earlier")
+    assert spec["alt"].startswith("Scatter plot: ") and "r = " in spec["alt"]
+    assert not at.get("plotly_chart")  # no Plotly on the page's first view: its 4.6 MB script is not loaded
     assert len(at.dataframe) >= 1 and at.get("download_button")
     subheaders = [s.value for s in at.subheader]
     assert any("latest 4 quarters" in s for s in subheaders)
@@ -265,20 +304,19 @@ def test_page_on_the_demo_city(demo_db, monkeypatch):
     assert not at.exception
     after = _scatter(at)
     assert _points(after) != before
-    assert "3 quarters on" in after["layout"]["title"]["text"].replace("<br>", " ")
+    assert "3 quarters on" in title_of(after)
 
     at.radio(key="eng_outcome").set_value("trust").run()
     assert not at.exception
     trust = _scatter(at)
-    assert "trust" in trust["layout"]["yaxis"]["title"]["text"].lower()
-    assert "trust score from a year earlier" in trust["layout"]["title"]["text"].replace("<br>", " ") or \
-        "saw trust that" in trust["layout"]["title"]["text"].replace("<br>", " ")
+    assert "trust" in _axis_title(trust, "y").lower()
+    assert "trust score from a year earlier" in title_of(trust) or "saw trust that" in title_of(trust)
     notes = " ".join(m.value for m in at.markdown)
     assert "give 40 different associations (measures × outcomes × lags)" in notes
 
     at.selectbox(key="eng_measure").select("training_hours_per_officer").run()
     assert not at.exception
-    assert "training" in _scatter(at)["layout"]["xaxis"]["title"]["text"].lower()
+    assert "training" in _axis_title(_scatter(at), "x").lower()
 
 
 def _tiny(tmp_path: Path, name: str, **changes) -> Path:
@@ -293,7 +331,7 @@ def test_city_without_engagement_says_so(tmp_path, monkeypatch):
     at = _run(db, monkeypatch)
     infos = [i.value for i in at.info]
     assert any("Community engagement is not recorded for Tiny Test City" in i for i in infos)
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not at.get("vega_lite_chart")
     assert at.subheader[-1].value == "About this data"
 
 
@@ -338,7 +376,6 @@ def test_takeaway_reads_the_direction_only_when_the_interval_excludes_zero():
 
 
 def test_representativeness_section_on_the_demo(demo_db, monkeypatch):
-    import json
     from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
@@ -347,8 +384,19 @@ def test_representativeness_section_on_the_demo(demo_db, monkeypatch):
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=90).run()
     at.switch_page("pages/engagement.py").run()
     assert not at.exception
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    rep = [s for s in specs if "share of attendees" in s["layout"]["title"]["subtitle"]["text"]]
-    assert len(rep) == 1 and [t["name"] for t in rep[0]["data"]] == ["Residents", "Attendees"]
+    rep = [c for c in vega_charts(at) if "share of attendees" in subtitle_of(c)]
+    assert len(rep) == 1
+    views = _layers(rep[0]["spec"])
+    bars = next(v for v in views if _mark(v) == "bar")
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["Residents", "Attendees"]
+    interval = next(v for v in views if _mark(v) == "rule")  # the attendee share's 95% interval
+    assert "y2" in interval["encoding"] and interval["transform"][0]["filter"]["equal"] == "Attendees"
+    shown = next(iter(rep[0]["data"].values()))
+    groups = set(shown["Group"])
+    assert "Black" in groups and not groups & {"black", "white", "hispanic"}  # named, not codes
+    attendees = shown[shown["Who"] == "Attendees"]
+    assert (attendees["95% interval, low (%)"] <= attendees["% of people"]).all()
+    assert (attendees["% of people"] <= attendees["95% interval, high (%)"]).all()
     at.radio(key="rep_dimension").set_value("age").run()
     assert not at.exception
+    assert not at.get("plotly_chart")

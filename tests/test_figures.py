@@ -1,11 +1,15 @@
 """Figure functions are pure: a DataFrame in, a plotly Figure out, tested without Streamlit."""
 
 import datetime as dt
+import json
 
 import pytest
 
 from community_policing.data import geo
 from community_policing.figures import base as figures
+from community_policing.figures import overview as overview_figures, vega
+from community_policing.figures.style import NO_VALUE_GREY
+from tests import overview_charts as map_spec
 from community_policing.views import metrics
 from community_policing.data.store import Store
 
@@ -20,60 +24,122 @@ def tiny(tiny_db):
     return table, features
 
 
+def vega_title(chart):
+    text = chart.to_dict()["title"]["text"]
+    return " ".join(text) if isinstance(text, list) else text
+
+
+def vega_subtitle(chart):
+    text = chart.to_dict()["title"].get("subtitle", "")
+    return " ".join(text) if isinstance(text, list) else text
+
+
 def test_choropleth_renders_offline_and_leaves_out_unplaced_incidents(tiny):
     table, features = tiny
-    fig = figures.choropleth(table, features, "rate_per_1000", "Title", "March 2024")
-    trace = fig.data[0]
-    assert trace.type == "choroplethmap"
-    assert fig.layout.map.style == "white-bg"  # no tiles: renders with no network
-    assert list(trace.locations) == ["A", "B"]
-    assert {f["id"] for f in trace.geojson["features"]} == {"A", "B"}  # each outline sent once
-    assert fig.layout.title.text == "Title"
-    values = dict(zip(trace.locations, trace.z))
+    chart = overview_figures.choropleth(table, features, "rate_per_1000", "Title", "March 2024")
+    spec = chart.to_dict()
+    # Vega-Lite shapes on a projection: no tiles, no WebGL, so it renders with no network.
+    assert spec["projection"]["type"] == "mercator" and "map" not in json.dumps(spec.get("layer", []))[:0]
+    assert all(layer.get("mark", {}).get("type") in ("geoshape", "text") for layer in spec["layer"])
+    assert map_spec.ids(chart, "value") == ["A", "B"]
+    assert sorted(map_spec.ids(chart)) == ["A", "B", "P"]  # each outline sent once, unplaced incidents left out
+    assert vega_title(chart) == "Title" and spec["title"]["subtitle"] == "March 2024"
+    values = map_spec.values(chart)
     assert values["A"] == pytest.approx(0.17, abs=0.01)
-    # The park has too few residents for a rate: it is drawn grey in its own trace, not as zero.
-    assert list(fig.data[1].locations) == ["P"]
+    # The park has too few residents for a rate: it is drawn grey, not as zero.
+    assert values["P"] is None and map_spec.ids(chart, "none") == ["P"]
 
 
 def test_change_map_is_centred_on_zero(tiny):
     table, features = tiny
-    fig = figures.choropleth(table, features, "pct_change", "Change")
-    lo, hi = fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax
+    chart = overview_figures.choropleth(table, features, "pct_change", "Change")
+    lo, hi = map_spec.colour_scale(chart)["domain"]
     assert lo == -hi
+    assert map_spec.colour_scale(chart)["scheme"] == "redblue" and map_spec.colour_scale(chart)["reverse"]  # red = more
 
 
 def test_map_view_fits_the_areas(tiny):
+    """A map fits every shape it draws: the context lines are clipped to the areas, so a long river or road does
+    not zoom the city out."""
+    from shapely.geometry import shape
+
     _, features = tiny
-    fig = figures.choropleth(tiny[0], features, "rate_per_1000", "t")
-    assert fig.layout.map.center.lon == pytest.approx(-91.9)
-    assert fig.layout.map.center.lat == pytest.approx(38.05)
-    assert 9 < fig.layout.map.zoom < 13
+    minx, miny, maxx, maxy = map_spec_bounds(features)
+    midx, midy = (minx + maxx) / 2, (miny + maxy) / 2  # city limits reaching past the areas on two sides
+    ring = [[minx - 1, miny - 1], [midx, miny - 1], [midx, midy], [minx - 1, midy], [minx - 1, miny - 1]]
+    context = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": "water"}, "geometry": {"type": "LineString",
+                                                                         "coordinates": [[-95, midy], [-88, midy]]}},
+        {"type": "Feature", "properties": {"kind": "city"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    chart = overview_figures.choropleth(tiny[0], features, "rate_per_1000", "t", context=context)
+    lines = map_spec.context_layers(chart)
+    assert {layer["mark"]["stroke"] for layer in lines} == {"#6baed6", "#6f6f6f"}  # water, city limits
+    for layer in lines:
+        for feature in layer["data"]["values"]:
+            x0, y0, x1, y1 = shape(feature["geometry"]).bounds
+            pad = overview_figures.CONTEXT_MARGIN * max(maxx - minx, maxy - miny) + 1e-9
+            assert minx - pad <= x0 and x1 <= maxx + pad and miny - pad <= y0 and y1 <= maxy + pad
+    assert spec_layers_order(chart)[:2] == ["context", "context"]  # under the areas
+
+
+def map_spec_bounds(features):
+    from shapely.geometry import shape
+
+    b = [shape(f["geometry"]).bounds for f in features["features"]]
+    return min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b), max(x[3] for x in b)
+
+
+def spec_layers_order(chart):
+    return ["context" if layer.get("mark", {}).get("filled") is False else layer.get("name", layer["mark"]["type"])
+            for layer in chart.to_dict()["layer"]]
 
 
 def test_scatter_says_association_not_effect(tiny_db):
     with Store(tiny_db) as s:
         table = metrics.add_intensity(metrics.area_comparison(s, *MARCH), 31)
-    fig = figures.engagement_scatter(table, "events_per_1000_per_year", "Engagement and change")
-    assert fig.layout.title.subtitle.text.startswith("Association, not effect")
+    chart = overview_figures.engagement_scatter(table, "events_per_1000_per_year", "Engagement and change")
+    assert vega_subtitle(chart).startswith("Association, not effect")
     # District 2 has no % change (nothing a year earlier) and district 1 had 3 incidents a year earlier, too few
     # for a bubble (issue 16): neither is drawn, and the chart says which and why.
-    assert list(fig.data[0].text) == []
-    assert fig.layout.annotations[0].text.startswith("Not drawn: District 1 – West, District 2 – East.")
+    assert vega.message_of(chart).startswith("Not drawn: District 1 – West, District 2 – East.")
+
+
+def test_scatter_draws_bubbles_sized_by_population_with_the_district_inside():
+    import pandas as pd
+
+    table = pd.DataFrame({
+        "area_id": ["1", "2", "3"], "area_name": ["North", "South", "East"], "events_per_1000_per_year": [1.0, 2.0, 3.0],
+        "pct_change": [5.0, -3.0, None], "population": [1000, 2000, 1500], "noise_z": [0.5, -1.0, None],
+        "incidents": [10, 20, 4], "incidents_prior_year": [12, 21, 0], "engagement_events": [1, 4, 2],
+        "officer_hours": [2.0, 3.0, 1.0]})
+    chart = overview_figures.engagement_scatter(table, "events_per_1000_per_year", "Engagement and change")
+    spec = chart.to_dict()
+    bubbles = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
+    numbers = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    zero = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
+    assert bubbles["encoding"]["size"]["field"] == "Residents"  # sized by population
+    assert numbers["encoding"]["text"]["field"] == "Number"
+    drawn = next(rows for rows in spec["datasets"].values() if "Number" in rows[0])
+    assert [d["Number"] for d in drawn] == ["1", "2"] and [d["Residents"] for d in drawn] == [1000, 2000]
+    assert zero["mark"]["strokeDash"]  # the no-change line
+    titles = [t["title"] for t in bubbles["encoding"]["tooltip"]]
+    assert titles[:2] == ["District", "Engagement events per 1,000 residents per year"] and "Reading" in titles
+    assert bubbles["encoding"]["x"]["title"][0].startswith("Engagement events per 1,000")
+    assert overview_figures.scatter_left_out(table, "events_per_1000_per_year").startswith("Not drawn: District 3 – East.")
 
 
 def test_unknown_metric_is_refused(tiny):
     with pytest.raises(ValueError, match="metric must be one of"):
-        figures.choropleth(tiny[0], tiny[1], "incidents", "t")
+        overview_figures.choropleth(tiny[0], tiny[1], "incidents", "t")
 
 
 def test_areas_without_a_value_are_grey_and_say_why(tiny):
     table, features = tiny
-    fig = figures.choropleth(table, features, "rate_per_1000", "t")
-    assert len(fig.data) == 2
-    grey = fig.data[1]
-    assert list(grey.locations) == ["P"] and grey.showscale is False
-    assert grey.customdata[0][1] == "no rate: fewer than 300 residents"  # the hover says why, per area
-    assert "%{customdata[1]}" in grey.hovertemplate
+    chart = overview_figures.choropleth(table, features, "rate_per_1000", "t")
+    assert map_spec.ids(chart, "none") == ["P"]
+    grey = map_spec.areas_layer(chart)["encoding"]["color"]["condition"]
+    assert {"test": "datum.kind === 'none'", "value": NO_VALUE_GREY} in grey
+    assert "Caution: no rate: fewer than 300 residents" in map_spec.tooltip(chart, "P")  # the tooltip says why, per area
 
 
 def test_rate_map_is_shaded_by_the_size_adjusted_rate_with_the_raw_one_in_the_hover(demo_db):
@@ -83,19 +149,34 @@ def test_rate_map_is_shaded_by_the_size_adjusted_rate_with_the_raw_one_in_the_ho
         period = metrics.preset_period("Last 12 months", metrics.dataset_info(s).last_day)
         table = metrics.area_comparison(s, period.start, period.end, level="neighborhood")
         features = geo.area_features(s, "neighborhood")
-    fig = figures.choropleth(table, features, "rate_per_1000", "t")
+    chart = overview_figures.choropleth(table, features, "rate_per_1000", "t")
     shrunk = funnel.add_shrunk_rates(table).set_index("area_id")
-    trace = fig.data[0]
-    assert "size-adjusted" in fig.layout.coloraxis.colorbar.title.text
-    for area, z, text in zip(trace.locations, trace.z, trace.text):
+    assert "size-adjusted" in map_spec.legend_title(chart)
+    values = map_spec.values(chart)
+    for area in map_spec.ids(chart, "value"):
         row = shrunk.loc[area]
-        assert z == pytest.approx(float(row["rate_eb_per_1000"]))
+        text = map_spec.tooltip(chart, area)
+        assert values[area] == pytest.approx(float(row["rate_eb_per_1000"]), abs=1e-4)
         assert f"Raw rate: {float(row['rate_per_1000']):,.1f} per 1,000 ({int(row['incidents']):,} incidents, " \
                f"{int(row['population']):,} residents)" in text
         assert "95% interval" in text and "Residents (denominator)" in text
     # The % change map keeps its own colours and the same hover.
-    change = figures.choropleth(table, features, "pct_change", "t")
-    assert "Raw rate:" in change.data[0].text[0] and change.layout.coloraxis.cmin == -change.layout.coloraxis.cmax
+    change = overview_figures.choropleth(table, features, "pct_change", "t")
+    assert "Raw rate:" in map_spec.tooltip(change, map_spec.ids(change, "value")[0])
+    assert map_spec.colour_scale(change)["domain"][0] == -map_spec.colour_scale(change)["domain"][1]
+
+
+def test_district_map_draws_district_numbers_and_neighborhoods_are_named_on_hover(tiny_db, tiny):
+    with Store(tiny_db) as s:
+        districts = metrics.area_comparison(s, *MARCH)
+        features = geo.area_features(s, "district")
+    chart = overview_figures.choropleth(districts, features, "rate_per_1000", "t")
+    assert sorted(map_spec.labels(chart)) == sorted(map_spec.ids(chart))
+    ink = next(layer for layer in chart.to_dict()["layer"] if layer.get("name") == "area_numbers")
+    assert ink["mark"]["fill"] == "#111111"  # dark ink, over a white halo drawn first
+    neighborhoods = overview_figures.choropleth(tiny[0], tiny[1], "rate_per_1000", "t")
+    assert map_spec.tooltip_titles(neighborhoods)[0] == "Area"
+    assert map_spec.tooltip(neighborhoods, "A").startswith("Area: ")
 
 
 def test_funnel_plot_says_which_limits_it_draws():

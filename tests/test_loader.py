@@ -255,10 +255,11 @@ def test_chicago_trust_page_shows_the_scores(chicago_db, monkeypatch):
     assert "No incident data is loaded for Chicago" in at.info[0].value
     at.switch_page("pages/trust.py").run()
     assert not at.exception
-    charts = at.get("plotly_chart")
-    assert len(charts) == 1
-    spec = json.loads(charts[0].proto.spec)
-    assert len(spec["data"]) == 22 and spec["data"][0]["name"] == "District 1"  # every district (issue 16)
+    from tests.charts import plotly_specs, title_of, vega_charts  # one Vega-Lite panel per district
+
+    panels = vega_charts(at)
+    assert not plotly_specs(at)
+    assert len(panels) == 22 and title_of(panels[0]).strip() == "District 1"  # every district (issue 16)
     assert any("does not publish respondent counts" in c.value for c in at.caption)
 
 

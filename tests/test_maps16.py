@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from community_policing.data import geo, loader
 from community_policing.figures import maps as map_figures
+from community_policing.figures import district as district_figures
 from community_policing.views import map_layers, metrics
 from community_policing.data.store import DB_ENV_VAR, Store
 from tests import servers
@@ -135,15 +136,22 @@ def test_search_highlight_and_locator(store, period):
     assert len(outline) == 1 and list(outline[0].locations) == [chosen]
     assert outline[0].name == data.table["area_name"].iloc[3]
     districts = geo.area_features(store, "district")
-    loc = map_figures.locator_map(districts, "5", "Where District 5 is", context=geo.context_features(store))
-    # Plain axes, no WebGL map (the slowest thing a browser draws): one filled outline per district.
-    assert {t.type for t in loc.data} == {"scatter"}
-    chosen = [t for t in loc.data if t.name == "this district"]
-    assert len(chosen) == 1 and chosen[0].fillcolor == "#2166ac"
-    assert len([t for t in loc.data if t.name == "other districts"]) == len(districts["features"]) - 1
-    labels = next(t for t in loc.data if t.mode == "text")
-    assert "<b>5</b>" in labels.text and len(labels.text) == len(districts["features"])
-    assert any(t.meta == "context" for t in loc.data) and loc.layout.height <= 300
+    loc = district_figures.locator_map(districts, "5", "Where District 5 is", context=geo.context_features(store))
+    # Vega-Lite shapes on a flat projection, no WebGL map (the slowest thing a browser draws): one shape per district.
+    spec = loc.to_dict()
+    layers = spec["layer"]
+    assert {layer["mark"]["type"] for layer in layers} == {"geoshape", "text"}
+    shapes = {layer["mark"].get("fill"): spec["datasets"][layer["data"]["name"]] for layer in layers
+              if layer["mark"]["type"] == "geoshape" and layer["mark"].get("filled") is not False}
+    assert [f["properties"]["district"] for f in shapes[district_figures.LOCATOR_FILL]] == ["5"]  # the chosen one
+    assert len(shapes[district_figures.OTHER_FILL]) == len(districts["features"]) - 1
+    labels = {layer["mark"]["fontWeight"]: [f["properties"]["label"] for f in spec["datasets"][layer["data"]["name"]]]
+              for layer in layers if layer["mark"]["type"] == "text"}
+    assert labels["bold"] == ["5"] and len(labels["normal"]) + 1 == len(districts["features"])
+    context = [layer for layer in layers if layer["mark"].get("filled") is False]  # the city's lines, under the areas
+    assert context and layers.index(context[-1]) < min(layers.index(layer) for layer in layers
+                                                        if layer["mark"].get("fill") == district_figures.OTHER_FILL)
+    assert spec["height"] <= 300
 
 
 def test_an_outlines_layer_in_the_manifest_is_read_into_map_context(tmp_path):

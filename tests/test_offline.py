@@ -39,6 +39,8 @@ from tests.conftest import tiny_city_tables
 LANGUAGES = {"demo": ("en", "es"), "city": ("es", "en")}
 SCREENSHOTS = servers.ROOT / "artifacts" / "screenshots"  # git-ignored: the page as it was when a step failed
 MAP_CANVAS = '[data-testid="stPlotlyChart"] canvas.maplibregl-canvas'
+# The Overview's map: Vega-Lite shapes (SVG paths), drawn from the spec with no tiles.
+VEGA_MAP = '[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]'
 
 # A run has finished, every Plotly chart has drawn, and every MapLibre map has loaded its style and sources (so
 # it has asked for whatever it needs: glyphs for text, sprites, tiles). As in test_accessibility, plus the maps.
@@ -53,7 +55,7 @@ _SETTLED = """() => {
     const maps = !layout ? [] : Object.keys(layout).filter(k => /^map(box)?\\d*$/.test(k) && layout[k]
                                                                && layout[k]._subplot);
     return maps.length > 0 && maps.every(k => layout[k]._subplot.map && layout[k]._subplot.map.loaded());
-  });
+  }) && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(chart => chart.querySelector('svg.marks'));
 }"""
 
 # Counts the changes of the app's script state ("running" / "notRunning"), so that a click is known to have started
@@ -279,7 +281,7 @@ def _interact(page, path: str, lang: str) -> None:
     with i18n.speaking(lang):
         t = i18n.gettext
         if path in ("pages/overview.py", "pages/map.py"):
-            assert page.locator(MAP_CANVAS).count(), f"no map drawn on {path}"
+            assert page.locator(VEGA_MAP if path == "pages/overview.py" else MAP_CANVAS).count(), f"no map drawn on {path}"
         if path == "pages/overview.py":
             _click_radio(page, t("Neighborhood"))  # the neighborhood map
         elif path == "pages/map.py":
@@ -320,7 +322,7 @@ def test_no_page_requests_anything_but_the_app(app, browser):
             watch.where = f"overview (?lang={lang})"
             page.goto(f"{url}/?lang={lang}", wait_until="domcontentloaded")  # a new session, in ``lang``
             _settle(page)
-            assert page.locator(MAP_CANVAS).count(), f"no map drawn on the Overview ({lang})"
+            assert page.locator(VEGA_MAP).count(), f"no map drawn on the Overview ({lang})"
             if lang == "en":  # the recorded city's pages take no simulated-data path
                 assert (page.get_by_text("Simulated demo data").count() > 0) == (which == "demo")
             for path in pages if n == 0 else ():  # in the second language, the Overview as it opens

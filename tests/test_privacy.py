@@ -27,6 +27,7 @@ from community_policing.views import compare, district, evaluation, metrics, pri
 from community_policing.web import display
 from community_policing.views.privacy import COMPLEMENTARY, PRIMARY, WITHHELD, Equation, Rules
 from community_policing.data.store import DB_ENV_VAR, Store
+from tests.charts import vega_charts
 
 RULES = Rules()
 SMALL = {1, 2, 3}
@@ -493,6 +494,52 @@ def chart_leaks(spec: dict) -> list[str]:
     return leaks
 
 
+def map_leaks(chart) -> list[str]:
+    """Small counts in the Overview's Vega-Lite map (figures.overview.choropleth): in any area's tooltip as a
+    reader sees it, and in every field of every area and label sent to the browser (tooltip or not), each read
+    as "name: value"."""
+    from tests import overview_charts
+
+    spec = chart.to_dict()
+    said = [overview_charts.tooltip(spec, a) for a in overview_charts.ids(spec)]
+    said += [f"{k}: {v}" for layer in [spec, *spec.get("layer", [])]
+             for row in (layer.get("data") or {}).get("values", []) for k, v in row.items() if k != "geometry"]
+    return [text for text in said if HOVER_LEAK.search(text.replace("\n", " "))]
+
+
+def _inline_rows(node) -> list[dict]:
+    """Every row written into a Vega-Lite spec itself (``data.values`` of any layer, a map's features), their
+    nested ``properties`` opened: what a geoshape's tooltips read."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "values" and isinstance(value, list):
+                for row in value:
+                    if isinstance(row, dict):
+                        flat = {k: v for k, v in row.items() if not isinstance(v, dict)}
+                        flat.update(row.get("properties") or {})
+                        found.append(flat)
+            else:
+                found += _inline_rows(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _inline_rows(value)
+    return found
+
+
+def vega_leaks(chart) -> list[str]:
+    """Small counts in a Vega-Lite chart (an Altair chart, or ``tests.charts.vega_charts``' dict): every field of
+    every row it sends to the browser (what "Show data" and its tooltips show: the datasets Streamlit sends
+    beside the spec and the rows written into it), each read as "name: value" (a whole number as such: 2.0
+    reads "2")."""
+    spec = chart["spec"] if isinstance(chart, dict) else chart.to_dict()
+    frames = list(chart["data"].values()) if isinstance(chart, dict) else []
+    frames += [pd.DataFrame(v) for v in spec.get("datasets", {}).values()]
+    rows = [row for frame in frames for row in frame.to_dict("records")] + _inline_rows(spec)
+    said = [f"{k}: {int(v) if isinstance(v, float) and v.is_integer() else v}" for row in rows for k, v in row.items()]
+    return [text for text in said if HOVER_LEAK.search(text.replace("\n", " "))]
+
+
 @pytest.fixture(scope="module")
 def demo(demo_db):
     with Store(demo_db) as store:
@@ -572,23 +619,22 @@ def test_the_checks_find_small_counts_in_staff_output(demo, lang):
 
 def _checks_find_small_counts(demo):
     from community_policing.data import geo
-    from community_policing.figures import district as district_figures, base as figures
+    from community_policing.figures import district as district_figures, overview as overview_figures
 
     store = demo[0]
     case = SMALL_CASE
     raw = metrics.area_comparison(store, case["start"], case["end"], "district", case["offense"], case["basis"])
     assert small_in_frame(raw)
     features = geo.area_features(store, "district")
-    choropleth = json.loads(figures.choropleth(raw, features, "rate_per_1000", "t").to_json())
-    assert chart_leaks(choropleth)
+    assert map_leaks(overview_figures.choropleth(raw, features, "rate_per_1000", "t"))
     series = district.monthly_series(store, case["district"], case["end"], case["offense"], case["basis"])
-    assert chart_leaks(json.loads(district_figures.monthly_incidents(series, "t").to_json()))
+    assert vega_leaks(district_figures.monthly_incidents(series, "t"))
     mix = district.offense_mix(store, case["district"], case["start"], case["end"], "violent", case["basis"])
-    assert small_in_frame(mix) and chart_leaks(json.loads(district_figures.offense_mix(mix, "t").to_json()))
+    assert small_in_frame(mix) and vega_leaks(district_figures.offense_mix(mix, "t"))
     # ... and the same figures from the suppressed tables are clean.
     protected = metrics.area_comparison(store, case["start"], case["end"], "district", case["offense"], case["basis"],
                                         rules=RULES)
-    assert not chart_leaks(json.loads(figures.choropleth(protected, features, "rate_per_1000", "t").to_json()))
+    assert not map_leaks(overview_figures.choropleth(protected, features, "rate_per_1000", "t"))
 
 
 def _cli(*args) -> str:
@@ -841,6 +887,8 @@ def _check_page(at, downloads: dict, where: str) -> None:
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
         assert not chart_leaks(spec), (where, chart_leaks(spec)[:3])
+    for chart in vega_charts(at):  # Vega-Lite charts: every row sent to the browser, read as "name: value"
+        assert not vega_leaks(chart), (where, vega_leaks(chart)[:3])
     for metric in at.metric:
         if metric.label in ("Incidents", "Incidentes"):
             assert metric.value not in {"1", "2", "3"}, (where, metric.value)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing.stats import did
 from community_policing.views import evaluation
 from community_policing.data.store import DB_ENV_VAR, Store
+from tests import charts
 from tests.conftest import open_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -66,9 +67,9 @@ def test_program_page_shows_estimates_event_studies_and_costs(programs_page):
     at = programs_page
     labels = [m.label for m in at.metric]
     assert labels.count("Estimated effect") == 2 and "Per incident averted" in labels
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(specs) == 2
-    assert all("program starts" in json.dumps(s["layout"]) for s in specs)
+    drawn = charts.vega_charts(at)  # the two event studies, drawn with Vega-Lite (no Plotly on this page)
+    assert len(drawn) == 2 and not at.get("plotly_chart")
+    assert all("program starts" in charts.texts(c) for c in drawn)
     assert "true_effect" in at.dataframe[-1].value.columns  # the all-programs table comes last
     assert len(at.dataframe) == 3  # two event-study tables behind their charts, then all programs
     first = at.metric[0].value
@@ -88,8 +89,8 @@ def test_program_page_says_what_the_checks_can_and_cannot_see(programs_page):
             "choose which districts got the program and when, so even a test that reshuffles them could not give a "
             "p-value below 0.0333.") in text
     assert "districts drift alike" in text
-    for spec in (json.loads(c.proto.spec) for c in at.get("plotly_chart")):
-        subtitle = spec["layout"]["title"]["subtitle"]["text"]
+    for chart in charts.vega_charts(at):
+        subtitle = charts.subtitle_of(chart)
         assert "parallel trends" not in subtitle and (
             "weak check" in subtitle or "failed" in subtitle or "not assessed" in subtitle)
     table = at.dataframe[-1].value

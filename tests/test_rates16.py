@@ -19,6 +19,8 @@ from community_policing.views import metrics
 from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 from tests.test_exports import download_data, recording  # noqa: F401  (recording: a fixture; reads a download)
 from tests.conftest import open_tables
+from tests import overview_charts
+from tests.charts import title_of
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -57,6 +59,20 @@ def _figures(at: AppTest) -> list[dict]:
 
 def _map(at: AppTest) -> dict:
     return next(f for f in _figures(at) if any(t["type"] == "choroplethmap" for t in f["data"]))
+
+
+def _overview_map(at: AppTest) -> dict:
+    """The Overview's Vega-Lite map (``figures.overview.choropleth``)."""
+    return overview_charts.map_chart(at)
+
+
+def _legend(chart: dict) -> str:
+    return overview_charts.legend_title(chart)
+
+
+def _tooltips(chart: dict) -> str:
+    """Every area's tooltip as a reader sees it ("Title: value" lines)."""
+    return " ".join(overview_charts.tooltip(chart, a) for a in overview_charts.ids(chart))
 
 
 def _title(fig: dict) -> str:
@@ -118,16 +134,16 @@ def test_homicide_on_the_overview_reads_per_100000_everywhere(demo_env, recordin
     at = _open(offense="homicide")
     assert at.selectbox(key="offense_group").value == "homicide"
     text = _text(at)
-    fig = _map(at)
-    assert _title(fig) == "Homicide: incidents per 100,000 residents by district"
+    fig = _overview_map(at)
+    assert title_of(fig) == "Homicide: incidents per 100,000 residents by district"
     assert "Incidents per 100,000 residents" in text  # the map's "Shade areas by" control
     assert "× 100,000" in text and "Per 100,000 residents, as for every rare offense" in text
     assert not _says_per_1000(text), _says_per_1000(text)
-    assert "per 100,000" in _colour_bar(fig) and "per 1,000" not in _colour_bar(fig)
-    hovers = _hovers(fig)
+    assert "per 100,000" in _legend(fig) and "per 1,000" not in _legend(fig)
+    hovers = _tooltips(fig)
     assert "Per 100,000 residents, size-adjusted:" in hovers and "per 1,000" not in hovers
     # The colours are per 100,000: the shaded values are 100 times the size-adjusted rates per 1,000.
-    assert fig["layout"]["coloraxis"]["cmax"] > 1  # per 1,000 a homicide map reads 0.0-0.1
+    assert overview_charts.colour_scale(fig)["domain"][1] > 1  # per 1,000 a homicide map reads 0.0-0.1
     # The funnel: axis, hover and city line per 100,000.
     funnel = next(f for f in _figures(at) if "Residents (the rate's denominator)" in str(f["layout"]))
     assert funnel["layout"]["yaxis"]["title"]["text"] == "Incidents per 100,000 residents"
@@ -143,16 +159,20 @@ def test_homicide_on_the_overview_reads_per_100000_everywhere(demo_env, recordin
 
 def test_all_offenses_stay_per_1000(demo_env):
     at = _open()
-    fig = _map(at)
-    assert _title(fig).endswith("incidents per 1,000 residents by district")
-    assert "per 100,000" not in _text(at) + _hovers(fig)
-    assert "per 1,000" in _colour_bar(fig)
-    assert "Per 1,000 residents, size-adjusted:" in _hovers(fig)
+    fig = _overview_map(at)
+    assert title_of(fig).endswith("incidents per 1,000 residents by district")
+    assert "per 100,000" not in _text(at) + _tooltips(fig)
+    assert "per 1,000" in _legend(fig)
+    assert "Per 1,000 residents, size-adjusted:" in _tooltips(fig)
     table = next(d for d in at.dataframe if d.key == "district_table").value
     assert "rate_per_1000" in table.columns
     # The Overview map, like the Map page's, draws the city's outline, river and road under the areas.
-    layers = {layer["name"] for layer in fig["layout"]["map"].get("layers", [])}
-    assert {"context-city", "context-water", "context-road"} <= layers
+    from community_policing.figures.maps import CONTEXT_STYLE
+
+    layers = {layer["mark"]["stroke"] for layer in overview_charts.context_layers(fig)}
+    assert {CONTEXT_STYLE[kind][0] for kind in ("city", "water", "road")} <= layers
+    order = [layer.get("name") for layer in fig["spec"]["layer"]]
+    assert order.index("areas") == len(overview_charts.context_layers(fig))  # under the areas
 
 
 def test_homicide_on_the_map_page_reads_per_100000(demo_env):
@@ -187,7 +207,7 @@ def test_a_shared_overview_link_reproduces_the_map_and_a_change_writes_it(demo_e
     at = _open(shade="change", areas="neighborhood")
     assert at.radio(key="map_metric").value == "pct_change"
     assert at.radio(key="map_level").value == "neighborhood"
-    assert _title(_map(at)).endswith("% change from a year earlier by neighborhood")
+    assert title_of(_overview_map(at)).endswith("% change from a year earlier by neighborhood")
     # Changing the controls writes the address; the defaults leave it plain.
     at.radio(key="map_metric").set_value("rate_per_1000").run()
     assert "shade" not in at.query_params and at.query_params["areas"] == "neighborhood"

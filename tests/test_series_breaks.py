@@ -4,7 +4,6 @@ monthly charts where they fall inside the months shown, explained, and flagged o
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import duckdb
@@ -18,6 +17,7 @@ from community_policing.data.importers.errors import ManifestError
 from community_policing.data.loader import Manifest, load_city
 from community_policing.views.metrics import Period
 from community_policing.data.store import DB_ENV_VAR, write_database
+from tests.charts import texts, vega_charts
 from tests.conftest import tiny_city_tables
 from tests.test_loader import write_zip_city
 
@@ -212,34 +212,67 @@ def _labels(fig) -> list[str]:
     return [a.text for a in fig.layout.annotations if a.text and "(" in a.text]
 
 
+def _vega_layers(chart) -> tuple[dict, list[dict]]:
+    """A District chart (Vega-Lite) as its spec and its single-mark layers."""
+    spec = chart.to_dict()
+
+    def leaves(node):
+        return [leaf for part in node["layer"] for leaf in leaves(part)] if "layer" in node else [node]
+    return spec, leaves(spec)
+
+
+def _vega_rows(spec: dict, layer: dict) -> pd.DataFrame:
+    return pd.DataFrame(spec["datasets"][(layer.get("data") or spec["data"])["name"]])
+
+
+def _vega_break_days(chart) -> list[dt.date]:
+    spec, layers = _vega_layers(chart)
+    return [pd.Timestamp(day).date() for layer in layers if layer["mark"]["type"] == "rule"
+            and layer["mark"].get("strokeDash") for day in _vega_rows(spec, layer)["Day"]]
+
+
+def _vega_break_labels(chart) -> pd.DataFrame:
+    spec, layers = _vega_layers(chart)
+    found = [_vega_rows(spec, layer) for layer in layers if layer["mark"]["type"] == "text"
+             and layer["encoding"].get("text", {}).get("field") == "Series break"]
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["Series break", "What changed"])
+
+
 def test_monthly_chart_draws_a_break_inside_its_months_and_nothing_outside():
     series = _series(dt.date(2022, 4, 1), 24)  # Apr 2022 - Mar 2024
-    fig = district_figures.monthly_incidents(series, "t", breaks=BREAKS)
-    lines = _break_lines(fig)
-    assert [pd.Timestamp(s.x0).date() for s in lines] == [dt.date(2023, 7, 1), dt.date(2024, 1, 1)]
-    assert _labels(fig) == ["NIBRS (Jul 2023)", "New district map (Jan 2024)"]
-    assert [a.hovertext for a in fig.layout.annotations if a.text == "NIBRS (Jul 2023)"] == [
-        "Every offense of an incident counts from here on."]
+    chart = district_figures.monthly_incidents(series, "t", breaks=BREAKS)
+    assert _vega_break_days(chart) == [dt.date(2023, 7, 1), dt.date(2024, 1, 1)]
+    labels = _vega_break_labels(chart)
+    assert list(labels["Series break"]) == ["NIBRS (Jul 2023)", "New district map (Jan 2024)"]
+    assert list(labels.loc[labels["Series break"] == "NIBRS (Jul 2023)", "What changed"]) == [
+        "Every offense of an incident counts from here on."]  # the description, in the label's tooltip
     before = district_figures.monthly_incidents(_series(dt.date(2020, 1, 1), 24), "t", breaks=BREAKS)
-    assert not _break_lines(before) and not _labels(before)  # the breaks lie outside: nothing drawn
-    assert not _break_lines(district_figures.monthly_incidents(series, "t"))  # no breaks given
+    assert not _vega_break_days(before) and _vega_break_labels(before).empty  # the breaks lie outside: nothing drawn
+    assert not _vega_break_days(district_figures.monthly_incidents(series, "t"))  # no breaks given
 
 
 def test_a_break_on_the_first_day_shown_is_not_drawn():
-    fig = district_figures.monthly_incidents(_series(dt.date(2023, 7, 1), 3), "t", breaks=BREAKS)
-    assert not _break_lines(fig)
+    chart = district_figures.monthly_incidents(_series(dt.date(2023, 7, 1), 3), "t", breaks=BREAKS)
+    assert not _vega_break_days(chart)
+
+
+def _shaded(chart, colour: str) -> list[tuple[dt.date, dt.date]]:
+    spec, layers = _vega_layers(chart)
+    return [(pd.Timestamp(r["From"]).date(), pd.Timestamp(r["To"]).date()) for layer in layers
+            if layer["mark"]["type"] == "rect" and layer["mark"].get("color") == colour
+            for _i, r in _vega_rows(spec, layer).iterrows()]
 
 
 def test_monthly_chart_shades_the_preliminary_days():
     series = _series(dt.date(2022, 4, 1), 24, end=dt.date(2024, 3, 20))
-    fig = district_figures.monthly_incidents(series, "t", preliminary_from=dt.date(2024, 3, 5))
-    shaded = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert [(pd.Timestamp(s.x0).date(), pd.Timestamp(s.x1).date()) for s in shaded] == [
-        (dt.date(2024, 3, 5), dt.date(2024, 3, 21))]
-    assert any(a.text == "preliminary" for a in fig.layout.annotations)
-    assert "preliminary" in fig.data[1].customdata[-1] and "preliminary" not in fig.data[1].customdata[0]
+    chart = district_figures.monthly_incidents(series, "t", preliminary_from=dt.date(2024, 3, 5))
+    assert _shaded(chart, district_figures.PRELIMINARY_SHADE) == [(dt.date(2024, 3, 5), dt.date(2024, 3, 21))]
+    spec, layers = _vega_layers(chart)
+    assert any(layer["mark"].get("text") == "preliminary" for layer in layers)
+    counted = _vega_rows(spec, {}).query("Series == 'Incidents'")["Counted"]  # the tooltip's month
+    assert "preliminary" in counted.iloc[-1] and "preliminary" not in counted.iloc[0]
     later = district_figures.monthly_incidents(series, "t", preliminary_from=dt.date(2024, 4, 1))
-    assert not [s for s in later.layout.shapes if s.type == "rect"]
+    assert not _shaded(later, district_figures.PRELIMINARY_SHADE)
 
 
 def test_compare_charts_draw_a_district_break_in_its_own_column():
@@ -249,13 +282,25 @@ def test_compare_charts_draw_a_district_break_in_its_own_column():
     breaks = pd.DataFrame([{"day": dt.date(2023, 9, 1), "label": "D2 only", "kind": "other", "scope": "districts",
                             "district_id": "2", "offense_group": None, "description": "d", "source": None}])
     fig = compare_figures.monthly_incidents(monthly, "t", breaks=pd.concat([BREAKS, breaks], ignore_index=True))
-    by_axis = {}
-    for s in _break_lines(fig):
-        by_axis.setdefault(s.xref, []).append(pd.Timestamp(s.x0).date())
-    assert by_axis == {"x": [dt.date(2023, 7, 1), dt.date(2024, 1, 1)],
-                       "x2": [dt.date(2023, 7, 1), dt.date(2023, 9, 1), dt.date(2024, 1, 1)]}
+    spec = fig.to_dict()
+
+    def drawn(layers: list[dict], what: str) -> list:  # the dashed rules (days) or their labels, of Vega-Lite layers
+        found = []
+        for layer in layers:
+            mark = layer["mark"]["type"]
+            if (what == "day" and (mark, layer["mark"].get("strokeDash")) == ("rule", [5, 3])
+                    or what == "label" and mark == "text"):
+                rows = spec["datasets"][layer["data"]["name"]]
+                key = layer["encoding"]["x"]["field"] if what == "day" else layer["encoding"]["text"]["field"]
+                found += [pd.Timestamp(r[key]).date() if what == "day" else r[key] for r in rows]
+        return found
+
+    by_panel = {p["title"]["text"][0]: drawn(p["layer"], "day") for p in spec["concat"]}
+    assert by_panel == {"District 1": [dt.date(2023, 7, 1), dt.date(2024, 1, 1)],
+                        "District 2": [dt.date(2023, 7, 1), dt.date(2023, 9, 1), dt.date(2024, 1, 1)]}
     rates = compare_figures.rate_lines(monthly, "t", breaks=breaks)
-    assert _labels(rates) == ["D2 only, District 2 (Sep 2023)"]
+    spec = rates.to_dict()
+    assert [t for t in drawn(spec["layer"], "label") if "(" in t] == ["D2 only, District 2 (Sep 2023)"]
 
 
 def test_print_trend_marks_breaks_and_preliminary_days_for_paper():
@@ -295,8 +340,8 @@ def test_district_page_draws_and_explains_breaks_and_preliminary_days(tmp_path, 
             in captions)
     assert "The 2 dashed lines mark series breaks" in captions and "Old system" not in captions
     assert "grey band marks preliminary days" in captions
-    chart = json.loads(at.get("plotly_chart")[1].proto.spec)  # [0] is the locator map (issue 16)
-    labels = [a["text"] for a in chart["layout"]["annotations"]]
+    chart = vega_charts(at)[1]  # [0] is the locator map (issue 16)
+    labels = texts(chart)
     assert "NIBRS (Jul 2023)" in labels and "New district map (Jan 2024)" in labels and "preliminary" in labels
     note = " ".join(m.value for m in at.markdown)
     assert "Reporting lag (measured from this data)" in note

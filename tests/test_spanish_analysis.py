@@ -19,6 +19,7 @@ from community_policing.stats import did, trust_stats
 from community_policing.views import evaluation, period_comparisons
 from community_policing.views import engagement_view as ev
 from community_policing.data.store import DB_ENV_VAR
+from tests import charts
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,11 @@ def _charts(at: AppTest) -> list[dict]:
 
 def _title(spec: dict) -> str:
     return spec["layout"]["title"]["text"].replace("<br>", " ")
+
+
+def _vega_titles(at: AppTest) -> list[str]:
+    """The titles of the page's Vega-Lite charts (tests/charts.py), each as one line."""
+    return [charts.title_of(chart) for chart in charts.vega_charts(at)]
 
 
 def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
@@ -57,12 +63,12 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     assert at.radio(key="eng_outcome").label == "Resultado"
     assert at.radio(key="eng_outcome").options == ["Cambio en los incidentes", "Cambio en el puntaje de confianza"]
     assert at.radio(key="eng_lag").options[:2] == ["1 trimestre", "2 trimestres"]
-    scatter = _charts(at)[0]
-    assert "trimestres-distrito en 9 distritos" in _title(scatter) and "r = " in _title(scatter)
-    assert scatter["layout"]["title"]["subtitle"]["text"].startswith("Asociación, no efecto. Cada punto es un distrito")
-    assert scatter["layout"]["yaxis"]["title"]["text"] == ("% de cambio en los incidentes respecto de un año antes<br>"
-                                                           "(menos el promedio del distrito y del trimestre)")
-    assert "Pendiente ajustada, dentro de distritos y trimestres" in [t.get("name") for t in scatter["data"]]
+    scatter = charts.vega_charts(at)[0]  # Vega-Lite: the scatter, its y axis title on the point layer
+    assert "trimestres-distrito en 9 distritos" in charts.title_of(scatter) and "r = " in charts.title_of(scatter)
+    assert charts.subtitle_of(scatter).startswith("Asociación, no efecto. Cada punto es un distrito")
+    assert scatter["spec"]["layer"][-1]["encoding"]["y"]["title"] == [
+        "% de cambio en los incidentes respecto de un año antes", "(menos el promedio del distrito y del trimestre)"]
+    assert "Pendiente ajustada, dentro de distritos y trimestres" in charts.texts(scatter)
     assert any(c.value.startswith("**Asociación, no efecto:**") for c in at.caption)
     assert any("reasignaciones al azar que entregan el historial de participación" in c.value for c in at.caption)
     shown = " ".join(e.value for kind in ("title", "subheader", "caption", "markdown", "info") for e in getattr(at, kind))
@@ -77,14 +83,15 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     assert {"Distritos comparados", "Costo anual", "Por incidente evitado"} <= set(labels)
     assert "Cuánto costó" in [s.value for s in at.subheader]
     assert any(m.value.startswith("En comparación con los ") for m in at.markdown)
-    assert _title(_charts(at)[0]).startswith("Incidentes: distritos con el programa frente a distritos de comparación")
+    assert _vega_titles(at)[0].startswith("Incidentes: distritos con el programa frente a distritos de comparación")
     assert any(c.value.startswith("Regresión de Poisson del número mensual de incidentes") for c in at.caption)
 
     at.switch_page(str(ROOT / "pages" / "trust.py")).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Confianza de los residentes"
     assert at.selectbox(key="trust_measure").label == "Pregunta de la encuesta"
-    assert _title(_charts(at)[0]).endswith(" por distrito")
+    assert any(m.value.startswith("**") and m.value.endswith(" por distrito**") for m in at.markdown)  # the panels' title
+    assert _vega_titles(at)[0].strip() == "Distrito 1 – Northside"  # one Vega-Lite panel per district
     assert any(c.value.startswith("Los puntajes son la respuesta promedio reescalada a 0–100.") for c in at.caption)
 
     at.switch_page(str(ROOT / "pages" / "methodology.py")).run()
@@ -229,4 +236,4 @@ def test_switching_language_keeps_the_choices_on_the_trust_page(demo_db, staff_a
     assert at.multiselect(key="trust_districts").value == chosen  # district ids: the same choice in Spanish
     assert at.multiselect(key="trust_districts").options[0] == "Distrito 1 – Northside"
     assert at.subheader[0].value.startswith("Confianza en la policía: ")
-    assert _title(_charts(at)[0]) == "Confianza en la policía por distrito"
+    assert "**Confianza en la policía por distrito**" in [m.value for m in at.markdown]  # the panels' title

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing import i18n
 from community_policing.views import evaluation, metrics
 from community_policing.data.store import DB_ENV_VAR, Store
+from tests import charts
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +92,8 @@ def visible_texts(at: AppTest) -> set[str]:
         texts += [c["label"] for c in columns.values() if isinstance(c, dict) and c.get("label")]
     for chart in at.get("plotly_chart"):
         texts += _chart_texts(json.loads(chart.proto.spec))
+    for chart in charts.vega_charts(at):  # the app's words in a Vega-Lite chart, its column names included
+        texts += [text for text in charts.labels(chart) if isinstance(text, str)]
     return {t for t in (_plain(text) for text in texts if isinstance(text, str)) if t}
 
 

@@ -86,7 +86,9 @@ def test_overview_in_spanish(demo_env):
     assert at.selectbox(key="offense_group").options[:2] == ["Todos los delitos", "Delitos violentos (Parte I)"]
     assert "Todos los delitos, contados por fecha de ocurrencia" in at.caption[0].value
     charts = _charts(at)
-    titles = [c["layout"]["title"]["text"].replace("<br>", " ") for c in charts]  # titles wrap for phones
+    from tests.charts import title_of, vega_charts
+
+    titles = [title_of(c) for c in vega_charts(at)]  # the map and the scatter (Vega-Lite), titles wrapped for phones
     assert any("incidentes por cada 1,000 residentes por distrito" in t for t in titles), titles
     assert any(t.startswith("Intensidad de la participación") for t in titles), titles
     funnel = next(c for c in charts if "Residentes (el denominador de la tasa)" in json.dumps(c["layout"]["xaxis"]))
@@ -146,13 +148,20 @@ def test_district_page_in_spanish(demo_env):
     # The incident views are tabs (issue 16: each built when chosen; every one here, the page opened with tables open).
     assert [t.label for t in at.tabs] == ["Mes a mes", "Patrón estacional", "Qué delitos", "Vecindarios"]
     assert at.selectbox(key="district").label == "Distrito"
-    charts = _charts(at)
-    assert charts.pop(0)["layout"]["title"]["text"].startswith("Dónde está ")  # the locator map (issue 16)
-    assert charts[0]["layout"]["title"]["text"].startswith("Incidentes: ")
-    assert any(t["name"] == "El mismo mes un año antes" for t in charts[0]["data"])
-    assert charts[0]["layout"]["xaxis"]["title"]["text"] == "Mes"
-    season = charts[1]
-    assert season["data"][0]["x"][0] == "ene"  # month names in Spanish
+    from tests.charts import texts, title_of, vega_charts  # the page's charts are Vega-Lite (no Plotly script)
+
+    assert not at.get("plotly_chart")
+    charts = vega_charts(at)
+    assert title_of(charts.pop(0)).startswith("Dónde está ")  # the locator map (issue 16)
+    assert title_of(charts[0]).startswith("Incidentes: ")
+    monthly = next(iter(charts[0]["data"].values()))  # what "Show data" shows, in Spanish
+    assert "El mismo mes un año antes" in set(monthly["Serie"]) and "Mes" in monthly.columns
+    assert any(layer["encoding"]["x"].get("title") == "Mes" for layer in charts[0]["spec"]["layer"]
+               if "x" in layer.get("encoding", {}) and layer["mark"]["type"] == "line")
+    season = next(iter(charts[1]["data"].values()))
+    assert season.iloc[0, 0] == "enero"  # month names in Spanish (the axis shows "ene")
+    columns = [c for chart in charts for frame in chart["data"].values() for c in frame.columns]  # "Show data"
+    assert not _no_english_sentences([*[t for c in charts for t in texts(c)], *columns], OTHERS)
     assert any("Residentes (" in c.value or "residentes (" in c.value for c in at.caption)
     assert not _no_english_sentences(_shown_text(at), OTHERS)
 
@@ -166,11 +175,16 @@ def test_compare_page_in_spanish(demo_env):
     kpis = at.dataframe[0].value
     assert list(kpis.columns[:2]) == ["Distrito", "Incidentes"]
     assert list(kpis["Distrito"].str.slice(0, 10).str.strip()) == ["Distrito 2", "Distrito 5"]
-    charts = _charts(at)
-    assert charts[0]["layout"]["title"]["text"].startswith("Incidentes, últimos 12 meses frente a un año antes")
-    assert charts[0]["layout"]["annotations"][0]["text"].startswith("<b>Distrito 2")  # the column titles
-    assert charts[4]["layout"]["title"]["text"].startswith("Confianza en la policía")
-    assert not _no_english_sentences(_shown_text(at), OTHERS)
+    from tests.charts import texts, title_of, vega_charts  # the page's charts are Vega-Lite (no Plotly script)
+
+    assert not at.get("plotly_chart")
+    charts = vega_charts(at)
+    assert title_of(charts[0]).startswith("Incidentes, últimos 12 meses frente a un año antes")
+    assert charts[0]["spec"]["concat"][0]["title"]["text"][0].startswith("Distrito 2")  # the panel headings
+    assert title_of(charts[4]).startswith("Confianza en la policía")
+    columns = [c for chart in charts for frame in chart["data"].values() for c in frame.columns]  # "Show data"
+    assert {"Mes", "Incidentes", "Distrito"} <= {c for frame in charts[0]["data"].values() for c in frame.columns}
+    assert not _no_english_sentences([*_shown_text(at), *[t for c in charts for t in texts(c)], *columns], OTHERS)
 
 
 @pytest.fixture()
@@ -187,11 +201,12 @@ def test_takeaways_and_figures_follow_the_language(demo):
     series = district.monthly_series(s, "2", period.end)
     timeline = district.engagement_timeline(s, "2", district.window_start(period.end), period.end)
     english_takeaway = district.series_takeaway(series)
-    english_fig = district_figures.monthly_incidents(series, english_takeaway, "subtitle")
+    english_fig = district_figures.monthly_incidents(series, english_takeaway, "subtitle").to_dict()
     english_engagement = district.engagement_takeaway(timeline, period.end)
     assert english_takeaway.startswith("Incidents: ") and "a year earlier" in english_takeaway
-    assert [t.name for t in english_fig.data] == ["Same month a year earlier", "Incidents"]
-    assert english_fig.layout.yaxis.title.text == "Incidents per month"
+    english_line = next(layer for layer in english_fig["layer"] if layer["mark"]["type"] == "line")
+    assert english_line["encoding"]["color"]["scale"]["domain"] == ["Incidents", "Same month a year earlier"]
+    assert english_line["encoding"]["y"]["title"] == "Incidents per month"
     assert district.district_title("2", "Riverfront") == "District 2 – Riverfront"
     assert map_layers.change_words([(-9.0, -5.0), (-4.0, 1.0), (2.0, 8.0)]) == {
         1: "crime fell", 2: "crime about level", 3: "crime rose"}  # English codes, whatever the language
@@ -199,11 +214,13 @@ def test_takeaways_and_figures_follow_the_language(demo):
     i18n.set_language("es")
     takeaway = district.series_takeaway(series, i18n._("Incidents"))
     assert takeaway.startswith("Incidentes: ") and "un año antes" in takeaway
-    fig = district_figures.monthly_incidents(series, takeaway, "subtítulo")
-    assert fig.layout.title.text.startswith("Incidentes: ")
-    assert [t.name for t in fig.data] == ["El mismo mes un año antes", "Incidentes"]
-    assert fig.layout.yaxis.title.text == "Incidentes por mes"
-    assert "incidentes" in fig.data[1].hovertemplate
+    fig = district_figures.monthly_incidents(series, takeaway, "subtítulo").to_dict()
+    assert fig["title"]["text"][0].startswith("Incidentes: ")
+    line = next(layer for layer in fig["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["color"]["scale"]["domain"] == ["Incidentes", "El mismo mes un año antes"]
+    assert line["encoding"]["y"]["title"] == "Incidentes por mes"
+    assert [t.get("title", t["field"]) for t in fig["layer"][-1]["encoding"]["tooltip"]][-1] == "Incidentes"  # tooltip
+    assert fig["config"]["locale"]["time"]["shortMonths"][0] == "ene"  # dates on the axis in Spanish
     assert district.engagement_takeaway(timeline, period.end).startswith(english_engagement.split(" ")[0])
     assert "actividades de participación" in district.engagement_takeaway(timeline, period.end)
     assert district.district_title("2", "Riverfront") == "Distrito 2 – Riverfront"
@@ -221,13 +238,14 @@ def test_takeaways_and_figures_follow_the_language(demo):
     fig_map = map_figures.bivariate_legend(layer.legend)
     assert fig_map.layout.title.text == "Cómo leer los colores"
     monthly = compare.monthly_table(s, ["2", "5"], period.end)
-    fig_cmp = compare_figures.rate_lines(monthly, compare.rate_takeaway(monthly))
-    assert fig_cmp.layout.yaxis.title.text == "Incidentes por cada 1,000 residentes por mes"
+    fig_cmp = compare_figures.rate_lines(monthly, compare.rate_takeaway(monthly)).to_dict()
+    line = next(layer for layer in fig_cmp["layer"] if layer["mark"]["type"] == "line")
+    assert " ".join(line["encoding"]["y"]["title"]) == "Incidentes por cada 1,000 residentes por mes"
 
     i18n.set_language("en")
     assert district.series_takeaway(series) == english_takeaway
     again = district_figures.monthly_incidents(series, english_takeaway, "subtitle")
-    assert again.to_json() == english_fig.to_json()
+    assert again.to_dict() == english_fig
 
 
 @pytest.mark.parametrize("page, query", [("overview", {}), ("map", {}), ("district", {"district": "2"}),
@@ -250,4 +268,12 @@ def test_public_view_with_small_counts_in_spanish(demo_env, monkeypatch, page, q
     assert "Homicidio" in " ".join(c.value for c in at.caption)
     assert not _no_english_sentences(_shown_text(at), OTHERS)
     titles = [c["layout"]["title"]["text"] for c in _charts(at)]
+    if page == "district":  # its charts are Vega-Lite: their titles, and every text they show (hidden-count notes)
+        from tests.charts import texts, title_of, vega_charts
+        titles += [title_of(c) for c in vega_charts(at)]
+        assert not _no_english_sentences([t for c in vega_charts(at) for t in texts(c)], OTHERS)
+    if page == "compare":  # its charts are Vega-Lite: their titles, and every text they show (hidden-count notes)
+        from tests.charts import texts, title_of, vega_charts
+        titles += [title_of(c) for c in vega_charts(at)]
+        assert not _no_english_sentences([t for c in vega_charts(at) for t in texts(c)], OTHERS)
     assert titles and not _no_english_sentences(titles), titles

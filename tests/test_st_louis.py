@@ -10,9 +10,9 @@ import pandas as pd
 import datetime as dt
 
 from community_policing.data import geo
-from community_policing.figures import base as figures
 from community_policing.views import map_layers, metrics
 from community_policing.data.store import Store
+from tests import overview_charts
 from tests.conftest import shared_data_or_skip
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -163,13 +163,12 @@ def test_overview_and_cli_work_on_st_louis(stl, monkeypatch):
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
     assert not at.warning or "Simulated" not in at.warning[0].value  # real data: no simulated banner
-    maps = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert maps[0]["data"][0]["type"] == "choroplethmap" and len(maps[0]["data"][0]["locations"]) == 6
+    the_map = overview_charts.map_chart(at)  # the Overview's Vega-Lite map
+    assert the_map["spec"]["projection"]["type"] == "mercator" and len(overview_charts.ids(the_map)) == 6
     assert any("No community-engagement activity is recorded" in i.value for i in at.info)
     at.radio(key="map_level").set_value("neighborhood").run()
     assert not at.exception
-    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-    assert sum(len(t["locations"]) for t in traces) == 88  # parks are in the grey "no rate" trace
+    assert len(overview_charts.ids(overview_charts.map_chart(at))) == 88  # parks drawn too, grey: "no rate"
     out = subprocess.run([sys.executable, "-m", "community_policing", "districts", "--db", str(db),
                           "--start", "2019-01-01", "--end", "2019-12-31", "--date-basis", "reported",
                           "--format", "json"], capture_output=True, text=True, check=True)
@@ -183,15 +182,17 @@ def test_full_neighborhood_map_is_light(stl):
     import datetime as dt
 
     from community_policing.data import geo
-    from community_policing.figures import base as figures
+    from community_policing.figures import overview as overview_figures
     from community_policing.views import metrics
     from community_policing.data.store import Store
 
     db, _, _ = stl
     with Store(db) as s:
         table = metrics.area_comparison(s, dt.date(2019, 1, 1), dt.date(2019, 12, 31), level="neighborhood")
-        fig = figures.choropleth(table, geo.area_features(s, "neighborhood"), "rate_per_1000", "t")
-    size = len(fig.to_json().encode())
+        chart = overview_figures.choropleth(table, geo.area_features(s, "neighborhood"), "rate_per_1000", "t",
+                                            context=geo.context_features(s))
+    # The whole Vega-Lite spec as Streamlit sends it (json.dumps): outlines, context lines and tooltips inline.
+    size = len(json.dumps(chart.to_dict()).encode())
     assert size <= 300 * 1024, f"{size / 1024:.0f} KB"
 
 
@@ -236,11 +237,17 @@ def test_series_breaks_and_freshness_on_real_data(stl):
         assert breaks["day"].iloc[1].year == 2020 and breaks["kind"].iloc[1] == "counting_rules"
         # The data end in December 2019: the NIBRS break lies outside every chart of this data.
         series = district.monthly_series(s, "3", dt.date(2014, 12, 31))
+        def drawn(chart) -> list[str]:  # the labels beside the dashed lines of a District chart (Vega-Lite)
+            spec = chart.to_dict()
+            return [row["Series break"] for layer in spec["layer"] if layer["mark"]["type"] == "text"
+                    and layer["encoding"].get("text", {}).get("field") == "Series break"
+                    for row in spec["datasets"][layer["data"]["name"]]]
+
         fig = district_figures.monthly_incidents(series, "t", breaks=series_breaks.applicable(breaks, "3"))
-        assert [a.text for a in fig.layout.annotations if a.text and "(" in a.text] == ["New district map (Jan 2014)"]
+        assert drawn(fig) == ["New district map (Jan 2014)"]
         late = district.monthly_series(s, "3", dt.date(2019, 12, 31))
         fig = district_figures.monthly_incidents(late, "t", breaks=series_breaks.applicable(breaks, "3"))
-        assert not [a for a in fig.layout.annotations if a.text and "(" in a.text]
+        assert not drawn(fig)
         # The map change moved only the district fallback: citywide series do not break there.
         assert list(series_breaks.applicable(breaks, None)["label"]) == ["NIBRS reporting"]
         fresh = info.freshness
@@ -252,7 +259,7 @@ def test_series_breaks_and_freshness_on_real_data(stl):
 def test_st_louis_parks_are_grey_with_no_population(stl):
     """The 9 park neighborhoods of St. Louis (80-88) have no population: on both maps they are grey and say so."""
     path = stl[0]
-    from community_policing.figures import maps as map_figures
+    from community_policing.figures import maps as map_figures, overview as overview_figures
 
     with Store(path) as s:
         period = metrics.Period(dt.date(2019, 1, 1), dt.date(2019, 12, 31))
@@ -260,10 +267,9 @@ def test_st_louis_parks_are_grey_with_no_population(stl):
         features = geo.area_features(s, "neighborhood")
         data = map_layers.layer_data(s, "rate", "neighborhood", period)
     parks = {str(i) for i in range(80, 89)}
-    fig = figures.choropleth(table, features, "rate_per_1000", "t")
-    grey = [t for t in fig.data if t.name == "no value"][0]
-    why = dict(zip(grey.locations, (row[1] for row in grey.customdata)))
-    assert parks <= set(why) and {why[p] for p in parks} == {"no population"}
+    chart = overview_figures.choropleth(table, features, "rate_per_1000", "t")
+    assert parks <= set(overview_charts.ids(chart, "none"))
+    assert all("Caution: no population" in overview_charts.tooltip(chart, p) for p in parks)
     fig = map_figures.layer_map(data.table, features, "rate", "t")
     grey = [t for t in fig.data if t.name == "no population"][0]
     assert set(grey.locations) == parks

@@ -94,6 +94,29 @@ def test_a_map_click_keeps_the_district_and_the_offense(demo_env):
     assert at.query_params["offense"] == "category:violent" and at.query_params["district"] == "3"
 
 
+def test_a_click_on_either_map_opens_the_district_it_was_on(monkeypatch):
+    """The Map page's Plotly map reports a clicked district as a point's location, the Overview's Vega-Lite map as
+    its point selection (figures.overview.SELECTION): either opens that district's page; no click, a
+    neighborhood map or the unassigned row opens nothing."""
+    import pandas as pd
+
+    from community_policing.figures import overview as overview_figures
+    from community_policing.web import display
+
+    opened = []
+    monkeypatch.setattr(display.st, "switch_page", lambda page, query_params=None: opened.append(
+        (page, dict(query_params or {}))))
+    table = pd.DataFrame({"area_id": ["3"]})
+    display.open_district_on_click({"selection": {"points": [{"location": "3"}]}}, "district", table)
+    display.open_district_on_click({"selection": {overview_figures.SELECTION: [{"id": "5"}]}}, "district", table)
+    display.open_district_on_click({"selection": {overview_figures.SELECTION: []}}, "district", table)
+    display.open_district_on_click({"selection": {overview_figures.SELECTION: [{"id": "5"}]}}, "neighborhood", table)
+    display.open_district_on_click({"selection": {"points": [], overview_figures.SELECTION: [{"id": "unassigned"}]}},
+                                   "district", table)
+    display.open_district_on_click(None, "district", table)
+    assert opened == [("pages/district.py", {"district": "3"}), ("pages/district.py", {"district": "5"})]
+
+
 def test_the_address_carries_the_filters_and_a_shared_link_reproduces_the_view(demo_env):
     at = _app()
     _go(at, "pages/map.py")

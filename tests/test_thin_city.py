@@ -26,7 +26,6 @@ from streamlit.testing.v1 import AppTest
 from community_policing import cli, i18n
 from community_policing.briefing import content as briefing
 from community_policing.data import geo
-from community_policing.figures import base as figures
 from community_policing.views import district, map_layers, metrics, privacy
 from community_policing.data.store import DB_ENV_VAR, Store
 from tests.conftest import open_tables
@@ -228,10 +227,12 @@ def test_the_overview_table_and_map_of_a_new_city(thin_db, monkeypatch):
     assert not at.metric[0].delta  # no arrow: nothing to compare with
     at.radio(key="map_metric").set_value("pct_change").run()
     at.radio(key="map_level").set_value("neighborhood").run()
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    grey = [t for t in spec["data"] if t.get("name") == "no value"]
-    assert grey and all(NOT_COMPARABLE in row[1] for row in grey[0]["customdata"])  # no colour; hover says why
-    assert not [loc for t in spec["data"] if t.get("coloraxis") for loc in t.get("locations", [])]  # none coloured
+    from tests import overview_charts
+
+    the_map = overview_charts.map_chart(at)
+    grey = overview_charts.ids(the_map, "none")
+    assert grey and all(NOT_COMPARABLE in overview_charts.tooltip(the_map, a) for a in grey)  # no colour; says why
+    assert not overview_charts.ids(the_map, "value")  # none coloured
 
 
 # --- areas with no population -----------------------------------------------------------------------------
@@ -241,10 +242,12 @@ def test_areas_without_population_are_grey_and_say_so_on_the_overview_map(thin_d
     with Store(thin_db) as s:
         table = metrics.area_comparison(s, *YEAR_2024, level="neighborhood")
         features = geo.area_features(s, "neighborhood")
-    fig = figures.choropleth(table, features, "rate_per_1000", "t")
-    grey = [t for t in fig.data if t.name == "no value"][0]
-    assert list(grey.locations) == ["P"] and grey.customdata[0][1] == "no population"
-    assert "P" not in set(fig.data[0].locations)
+    from community_policing.figures import overview as overview_figures
+    from tests import overview_charts
+
+    chart = overview_figures.choropleth(table, features, "rate_per_1000", "t")
+    assert overview_charts.ids(chart, "none") == ["P"] and "Caution: no population" in overview_charts.tooltip(chart, "P")
+    assert "P" not in overview_charts.ids(chart, "value") and overview_charts.values(chart)["P"] is None
 
 
 @pytest.mark.parametrize("layer", ["rate", "engagement"])

@@ -6,7 +6,6 @@ calibrated on seeded simulated surveys with no change anywhere."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing.stats import trust_stats
 from community_policing.views import district, metrics
 from community_policing.data.store import DB_ENV_VAR, Store, write_database
+from tests import charts
 from tests.test_trust_stats import period, survey
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +31,15 @@ def _trust_page(db, monkeypatch) -> AppTest:
     return at
 
 
-def _chart(at) -> dict:
-    specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    assert len(specs) == 1
-    return specs[0]
+def _panels(at) -> list[dict]:
+    """The page's small multiples: one Vega-Lite chart per district (and no Plotly chart on the page)."""
+    assert not charts.plotly_specs(at)
+    return charts.vega_charts(at)
+
+
+def _encodings(spec: dict, channel: str) -> list[dict]:
+    return [layer["encoding"][channel] for layer in spec["layer"]
+            if channel in layer.get("encoding", {}) and "scale" in layer["encoding"][channel]]
 
 
 def _expected_title(db, start: dt.date, end: dt.date) -> str:
@@ -56,13 +61,24 @@ def test_trust_page_follows_the_sidebar_period_and_opens_with_a_takeaway(demo_db
     assert title.startswith("Trust in police: ")
     assert "from a year earlier" in title and "margin of error ±" in title
     # Small multiples: one panel per district (nine in the demo city), all on one y scale, every district.
-    spec = _chart(at)
-    assert [t["name"] for t in spec["data"]] == [f"District {i}" + n for i, n in enumerate(
+    panels = _panels(at)
+    names = [f"District {i}" + n for i, n in enumerate(
         [" – Northside", " – Riverfront", " – Downtown", " – Eastgate", " – Southside", " – Westview",
          " – Oak Hill", " – Bluffs", " – Prairie"], start=1)]
-    axes = [k for k in spec["layout"] if k.startswith("yaxis")]
-    assert len(axes) == 9 and len({tuple(spec["layout"][k]["range"]) for k in axes}) == 1  # one scale
-    assert len({spec["layout"][k].get("matches") for k in axes} - {None}) == 1  # zoom one, zoom all
+    assert [charts.title_of(p).strip() for p in panels] == names
+    assert [set(charts.rows(p)["District"]) for p in panels] == [{n} for n in names]  # each panel its own scores
+    # One score scale and one stretch of months in every panel (and every layer of it).
+    y_domains = {repr(y["scale"]["domain"]) for p in panels for y in _encodings(p["spec"], "y")}
+    x_domains = {repr(x["scale"]["domain"]) for p in panels for x in _encodings(p["spec"], "x")}
+    assert len(y_domains) == 1 and len(x_domains) == 1, (y_domains, x_domains)
+    assert not any("params" in p["spec"] for p in panels)  # no zoom: no panel can leave the shared scale
+    # The panel's heading: its change from a year earlier with its margin of error, and the reading.
+    assert all(" points (±" in charts.subtitle_of(p) for p in panels)
+    assert all(p["alt"].startswith("Line chart: District ") for p in panels)
+    # The margins of error are drawn (a bar from score − margin to score + margin), and read in the tooltip.
+    assert all(any(layer["mark"]["type"] == "rule" for layer in p["spec"]["layer"]) for p in panels)
+    assert set(charts.rows(panels[0]).columns) == {"District", "Month", "Score (0–100)", "Respondents",
+                                                   "Margin of error"}  # the reader's words ("Show data")
     assert "All 9 districts are shown." in [c.value for c in at.caption]
     assert any(c.value.startswith("Survey results from ") and twelve.prior.label() in c.value for c in at.caption)
 
@@ -92,7 +108,7 @@ def test_trust_page_says_which_districts_are_hidden_and_why(thin_survey_db, monk
     captions = [c.value for c in at.caption]
     assert (f"Not shown: District 8 – Bluffs (fewer than {metrics.MIN_RESPONDENTS} respondents in every month); "
             "District 9 – Prairie (no survey results in these months).") in captions
-    assert len(_chart(at)["data"]) == 7
+    assert len(_panels(at)) == 7
     assert "District 8" not in at.subheader[0].value and "District 9" not in at.subheader[0].value
 
 
@@ -138,3 +154,29 @@ def test_with_no_change_anywhere_the_title_rarely_claims_one():
             assert "stands out from normal variation" in trust_stats.takeaway(table, "Trust in police")
     assert claims <= 1, claims  # at most 1 in 15 periods here (measured on 300 seeds: about 3 %)
     assert any_reading > claims  # without the allowance for nine districts, the title would cry wolf more often
+
+
+def test_the_panels_speak_spanish(demo_db, staff_app, monkeypatch):
+    """Every word the panels show (headings, axis, tooltips, the "Show data" columns) is Spanish: the page's
+    Spanish test reads Plotly charts only, so the Vega-Lite panels are read here."""
+    from community_policing import i18n
+
+    monkeypatch.setenv(DB_ENV_VAR, str(demo_db))
+    i18n.set_language("es")
+    try:
+        at = AppTest.from_file(staff_app, default_timeout=120)
+        at.query_params["lang"] = "es"
+        at.run()
+        at.switch_page(TRUST).run()
+        assert not at.exception, at.exception
+        panels = _panels(at)
+        assert len(panels) == 9 and charts.title_of(panels[0]).strip() == "Distrito 1 – Northside"
+        words = " ".join(text for panel in panels for text in charts.texts(panel))
+        words += " ".join(" ".join(charts.rows(panel).columns) for panel in panels)
+        assert "Puntaje (0–100)" in words and " puntos (±" in words and "Mes" in words
+        for english in ("points", "within normal variation", "possible change", "Month", "Score", "Respondents",
+                        "Margin of error", "District "):
+            assert english not in words, english
+        assert all(p["alt"].startswith("Gráfico de líneas: Distrito ") for p in panels), panels[0]["alt"]
+    finally:
+        i18n.set_language("en")

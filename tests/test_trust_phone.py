@@ -1,13 +1,17 @@
 """Issue 16, the Resident trust page on a phone: in real headless Chromium at 390×844 (a phone) and
-1400×1000 (a desktop), the small multiples show every district in panels wide enough to read (two columns
-on every screen: plotly cannot see the page's width), and no title, subtitle or panel heading runs past its
-panel, into another heading or into the date ticks of the row above. Measured from the drawn SVG, the
-boxes a reader sees. Screenshots of the chart go to the test's temporary folder."""
+1400×1000 (a desktop), the small multiples show every district in panels wide enough to read, and no panel
+title or subtitle is cut ("…"), runs past its panel, into another panel or into the panel's own tick labels.
+
+The panels are Vega-Lite charts, one per district, laid out in rows of three ``st.columns``: a desktop shows
+three to a row, a phone stacks the columns, so each panel takes the phone's whole width, in district order.
+Measured from the drawn SVG (the panels are drawn as SVG), the boxes a reader sees. Screenshots of the page
+go to the test's temporary folder."""
 
 from __future__ import annotations
 
 import re
 
+import altair as alt
 import pandas as pd
 import pytest
 
@@ -17,24 +21,28 @@ from tests import servers
 pytestmark = pytest.mark.browser
 
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1400, "height": 1000}
+PANELS = '[data-testid="stMain"] [data-testid="stVegaLiteChart"]'
 
-# The boxes of what the trust chart draws, in page pixels: the chart, each panel's plot area (subplot
-# order), each panel heading (layout order = panel order), the date and score tick labels, title and subtitle.
+# The boxes of what each panel draws, in page pixels: the panel, its plot area (the box of its grid lines),
+# its title and subtitle (one box a line), and its tick labels.
 MEASURE = """
-el => {
+els => els.map(el => {
   const box = e => { const r = e.getBoundingClientRect(); return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
-  const index = g => { const m = (g.getAttribute('class') || '').match(/^x(\\d*)y/); return m && m[1] ? +m[1] : 1; };
-  const panels = [...el.querySelectorAll('.draglayer .nsewdrag')]
-    .map(r => [index(r.closest('g')), box(r)]).sort((a, b) => a[0] - b[0]).map(p => p[1]);
+  const union = bs => bs.length ? {l: Math.min(...bs.map(b => b.l)), t: Math.min(...bs.map(b => b.t)),
+                                    r: Math.max(...bs.map(b => b.r)), b: Math.max(...bs.map(b => b.b))} : null;
+  // One box a line: Vega draws a text of several lines as one <text> with a <tspan> a line.
+  const texts = sel => [...el.querySelectorAll(sel + ' text')]
+    .flatMap(t => t.querySelector('tspan') ? [...t.querySelectorAll('tspan')] : [t])
+    .filter(t => t.textContent.trim()).map(t => ({text: t.textContent, ...box(t)}));
   return {
-    chart: box(el.querySelector('svg.main-svg')),
-    panels,
-    headings: [...el.querySelectorAll('.infolayer g.annotation')].map(a => ({text: a.textContent, ...box(a)})),
-    ticks: [...el.querySelectorAll('g.xtick text, g.ytick text')].filter(t => t.textContent)
-      .map(t => ({text: t.textContent, ...box(t)})),
-    titles: [...el.querySelectorAll('.gtitle, .gtitle-subtitle')].map(t => ({text: t.textContent, ...box(t)})),
+    chart: box(el.querySelector('svg')),
+    plot: union([...el.querySelectorAll('.role-axis-grid line')].map(box)),
+    title: texts('.role-title-text'),
+    subtitle: texts('.role-title-subtitle'),
+    ticks: texts('.role-axis-label'),
+    every: [...el.querySelectorAll('text')].map(t => t.textContent),
   };
-}
+})
 """
 
 
@@ -52,75 +60,102 @@ def browser():
 
 def _open_trust(browser, app_url, viewport: dict, lang: str = "en"):
     page = browser.new_page(viewport=viewport)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{app_url}/trust?lang={lang}", wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stPlotlyChart"] .infolayer g.annotation', timeout=90_000)
+    page.wait_for_selector(f"{PANELS} svg .role-title-text", timeout=90_000)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(800)  # plotly's last relayout after Streamlit settles the width
+    _fitted(page)  # Vega's last resize after Streamlit settles the width
+    page.requests = requests
     return page
+
+
+# Every panel redrawn at its column's width (Vega follows a resize a moment later).
+FITTED = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')].every(el => {
+  const svg = el.querySelector('svg'); if (!svg) return false;
+  return Math.abs(svg.getBoundingClientRect().width - el.parentElement.getBoundingClientRect().width) <= 2; })"""
+
+
+def _fitted(page) -> None:
+    page.wait_for_function(FITTED, timeout=30_000)
+    page.wait_for_timeout(300)
 
 
 def _overlap(a: dict, b: dict, slack: float = 1.0) -> bool:
     return a["l"] < b["r"] - slack and b["l"] < a["r"] - slack and a["t"] < b["b"] - slack and b["t"] < a["b"] - slack
 
 
-def _check_layout(seen: dict, districts: int, min_panel: float) -> None:
-    chart, panels, headings = seen["chart"], seen["panels"], seen["headings"]
-    assert len(panels) == districts and len(headings) == districts, (len(panels), len(headings))
-    for panel, heading in zip(panels, headings):
-        where = heading["text"]
-        assert panel["r"] - panel["l"] >= min_panel, (where, panel)
-        # The heading sits over its own panel: inside its width, above its plot area.
-        assert heading["l"] >= panel["l"] - 1 and heading["r"] <= panel["r"] + 1, (where, heading, panel)
-        assert heading["b"] <= panel["t"] + 1, (where, heading, panel)
-    for i, a in enumerate(headings):
-        for b in headings[i + 1:]:
-            assert not _overlap(a, b), (a, b)
-        for tick in seen["ticks"]:  # e.g. the row above's "Jan 2025"
-            assert not _overlap(a, tick), (a["text"], tick)
-    for text in [*seen["titles"], *seen["ticks"], *headings]:  # nothing cut at the chart's edges
-        assert chart["l"] - 1 <= text["l"] and text["r"] <= chart["r"] + 1, (text, chart)
-    title, subtitle = seen["titles"][:2]
-    assert not _overlap(title, subtitle)
-    assert all(subtitle["b"] <= h["t"] + 1 for h in headings), (subtitle, headings[:2])
+def _check_layout(seen: list[dict], districts: int, min_plot: float, columns: int) -> None:
+    assert len(seen) == districts, len(seen)
+    for panel in seen:
+        where = panel["title"][0]["text"] if panel["title"] else panel
+        plot, headings = panel["plot"], panel["title"] + panel["subtitle"]
+        assert plot and plot["r"] - plot["l"] >= min_plot, (where, plot)  # wide enough to read
+        assert plot["b"] - plot["t"] >= 120, (where, plot)  # and tall enough (the headings do not squeeze it)
+        assert not any("…" in text for text in panel["every"]), (where, panel["every"])  # nothing cut short
+        for text in [*headings, *panel["ticks"]]:  # nothing runs past the panel's edges
+            chart = panel["chart"]
+            assert chart["l"] - 1 <= text["l"] and text["r"] <= chart["r"] + 1, (where, text, chart)
+        for i, a in enumerate(headings):  # the headings: one under another, above the plot, clear of its ticks
+            assert a["b"] <= plot["t"] + 1, (where, a, plot)
+            for b in headings[i + 1:]:
+                assert not _overlap(a, b), (a, b)
+            for tick in panel["ticks"]:
+                assert not _overlap(a, tick), (a["text"], tick)
+    for i, a in enumerate(seen):  # no panel over another
+        for b in seen[i + 1:]:
+            assert not _overlap(a["chart"], b["chart"]), (a["title"][0]["text"], b["title"][0]["text"])
+    # Rows of ``columns`` panels in district order, left to right then down; the plots of a row line up
+    # (every panel has as many heading lines), so the same height is the same score across a row.
+    lefts = sorted({round(p["chart"]["l"]) for p in seen})
+    assert len(lefts) == columns, lefts
+    for i, panel in enumerate(seen):
+        assert round(panel["chart"]["l"]) == lefts[i % columns]
+        if i % columns:
+            assert abs(panel["plot"]["t"] - seen[i - 1]["plot"]["t"]) <= 1
+            assert abs(panel["plot"]["b"] - seen[i - 1]["plot"]["b"]) <= 1
+        elif i:
+            assert panel["chart"]["t"] >= seen[i - 1]["chart"]["b"] - 1  # the next row is below
+    # One score scale: every panel draws the same score ticks.
+    scores = [[t["text"] for t in p["ticks"] if re.fullmatch(r"\d+", t["text"])] for p in seen]
+    assert scores[0] and all(s == scores[0] for s in scores), scores
 
 
 def test_every_district_is_a_readable_panel_on_a_phone_and_a_desktop(app_url, browser, tmp_path):
     page = _open_trust(browser, app_url, PHONE)
     main = page.locator('[data-testid="stMain"]')
     assert "All 9 districts are shown." in main.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    # The same page on a phone, then widened to a desktop (plotly follows the width, not the height).
-    for viewport, min_panel in ((PHONE, 150), (DESKTOP, 400)):
+    assert not [url for url in page.requests if "PlotlyChart" in url]  # no Plotly script on this page
+    # The same page on a phone, then widened to a desktop (the panels follow the width).
+    # On a phone the columns stack: one panel to a row, the phone's width; on a desktop three to a row.
+    for viewport, min_plot, columns in ((PHONE, 250, 1), (DESKTOP, 200, 3)):
         page.set_viewport_size(viewport)
-        page.wait_for_timeout(800)
-        seen = chart.evaluate(MEASURE)
-        # On a phone two panels share the width, each at least 150 px; on a desktop they are wide.
-        _check_layout(seen, districts=9, min_panel=min_panel)
-        assert seen["headings"][5]["text"].startswith("District 6Westview")  # number, then the name
-        assert re.search(r"points \(±\d+\.\d\)within normal variation$", seen["headings"][0]["text"])
-        # The score ticks are drawn once per row, on the left column: the scale is shared.
-        lefts = {round(p["l"]) for p in seen["panels"]}
-        assert len(lefts) == 2
-        score_ticks = [t for t in seen["ticks"] if re.fullmatch(r"\d+", t["text"])]
-        assert score_ticks and all(t["r"] <= min(lefts) + 1 for t in score_ticks)
-        page.set_viewport_size({"width": viewport["width"], "height": 3000})  # the whole chart in one picture
+        _fitted(page)
+        seen = page.locator(PANELS).evaluate_all(MEASURE)
+        _check_layout(seen, districts=9, min_plot=min_plot, columns=columns)
+        assert seen[5]["title"][0]["text"] == "District 6 – Westview"  # number, then the name
+        assert seen[0]["subtitle"][0]["text"].endswith(")") and " points (±" in seen[0]["subtitle"][0]["text"]
+        assert [t["text"] for t in seen[0]["subtitle"]][1] == "within normal variation"
+        page.set_viewport_size({"width": viewport["width"], "height": 4200})  # the whole page in one picture
         page.wait_for_timeout(500)
-        chart.screenshot(path=str(tmp_path / f"trust_{viewport['width']}.png"))
+        page.screenshot(path=str(tmp_path / f"trust_{viewport['width']}.png"))
     page.close()
 
 
 def test_spanish_headings_fit_a_phone(app_url, browser):
     """Spanish words are longer ("dentro de la variación normal"): the headings wrap and still fit."""
     page = _open_trust(browser, app_url, PHONE, lang="es")
-    seen = page.locator('[data-testid="stPlotlyChart"]').first.evaluate(MEASURE)
-    _check_layout(seen, districts=9, min_panel=150)
-    assert seen["headings"][0]["text"].startswith("Distrito 1Northside")
-    assert seen["titles"][0]["text"] == "Confianza en la policía por distrito"
+    seen = page.locator(PANELS).evaluate_all(MEASURE)
+    _check_layout(seen, districts=9, min_plot=250, columns=1)
+    assert seen[0]["title"][0]["text"] == "Distrito 1 – Northside"
+    assert " puntos (±" in seen[0]["subtitle"][0]["text"]
+    assert "Confianza en la policía por distrito" in page.locator('[data-testid="stMain"]').inner_text()
     page.close()
 
 
 def test_long_district_names_are_broken_into_short_lines():
-    """A name too long for a phone's panel is drawn on several lines, none longer than a panel holds."""
+    """A name too long for a panel is drawn on several lines, none longer than a panel holds, and every
+    panel gets as many heading lines, so the plots of a row line up."""
     long_name = "District 6 – North Riverfront and Old Industrial Corridor"
     table = pd.DataFrame({
         "period_start": pd.to_datetime(["2025-01-01", "2025-02-01"] * 3), "district_id": ["1", "1", "6", "6", "7", "7"],
@@ -129,13 +164,16 @@ def test_long_district_names_are_broken_into_short_lines():
     changes = pd.DataFrame({"district_id": ["1", "6", "7"], "change": [1.2, -6.5, None], "margin": [3.1, 3.0, None],
                             "noise": ["within normal variation", "significant change", ""],
                             "stands_out": [False, True, False]})
-    fig = trust_figures.trust_small_multiples(table, changes, "Trust in police by district",
-                                              "Trust in police, score 0–100 (higher is better)", "2025-02-01",
-                                              "2025-02-28")
-    lines = [[re.sub(r"<[^>]+>", "", line) for line in a.text.split("<br>")] for a in fig.layout.annotations]
-    assert lines[1] == ["District 6", "North Riverfront", "and Old Industrial", "Corridor", "−6.5 points (±3.0)",
+    panels = [alt.LayerChart.to_dict(p, validate=True) for p in trust_figures.trust_small_multiples(  # valid specs
+        table, changes, "Trust in police by district", "Trust in police, score 0–100 (higher is better)",
+        "2025-02-01", "2025-02-28")]
+    lines = [[line for line in p["title"]["text"] + p["title"]["subtitle"] if line.strip()] for p in panels]
+    assert lines[1] == ["District 6 –", "North Riverfront and Old", "Industrial Corridor", "−6.5 points (±3.0)",
                         "significant change"]
-    assert lines[2] == ["District 7", "no change from a year", "earlier"]
-    assert all(len(line) <= trust_figures.HEADING_CHARS["name"] for line in lines[1][1:4])
-    # The tallest heading sets the room above every row, so the panels still line up.
-    assert fig.layout.margin.t >= 6 * 15 and fig.data[1].line.color == trust_figures.HIGHLIGHT
+    assert lines[2] == ["District 7", "no change from a year earlier"]
+    assert all(len(line) <= trust_figures.HEADING_CHARS["name"] for line in lines[1][:3])
+    # The tallest heading sets every panel's: as many title and subtitle lines in each.
+    assert {len(p["title"]["text"]) for p in panels} == {3} and {len(p["title"]["subtitle"]) for p in panels} == {2}
+    colours = [{layer["mark"]["color"] for layer in p["layer"] if layer["mark"]["type"] in ("line", "point")}
+               for p in panels]
+    assert colours == [{trust_figures.POINT_COLOR}, {trust_figures.HIGHLIGHT}, {trust_figures.POINT_COLOR}]

@@ -34,6 +34,7 @@ from community_policing.views import metrics
 from community_policing.web import display, downloads
 from community_policing.stats.engagement_stats import GROUP_LABELS
 from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store, write_database
+from tests import charts
 from tests.conftest import tiny_city_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,11 +216,12 @@ def test_fewer_than_ten_a_year_earlier_gives_no_percentage(tiny_db, monkeypatch)
     text = all_text(at)
     assert "Too few to compare as a percentage: fewer than 10 incidents a year earlier" in text
     assert "against 1 a year earlier: too few to compare." in at.markdown[0].value.replace("\\", "")
-    scatter = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
-               if "Engagement intensity" in json.dumps(json.loads(c.proto.spec)["layout"].get("title", {}))]
-    assert scatter and not any(t.get("x") for t in scatter[0]["data"])  # no bubble from so few incidents
-    annotation = " ".join(a["text"] for a in scatter[0]["layout"].get("annotations", []))
-    assert "too few to compare" in annotation  # the empty chart says why it is empty
+    from tests.charts import rows, title_of, vega_charts
+
+    scatter = [c for c in vega_charts(at) if title_of(c).startswith("Engagement intensity")]
+    assert scatter and "layer" not in scatter[0]["spec"]  # no bubble from so few incidents: an empty chart
+    message = " ".join(rows(scatter[0])["message"]).replace("\n", " ")
+    assert "too few to compare" in message  # the empty chart says why it is empty
     assert "Not drawn: District 1 – West, District 2 – East." in text
 
 
@@ -330,6 +332,14 @@ def machine_text(at: AppTest, page: str, check_columns: bool) -> list[str]:
                 bad += [v for v in values if isinstance(v, str) and v in GROUP_LABELS]  # a code, not a name
                 if bad:
                     found.append(f"{page} table {frame.key} column {column!r}: {bad[:2]}")
+    for chart in charts.vega_charts(at):  # what a Vega-Lite chart writes, and its "Show data" table's headings
+        bad = [t for t in charts.texts(chart) if MISSING_WORDS.search(t) or ISO_TIMESTAMP.search(t) or t in GROUP_LABELS]
+        if bad:
+            found.append(f"{page} chart {charts.title_of(chart)[:40]!r}: {bad[:2]}")
+        raw = [c for frame in chart["data"].values() for c in map(str, frame.columns)
+               if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", c)]  # snake_case: a machine's name, on every page
+        if raw:
+            found.append(f"{page} chart {charts.title_of(chart)[:40]!r}: raw column names {raw[:3]}")
     return found
 
 

@@ -1,27 +1,41 @@
-"""Pure figure functions for the Compare districts page: DataFrame in, plotly Figure out. No Streamlit.
+"""Pure figure functions for the Compare districts page: DataFrame in, Vega-Lite chart (Altair) out. No Streamlit.
 
-Small multiples: one column per district, in the order chosen, with SHARED y-axes (``make_subplots(
-shared_yaxes=True)``) so that the same height means the same number in every column. Each district
-keeps one Okabe-Ito colour (``figures.CATEGORICAL``) on every chart; the year-earlier comparison is
-always grey and dashed. Titles state the takeaway, subtitles say what is counted, axes carry units,
-and an empty input gives a figure with a plain note rather than an exception.
+Small multiples: one panel per district, in the order chosen, two panels to a row (a 390 px phone shows
+them at the size a desktop does: a concatenated Vega-Lite chart has a fixed width), with a SHARED y scale
+(``resolve_scale(y="shared")``) so that the same height means the same number in every panel; each panel
+has its own tick labels, so no eye-travel. Each district keeps one Okabe-Ito colour (``figures.CATEGORICAL``)
+on every chart; the year-earlier comparison is always grey and dashed. Titles state the takeaway, subtitles
+say what is counted, axes carry units, and an empty input gives a chart with a plain sentence rather than
+an exception (``vega.empty``). The honesty features of the Plotly charts these replace stay: series breaks
+as dashed rules with their label, the preliminary days shaded, and in public mode a cross on the baseline
+for a hidden count (its note in the tooltip, never the number).
+
+The data a chart carries is what Streamlit's "Show data" shows a reader: its columns are named in the
+reader's words (``_("Month")``, ``_("Incidents")``) and hold only what the chart draws or its tooltips say.
 """
 
 from __future__ import annotations
 
+import json
+
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from community_policing import i18n
 from community_policing.data import series_breaks
-from community_policing.views import privacy
-from community_policing.i18n import _
-from community_policing.figures.district import (GRID, PRIOR_COLOR, _layout, add_hidden_markers, add_series_breaks,
-                                                 empty_figure, preliminary_word, shade_preliminary)
+from community_policing.figures import vega
 from community_policing.figures.style import CATEGORICAL
+from community_policing.i18n import _
+from community_policing.views import privacy
 
-BOTTOM_LEGEND = dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0)
+PRIOR_COLOR = vega.PRIOR_COLOR
+BREAK_COLOR = "#444444"
+PRELIMINARY_FILL, PRELIMINARY_OPACITY = "#787878", 0.16
+COLUMNS = 2  # panels to a row, on every screen
+PANEL_WIDTH, PANEL_HEIGHT = 114, 170  # two panels with their tick labels fit a 390 px phone (358 px of chart)
+MIX_WIDTH = 100  # the offense-mix panels: the group names take the left-hand panel's room
+HEADING_WIDTH = 17  # characters of a panel heading (13 px bold) in PANEL_WIDTH + its tick labels
+SOLID, DASHED, DOTTED = [1, 0], [6, 4], [2, 3]
 
 
 def district_colors(ids: list[str]) -> dict[str, str]:
@@ -37,26 +51,55 @@ def _titles(table: pd.DataFrame) -> list[str]:
     return [table.loc[table["district_id"] == d, "title"].iloc[0] for d in _order(table)]
 
 
-def _facets(table: pd.DataFrame, spacing: float = 0.035) -> go.Figure:
-    n = len(_order(table))
-    fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=spacing,
-                        subplot_titles=[f"<b>{t}</b>" for t in _titles(table)])
-    for ann in fig.layout.annotations:  # subplot titles: the district names
-        ann.font = dict(size=13)
-    return fig
+def _name(did: str) -> str:
+    return _("District {id}").format(id=did)
 
 
-def _finish(fig: go.Figure, title: str, subtitle: str, height: int, y_title: str, x_title: str | None,
-            legend: bool = True, **extra) -> go.Figure:
-    fig = _layout(fig, title, subtitle, height=height, showlegend=legend,
-                  legend=BOTTOM_LEGEND if legend else None, **extra)
-    fig.update_layout(margin={**fig.layout.margin.to_plotly_json(), "b": 70 if legend else 10,
-                              "t": fig.layout.margin.t - (22 if legend else 0) + 24})
-    fig.update_yaxes(title_text=y_title, row=1, col=1)
-    fig.update_yaxes(showticklabels=True, gridcolor=GRID)  # ticks in every column: no eye-travel
-    if x_title:
-        fig.update_xaxes(title_text=x_title)
-    return fig
+def _floats(values) -> pd.Series:
+    return pd.Series(values).astype("Float64").astype(float).reset_index(drop=True)
+
+
+def _headings(titles: list[str]) -> list[list[str]]:
+    """Each panel's heading (the district's title), wrapped to its width, all with as many lines (so the
+    panels of a row start at the same height)."""
+    wrapped = [vega.lines(t, HEADING_WIDTH) for t in titles]
+    wrapped = [w if isinstance(w, list) else [w] for w in wrapped]
+    most = max(len(w) for w in wrapped)
+    return [w + [" "] * (most - len(w)) for w in wrapped]
+
+
+def _domain(high: pd.Series, low: pd.Series | None = None, step: float | None = None) -> list[float]:
+    """One y domain for every panel (the shared scale, stated: the same height is the same number in each
+    panel): from 0 (or the lowest of ``low`` rounded down to ``step``) to the highest of ``high``, rounded up."""
+    top = float(pd.Series(high).astype("Float64").astype(float).max())
+    top = 4.0 if pd.isna(top) or top <= 0 else top  # nothing shown (public mode hides counts below 4)
+    if low is None:
+        return [0.0, top]
+    bottom = float(pd.Series(low).astype("Float64").astype(float).min())
+    bottom = 0.0 if pd.isna(bottom) else bottom
+    return [max(0.0, step * (bottom // step)), min(100.0, step * -(-top // step))]
+
+
+def _axis_title(text: str, left: bool) -> list[str] | str | None:
+    """The y axis title on the left-hand panel of each row only (the scale is shared), wrapped to the panel."""
+    return vega.lines(text, 26) if left else None
+
+
+def _facets(panels: list, titles: list[str]):
+    """The panels (one layered chart per district, in order), headed by the district titles, two to a row,
+    on one y scale (each panel also states the same domain: ``_domain``) and one x scale (months, or shares)."""
+    headed = [panel.properties(width=PANEL_WIDTH if panel.width is alt.Undefined else panel.width,
+                               height=PANEL_HEIGHT if panel.height is alt.Undefined else panel.height,
+                               title=alt.TitleParams(text=heading, anchor="start", fontSize=13, fontWeight=600,
+                                                     color=vega.CHART_TEXT,
+                                                     offset=6))
+              for panel, heading in zip(panels, _headings(titles))]
+    return alt.concat(*headed, columns=COLUMNS, spacing=14).resolve_scale(y="shared", x="shared")
+
+
+def _finish(chart, title: str, subtitle: str):
+    """The shared look (``vega.finish``: title, readable text, legend below, the page's language)."""
+    return vega.finish(chart, title, subtitle or "")
 
 
 def _data_span(monthly: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -65,195 +108,344 @@ def _data_span(monthly: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.to_datetime(monthly["month"]).min(), pd.Timestamp(max(pd.to_datetime(last))) + pd.Timedelta(days=1)
 
 
-def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd.DataFrame | None = None,
-                      preliminary_from=None) -> go.Figure:
-    """Per district, incidents per month (solid, its colour) beside the same month a year earlier
-    (dashed grey), from ``compare.monthly_table``.
-
-    ``breaks`` (``series_breaks`` rows for this offense filter) are drawn in the column of each
-    district they concern (``series_breaks.for_place``); ``preliminary_from`` shades the days whose
-    counts by date occurred are still preliminary."""
-    data = monthly.dropna(subset=["incidents"]) if len(monthly) else monthly
-    if data.empty:
-        return empty_figure(title, _("No incident counts for these months"), subtitle)
-    fig = _facets(monthly)
-    colors = district_colors(_order(monthly))
-    for col, did in enumerate(_order(monthly), start=1):
-        part = monthly[monthly["district_id"] == did]
-        x = pd.to_datetime(part["month"])
-        prior_labels = [i18n.format_month_short(pd.Timestamp(m)) for m in part["prior_month"]]
-        name = _("District {id}").format(id=did)
-        fig.add_trace(go.Scatter(
-            x=x, y=part["incidents_prior_year"].astype("Float64").astype(float), mode="lines",
-            name=_("Same month a year earlier"), legendgroup="prior", showlegend=col == 1,
-            line=dict(color=PRIOR_COLOR, width=1.5, dash="dash"), customdata=prior_labels,
-            hovertemplate=_("%{customdata}: %{y:,} incidents<extra>a year earlier</extra>"),
-        ), row=1, col=col)
-        fig.add_trace(go.Scatter(
-            x=x, y=part["incidents"].astype("Float64").astype(float), mode="lines+markers",
-            name=name, line=dict(color=colors[did], width=2.5), marker=dict(size=4),
-            customdata=[preliminary_word(m, d, preliminary_from) for m, d in _month_ends(part)],
-            hovertemplate=f"{name}, " + _("%{x|%b %Y}%{customdata}: %{y:,} incidents<extra></extra>"),
-        ), row=1, col=col)
-        # Public mode: months whose count is hidden ("fewer than 4") get a cross on the baseline.
-        add_hidden_markers(fig, x, part, (("incidents", "", colors[did]),
-                                          ("incidents_prior_year", _(" a year earlier"), PRIOR_COLOR)),
-                           showlegend=False, prefix=f"{name}, ", row=1, col=col)
-    first, end = _data_span(data)
-    for col, did in enumerate(_order(monthly), start=1):
-        add_series_breaks(fig, series_breaks.for_place(breaks, did), first, end - pd.Timedelta(days=1),
-                          row=1, col=col, font_size=10)
-        _shade_preliminary_in(fig, preliminary_from, first, end, col)
-    fig.update_xaxes(dtick="M6", tickformat="%b<br>%Y")
-    fig.update_yaxes(rangemode="tozero", tickformat=",")
-    return _finish(fig, title, subtitle, 400, _("Incidents per month"), None, hovermode="closest")
-
-
 def _month_ends(part: pd.DataFrame) -> list[tuple]:
     last = part["last_day"] if "last_day" in part else pd.to_datetime(part["month"]) + pd.offsets.MonthEnd(0)
     return list(zip(part["month"], last))
 
 
-def _shade_preliminary_in(fig: go.Figure, preliminary_from, first: pd.Timestamp, end: pd.Timestamp, col: int) -> None:
-    """The preliminary shading in one column of a faceted figure (labelled in the first only)."""
+def _preliminary_note(month, last_day, preliminary_from) -> str:
+    """"preliminary: still rising" for a month reaching into the preliminary days, else ""."""
+    if preliminary_from is None or pd.Timestamp(last_day).date() < pd.Timestamp(preliminary_from).date():
+        return ""
+    return _(" (preliminary: still rising)").strip().strip("()")
+
+
+def _month_x(field: str, title: str | None = None, step: int = 6, time_unit: str | None = "utcyearmonth") -> alt.X:
+    """Months on a narrow panel, read in UTC (``vega.month_x``): a tick every ``step`` months, named ("Jul"),
+    with the year under each January ("Jan" over "2025"). Every label fits (none hidden for overlapping)."""
+    return alt.X(field=field, type="temporal", timeUnit=time_unit or alt.Undefined, title=title,
+                 scale=alt.Scale(type="utc"),
+                 axis=alt.Axis(format="%b %Y", formatType="utc", tickCount={"interval": "month", "step": step},
+                               labelExpr="[utcFormat(datum.value, '%b'), utcmonth(datum.value) == 0 ? "
+                                         "utcFormat(datum.value, '%Y') : '']",
+                               labelOverlap=False, grid=False))
+
+
+def _month_tooltip(field: str) -> alt.Tooltip:
+    """A month in a tooltip, "January 2025" (in the page's language), read in UTC by its time unit. Not
+    ``vega.month_tooltip``: its ``formatType="utc"`` on a temporal field reads "NaN" in the browser."""
+    return alt.Tooltip(field=field, type="temporal", timeUnit="utcyearmonth", format="%B %Y", title=field)
+
+
+def _day_x(field: str) -> alt.X:
+    """A day on the month axis (a break, the start of the preliminary days), read in UTC."""
+    return alt.X(field=field, type="temporal", scale=alt.Scale(type="utc"), title=None)
+
+
+def _series_scale(names: list[str], colors: list[str], dashes: list[list[int]]) -> tuple[alt.Scale, alt.Scale]:
+    return alt.Scale(domain=names, range=colors), alt.Scale(domain=names, range=dashes)
+
+
+def _legend_encodings(field: str, names: list[str], colors: list[str], dashes: list[list[int]]) -> dict:
+    """Colour and dash of each line, one legend (below the chart) for both."""
+    color, dash = _series_scale(names, colors, dashes)
+    return {"color": alt.Color(field=field, type="nominal", scale=color, title=None,
+                               legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5, columns=1)),
+            "strokeDash": alt.StrokeDash(field=field, type="nominal", scale=dash, title=None, legend=None)}
+
+
+def _break_layers(breaks: pd.DataFrame | None, first: pd.Timestamp, last: pd.Timestamp) -> list:
+    """A dashed rule and its label (``series_breaks.chart_label``, written up the rule from its foot) at each
+    break after ``first`` and up to ``last``; the tooltip gives the description."""
+    inside = series_breaks.within(breaks, pd.Timestamp(first).date(), pd.Timestamp(last).date())
+    if inside.empty:
+        return []
+    when, label, what = _("Date"), _("Series breaks"), _("Note")
+    frame = pd.DataFrame({when: pd.to_datetime(inside["day"]).to_list(),
+                          label: [series_breaks.chart_label(b) for _i, b in inside.iterrows()],
+                          what: [str(d) for d in inside["description"]]})
+    base = alt.Chart(frame)
+    tooltip = [alt.Tooltip(field=label, type="nominal"), alt.Tooltip(field=what, type="nominal")]
+    rule = base.mark_rule(color=BREAK_COLOR, strokeWidth=1.5, strokeDash=[5, 3]).encode(x=_day_x(when),
+                                                                                         tooltip=tooltip)
+    text = base.mark_text(angle=270, align="left", baseline="bottom", dx=4, dy=-3, fontSize=10, color=BREAK_COLOR,
+                          font=vega.FONT_FAMILY).encode(x=_day_x(when), y=alt.value("height"),
+                                                        text=alt.Text(field=label, type="nominal"), tooltip=tooltip)
+    return [rule, text]
+
+
+def _preliminary_layers(preliminary_from, first: pd.Timestamp, end: pd.Timestamp, labelled: bool) -> list:
+    """The preliminary days shaded, from ``preliminary_from`` to ``end`` (labelled "preliminary" at the top
+    right where ``labelled``, clear of the break labels and the hidden-count crosses at the foot)."""
     if preliminary_from is None or pd.Timestamp(preliminary_from) >= end:
-        return
+        return []
     lo = max(pd.Timestamp(preliminary_from), first)
-    label = dict(annotation_text=_("preliminary"), annotation_position="top right",
-                 annotation_font=dict(size=10, color="#333333")) if col == 1 else {}
-    fig.add_vrect(x0=lo, x1=end, fillcolor="rgba(120, 120, 120, 0.16)", line_width=0, layer="below", row=1, col=col,
-                  **label)
+    start, stop, word = _("From"), _("Until"), _("Note")
+    frame = pd.DataFrame({start: [lo], stop: [end], word: [_("preliminary")]})
+    base = alt.Chart(frame)
+    layers = [base.mark_rect(color=PRELIMINARY_FILL, opacity=PRELIMINARY_OPACITY).encode(
+        x=_day_x(start), x2=alt.X2(field=stop))]
+    if labelled:
+        layers.append(base.mark_text(align="right", baseline="top", dx=-2, dy=2, fontSize=10, color="#333333",
+                                     font=vega.FONT_FAMILY).encode(x=_day_x(stop), y=alt.value(0),
+                                                                   text=alt.Text(field=word, type="nominal")))
+    return layers
+
+
+def _hidden_layer(part: pd.DataFrame, did: str, columns, month: str, line: str, count: str, district: str):
+    """Public mode: a cross on the baseline for each month whose count is hidden (``privacy``), in the colour
+    of its line, the note ("fewer than 4") in the tooltip; never the number. None when nothing is hidden."""
+    rows = []
+    for column, series_name in columns:
+        mask = privacy.hidden(part, column).to_numpy()
+        if not mask.any():
+            continue
+        notes = part[privacy.note_column(column)].to_numpy()[mask]
+        for m, note in zip(pd.to_datetime(part["month"]).to_numpy()[mask], notes):
+            rows.append({district: _name(did), month: pd.Timestamp(m), line: series_name,
+                         count: _(str(note))})
+    if not rows:
+        return None
+    return alt.Chart(pd.DataFrame(rows)).mark_point(shape="cross", angle=45, size=70, strokeWidth=2, filled=False
+                                                    ).encode(
+        x=_month_x(month), y=alt.datum(0), color=alt.Color(field=line, type="nominal"),
+        tooltip=[alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+                 alt.Tooltip(field=line, type="nominal"), alt.Tooltip(field=count, type="nominal")])
+
+
+def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd.DataFrame | None = None,
+                      preliminary_from=None):
+    """Per district, incidents per month (solid, its colour) beside the same month a year earlier
+    (dashed grey), from ``compare.monthly_table``.
+
+    ``breaks`` (``series_breaks`` rows for this offense filter) are drawn in the panel of each
+    district they concern (``series_breaks.for_place``); ``preliminary_from`` shades the days whose
+    counts by date occurred are still preliminary."""
+    data = monthly.dropna(subset=["incidents"]) if len(monthly) else monthly
+    if data.empty:
+        return vega.empty(title, _("No incident counts for these months"), subtitle)
+    order = _order(monthly)
+    colors = district_colors(order)
+    district, month, line, count = _("District"), _("Month"), _("Line"), _("Incidents")
+    earlier, note = _("Month a year earlier"), _("Note")
+    prior_name = _("Same month a year earlier")
+    names = [_name(d) for d in order] + [prior_name]
+    encodings = _legend_encodings(line, names, [colors[d] for d in order] + [PRIOR_COLOR],
+                                  [SOLID] * len(order) + [DASHED])
+    domain = _domain(pd.concat([monthly["incidents"], monthly["incidents_prior_year"]]))
+    first, end = _data_span(data)
+    panels = []
+    for i, did in enumerate(order):
+        part = monthly[monthly["district_id"] == did].reset_index(drop=True)
+        months = pd.to_datetime(part["month"]).to_list()
+        notes = [_preliminary_note(m, d, preliminary_from) for m, d in _month_ends(part)]
+        current = pd.DataFrame({district: _name(did), month: months, line: _name(did),
+                                count: _floats(part["incidents"])})
+        tips = [alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+                alt.Tooltip(field=count, type="quantitative", format=vega.COUNT)]
+        if any(notes):
+            current[note] = notes
+            tips.append(alt.Tooltip(field=note, type="nominal"))
+        prior = pd.DataFrame({district: _name(did), month: months, line: prior_name,
+                              earlier: [i18n.format_month_short(pd.Timestamp(m)) for m in part["prior_month"]],
+                              count: _floats(part["incidents_prior_year"])})
+        left = i % COLUMNS == 0
+        y = alt.Y(field=count, type="quantitative", scale=alt.Scale(domain=domain),
+                  axis=alt.Axis(format=vega.COUNT, tickMinStep=1), title=_axis_title(_("Incidents per month"), left))
+        layers = [*_preliminary_layers(preliminary_from, first, end, labelled=i == 0),
+                  alt.Chart(prior).mark_line(strokeWidth=1.5, invalid="break-paths-show-domains").encode(
+                      x=_month_x(month), y=y, **encodings,
+                      tooltip=[alt.Tooltip(field=district, type="nominal"), alt.Tooltip(field=line, type="nominal"),
+                               alt.Tooltip(field=earlier, type="nominal"),
+                               alt.Tooltip(field=count, type="quantitative", format=vega.COUNT)]),
+                  alt.Chart(current).mark_line(strokeWidth=2.5, invalid="break-paths-show-domains",
+                                               point=alt.OverlayMarkDef(size=14, filled=True)).encode(
+                      x=_month_x(month), y=y, **encodings, tooltip=tips)]
+        hidden = _hidden_layer(part, did, (("incidents", _name(did)), ("incidents_prior_year", prior_name)),
+                               month, line, count, district)
+        if hidden is not None:
+            layers.append(hidden)
+        layers += _break_layers(series_breaks.for_place(breaks, did), first, end - pd.Timedelta(days=1))
+        panels.append(alt.layer(*layers))
+    return _finish(_facets(panels, _titles(monthly)), title, subtitle)
 
 
 def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd.DataFrame | None = None,
-               preliminary_from=None) -> go.Figure:
+               preliminary_from=None):
     """One line per district: incidents per 1,000 residents per month, on one axis, from
     ``compare.monthly_table``. ``breaks`` that concern any district shown are dashed lines (a break
-    of one district only names it); ``preliminary_from`` shades the preliminary days."""
+    of one district only names it); ``preliminary_from`` shades the preliminary days. One chart, the
+    width of the page."""
     data = monthly.dropna(subset=["rate_per_1000"]) if len(monthly) else monthly
     if data.empty:
-        return empty_figure(title, _("No district has enough residents for a rate"), subtitle)
-    fig = go.Figure()
-    colors = district_colors(_order(monthly))
-    for did in _order(monthly):
-        part = monthly[monthly["district_id"] == did]
+        return vega.empty(title, _("No district has enough residents for a rate"), subtitle)
+    order = _order(monthly)
+    colors = district_colors(order)
+    district, month, rate = _("District"), _("Month"), _("Per 1,000 residents")
+    count, residents, year = _("Incidents"), _("Residents"), _("Population year")
+    frames = []
+    for did in order:
+        part = monthly[monthly["district_id"] == did].reset_index(drop=True)
         if part["rate_per_1000"].isna().all():
             continue
-        custom = list(zip(part["incidents"].astype("Float64").astype(float),
-                          part["population"].astype("Float64").astype(float), part["population_year"].astype(str)))
-        fig.add_trace(go.Scatter(
-            x=pd.to_datetime(part["month"]), y=part["rate_per_1000"].astype("Float64").astype(float),
-            mode="lines+markers", name=part["title"].iloc[0], line=dict(color=colors[did], width=2.5),
-            marker=dict(size=5), customdata=custom,
-            hovertemplate=_("%{x|%b %Y}: %{y:.2f} per 1,000 residents<br>%{customdata[0]:,} incidents ÷ "
-                            "%{customdata[1]:,} residents (%{customdata[2]})<extra>%{fullData.name}</extra>"),
-        ))
+        frames.append(pd.DataFrame({
+            district: part["title"].iloc[0], month: pd.to_datetime(part["month"]).to_list(),
+            rate: _floats(part["rate_per_1000"]), count: _floats(part["incidents"]),
+            residents: _floats(part["population"]), year: part["population_year"].astype(str).to_list()}))
+    frame = pd.concat(frames, ignore_index=True)
+    shown = [t for t in _titles(monthly) if t in set(frame[district])]
+    lines = alt.Chart(frame).mark_line(strokeWidth=2.5, invalid="break-paths-show-domains",
+                                       point=alt.OverlayMarkDef(size=22, filled=True)).encode(
+        x=_month_x(month, _("Month"), step=3),
+        y=alt.Y(field=rate, type="quantitative",  # from 0 (and to 1 at least: all rates 0 draw no scale)
+                scale=alt.Scale(zero=True) if frame[rate].max() > 0 else alt.Scale(domain=[0, 1]),
+                title=vega.lines(_("Incidents per 1,000 residents per month"), 30)),
+        color=alt.Color(field=district, type="nominal", title=None,
+                        scale=alt.Scale(domain=shown, range=[colors[did] for did in order
+                                                             if _titles(monthly)[order.index(did)] in shown]),
+                        legend=alt.Legend(columns=1, symbolType="stroke", symbolStrokeWidth=2.5)),
+        tooltip=[alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+                 alt.Tooltip(field=rate, type="quantitative", format=",.2f"),
+                 alt.Tooltip(field=count, type="quantitative", format=vega.COUNT),
+                 alt.Tooltip(field=residents, type="quantitative", format=vega.COUNT),
+                 alt.Tooltip(field=year, type="nominal")])
     first, end = _data_span(data)
-    shade_preliminary(fig, preliminary_from, first, end)
-    shown = series_breaks.for_places(breaks, _order(monthly))
-    if len(shown):  # a break of one district names it, as all districts share this axis
-        shown = shown.assign(label=[lbl if d is None or pd.isna(d) else f"{lbl}, " + _("District {id}").format(id=d)
-                                    for lbl, d in zip(shown["label"], shown["district_id"])])
-    add_series_breaks(fig, shown, first, end - pd.Timedelta(days=1))
-    return _layout(fig, title, subtitle, height=420, hovermode="x unified",
-                   xaxis=dict(title=_("Month"), dtick="M3", tickformat="%b<br>%Y"),
-                   yaxis=dict(title=_("Incidents per 1,000 residents per month"), rangemode="tozero"))
+    picked = series_breaks.for_places(breaks, order)
+    if len(picked):  # a break of one district names it, as all districts share this axis
+        picked = picked.assign(label=[lbl if d is None or pd.isna(d) else f"{lbl}, " + _name(d)
+                                      for lbl, d in zip(picked["label"], picked["district_id"])])
+    height = 440  # the whole chart (Streamlit fits it to the page's width): title, plot and legend
+    layers = [*_preliminary_layers(preliminary_from, first, end, labelled=True), lines,
+              *_break_layers(picked, first, end - pd.Timedelta(days=1))]
+    return _finish(alt.layer(*layers).properties(height=height), title, subtitle)
 
 
-def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = ""):
     """Per district, each offense group's share (%) of its incidents in the period, with the count
-    in the hover; the groups line up across columns (largest overall at the top), from
+    in the tooltip; the groups line up across panels (largest overall at the top), from
     ``compare.offense_mix_table``."""
     data = mix.dropna(subset=["share_pct"]) if len(mix) else mix
     if data.empty:
-        return empty_figure(title, _("No incidents in the period to break down by offense"), subtitle)
+        return vega.empty(title, _("No incidents in the period to break down by offense"), subtitle)
     mix = mix.assign(label=[_(label) for label in mix["label"]])  # the groups' names in the current language
     order = list(mix.groupby("label")["incidents"].sum().sort_values(ascending=False).index)
-    fig = _facets(mix, spacing=0.045)
     colors = district_colors(_order(mix))
     top = float(data["share_pct"].max())
-    for col, did in enumerate(_order(mix), start=1):
+    district, group, share = _("District"), _("Offense group"), _("Share of incidents (%)")
+    count, prior, shown_text = _("Incidents"), _("A year earlier"), _("Share (%)")
+    panels = []
+    for i, did in enumerate(_order(mix)):
         part = mix[mix["district_id"] == did].set_index("label").reindex(order)
         present = part["district_id"].notna().to_list()
-        rows = [r for _, r in part.iterrows()]
+        rows = [r for _i, r in part.iterrows()]
         # Counts as text: 0 where the group had none, the note ("fewer than 4") where public mode hides it.
         counts = [_(privacy.row_text(r, "incidents")) if p else "0" for p, r in zip(present, rows)]
-        prior = [_(privacy.row_text(r, "incidents_prior_year")) if p else "0" for p, r in zip(present, rows)]
-        share = part["share_pct"].astype(float)
-        shares = share.fillna(0.0)
+        prior_counts = [_(privacy.row_text(r, "incidents_prior_year")) if p else "0" for p, r in zip(present, rows)]
+        shares = part["share_pct"].astype(float)
         hid = privacy.hidden(part, "incidents").to_list()
         # No share where the count is hidden (its note instead), nor anywhere the district total is.
         text = [f"{v:.0f}%" if pd.notna(v) else c if h else _("share not shown") if p else "0%"
-                for v, c, h, p in zip(share, counts, hid, present)]
-        name = _("District {id}").format(id=did)
-        fig.add_trace(go.Bar(
-            y=order, x=shares, orientation="h", name=name, marker_color=colors[did],
-            text=text, textposition="outside", cliponaxis=False,
-            customdata=list(zip(counts, prior)),
-            hovertemplate=(f"{name}, " + _("%{y}: %{x:.1f}% of its incidents<br>%{customdata[0]} incidents "
-                                           "(%{customdata[1]} a year earlier)<extra></extra>")),
-        ), row=1, col=col)
-    fig.update_xaxes(range=[0, top * 1.3], matches="x", ticksuffix="%")
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=order)
-    fig = _finish(fig, title, subtitle, 130 + 34 * len(order), "", _("Share of incidents (%)"), legend=False)
-    # The groups line up across the columns, so their names are needed only once, on the left.
-    for col in range(2, len(_order(mix)) + 1):
-        fig.update_yaxes(showticklabels=False, row=1, col=col)
-    return fig
+                for v, c, h, p in zip(shares, counts, hid, present)]
+        frame = pd.DataFrame({district: _name(did), group: order, share: shares.fillna(0.0).round(1).to_list(),
+                              shown_text: text, count: counts, prior: prior_counts})
+        left = i % COLUMNS == 0
+        base = alt.Chart(frame).encode(
+            y=alt.Y(field=group, type="nominal", sort=order, title=None,
+                    axis=alt.Axis(labels=left, ticks=False, labelLimit=140, labelFontSize=11, domain=False)),
+            x=alt.X(field=share, type="quantitative", scale=alt.Scale(domain=[0, top * 1.45], nice=False),
+                    title=vega.lines(_("Share of incidents (%)"), 22),
+                    axis=alt.Axis(tickCount=3, format=",.0f", labelFlush=True)),
+            tooltip=[alt.Tooltip(field=district, type="nominal"), alt.Tooltip(field=group, type="nominal"),
+                     alt.Tooltip(field=share, type="quantitative", format=vega.ONE_DECIMAL),
+                     alt.Tooltip(field=count, type="nominal"), alt.Tooltip(field=prior, type="nominal")])
+        bars = base.mark_bar(color=colors[did], height={"band": 0.75})
+        labels = base.mark_text(align="left", dx=3, fontSize=11, color=vega.MUTED, font=vega.FONT_FAMILY).encode(
+            text=alt.Text(field=shown_text, type="nominal"))
+        panels.append(alt.layer(bars, labels).properties(width=MIX_WIDTH, height=22 * len(order)))
+    return _finish(_facets(panels, _titles(mix)), title, subtitle)
 
 
-def engagement_rates(engagement: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+def engagement_rates(engagement: pd.DataFrame, title: str, subtitle: str = ""):
     """Per district, engagement activities per 1,000 residents per month (bars), with the activity
-    count and officer hours in the hover, from ``compare.engagement_table``."""
+    count and officer hours in the tooltip, from ``compare.engagement_table``."""
     if engagement.empty or engagement["events"].sum() == 0:
-        return empty_figure(title, _("No engagement activities recorded in these months"), subtitle)
+        return vega.empty(title, _("No engagement activities recorded in these months"), subtitle)
     if engagement["events_per_1000"].isna().all():
-        return empty_figure(title, _("No district has enough residents for a rate"), subtitle)
-    fig = _facets(engagement)
+        return vega.empty(title, _("No district has enough residents for a rate"), subtitle)
     colors = district_colors(_order(engagement))
-    for col, did in enumerate(_order(engagement), start=1):
-        part = engagement[engagement["district_id"] == did]
-        name = _("District {id}").format(id=did)
-        fig.add_trace(go.Bar(
-            x=pd.to_datetime(part["month"]), y=part["events_per_1000"].astype("Float64").astype(float),
-            name=name, marker_color=colors[did], xperiod="M1", xperiodalignment="middle",
-            customdata=list(zip(part["events"], part["officer_hours"], part["population"].astype("Float64"))),
-            hovertemplate=(f"{name}, " + _("%{x|%b %Y}: %{y:.2f} per 1,000 residents<br>%{customdata[0]:,} "
-                                           "activities, %{customdata[1]:,.0f} officer hours<extra></extra>")),
-        ), row=1, col=col)
-    fig.update_xaxes(dtick="M6", tickformat="%b<br>%Y")
-    fig.update_yaxes(rangemode="tozero")
-    return _finish(fig, title, subtitle, 380, _("Activities per 1,000 residents per month"), None, legend=False,
-                   bargap=0.15)
+    district, month, rate = _("District"), _("Month"), _("Per 1,000 residents")
+    events, hours = _("Activities"), _("Officer hours")
+    domain = _domain(engagement["events_per_1000"])
+    panels = []
+    for i, did in enumerate(_order(engagement)):
+        part = engagement[engagement["district_id"] == did].reset_index(drop=True)
+        frame = pd.DataFrame({district: _name(did), month: pd.to_datetime(part["month"]).to_list(),
+                              rate: _floats(part["events_per_1000"]), events: _floats(part["events"]),
+                              hours: _floats(part["officer_hours"])})
+        # Each bar spans its month (a bar on a time axis is otherwise a hairline), a pixel apart.
+        panels.append(alt.Chart(frame).transform_calculate(
+            start=f"datum[{json.dumps(month)}]", end=f"utcOffset('month', datum[{json.dumps(month)}], 1)",
+        ).mark_bar(color=colors[did], xOffset=1, x2Offset=-1).encode(
+            x=_month_x("start", time_unit=None), x2=alt.X2(field="end"), y2=alt.datum(0),
+            y=alt.Y(field=rate, type="quantitative", scale=alt.Scale(domain=domain), axis=alt.Axis(format=",.1f"),
+                    title=_axis_title(_("Activities per 1,000 residents per month"), i % COLUMNS == 0)),
+            tooltip=[alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+                     alt.Tooltip(field=rate, type="quantitative", format=",.2f"),
+                     alt.Tooltip(field=events, type="quantitative", format=vega.COUNT),
+                     alt.Tooltip(field=hours, type="quantitative", format=vega.COUNT)]))
+    return _finish(_facets(panels, _titles(engagement)), title, subtitle)
 
 
-def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = ""):
     """Per district, the survey score (its colour, 95% margin of error as error bars where
     published) beside the city average (dotted grey), from ``compare.trust_table``. Scores from
     too few respondents are blank and leave gaps."""
     if trust.empty or trust["score"].notna().sum() == 0:
-        return empty_figure(title, _("No survey result with enough respondents"), subtitle)
-    fig = _facets(trust)
-    colors = district_colors(_order(trust))
-    for col, did in enumerate(_order(trust), start=1):
-        part = trust[trust["district_id"] == did].sort_values("period_start")
-        x = pd.to_datetime(part["period_start"])
+        return vega.empty(title, _("No survey result with enough respondents"), subtitle)
+    order = _order(trust)
+    colors = district_colors(order)
+    district, month, line, score = _("District"), _("Month"), _("Line"), _("Score (0–100)")
+    respondents, margin, moe = _("Respondents"), _("Margin of error"), _("95% margin of error")
+    city = _("City average")
+    names = [_name(d) for d in order] + [city]
+    encodings = _legend_encodings(line, names, [colors[d] for d in order] + [PRIOR_COLOR],
+                                  [SOLID] * len(order) + [DOTTED])
+    lo_hi = [f"datum[{json.dumps(score)}] - datum[{json.dumps(moe)}]",
+             f"datum[{json.dumps(score)}] + datum[{json.dumps(moe)}]"]
+    margins = trust["margin_of_error"].astype(float).fillna(0.0)
+    scores = trust["score"].astype(float)
+    city_scores = trust["city_score"] if "city_score" in trust else pd.Series(dtype=float)
+    domain = _domain(pd.concat([scores + margins, city_scores]), pd.concat([scores - margins, city_scores]), 5.0)
+    panels = []
+    for i, did in enumerate(order):
+        part = trust[trust["district_id"] == did].sort_values("period_start").reset_index(drop=True)
+        months = pd.to_datetime(part["period_start"]).to_list()
+        y = alt.Y(field=score, type="quantitative", scale=alt.Scale(domain=domain),
+                  title=_axis_title(_("Score (0–100, higher is better)"), i % COLUMNS == 0))
+        layers = []
         if "city_score" in part and part["city_score"].notna().any():
-            fig.add_trace(go.Scatter(
-                x=x, y=part["city_score"].astype(float), mode="lines", name=_("City average"), legendgroup="city",
-                showlegend=col == 1, line=dict(color=PRIOR_COLOR, width=1.5, dash="dot"),
-                hovertemplate=_("%{x|%b %Y}: city average %{y:.1f}<extra></extra>")), row=1, col=col)
-        moe = part["margin_of_error"].astype(float)
-        respondents = part["respondents"].map(lambda r: _("not published") if pd.isna(r) else f"{int(r):,}")
-        name = _("District {id}").format(id=did)
-        fig.add_trace(go.Scatter(
-            x=x, y=part["score"].astype(float), mode="lines+markers", name=name, connectgaps=False,
-            line=dict(color=colors[did], width=2.5), marker=dict(size=4),
-            error_y=dict(type="data", array=moe.fillna(0), visible=bool(moe.notna().any()), thickness=1, width=0,
-                         color=colors[did]),
-            customdata=list(zip(respondents, moe.map(lambda m: _("not published") if pd.isna(m) else f"±{m:.1f}"))),
-            hovertemplate=(f"{name}, " + _("%{x|%b %Y}: %{y:.1f}<br>respondents: %{customdata[0]}<br>"
-                                           "margin of error: %{customdata[1]}<extra></extra>")),
-        ), row=1, col=col)
-    fig.update_xaxes(tickformat="%b<br>%Y", nticks=5)
-    return _finish(fig, title, subtitle, 400, _("Score (0–100, higher is better)"), None, hovermode="closest")
+            frame = pd.DataFrame({month: months, line: city, score: _floats(part["city_score"])})
+            layers.append(alt.Chart(frame).mark_line(strokeWidth=1.5, invalid="break-paths-show-domains").encode(
+                x=_month_x(month), y=y, **encodings,
+                tooltip=[_month_tooltip(month), alt.Tooltip(field=line, type="nominal"),
+                         alt.Tooltip(field=score, type="quantitative", format=vega.ONE_DECIMAL)]))
+        margins = part["margin_of_error"].astype(float)
+        frame = pd.DataFrame({
+            district: _name(did), month: months, line: _name(did), score: _floats(part["score"]),
+            respondents: part["respondents"].map(lambda r: _("not published") if pd.isna(r) else f"{int(r):,}"
+                                                 ).to_list(),
+            margin: margins.map(lambda m: _("not published") if pd.isna(m) else f"±{m:.1f}").to_list()})
+        tips = [alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+                alt.Tooltip(field=score, type="quantitative", format=vega.ONE_DECIMAL),
+                alt.Tooltip(field=respondents, type="nominal"), alt.Tooltip(field=margin, type="nominal")]
+        bars = pd.DataFrame({month: months, score: _floats(part["score"]), moe: margins.to_list()})
+        bars = bars[bars[moe].notna() & bars[score].notna()]
+        if len(bars):
+            layers.append(alt.Chart(bars).transform_calculate(lo=lo_hi[0], hi=lo_hi[1]).mark_rule(
+                color=colors[did], strokeWidth=1, opacity=0.7).encode(
+                x=_month_x(month), y=alt.Y(field="lo", type="quantitative"), y2=alt.Y2(field="hi")))
+        layers.append(alt.Chart(frame).mark_line(strokeWidth=2.5, invalid="break-paths-show-domains",
+                                                 point=alt.OverlayMarkDef(size=14, filled=True)).encode(
+            x=_month_x(month), y=y, **encodings, tooltip=tips))
+        panels.append(alt.layer(*layers))
+    return _finish(_facets(panels, _titles(trust)), title, subtitle)

@@ -1,62 +1,75 @@
-"""Pure figure functions for the "Engagement vs outcomes" page: DataFrame in, plotly Figure out.
+"""Pure figure functions for the "Engagement vs outcomes" page: DataFrame in, Vega-Lite chart (Altair) out:
+the scatter of engagement against the change that followed, the districts' engagement as bars, and who takes
+part against who lives there. Vega-Lite, not Plotly, so that the page's first view loads no Plotly script
+(``figures.vega`` says why).
 
-Same conventions as ``figures`` and ``district_figures``: a title that states the takeaway with a
-subtitle saying what is counted, units on the axes, the Okabe-Ito palette (``figures.CATEGORICAL``)
-for districts, and a figure with a plain note in it rather than an exception when there is
-nothing to draw. No Streamlit here.
+Same conventions as ``figures.vega``: a title that states the takeaway with a subtitle saying what is
+counted, units on the axes, the Okabe-Ito palette (``style.CATEGORICAL``) for districts, tooltips with
+thousands separators, and a chart with a plain sentence in it rather than an exception when there is
+nothing to draw. The data handed to a chart is what it draws or shows in its tooltips, under column names in
+the reader's words (Streamlit's "Show data" shows the chart's first dataset as a table). No Streamlit here.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Sequence
 
+import altair as alt
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from community_policing.figures.district import empty_figure, wrap_title
-from community_policing.figures.style import CATEGORICAL, FONT
+from community_policing.accessibility import CHART_TEXT
+from community_policing.figures import vega
+from community_policing.figures.style import CATEGORICAL, POINT_COLOR
 from community_policing.i18n import N_, _
 
-GRID = "#eeeeee"
 TREND_COLOR = "#333333"
-BAND_FILL = "rgba(51, 51, 51, 0.10)"
+BAND_COLOR = "#dcdcdc"  # the slope's 95% interval, light grey behind the points
+ZERO_COLOR = "#888888"
+RESIDENTS_COLOR = "#BBBBBB"
 BAR_COLOR = CATEGORICAL[0]
 # Okabe-Ito has eight colours; districts past the eighth reuse them with another marker shape.
-SYMBOLS = ["circle", "diamond", "square", "triangle-up", "x"]
-# The fitted line's legend entry (tests find the scatter by it).
+SHAPES = ["circle", "diamond", "square", "triangle-up", "cross"]
+# The fitted line's legend entry (tests find the scatter by it) and the band's.
 TREND_NAME = N_("Fitted slope, within districts and quarters")
+BAND_NAME = N_("95% CI of the slope")
+# Streamlit fits a stretched chart's whole height (title, legend, axes) into its height unless told: only the
+# width is fitted here, so the height is the plot's and a long title or legend does not squash it.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 # The lead of engagement_stats.ASSOCIATION_CAPTION, carried in every scatter's subtitle.
 ASSOCIATION_LEAD = N_("Association, not effect")
 
 
 def district_styles(district_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """(colour, marker symbol) per district, in the given order: the same district looks the same
+    """(colour, marker shape) per district, in the given order: the same district looks the same
     in every chart of the page."""
     out = {}
     for i, d in enumerate(dict.fromkeys(str(x) for x in district_ids)):
-        out[d] = (CATEGORICAL[i % len(CATEGORICAL)], SYMBOLS[(i // len(CATEGORICAL)) % len(SYMBOLS)])
+        out[d] = (CATEGORICAL[i % len(CATEGORICAL)], SHAPES[(i // len(CATEGORICAL)) % len(SHAPES)])
     return out
 
 
-# Subtitles are set in a smaller font than titles, so more characters fit on a line.
-SUBTITLE_WIDTH = 140
+def field(name: str) -> str:
+    """A column name as a Vega field reference: ".", brackets and quotes escaped (Vega reads "a.b" as nested,
+    and a chart with an apostrophe in a field name, "the district's average", draws nothing)."""
+    for c in "\\.[]'\"":
+        name = name.replace(c, "\\" + c)
+    return name
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str, height: int, **extra) -> go.Figure:
-    title = wrap_title(title)
-    subtitle = "<br>".join(wrap_title(line, SUBTITLE_WIDTH) for line in subtitle.split("<br>"))
-    extra_px = 22 * title.count("<br>") + 15 * subtitle.count("<br>")
-    fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle}, "yref": "container", "y": 1.0, "yanchor": "top",
-               "pad": {"t": 14}},
-        font=FONT, plot_bgcolor="white", height=height + extra_px,
-        margin=dict(l=10, r=10, t=84 + extra_px, b=10),
-        **extra,
-    )
-    fig.update_xaxes(gridcolor=GRID, zeroline=False)
-    fig.update_yaxes(gridcolor=GRID, zeroline=False)
-    return fig
+# Subtitles wrapped narrower than ``vega.SUBTITLE_WIDTH``: its 56 characters of Spanish were cut ("…") on a
+# 390 px phone (Vega cuts a subtitle line at about 315 px there).
+NARROW_SUBTITLE = 48
+
+
+def _narrow(text: str, width: int = NARROW_SUBTITLE) -> str:
+    wrapped = vega.lines(text, width)
+    return "<br>".join(wrapped) if isinstance(wrapped, list) else wrapped
+
+
+def _plain(label: str) -> str:
+    return " ".join(label.replace("<br>", " ").split())
 
 
 def association_scatter(
@@ -72,75 +85,188 @@ def association_scatter(
     slope_high: float | None = None,
     y_suffix: str = "",
     district_order: Sequence[str] | None = None,
-) -> go.Figure:
+):
     """One marker per district-quarter (x: engagement, y: later change), coloured by district, with
     the fitted line y = intercept + slope * x and, when given, the band between the lines with the
     interval's slopes through the points' mean (where a least-squares line always passes). An
-    infinite interval end (the data cannot bound the slope) draws no band.
+    infinite interval end (the data cannot bound the slope) draws no band. A dotted line marks no change.
 
     ``points`` needs district_id, district_name, x, y, engagement_quarter, change_from, change_to.
-    The subtitle is prefixed with "Association, not effect".
+    The subtitle is prefixed with "Association, not effect"; ``x_label`` and ``y_label`` (a "<br>" breaks
+    the axis title) name the axes and the plotted columns.
     """
     lead = _(ASSOCIATION_LEAD)
     full_subtitle = f"{lead}. {subtitle}" if subtitle else lead
     if points.empty:
-        return empty_figure(title, _("No district-quarter has both engagement and the later change."), full_subtitle)
-    order = list(district_order) if district_order is not None else list(dict.fromkeys(points["district_id"]))
-    order += [d for d in dict.fromkeys(points["district_id"].astype(str)) if d not in order]
+        return vega.empty(title, _("No district-quarter has both engagement and the later change."),
+                          _narrow(full_subtitle))
+    ids = points["district_id"].astype(str)
+    order = [str(d) for d in district_order] if district_order is not None else []
+    order += [d for d in dict.fromkeys(ids) if d not in order]
+    order = [d for d in order if d in set(ids)]
     styles = district_styles(order)
-    fig = go.Figure()
+    names = points.assign(_id=ids).drop_duplicates("_id").set_index("_id")["district_name"].astype(str)
+    domain = [names[d] for d in order]
+
+    district, quarter, start, end = _("District"), _("Engagement quarter"), _("Change from"), _("Change to")
+    x_name, y_name = _plain(x_label), _plain(y_label)
+    data = pd.DataFrame({
+        district: points["district_name"].astype(str).to_numpy(),
+        quarter: points["engagement_quarter"].astype(str).to_numpy(),
+        x_name: points["x"].astype(float).round(4).to_numpy(),
+        start: points["change_from"].astype(str).to_numpy(),
+        end: points["change_to"].astype(str).to_numpy(),
+        y_name: points["y"].astype(float).round(4).to_numpy(),
+    })
+    suffix = y_suffix.replace("'", "\\'")
+    # axis titles as narrow as a chart title: a phone's x axis title is centred under a 300 px plot
+    x_title, y_title = vega.lines(x_label, vega.TITLE_WIDTH), vega.lines(y_label, vega.SUBTITLE_WIDTH)
+    x_axis = alt.X(field=field(x_name), type="quantitative", title=x_title,
+                   scale=alt.Scale(zero=False, nice=True), axis=alt.Axis(grid=True, tickCount=6))
+    y_axis = alt.Y(field=field(y_name), type="quantitative", title=y_title,
+                   scale=alt.Scale(zero=False, nice=True),
+                   axis=alt.Axis(grid=True, labelExpr=f"datum.label + '{suffix}'" if suffix else alt.Undefined))
+    change_text = "change_shown"
+    marks = alt.Chart().transform_calculate(
+        **{change_text: f"format(datum[{json.dumps(y_name)}], '+,.1f') + {json.dumps(y_suffix)}"}
+    ).mark_point(filled=True, size=70, opacity=0.85, stroke="#333333", strokeWidth=0.6).encode(
+        x=x_axis, y=y_axis,
+        color=alt.Color(field=field(district), type="nominal", title=district,
+                        scale=alt.Scale(domain=domain, range=[styles[d][0] for d in order]),
+                        legend=alt.Legend(columns=1, symbolStrokeWidth=0.6)),  # two columns: wider than a phone
+        shape=alt.Shape(field=field(district), type="nominal", title=district,
+                        scale=alt.Scale(domain=domain, range=[styles[d][1] for d in order])),
+        tooltip=[alt.Tooltip(field=field(district), type="nominal", title=district),
+                 alt.Tooltip(field=field(quarter), type="nominal", title=quarter),
+                 alt.Tooltip(field=field(x_name), type="quantitative", format=",.2f", title=x_name),
+                 alt.Tooltip(field=field(start), type="nominal", title=start),
+                 alt.Tooltip(field=field(end), type="nominal", title=end),
+                 alt.Tooltip(field=change_text, type="nominal", title=y_name)],
+    )
+
     xs = points["x"].astype(float).to_numpy()
     x_line = np.linspace(float(np.nanmin(xs)), float(np.nanmax(xs)), 50)
+    line_x, line_y, low, high = "x", "y", "low", "high"  # not shown: only the lines' coordinates
+    band = trend = None
     if slope_low is not None and slope_high is not None and np.isfinite([slope_low, slope_high, slope]).all():
         x_mid = float(np.mean(xs))
         y_mid = intercept + slope * x_mid
         lo = y_mid + slope_low * (x_line - x_mid)
         hi = y_mid + slope_high * (x_line - x_mid)
-        fig.add_trace(go.Scatter(x=np.concatenate([x_line, x_line[::-1]]),
-                                 y=np.concatenate([np.maximum(lo, hi), np.minimum(lo, hi)[::-1]]),
-                                 fill="toself", fillcolor=BAND_FILL, line=dict(width=0), hoverinfo="skip",
-                                 name=_("95% CI of the slope"), legendrank=2))
-    for district_id in order:
-        part = points[points["district_id"].astype(str) == district_id]
-        if part.empty:
-            continue
-        colour, symbol = styles[district_id]
-        fig.add_trace(go.Scatter(
-            x=part["x"], y=part["y"], mode="markers", name=str(part["district_name"].iloc[0]),
-            marker=dict(color=colour, symbol=symbol, size=8, opacity=0.8, line=dict(color="#333333", width=0.6)),
-            customdata=part[["district_name", "engagement_quarter", "change_from", "change_to"]].to_numpy(),
-            hovertemplate=("<b>%{customdata[0]}</b><br>" + _("engagement in {quarter}").format(
-                quarter="%{customdata[1]}") + ": %{x:,.2f}<br>" + _("change {start} → {end}").format(
-                start="%{customdata[2]}", end="%{customdata[3]}") + f": %{{y:+,.1f}}{y_suffix}<extra></extra>"),
-            legendrank=10,
-        ))
+        band = pd.DataFrame({line_x: x_line, low: np.minimum(lo, hi), high: np.maximum(lo, hi)})
     if np.isfinite([slope, intercept]).all():
-        fig.add_trace(go.Scatter(x=x_line, y=intercept + slope * x_line, mode="lines", name=_(TREND_NAME),
-                                 line=dict(color=TREND_COLOR, width=2.5), legendrank=1,
-                                 hovertemplate=_("trend") + f": %{{y:+,.1f}}{y_suffix}<extra></extra>"))
-    fig.add_hline(y=0, line_color="#888888", line_dash="dot")
-    _layout(fig, title, full_subtitle, height=500,
-            legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01, title=_("District")),
-            xaxis_title=x_label, yaxis_title=y_label)
-    fig.update_yaxes(ticksuffix=y_suffix)
-    return fig
+        trend = pd.DataFrame({line_x: x_line, line_y: intercept + slope * x_line})
+    keys = [(name, colour) for name, colour, frame in ((_(TREND_NAME), TREND_COLOR, trend),
+                                                        (_(BAND_NAME), BAND_COLOR, band)) if frame is not None]
+
+    def key() -> alt.Color:
+        """The line's and the band's own colour key, beside the districts' (an independent scale)."""
+        return alt.Color(field="series", type="nominal", title=None,
+                         scale=alt.Scale(domain=[k for k, _c in keys], range=[c for _k, c in keys]),
+                         # above the plot: two legends side by side below it are wider than a phone
+                         # a long name on two lines (after its comma): beside the y axis it is wider than a phone
+                         legend=alt.Legend(orient="top", direction="vertical", symbolType="stroke",
+                                           symbolStrokeWidth=4, labelExpr="split(datum.label, ', ')"))
+
+    fitted = []
+    if band is not None:
+        fitted.append(alt.Chart(band.assign(series=_(BAND_NAME))).mark_area(opacity=1).encode(
+            x=alt.X(field=line_x, type="quantitative", title=x_title),
+            y=alt.Y(field=low, type="quantitative", title=y_title),
+            y2=alt.Y2(field=high), color=key()))
+    if trend is not None:
+        fitted.append(alt.Chart(trend.assign(series=_(TREND_NAME))).transform_calculate(
+            trend_shown=f"format(datum.y, '+,.1f') + '{suffix}'").mark_line(strokeWidth=2.5).encode(
+            x=alt.X(field=line_x, type="quantitative", title=x_title),
+            y=alt.Y(field=line_y, type="quantitative", title=y_title),
+            color=key(),
+            tooltip=[alt.Tooltip(field="trend_shown", type="nominal", title=_("trend"))]))
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color=ZERO_COLOR, strokeDash=[2, 3]).encode(
+        y=alt.Y(field="zero", type="quantitative", title=y_title))
+    parts = ([alt.layer(*fitted)] if fitted else []) + [zero, marks]
+    # The points are the chart's first dataset: what Streamlit's "Show data" shows (the others are lines).
+    chart = alt.layer(*parts, data=data).resolve_scale(color="independent", shape="independent") \
+        .properties(height=380, autosize=FIT_WIDTH)
+    return vega.finish(chart, title, _narrow(full_subtitle))
 
 
-def intensity_bars(table: pd.DataFrame, column: str, x_label: str, title: str, subtitle: str) -> go.Figure:
+def intensity_bars(table: pd.DataFrame, column: str, x_label: str, title: str, subtitle: str):
     """One horizontal bar per district (``table`` from ``engagement_view.latest_intensity``), highest at
-    the top. One colour: the bars are labelled, and a ninth district would repeat a palette colour."""
-    data = table[["district_id", "district_name", column]].copy()
-    data[column] = pd.to_numeric(data[column], errors="coerce").astype(float)
-    data = data.dropna(subset=[column])
+    the top, its value written at its end. One colour: the bars are labelled, and a ninth district would
+    repeat a palette colour."""
+    values = pd.to_numeric(table[column], errors="coerce").astype(float)
+    district = _("District")
+    data = pd.DataFrame({district: table["district_name"].astype(str).to_numpy(), x_label: values.to_numpy()})
+    data = data.dropna(subset=[x_label])
     if data.empty:
-        return empty_figure(title, _("No district has a value for this measure."), subtitle)
-    data = data.sort_values(column, ascending=True)
-    fig = go.Figure(go.Bar(
-        x=data[column], y=data["district_name"], orientation="h", marker=dict(color=BAR_COLOR),
-        text=[f"{v:,.1f}" for v in data[column]], textposition="outside", cliponaxis=False,
-        hovertemplate="<b>%{y}</b><br>" + x_label + ": %{x:,.2f}<extra></extra>",
-    ))
-    _layout(fig, title, subtitle, height=max(260, 34 * len(data) + 90), showlegend=False,
-            xaxis_title=x_label, yaxis_title=None)
-    fig.update_xaxes(rangemode="tozero")
-    return fig
+        return vega.empty(title, _("No district has a value for this measure."), _narrow(subtitle))
+    data = data.sort_values(x_label, ascending=False, kind="stable")
+    order = data[district].tolist()
+    top = float(max(data[x_label].max(), 0.0))
+    base = alt.Chart(data).encode(
+        y=alt.Y(field=field(district), type="nominal", sort=order, title=None,
+                axis=alt.Axis(labelLimit=190, ticks=False, domain=False)),
+        x=alt.X(field=field(x_label), type="quantitative", title=vega.lines(x_label, vega.TITLE_WIDTH),
+                # room at the right for the numbers written past the longest bar
+                scale=alt.Scale(domain=[0, top * 1.18 if top > 0 else 1], nice=False),
+                axis=alt.Axis(grid=True, format=vega.COUNT if top >= 5 else vega.ONE_DECIMAL, tickCount=5)),
+        tooltip=[alt.Tooltip(field=field(district), type="nominal", title=district),
+                 alt.Tooltip(field=field(x_label), type="quantitative", format=",.2f", title=x_label)],
+    )
+    bars = base.mark_bar(color=BAR_COLOR, height={"band": 0.75})
+    numbers = base.mark_text(align="left", dx=4, fontSize=12, color=CHART_TEXT).encode(
+        text=alt.Text(field=field(x_label), type="quantitative", format=vega.ONE_DECIMAL))
+    chart = alt.layer(bars, numbers).properties(height=max(120, 30 * len(data)), autosize=FIT_WIDTH)
+    return vega.finish(chart, title, _narrow(subtitle))
+
+
+def representativeness_chart(table: pd.DataFrame, district_name: str, dimension_label: str):
+    """Share of attendees beside share of residents, per group, for one district (with the attendee share's
+    95% interval as an error bar). ``table``: one district from ``engagement_view.named_groups`` (groups
+    named, readings as codes)."""
+    over = table.loc[table["reading"] == "over-represented", "demographic_group"].tolist()
+    under = table.loc[table["reading"] == "under-represented", "demographic_group"].tolist()
+    takeaway = (_("{district}: {groups} over-represented among attendees").format(
+        district=district_name, groups=", ".join(over)) if over
+                else _("{district}: attendees resemble residents").format(district=district_name))
+    if under:
+        takeaway += _("; {groups} under-represented").format(groups=", ".join(under))
+    subtitle = _("{dimension}: share of attendees (with 95% interval) beside share of residents").format(
+        dimension=dimension_label)
+    group, who, share, people = _("Group"), _("Who"), _("% of people"), _("People")
+    low, high, reading = _("95% interval, low (%)"), _("95% interval, high (%)"), _("Reading")
+    residents, attendees = _("Residents"), _("Attendees")
+    groups = table["demographic_group"].astype(str).tolist()
+    res = pd.DataFrame({group: groups, who: residents, share: (table["resident_share"] * 100).round(2).to_numpy(),
+                        people: table["residents"].to_numpy()})
+    att = pd.DataFrame({group: groups, who: attendees, share: (table["attendee_share"] * 100).round(2).to_numpy(),
+                        people: table["attendees"].to_numpy(),
+                        low: (table["share_ci_low"] * 100).round(2).to_numpy(),
+                        high: (table["share_ci_high"] * 100).round(2).to_numpy(),
+                        reading: [_(r) if isinstance(r, str) else "" for r in table["reading"]]})
+    data = pd.concat([res, att], ignore_index=True)
+    data[people] = pd.to_numeric(data[people], errors="coerce").astype(float)
+    x = alt.X(field=field(group), type="nominal", sort=groups, title=None,
+              # every group named, on a phone too: a name of several words on several lines
+              axis=alt.Axis(labelAngle=0, labelLimit=120, labelOverlap=False, labelExpr="split(datum.label, ' ')"))
+    offset = alt.XOffset(field=field(who), type="nominal", sort=[residents, attendees])
+    tooltip = [alt.Tooltip(field=field(group), type="nominal", title=group),
+               alt.Tooltip(field=field(who), type="nominal", title=who),
+               alt.Tooltip(field=field(share), type="quantitative", format=vega.ONE_DECIMAL, title=share),
+               alt.Tooltip(field=field(people), type="quantitative", format=vega.COUNT, title=people)]
+    bars = alt.Chart(data).mark_bar().encode(
+        x=x, xOffset=offset,
+        y=alt.Y(field=field(share), type="quantitative", title=_("% of people"),
+                axis=alt.Axis(labelExpr="datum.label + '%'", grid=True)),
+        color=alt.Color(field=field(who), type="nominal", title=None,
+                        scale=alt.Scale(domain=[residents, attendees], range=[RESIDENTS_COLOR, POINT_COLOR])),
+        tooltip=tooltip + [alt.Tooltip(field=field(low), type="quantitative", format=vega.ONE_DECIMAL, title=low),
+                           alt.Tooltip(field=field(high), type="quantitative", format=vega.ONE_DECIMAL, title=high),
+                           alt.Tooltip(field=field(reading), type="nominal", title=reading)],
+    )
+    whiskers = alt.Chart(data).transform_filter(alt.FieldEqualPredicate(field=field(who), equal=attendees)) \
+        .mark_rule(color="#222222", strokeWidth=1.5).encode(
+        x=x, xOffset=offset, y=alt.Y(field=field(low), type="quantitative", title=_("% of people")),
+        y2=alt.Y2(field=field(high)))
+    chart = alt.layer(bars, whiskers).properties(height=280, autosize=FIT_WIDTH)
+    return vega.finish(chart, takeaway, _narrow(subtitle))

@@ -170,22 +170,6 @@ def shrunk_rate_line(rate: str, base: int = 1000) -> str:
     return _("Per {base} residents, size-adjusted: {rate}").format(base=per_base(base), rate=rate)
 
 
-def area_hover(row, shrunk: str, raw: str, note: str, base: int = 1000) -> str:
-    """The hover of one area on the Overview map: counts, change and reading, the size-adjusted and the raw
-    rate with what it is made of, the denominator, and any caution (all in the current language)."""
-    lines = [
-        f"<b>{row['area_name']}</b>",
-        _("Incidents: {count} · a year earlier: {prior}").format(count=row["incidents_text"], prior=row["prior_text"]),
-        _("Change: {change} · {noise}").format(change=row["pct_text"], noise=row["noise"]),
-        shrunk_rate_line(shrunk, base),
-        _("Raw rate: {rate}").format(rate=raw),
-        _("Residents (denominator): {residents}").format(residents=row["population_text"]),
-    ]
-    if note:
-        lines.append(f"<i>{note}</i>")
-    return "<br>".join(lines)
-
-
 # Okabe-Ito, distinguishable with every common colour-vision deficiency, in the order that keeps lines and
 # markers at least 3:1 against the white background (WCAG 1.4.11): blue, vermillion, bluish green, reddish
 # purple and black first. Orange and yellow (1.3-2.3:1 as they are) come darkened, sky blue gives way to a
@@ -193,3 +177,31 @@ def area_hover(row, shrunk: str, raw: str, note: str, base: int = 1000) -> str:
 CATEGORICAL = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#A86F00", "#882255", "#7A7100"]
 
 
+# Titles longer than this many characters are broken onto a second line (plotly does not wrap).
+TITLE_WIDTH = 52  # a 390 px phone's chart (358 px) holds about 54 bold title characters
+SUBTITLE_WIDTH = 62  # and about 66 subtitle characters
+
+
+def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
+    """Break a long title with <br> so it is never cut off: after a semicolon, else after a comma or
+    before a parenthesis outside parentheses, else at the last space that fits."""
+    if len(text) <= width:
+        return text
+    depth, best = 0, {}
+    for i, ch in enumerate(text[:width]):
+        if ch == "(":
+            if depth == 0 and i >= width * 0.4:
+                best["("] = i
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch in ";," and depth == 0 and i >= width * 0.4 and text[i + 1:i + 2] == " ":
+            best[ch] = i + 1
+    for mark in (";", ",", "("):
+        if mark in best:
+            cut = best[mark]
+            return text[:cut].rstrip() + "<br>" + wrap_title(text[cut:].lstrip(), width)
+    cut = text[:width].rfind(" ")
+    if cut <= 0:
+        return text
+    return text[:cut] + "<br>" + wrap_title(text[cut + 1:], width)

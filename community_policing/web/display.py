@@ -22,12 +22,20 @@ def _open_district(area_id: str | None) -> None:
 
 
 def open_district_on_click(event, level: str, table: pd.DataFrame) -> None:
-    """A click on a district of a map opens that district's page."""
+    """A click on a district of a map opens that district's page: a Plotly map's selected point
+    (``{"selection": {"points": [{"location": "3"}]}}``) or a Vega-Lite map's point selection
+    (``{"selection": {"pick": [{"id": "3"}]}}``, ``figures.overview.SELECTION``)."""
     if level != "district" or not event:
         return
-    points = event.get("selection", {}).get("points", [])
+    selection = event.get("selection", {})
+    points = selection.get("points", [])
     if points:
         _open_district(points[0].get("location"))
+        return
+    picked = [p for name, chosen in selection.items() if name != "points" and isinstance(chosen, list)
+              for p in chosen if isinstance(p, dict) and p.get("id") is not None]
+    if picked:
+        _open_district(str(picked[0]["id"]))
 
 
 def open_district_on_row(event, table: pd.DataFrame) -> None:
@@ -66,6 +74,16 @@ def plotly_chart(fig, *, kind: str | None = None, **options):
 
     config = {**i18n.plotly_config(), **options.pop("config", {})}  # dates and mode bar in the page's language
     return st.plotly_chart(readable_text(fig), alt=chart_alt(fig, kind), config=config or None, **options)
+
+
+def altair_chart(chart, *, kind: str | None = None, **options):
+    """st.altair_chart with a text alternative (``accessibility.vega_alt``: kind, title and subtitle read from
+    the chart itself), the full width of its column unless told. For charts made by ``figures.vega``,
+    which set the readable text colours and the page's language themselves."""
+    from community_policing.accessibility import vega_alt
+
+    options.setdefault("width", "stretch")
+    return st.altair_chart(chart, alt=vega_alt(chart.to_dict(validate=False), kind), **options)
 
 
 TABLES_PARAM = "tables"  # ?tables=open: every table of numbers opens with its chart (screen readers, portals)

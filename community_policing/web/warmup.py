@@ -22,6 +22,8 @@ MODULES = (
     "statsmodels.regression.linear_model",
     "statsmodels.stats.multitest",
     "plotly.graph_objects",
+    "altair",
+    "community_policing.figures.vega",
     "community_policing.stats.did",
     "community_policing.views.evaluation",
     "community_policing.stats.funnel",
@@ -55,10 +57,31 @@ def _import_all() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the page that needs it reports the error in its own words
             _log.debug("warm-up import of %s failed", name, exc_info=True)
-    try:
-        _touch_plotly()
-    except Exception:  # noqa: BLE001 - only a head start; the pages build their own figures
-        _log.debug("warm-up figure failed", exc_info=True)
+    for touch in (_touch_altair, _touch_plotly):
+        try:
+            touch()
+        except Exception:  # noqa: BLE001 - only a head start; the pages build their own figures
+            _log.debug("warm-up figure failed", exc_info=True)
+
+
+def _touch_altair() -> None:
+    """Altair reads Vega-Lite's JSON schema and builds its validators the first time a chart is checked (about
+    0.3 s on the first Vega-Lite chart): check one small layered chart now."""
+    import altair as alt
+    import pandas as pd
+
+    from community_policing.figures import vega
+
+    frame = pd.DataFrame({"Month": pd.to_datetime(["2024-01-01", "2024-02-01"]), "Count": [1, 2], "Kind": ["a", "b"]})
+    base = alt.Chart(frame)
+    layered = alt.layer(base.mark_rect().encode(x=vega.month_x("Month")),
+                        base.mark_line(point=True).encode(x=vega.month_x("Month"),
+                                                          y=alt.Y(field="Count", type="quantitative"),
+                                                          color=alt.Color(field="Kind", type="nominal"),
+                                                          tooltip=[vega.month_tooltip("Month", "Month")]),
+                        base.mark_text().encode(text=alt.Text(field="Kind", type="nominal")))
+    vega.finish(layered.properties(height=100), "Title", "Subtitle").to_dict()
+    vega.empty("Title", "Nothing").to_dict()
 
 
 def _touch_plotly() -> None:
