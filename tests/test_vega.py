@@ -160,4 +160,12 @@ def test_the_pages_a_link_opens_load_no_plotly_and_label_months_right_in_missour
             for labels in ticks:
                 months = [label for label in labels if month.match(label)]
                 assert all(a != b for a, b in zip(months, months[1:])), f"{path}: {months}"
+            if path == VEGA_PAGES[0]:  # the chart toolbar's "Show data" table offers no raw-cell download
+                page.locator('[data-testid="stVegaLiteChart"]').first.hover()
+                page.get_by_role("button", name=re.compile("^Show data")).first.click()
+                page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+                page.locator('[data-testid="stDataFrame"]').first.hover()
+                toolbar = page.locator('[data-testid="stElementToolbar"] button')
+                names = [toolbar.nth(i).get_attribute("aria-label") or "" for i in range(toolbar.count())]
+                assert names and not [n for n in names if "Download" in n], names  # disableDataExport
             context.close()

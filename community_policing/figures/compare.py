@@ -97,11 +97,6 @@ def _facets(panels: list, titles: list[str]):
     return alt.concat(*headed, columns=COLUMNS, spacing=14).resolve_scale(y="shared", x="shared")
 
 
-def _finish(chart, title: str, subtitle: str):
-    """The shared look (``vega.finish``: title, readable text, legend below, the page's language)."""
-    return vega.finish(chart, title, subtitle or "")
-
-
 def _data_span(monthly: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First day and the day after the last day the monthly table covers."""
     last = monthly["last_day"] if "last_day" in monthly else pd.to_datetime(monthly["month"]) + pd.offsets.MonthEnd(0)
@@ -125,16 +120,10 @@ def _month_x(field: str, title: str | None = None, step: int = 6, time_unit: str
     with the year under each January ("Jan" over "2025"). Every label fits (none hidden for overlapping)."""
     return alt.X(field=field, type="temporal", timeUnit=time_unit or alt.Undefined, title=title,
                  scale=alt.Scale(type="utc"),
-                 axis=alt.Axis(format="%b %Y", formatType="utc", tickCount={"interval": "month", "step": step},
+                 axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": step},
                                labelExpr="[utcFormat(datum.value, '%b'), utcmonth(datum.value) == 0 ? "
                                          "utcFormat(datum.value, '%Y') : '']",
                                labelOverlap=False, grid=False))
-
-
-def _month_tooltip(field: str) -> alt.Tooltip:
-    """A month in a tooltip, "January 2025" (in the page's language), read in UTC by its time unit. Not
-    ``vega.month_tooltip``: its ``formatType="utc"`` on a temporal field reads "NaN" in the browser."""
-    return alt.Tooltip(field=field, type="temporal", timeUnit="utcyearmonth", format="%B %Y", title=field)
 
 
 def _day_x(field: str) -> alt.X:
@@ -209,7 +198,7 @@ def _hidden_layer(part: pd.DataFrame, did: str, columns, month: str, line: str, 
     return alt.Chart(pd.DataFrame(rows)).mark_point(shape="cross", angle=45, size=70, strokeWidth=2, filled=False
                                                     ).encode(
         x=_month_x(month), y=alt.datum(0), color=alt.Color(field=line, type="nominal"),
-        tooltip=[alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+        tooltip=[alt.Tooltip(field=district, type="nominal"), vega.month_tooltip(month, month),
                  alt.Tooltip(field=line, type="nominal"), alt.Tooltip(field=count, type="nominal")])
 
 
@@ -241,7 +230,7 @@ def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "", bre
         notes = [_preliminary_note(m, d, preliminary_from) for m, d in _month_ends(part)]
         current = pd.DataFrame({district: _name(did), month: months, line: _name(did),
                                 count: _floats(part["incidents"])})
-        tips = [alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+        tips = [alt.Tooltip(field=district, type="nominal"), vega.month_tooltip(month, month),
                 alt.Tooltip(field=count, type="quantitative", format=vega.COUNT)]
         if any(notes):
             current[note] = notes
@@ -267,7 +256,7 @@ def monthly_incidents(monthly: pd.DataFrame, title: str, subtitle: str = "", bre
             layers.append(hidden)
         layers += _break_layers(series_breaks.for_place(breaks, did), first, end - pd.Timedelta(days=1))
         panels.append(alt.layer(*layers))
-    return _finish(_facets(panels, _titles(monthly)), title, subtitle)
+    return vega.finish(_facets(panels, _titles(monthly)), title, subtitle)
 
 
 def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd.DataFrame | None = None,
@@ -304,7 +293,7 @@ def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd
                         scale=alt.Scale(domain=shown, range=[colors[did] for did in order
                                                              if _titles(monthly)[order.index(did)] in shown]),
                         legend=alt.Legend(columns=1, symbolType="stroke", symbolStrokeWidth=2.5)),
-        tooltip=[alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+        tooltip=[alt.Tooltip(field=district, type="nominal"), vega.month_tooltip(month, month),
                  alt.Tooltip(field=rate, type="quantitative", format=",.2f"),
                  alt.Tooltip(field=count, type="quantitative", format=vega.COUNT),
                  alt.Tooltip(field=residents, type="quantitative", format=vega.COUNT),
@@ -317,7 +306,7 @@ def rate_lines(monthly: pd.DataFrame, title: str, subtitle: str = "", breaks: pd
     height = 440  # the whole chart (Streamlit fits it to the page's width): title, plot and legend
     layers = [*_preliminary_layers(preliminary_from, first, end, labelled=True), lines,
               *_break_layers(picked, first, end - pd.Timedelta(days=1))]
-    return _finish(alt.layer(*layers).properties(height=height), title, subtitle)
+    return vega.finish(alt.layer(*layers).properties(height=height), title, subtitle)
 
 
 def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = ""):
@@ -362,7 +351,7 @@ def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = ""):
         labels = base.mark_text(align="left", dx=3, fontSize=11, color=vega.MUTED, font=vega.FONT_FAMILY).encode(
             text=alt.Text(field=shown_text, type="nominal"))
         panels.append(alt.layer(bars, labels).properties(width=MIX_WIDTH, height=22 * len(order)))
-    return _finish(_facets(panels, _titles(mix)), title, subtitle)
+    return vega.finish(_facets(panels, _titles(mix)), title, subtitle)
 
 
 def engagement_rates(engagement: pd.DataFrame, title: str, subtitle: str = ""):
@@ -389,11 +378,11 @@ def engagement_rates(engagement: pd.DataFrame, title: str, subtitle: str = ""):
             x=_month_x("start", time_unit=None), x2=alt.X2(field="end"), y2=alt.datum(0),
             y=alt.Y(field=rate, type="quantitative", scale=alt.Scale(domain=domain), axis=alt.Axis(format=",.1f"),
                     title=_axis_title(_("Activities per 1,000 residents per month"), i % COLUMNS == 0)),
-            tooltip=[alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+            tooltip=[alt.Tooltip(field=district, type="nominal"), vega.month_tooltip(month, month),
                      alt.Tooltip(field=rate, type="quantitative", format=",.2f"),
                      alt.Tooltip(field=events, type="quantitative", format=vega.COUNT),
                      alt.Tooltip(field=hours, type="quantitative", format=vega.COUNT)]))
-    return _finish(_facets(panels, _titles(engagement)), title, subtitle)
+    return vega.finish(_facets(panels, _titles(engagement)), title, subtitle)
 
 
 def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = ""):
@@ -427,7 +416,7 @@ def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = ""):
             frame = pd.DataFrame({month: months, line: city, score: _floats(part["city_score"])})
             layers.append(alt.Chart(frame).mark_line(strokeWidth=1.5, invalid="break-paths-show-domains").encode(
                 x=_month_x(month), y=y, **encodings,
-                tooltip=[_month_tooltip(month), alt.Tooltip(field=line, type="nominal"),
+                tooltip=[vega.month_tooltip(month, month), alt.Tooltip(field=line, type="nominal"),
                          alt.Tooltip(field=score, type="quantitative", format=vega.ONE_DECIMAL)]))
         margins = part["margin_of_error"].astype(float)
         frame = pd.DataFrame({
@@ -435,7 +424,7 @@ def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = ""):
             respondents: part["respondents"].map(lambda r: _("not published") if pd.isna(r) else f"{int(r):,}"
                                                  ).to_list(),
             margin: margins.map(lambda m: _("not published") if pd.isna(m) else f"±{m:.1f}").to_list()})
-        tips = [alt.Tooltip(field=district, type="nominal"), _month_tooltip(month),
+        tips = [alt.Tooltip(field=district, type="nominal"), vega.month_tooltip(month, month),
                 alt.Tooltip(field=score, type="quantitative", format=vega.ONE_DECIMAL),
                 alt.Tooltip(field=respondents, type="nominal"), alt.Tooltip(field=margin, type="nominal")]
         bars = pd.DataFrame({month: months, score: _floats(part["score"]), moe: margins.to_list()})
@@ -448,4 +437,4 @@ def trust_trends(trust: pd.DataFrame, title: str, subtitle: str = ""):
                                                  point=alt.OverlayMarkDef(size=14, filled=True)).encode(
             x=_month_x(month), y=y, **encodings, tooltip=tips))
         panels.append(alt.layer(*layers))
-    return _finish(_facets(panels, _titles(trust)), title, subtitle)
+    return vega.finish(_facets(panels, _titles(trust)), title, subtitle)

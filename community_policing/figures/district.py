@@ -169,17 +169,6 @@ AXIS_ROOM, LEGEND_ROW = 50, 22
 LEGEND_COLUMNS = 2  # a legend of many entries in two columns: a phone's width holds two
 
 
-SUBTITLE_CHARS = 48  # a 390 px phone's chart holds about 50 subtitle characters (vega.SUBTITLE_WIDTH's 56 are cut)
-
-
-def _finish(chart, title: str, subtitle: str = ""):
-    """``vega.finish`` with the subtitle broken into lines a phone holds whole."""
-    if subtitle:
-        wrapped = vega.lines(subtitle, SUBTITLE_CHARS)
-        subtitle = "<br>".join(wrapped) if isinstance(wrapped, list) else wrapped
-    return vega.finish(chart, title, subtitle)
-
-
 def _y_title(text: str, plot_height: int = CHART_HEIGHT):
     """A y-axis title in lines no longer than the plot is tall (a longer one runs above the plot and pushes the
     chart's title out of the top of the chart)."""
@@ -206,19 +195,10 @@ def _domain(first, last) -> list:
 
 
 def _month_x(field: str, title: str, first, last, **axis) -> alt.X:
-    """``vega.month_x`` over ``first`` to ``last``; its labels formatted in UTC by the time unit (Vega-Lite reads
-    the format type "utc" as a custom type and drops the format with it)."""
+    """``vega.month_x`` over ``first`` to ``last``."""
     x = vega.month_x(field, title, **axis)
-    x["axis"]["formatType"] = alt.Undefined
     x["scale"] = alt.Scale(type="utc", domain=_domain(first, last))
     return x
-
-
-def _month_tooltip(field: str, title: str) -> alt.Tooltip:
-    """``vega.month_tooltip`` with its format kept (see ``_month_x``)."""
-    tip = vega.month_tooltip(field, title)
-    tip["formatType"] = alt.Undefined
-    return tip
 
 
 def _field(name: str) -> str:
@@ -368,7 +348,7 @@ def monthly_incidents(series: pd.DataFrame, title: str, subtitle: str = "", peri
     layers += _break_marks(breaks, first, data_end - pd.Timedelta(days=1))
     rows = 1 + frame.loc[frame[not_shown].ne(""), line].nunique()  # the lines, and the crosses of hidden counts
     chart = alt.layer(*layers, data=frame).properties(height=CHART_HEIGHT + AXIS_ROOM + LEGEND_ROW * rows)
-    return _finish(chart, title, subtitle)
+    return vega.finish(chart, title, subtitle)
 
 
 def seasonal_pattern(pattern: pd.DataFrame, title: str, subtitle: str = ""):
@@ -410,7 +390,7 @@ def seasonal_pattern(pattern: pd.DataFrame, title: str, subtitle: str = ""):
         ).transform_filter(f"{_field(not_shown)} !== ''").transform_calculate(
             **{legend: json.dumps(_("not shown{what}: small count").format(what=""))}))
     height = CHART_HEIGHT - 20 + AXIS_ROOM + (LEGEND_ROW if hidden.any() else 0)
-    return _finish(alt.layer(*layers, data=frame).properties(height=height), title, subtitle)
+    return vega.finish(alt.layer(*layers, data=frame).properties(height=height), title, subtitle)
 
 
 def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = ""):
@@ -453,7 +433,7 @@ def offense_mix(mix: pd.DataFrame, title: str, subtitle: str = ""):
     labels = base.mark_text(align="left", dx=3, fontSize=11, color=CHART_TEXT).encode(
         x=alt.X(field="at", type="quantitative"), text=alt.Text(field="shown", type="nominal"), tooltip=tooltip)
     chart = alt.layer(bars, labels, data=frame).properties(height=max(36 * len(order), 90) + AXIS_ROOM + LEGEND_ROW * 2)
-    return _finish(chart, title, subtitle)
+    return vega.finish(chart, title, subtitle)
 
 
 def _not_recorded(field: str, number_format: str, words: str | None = None) -> str:
@@ -485,7 +465,7 @@ def engagement_timeline(timeline: pd.DataFrame, title: str, subtitle: str = "", 
         color=alt.Color(field=kind, type="nominal", title=None, sort=labels, scale=vega.categorical(labels),
                         legend=_legend(1)),
         order=alt.Order(field="order", type="quantitative"),
-        tooltip=[_month_tooltip(month, month), alt.Tooltip(field=kind, type="nominal"),
+        tooltip=[vega.month_tooltip(month, month), alt.Tooltip(field=kind, type="nominal"),
                  alt.Tooltip(field=events, type="quantitative", format=vega.COUNT),
                  alt.Tooltip(field="hours_shown", type="nominal", title=hours),
                  alt.Tooltip(field="attendees_shown", type="nominal", title=attendees)],
@@ -493,7 +473,7 @@ def engagement_timeline(timeline: pd.DataFrame, title: str, subtitle: str = "", 
                           attendees_shown=_not_recorded(attendees, vega.COUNT),
                           order=f"indexof({json.dumps(labels)}, {_field(kind)})")
     height = CHART_HEIGHT + AXIS_ROOM + LEGEND_ROW * len(labels)  # the types' names, one a row
-    return _finish(bars.properties(height=height), title, subtitle)
+    return vega.finish(bars.properties(height=height), title, subtitle)
 
 
 def trust_trend(trend: pd.DataFrame, title: str, subtitle: str = "", district_name: str = N_("This district"),
@@ -556,9 +536,9 @@ def trust_trend(trend: pd.DataFrame, title: str, subtitle: str = "", district_na
     if has_city:
         layers.append(named(base.mark_line(strokeWidth=2, strokeDash=DOTTED).encode(
             y=alt.Y(field=city, type="quantitative", title=y_title, scale=alt.Scale(zero=False)),
-            tooltip=[_month_tooltip(month, month),
+            tooltip=[vega.month_tooltip(month, month),
                      alt.Tooltip(field=city, type="quantitative", format=vega.ONE_DECIMAL)]), city))
-    tooltip = [_month_tooltip(month, month), alt.Tooltip(field=score, type="quantitative", format=vega.ONE_DECIMAL),
+    tooltip = [vega.month_tooltip(month, month), alt.Tooltip(field=score, type="quantitative", format=vega.ONE_DECIMAL),
                alt.Tooltip(field="respondents_shown", type="nominal", title=respondents),
                alt.Tooltip(field="moe_shown", type="nominal", title=moe)]
     published = {"respondents_shown": _not_recorded(respondents, vega.COUNT, _("not published")),
@@ -581,7 +561,7 @@ def trust_trend(trend: pd.DataFrame, title: str, subtitle: str = "", district_na
                                                             color=NOTE_INK).encode(
                 x=_time_x(start), text=alt.Text(field=program, type="nominal")))
     chart = alt.layer(*layers, data=frame).properties(height=CHART_HEIGHT + 20 + AXIS_ROOM + LEGEND_ROW * len(domain))
-    return _finish(chart, title, subtitle)
+    return vega.finish(chart, title, subtitle)
 
 
 def training_hours(training: pd.DataFrame, title: str, subtitle: str = "", quarters: list[str] | None = None):
@@ -612,7 +592,7 @@ def training_hours(training: pd.DataFrame, title: str, subtitle: str = "", quart
                  alt.Tooltip(field=sessions, type="quantitative", format=vega.COUNT)],
     ).transform_calculate(order=f"indexof({json.dumps(labels)}, {_field(course)})")
     height = CHART_HEIGHT + AXIS_ROOM + LEGEND_ROW * -(-len(labels) // LEGEND_COLUMNS)
-    return _finish(bars.properties(height=height), title, subtitle)
+    return vega.finish(bars.properties(height=height), title, subtitle)
 
 
 # --- Where the district is --------------------------------------------------------------------------------------

@@ -50,24 +50,6 @@ def district_styles(district_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def field(name: str) -> str:
-    """A column name as a Vega field reference: ".", brackets and quotes escaped (Vega reads "a.b" as nested,
-    and a chart with an apostrophe in a field name, "the district's average", draws nothing)."""
-    for c in "\\.[]'\"":
-        name = name.replace(c, "\\" + c)
-    return name
-
-
-# Subtitles wrapped narrower than ``vega.SUBTITLE_WIDTH``: its 56 characters of Spanish were cut ("…") on a
-# 390 px phone (Vega cuts a subtitle line at about 315 px there).
-NARROW_SUBTITLE = 48
-
-
-def _narrow(text: str, width: int = NARROW_SUBTITLE) -> str:
-    wrapped = vega.lines(text, width)
-    return "<br>".join(wrapped) if isinstance(wrapped, list) else wrapped
-
-
 def _plain(label: str) -> str:
     return " ".join(label.replace("<br>", " ").split())
 
@@ -99,7 +81,7 @@ def association_scatter(
     full_subtitle = f"{lead}. {subtitle}" if subtitle else lead
     if points.empty:
         return vega.empty(title, _("No district-quarter has both engagement and the later change."),
-                          _narrow(full_subtitle))
+                          full_subtitle)
     ids = points["district_id"].astype(str)
     order = [str(d) for d in district_order] if district_order is not None else []
     order += [d for d in dict.fromkeys(ids) if d not in order]
@@ -121,9 +103,9 @@ def association_scatter(
     suffix = y_suffix.replace("'", "\\'")
     # axis titles as narrow as a chart title: a phone's x axis title is centred under a 300 px plot
     x_title, y_title = vega.lines(x_label, vega.TITLE_WIDTH), vega.lines(y_label, vega.SUBTITLE_WIDTH)
-    x_axis = alt.X(field=field(x_name), type="quantitative", title=x_title,
+    x_axis = alt.X(field=vega.field(x_name), type="quantitative", title=x_title,
                    scale=alt.Scale(zero=False, nice=True), axis=alt.Axis(grid=True, tickCount=6))
-    y_axis = alt.Y(field=field(y_name), type="quantitative", title=y_title,
+    y_axis = alt.Y(field=vega.field(y_name), type="quantitative", title=y_title,
                    scale=alt.Scale(zero=False, nice=True),
                    axis=alt.Axis(grid=True, labelExpr=f"datum.label + '{suffix}'" if suffix else alt.Undefined))
     change_text = "change_shown"
@@ -131,16 +113,16 @@ def association_scatter(
         **{change_text: f"format(datum[{json.dumps(y_name)}], '+,.1f') + {json.dumps(y_suffix)}"}
     ).mark_point(filled=True, size=70, opacity=0.85, stroke="#333333", strokeWidth=0.6).encode(
         x=x_axis, y=y_axis,
-        color=alt.Color(field=field(district), type="nominal", title=district,
+        color=alt.Color(field=vega.field(district), type="nominal", title=district,
                         scale=alt.Scale(domain=domain, range=[styles[d][0] for d in order]),
                         legend=alt.Legend(columns=1, symbolStrokeWidth=0.6)),  # two columns: wider than a phone
-        shape=alt.Shape(field=field(district), type="nominal", title=district,
+        shape=alt.Shape(field=vega.field(district), type="nominal", title=district,
                         scale=alt.Scale(domain=domain, range=[styles[d][1] for d in order])),
-        tooltip=[alt.Tooltip(field=field(district), type="nominal", title=district),
-                 alt.Tooltip(field=field(quarter), type="nominal", title=quarter),
-                 alt.Tooltip(field=field(x_name), type="quantitative", format=",.2f", title=x_name),
-                 alt.Tooltip(field=field(start), type="nominal", title=start),
-                 alt.Tooltip(field=field(end), type="nominal", title=end),
+        tooltip=[alt.Tooltip(field=vega.field(district), type="nominal", title=district),
+                 alt.Tooltip(field=vega.field(quarter), type="nominal", title=quarter),
+                 alt.Tooltip(field=vega.field(x_name), type="quantitative", format=",.2f", title=x_name),
+                 alt.Tooltip(field=vega.field(start), type="nominal", title=start),
+                 alt.Tooltip(field=vega.field(end), type="nominal", title=end),
                  alt.Tooltip(field=change_text, type="nominal", title=y_name)],
     )
 
@@ -187,7 +169,7 @@ def association_scatter(
     # The points are the chart's first dataset: what Streamlit's "Show data" shows (the others are lines).
     chart = alt.layer(*parts, data=data).resolve_scale(color="independent", shape="independent") \
         .properties(height=380, autosize=FIT_WIDTH)
-    return vega.finish(chart, title, _narrow(full_subtitle))
+    return vega.finish(chart, title, full_subtitle)
 
 
 def intensity_bars(table: pd.DataFrame, column: str, x_label: str, title: str, subtitle: str):
@@ -199,25 +181,25 @@ def intensity_bars(table: pd.DataFrame, column: str, x_label: str, title: str, s
     data = pd.DataFrame({district: table["district_name"].astype(str).to_numpy(), x_label: values.to_numpy()})
     data = data.dropna(subset=[x_label])
     if data.empty:
-        return vega.empty(title, _("No district has a value for this measure."), _narrow(subtitle))
+        return vega.empty(title, _("No district has a value for this measure."), subtitle)
     data = data.sort_values(x_label, ascending=False, kind="stable")
     order = data[district].tolist()
     top = float(max(data[x_label].max(), 0.0))
     base = alt.Chart(data).encode(
-        y=alt.Y(field=field(district), type="nominal", sort=order, title=None,
+        y=alt.Y(field=vega.field(district), type="nominal", sort=order, title=None,
                 axis=alt.Axis(labelLimit=190, ticks=False, domain=False)),
-        x=alt.X(field=field(x_label), type="quantitative", title=vega.lines(x_label, vega.TITLE_WIDTH),
+        x=alt.X(field=vega.field(x_label), type="quantitative", title=vega.lines(x_label, vega.TITLE_WIDTH),
                 # room at the right for the numbers written past the longest bar
                 scale=alt.Scale(domain=[0, top * 1.18 if top > 0 else 1], nice=False),
                 axis=alt.Axis(grid=True, format=vega.COUNT if top >= 5 else vega.ONE_DECIMAL, tickCount=5)),
-        tooltip=[alt.Tooltip(field=field(district), type="nominal", title=district),
-                 alt.Tooltip(field=field(x_label), type="quantitative", format=",.2f", title=x_label)],
+        tooltip=[alt.Tooltip(field=vega.field(district), type="nominal", title=district),
+                 alt.Tooltip(field=vega.field(x_label), type="quantitative", format=",.2f", title=x_label)],
     )
     bars = base.mark_bar(color=BAR_COLOR, height={"band": 0.75})
     numbers = base.mark_text(align="left", dx=4, fontSize=12, color=CHART_TEXT).encode(
-        text=alt.Text(field=field(x_label), type="quantitative", format=vega.ONE_DECIMAL))
+        text=alt.Text(field=vega.field(x_label), type="quantitative", format=vega.ONE_DECIMAL))
     chart = alt.layer(bars, numbers).properties(height=max(120, 30 * len(data)), autosize=FIT_WIDTH)
-    return vega.finish(chart, title, _narrow(subtitle))
+    return vega.finish(chart, title, subtitle)
 
 
 def representativeness_chart(table: pd.DataFrame, district_name: str, dimension_label: str):
@@ -246,27 +228,27 @@ def representativeness_chart(table: pd.DataFrame, district_name: str, dimension_
                         reading: [_(r) if isinstance(r, str) else "" for r in table["reading"]]})
     data = pd.concat([res, att], ignore_index=True)
     data[people] = pd.to_numeric(data[people], errors="coerce").astype(float)
-    x = alt.X(field=field(group), type="nominal", sort=groups, title=None,
+    x = alt.X(field=vega.field(group), type="nominal", sort=groups, title=None,
               # every group named, on a phone too: a name of several words on several lines
               axis=alt.Axis(labelAngle=0, labelLimit=120, labelOverlap=False, labelExpr="split(datum.label, ' ')"))
-    offset = alt.XOffset(field=field(who), type="nominal", sort=[residents, attendees])
-    tooltip = [alt.Tooltip(field=field(group), type="nominal", title=group),
-               alt.Tooltip(field=field(who), type="nominal", title=who),
-               alt.Tooltip(field=field(share), type="quantitative", format=vega.ONE_DECIMAL, title=share),
-               alt.Tooltip(field=field(people), type="quantitative", format=vega.COUNT, title=people)]
+    offset = alt.XOffset(field=vega.field(who), type="nominal", sort=[residents, attendees])
+    tooltip = [alt.Tooltip(field=vega.field(group), type="nominal", title=group),
+               alt.Tooltip(field=vega.field(who), type="nominal", title=who),
+               alt.Tooltip(field=vega.field(share), type="quantitative", format=vega.ONE_DECIMAL, title=share),
+               alt.Tooltip(field=vega.field(people), type="quantitative", format=vega.COUNT, title=people)]
     bars = alt.Chart(data).mark_bar().encode(
         x=x, xOffset=offset,
-        y=alt.Y(field=field(share), type="quantitative", title=_("% of people"),
+        y=alt.Y(field=vega.field(share), type="quantitative", title=_("% of people"),
                 axis=alt.Axis(labelExpr="datum.label + '%'", grid=True)),
-        color=alt.Color(field=field(who), type="nominal", title=None,
+        color=alt.Color(field=vega.field(who), type="nominal", title=None,
                         scale=alt.Scale(domain=[residents, attendees], range=[RESIDENTS_COLOR, POINT_COLOR])),
-        tooltip=tooltip + [alt.Tooltip(field=field(low), type="quantitative", format=vega.ONE_DECIMAL, title=low),
-                           alt.Tooltip(field=field(high), type="quantitative", format=vega.ONE_DECIMAL, title=high),
-                           alt.Tooltip(field=field(reading), type="nominal", title=reading)],
+        tooltip=tooltip + [alt.Tooltip(field=vega.field(low), type="quantitative", format=vega.ONE_DECIMAL, title=low),
+                           alt.Tooltip(field=vega.field(high), type="quantitative", format=vega.ONE_DECIMAL, title=high),
+                           alt.Tooltip(field=vega.field(reading), type="nominal", title=reading)],
     )
-    whiskers = alt.Chart(data).transform_filter(alt.FieldEqualPredicate(field=field(who), equal=attendees)) \
+    whiskers = alt.Chart(data).transform_filter(alt.FieldEqualPredicate(field=vega.field(who), equal=attendees)) \
         .mark_rule(color="#222222", strokeWidth=1.5).encode(
-        x=x, xOffset=offset, y=alt.Y(field=field(low), type="quantitative", title=_("% of people")),
-        y2=alt.Y2(field=field(high)))
+        x=x, xOffset=offset, y=alt.Y(field=vega.field(low), type="quantitative", title=_("% of people")),
+        y2=alt.Y2(field=vega.field(high)))
     chart = alt.layer(bars, whiskers).properties(height=280, autosize=FIT_WIDTH)
-    return vega.finish(chart, takeaway, _narrow(subtitle))
+    return vega.finish(chart, takeaway, subtitle)

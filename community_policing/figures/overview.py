@@ -45,12 +45,6 @@ CONTEXT_MARGIN = 0.06  # of the areas' extent: context lines this far outside th
 HIDDEN_WHY = N_("not shown: a small count (public view)")
 
 
-def _field(name: str) -> str:
-    """A column name as a Vega-Lite field: "." and brackets escaped (Vega reads "a.b" as a nested field; a
-    Spanish "1.000" has a dot)."""
-    return name.replace("\\", "\\\\").replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
-
-
 def _expr(name: str) -> str:
     """A column name as a quoted string of a Vega expression (``datum[...]``)."""
     return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -179,7 +173,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
                         format=(vega.ONE_DECIMAL if metric == "rate_per_1000"
                                 else "+.0f" if domain[1] - domain[0] >= 8 else "+.1~f"),
                         labelExpr=alt.Undefined if metric == "rate_per_1000" else "datum.label + '%'")
-    colour = alt.Color(field=_field(value_name), type="quantitative", legend=legend,
+    colour = alt.Color(field=vega.field(value_name), type="quantitative", legend=legend,
                        scale=alt.Scale(scheme=style_scheme, reverse=reverse, domain=domain, clamp=True),
                        condition=[{"test": "datum.kind === 'hidden'", "value": SUPPRESSED_FILL},
                                   {"test": "datum.kind === 'none'", "value": NO_VALUE_GREY}])
@@ -190,7 +184,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
             area[f_note] = area[f_note] or "–"
         else:
             del area[f_note]
-    tooltip = [alt.Tooltip(field=_field(name), type="nominal", title=name)
+    tooltip = [alt.Tooltip(field=vega.field(name), type="nominal", title=name)
                for name in (f_area, f_incidents, f_prior, f_change, f_shrunk, f_raw, f_residents, f_note)
                if name != f_note or cautions]
     pick = alt.selection_point(name=SELECTION, fields=["id"], on="click", clear=False, toggle=False)
@@ -227,7 +221,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
                     opacity=0.92 if halo else 1, tooltip=None, aria=False).encode(
                     longitude=alt.Longitude(field="lon", type="quantitative"),
                     latitude=alt.Latitude(field="lat", type="quantitative"),
-                    text=alt.Text(field=_field(_("District")), type="nominal"))
+                    text=alt.Text(field=vega.field(_("District")), type="nominal"))
                 layers.append(label if halo else label.properties(name="area_numbers"))
     chart = alt.layer(*layers).project(type="mercator").properties(height=MAP_HEIGHT, width="container")
     return vega.finish(chart, title, subtitle or None)
@@ -299,30 +293,30 @@ def engagement_scatter(table: pd.DataFrame, intensity: str, title: str):
         c["hours"]: pd.to_numeric(data["officer_hours"], errors="coerce").astype(float).to_numpy(),
     })
     # Few enough ticks that no label is hidden for overlapping (Vega hides one by making it transparent).
-    x = alt.X(field=_field(c["x"]), type="quantitative", title=vega.lines(c["x"], 40),
+    x = alt.X(field=vega.field(c["x"]), type="quantitative", title=vega.lines(c["x"], 40),
               scale=alt.Scale(zero=False, nice=True, padding=24), axis=alt.Axis(tickCount=5, labelOverlap=False))
-    y = alt.Y(field=_field(c["y"]), type="quantitative", title=vega.lines(c["y"], 40),
+    y = alt.Y(field=vega.field(c["y"]), type="quantitative", title=vega.lines(c["y"], 40),
               scale=alt.Scale(nice=True, padding=24), axis=alt.Axis(labelExpr="datum.label + '%'"))
-    tooltip = [alt.Tooltip(field=_field(c["area"]), type="nominal", title=c["area"]),
-               alt.Tooltip(field=_field(c["x"]), type="quantitative", format=vega.ONE_DECIMAL, title=c["x"]),
-               alt.Tooltip(field=_field(c["y"]), type="quantitative", format="+.1f", title=c["y"]),
-               alt.Tooltip(field=_field(c["population"]), type="quantitative", format=vega.COUNT,
+    tooltip = [alt.Tooltip(field=vega.field(c["area"]), type="nominal", title=c["area"]),
+               alt.Tooltip(field=vega.field(c["x"]), type="quantitative", format=vega.ONE_DECIMAL, title=c["x"]),
+               alt.Tooltip(field=vega.field(c["y"]), type="quantitative", format="+.1f", title=c["y"]),
+               alt.Tooltip(field=vega.field(c["population"]), type="quantitative", format=vega.COUNT,
                            title=c["population"]),
-               alt.Tooltip(field=_field(c["incidents"]), type="nominal", title=c["incidents"]),
-               alt.Tooltip(field=_field(c["prior"]), type="nominal", title=c["prior"]),
-               alt.Tooltip(field=_field(c["noise"]), type="nominal", title=c["noise"]),
-               alt.Tooltip(field=_field(c["events"]), type="quantitative", format=vega.COUNT, title=c["events"]),
-               alt.Tooltip(field=_field(c["hours"]), type="quantitative", format=vega.COUNT, title=c["hours"])]
+               alt.Tooltip(field=vega.field(c["incidents"]), type="nominal", title=c["incidents"]),
+               alt.Tooltip(field=vega.field(c["prior"]), type="nominal", title=c["prior"]),
+               alt.Tooltip(field=vega.field(c["noise"]), type="nominal", title=c["noise"]),
+               alt.Tooltip(field=vega.field(c["events"]), type="quantitative", format=vega.COUNT, title=c["events"]),
+               alt.Tooltip(field=vega.field(c["hours"]), type="quantitative", format=vega.COUNT, title=c["hours"])]
     base = alt.Chart(frame).encode(x=x, y=y)
     # Light blue bubbles outlined in the darker blue (3:1 on white), the district number in dark ink on them.
     bubbles = base.mark_circle(color=BUBBLE_FILL, opacity=0.85, stroke=POINT_COLOR, strokeWidth=1.5).encode(
-        size=alt.Size(field=_field(c["population"]), type="quantitative", legend=None,
+        size=alt.Size(field=vega.field(c["population"]), type="quantitative", legend=None,
                       scale=alt.Scale(range=[0, 1600])),  # area proportional to residents
         tooltip=tooltip)
     numbers = base.mark_text(color=LABEL_INK, fontSize=12, fontWeight="bold", font=vega.FONT_FAMILY).encode(
-        text=alt.Text(field=_field(c["number"]), type="nominal"), tooltip=tooltip)
+        text=alt.Text(field=vega.field(c["number"]), type="nominal"), tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({c["y"]: [0.0]})).mark_rule(color="#888888", strokeDash=[2, 3]).encode(
-        y=alt.Y(field=_field(c["y"]), type="quantitative"))
+        y=alt.Y(field=vega.field(c["y"]), type="quantitative"))
     chart = alt.layer(zero, bubbles, numbers).properties(height=400, width="container")
     # The subtitle is long: wrapped narrower than ``vega.finish`` would, so a phone never cuts it.
     return vega.finish(chart, title, wrap_title(subtitle, 46))

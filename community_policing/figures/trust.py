@@ -179,7 +179,7 @@ def _look(stands_out: bool, has_moe: bool, y_domain: list, x_domain: list, shade
     month, score, margin, respondents, district = _words()
     x = alt.X(field=month, type="temporal", timeUnit="utcyearmonth", title=None,
               scale=alt.Scale(type="utc", domain=x_domain),
-              axis=alt.Axis(format="%b %Y", formatType="utc", labelOverlap=True, grid=True,
+              axis=alt.Axis(format="%b %Y", labelOverlap=True, grid=True,
                             tickCount={"interval": "month", "step": 6}))
     y_scale = alt.Scale(domain=y_domain, zero=False)
     y = alt.Y(field=score, type="quantitative", title=score, scale=y_scale, axis=alt.Axis(tickCount=5, grid=True))

@@ -82,6 +82,15 @@ def finish(chart, text: str | None = None, subtitle: str | None = None):
         **({"locale": locale} if locale else {}))
 
 
+def field(name: str) -> str:
+    """A column name (in the reader's words) as a Vega field reference: backslash, ".", brackets and quotes
+    escaped. Vega reads "a.b" as a nested field (a Spanish "1.000" has a dot), and a chart with an apostrophe in
+    a field name ("the district's average") draws nothing."""
+    for c in "\\.[]'\"":
+        name = name.replace(c, "\\" + c)
+    return name
+
+
 def month_x(field: str, title: str | None = None, **axis) -> alt.X:
     """A month axis: each month a tick labelled "Jan 2024" (in the page's language), read in UTC, so that a
     first-of-the-month is that month for a reader in any time zone (local time put 1 March in February west
