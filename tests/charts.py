@@ -40,9 +40,10 @@ def rows(chart: dict) -> pd.DataFrame:
 
 def labels(chart: dict) -> list[str]:
     """The words of a Vega-Lite chart that are the app's, not the data's: titles and subtitles, axis, legend,
-    header and tooltip titles, constant texts, and the names of the data's columns (the headings of the
-    toolbar's "Show data" table and the default tooltip titles): for scans of the page's language."""
-    columns = [str(c) for frame in chart["data"].values() for c in frame.columns]
+    header and tooltip titles, constant texts, and the names of the columns of its first dataset (the headings
+    of the toolbar's "Show data" table, which shows that one): for scans of the page's language."""
+    frames = list(chart["data"].values())
+    columns = [str(c) for c in frames[0].columns] if frames else []
     return texts(chart, with_values=False) + columns
 
 
@@ -61,6 +62,9 @@ def texts(chart: dict, with_values: bool = True) -> list[str]:
                     continue
                 walk(v, k)
         elif isinstance(node, list):
+            if key in ("text", "subtitle", "title") and node and all(isinstance(v, str) for v in node):
+                found.append(" ".join(node))  # a title in lines is read as one sentence
+                return
             for v in node:
                 walk(v, key)
         elif (isinstance(node, str) and key in ("text", "subtitle", "title", "value", "description")

@@ -66,8 +66,8 @@ def test_the_analysis_pages_speak_spanish(demo_db, staff_app, monkeypatch):
     scatter = charts.vega_charts(at)[0]  # Vega-Lite: the scatter, its y axis title on the point layer
     assert "trimestres-distrito en 9 distritos" in charts.title_of(scatter) and "r = " in charts.title_of(scatter)
     assert charts.subtitle_of(scatter).startswith("Asociación, no efecto. Cada punto es un distrito")
-    assert scatter["spec"]["layer"][-1]["encoding"]["y"]["title"] == [
-        "% de cambio en los incidentes respecto de un año antes", "(menos el promedio del distrito y del trimestre)"]
+    assert " ".join(scatter["spec"]["layer"][-1]["encoding"]["y"]["title"]) == (  # in lines, wherever they break
+        "% de cambio en los incidentes respecto de un año antes (menos el promedio del distrito y del trimestre)")
     assert "Pendiente ajustada, dentro de distritos y trimestres" in charts.texts(scatter)
     assert any(c.value.startswith("**Asociación, no efecto:**") for c in at.caption)
     assert any("reasignaciones al azar que entregan el historial de participación" in c.value for c in at.caption)

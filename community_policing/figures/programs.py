@@ -63,7 +63,7 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
                alt.Tooltip(field=difference, type="quantitative", format="+.1f"),
                alt.Tooltip(field=low, type="quantitative", format="+.1f"),
                alt.Tooltip(field=high, type="quantitative", format="+.1f")]
-    base = alt.Chart(data)
+    base = alt.Chart()  # the layer's own data (below): the first dataset, what the toolbar's "Show data" shows
     intervals = base.mark_rule(strokeWidth=1.2).encode(
         x=x, y=alt.Y(field=low, type="quantitative"), y2=alt.Y2(field=high), color=colour, tooltip=tooltip)
     lines = base.mark_line(strokeWidth=1.5, point=alt.OverlayMarkDef(size=60, filled=True)).encode(
@@ -78,7 +78,7 @@ def event_study(event: pd.DataFrame, outcome_label: str, title: str, pretrend_ok
     # The label in dark text beside the vermillion line: vermillion text has 3.8:1 on white (small text needs 4.5:1).
     start_label = start.mark_text(align="left", baseline="top", dx=4, dy=4, color=CHART_TEXT, fontSize=12).encode(
         x=alt.X(field="at", type="quantitative"), y=alt.value(0), text=alt.Text(field="label", type="nominal"))
-    chart = alt.layer(zero, start_line, intervals, lines, start_label).properties(height=360)
+    chart = alt.layer(zero, start_line, intervals, lines, start_label, data=data).properties(height=360)
     return vega.finish(chart, title, subtitle)
 
 
