@@ -109,11 +109,12 @@ if level == "neighborhood":  # find one's way: type a neighborhood, it is outlin
 if layer in ("rate", "change") and (blank := metrics.all_zero_note(data.table, "rate_per_1000" if layer == "rate"
                                                                    else "pct_change")):
     st.info(blank)
-fig = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle=period.label(), events=events,
-                            highlight=highlight, context=cached.map_context(store, key), base=base)
+chart = map_figures.layer_map(data.table, features, layer, titles[layer], subtitle=period.label(), events=events,
+                              highlight=highlight, context=cached.map_context(store, key), base=base)
 map_col, key_col = st.columns([1.45, 1]) if layer == "bivariate" else (st.container(), None)
 with map_col:
-    event = display.plotly_chart(fig, width="stretch", key="map_page_chart", on_select="rerun", selection_mode="points")
+    event = display.altair_chart(chart, key="map_page_chart", on_select="rerun",
+                                 selection_mode=map_figures.SELECTION)
     st.caption(definitions[layer] + (" " + _("Click a district to open its page.") if level == "district" else ""))
     for note in data.notes:
         st.caption(note)
@@ -131,7 +132,7 @@ with map_col:
 if key_col is not None:
     legend = data.legend
     with key_col:
-        display.plotly_chart(map_figures.bivariate_legend(legend), width="stretch", key="bivariate_legend")
+        display.altair_chart(map_figures.bivariate_legend(legend), key="bivariate_legend")
         st.dataframe(legend[["label", "engagement_range", "change_range", "areas"]], hide_index=True,
                      width="stretch", placeholder=display.MISSING, column_config={
                          "label": _("Colour means"), "engagement_range": _("Activities per 1,000 per year"),

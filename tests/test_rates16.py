@@ -167,7 +167,7 @@ def test_all_offenses_stay_per_1000(demo_env):
     table = next(d for d in at.dataframe if d.key == "district_table").value
     assert "rate_per_1000" in table.columns
     # The Overview map, like the Map page's, draws the city's outline, river and road under the areas.
-    from community_policing.figures.maps import CONTEXT_STYLE
+    from community_policing.figures.areamap import CONTEXT_STYLE
 
     layers = {layer["mark"]["stroke"] for layer in overview_charts.context_layers(fig)}
     assert {CONTEXT_STYLE[kind][0] for kind in ("city", "water", "road")} <= layers

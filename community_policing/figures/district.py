@@ -624,12 +624,12 @@ def _clockwise(geometry, box) -> dict | None:
 
 def locator_map(features: dict, area_id: str, title: str = "", context: dict | None = None):
     """A small locator for the District page: every district in light grey with its number, the chosen one filled
-    blue with a dark edge, over the city's context lines (city limits, rivers, roads: ``maps.CONTEXT_STYLE``). Static: no
+    blue with a dark edge, over the city's context lines (city limits, rivers, roads: ``areamap.CONTEXT_STYLE``). Static: no
     tooltip, no legend; its marks are hidden from screen readers, which read the chart's text alternative (the
     title). Vega-Lite shapes on a flat (Mercator) projection: no WebGL map, no tiles."""
     from shapely.geometry import shape
 
-    from community_policing.figures.maps import CONTEXT_STYLE, label_point
+    from community_policing.figures.areamap import CONTEXT_STYLE, label_point
 
     shapes = [f for f in features.get("features", []) if f.get("geometry")]
     if not shapes:

@@ -1,39 +1,42 @@
-"""Pure figure functions for the Map page: a layer table and a FeatureCollection in, a plotly
-Figure out. No Streamlit here.
+"""Pure figure functions for the Map page: a layer table and a FeatureCollection in, a finished Vega-Lite chart
+out (``figures.vega``, ``figures.areamap``), and the staff place picker (Plotly). No Streamlit here.
 
-Every map is a ``Choroplethmap`` on the ``white-bg`` style (no tiles, so it renders offline),
-centred and zoomed so the whole city fits a phone-wide map (about 360 px), with each outline sent
-once per trace. Areas without a value are drawn grey and their hover says why. The colour bar lies
-horizontally under the map, where it never squeezes the map on a phone.
+Why Vega-Lite: the Map page drew a Plotly WebGL map, whose 4.6 MB script and software-drawn MapLibre canvas kept
+its first visit at the 3 s line (2.7–3.4 s) when every other chart page was at 2.0–2.7 s (benchmarks/README.md).
+The Vega-Lite map is SVG from the spec, offline, fits a phone's width by itself, and keeps what the Plotly map
+said:
 
-Way-finding, all offline:
-
-* District numbers are drawn at each area's pole of inaccessibility as *strokes* (line traces), dark
-  on a white halo. Map text proper (a symbol layer) would make the map library fetch font glyphs from
-  a font server, which breaks the no-network promise and shows nothing offline.
-* ``highlight`` outlines one area thickly (the neighborhood a reader searched for).
-* ``context`` (``geo.context_features``: the city limits, rivers, major roads a city ships in its
-  manifest) is drawn as light lines under the areas.
+* one layer at a time: the size-adjusted incident rate (per ``base`` residents), the % change from a year
+  earlier on a scale centred on 0 (red = more) with the areas within normal variation *faded with a light
+  outline*, engagement per 1,000 residents per year, the trust score, or engagement × change in nine colours
+  (``bivariate_legend`` is its key, in words);
+* every area drawn: grey with the reason in its tooltip when it has no value, white with a heavy dark outline
+  when a small count hides it in the public view;
+* a tooltip in the reader's words: counts, change and its reading, the rates with what they are made of and
+  their denominator (residents, and the year of that figure), the layer's own value, any caution;
+* engagement activities as points coloured by type (never an incident location);
+* way-finding (``figures.areamap``): district numbers, the city's context lines, and ``highlight``: the
+  neighborhood a reader searched for, outlined thickly in black; a click on a district opens its page.
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
+import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
-from shapely.geometry import shape
-from shapely.ops import polylabel
 
 from community_policing import i18n
-from community_policing.views import privacy
+from community_policing.figures import areamap, vega
+from community_policing.figures.areamap import MAX_LABELLED_AREAS
+from community_policing.figures.style import (
+    FONT, NO_POPULATION, RATE_BAR_PER, SUPPRESSED_LINE, _raw_rate, _subset, _zoom_for, rate_hover_parts,
+    shrunk_rate_line)
 from community_policing.i18n import N_, _, ngettext
-from community_policing.figures.style import CATEGORICAL, FONT, METRIC_STYLE, NO_POPULATION, NO_VALUE_GREY, RATE_BAR_PER, SHRUNK_RATE_LABEL, SUPPRESSED_FILL, SUPPRESSED_LINE, _raw_rate, _subset, _zoom_for, rate_hover_parts, rate_label, shrunk_rate_line
+from community_policing.views import privacy
 from community_policing.views.metrics import MIN_POPULATION_FOR_RATE, MIN_RESPONDENTS, per_base
 
 # Stevens-style 3 × 3 bivariate palette (teal for engagement, pink for crime change, blue where
-# both are high), index = (change tercile - 1) * 3 + (engagement tercile - 1). Distinguishable
+# both are high), index = (change band - 1) * 3 + (engagement tercile - 1). Distinguishable
 # with the common colour-vision deficiencies because lightness varies along both axes.
 BIVARIATE_COLORS = ["#e8e8e8", "#ace4e4", "#5ac8c8",
                     "#dfb0d6", "#a5add3", "#5698b9",
@@ -41,25 +44,30 @@ BIVARIATE_COLORS = ["#e8e8e8", "#ace4e4", "#5ac8c8",
 # Labels are marked for translation here and translated where drawn (``_(label)``); the
 # "why_blank" texts take {n}: residents for a rate, respondents for a trust score.
 LAYER_STYLE = {
-    # Shaded by the size-adjusted (empirical-Bayes) rate; the hover gives the raw rate and its counts.
-    "rate": {"column": "rate_eb_per_1000", "label": SHRUNK_RATE_LABEL,
-             "scale": METRIC_STYLE["rate_per_1000"]["scale"],
-             "bar": N_("Incidents<br>per 1,000<br>residents<br>(size-adjusted)"),
+    # Shaded by the size-adjusted (empirical-Bayes) rate; the tooltip gives the raw rate and its counts.
+    "rate": {"column": "rate_eb_per_1000", "scheme": "yelloworangebrown",
              "why_blank": N_("no rate: fewer than {n} residents"), "n": MIN_POPULATION_FOR_RATE},
-    "change": {"column": "pct_change", "label": METRIC_STYLE["pct_change"]["label"],
-               "scale": METRIC_STYLE["pct_change"]["scale"],
+    "change": {"column": "pct_change", "label": N_("% change vs a year earlier"), "scheme": "redblue",
                "why_blank": N_("no % change: nothing to compare with a year earlier")},
     "engagement": {"column": "events_per_1000_per_year",
-                   "label": N_("Engagement activities per 1,000 residents per year"),
-                   "scale": "GnBu", "bar": N_("Activities<br>per 1,000<br>residents<br>per year"),
+                   "label": N_("Engagement activities per 1,000 residents per year"), "scheme": "greenblue",
                    "why_blank": N_("no intensity: fewer than {n} residents"), "n": MIN_POPULATION_FOR_RATE},
-    "trust": {"column": "trust_score", "label": N_("Trust score (0–100, latest month)"),
-              "scale": [[0, "#dadaeb"], [0.5, "#807dba"], [1, "#3f007d"]], "bar": N_("Trust<br>score<br>(0–100)"),
+    "trust": {"column": "trust_score", "label": N_("Trust score (0–100, latest month)"), "scheme": "purples",
               "why_blank": N_("no score: no survey month with at least {n} respondents in the period"),
               "n": MIN_RESPONDENTS},
-    "bivariate": {"column": "bivariate_class", "label": N_("Engagement × crime change"),
+    "bivariate": {"column": "bivariate_class", "label": N_("Colour means"),
                   "why_blank": N_("not classed: no engagement intensity or no % change")},
 }
+# The counts each layer's value is made from: in public mode an area whose value is blank because one
+# of them is hidden ("fewer than 4") is drawn apart from an area with no value.
+LAYER_COUNTS = {"rate": ("incidents",), "change": privacy.COUNT_COLUMNS, "bivariate": privacy.COUNT_COLUMNS,
+                "engagement": (), "trust": ()}
+HIDDEN_WHY = N_("not shown: a small count (public view)")  # translated where drawn
+MUTED_LINE = dict(color="#8a8a8a", width=1.0)
+MUTED_OPACITY = 0.3  # a change within normal variation: faded, read as no clear change
+MAP_HEIGHT = 520  # px, the map itself (a phone-wide map fits the width and is shorter)
+HIGHLIGHT_LINE = dict(color="#000000", width=4)
+SELECTION = areamap.SELECTION  # the click on an area, read by display.open_district_on_click
 
 
 def why_blank(layer: str, row=None) -> str:
@@ -73,351 +81,219 @@ def why_blank(layer: str, row=None) -> str:
         if layer in ("change", "bivariate") and isinstance(comparison, str) and comparison:
             return _(comparison)
     style = LAYER_STYLE[layer]
-    text = style["why_blank"]
-    return _(text).format(n=style.get("n", ""))
-# The counts each layer's value is made from: in public mode an area whose value is blank because one
-# of them is hidden ("fewer than 4") is drawn apart from an area with no value.
-LAYER_COUNTS = {"rate": ("incidents",), "change": privacy.COUNT_COLUMNS, "bivariate": privacy.COUNT_COLUMNS,
-                "engagement": (), "trust": ()}
-HIDDEN_WHY = N_("not shown: a small count (public view)")  # translated where drawn
-LINE = dict(color="#555555", width=0.8)
-MUTED_LINE = dict(color="#9a9a9a", width=0.6)
-MUTED_OPACITY = 0.3
-
-# --- Way-finding: stroke-drawn labels, the city's context lines, a highlighted area -----------------
-
-def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int = 14) -> list[tuple[float, float]]:
-    angles = np.radians(np.linspace(a0, a1, n))
-    return [(cx + rx * math.cos(a), cy + ry * math.sin(a)) for a in angles]
+    return _(style["why_blank"]).format(n=style.get("n", ""))
 
 
-# Digits as polylines in a box 0.6 wide and 1 tall (y up, as latitude), rounded like a sans-serif.
-STROKE_DIGITS: dict[str, list[list[tuple[float, float]]]] = {
-    "0": [_arc(0.3, 0.5, 0.28, 0.5, 0, 360, 28)],
-    "1": [[(0.1, 0.78), (0.34, 1.0), (0.34, 0.0)]],
-    "2": [_arc(0.3, 0.72, 0.28, 0.28, 160, -35) + [(0.0, 0.0), (0.6, 0.0)]],
-    "3": [_arc(0.3, 0.76, 0.26, 0.24, 150, -90) + _arc(0.3, 0.27, 0.29, 0.27, 90, -150)],
-    "4": [[(0.46, 0.0), (0.46, 1.0), (0.0, 0.3), (0.62, 0.3)]],
-    "5": [[(0.56, 1.0), (0.1, 1.0), (0.05, 0.55)] + _arc(0.3, 0.33, 0.3, 0.33, 125, -150)],
-    "6": [_arc(0.62, 0.35, 0.6, 0.65, 80, 180, 10) + _arc(0.31, 0.3, 0.29, 0.3, 180, 540, 28)],
-    "7": [[(0.0, 1.0), (0.6, 1.0), (0.18, 0.0)]],
-    "8": [_arc(0.3, 0.76, 0.24, 0.24, -90, 270, 24), _arc(0.3, 0.27, 0.29, 0.27, 90, 450, 24)],
-    "9": [_arc(0.29, 0.7, 0.29, 0.3, 0, 360, 28) + _arc(-0.02, 0.65, 0.6, 0.65, 0, -80, 10)],
-}
-LABEL_PX = 15  # height of a drawn digit, in screen pixels at the map's initial zoom
-LABEL_INK = dict(color="#111111", width=2.2)
-LABEL_HALO = dict(color="rgba(255,255,255,0.92)", width=6.5)
-# At most this many areas get drawn numbers by default: district maps, not neighborhood maps (which label
-# on hover and with the search box), where numbers would crowd.
-MAX_LABELLED_AREAS = 30
-
-
-def drawable(text: str) -> bool:
-    """Whether ``text`` can be drawn as a stroke label (digits only)."""
-    return bool(text) and all(ch in STROKE_DIGITS for ch in text)
-
-
-def label_point(geometry: dict) -> tuple[float, float]:
-    """Where an area's label goes: its pole of inaccessibility (the inside point farthest from the edge),
-    so a label sits well inside even a crescent-shaped or concave area."""
-    geom = shape(geometry)
-    if geom.geom_type == "MultiPolygon":  # the largest part carries the label
-        geom = max(geom.geoms, key=lambda g: g.area)
-    minx, miny, maxx, maxy = geom.bounds
-    point = polylabel(geom, tolerance=max(maxx - minx, maxy - miny) / 200)
-    return point.x, point.y
-
-
-def label_strokes(text: str, lon: float, lat: float, zoom: float) -> tuple[list, list]:
-    """Lon and lat of the strokes of ``text`` centred on (lon, lat), ``LABEL_PX`` pixels tall at ``zoom``;
-    strokes are separated by None (a gap in a line trace)."""
-    deg_per_px = 360 / (512 * 2 ** zoom)  # longitude degrees per pixel (512-px tiles)
-    height_lat = LABEL_PX * deg_per_px * math.cos(math.radians(lat))
-    unit_lon = LABEL_PX * deg_per_px  # one unit of the digit box, in longitude degrees
-    advance = 0.85
-    width = (len(text) - 1) * advance + 0.6
-    lons: list = []
-    lats: list = []
-    for i, ch in enumerate(text):
-        for stroke in STROKE_DIGITS[ch]:
-            for x, y in stroke:
-                lons.append(round(lon + (i * advance + x - width / 2) * unit_lon, 6))
-                lats.append(round(lat + (y - 0.5) * height_lat, 6))
-            lons.append(None)
-            lats.append(None)
-    return lons, lats
-
-
-def area_label_traces(features: dict, zoom: float, ids: set | None = None) -> list[go.Scattermap]:
-    """Two line traces that write each area's id (when it is a number) at its label point: a wide white
-    halo, then dark ink, so the number reads on any fill, light or dark. Not hoverable, not in the legend."""
-    lons: list = []
-    lats: list = []
-    for feature in features["features"]:
-        text = str(feature["id"])
-        if (ids is not None and feature["id"] not in ids) or not drawable(text):
-            continue
-        x, y = label_point(feature["geometry"])
-        a, b = label_strokes(text, x, y, zoom)
-        lons += a
-        lats += b
-    if not lons:
-        return []
-    return [go.Scattermap(lon=lons, lat=lats, mode="lines", line=line, hoverinfo="skip", showlegend=False,
-                          name=name, connectgaps=False)
-            for name, line in (("label halo", LABEL_HALO), ("area numbers", LABEL_INK))]
-
-
-CONTEXT_STYLE = {  # kind -> (colour, width): light, so the areas stay the subject
-    "city": ("#6f6f6f", 2.0),
-    "water": ("#6baed6", 3.0),
-    "road": ("#b0a38f", 1.6),
-    "other": ("#9e9e9e", 1.2),
-}
-CONTEXT_WORDS = {"city": N_("city limits"), "water": N_("rivers and lakes"), "road": N_("major roads"),
-                 "other": N_("other lines")}
-
-
-def context_layers(context: dict | None) -> list[dict]:
-    """Map layers (``layout.map.layers``) drawing a city's context lines under the areas, one layer per kind
-    (city limits, water, roads); a polygon is drawn by its outline. Offline: the shapes travel in the figure."""
-    if not context or not context.get("features"):
-        return []
-    layers = []
-    for kind, (colour, width) in CONTEXT_STYLE.items():
-        part = [f for f in context["features"] if f.get("properties", {}).get("kind", "other") == kind]
-        if part:
-            layers.append(dict(sourcetype="geojson", source={"type": "FeatureCollection", "features": part},
-                               type="line", color=colour, line=dict(width=width), opacity=0.9, below="traces",
-                               name=f"context-{kind}"))
-    return layers
-
-
-def highlight_trace(features: dict, area_id: str, name: str = "") -> go.Choroplethmap | None:
-    """A thick dark outline (no fill) round one area, drawn over the others: the area a reader searched for."""
-    area = _subset(features, {area_id})
-    if not area["features"]:
-        return None
-    return go.Choroplethmap(
-        geojson=area, locations=[area_id], z=[0], colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-        showscale=False, marker_line=dict(color="#000000", width=4), hoverinfo="skip", showlegend=bool(name),
-        name=name or "highlight")
-
-
-# A phone is about 360-390 px wide: maps are zoomed so the whole city fits that width (a wider screen shows
-# the same view with white space at the sides, which costs less than a city cut off on a phone).
-PHONE_WIDTH_PX = 360
-
-
-def fit_view(features: dict, height_px: int) -> tuple[dict, float]:
-    """Centre and zoom that fit every area into a map ``PHONE_WIDTH_PX`` wide and ``height_px`` tall."""
-    return _zoom_for(features, width_px=PHONE_WIDTH_PX, height_px=height_px)
-
-
-def wrap(text: str, width: int = 42) -> str:
-    """``text`` broken into lines of at most ``width`` characters at spaces (``<br>``), so a chart title
-    fits a phone instead of being cut off; text that already has line breaks is left as it is."""
-    if not text or "<br>" in text or len(text) <= width:
-        return text
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    lines.append(line)
-    return "<br>".join(lines)
-
-
-def horizontal_colorbar(title: str, **extra) -> dict:
-    """A colour bar lying under the map, its title above it on one line."""
-    return dict(orientation="h", x=0.5, xanchor="center", y=0, yanchor="top", ypad=8, len=0.92, thickness=12,
-                title=dict(text=title.replace("<br>", " "), side="top"), **extra)
+def value_name(layer: str, base: int = 1000) -> str:
+    """The name of the value a layer is shaded by, in the reader's words: its legend's title and its column in
+    the chart's data."""
+    if layer == "rate":
+        return _(RATE_BAR_PER).format(base=per_base(base)).replace("<br>", " ")
+    return _(LAYER_STYLE[layer]["label"])
 
 
 def _num(value, fmt: str, missing: str | None = None) -> str:
     return (_("n/a") if missing is None else missing) if value is None or pd.isna(value) else fmt.format(float(value))
 
 
-def hover_text(row: pd.Series, layer: str, base: int = 1000) -> str:
-    """Counts, the rate and its denominator (residents and their year), then the layer's value; the rate
-    size-adjusted (with its interval) and raw (with the counts it is made of), and any caution about the
-    denominator. Rates per ``base`` residents (``metrics.view_rate_base``)."""
+def tooltip_fields(row: pd.Series, layer: str, base: int = 1000) -> dict[str, str]:
+    """What a reader reads of one area, {title: text} in order: its name, counts, the change and its reading,
+    the rate and its denominator (residents and their year), then the layer's own figures; rates per ``base``
+    residents (``metrics.view_rate_base``). The last, "Caution", is any note on the denominator."""
     no_population = pd.isna(row.get("population"))
     year = ("" if no_population or pd.isna(row.get("population_year"))
             else _(" ({year} population)").format(year=int(row["population_year"])))
-    residents = _(NO_POPULATION) if no_population else f"{int(row['population']):,}"
     noise = row.get("noise", "")
     comparison = row.get("comparison")
-    not_comparable = isinstance(comparison, str) and bool(comparison)
+    fields = {
+        _("Area"): str(row["area_name"]),
+        _("Incidents"): _(privacy.row_text(row, "incidents", missing=N_("no data"))),
+        _("A year earlier"): _(privacy.row_text(row, "incidents_prior_year", missing=N_("no data"))),
+        _("Change"): (_(comparison) if isinstance(comparison, str) and comparison else " · ".join(
+            t for t in (_num(row.get("pct_change"), "{:+.1f}%", _("no % (none a year earlier)")),
+                        _(noise) if isinstance(noise, str) and noise else "") if t)),
+    }
+    note = ""
     if "rate_eb_per_1000" in row.index:
         shrunk, raw, note = rate_hover_parts(row, base)
-        rate_lines = [shrunk_rate_line(shrunk, base), _("Raw rate: {rate}").format(rate=raw)]
+        fields[shrunk_rate_line("", base).rstrip().rstrip(":")] = shrunk
+        fields[_("Raw rate")] = raw
     else:
-        rate = (f"{_raw_rate(row, base):.1f}" if pd.notna(row.get("rate_per_1000"))
+        rate = (f"{_raw_rate(row, base):,.1f}" if pd.notna(row.get("rate_per_1000"))
                 else _(NO_POPULATION) if no_population else _("not shown (too few residents)"))
-        rate_lines = [_("Per 1,000 residents: {rate}").format(rate=rate) if base == 1000
-                      else _("Per {base} residents: {rate}").format(base=per_base(base), rate=rate)]
-        note = ""
-    lines = [
-        f"<b>{row['area_name']}</b>",
-        _("Incidents: {count} · a year earlier: {prior}").format(
-            count=_(privacy.row_text(row, "incidents", missing=N_("no data"))),
-            prior=_(privacy.row_text(row, "incidents_prior_year", missing=N_("no data")))),
-        (_("Change: {change}").format(change=_(comparison)) if not_comparable
-         else _("Change: {change} · {noise}").format(
-            change=_num(row.get("pct_change"), "{:+.1f}%", _("no % (none a year earlier)")),
-            noise=_(noise) if isinstance(noise, str) and noise else "")),
-        *rate_lines,
-        _("Residents (denominator): {residents}{year}").format(residents=residents, year=year),
-    ]
+        fields[_("Per 1,000 residents") if base == 1000
+               else _("Per {base} residents").format(base=per_base(base))] = rate
+    fields[_("Residents (denominator)")] = (_(NO_POPULATION) if no_population
+                                            else f"{int(row['population']):,}{year}")
     if layer in ("engagement", "bivariate"):
-        lines.append(_("Engagement activities: {events} · officer hours: {hours}").format(
-            events=f"{int(row['engagement_events']):,}", hours=f"{float(row['officer_hours']):,.0f}"))
-        lines.append(_("Activities per 1,000 residents per year: {rate}").format(
-            rate=_num(row.get("events_per_1000_per_year"), "{:.1f}")))
+        fields[_("Engagement activities")] = f"{int(row['engagement_events']):,}"
+        fields[_("Officer hours")] = f"{float(row['officer_hours']):,.0f}"
+        fields[_("Activities per 1,000 residents per year")] = _num(row.get("events_per_1000_per_year"), "{:,.1f}")
     if layer == "trust":
         if pd.isna(row.get("trust_score")):
-            lines.append(_("Trust score: not available in this period"))
+            fields[_("Trust score")] = _("not available in this period")
         else:
             who = (_("respondents not published") if pd.isna(row.get("respondents"))
                    else _("{n} respondents, ±{moe}").format(n=f"{int(row['respondents']):,}",
                                                              moe=f"{float(row['margin_of_error']):.1f}"))
-            lines.append(_("Trust score: {score} ({month}; {who})").format(
-                score=f"{float(row['trust_score']):.1f}", month=i18n.format_month_short(row["trust_period"]), who=who))
-    if layer == "bivariate":
-        lines.append(f"<b>{row.get('bivariate_label', '')}</b>")
-    if note:
-        lines.append(f"<i>{note}</i>")
-    return "<br>".join(lines)
+            fields[_("Trust score")] = _("{score} ({month}; {who})").format(
+                score=f"{float(row['trust_score']):.1f}", month=i18n.format_month_short(row["trust_period"]), who=who)
+    fields[_("Caution")] = note or ""
+    return fields
 
 
-def _trace(data: pd.DataFrame, features: dict, z, name: str, **kwargs) -> go.Choroplethmap:
-    return go.Choroplethmap(
-        geojson=_subset(features, set(data["area_id"])), locations=data["area_id"], z=z, name=name,
-        text=data["hover"], hovertemplate="%{text}<extra></extra>", **kwargs)
+def _kinds(data: pd.DataFrame, layer: str, has: pd.Series) -> pd.Series:
+    """Each area's kind: "value" (shaded), "faded" (a change within normal variation), "none" (grey: no
+    value) or "hidden" (a small count hides it in the public view)."""
+    suppressed = pd.Series(False, index=data.index)
+    for count in LAYER_COUNTS[layer]:
+        suppressed |= privacy.hidden(data, count)
+    kinds = pd.Series("value", index=data.index).mask(~has, "none").mask(~has & suppressed, "hidden")
+    if layer == "change" and "muted" in data.columns:
+        kinds = kinds.mask(has & data["muted"].fillna(False).astype(bool), "faded")
+    return kinds
 
 
-MAP_HEIGHT = 620  # px, the whole figure: title, map, colour bar and legend under it
+def _events_layer(events: pd.DataFrame) -> alt.Chart:
+    """Engagement activities as small points coloured by type; their tooltip gives the date and attendees."""
+    f_type, f_date, f_attendees, f_district = _("Activity"), _("Date"), _("Attendees"), _("District")
+    points = [{"lon": round(float(lon), 5), "lat": round(float(lat), 5), f_type: str(kind),
+               f_date: i18n.format_date(date),
+               f_attendees: _("not recorded") if pd.isna(attendees) else f"{int(attendees):,}",
+               f_district: "" if pd.isna(district) else str(district)}
+              for lon, lat, kind, date, attendees, district in zip(
+            events["lon"], events["lat"], events["type_label"], events["date"], events["attendees"],
+            events["district_name"])]
+    types = sorted({p[f_type] for p in points})
+    return alt.Chart(alt.Data(values=points)).mark_circle(size=30, opacity=0.85, stroke="#ffffff",
+                                                           strokeWidth=0.5).encode(
+        longitude=alt.Longitude(field="lon", type="quantitative"),
+        latitude=alt.Latitude(field="lat", type="quantitative"),
+        color=alt.Color(field=vega.field(f_type), type="nominal", scale=vega.categorical(types),
+                        legend=alt.Legend(title=_("Engagement activities"), orient="bottom", columns=2)),
+        tooltip=[alt.Tooltip(field=vega.field(name), type="nominal", title=name)
+                 for name in (f_type, f_date, f_attendees, f_district)],
+    ).properties(name="events")
 
 
 def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subtitle: str = "",
               events: pd.DataFrame | None = None, *, highlight: str | None = None, context: dict | None = None,
-              area_labels: bool | None = None, base: int = 1000) -> go.Figure:
-    """One layer of the Map page from a ``map_layers.build_layer`` table; ``events`` (from
-    ``map_layers.engagement_points``) adds engagement activities as points coloured by type.
+              area_labels: bool | None = None, base: int = 1000):
+    """One layer of the Map page from a ``map_layers.build_layer`` table, a finished Vega-Lite chart whose
+    areas can be clicked (``areamap.SELECTION``); ``events`` (from ``map_layers.engagement_points``) adds
+    engagement activities as points coloured by type.
 
     ``highlight``: an area id outlined thickly (the reader's search). ``context``: the city's context lines
     (``geo.context_features``), drawn under the areas. ``area_labels``: draw each area's number on it;
     by default when the map has at most ``MAX_LABELLED_AREAS`` areas (a district map). ``base``: the residents
-    every incident rate (colours, colour bar, hover) is per (``metrics.view_rate_base``)."""
+    every incident rate (colours, legend, tooltip) is per (``metrics.view_rate_base``)."""
     if layer not in LAYER_STYLE:
         raise ValueError(f"layer must be one of {', '.join(LAYER_STYLE)}, not {layer!r}")
     style = LAYER_STYLE[layer]
-    column = style["column"]
-    data = table.copy()
-    data["hover"] = [hover_text(row, layer, base) for _, row in data.iterrows()]
-    has = data[column].notna()
-    suppressed = pd.Series(False, index=data.index)
-    for count in LAYER_COUNTS[layer]:
-        suppressed |= privacy.hidden(data, count)
-    shown, blank, hidden_areas = data[has], data[~has & ~suppressed], data[~has & suppressed]
-    values = shown[column].astype(float) * (base / 1000 if layer == "rate" else 1)
-    # With points on top, areas are lighter so the points (some orange on orange scales) stay visible.
-    fade = 0.65 if events is not None and len(events) else 1.0
-    fig = go.Figure()
+    data = table.reset_index(drop=True)
+    has = data[style["column"]].notna()
+    kinds = _kinds(data, layer, has)
+    name = value_name(layer, base)
     if layer == "bivariate":
-        scale = []
-        for i, colour in enumerate(BIVARIATE_COLORS):
-            scale += [[i / 9, colour], [(i + 1) / 9, colour]]
-        fig.add_trace(_trace(shown, features, values, _("engagement × change"), colorscale=scale, zmin=-0.5, zmax=8.5,
-                             showscale=False, marker_line=LINE, marker_opacity=0.95 * fade))
-    elif layer == "change":
-        reach = max(float(values.abs().max()) if len(values) else 1.0, 1.0)
-        muted = shown["muted"].astype(bool)
-        if muted.any():
-            # Outlines of the faded areas underneath, at full strength, so they keep their edges.
-            fig.add_trace(go.Choroplethmap(
-                geojson=_subset(features, set(shown.loc[muted, "area_id"])), locations=shown.loc[muted, "area_id"],
-                z=[0] * int(muted.sum()), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-                marker_line=dict(color="#8a8a8a", width=1), hoverinfo="skip", showlegend=False, name="outline"))
-        for part, name, line, opacity in ((~muted, _("solid: beyond normal variation (|z| ≥ 2)"), LINE, 0.9 * fade),
-                                          (muted, _("faded: within normal variation (|z| < 2)"), MUTED_LINE,
-                                           MUTED_OPACITY * fade)):
-            if part.any():
-                fig.add_trace(_trace(shown[part], features, values[part], name, coloraxis="coloraxis",
-                                     marker_line=line, marker_opacity=opacity, showlegend=True))
-        fig.update_layout(coloraxis=dict(colorscale=style["scale"], cmin=-reach, cmax=reach, colorbar=horizontal_colorbar(
-            _("% change<br>vs a year<br>earlier"), ticksuffix="%")))
+        values = data["bivariate_label"].astype(object).where(has, None)
     else:
-        label, bar = style["label"], style.get("bar")
-        label = rate_label(base, shrunk=True) if layer == "rate" else _(label)
-        bar = (_(RATE_BAR_PER).format(base=per_base(base)) if layer == "rate" else _(bar) if bar is not None else label)
-        fig.add_trace(_trace(shown, features, values, label, colorscale=style["scale"], marker_line=LINE,
-                             marker_opacity=0.85 * fade, colorbar=horizontal_colorbar(bar)))
-    if len(blank):
-        # Grey, one trace per reason (no population, too few residents, nothing loaded a year earlier...).
-        whys = pd.Series([why_blank(layer, row) for _i, row in blank.iterrows()], index=blank.index)
-        for why in dict.fromkeys(whys):
-            part = blank[whys == why]
-            part = part.assign(hover=[f"{h}<br><i>{why}</i>" for h in part["hover"]])
-            fig.add_trace(_trace(part, features, [0] * len(part), why, showscale=False,
-                                 colorscale=[[0, NO_VALUE_GREY], [1, NO_VALUE_GREY]], marker_line=LINE,
-                                 showlegend=True))
-    if len(hidden_areas):
-        hidden_why = _(HIDDEN_WHY)
-        hidden_areas = hidden_areas.assign(hover=[f"{h}<br><i>{hidden_why}</i>" for h in hidden_areas["hover"]])
-        fig.add_trace(_trace(hidden_areas, features, [0] * len(hidden_areas), hidden_why, showscale=False,
-                             colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]], marker_line=SUPPRESSED_LINE,
-                             showlegend=True))
+        values = (data[style["column"]].astype(float) * (base / 1000 if layer == "rate" else 1)).round(4)
+    f_area, f_note = _("Area"), _("Caution")
+    ids = set(data["area_id"])
+    by_id = {f["id"]: f for f in features.get("features", []) if f.get("id") in ids}
+    hidden_why = _(HIDDEN_WHY)
+    areas = []
+    for (_i, row), value, kind in zip(data.iterrows(), values, kinds):
+        feature = by_id.get(row["area_id"])
+        if feature is None:
+            continue
+        fields = tooltip_fields(row, layer, base)
+        if kind == "hidden":  # said in words, styled apart from "no value"; nothing shown made from a hidden count
+            fields = {title_: (text if title_ in (f_area, _("Incidents"), _("A year earlier"),
+                                                   _("Residents (denominator)")) else hidden_why)
+                      for title_, text in fields.items()}
+        elif kind == "none":
+            fields[f_note] = " · ".join(t for t in (why_blank(layer, row), fields[f_note]) if t)
+        area = {"type": "Feature", "id": str(row["area_id"]), "geometry": areamap.geometry(feature["geometry"]),
+                "kind": kind, name: None if kind in ("none", "hidden") or pd.isna(value) else value, **fields}
+        areas.append(area)
+    # Faded areas first and hidden ones last: a heavy outline is drawn over its neighbours' thin ones.
+    areas.sort(key=lambda a: ("faded", "value", "none", "hidden").index(a["kind"]))
+    # A caution (or why an area has no value) is a line of the tooltip only on a map where some area has one.
+    cautions = any(area[f_note] for area in areas)
+    for area in areas:
+        if cautions:
+            area[f_note] = area[f_note] or "–"
+        else:
+            del area[f_note]
+    titles = [t for t in (areas[0] if areas else {}) if t not in ("type", "id", "geometry", "kind", name)]
+    if layer == "bivariate":
+        titles.append(name)
+    tooltip = [alt.Tooltip(field=vega.field(t), type="nominal", title=t) for t in titles]
+
+    shown = pd.Series([a[name] for a in areas if a["kind"] in ("value", "faded")], dtype=object)
+    if layer == "bivariate":
+        labels = list(dict.fromkeys(table.sort_values("bivariate_class").dropna(subset=["bivariate_class"])
+                                    ["bivariate_label"]))
+        classes = table.dropna(subset=["bivariate_class"]).drop_duplicates("bivariate_label")
+        colour_of = dict(zip(classes["bivariate_label"], classes["bivariate_class"].astype(int)))
+        colour = alt.Color(field=vega.field(name), type="nominal", legend=None,
+                           scale=alt.Scale(domain=labels, range=[BIVARIATE_COLORS[colour_of[label]] for label in labels]),
+                           condition=[{"test": "datum.kind === 'hidden'", "value": areamap.SUPPRESSED_FILL},
+                                      {"test": "datum.kind === 'none'", "value": areamap.NO_VALUE_GREY}])
+    else:
+        colour = areamap.shading(name, shown.astype(float), style["scheme"], reverse=layer == "change",
+                                 centred=layer == "change", percent=layer == "change")
+    fade = 0.65 if events is not None and len(events) else 1.0  # with points on top, lighter areas
+    # What a screen reader hears of an area: its name and the layer's value in words.
+    described = {"rate": shrunk_rate_line("", base).rstrip().rstrip(":"), "change": _("Change"),
+                 "engagement": _("Activities per 1,000 residents per year"), "trust": _("Trust score"),
+                 "bivariate": name}[layer]
+    shapes = alt.Chart(alt.Data(values=areas)).mark_geoshape(invalid="show").encode(
+        color=colour,
+        fillOpacity=alt.condition("datum.kind === 'faded'", alt.value(MUTED_OPACITY * fade), alt.value(0.9 * fade)),
+        # A faded area keeps a light outline at full strength, so it keeps its edges; a hidden one a heavy dark one.
+        stroke=alt.StrokeValue(areamap.AREA_LINE, condition=[
+            {"test": "datum.kind === 'hidden'", "value": SUPPRESSED_LINE["color"]},
+            {"test": "datum.kind === 'faded'", "value": MUTED_LINE["color"]}]),
+        strokeWidth=alt.StrokeWidthValue(0.8, condition=[
+            {"test": "datum.kind === 'hidden'", "value": SUPPRESSED_LINE["width"]},
+            {"test": "datum.kind === 'faded'", "value": MUTED_LINE["width"]}]),
+        tooltip=tooltip,
+        description=alt.Description(field="described", type="nominal"),
+    ).transform_calculate(described=areamap.described(f_area, described)
+    ).properties(name="areas").add_params(areamap.pick())
+    layers = [*areamap.context_layers(context, list(by_id.values())), shapes]
+    if highlight is not None and highlight in by_id:
+        chosen = next((a for a in areas if a["id"] == str(highlight)), None)
+        if chosen is not None:
+            layers.append(alt.Chart(alt.Data(values=[{"type": "Feature", "id": chosen["id"],
+                                                      "geometry": chosen["geometry"], f_area: chosen[f_area]}]))
+                          .mark_geoshape(filled=False, stroke=HIGHLIGHT_LINE["color"],
+                                         strokeWidth=HIGHLIGHT_LINE["width"])
+                          .encode(tooltip=[alt.Tooltip(field=vega.field(f_area), type="nominal", title=f_area)])
+                          .properties(name="highlight"))
     if events is not None and len(events):
-        for i, (label, part) in enumerate(events.groupby("type_label", sort=True)):
-            attendees = part["attendees"].map(lambda a: _("not recorded") if pd.isna(a) else f"{int(a):,}")
-            fig.add_trace(go.Scattermap(
-                lon=part["lon"], lat=part["lat"], mode="markers", name=str(label),
-                marker=dict(size=5, color=CATEGORICAL[i % len(CATEGORICAL)], opacity=0.8),
-                customdata=list(zip(part["type_label"], [i18n.format_date(d) for d in part["date"]], attendees,
-                                    part["district_name"].fillna(""))),
-                hovertemplate=_("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>attendees: %{customdata[2]}"
-                                "<br>district: %{customdata[3]}<extra></extra>"),
-            ))
-    title = wrap(title)
-    top = 48 + 20 * title.count("<br>") + (22 if subtitle else 0)
-    has_bar = layer != "bivariate"
-    bottom = 150 if has_bar else 90
-    centre, zoom = fit_view(features, MAP_HEIGHT - top - bottom)
-    if highlight is not None:
-        name = next((str(r) for a, r in zip(table["area_id"], table["area_name"]) if a == highlight), "")
-        trace = highlight_trace(features, highlight, name)
-        if trace is not None:
-            fig.add_trace(trace)
+        layers.append(_events_layer(events))
     if area_labels is None:
-        area_labels = len(features["features"]) <= MAX_LABELLED_AREAS
+        area_labels = len(features.get("features", [])) <= MAX_LABELLED_AREAS
     if area_labels:
-        fig.add_traces(area_label_traces(features, zoom, set(data["area_id"])))
-    fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle}, "font": {"size": 16}},
-        map=dict(style="white-bg", center=centre, zoom=zoom, layers=context_layers(context)),
-        margin=dict(l=0, r=0, t=top, b=bottom),
-        height=MAP_HEIGHT,
-        font=FONT,
-        # Under the colour bar (which sits just under the map).
-        legend=dict(orientation="h", y=-0.2 if has_bar else -0.02, yanchor="top", x=0,
-                    bgcolor="rgba(255,255,255,0.8)"),
-        showlegend=True,
-    )
-    return fig
-
-
-def _cell_lines(text: str, width: int) -> list[str]:
-    return wrap(text, width).split("<br>")
+        layers += areamap.number_layers(areas, 0)
+    chart = alt.layer(*layers).project(type="mercator").properties(height=MAP_HEIGHT, width="container")
+    if events is not None and len(events):
+        chart = chart.resolve_scale(color="independent")
+    return vega.finish(chart, title, subtitle or None)
 
 
 LEGEND_CELL_CHARS = 11  # characters a legend cell line holds at 10 px on a phone (a cell is about 95 px wide)
 
 
-def bivariate_legend(legend: pd.DataFrame) -> go.Figure:
+def _cell_lines(text: str, width: int) -> list[str]:
+    wrapped = vega.lines(text, width)
+    return wrapped if isinstance(wrapped, list) else [wrapped]
+
+
+def bivariate_legend(legend: pd.DataFrame):
     """The 3 × 3 key as a small grid whose 9 cells read in words (and give the number of areas). Across:
     engagement thirds; up: the crime-change bands (fell / no clear change / rose beyond normal variation).
     Cell text is wrapped to ``LEGEND_CELL_CHARS`` characters a line so it stays inside its cell on a phone."""
@@ -425,42 +301,48 @@ def bivariate_legend(legend: pd.DataFrame) -> go.Figure:
     first = legend.drop_duplicates("engagement_class").set_index("engagement_class")
     eng = first["engagement_range"]
     chg = legend.drop_duplicates("change_class").set_index("change_class")
-    x_labels = [f"<b>{w}</b><br>{eng[e]}" for e, w in zip((1, 2, 3), (_("less"), _("middle"), _("more")))]
-    y_labels = []
+    f_engagement, f_change = _("Engagement per 1,000 residents per year →"), _("Crime change vs a year earlier →")
+    f_means, f_areas, f_cell = _("Colour means"), _("Areas"), _("In words")
+    x_labels = {e: "\n".join([w, str(eng[e])]) for e, w in zip((1, 2, 3), (_("less"), _("middle"), _("more")))}
+    y_labels = {}
     for c in (1, 2, 3):
         word = chg.loc[c, "label"].split(" · ")[1]
         rule = str(chg.loc[c, "change_rule"]) if "change_rule" in chg.columns else ""
         head, _sep, z_rule = rule.rpartition(": ")  # "beyond normal variation: z ≥ 2": the z rule on its own line
-        y_labels.append("<br>".join([f"<b>{line}</b>" for line in _cell_lines(word, 14)]
-                                    + _cell_lines(head, 16) + ([z_rule] if z_rule else [])
-                                    + [str(chg.loc[c, "change_range"])]))
-    z = [[(c - 1) * 3 + e - 1 for e in (1, 2, 3)] for c in (1, 2, 3)]
-    scale = []
-    for i, colour in enumerate(BIVARIATE_COLORS):
-        scale += [[i / 9, colour], [(i + 1) / 9, colour]]
-    cells = legend.set_index("bivariate_class")
-    hover = [[ngettext("{label}: {n} area", "{label}: {n} areas", int(cells.loc[v, "areas"])).format(
-        label=cells.loc[v, "label"], n=cells.loc[v, "areas"]) for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(z=z, x=x_labels, y=y_labels, colorscale=scale, zmin=-0.5, zmax=8.5, showscale=False,
-                               text=hover, hovertemplate="%{text}<extra></extra>", xgap=3, ygap=3))
-    for c in (1, 2, 3):
-        for e in (1, 2, 3):
-            v = (c - 1) * 3 + e - 1
-            eng_word, change_word = cells.loc[v, "label"].split(" · ")
-            n = int(cells.loc[v, "areas"])
-            lines = (_cell_lines(eng_word, LEGEND_CELL_CHARS) + _cell_lines(change_word, LEGEND_CELL_CHARS)
-                     + [f"<i>{ngettext('{n} area', '{n} areas', n).format(n=n)}</i>"])
-            fig.add_annotation(x=x_labels[e - 1], y=y_labels[c - 1], showarrow=False, text="<br>".join(lines),
-                               font=dict(size=10, color="white" if v in (7, 8) else "black"))  # 4.5:1 or more on every cell
-    fig.update_layout(
-        title={"text": _("How to read the colours"), "font": {"size": 14}},
-        xaxis=dict(title=dict(text=_("Engagement per 1,000 residents per year →"), font=dict(size=11)), tickangle=0,
-                   fixedrange=True, tickfont=dict(size=10)),
-        yaxis=dict(title=dict(text=_("Crime change vs a year earlier →"), font=dict(size=11)), fixedrange=True,
-                   tickfont=dict(size=10), automargin=True),
-        height=470, margin=dict(l=10, r=10, t=40, b=10), font=FONT, plot_bgcolor="white",
-    )
-    return fig
+        y_labels[c] = "\n".join(_cell_lines(word, 14) + (_cell_lines(head, 16) if head else [])
+                                 + ([z_rule] if z_rule else []) + [str(chg.loc[c, "change_range"])])
+    rows = []
+    for v, row in legend.set_index("bivariate_class").iterrows():
+        e, c = int(row["engagement_class"]), int(row["change_class"])
+        eng_word, change_word = str(row["label"]).split(" · ")
+        n = int(row["areas"])
+        rows.append({f_engagement: x_labels[e], f_change: y_labels[c], f_means: str(row["label"]), f_areas: n,
+                     f_cell: "\n".join(_cell_lines(eng_word, LEGEND_CELL_CHARS)
+                                         + _cell_lines(change_word, LEGEND_CELL_CHARS)
+                                         + [ngettext("{n} area", "{n} areas", n).format(n=n)]),
+                     "dark": int(v) in (7, 8)})  # white text on the two darkest cells: 4.5:1 or more on every cell
+    frame = pd.DataFrame(rows)
+    order_x = [x_labels[e] for e in (1, 2, 3)]
+    order_y = [y_labels[c] for c in (3, 2, 1)]  # crime rose at the top
+    split = "split(datum.label, '\\n')"
+    base = alt.Chart(frame).encode(
+        x=alt.X(field=vega.field(f_engagement), type="ordinal", sort=order_x, title=f_engagement,
+                axis=alt.Axis(labelAngle=0, labelExpr=split, labelFontSize=11, labelLimit=120, titleFontSize=12)),
+        y=alt.Y(field=vega.field(f_change), type="ordinal", sort=order_y, title=f_change,
+                axis=alt.Axis(labelExpr=split, labelFontSize=11, labelLimit=150, titleFontSize=12)))
+    cells = base.mark_rect(stroke="#ffffff", strokeWidth=3).encode(
+        color=alt.Color(field=vega.field(f_means), type="nominal", legend=None,
+                        scale=alt.Scale(domain=list(frame[f_means]), range=[BIVARIATE_COLORS[int(v)] for v in
+                                                                            legend["bivariate_class"]])),
+        tooltip=[alt.Tooltip(field=vega.field(f_means), type="nominal", title=f_means),
+                 alt.Tooltip(field=vega.field(f_areas), type="quantitative", title=f_areas, format=vega.COUNT)])
+    words = base.mark_text(fontSize=10, lineBreak="\n", font=vega.FONT_FAMILY).encode(
+        text=alt.Text(field=vega.field(f_cell), type="nominal"),
+        color=alt.condition("datum.dark", alt.value("#ffffff"), alt.value("#000000")),
+        tooltip=[alt.Tooltip(field=vega.field(f_means), type="nominal", title=f_means),
+                 alt.Tooltip(field=vega.field(f_areas), type="quantitative", title=f_areas, format=vega.COUNT)])
+    chart = alt.layer(cells, words).properties(height=420, width="container")
+    return vega.finish(chart, _("How to read the colours"))
 
 
 def place_picker(features: dict, area_id: str, grid: tuple[list[float], list[float]],

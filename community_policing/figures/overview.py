@@ -1,97 +1,36 @@
 """The Overview's two first-view charts drawn with Vega-Lite (``figures.vega``): the area map and the
 engagement scatter. Pure: a DataFrame (and boundaries) in, a finished Altair chart out. No Streamlit here.
 
-Why Vega-Lite for a map: Streamlit draws a Plotly figure with a 4.6 MB script, about a second of the
-Overview's first visit; a Vega-Lite map is SVG drawn from the spec (no tiles, no WebGL, no network), fits the
-column's width on a phone by itself, and a click on an area comes back as a point selection
-(``SELECTION``: ``{"selection": {"pick": [{"id": "3"}]}}``, read by ``display.open_district_on_click``).
-
 The map keeps what the Plotly map said: shaded by the size-adjusted rate per ``base`` residents (or the % change
 on a diverging scale centred on 0, red = more); every area drawn (grey with the reason when it has no value,
 white with a heavy dark outline when a small count hides it in public mode); a tooltip in the reader's words
 with the counts, change and its noise reading, the size-adjusted and the raw rate with what it is made of, the
-residents and any caution; district numbers dark on a white halo; the city's
-context lines (city limits, rivers, roads) under the areas, clipped to the areas so they do not zoom the city
-out; the colour legend lying under the map. Outlines travel inline in the spec (Vega-Lite reads GeoJSON
-features from inline values), their coordinates rounded to about a metre (``DIGITS``).
+residents and any caution; and what every area map shares (``figures.areamap``: outlines inline, district
+numbers, the city's context lines, the click that opens a district), the colour legend lying under the map.
 """
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-from shapely.geometry import box, mapping, shape
 
-from community_policing.figures import vega
-from community_policing.figures.maps import CONTEXT_STYLE, MAX_LABELLED_AREAS, label_point
+from community_policing.figures import areamap, vega
+from community_policing.figures.areamap import LABEL_INK
 from community_policing.figures.style import (
-    ASSOCIATION_NOT_EFFECT, METRIC_STYLE, NO_POPULATION, NO_VALUE_GREY, POINT_COLOR, RATE_BAR_PER, SUPPRESSED_FILL,
-    SUPPRESSED_LINE, _areas_only, metric_label, rate_texts, shrunk_rate_line, why_no_value, wrap_title)
+    ASSOCIATION_NOT_EFFECT, METRIC_STYLE, NO_POPULATION, POINT_COLOR, RATE_BAR_PER, SUPPRESSED_LINE,
+    _areas_only, metric_label, rate_texts, shrunk_rate_line, why_no_value, wrap_title)
 from community_policing.i18n import N_, _
 from community_policing.stats import funnel
 from community_policing.views import privacy
 from community_policing.views.district import district_title
 from community_policing.views.metrics import MIN_COUNT_FOR_PCT, noise_label, per_base
 
-SELECTION = "pick"  # the name of the map's click selection: {"selection": {"pick": [{"id": area_id}]}}
+SELECTION, CONTEXT_MARGIN = areamap.SELECTION, areamap.CONTEXT_MARGIN  # the click, the context lines' frame
 MAP_HEIGHT = 480  # with the legend under it (a phone-wide map fits the width, a wide one this height)
-AREA_LINE = "#555555"
-LABEL_INK, LABEL_HALO = "#111111", "#ffffff"
 BUBBLE_FILL = "#9ecae1"  # a light blue: dark numbers read on it (10:1)
-DIGITS = 5  # decimal places kept of a coordinate: about 1 m, finer than a pixel of any city map
 # Vega-Lite colour schemes matching the Plotly ones of ``style.METRIC_STYLE``.
 SCHEMES = {"rate_per_1000": ("yelloworangebrown", False), "pct_change": ("redblue", True)}
-CONTEXT_MARGIN = 0.06  # of the areas' extent: context lines this far outside the areas are drawn
 HIDDEN_WHY = N_("not shown: a small count (public view)")
-
-
-def _expr(name: str) -> str:
-    """A column name as a quoted string of a Vega expression (``datum[...]``)."""
-    return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _round(coords, digits: int = DIGITS):
-    if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
-        return [round(float(c), digits) for c in coords]
-    return [_round(c, digits) for c in coords]
-
-
-def _geometry(geometry: dict, digits: int = DIGITS) -> dict:
-    return {"type": geometry["type"], "coordinates": _round(geometry["coordinates"], digits)}
-
-
-def _bounds(features: dict) -> tuple[float, float, float, float] | None:
-    bounds = [shape(f["geometry"]).bounds for f in features.get("features", [])]
-    if not bounds:
-        return None
-    return (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds))
-
-
-def context_lines(context: dict | None, bounds) -> dict[str, list[dict]]:
-    """The city's context lines of each kind (``maps.CONTEXT_STYLE``: city limits, water, roads), clipped to
-    the areas' ``bounds`` and a ``CONTEXT_MARGIN`` round them (a map fits every shape it draws: a long river
-    would zoom the city out; the margin keeps a river running along the city's edge) and
-    simplified finer than a pixel; a polygon (city limits) is drawn by its outline."""
-    if not context or not context.get("features") or bounds is None:
-        return {}
-    minx, miny, maxx, maxy = bounds
-    pad = CONTEXT_MARGIN * max(maxx - minx, maxy - miny)
-    frame = box(minx - pad, miny - pad, maxx + pad, maxy + pad)
-    tolerance = max(maxx - minx, maxy - miny) / 1000
-    found: dict[str, list[dict]] = {}
-    for feature in context["features"]:
-        kind = feature.get("properties", {}).get("kind", "other")
-        if kind not in CONTEXT_STYLE:
-            kind = "other"
-        geom = shape(feature["geometry"])
-        if geom.geom_type in ("Polygon", "MultiPolygon"):
-            geom = geom.boundary
-        geom = geom.intersection(frame).simplify(tolerance, preserve_topology=False)
-        if geom.is_empty:
-            continue
-        found.setdefault(kind, []).append({"type": "Feature", "geometry": _geometry(mapping(geom), 5),
-                                           "properties": {}})
-    return found
 
 
 def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, subtitle: str = "",
@@ -141,7 +80,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         pct = (f"{float(row['pct_change']):+.1f}%" if pd.notna(row["pct_change"])
                else why_no_value(row, "pct_change"))
         residents = _(NO_POPULATION) if pd.isna(row["population"]) else f"{int(row['population']):,}"
-        area = {"type": "Feature", "id": str(row["area_id"]), "geometry": _geometry(feature["geometry"]),
+        area = {"type": "Feature", "id": str(row["area_id"]), "geometry": areamap.geometry(feature["geometry"]),
                 "kind": kind, value_name: None if kind != "value" else round(float(value), 4),
                 f_area: str(row["area_name"]),
                 f_incidents: _(privacy.row_text(row, "incidents", missing=N_("no data"))),
@@ -157,26 +96,9 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     # Hidden areas last: their heavy outline is drawn over their neighbours' thin ones.
     areas.sort(key=lambda a: ("value", "none", "hidden").index(a["kind"]))
 
-    style_scheme, reverse = SCHEMES[metric]
-    shown = values[kinds == "value"]
-    if metric == "pct_change" and shown.notna().any():
-        reach = max(abs(shown.min()), abs(shown.max()), 1.0)
-        domain = [-reach, reach]  # centre the diverging scale on "no change"
-    else:
-        domain = [float(shown.min()), float(shown.max())] if len(shown) else [0.0, 1.0]
-        if domain[0] == domain[1]:
-            domain = [domain[0], domain[0] + 1.0]
-    legend = alt.Legend(orient="bottom", direction="horizontal", title=vega.lines(value_name, 40), titleLimit=340,
-                        gradientLength=300, labelOverlap=False,
-                        # Five labels evenly along the bar: room for each, none hidden for overlapping.
-                        values=[round(domain[0] + (domain[1] - domain[0]) * i / 4, 4) for i in range(5)],
-                        format=(vega.ONE_DECIMAL if metric == "rate_per_1000"
-                                else "+.0f" if domain[1] - domain[0] >= 8 else "+.1~f"),
-                        labelExpr=alt.Undefined if metric == "rate_per_1000" else "datum.label + '%'")
-    colour = alt.Color(field=vega.field(value_name), type="quantitative", legend=legend,
-                       scale=alt.Scale(scheme=style_scheme, reverse=reverse, domain=domain, clamp=True),
-                       condition=[{"test": "datum.kind === 'hidden'", "value": SUPPRESSED_FILL},
-                                  {"test": "datum.kind === 'none'", "value": NO_VALUE_GREY}])
+    scheme, reverse = SCHEMES[metric]
+    colour = areamap.shading(value_name, values[kinds == "value"], scheme, reverse=reverse,
+                             centred=metric == "pct_change", percent=metric == "pct_change")
     # A caution (or why an area has no value) is a line of the tooltip only on a map where some area has one.
     cautions = any(area[f_note] for area in areas)
     for area in areas:
@@ -187,42 +109,18 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     tooltip = [alt.Tooltip(field=vega.field(name), type="nominal", title=name)
                for name in (f_area, f_incidents, f_prior, f_change, f_shrunk, f_raw, f_residents, f_note)
                if name != f_note or cautions]
-    pick = alt.selection_point(name=SELECTION, fields=["id"], on="click", clear=False, toggle=False)
     shapes = alt.Chart(alt.Data(values=areas)).mark_geoshape(fillOpacity=0.9, invalid="show").encode(
         color=colour,
-        stroke=alt.condition("datum.kind === 'hidden'", alt.value(SUPPRESSED_LINE["color"]), alt.value(AREA_LINE)),
+        stroke=alt.condition("datum.kind === 'hidden'", alt.value(SUPPRESSED_LINE["color"]), alt.value(areamap.AREA_LINE)),
         strokeWidth=alt.condition("datum.kind === 'hidden'", alt.value(SUPPRESSED_LINE["width"]), alt.value(0.8)),
         tooltip=tooltip,
         # What a screen reader hears of an area: its name and the value it is shaded by, in words.
         description=alt.Description(field="described", type="nominal"),
     ).transform_calculate(
-        described=f"datum[{_expr(f_area)}] + ': ' + datum[{_expr(f_shrunk if metric == 'rate_per_1000' else f_change)}]"
-    ).properties(name="areas").add_params(pick)
-
-    layers = []
-    # The city's outline, rivers and roads (``geo.context_features``) under the areas, for finding one's way
-    # (hidden from screen readers, as the drawn numbers are: each area's description names it).
-    for kind, lines in context_lines(context, _bounds({"features": list(by_id.values())})).items():
-        colour_line, width = CONTEXT_STYLE[kind]
-        layers.append(alt.Chart(alt.Data(values=lines)).mark_geoshape(
-            filled=False, stroke=colour_line, strokeWidth=width, opacity=0.9, tooltip=None, aria=False))
-    layers.append(shapes)
-    if len(features.get("features", [])) <= MAX_LABELLED_AREAS:  # district numbers; neighborhoods on hover
-        points = []
-        for area in areas:
-            if len(area["id"]) <= 4:
-                lon, lat = label_point(area["geometry"])
-                points.append({"lon": round(lon, 5), "lat": round(lat, 5), _("District"): area["id"]})
-        if points:
-            for halo in (True, False):  # a white halo, then dark ink: the number reads on any fill
-                label = alt.Chart(alt.Data(values=points)).mark_text(
-                    fontSize=14, fontWeight="bold", font=vega.FONT_FAMILY, fill=LABEL_INK,
-                    stroke=LABEL_HALO if halo else None, strokeWidth=4 if halo else 0, strokeJoin="round",
-                    opacity=0.92 if halo else 1, tooltip=None, aria=False).encode(
-                    longitude=alt.Longitude(field="lon", type="quantitative"),
-                    latitude=alt.Latitude(field="lat", type="quantitative"),
-                    text=alt.Text(field=vega.field(_("District")), type="nominal"))
-                layers.append(label if halo else label.properties(name="area_numbers"))
+        described=areamap.described(f_area, f_shrunk if metric == "rate_per_1000" else f_change)
+    ).properties(name="areas").add_params(areamap.pick())
+    layers = [*areamap.context_layers(context, list(by_id.values())), shapes,
+              *areamap.number_layers(areas, len(features.get("features", [])))]
     chart = alt.layer(*layers).project(type="mercator").properties(height=MAP_HEIGHT, width="container")
     return vega.finish(chart, title, subtitle or None)
 
