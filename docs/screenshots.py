@@ -34,6 +34,11 @@ DESKTOP = {"width": 1400, "height": 1800}  # tall enough for the headline, the K
 PHONE = {"width": 390, "height": 3200}  # a phone's width; tall, to show the scroll down to the map
 
 
+
+def _shown(path: Path) -> str:
+    """A saved file's path, from the repository when it is inside it (``--out`` may be anywhere)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
 def _shot(browser, url: str, out: Path, viewport: dict, scale: float = 1.0) -> None:
     context = browser.new_context(viewport=viewport, device_scale_factor=scale,
                                   is_mobile=viewport["width"] < 600, has_touch=viewport["width"] < 600)
@@ -44,7 +49,7 @@ def _shot(browser, url: str, out: Path, viewport: dict, scale: float = 1.0) -> N
     page.wait_for_timeout(500)  # map tiles of the outline layer and fonts finish painting
     page.screenshot(path=str(out))
     context.close()
-    print(f"  {out.relative_to(ROOT)}")
+    print(f"  {_shown(out)}")
 
 
 def _briefing_page_one(db: Path, district_id: str, out: Path, tmp: Path) -> None:
@@ -60,7 +65,7 @@ def _briefing_page_one(db: Path, district_id: str, out: Path, tmp: Path) -> None
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
                    check=True)
     out.write_bytes(stem.with_suffix(".png").read_bytes())
-    print(f"  {out.relative_to(ROOT)}")
+    print(f"  {_shown(out)}")
 
 
 def main() -> int:

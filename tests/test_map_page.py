@@ -14,6 +14,8 @@ from community_policing.data import geo
 from community_policing.figures import maps as map_figures
 from community_policing.views import map_layers, metrics
 from community_policing.data.store import DB_ENV_VAR, Store
+from tests import overview_charts
+from tests.charts import title_of, vega_charts
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,14 +81,15 @@ def test_rate_layer_shows_the_shrunk_rate_with_the_raw_one_in_the_hover(store, p
     assert table.loc[rated, "rate_eb_per_1000"].notna().all() and table.loc[~rated, "rate_eb_per_1000"].isna().all()
     assert (table.loc[rated, "rate_eb_low"] <= table.loc[rated, "rate_eb_per_1000"]).all()
     assert (table.loc[rated, "rate_eb_per_1000"] <= table.loc[rated, "rate_eb_high"]).all()
-    fig = map_figures.layer_map(table, geo.area_features(store, level), "rate", "t")
-    coloured = fig.data[0]
-    shaded = dict(zip(coloured.locations, coloured.z))
+    chart = map_figures.layer_map(table, geo.area_features(store, level), "rate", "t")
+    assert "size-adjusted" in overview_charts.value_field(chart)  # the legend says what the colours are
+    shaded = overview_charts.values(chart)
     for _i, row in table[rated].iterrows():
-        assert shaded[row["area_id"]] == pytest.approx(float(row["rate_eb_per_1000"]))
-    hover = dict(zip(coloured.locations, coloured.text))
+        assert shaded[row["area_id"]] == pytest.approx(float(row["rate_eb_per_1000"]), abs=1e-4)
+    for _i, row in table[~rated].iterrows():
+        assert shaded[row["area_id"]] is None  # no rate: not shaded (grey)
     row = table[rated].sort_values("population").iloc[0]  # the smallest area: the one shrinkage moves most
-    text = hover[row["area_id"]]
+    text = overview_charts.tooltip(chart, row["area_id"])
     assert (f"size-adjusted: {float(row['rate_eb_per_1000']):,.1f} (95% interval {float(row['rate_eb_low']):,.1f}–"
             f"{float(row['rate_eb_high']):,.1f})") in text
     assert (f"Raw rate: {float(row['rate_per_1000']):,.1f} per 1,000 ({int(row['incidents']):,} incidents, "
@@ -115,6 +118,28 @@ def test_trust_is_district_only_and_empty_states_explain(store, period):
     assert not no_surveys.available and "survey" in no_surveys.message
 
 
+def _offline(chart) -> None:
+    """A map drawn from its spec alone: shapes on a projection, every layer's data sent with it (inline values or
+    a dataset of the spec), no tiles, no map library (no WebGL), nothing fetched."""
+    spec = overview_charts.spec_of(chart)
+    assert spec["projection"]["type"] == "mercator"
+    # A dataset is in the spec, or sent beside it (Streamlit moves it out: ``vega_charts``' "data").
+    datasets = {*spec.get("datasets", {}), *(chart.get("data", {}) if isinstance(chart, dict) else {})}
+    for layer in spec["layer"]:
+        data = layer.get("data") or spec.get("data") or {}
+        assert "values" in data or data.get("name") in datasets, layer.get("name")
+    text = json.dumps(spec).lower()
+    assert '"url"' not in text and "maplibre" not in text and "mapbox" not in text and "tiles" not in text
+
+
+def _drawn(chart) -> set[str]:
+    """The mark types a reader sees on the map but for the context lines and district numbers."""
+    spec = overview_charts.spec_of(chart)
+    context = overview_charts.context_layers(chart)
+    return {layer["mark"]["type"] for layer in spec["layer"]
+            if layer not in context and layer["mark"]["type"] != "text"}
+
+
 @pytest.mark.parametrize("level", metrics.LEVELS)
 def test_every_layer_draws_an_offline_map(store, period, level):
     features = geo.area_features(store, level)
@@ -123,34 +148,67 @@ def test_every_layer_draws_an_offline_map(store, period, level):
         data = map_layers.layer_data(store, layer, level, period)
         if not data.available:
             continue
+        column = map_figures.LAYER_STYLE[layer]["column"]
         for with_events in (None, events):
-            fig = map_figures.layer_map(data.table, features, layer, "t", "s", events=with_events)
-            kinds = {t.type for t in fig.data if t.name not in ("area numbers", "label halo")}
-            assert kinds == ({"choroplethmap", "scattermap"} if with_events is not None else {"choroplethmap"})
-            assert fig.layout.map.style == "white-bg"
-            drawn = [loc for t in fig.data if t.type == "choroplethmap" and t.name != "outline" for loc in t.locations]
-            assert sorted(drawn) == sorted(data.table["area_id"])  # every area once, grey when no value
-            hover = " ".join(t for tr in fig.data if tr.type == "choroplethmap" and tr.text is not None
-                             for t in tr.text)
+            chart = map_figures.layer_map(data.table, features, layer, "t", "s", events=with_events)
+            _offline(chart)
+            names = [lr.get("name") for lr in overview_charts.spec_of(chart)["layer"]]
+            assert _drawn(chart) == ({"geoshape", "circle"} if with_events is not None else {"geoshape"})
+            assert ("events" in names) == (with_events is not None), (layer, names)
+            # every area once, grey when no value
+            assert sorted(overview_charts.ids(chart)) == sorted(data.table["area_id"]), (level, layer)
+            blank = set(data.table.loc[data.table[column].isna(), "area_id"])
+            assert set(overview_charts.ids(chart, "none")) == blank, (level, layer)
+            assert all((value is None) == (area in blank) for area, value in overview_charts.values(chart).items())
+            assert "Residents (denominator)" in overview_charts.tooltip_titles(chart)
+            hover = " ".join(overview_charts.tooltip(chart, a) for a in overview_charts.ids(chart))
             assert "Residents (denominator)" in hover and "population)" in hover
 
 
 def test_change_map_is_centred_and_mutes_noise(store, period):
     data = map_layers.layer_data(store, "change", "neighborhood", period)
-    fig = map_figures.layer_map(data.table, geo.area_features(store, "neighborhood"), "change", "t")
-    assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax
-    faded = [t for t in fig.data if "within normal variation" in (t.name or "")]
-    assert faded and faded[0].marker.opacity < 0.5
-    assert sorted(faded[0].locations) == sorted(data.table.loc[data.table["muted"] & data.table["pct_change"].notna(),
-                                                                "area_id"])
+    chart = map_figures.layer_map(data.table, geo.area_features(store, "neighborhood"), "change", "t")
+    scale = overview_charts.colour_scale(chart)
+    low, high = scale["domain"]
+    assert low == -high and high > 0  # centred on no change
+    assert scale["scheme"] == "redblue" and scale["reverse"]  # red is more
+    shown = [v for v in overview_charts.values(chart).values() if v is not None]
+    assert shown and max(abs(v) for v in shown) <= high
+    # Within normal variation: faded (well under half strength) with a light outline.
+    encoding = overview_charts.areas_layer(chart)["encoding"]
+    opacity = encoding["fillOpacity"]
+    assert opacity["condition"]["test"] == "datum.kind === 'faded'"
+    assert opacity["condition"]["value"] < 0.5 < opacity["value"]
+    faded_outline = [c for c in encoding["stroke"]["condition"] if c["test"] == "datum.kind === 'faded'"]
+    assert faded_outline and faded_outline[0]["value"] == map_figures.MUTED_LINE["color"]
+    faded = overview_charts.ids(chart, "faded")
+    assert faded and sorted(faded) == sorted(data.table.loc[data.table["muted"] & data.table["pct_change"].notna(),
+                                                             "area_id"])
+
+
+def _legend_rows(chart) -> pd.DataFrame:
+    spec = chart.to_dict()
+    return pd.DataFrame(spec["datasets"][spec["data"]["name"]])
 
 
 def test_bivariate_legend_has_nine_labelled_cells(store, period):
     legend = map_layers.layer_data(store, "bivariate", "district", period).legend
-    fig = map_figures.bivariate_legend(legend)
-    texts = [a.text for a in fig.layout.annotations]
-    assert len(texts) == 9 and all("engagement" in t and "crime" in t for t in texts)
-    assert len({c for row in fig.data[0].z for c in row}) == 9
+    chart = map_figures.bivariate_legend(legend)
+    spec = chart.to_dict()
+    assert spec["title"]["text"] == "How to read the colours"
+    cells = _legend_rows(chart)
+    assert len(cells) == 9
+    assert all("engagement" in t and "crime" in t for t in cells["Colour means"])  # each cell's label
+    words = cells["In words"].str.replace("\n", " ")
+    assert all("engagement" in t and "crime" in t for t in words), list(words)  # the text drawn in each cell
+    assert all(len(line) <= map_figures.LEGEND_CELL_CHARS for t in cells["In words"] for line in t.split("\n"))
+    assert list(cells["Areas"]) == list(legend.sort_values("bivariate_class")["areas"])
+    rect = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rect")
+    scale = rect["encoding"]["color"]["scale"]
+    assert sorted(scale["domain"]) == sorted(cells["Colour means"]) and len(set(scale["range"])) == 9
+    assert set(scale["range"]) == set(map_figures.BIVARIATE_COLORS)
+    assert any(layer["mark"]["type"] == "text" and layer["encoding"]["text"]["field"] == "In words"
+               for layer in spec["layer"])
 
 
 # --- The page through AppTest --------------------------------------------------------------------
@@ -170,8 +228,9 @@ def dash(tmp_path_factory):
     return path
 
 
-def _map_specs(at):
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def _map(at) -> dict:
+    """The Map page's map (``vega_charts``' dict)."""
+    return next(c for c in vega_charts(at) if "map_page_chart" in c["key"])
 
 
 def test_map_page_renders_every_layer_at_both_levels(dash, demo_db, monkeypatch):
@@ -181,6 +240,7 @@ def test_map_page_renders_every_layer_at_both_levels(dash, demo_db, monkeypatch)
     at.switch_page(f"{ROOT}/pages/map.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Map"
+    assert not at.get("plotly_chart")  # the Map page loads no Plotly
     for level in metrics.LEVELS:
         at.radio(key="map_level_page").set_value(level).run()
         for layer in map_layers.LAYERS:
@@ -189,17 +249,20 @@ def test_map_page_renders_every_layer_at_both_levels(dash, demo_db, monkeypatch)
             if layer == "trust" and level == "neighborhood":
                 assert any("by police district" in i.value for i in at.info)
                 continue
-            specs = _map_specs(at)
-            maps = [s for s in specs if s["data"][0]["type"] == "choroplethmap"]
-            assert maps and maps[0]["layout"]["map"]["style"] == "white-bg", (level, layer)
+            the_map = _map(at)
+            _offline(the_map)
+            assert overview_charts.ids(the_map), (level, layer)
+            assert overview_charts.areas_layer(the_map)["params"][0]["name"] == map_figures.SELECTION
             assert at.get("download_button")
             assert any("About this data" in h.value for h in at.subheader)
             if layer == "bivariate":
-                assert any(s["data"][0]["type"] == "heatmap" for s in specs)
+                key = next((c for c in vega_charts(at) if "bivariate_legend" in c["key"]), None)
+                assert key is not None and title_of(key) == "How to read the colours"
     at.checkbox(key="show_events").check().run()
     assert not at.exception
-    kinds = {t["type"] for s in _map_specs(at) for t in s["data"]}
-    assert "scattermap" in kinds
+    layers = _map(at)["spec"]["layer"]
+    points = next((layer for layer in layers if layer.get("name") == "events"), None)
+    assert points is not None and points["mark"]["type"] == "circle" and points["data"]["values"]
 
 
 def test_map_page_rate_layer_shows_the_size_adjusted_rate(dash, demo_db, monkeypatch):
@@ -212,12 +275,16 @@ def test_map_page_rate_layer_shows_the_size_adjusted_rate(dash, demo_db, monkeyp
     at.radio(key="map_level_page").set_value("neighborhood").run()
     at.radio(key="map_layer").set_value("rate").run()
     assert not at.exception, at.exception
-    spec = next(s for s in _map_specs(at) if s["data"][0]["type"] == "choroplethmap")
-    coloured = spec["data"][0]
-    assert "size-adjusted" in spec["data"][0]["name"]
+    the_map = _map(at)
+    assert "size-adjusted" in overview_charts.legend_title(the_map)
     shown = next(d.value for d in at.dataframe if "rate_eb_per_1000" in d.value.columns).set_index("area_id")
-    for area, text in zip(coloured["locations"], coloured["text"]):
+    coloured = overview_charts.ids(the_map, "value")
+    assert coloured
+    shaded = overview_charts.values(the_map)
+    for area in coloured:
         row = shown.loc[area]
+        text = overview_charts.tooltip(the_map, area)
+        assert shaded[area] == pytest.approx(float(row["rate_eb_per_1000"]), abs=1e-4)  # colours: size-adjusted
         assert f"Raw rate: {float(row['rate_per_1000']):,.1f} per 1,000 ({int(row['incidents']):,} incidents, " in text
         assert f"size-adjusted: {float(row['rate_eb_per_1000']):,.1f}" in text
     captions = " ".join(c.value for c in at.caption)

@@ -14,11 +14,12 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from community_policing.data import geo, loader
-from community_policing.figures import maps as map_figures
+from community_policing.figures import areamap, maps as map_figures
 from community_policing.figures import district as district_figures
 from community_policing.views import map_layers, metrics
 from community_policing.data.store import DB_ENV_VAR, Store
-from tests import servers
+from tests import overview_charts as oc, servers
+from tests.charts import rows, title_of, vega_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,39 +53,74 @@ def map_page(demo_db, tmp_path_factory):
         yield at
 
 
-def _specs(at):
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def _map(at) -> dict:
+    """The Map page's map (a Vega-Lite chart, ``tests.charts.vega_charts``' dict)."""
+    return next(c for c in vega_charts(at) if "map_page_chart" in c["key"])
 
 
-def test_the_district_map_on_the_page_carries_numbers_context_lines_and_a_horizontal_colour_bar(map_page):
+def _key(at) -> dict:
+    """The bivariate map's key, "How to read the colours" (a Vega-Lite grid of nine cells in words)."""
+    return next(c for c in vega_charts(at) if title_of(c) == "How to read the colours")
+
+
+def _layers(chart) -> list[dict]:
+    return oc.spec_of(chart)["layer"]
+
+
+def test_the_district_map_on_the_page_carries_numbers_context_lines_and_a_horizontal_colour_legend(map_page):
     at = map_page
     at.radio(key="map_level_page").set_value("district").run()
     at.radio(key="map_layer").set_value("rate").run()
-    spec = next(s for s in _specs(at) if s["data"][0]["type"] == "choroplethmap")
-    names = [t.get("name") for t in spec["data"]]
-    assert "area numbers" in names and "label halo" in names  # numbers drawn, dark on a white halo
-    ink = next(t for t in spec["data"] if t.get("name") == "area numbers")
-    assert ink["mode"] == "lines" and ink["hoverinfo"] == "skip"
-    # One label per district: the number of strokes' gaps is at least the number of districts.
-    assert sum(v is None for v in ink["lon"]) >= 9
-    colorbar = spec["data"][0]["colorbar"]
-    assert colorbar["orientation"] == "h" and colorbar["yanchor"] == "top"
-    assert spec["layout"]["map"]["style"] == "white-bg"  # still no tiles
+    chart = _map(at)
+    layers = _layers(chart)
+    names = [layer.get("name") for layer in layers]
+    # Numbers drawn, dark ink over a white halo (the layer just under it): one text layer each.
+    assert "area_numbers" in names
+    ink = layers[names.index("area_numbers")]
+    halo = layers[names.index("area_numbers") - 1]
+    assert ink["mark"]["type"] == halo["mark"]["type"] == "text"
+    assert ink["mark"]["fill"] == areamap.LABEL_INK and halo["mark"]["stroke"] == areamap.LABEL_HALO
+    assert halo["mark"]["strokeWidth"] > 0 and not ink["mark"].get("stroke")
+    # Drawn for the eye only: no tooltip of their own, hidden from screen readers (each area's description names it).
+    assert all(layer["mark"]["tooltip"] is None and layer["mark"]["aria"] is False for layer in (ink, halo))
+    # One number per district, on every district.
+    assert sorted(oc.labels(chart)) == sorted(oc.ids(chart)) and len(oc.ids(chart)) >= 9
+    assert halo["data"]["values"] == ink["data"]["values"]
+    # The colour legend lies flat under the map.
+    legend = oc.areas_layer(chart)["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["direction"] == "horizontal"
+    # Still no tiles: shapes, lines and numbers drawn from the spec on a flat projection, nothing fetched.
+    assert {layer["mark"]["type"] for layer in layers} <= {"geoshape", "text", "circle"}
+    assert oc.spec_of(chart)["projection"]["type"] == "mercator"
+    assert all("url" not in (layer.get("data") or {}) for layer in layers)
+    assert oc.context_layers(chart)  # and the city's lines under the areas
     # The neighborhood map labels on hover, not with drawn numbers.
     at.radio(key="map_level_page").set_value("neighborhood").run()
-    spec = next(s for s in _specs(at) if s["data"][0]["type"] == "choroplethmap")
-    assert "area numbers" not in [t.get("name") for t in spec["data"]]
-    assert all("<b>" in text for text in spec["data"][0]["text"])  # the hover opens with the name
+    chart = _map(at)
+    assert "area_numbers" not in [layer.get("name") for layer in _layers(chart)] and not oc.labels(chart)
+    assert oc.tooltip_titles(chart)[0] == "Area"  # the tooltip opens with the name
+    assert all(isinstance(a["Area"], str) and a["Area"].strip() for a in oc.areas(chart))
+    assert all(oc.tooltip(chart, i).startswith(f"Area: {a['Area']}\n") for i, a in
+               zip(oc.ids(chart), oc.areas(chart)))
 
 
 def test_the_map_page_draws_the_city_context_lines_under_the_areas(map_page):
     at = map_page
     at.radio(key="map_level_page").set_value("district").run()
     at.radio(key="map_layer").set_value("change").run()
-    spec = next(s for s in _specs(at) if s["data"][0]["type"] == "choroplethmap")
-    layers = spec["layout"]["map"].get("layers", [])
-    assert {"context-city", "context-water", "context-road"} <= {layer["name"] for layer in layers}
-    assert all(layer["below"] == "traces" and layer["sourcetype"] == "geojson" for layer in layers)
+    chart = _map(at)
+    layers = _layers(chart)
+    context = oc.context_layers(chart)
+    colours = {colour: kind for kind, (colour, _width) in areamap.CONTEXT_STYLE.items()}
+    assert {"city", "water", "road"} <= {colours.get(layer["mark"]["stroke"]) for layer in context}
+    # Under the areas (drawn before them), unfilled lines from the spec (inline GeoJSON, nothing fetched).
+    areas_at = layers.index(oc.areas_layer(chart))
+    assert all(layers.index(layer) < areas_at for layer in context)
+    assert all(layer["mark"]["type"] == "geoshape" and layer["mark"]["filled"] is False for layer in context)
+    assert all(layer["data"]["values"] and all(f["type"] == "Feature" for f in layer["data"]["values"])
+               for layer in context)
+    # For the eye only: no tooltip, hidden from screen readers.
+    assert all(layer["mark"]["tooltip"] is None and layer["mark"]["aria"] is False for layer in context)
 
 
 def test_the_bivariate_map_on_the_page_bands_change_by_the_noise_reading(map_page, store, period):
@@ -92,9 +128,9 @@ def test_the_bivariate_map_on_the_page_bands_change_by_the_noise_reading(map_pag
     at.radio(key="map_level_page").set_value("district").run()
     at.radio(key="map_layer").set_value("bivariate").run()
     assert not at.exception
-    heat = next(s for s in _specs(at) if s["data"][0]["type"] == "heatmap")
-    rows = " ".join(heat["data"][0]["y"])
-    assert "clear change" in rows and "|z| < 2" in rows and "z ≥ 2" in rows and "third" not in rows
+    key = _key(at)
+    bands = " ".join(rows(key)["Crime change vs a year earlier →"].unique())  # the key's rows, as read
+    assert "clear change" in bands and "|z| < 2" in bands and "z ≥ 2" in bands and "third" not in bands
     legend_table = next(df.value for df in at.dataframe if "label" in df.value.columns)
     data = map_layers.layer_data(store, "bivariate", "district", period)
     classed = data.table.dropna(subset=["change_class"])
@@ -106,6 +142,11 @@ def test_the_bivariate_map_on_the_page_bands_change_by_the_noise_reading(map_pag
     for band, word in ((1, "crime fell"), (2, "crime: no clear change"), (3, "crime rose")):
         shown = legend_table[legend_table["label"].str.endswith(word)]["areas"].sum()
         assert shown == int((classed["change_class"] == band).sum()), word
+    # The key's cells count the same areas, and the map colours each classed area by its cell.
+    cells = rows(key)
+    assert int(cells["Areas"].sum()) == len(classed)
+    mapped = oc.values(_map(at))
+    assert sorted(v for v in mapped.values() if v is not None) == sorted(classed["bivariate_label"])
 
 
 def test_changes_all_within_normal_variation_are_one_band_not_terciles():
@@ -121,20 +162,34 @@ def test_changes_all_within_normal_variation_are_one_band_not_terciles():
 
 def test_legend_cells_wrap_to_their_width(store, period):
     legend = map_layers.layer_data(store, "bivariate", "district", period).legend
-    fig = map_figures.bivariate_legend(legend)
-    for note in fig.layout.annotations:
-        lines = [line.replace("<i>", "").replace("</i>", "") for line in note.text.split("<br>")]
-        assert max(len(line) for line in lines) <= map_figures.LEGEND_CELL_CHARS, note.text
+    spec = map_figures.bivariate_legend(legend).to_dict()
+    [cells] = [pd.DataFrame(values) for values in spec["datasets"].values()]
+    assert len(cells) == 9
+    for text, areas in zip(cells["In words"], cells["Areas"]):  # each cell's words, one line each drawn line
+        lines = text.split("\n")
+        assert max(len(line) for line in lines) <= map_figures.LEGEND_CELL_CHARS, text
+        assert lines[-1] in (f"{areas} areas", f"{areas} area"), text
+    # The cells' text is drawn as lines at those breaks.
+    words = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert words["mark"]["lineBreak"] == "\n" and words["encoding"]["text"]["field"] == "In words"
 
 
 def test_search_highlight_and_locator(store, period):
     features = geo.area_features(store, "neighborhood")
     data = map_layers.layer_data(store, "rate", "neighborhood", period)
     chosen = data.table["area_id"].iloc[3]
-    fig = map_figures.layer_map(data.table, features, "rate", "t", highlight=chosen)
-    outline = [t for t in fig.data if t.type == "choroplethmap" and t.marker.line.width == 4]
-    assert len(outline) == 1 and list(outline[0].locations) == [chosen]
-    assert outline[0].name == data.table["area_name"].iloc[3]
+    chart = map_figures.layer_map(data.table, features, "rate", "t", highlight=chosen).to_dict()
+    layers = _layers(chart)
+    outline = [layer for layer in layers if layer.get("mark", {}).get("strokeWidth") == 4]
+    assert len(outline) == 1 and outline[0].get("name") == "highlight"
+    assert outline[0]["mark"]["type"] == "geoshape" and outline[0]["mark"]["filled"] is False
+    assert outline[0]["mark"]["stroke"] == "#000000"
+    [feature] = outline[0]["data"]["values"]
+    assert feature["id"] == chosen and feature["Area"] == data.table["area_name"].iloc[3]
+    assert feature["geometry"] == next(a for a in oc.areas(chart) if a["id"] == chosen)["geometry"]
+    assert layers.index(outline[0]) > layers.index(oc.areas_layer(chart))  # drawn over the areas
+    assert map_figures.layer_map(data.table, features, "rate", "t").to_dict()["layer"] == [
+        layer for layer in layers if layer.get("name") != "highlight"]  # nothing else changes
     districts = geo.area_features(store, "district")
     loc = district_figures.locator_map(districts, "5", "Where District 5 is", context=geo.context_features(store))
     # Vega-Lite shapes on a flat projection, no WebGL map (the slowest thing a browser draws): one shape per district.

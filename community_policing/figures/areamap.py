@@ -166,3 +166,15 @@ def shading(value_name: str, shown, scheme: str, *, reverse: bool = False, centr
                      scale=alt.Scale(scheme=scheme, reverse=reverse, domain=domain, clamp=True),
                      condition=[{"test": "datum.kind === 'hidden'", "value": SUPPRESSED_FILL},
                                 {"test": "datum.kind === 'none'", "value": NO_VALUE_GREY}])
+
+
+def keep_cautions(areas: list[dict], note: str) -> bool:
+    """A caution (or why an area has no value: field ``note``) is a line of the tooltip only on a map where some
+    area has one; there, an area without one says "–". Changes ``areas``; True when the line is kept."""
+    cautions = any(area[note] for area in areas)
+    for area in areas:
+        if cautions:
+            area[note] = area[note] or "–"
+        else:
+            del area[note]
+    return cautions

@@ -219,13 +219,7 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
         areas.append(area)
     # Faded areas first and hidden ones last: a heavy outline is drawn over its neighbours' thin ones.
     areas.sort(key=lambda a: ("faded", "value", "none", "hidden").index(a["kind"]))
-    # A caution (or why an area has no value) is a line of the tooltip only on a map where some area has one.
-    cautions = any(area[f_note] for area in areas)
-    for area in areas:
-        if cautions:
-            area[f_note] = area[f_note] or "–"
-        else:
-            del area[f_note]
+    areamap.keep_cautions(areas, f_note)
     titles = [t for t in (areas[0] if areas else {}) if t not in ("type", "id", "geometry", "kind", name)]
     if layer == "bivariate":
         titles.append(name)

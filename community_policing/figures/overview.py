@@ -99,13 +99,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
     scheme, reverse = SCHEMES[metric]
     colour = areamap.shading(value_name, values[kinds == "value"], scheme, reverse=reverse,
                              centred=metric == "pct_change", percent=metric == "pct_change")
-    # A caution (or why an area has no value) is a line of the tooltip only on a map where some area has one.
-    cautions = any(area[f_note] for area in areas)
-    for area in areas:
-        if cautions:
-            area[f_note] = area[f_note] or "–"
-        else:
-            del area[f_note]
+    cautions = areamap.keep_cautions(areas, f_note)
     tooltip = [alt.Tooltip(field=vega.field(name), type="nominal", title=name)
                for name in (f_area, f_incidents, f_prior, f_change, f_shrunk, f_raw, f_residents, f_note)
                if name != f_note or cautions]

@@ -5,11 +5,11 @@ Why a second chart library. Streamlit draws a Plotly figure with a 4.6 MB script
 compiles before the first chart appears: about a second of every first visit to a chart page on a 2-core
 machine, most of what stood between the pages and their 3 s target (benchmarks/README.md, "Page speed").
 A Vega-Lite chart needs about 20 kB beyond what every page already loads. So every chart a page draws on its
-first view is Vega-Lite: Overview (``figures.overview``: the area map and the engagement scatter), District,
+first view is Vega-Lite: Overview (``figures.overview``: the area map and the engagement scatter), Map
+(``figures.maps``: its layers and the bivariate key; ``figures.areamap`` is what the maps share), District,
 Compare districts, Engagement vs outcomes, Program evaluation (``figures.programs``) and Resident trust.
-Plotly stays where only it will do: the Map page's searchable WebGL maps (``figures.maps``), the Overview's
-funnel plot (built only when "How we know" is opened), the staff place picker, and the briefing's PDF
-(kaleido renders Plotly figures, offline).
+Plotly stays where only it will do: the Overview's funnel plot (built only when "How we know" is opened), the
+staff place picker, and the briefing's PDF (kaleido renders Plotly figures, offline).
 
 Conventions, as for the Plotly charts (``figures.district``): a title that states the takeaway with a
 subtitle saying what is counted, units on the axes, the Okabe-Ito palette (``style.CATEGORICAL``) for

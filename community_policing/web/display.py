@@ -24,7 +24,7 @@ def _open_district(area_id: str | None) -> None:
 def open_district_on_click(event, level: str, table: pd.DataFrame) -> None:
     """A click on a district of a map opens that district's page: a Plotly map's selected point
     (``{"selection": {"points": [{"location": "3"}]}}``) or a Vega-Lite map's point selection
-    (``{"selection": {"pick": [{"id": "3"}]}}``, ``figures.overview.SELECTION``)."""
+    (``{"selection": {"pick": [{"id": "3"}]}}``, ``figures.areamap.SELECTION``)."""
     if level != "district" or not event:
         return
     selection = event.get("selection", {})
