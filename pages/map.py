@@ -3,7 +3,7 @@ engagement activities as optional points, the layer's definition, and its table.
 
 import streamlit as st
 
-from community_policing.figures import base as figures, maps as map_figures
+from community_policing.figures import areamap, base as figures, maps as map_figures
 from community_policing.stats import funnel
 from community_policing.views import map_layers, metrics
 from community_policing.web import about, cached, display, downloads, echo, session, sidebar
@@ -114,7 +114,7 @@ chart = map_figures.layer_map(data.table, features, layer, titles[layer], subtit
 map_col, key_col = st.columns([1.45, 1]) if layer == "bivariate" else (st.container(), None)
 with map_col:
     event = display.altair_chart(chart, key="map_page_chart", on_select="rerun",
-                                 selection_mode=map_figures.SELECTION)
+                                 selection_mode=areamap.selections(chart))
     st.caption(definitions[layer] + (" " + _("Click a district to open its page.") if level == "district" else ""))
     for note in data.notes:
         st.caption(note)

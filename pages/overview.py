@@ -6,7 +6,7 @@ import contextlib
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from community_policing.figures import base as figures
+from community_policing.figures import areamap, base as figures
 from community_policing.figures import overview as overview_figures
 from community_policing.stats import funnel
 from community_policing.views import metrics, overview
@@ -118,10 +118,10 @@ if metric == "rate_per_1000":
     definition = figures.rate_definition(base) + " " + overview.shrinkage_note(shaded)
 else:
     title, definition = overview.change_map_words(level, offense_label)
-map_event = display.altair_chart(
-    overview_figures.choropleth(metrics.area_names(shaded), features, metric, title, subtitle=period.label(), base=base,
-                                context=cached.map_context(store, key)),
-    key="map_chart", on_select="rerun", selection_mode=overview_figures.SELECTION)
+area_map = overview_figures.choropleth(metrics.area_names(shaded), features, metric, title, subtitle=period.label(),
+                                      base=base, context=cached.map_context(store, key))
+map_event = display.altair_chart(area_map, key="map_chart", on_select="rerun",
+                                 selection_mode=areamap.selections(area_map))
 if blank := metrics.all_zero_note(areas, metric):  # a map with nothing to shade says so
     st.info(blank)
 st.caption(overview.map_caption(definition, level, metric, areas))

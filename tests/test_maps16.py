@@ -1,6 +1,6 @@
 """Issue 16, maps a reader can find their way on: district numbers drawn on district maps, the city's context
 lines under the areas (from the manifest or the demo), a searched area outlined, the District page's locator,
-a colour bar under the map that fits a phone, and a bivariate map whose change bands are the noise reading."""
+a colour legend under the map that fits a phone, and a bivariate map whose change bands are the noise reading."""
 
 from __future__ import annotations
 
@@ -188,8 +188,8 @@ def test_search_highlight_and_locator(store, period):
     assert feature["id"] == chosen and feature["Area"] == data.table["area_name"].iloc[3]
     assert feature["geometry"] == next(a for a in oc.areas(chart) if a["id"] == chosen)["geometry"]
     assert layers.index(outline[0]) > layers.index(oc.areas_layer(chart))  # drawn over the areas
-    assert map_figures.layer_map(data.table, features, "rate", "t").to_dict()["layer"] == [
-        layer for layer in layers if layer.get("name") != "highlight"]  # nothing else changes
+    plain = map_figures.layer_map(data.table, features, "rate", "t")
+    assert oc.areas(plain) == oc.areas(chart)  # the areas themselves do not change
     districts = geo.area_features(store, "district")
     loc = district_figures.locator_map(districts, "5", "Where District 5 is", context=geo.context_features(store))
     # Vega-Lite shapes on a flat projection, no WebGL map (the slowest thing a browser draws): one shape per district.
@@ -233,8 +233,25 @@ def test_an_outlines_layer_in_the_manifest_is_read_into_map_context(tmp_path):
         loader.read_city(manifest, src)
 
 
+# The Map page's map in the browser: Vega-Lite draws it as SVG; its areas are the layer named "areas".
+MAP_AREAS = '[data-testid="stVegaLiteChart"] g.role-mark.areas_marks path[aria-roledescription="geoshape"]'
+
+# Where the map's parts lie on the page (pixels): the chart's SVG, every area, the colour legend, the title.
+_MAP_BOXES = """sel => {
+  const chart = document.querySelector(sel).closest('[data-testid="stVegaLiteChart"]');
+  const box = el => { const r = el.getBoundingClientRect();
+                      return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width,
+                              height: r.height}; };
+  return {svg: box(chart.querySelector('svg.marks')), areas: [...chart.querySelectorAll(sel)].map(box),
+          legends: [...chart.querySelectorAll('g.role-legend')].map(box),
+          gradients: [...chart.querySelectorAll('g.role-legend .role-legend-gradient path, '
+                                                + 'g.role-legend .role-legend-gradient rect')].map(box),
+          titles: [...chart.querySelectorAll('g.role-title')].map(box)};
+}"""
+
+
 @pytest.mark.browser
-def test_the_map_fits_a_phone_with_the_colour_bar_under_it(demo_db, tmp_path):
+def test_the_map_fits_a_phone_with_the_colour_legend_under_it(demo_db, tmp_path):
     servers.need()
     with servers.serving(demo_db, tmp_path) as url, servers.chromium() as browser:
         page = browser.new_page(viewport={"width": 390, "height": 844})
@@ -242,26 +259,31 @@ def test_the_map_fits_a_phone_with_the_colour_bar_under_it(demo_db, tmp_path):
         page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:",
                                                                                      "blob:")) else None)
         page.goto(f"{url}/map", wait_until="domcontentloaded")
-        canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=90_000)
+        page.wait_for_selector(MAP_AREAS, timeout=90_000)
         page.wait_for_timeout(3000)
-        box = canvas.bounding_box()
-        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-        layout = page.evaluate("() => { const g = document.querySelector('.js-plotly-plot');"
-                               " return {bar: g._fullData[0].colorbar && g._fullData[0].colorbar.orientation,"
-                               " zoom: g._fullLayout.map.zoom, width: g._fullLayout.width,"
-                               " title: g.querySelector('.gtitle').getBBox().width}; }")
-        assert layout["bar"] == "h" and layout["width"] <= 390 and layout["title"] <= layout["width"], layout
-        # The whole city fits: every district's outline lies inside the map's canvas.
-        corners = page.evaluate("() => { const g = document.querySelector('.js-plotly-plot');"
-                                " const m = g._fullLayout.map._subplot.map; const b = m.getCanvas().getBoundingClientRect();"
-                                " const out = []; for (const f of g._fullData[0].geojson.features) {"
-                                " const walk = c => typeof c[0] === 'number' ? out.push(m.project(c)) : c.forEach(walk);"
-                                " walk(f.geometry.coordinates); }"
-                                " return {w: b.width, h: b.height, xs: out.map(p => p.x), ys: out.map(p => p.y)}; }")
-        assert min(corners["xs"]) >= 0 and max(corners["xs"]) <= corners["w"], corners["w"]
-        assert min(corners["ys"]) >= 0 and max(corners["ys"]) <= corners["h"], corners["h"]
+        page.locator('[data-testid="stVegaLiteChart"]', has=page.locator("g.areas_marks")).scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        found = page.evaluate(_MAP_BOXES, MAP_AREAS)
+        svg, areas = found["svg"], found["areas"]
+        assert svg["left"] >= 0 and svg["right"] <= 390, svg  # the chart fits the phone's width
+        assert len(areas) >= 9, len(areas)  # every district drawn
+        # The whole city fits: every area's outline lies inside the chart.
+        outside = [a for a in areas if a["left"] < svg["left"] - 0.5 or a["right"] > svg["right"] + 0.5
+                   or a["top"] < svg["top"] - 0.5 or a["bottom"] > svg["bottom"] + 0.5]
+        assert not outside, (svg, outside[:3])
+        city = {"left": min(a["left"] for a in areas), "right": max(a["right"] for a in areas),
+                "top": min(a["top"] for a in areas), "bottom": max(a["bottom"] for a in areas)}
+        assert city["right"] - city["left"] > 0.6 * svg["width"], (city, svg)  # and fills the phone's width
+        # The colour legend lies flat under the map, inside the chart.
+        [legend] = found["legends"]
+        assert legend["top"] >= city["bottom"], (legend, city)
+        assert legend["left"] >= svg["left"] and legend["right"] <= svg["right"], (legend, svg)
+        assert found["gradients"] and all(g["width"] > 3 * g["height"] for g in found["gradients"]), found["gradients"]
+        # The title is not wider than the chart.
+        [title] = found["titles"]
+        assert title["left"] >= svg["left"] and title["right"] <= svg["right"], (title, svg)
         shots = ROOT / "artifacts" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / "map_phone_390.png"), full_page=True)
+        page.screenshot(path=str(shots / "map_phone_390.png"))  # the map as a phone shows it
         assert not foreign, foreign[:5]
         page.close()

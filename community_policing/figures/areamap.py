@@ -21,6 +21,7 @@ from community_policing.figures.style import NO_VALUE_GREY, SUPPRESSED_FILL
 from community_policing.i18n import _
 
 SELECTION = "pick"  # the name of a map's click selection: {"selection": {"pick": [{"id": area_id}]}}
+NUMBER_SELECTIONS = ("pick_number_halo", "pick_number")  # a click on a district's drawn number
 AREA_LINE = "#555555"
 LABEL_INK, LABEL_HALO = "#111111", "#ffffff"
 DIGITS = 5  # decimal places kept of a coordinate: about 1 m, finer than a pixel of any city map
@@ -111,32 +112,41 @@ def context_layers(context: dict | None, areas: list[dict]) -> list[alt.Chart]:
 def number_layers(areas: list[dict], feature_count: int) -> list[alt.Chart]:
     """District numbers at each area's pole of inaccessibility, dark ink on a white halo so they read on any
     fill; only on a map of at most ``MAX_LABELLED_AREAS`` areas (a district map: neighborhoods are named on
-    hover and found with the search box). The ink layer is named ``area_numbers``."""
+    hover and found with the search box). The ink layer is named ``area_numbers``. A click on a number opens
+    its district as a click on the area does: each layer has its own point selection of the area's id
+    (``NUMBER_SELECTIONS``; Vega-Lite gives a selection to one layer only)."""
     if feature_count > MAX_LABELLED_AREAS:
         return []
     points = []
     for area in areas:
         if len(area["id"]) <= 4:
             lon, lat = label_point(area["geometry"])
-            points.append({"lon": round(lon, 5), "lat": round(lat, 5), _("District"): area["id"]})
+            points.append({"id": area["id"], "lon": round(lon, 5), "lat": round(lat, 5), _("District"): area["id"]})
     if not points:
         return []
     layers = []
-    for halo in (True, False):
+    for halo, selection in zip((True, False), NUMBER_SELECTIONS):
         label = alt.Chart(alt.Data(values=points)).mark_text(
             fontSize=14, fontWeight="bold", font=vega.FONT_FAMILY, fill=LABEL_INK,
             stroke=LABEL_HALO if halo else None, strokeWidth=4 if halo else 0, strokeJoin="round",
-            opacity=0.92 if halo else 1, tooltip=None, aria=False).encode(
+            opacity=0.92 if halo else 1, tooltip=None, aria=False, cursor="pointer").encode(
             longitude=alt.Longitude(field="lon", type="quantitative"),
             latitude=alt.Latitude(field="lat", type="quantitative"),
-            text=alt.Text(field=vega.field(_("District")), type="nominal"))
+            text=alt.Text(field=vega.field(_("District")), type="nominal")).add_params(pick(selection))
         layers.append(label if halo else label.properties(name="area_numbers"))
     return layers
 
 
-def pick() -> alt.Parameter:
+def pick(name: str = SELECTION) -> alt.Parameter:
     """The click on an area: a point selection of its id (``SELECTION``)."""
-    return alt.selection_point(name=SELECTION, fields=["id"], on="click", clear=False, toggle=False)
+    return alt.selection_point(name=name, fields=["id"], on="click", clear=False, toggle=False)
+
+
+def selections(chart) -> list[str]:
+    """The names of a map's click selections (the areas' and, on a district map, its numbers'), for
+    ``st.altair_chart(selection_mode=...)``."""
+    params = chart.params if isinstance(chart.params, list) else []  # Altair lifts a layer's selection to the top
+    return [param.name for param in params if getattr(param, "select", None) is not None]
 
 
 def described(name_field: str, value_field: str) -> str:
