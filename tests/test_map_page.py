@@ -15,7 +15,7 @@ from community_policing.figures import maps as map_figures
 from community_policing.views import map_layers, metrics
 from community_policing.data.store import DB_ENV_VAR, Store
 from tests import overview_charts
-from tests.charts import title_of, vega_charts
+from tests.charts import rows, title_of, vega_charts
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,7 @@ def test_rate_layer_shows_the_shrunk_rate_with_the_raw_one_in_the_hover(store, p
     assert table.loc[rated, "rate_eb_per_1000"].notna().all() and table.loc[~rated, "rate_eb_per_1000"].isna().all()
     assert (table.loc[rated, "rate_eb_low"] <= table.loc[rated, "rate_eb_per_1000"]).all()
     assert (table.loc[rated, "rate_eb_per_1000"] <= table.loc[rated, "rate_eb_high"]).all()
-    chart = map_figures.layer_map(table, geo.area_features(store, level), "rate", "t")
+    chart = map_figures.layer_map(table, geo.area_features(store, level), "rate", "t").to_dict()
     assert "size-adjusted" in overview_charts.value_field(chart)  # the legend says what the colours are
     shaded = overview_charts.values(chart)
     for _i, row in table[rated].iterrows():
@@ -124,12 +124,12 @@ def _offline(chart) -> None:
     spec = overview_charts.spec_of(chart)
     assert spec["projection"]["type"] == "mercator"
     # A dataset is in the spec, or sent beside it (Streamlit moves it out: ``vega_charts``' "data").
-    datasets = {*spec.get("datasets", {}), *(chart.get("data", {}) if isinstance(chart, dict) else {})}
+    datasets = {*spec.get("datasets", {}), *(chart["data"] if isinstance(chart, dict) and "spec" in chart else {})}
     for layer in spec["layer"]:
         data = layer.get("data") or spec.get("data") or {}
         assert "values" in data or data.get("name") in datasets, layer.get("name")
     text = json.dumps(spec).lower()
-    assert '"url"' not in text and "maplibre" not in text and "mapbox" not in text and "tiles" not in text
+    assert '"url"' not in text and "maplibre" not in text and "mapbox" not in text
 
 
 def _drawn(chart) -> set[str]:
@@ -138,6 +138,13 @@ def _drawn(chart) -> set[str]:
     context = overview_charts.context_layers(chart)
     return {layer["mark"]["type"] for layer in spec["layer"]
             if layer not in context and layer["mark"]["type"] != "text"}
+
+
+def _clickable(chart) -> bool:
+    """The areas carry the click selection that opens a district (``display.open_district_on_click``)."""
+    spec = overview_charts.spec_of(chart)
+    params = [*spec.get("params", []), *overview_charts.areas_layer(chart).get("params", [])]
+    return any(p["name"] == map_figures.SELECTION and p.get("views", ["areas"]) == ["areas"] for p in params)
 
 
 @pytest.mark.parametrize("level", metrics.LEVELS)
@@ -150,8 +157,9 @@ def test_every_layer_draws_an_offline_map(store, period, level):
             continue
         column = map_figures.LAYER_STYLE[layer]["column"]
         for with_events in (None, events):
-            chart = map_figures.layer_map(data.table, features, layer, "t", "s", events=with_events)
+            chart = map_figures.layer_map(data.table, features, layer, "t", "s", events=with_events).to_dict()
             _offline(chart)
+            assert _clickable(chart)
             names = [lr.get("name") for lr in overview_charts.spec_of(chart)["layer"]]
             assert _drawn(chart) == ({"geoshape", "circle"} if with_events is not None else {"geoshape"})
             assert ("events" in names) == (with_events is not None), (layer, names)
@@ -163,11 +171,16 @@ def test_every_layer_draws_an_offline_map(store, period, level):
             assert "Residents (denominator)" in overview_charts.tooltip_titles(chart)
             hover = " ".join(overview_charts.tooltip(chart, a) for a in overview_charts.ids(chart))
             assert "Residents (denominator)" in hover and "population)" in hover
+            # Every line of every tooltip says something: a missing value would show as "null" (Vega-Lite's words).
+            fields = [t["field"].replace("\\.", ".") for t in overview_charts.areas_layer(chart)["encoding"]["tooltip"]]
+            blank = [(area["id"], area["kind"], field) for area in overview_charts.areas(chart) for field in fields
+                     if area.get(field) is None or str(area[field]).lower() in ("", "nan", "none", "<na>", "null")]
+            assert not blank, (level, layer, blank)
 
 
 def test_change_map_is_centred_and_mutes_noise(store, period):
     data = map_layers.layer_data(store, "change", "neighborhood", period)
-    chart = map_figures.layer_map(data.table, geo.area_features(store, "neighborhood"), "change", "t")
+    chart = map_figures.layer_map(data.table, geo.area_features(store, "neighborhood"), "change", "t").to_dict()
     scale = overview_charts.colour_scale(chart)
     low, high = scale["domain"]
     assert low == -high and high > 0  # centred on no change
@@ -252,12 +265,13 @@ def test_map_page_renders_every_layer_at_both_levels(dash, demo_db, monkeypatch)
             the_map = _map(at)
             _offline(the_map)
             assert overview_charts.ids(the_map), (level, layer)
-            assert overview_charts.areas_layer(the_map)["params"][0]["name"] == map_figures.SELECTION
+            assert _clickable(the_map)
             assert at.get("download_button")
             assert any("About this data" in h.value for h in at.subheader)
             if layer == "bivariate":
-                key = next((c for c in vega_charts(at) if "bivariate_legend" in c["key"]), None)
-                assert key is not None and title_of(key) == "How to read the colours"
+                # The key beside the map (a chart without a selection has no element id: found by its title).
+                key = next((c for c in vega_charts(at) if title_of(c) == "How to read the colours"), None)
+                assert key is not None and len(rows(key)) == 9 and key is not the_map
     at.checkbox(key="show_events").check().run()
     assert not at.exception
     layers = _map(at)["spec"]["layer"]

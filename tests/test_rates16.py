@@ -20,7 +20,7 @@ from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR
 from tests.test_exports import download_data, recording  # noqa: F401  (recording: a fixture; reads a download)
 from tests.conftest import open_tables
 from tests import overview_charts
-from tests.charts import title_of
+from tests.charts import title_of, vega_charts
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -58,7 +58,8 @@ def _figures(at: AppTest) -> list[dict]:
 
 
 def _map(at: AppTest) -> dict:
-    return next(f for f in _figures(at) if any(t["type"] == "choroplethmap" for t in f["data"]))
+    """The Map page's Vega-Lite map (``figures.maps.layer_map``)."""
+    return next(c for c in vega_charts(at) if "map_page_chart" in c["key"])
 
 
 def _overview_map(at: AppTest) -> dict:
@@ -75,18 +76,17 @@ def _tooltips(chart: dict) -> str:
     return " ".join(overview_charts.tooltip(chart, a) for a in overview_charts.ids(chart))
 
 
-def _title(fig: dict) -> str:
-    return fig["layout"]["title"]["text"].replace("<br>", " ")
+def _title(chart: dict) -> str:
+    return title_of(chart)  # its lines joined
 
 
-def _colour_bar(fig: dict) -> str:
-    bars = [t.get("colorbar", {}).get("title", {}).get("text", "") for t in fig["data"]]
-    bars.append(fig["layout"].get("coloraxis", {}).get("colorbar", {}).get("title", {}).get("text", ""))
-    return " ".join(b for b in bars if b)
+def _colour_bar(chart: dict) -> str:
+    """The title of the Map page's colour legend (what the colours are, with their base)."""
+    return overview_charts.legend_title(chart)
 
 
-def _hovers(fig: dict) -> str:
-    return " ".join(str(h) for t in fig["data"] for h in (t.get("text") or []) if isinstance(h, str))
+def _hovers(chart: dict) -> str:
+    return _tooltips(chart)
 
 
 # A rate said per 1,000, except engagement intensity (activities or hours per 1,000 residents per year, which is
@@ -190,6 +190,13 @@ def test_homicide_on_the_map_page_reads_per_100000(demo_env):
     assert any({"Incidents per 100,000 residents", "Size-adjusted rate per 100,000 residents"} <= set(t.columns)
                for t in tables)
     assert not any("rate_per_1000" in t.columns or "rate_eb_per_1000" in t.columns for t in tables)
+    # The colours are per 100,000: each area is shaded by its size-adjusted rate per 100,000, as the table says.
+    shown = next(t for t in tables if "Size-adjusted rate per 100,000 residents" in t.columns).set_index("area_id")
+    shaded = overview_charts.values(fig)
+    assert overview_charts.ids(fig, "value")
+    for area in overview_charts.ids(fig, "value"):
+        assert shaded[area] == pytest.approx(float(shown.loc[area, "Size-adjusted rate per 100,000 residents"]),
+                                             abs=1e-3)
     # Another layer's hover gives the rate with the same base.
     at.radio(key="map_layer").set_value("change").run()
     assert not at.exception, at.exception

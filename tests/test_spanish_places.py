@@ -108,30 +108,38 @@ def test_map_in_spanish_for_every_layer(demo_env):
                 "engagement": "Actividades de participación por cada 1,000 residentes por año, por distrito",
                 "trust": "Puntaje de confianza de los residentes por distrito",
                 "bivariate": "Intensidad de la participación y cambio en"}
+    from tests import overview_charts
+    from tests.charts import title_of, vega_charts
+
+    def the_map() -> dict:
+        return next(c for c in vega_charts(at) if "map_page_chart" in c["key"])
+
+    assert not at.get("plotly_chart")  # the Map page's map and key are Vega-Lite
     for layer, title in expected.items():
         at.radio(key="map_layer").set_value(layer).run()
         assert not at.exception, (layer, at.exception)
         assert "Los números detrás del mapa, por distrito" in [s.value for s in at.subheader]
-        spec = _charts(at)[0]
-        shown_title = spec["layout"]["title"]["text"].replace("<br>", " ")  # titles wrap for phones
+        chart = the_map()
+        shown_title = title_of(chart)  # titles wrap for phones: their lines joined
         assert title in shown_title, (layer, shown_title)
-        hovers = json.dumps([t.get("text") for t in spec["data"]], ensure_ascii=False)
+        hovers = "\n".join(overview_charts.tooltip(chart, a) for a in overview_charts.ids(chart))
         assert "Incidentes:" in hovers and "Incidents:" not in hovers, layer  # the hover, in Spanish
+        assert not _no_english_sentences(overview_charts.tooltip_titles(chart)), layer
         assert not _no_english_sentences(_shown_text(at), OTHERS), layer
-    key = next(c for c in _charts(at) if c["data"][0]["type"] == "heatmap")
-    assert key["layout"]["title"]["text"] == "Cómo leer los colores"
+    key = [c for c in vega_charts(at) if title_of(c) == "Cómo leer los colores"]
+    assert len(key) == 1
     at.checkbox(key="show_events").check().run()
     assert any("con un lugar registrado se muestran como puntos" in c.value for c in at.caption)
-    points = [t for c in _charts(at) for t in c["data"] if t["type"] == "scattermap"
-              and t.get("name") not in ("area numbers", "label halo")]  # the district numbers drawn on the map
-    assert points and {t["name"] for t in points} <= {"Reunión comunitaria", "Evento vecinal", "Patrullaje a pie",
-                                                     "Programa escolar o juvenil", "Sesión de opiniones o encuesta",
-                                                     "Otra actividad"}
-    assert "asistentes:" in points[0]["hovertemplate"]
+    points = next((layer for layer in the_map()["spec"]["layer"] if layer.get("name") == "events"), None)
+    assert points is not None and points["data"]["values"]
+    assert {p["Actividad"] for p in points["data"]["values"]} <= {
+        "Reunión comunitaria", "Evento vecinal", "Patrullaje a pie", "Programa escolar o juvenil",
+        "Sesión de opiniones o encuesta", "Otra actividad"}
+    assert "Asistentes" in [t["title"] for t in points["encoding"]["tooltip"]]  # the point's hover, in Spanish
     at.radio(key="map_level_page").set_value("neighborhood").run()
     at.radio(key="map_layer").set_value("engagement").run()
     assert not at.exception, at.exception
-    assert "por vecindario" in _charts(at)[0]["layout"]["title"]["text"].replace("<br>", " ")
+    assert "por vecindario" in title_of(the_map())
     assert not _no_english_sentences(_shown_text(at), OTHERS)
     at.radio(key="map_layer").set_value("trust").run()
     assert any("por distrito policial" in i.value for i in at.info)
@@ -235,8 +243,8 @@ def test_takeaways_and_figures_follow_the_language(demo):
     assert "Robo con violencia" in set(mix["label"]) or "Hurto" in set(mix["label"])
     layer = map_layers.layer_data(s, "bivariate", "district", period)
     assert layer.legend["label"].str.contains("participación").all()
-    fig_map = map_figures.bivariate_legend(layer.legend)
-    assert fig_map.layout.title.text == "Cómo leer los colores"
+    fig_map = map_figures.bivariate_legend(layer.legend).to_dict()
+    assert fig_map["title"]["text"] == "Cómo leer los colores"
     monthly = compare.monthly_table(s, ["2", "5"], period.end)
     fig_cmp = compare_figures.rate_lines(monthly, compare.rate_takeaway(monthly)).to_dict()
     line = next(layer for layer in fig_cmp["layer"] if layer["mark"]["type"] == "line")
@@ -276,4 +284,13 @@ def test_public_view_with_small_counts_in_spanish(demo_env, monkeypatch, page, q
         from tests.charts import texts, title_of, vega_charts
         titles += [title_of(c) for c in vega_charts(at)]
         assert not _no_english_sentences([t for c in vega_charts(at) for t in texts(c)], OTHERS)
+    if page == "map":  # its map and key are Vega-Lite: their titles, every text they show, and the map's hovers
+        from tests import overview_charts
+        from tests.charts import texts, title_of, vega_charts
+        titles += [title_of(c) for c in vega_charts(at)]
+        assert not _no_english_sentences([t for c in vega_charts(at) for t in texts(c)], OTHERS)
+        the_map = next(c for c in vega_charts(at) if "map_page_chart" in c["key"])
+        lines = [line for a in overview_charts.ids(the_map) for line in overview_charts.tooltip(the_map, a).split("\n")
+                 if not line.startswith("Área: ")]  # each line on its own; an area's name is the city's data
+        assert lines and not _no_english_sentences(lines, OTHERS), lines
     assert titles and not _no_english_sentences(titles), titles

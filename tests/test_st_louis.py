@@ -270,9 +270,12 @@ def test_st_louis_parks_are_grey_with_no_population(stl):
     chart = overview_figures.choropleth(table, features, "rate_per_1000", "t")
     assert parks <= set(overview_charts.ids(chart, "none"))
     assert all("Caution: no population" in overview_charts.tooltip(chart, p) for p in parks)
-    fig = map_figures.layer_map(data.table, features, "rate", "t")
-    grey = [t for t in fig.data if t.name == "no population"][0]
-    assert set(grey.locations) == parks
+    layer = map_figures.layer_map(data.table, features, "rate", "t").to_dict()
+    no_population = {a for a in overview_charts.ids(layer, "none")
+                     if "Residents (denominator): no population" in overview_charts.tooltip(layer, a)}
+    assert no_population == parks
+    assert all(overview_charts.values(layer)[p] is None for p in parks)  # not shaded: grey
+    assert all("Caution: no population" in overview_charts.tooltip(layer, p) for p in parks)  # and says why
 
 
 def test_st_louis_counts_its_unknown_occurrence_dates(stl):

@@ -257,11 +257,14 @@ def test_areas_without_population_are_grey_and_say_so_on_the_map_page(thin_db, l
     with Store(thin_db) as s:
         data = map_layers.layer_data(s, layer, "neighborhood", metrics.Period(*YEAR_2024))
         features = geo.area_features(s, "neighborhood")
-    fig = map_figures.layer_map(data.table, features, layer, "t")
-    grey = [t for t in fig.data if t.name == "no population"]
-    assert grey and list(grey[0].locations) == ["P"]
-    assert "Residents (denominator): no population" in grey[0].text[0]
-    assert "nan" not in grey[0].text[0].lower()
+    from tests import overview_charts
+
+    chart = map_figures.layer_map(data.table, features, layer, "t").to_dict()
+    assert overview_charts.ids(chart, "none") == ["P"] and overview_charts.values(chart)["P"] is None  # grey
+    hover = overview_charts.tooltip(chart, "P")
+    assert "Residents (denominator): no population" in hover
+    assert "Caution: no population" in hover  # why it has no colour
+    assert "nan" not in hover.lower()
 
 
 # --- the offense filter -----------------------------------------------------------------------------------

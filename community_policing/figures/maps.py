@@ -55,7 +55,7 @@ LAYER_STYLE = {
     "trust": {"column": "trust_score", "label": N_("Trust score (0–100, latest month)"), "scheme": "purples",
               "why_blank": N_("no score: no survey month with at least {n} respondents in the period"),
               "n": MIN_RESPONDENTS},
-    "bivariate": {"column": "bivariate_class", "label": N_("Colour means"),
+    "bivariate": {"column": "bivariate_class", "label": N_("Engagement × crime change"),
                   "why_blank": N_("not classed: no engagement intensity or no % change")},
 }
 # The counts each layer's value is made from: in public mode an area whose value is blank because one
@@ -138,6 +138,9 @@ def tooltip_fields(row: pd.Series, layer: str, base: int = 1000) -> dict[str, st
                                                              moe=f"{float(row['margin_of_error']):.1f}"))
             fields[_("Trust score")] = _("{score} ({month}; {who})").format(
                 score=f"{float(row['trust_score']):.1f}", month=i18n.format_month_short(row["trust_period"]), who=who)
+    if layer == "bivariate":  # the colour in words ("not classed" when the area has no colour)
+        label = row.get("bivariate_label")
+        fields[_("Colour means")] = str(label) if isinstance(label, str) and label else _("not classed")
     fields[_("Caution")] = note or ""
     return fields
 
@@ -221,8 +224,6 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
     areas.sort(key=lambda a: ("faded", "value", "none", "hidden").index(a["kind"]))
     areamap.keep_cautions(areas, f_note)
     titles = [t for t in (areas[0] if areas else {}) if t not in ("type", "id", "geometry", "kind", name)]
-    if layer == "bivariate":
-        titles.append(name)
     tooltip = [alt.Tooltip(field=vega.field(t), type="nominal", title=t) for t in titles]
 
     shown = pd.Series([a[name] for a in areas if a["kind"] in ("value", "faded")], dtype=object)
@@ -242,7 +243,7 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
     # What a screen reader hears of an area: its name and the layer's value in words.
     described = {"rate": shrunk_rate_line("", base).rstrip().rstrip(":"), "change": _("Change"),
                  "engagement": _("Activities per 1,000 residents per year"), "trust": _("Trust score"),
-                 "bivariate": name}[layer]
+                 "bivariate": _("Colour means")}[layer]
     shapes = alt.Chart(alt.Data(values=areas)).mark_geoshape(invalid="show").encode(
         color=colour,
         fillOpacity=alt.condition("datum.kind === 'faded'", alt.value(MUTED_OPACITY * fade), alt.value(0.9 * fade)),
