@@ -6,6 +6,7 @@ Screenshots go to artifacts/screenshots/ (git-ignored) so a person can look at t
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -108,21 +109,100 @@ def test_clicking_a_district_on_the_map_opens_its_page(app_url, browser):
     page.close()
 
 
+# The Map page's map: Vega-Lite too, its areas the layer named "areas" (the bivariate key beside it is no map).
+MAP_PAGE_AREAS = '[data-testid="stVegaLiteChart"] g.role-mark.areas_marks path[aria-roledescription="geoshape"]'
+_MAP_PAGE_CHART = '[data-testid="stVegaLiteChart"]:has(g.areas_marks)'
+
+
+def _map_page_title(page) -> str:
+    """The Map page's map as a screen reader names it (its kind, title and period): changes with the layer."""
+    return page.locator(_MAP_PAGE_CHART).first.get_attribute("aria-label") or ""
+
+
 @pytest.mark.parametrize("layer", ["rate", "change", "engagement", "trust", "bivariate"])
 def test_map_page_draws_each_layer(app_url, browser, layer):
     from community_policing.views.map_layers import LAYER_LABELS
 
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{app_url}/map", wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
+    page.wait_for_selector(MAP_PAGE_AREAS, timeout=60_000)
+    page.wait_for_timeout(1000)
     if layer != "rate":
+        before = _map_page_title(page)
         page.get_by_text(LAYER_LABELS[layer], exact=True).first.click()
-        page.wait_for_timeout(3000)
-    canvas = page.wait_for_selector('[data-testid="stPlotlyChart"] canvas.maplibregl-canvas', timeout=60_000)
-    page.wait_for_timeout(2500)
-    assert _distinct_colours(canvas.screenshot()) > 20, f"the {layer} map looks blank"
+        # The map drawn again with the chosen layer: its title (and so its text alternative) changed.
+        page.wait_for_function("([sel, before]) => { const c = document.querySelector(sel);"
+                               " return c && c.querySelector('svg.marks') && c.getAttribute('aria-label') !== before; }",
+                               arg=[_MAP_PAGE_CHART, before], timeout=60_000)
+    page.wait_for_selector(MAP_PAGE_AREAS, timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert page.locator(MAP_PAGE_AREAS).count() >= 9, f"the {layer} map draws fewer areas than districts"
+    page.locator(_MAP_PAGE_CHART).first.scroll_into_view_if_needed()
+    box = page.evaluate("""sel => {
+      const boxes = [...document.querySelectorAll(sel)].map(p => p.getBoundingClientRect());
+      const l = Math.min(...boxes.map(b => b.left)), t = Math.min(...boxes.map(b => b.top));
+      return {x: l, y: t, width: Math.max(...boxes.map(b => b.right)) - l,
+              height: Math.max(...boxes.map(b => b.bottom)) - t};
+    }""", MAP_PAGE_AREAS)
+    assert box["width"] > 300 and box["height"] > 200, box
+    assert _distinct_colours(page.screenshot(clip=box)) > 20, f"the {layer} map looks blank"
+    if layer == "bivariate":  # its key beside it, in words
+        assert page.locator('[data-testid="stVegaLiteChart"] svg.marks', has_text="How to read the colours").count() == 1
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0  # the Map page draws no Plotly chart
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"map_{layer}.png"), full_page=True)
+    assert not errors, errors
+    page.close()
+
+
+# A point of the page where an area is what a click reaches (not a number drawn on it, not a neighbour).
+_POINT_ON = """path => {
+  const r = path.getBoundingClientRect();
+  for (let i = 1; i < 12; i++) for (let j = 1; j < 12; j++) {
+    const x = r.left + r.width * i / 12, y = r.top + r.height * j / 12;
+    if (document.elementFromPoint(x, y) === path) return {x, y};
+  }
+  return null;
+}"""
+
+
+def test_clicking_a_district_on_the_map_page_opens_its_page(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(f"{app_url}/map", wait_until="domcontentloaded")
+    page.wait_for_selector(MAP_PAGE_AREAS, timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.locator(_MAP_PAGE_CHART).first.scroll_into_view_if_needed()
+    # Each area is named for screen readers "District 3 – Central: 112.5 (…)": pick one not first in line.
+    target = page.locator(MAP_PAGE_AREAS).nth(page.locator(MAP_PAGE_AREAS).count() // 2)
+    name = target.get_attribute("aria-label") or ""
+    assert name.startswith("District "), name
+    district_id = name.split()[1]
+    point = target.evaluate(_POINT_ON)
+    assert point, f"no point of {name!r} can be clicked"
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url(f"**/district?district={district_id}*", timeout=30_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=60_000)
+    assert page.locator("h1").first.inner_text().startswith(f"District {district_id}")
+    page.close()
+
+
+def test_clicking_a_district_number_on_the_map_page_opens_its_page(app_url, browser):
+    """The numbers drawn on the districts are what a reader aims at: a click on one opens its district too."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(f"{app_url}/map", wait_until="domcontentloaded")
+    page.wait_for_selector(MAP_PAGE_AREAS, timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.locator(_MAP_PAGE_CHART).first.scroll_into_view_if_needed()
+    number = page.locator(f"{_MAP_PAGE_CHART} g.area_numbers_marks text").filter(has_text=re.compile(r"^5$"))
+    box = number.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", [x, y]) == "5"  # the number
+    page.mouse.click(x, y)
+    page.wait_for_url("**/district?district=5*", timeout=30_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=60_000)
+    assert page.locator("h1").first.inner_text().startswith("District 5")
     page.close()
 
 

@@ -27,9 +27,9 @@ def browser():
 
 
 def _settle(page) -> None:
-    """Wait until the page has drawn its map or charts (Plotly on the Map page, Vega-Lite on the District page) and
-    stopped running."""
-    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"] svg.marks', timeout=60_000)
+    """Wait until the page has drawn its map or charts (Vega-Lite on the Map and District pages) and stopped
+    running."""
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=60_000)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     page.wait_for_timeout(800)
 

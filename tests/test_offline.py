@@ -17,7 +17,9 @@ server tells a third party who is reading what). A user saw ``net::ERR_NAME_NOT_
 Found and fixed: the browser tab's icon was ``:material/handshake:``, which Streamlit's page loads from
 fonts.gstatic.com on every page (dashboard.py now uses an emoji, drawn as a data: URL). Kept out by
 construction: plotly.js's MapLibre styles, even "white-bg", name a glyph server (fonts.openmaptiles.org) that
-MapLibre calls as soon as a map shows text; so no map may draw text (this test would list the glyph URL).
+MapLibre calls as soon as a map shows text; so no Plotly map may draw text (this test would list the glyph URL).
+The Overview's and the Map page's maps are Vega-Lite (SVG from the spec: their district numbers are SVG text,
+no tiles, no glyphs); the Engagement log's place picker is the one Plotly map left.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ from tests.conftest import tiny_city_tables
 # Every page in the first language; the Overview (a new session from ``?lang=``) in the second.
 LANGUAGES = {"demo": ("en", "es"), "city": ("es", "en")}
 SCREENSHOTS = servers.ROOT / "artifacts" / "screenshots"  # git-ignored: the page as it was when a step failed
-MAP_CANVAS = '[data-testid="stPlotlyChart"] canvas.maplibregl-canvas'
-# The Overview's map: Vega-Lite shapes (SVG paths), drawn from the spec with no tiles.
+# The Overview's and the Map page's maps: Vega-Lite shapes (SVG paths), drawn from the spec with no tiles.
 VEGA_MAP = '[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]'
 
-# A run has finished, every Plotly chart has drawn, and every MapLibre map has loaded its style and sources (so
-# it has asked for whatever it needs: glyphs for text, sprites, tiles). As in test_accessibility, plus the maps.
+# A run has finished, every Plotly chart has drawn, and every MapLibre map (the Engagement log's place picker, the one
+# Plotly map left) has loaded its style and sources (so it has asked for whatever it needs: glyphs for text, sprites,
+# tiles), and every Vega-Lite chart (the Overview's and the Map page's maps among them) has drawn its SVG. As in
+# test_accessibility, plus the maps.
 _SETTLED = """() => {
   const app = document.querySelector('[data-test-script-state]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
@@ -230,6 +233,8 @@ _STATE = """() => ({
     return !chart.querySelector('.main-svg') ? 'no svg'
       : !sub ? 'drawn' : sub.map.loaded() ? 'map loaded' : 'map loading';
   }),
+  vega: [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart =>
+    chart.querySelector('svg.marks') ? 'drawn' : 'no svg'),
 })"""
 
 
@@ -281,16 +286,18 @@ def _interact(page, path: str, lang: str) -> None:
     with i18n.speaking(lang):
         t = i18n.gettext
         if path in ("pages/overview.py", "pages/map.py"):
-            assert page.locator(VEGA_MAP if path == "pages/overview.py" else MAP_CANVAS).count(), f"no map drawn on {path}"
+            assert page.locator(VEGA_MAP).count(), f"no map drawn on {path}"
         if path == "pages/overview.py":
             _click_radio(page, t("Neighborhood"))  # the neighborhood map
         elif path == "pages/map.py":
             for layer in LAYERS[1:]:  # every layer (the first is shown on arrival)
                 _click_radio(page, t(LAYER_LABELS[layer]))
+                assert page.locator(VEGA_MAP).count(), f"no map drawn on {path} ({layer})"
             _click_radio(page, t("Neighborhood"))
             events = page.locator('[data-testid="stMain"] [data-testid="stCheckbox"] input:not([disabled])')
             if events.count():  # "Show engagement activities": points on the map
                 _rerun(page, lambda: events.first.check(force=True), "showing the engagement activities")
+            assert page.locator(VEGA_MAP).count(), f"no map drawn on {path} (neighborhoods, activities)"
         elif path == "pages/ledger.py":
             page.get_by_text(t("Pick the place on the map (optional)")).first.click()
             _settle(page)

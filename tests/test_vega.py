@@ -121,7 +121,8 @@ def test_a_page_sends_the_chart_with_its_text_alternative_and_readable_data(tmp_
 
 
 # The pages a reader is sent to by a shared link, each drawn with Vega-Lite only.
-VEGA_PAGES = ("district", "compare", "engagement", "programs", "trust")
+VEGA_PAGES = ("district", "compare", "engagement", "programs", "trust", "map")
+MAP_PAGES = ("map",)  # its chart is a map: areas, no time axis (no month to read)
 
 _DRAWN = """() => {
   const app = document.querySelector('[data-test-script-state]');
@@ -137,7 +138,8 @@ def test_the_pages_a_link_opens_load_no_plotly_and_label_months_right_in_missour
     """Each page in a fresh browser (a reader following a link) set to Missouri's time zone: no request for
     Plotly's script, no Plotly chart, every chart a Vega-Lite one with its text alternative; month ticks
     read as months ("Jan 2024") with no month named twice in a row (a local-time axis put 1 March in
-    February and labelled two ticks "Mar 2024")."""
+    February and labelled two ticks "Mar 2024"). The Map page's map has no time axis: there, its areas are
+    drawn instead and no axis is drawn at all."""
     servers.need()
     month = re.compile(r"^[A-Z][a-z]{2} \d{4}$")
     with servers.serving(demo_db, tmp_path) as url, servers.chromium() as browser:
@@ -157,6 +159,12 @@ def test_the_pages_a_link_opens_load_no_plotly_and_label_months_right_in_missour
             assert unnamed == 0, f"{path}: a chart without a text alternative"
             ticks = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(c =>
                 [...c.querySelectorAll('g.role-axis-label text')].map(t => t.textContent))""")
+            if path in MAP_PAGES:  # a map: its areas drawn, no axis (so no month to read)
+                areas = page.locator('[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]')
+                assert areas.count() >= 9, f"{path}: {areas.count()} areas drawn"
+                assert ticks == [[]], f"{path}: {ticks}"
+            else:
+                assert any(ticks), f"{path}: no axis labels read"
             for labels in ticks:
                 months = [label for label in labels if month.match(label)]
                 assert all(a != b for a, b in zip(months, months[1:])), f"{path}: {months}"

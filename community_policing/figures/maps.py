@@ -280,12 +280,22 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
     return vega.finish(chart, title, subtitle or None)
 
 
+LEGEND_LINE_PX = 12  # the key's cell text: 10 px type, 12 px a line
 LEGEND_CELL_CHARS = 11  # characters a legend cell line holds at 10 px on a phone (a cell is about 95 px wide)
 
 
 def _cell_lines(text: str, width: int) -> list[str]:
     wrapped = vega.lines(text, width)
     return wrapped if isinstance(wrapped, list) else [wrapped]
+
+
+def _centred_lines(text: str, lines: int) -> str:
+    """A Vega expression: the lines of ``text`` (an expression of a string with "\\n" between lines) padded with
+    blank lines above and below to ``lines`` lines, as an array. Vega draws a text of several lines from its
+    first line down; padding every text to the same count and moving all up by half makes each one centred."""
+    count = f"length(split({text}, '\\n'))"
+    return (f"split(pad('', floor(({lines} - {count}) / 2), '\\n') + {text} + "
+            f"pad('', ceil(({lines} - {count}) / 2), '\\n'), '\\n')")
 
 
 def bivariate_legend(legend: pd.DataFrame):
@@ -324,18 +334,26 @@ def bivariate_legend(legend: pd.DataFrame):
         x=alt.X(field=vega.field(f_engagement), type="ordinal", sort=order_x, title=f_engagement,
                 axis=alt.Axis(labelAngle=0, labelExpr=split, labelFontSize=11, labelLimit=120, titleFontSize=12)),
         y=alt.Y(field=vega.field(f_change), type="ordinal", sort=order_y, title=f_change,
-                axis=alt.Axis(labelExpr=split, labelFontSize=11, labelLimit=150, titleFontSize=12)))
+                axis=alt.Axis(labelExpr=_centred_lines("datum.label", max(len(y.split("\n")) for y in order_y)),
+                              labelLineHeight=LEGEND_LINE_PX + 1, labelFontSize=11, labelLimit=150, titleFontSize=12,
+                              labelOffset=-(max(len(y.split("\n")) for y in order_y) - 1) * (LEGEND_LINE_PX + 1) / 2)))
     cells = base.mark_rect(stroke="#ffffff", strokeWidth=3).encode(
         color=alt.Color(field=vega.field(f_means), type="nominal", legend=None,
                         scale=alt.Scale(domain=list(frame[f_means]), range=[BIVARIATE_COLORS[int(v)] for v in
                                                                             legend["bivariate_class"]])),
         tooltip=[alt.Tooltip(field=vega.field(f_means), type="nominal", title=f_means),
                  alt.Tooltip(field=vega.field(f_areas), type="quantitative", title=f_areas, format=vega.COUNT)])
-    words = base.mark_text(fontSize=10, lineBreak="\n", font=vega.FONT_FAMILY).encode(
-        text=alt.Text(field=vega.field(f_cell), type="nominal"),
+    # Vega puts a text's first line at the cell's middle and runs the others down: every cell's text is padded
+    # to as many lines as the longest (blank lines above and below, in the browser only) and the block moved up
+    # by half its height, so each cell's words sit centred inside it.
+    most = max(len(text.split("\n")) for text in frame[f_cell])
+    words = base.mark_text(fontSize=10, lineHeight=LEGEND_LINE_PX, lineBreak="\n", font=vega.FONT_FAMILY,
+                           dy=-(most - 1) * LEGEND_LINE_PX / 2).encode(
+        text=alt.Text(field="centred", type="nominal"),
         color=alt.condition("datum.dark", alt.value("#ffffff"), alt.value("#000000")),
         tooltip=[alt.Tooltip(field=vega.field(f_means), type="nominal", title=f_means),
-                 alt.Tooltip(field=vega.field(f_areas), type="quantitative", title=f_areas, format=vega.COUNT)])
+                 alt.Tooltip(field=vega.field(f_areas), type="quantitative", title=f_areas, format=vega.COUNT)]
+    ).transform_calculate(centred=f"join({_centred_lines(f'datum[{areamap.expr(f_cell)}]', most)}, '\\n')")
     chart = alt.layer(cells, words).properties(height=420, width="container")
     return vega.finish(chart, _("How to read the colours"))
 
