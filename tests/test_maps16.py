@@ -169,9 +169,15 @@ def test_legend_cells_wrap_to_their_width(store, period):
         lines = text.split("\n")
         assert max(len(line) for line in lines) <= map_figures.LEGEND_CELL_CHARS, text
         assert lines[-1] in (f"{areas} areas", f"{areas} area"), text
-    # The cells' text is drawn as lines at those breaks.
+    # The cells' text is drawn as lines at those breaks, centred in the cell: every text padded to as many lines
+    # as the longest with blank lines (in the browser) and the block moved up by half its height.
     words = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
-    assert words["mark"]["lineBreak"] == "\n" and words["encoding"]["text"]["field"] == "In words"
+    drawn = words["encoding"]["text"]["field"]
+    [made] = [t for t in words["transform"] if t["as"] == drawn]
+    most = max(len(text.split("\n")) for text in cells["In words"])
+    assert "datum['In words']" in made["calculate"] and f"floor(({most} - " in made["calculate"]
+    assert words["mark"]["lineBreak"] == "\n"
+    assert words["mark"]["dy"] == -(most - 1) * words["mark"]["lineHeight"] / 2
 
 
 def test_search_highlight_and_locator(store, period):
