@@ -220,8 +220,9 @@ def test_bivariate_legend_has_nine_labelled_cells(store, period):
     scale = rect["encoding"]["color"]["scale"]
     assert sorted(scale["domain"]) == sorted(cells["Colour means"]) and len(set(scale["range"])) == 9
     assert set(scale["range"]) == set(map_figures.BIVARIATE_COLORS)
-    assert any(layer["mark"]["type"] == "text" and layer["encoding"]["text"]["field"] == "In words"
-               for layer in spec["layer"])
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")  # drawn from each cell's words
+    assert any(t["as"] == text["encoding"]["text"]["field"] and "datum['In words']" in t["calculate"]
+               for t in text["transform"])
 
 
 # --- The page through AppTest --------------------------------------------------------------------
