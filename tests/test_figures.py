@@ -1,4 +1,6 @@
-"""Figure functions are pure: a DataFrame in, a plotly Figure out, tested without Streamlit."""
+"""Figure functions are pure: a DataFrame in, a chart out (Vega-Lite through Altair, or Plotly), tested without
+Streamlit. The area maps (the Overview's, ``figures.overview.choropleth``, and the Map page's,
+``figures.maps.layer_map``) share what ``figures.areamap`` draws: those parts are checked on both."""
 
 import datetime as dt
 import json
@@ -7,10 +9,10 @@ import pytest
 
 from community_policing.data import geo
 from community_policing.figures import base as figures
-from community_policing.figures import overview as overview_figures, vega
+from community_policing.figures import areamap, maps as map_figures, overview as overview_figures, vega
 from community_policing.figures.style import NO_VALUE_GREY
 from tests import overview_charts as map_spec
-from community_policing.views import metrics
+from community_policing.views import map_layers, metrics
 from community_policing.data.store import Store
 
 MARCH = (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
@@ -22,6 +24,20 @@ def tiny(tiny_db):
         table = metrics.area_comparison(s, *MARCH, level="neighborhood")
         features = geo.area_features(s, "neighborhood")
     return table, features
+
+
+def area_map(which: str, tiny_db, level: str, **options):
+    """An area map of the tiny city's rates: the Overview's (``choropleth``) or the Map page's (``layer_map``)."""
+    with Store(tiny_db) as s:
+        features = geo.area_features(s, level)
+        if which == "overview":
+            return overview_figures.choropleth(metrics.area_comparison(s, *MARCH, level=level), features,
+                                               "rate_per_1000", "t", **options)
+        table = map_layers.layer_data(s, "rate", level, metrics.Period(*MARCH)).table
+    return map_figures.layer_map(table, features, "rate", "t", **options)
+
+
+BOTH_MAPS = ["overview", "map page"]
 
 
 def vega_title(chart):
@@ -58,7 +74,8 @@ def test_change_map_is_centred_on_zero(tiny):
     assert map_spec.colour_scale(chart)["scheme"] == "redblue" and map_spec.colour_scale(chart)["reverse"]  # red = more
 
 
-def test_map_view_fits_the_areas(tiny):
+@pytest.mark.parametrize("which", BOTH_MAPS)
+def test_map_view_fits_the_areas(tiny, tiny_db, which):
     """A map fits every shape it draws: the context lines are clipped to the areas, so a long river or road does
     not zoom the city out."""
     from shapely.geometry import shape
@@ -71,13 +88,13 @@ def test_map_view_fits_the_areas(tiny):
         {"type": "Feature", "properties": {"kind": "water"}, "geometry": {"type": "LineString",
                                                                          "coordinates": [[-95, midy], [-88, midy]]}},
         {"type": "Feature", "properties": {"kind": "city"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
-    chart = overview_figures.choropleth(tiny[0], features, "rate_per_1000", "t", context=context)
+    chart = area_map(which, tiny_db, "neighborhood", context=context)
     lines = map_spec.context_layers(chart)
     assert {layer["mark"]["stroke"] for layer in lines} == {"#6baed6", "#6f6f6f"}  # water, city limits
     for layer in lines:
         for feature in layer["data"]["values"]:
             x0, y0, x1, y1 = shape(feature["geometry"]).bounds
-            pad = overview_figures.CONTEXT_MARGIN * max(maxx - minx, maxy - miny) + 1e-9
+            pad = areamap.CONTEXT_MARGIN * max(maxx - minx, maxy - miny) + 1e-9
             assert minx - pad <= x0 and x1 <= maxx + pad and miny - pad <= y0 and y1 <= maxy + pad
     assert spec_layers_order(chart)[:2] == ["context", "context"]  # under the areas
 
@@ -166,15 +183,13 @@ def test_rate_map_is_shaded_by_the_size_adjusted_rate_with_the_raw_one_in_the_ho
     assert map_spec.colour_scale(change)["domain"][0] == -map_spec.colour_scale(change)["domain"][1]
 
 
-def test_district_map_draws_district_numbers_and_neighborhoods_are_named_on_hover(tiny_db, tiny):
-    with Store(tiny_db) as s:
-        districts = metrics.area_comparison(s, *MARCH)
-        features = geo.area_features(s, "district")
-    chart = overview_figures.choropleth(districts, features, "rate_per_1000", "t")
+@pytest.mark.parametrize("which", BOTH_MAPS)
+def test_district_map_draws_district_numbers_and_neighborhoods_are_named_on_hover(tiny_db, which):
+    chart = area_map(which, tiny_db, "district")
     assert sorted(map_spec.labels(chart)) == sorted(map_spec.ids(chart))
     ink = next(layer for layer in chart.to_dict()["layer"] if layer.get("name") == "area_numbers")
     assert ink["mark"]["fill"] == "#111111"  # dark ink, over a white halo drawn first
-    neighborhoods = overview_figures.choropleth(tiny[0], tiny[1], "rate_per_1000", "t")
+    neighborhoods = area_map(which, tiny_db, "neighborhood")
     assert map_spec.tooltip_titles(neighborhoods)[0] == "Area"
     assert map_spec.tooltip(neighborhoods, "A").startswith("Area: ")
 

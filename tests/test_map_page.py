@@ -304,3 +304,18 @@ def test_map_page_rate_layer_shows_the_size_adjusted_rate(dash, demo_db, monkeyp
         assert f"size-adjusted: {float(row['rate_eb_per_1000']):,.1f}" in text
     captions = " ".join(c.value for c in at.caption)
     assert "adjusted for size" in captions and "pulled toward the city rate" in captions
+
+
+def test_a_change_behind_a_hidden_count_says_so_not_none_a_year_earlier():
+    """Public view: a year earlier had 1 to 3 incidents, so the % is not shown; the tooltip says why (a small
+    count), never "none a year earlier"."""
+    row = pd.Series({"area_name": "Riverside", "incidents": 12, "incidents_prior_year": None,
+                     "incidents_prior_year_note": "fewer than 4", "pct_change": None,
+                     "noise": "not shown (small count)", "population": 5000, "population_year": 2020,
+                     "rate_per_1000": 2.4})
+    fields = map_figures.tooltip_fields(row, "change")
+    assert fields["Change"] == "not shown (small count)"
+    assert fields["A year earlier"] == "fewer than 4"
+    row = row.drop("incidents_prior_year_note")
+    row["incidents_prior_year"], row["noise"] = 0, ""
+    assert map_figures.tooltip_fields(row, "change")["Change"] == "no % (none a year earlier)"

@@ -495,13 +495,77 @@ def chart_leaks(spec: dict) -> list[str]:
 
 
 def map_leaks(chart) -> list[str]:
-    """Small counts in the Overview's Vega-Lite map (figures.overview.choropleth): in any area's tooltip as a
-    reader sees it, and (``vega_leaks``) in every field of every area and label sent to the browser."""
+    """Small counts in a Vega-Lite area map (the Overview's, ``figures.overview.choropleth``, or the Map page's,
+    ``figures.maps.layer_map``; an Altair chart or ``tests.charts.vega_charts``' dict): in any area's tooltip as
+    a reader sees it, and (``vega_leaks``) in every field of every area, point and label sent to the browser."""
     from tests import overview_charts
 
-    spec = chart.to_dict()
+    spec = overview_charts.spec_of(chart)
     said = [overview_charts.tooltip(spec, a) for a in overview_charts.ids(spec)]
     return [text for text in said if HOVER_LEAK.search(text.replace("\n", " "))] + vega_leaks(chart)
+
+
+def is_area_map(chart) -> bool:
+    """A Vega-Lite chart that draws areas (a layer named "areas": the Overview's map, the Map page's)."""
+    spec = chart["spec"] if isinstance(chart, dict) else chart.to_dict()
+    return any(layer.get("name") == "areas" for layer in spec.get("layer", []))
+
+
+# A number made from counts, as a map's tooltip writes one: a rate ("12.3", "0.0 per 1,000", "95% interval") or
+# a change ("+25.0%"). Counts, residents and thresholds ("fewer than 300 residents") are whole numbers.
+DERIVED_NUMBER = re.compile(r"\d\.\d|\d%")
+
+
+def hidden_area_leaks(chart) -> list[str]:
+    """What an area map (``is_area_map``) says of an area from a count it hides, in the current language.
+
+    An area whose shaded value is made from a hidden count (the incidents, for a rate; either count, for a change
+    or the engagement × change class) is drawn "hidden" (white, a heavy outline: not the grey of "no value") with
+    no value, and every tooltip line but its name, its two counts and its residents says "not shown: a small count
+    (public view)"; and no area, of any kind or layer, gives a rate or a change made from a hidden count (a rate
+    from its hidden incidents; a change from either count hidden)."""
+    from community_policing.figures import maps
+    from community_policing.figures.style import metric_label
+    from tests import overview_charts
+
+    _ = i18n._
+    spec = overview_charts.spec_of(chart)
+    field = overview_charts.value_field(spec)
+    titles = overview_charts.tooltip_titles(spec)
+    f_incidents, f_prior, f_change = _("Incidents"), _("A year earlier"), _("Change")
+    kept = {_("Area"), f_incidents, f_prior, _("Residents (denominator)")}  # what a hidden area still says
+    # Lines made from no incident count: the area's counts and residents, engagement and trust figures.
+    not_from_counts = kept | {_("Engagement activities"), _("Officer hours"), _("Trust score"),
+                              _("Activities per 1,000 residents per year")}
+    from_incidents = [t for t in titles if t not in not_from_counts]  # the rates and the change (and any caution)
+    if field in {maps.value_name("rate", base) for base in (1000, 100_000)}:
+        value_from = {f_incidents}
+    elif field in {maps.value_name("change"), maps.value_name("bivariate"), metric_label("pct_change")}:
+        value_from = {f_incidents, f_prior}
+    else:  # engagement, trust: made of no incident count
+        value_from = set()
+    hidden_words = {RULES.label, RULES.complementary_label, RULES.withheld_label}
+    hidden_why = _(maps.HIDDEN_WHY)
+    found = []
+    for area in overview_charts.areas(spec):
+        where = f"{area['id']} ({area['kind']})"
+        for title in (f_incidents, f_prior):
+            text = str(area.get(title, ""))
+            if text not in hidden_words and not re.fullmatch(r"[\d,.]+|" + re.escape(_("no data")), text):
+                found.append(f"{where} {title}: {text!r} is neither a count nor a hidden count's words")
+        hidden = {title for title in (f_incidents, f_prior) if area.get(title) in hidden_words}
+        if hidden & value_from and area["kind"] != "hidden":
+            found.append(f"{where}: its value is made from a hidden count ({', '.join(sorted(hidden))}), "
+                         f"but it is drawn {area['kind']!r}")
+        if (hidden & value_from or area["kind"] == "hidden") and area.get(field) is not None:
+            found.append(f"{where}: shaded by {area.get(field)!r}, made from a hidden count")
+        if area["kind"] == "hidden":
+            found += [f"{where} {title}: {area.get(title)!r}" for title in titles
+                      if title not in kept and area.get(title) != hidden_why]
+        lines = from_incidents if f_incidents in hidden else [f_change] if hidden and f_change in titles else []
+        found += [f"{where} {title}: {area.get(title)!r}, made from a hidden count" for title in lines
+                  if DERIVED_NUMBER.search(str(area.get(title, "")))]
+    return found
 
 
 def _inline_rows(node) -> list[dict]:
@@ -616,7 +680,9 @@ def test_the_checks_find_small_counts_in_staff_output(demo, lang):
 
 def _checks_find_small_counts(demo):
     from community_policing.data import geo
-    from community_policing.figures import district as district_figures, overview as overview_figures
+    from community_policing.figures import district as district_figures, maps, overview as overview_figures
+    from community_policing.views import map_layers
+    from tests import overview_charts
 
     store = demo[0]
     case = SMALL_CASE
@@ -632,6 +698,22 @@ def _checks_find_small_counts(demo):
     protected = metrics.area_comparison(store, case["start"], case["end"], "district", case["offense"], case["basis"],
                                         rules=RULES)
     assert not map_leaks(overview_figures.choropleth(protected, features, "rate_per_1000", "t"))
+    assert not hidden_area_leaks(overview_figures.choropleth(protected, features, "pct_change", "t"))
+    # The Map page's layers (figures.maps.layer_map): the same checks find the staff map's small counts, not the
+    # public one's, where the areas whose value a small count would give away are drawn hidden and say nothing.
+    period = metrics.Period(case["start"], case["end"])
+    for layer in ("rate", "change", "bivariate"):
+        staff = map_layers.layer_data(store, layer, "district", period, case["offense"], case["basis"])
+        assert map_leaks(maps.layer_map(staff.table, features, layer, "t")), layer
+        public = map_layers.layer_data(store, layer, "district", period, case["offense"], case["basis"], rules=RULES)
+        chart = maps.layer_map(public.table, features, layer, "t")
+        assert not map_leaks(chart) and not hidden_area_leaks(chart), (layer, hidden_area_leaks(chart)[:3])
+        assert overview_charts.ids(chart, "hidden"), layer
+        # ... and ``hidden_area_leaks`` would see a change made from a hidden count, had one been drawn.
+        if layer == "change":
+            shown = public.table.assign(pct_change=public.table["pct_change"].where(
+                ~privacy.hidden(public.table, "incidents_prior_year"), 50.0))
+            assert hidden_area_leaks(maps.layer_map(shown, features, layer, "t"))
 
 
 def _cli(*args) -> str:
@@ -886,6 +968,9 @@ def _check_page(at, downloads: dict, where: str) -> None:
         assert not chart_leaks(spec), (where, chart_leaks(spec)[:3])
     for chart in vega_charts(at):  # Vega-Lite charts: every row sent to the browser, read as "name: value"
         assert not vega_leaks(chart), (where, vega_leaks(chart)[:3])
+        if is_area_map(chart):  # a map (Overview, Map page): its tooltips as read, and its hidden areas
+            assert not map_leaks(chart), (where, map_leaks(chart)[:3])
+            assert not hidden_area_leaks(chart), (where, hidden_area_leaks(chart)[:3])
     for metric in at.metric:
         if metric.label in ("Incidents", "Incidentes"):
             assert metric.value not in {"1", "2", "3"}, (where, metric.value)
@@ -938,7 +1023,21 @@ def test_public_pages_in_spanish_hide_the_same_small_counts(demo, demo_db, monke
         i18n.set_language("en")
 
 
+def _map_page_chart(at) -> dict:
+    """The Map page's map (``figures.maps.layer_map``) of an AppTest run, as ``vega_charts`` gives it."""
+    return next(c for c in vega_charts(at) if "map_page_chart" in c["key"])
+
+
+def _mark(layer: dict) -> str:
+    mark = layer.get("mark", {})
+    return mark.get("type") if isinstance(mark, dict) else mark
+
+
 def test_public_map_and_compare_pages(demo_db, monkeypatch, downloads):
+    from community_policing.figures import maps
+    from community_policing.figures.style import NO_VALUE_GREY, SUPPRESSED_FILL, SUPPRESSED_LINE
+    from tests import overview_charts
+
     at = _public_app(demo_db, monkeypatch)
     at.switch_page(str(ROOT / "pages" / "map.py")).run()
     _set_filters(at, SMALL_CASE)
@@ -946,17 +1045,35 @@ def test_public_map_and_compare_pages(demo_db, monkeypatch, downloads):
         at.radio(key="map_level_page").set_value(level).run()
         for layer in ("rate", "change", "bivariate", "engagement"):
             at.radio(key="map_layer").set_value(layer).run()
+            # The Vega-Lite map went through the map checks (map_leaks, hidden_area_leaks) of _check_page.
+            assert is_area_map(_map_page_chart(at)), (level, layer)
             _check_page(at, downloads, f"map {level} {layer}")
     at.radio(key="map_layer").set_value("rate").run()
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    hidden = [t for t in spec["data"] if t.get("name", "").startswith("not shown")]  # styled apart from "no value"
-    assert hidden and all("not shown" in text for text in hidden[0]["text"])
-    assert any(RULES.label in text for text in hidden[0]["text"])
-    # No incident points, sensitive or not: the only points are engagement activities.
+    chart = _map_page_chart(at)
+    hidden = overview_charts.ids(chart, "hidden")  # styled apart from "no value"
+    said = [overview_charts.tooltip(chart, area) for area in hidden]
+    assert hidden and all(maps.HIDDEN_WHY in text for text in said)
+    assert any(f"Incidents: {RULES.label}" in text for text in said)
+    assert all(value is None for area, value in overview_charts.values(chart).items() if area in hidden)
+    encoding = overview_charts.areas_layer(chart)["encoding"]
+    assert {"test": "datum.kind === 'hidden'", "value": SUPPRESSED_FILL} in encoding["color"]["condition"]
+    assert SUPPRESSED_FILL != NO_VALUE_GREY  # white with a heavy dark outline, not the grey of "no value"
+    assert {"test": "datum.kind === 'hidden'", "value": SUPPRESSED_LINE["color"]} in encoding["stroke"]["condition"]
+    hidden_width = {"test": "datum.kind === 'hidden'", "value": SUPPRESSED_LINE["width"]}
+    assert hidden_width in encoding["strokeWidth"]["condition"]
+    # No incident points, sensitive or not: the only points are engagement activities (the map's other marks are
+    # its areas, its context lines and the district numbers, placed at each area's middle).
     at.checkbox(key="show_events").check().run()
     _check_page(at, downloads, "map with points")
-    points = [t for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"] if t["type"] == "scattermap"]
-    assert points and {t["name"] for t in points} <= set(district.ENGAGEMENT_LABELS.values())
+    chart = _map_page_chart(at)
+    layers = chart["spec"]["layer"]
+    points = [layer for layer in layers if _mark(layer) not in ("geoshape", "text")]
+    assert [layer.get("name") for layer in points] == ["events"] and _mark(points[0]) == "circle"
+    activities = {point["Activity"] for point in points[0]["data"]["values"]}
+    assert activities and activities <= set(district.ENGAGEMENT_LABELS.values())
+    for layer in layers:
+        if _mark(layer) == "text":
+            assert {str(p["id"]) for p in layer["data"]["values"]} <= set(overview_charts.ids(chart))
     at.switch_page(str(ROOT / "pages" / "compare.py")).run()
     _set_filters(at, HOMICIDE_YEAR)
     _check_page(at, downloads, "compare")

@@ -2,10 +2,10 @@
 
 Each page is rendered twice through AppTest, in English and in Spanish (``?lang=es``), and every text
 a person sees is collected: headings, captions, notes, metric labels and values that are words, widget
-labels and options, tab and expander labels, table column headings, download buttons and the charts'
-titles, axis titles, legend names and annotations. A text that reads the same in both languages is
-English left over (names of places, of the city and of its data source aside); so is a Spanish text
-with English words such as "the" or "and" in it (a sentence half translated).
+labels and options, tab and expander labels, table column headings, download buttons, the charts'
+titles, axis titles, legend names and annotations, and the words of a map's tooltips. A text that reads the
+same in both languages is English left over (names of places, of the city and of its data source aside); so
+is a Spanish text with English words such as "the" or "and" in it (a sentence half translated).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing import i18n
 from community_policing.views import evaluation, metrics
 from community_policing.data.store import DB_ENV_VAR, Store
-from tests import charts
+from tests import charts, overview_charts
 from tests.conftest import open_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,20 @@ def visible_texts(at: AppTest) -> set[str]:
         texts += _chart_texts(json.loads(chart.proto.spec))
     for chart in charts.vega_charts(at):  # the app's words in a Vega-Lite chart, its column names included
         texts += [text for text in charts.labels(chart) if isinstance(text, str)]
+        texts += map_tooltip_words(chart)
     return {t for t in (_plain(text) for text in texts if isinstance(text, str)) if t}
+
+
+def map_tooltip_words(chart: dict) -> list[str]:
+    """An area map's words in its areas' tooltips (the Overview's and the Map page's Vega-Lite maps): why an area is
+    grey or hidden, the change's reading, what a rate is made of, in the page's language (the Plotly map said
+    the reasons as its legend's names). The areas' names are the city's, left to ``names``."""
+    spec = chart["spec"]
+    if not any(layer.get("name") == "areas" for layer in spec.get("layer", [])):
+        return []
+    titles = overview_charts.tooltip_titles(spec)
+    return [str(area[title]) for area in overview_charts.areas(spec) for title in titles
+            if isinstance(area.get(title), str)]
 
 
 def _prose(text: str) -> str:

@@ -80,13 +80,34 @@ def test_filters_hold_across_every_page_and_reach_the_briefing(demo_env):
     assert "robbery, counted by date reported" in chosen and shown.split("Showing ")[1].split(" (")[0] in chosen
 
 
-def test_a_map_click_keeps_the_district_and_the_offense(demo_env):
+def test_a_map_click_keeps_the_district_and_the_offense(demo_env, monkeypatch):
+    """A click on district 3 of the Map page's Vega-Lite map comes back as its point selection "pick"
+    (``{"selection": {"pick": [{"id": "3"}]}}``, as on the Overview) and opens the District page with ?district=3,
+    the offense kept."""
+    from community_policing.figures import areamap
+    from community_policing.web import display
+    from tests import overview_charts
+    from tests.charts import vega_charts
+
     at = _app()
     _go(at, "pages/map.py")
     at.selectbox(key="offense_group").select("category:violent").run()
-    # What a click on district 3 does (display.open_district_on_click): the District page with ?district=3.
-    at.switch_page("pages/district.py")
-    at.query_params["district"] = "3"
+    # The map's areas carry the click (a point selection of the area's id) and the page listens for it.
+    chart = next(c for c in vega_charts(at) if "map_page_chart" in c["key"])
+    element = next(e for e in at.get("vega_lite_chart") if "map_page_chart" in e.proto.id)
+    assert areamap.SELECTION in element.proto.selection_mode
+    assert set(areamap.NUMBER_SELECTIONS) <= set(element.proto.selection_mode)  # a click on a drawn number too
+    pick = next(p for p in chart["spec"]["params"] if p["name"] == areamap.SELECTION)
+    assert pick["views"] == ["areas"] and pick["select"]["fields"] == ["id"] and pick["select"]["on"] == "click"
+    assert "3" in overview_charts.ids(chart)
+    # What Streamlit hands the page for a click on district 3 (the browser's side: tests/test_browser.py).
+    real = display.altair_chart
+
+    def clicked(chart, **options):
+        event = real(chart, **options)
+        return {"selection": {areamap.SELECTION: [{"id": "3"}]}} if options.get("key") == "map_page_chart" else event
+
+    monkeypatch.setattr(display, "altair_chart", clicked)
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value.startswith("District 3")
@@ -95,26 +116,31 @@ def test_a_map_click_keeps_the_district_and_the_offense(demo_env):
 
 
 def test_a_click_on_either_map_opens_the_district_it_was_on(monkeypatch):
-    """The Map page's Plotly map reports a clicked district as a point's location, the Overview's Vega-Lite map as
-    its point selection (figures.overview.SELECTION): either opens that district's page; no click, a
-    neighborhood map or the unassigned row opens nothing."""
+    """The Overview's and the Map page's Vega-Lite maps report a clicked district as their point selection
+    (figures.areamap.SELECTION, "pick"), or a click on its drawn number as that number's own selection
+    (areamap.NUMBER_SELECTIONS); a Plotly map's selected point is still read by its location. Each opens that
+    district's page; no click, a neighborhood map or the unassigned row opens nothing."""
     import pandas as pd
 
-    from community_policing.figures import overview as overview_figures
+    from community_policing.figures import areamap, maps as map_figures, overview as overview_figures
     from community_policing.web import display
 
+    assert overview_figures.SELECTION == map_figures.SELECTION == areamap.SELECTION == "pick"  # one click, both maps
     opened = []
     monkeypatch.setattr(display.st, "switch_page", lambda page, query_params=None: opened.append(
         (page, dict(query_params or {}))))
     table = pd.DataFrame({"area_id": ["3"]})
+    pick = areamap.SELECTION
     display.open_district_on_click({"selection": {"points": [{"location": "3"}]}}, "district", table)
-    display.open_district_on_click({"selection": {overview_figures.SELECTION: [{"id": "5"}]}}, "district", table)
-    display.open_district_on_click({"selection": {overview_figures.SELECTION: []}}, "district", table)
-    display.open_district_on_click({"selection": {overview_figures.SELECTION: [{"id": "5"}]}}, "neighborhood", table)
-    display.open_district_on_click({"selection": {"points": [], overview_figures.SELECTION: [{"id": "unassigned"}]}},
-                                   "district", table)
+    display.open_district_on_click({"selection": {pick: [{"id": "5"}]}}, "district", table)
+    for number in areamap.NUMBER_SELECTIONS:
+        display.open_district_on_click({"selection": {pick: [], number: [{"id": "7"}]}}, "district", table)
+    display.open_district_on_click({"selection": {pick: []}}, "district", table)
+    display.open_district_on_click({"selection": {pick: [{"id": "5"}]}}, "neighborhood", table)
+    display.open_district_on_click({"selection": {"points": [], pick: [{"id": "unassigned"}]}}, "district", table)
     display.open_district_on_click(None, "district", table)
-    assert opened == [("pages/district.py", {"district": "3"}), ("pages/district.py", {"district": "5"})]
+    assert opened == [("pages/district.py", {"district": "3"}), ("pages/district.py", {"district": "5"})] + [
+        ("pages/district.py", {"district": "7"})] * len(areamap.NUMBER_SELECTIONS)
 
 
 def test_the_address_carries_the_filters_and_a_shared_link_reproduces_the_view(demo_env):

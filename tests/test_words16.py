@@ -10,7 +10,8 @@
 * The Overview opens with a headline sentence (counts beside the %, the reading in words); the funnel plot is
   behind "How we know"; z is defined where it appears.
 * No machine text: every page, staff and public, on the demo city, is scanned for "None", "nan", "NaT", ISO
-  timestamps; the Overview, District and Engagement tables show no raw column names.
+  timestamps (the Map page in each of its layers, its map's tooltips read as Vega writes them: no "null"); the
+  Overview, District and Engagement tables show no raw column names.
 * One trust figure: the Overview and the District page give trust the same way, with its period.
 """
 
@@ -30,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 from community_policing import i18n
 from community_policing.data import freshness
 from community_policing.stats import trust_stats
-from community_policing.views import metrics
+from community_policing.views import map_layers, metrics
 from community_policing.web import display, downloads
 from community_policing.stats.engagement_stats import GROUP_LABELS
 from community_policing.data.store import DB_ENV_VAR, LEDGER_ENV_VAR, Store, write_database
@@ -334,12 +335,61 @@ def machine_text(at: AppTest, page: str, check_columns: bool) -> list[str]:
                     found.append(f"{page} table {frame.key} column {column!r}: {bad[:2]}")
     for chart in charts.vega_charts(at):  # what a Vega-Lite chart writes, and its "Show data" table's headings
         bad = [t for t in charts.texts(chart) if MISSING_WORDS.search(t) or ISO_TIMESTAMP.search(t) or t in GROUP_LABELS]
+        # ... and the tooltips of the rows written into its spec (a map's areas, its activities, the searched area)
+        bad += [t for t in tooltip_texts(chart["spec"])
+                if MISSING_WORDS.search(t) or VEGA_MISSING.search(t) or ISO_TIMESTAMP.search(t)]
         if bad:
             found.append(f"{page} chart {charts.title_of(chart)[:40]!r}: {bad[:2]}")
         raw = [c for frame in chart["data"].values() for c in map(str, frame.columns)
                if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", c)]  # snake_case: a machine's name, on every page
         if raw:
             found.append(f"{page} chart {charts.title_of(chart)[:40]!r}: raw column names {raw[:3]}")
+    return found
+
+
+# A missing value as Vega writes it in a tooltip or a label ("" + null): a Python None, NaN or absent field.
+VEGA_MISSING = re.compile(r"(?<![A-Za-z])(null|undefined)(?![A-Za-z])")
+
+
+def tooltip_texts(spec: dict) -> list[str]:
+    """What a reader reads in the tooltips of a Vega-Lite chart's layers whose rows are written into the spec (a
+    map's areas, its engagement activities, the searched area), one "Title: value" per line, a missing value as
+    Vega writes it: "null" (None), "NaN", "undefined" (no such field)."""
+    found = []
+    for layer in spec.get("layer", [spec]):
+        rows = (layer.get("data") or spec.get("data") or {}).get("values")
+        tooltip = (layer.get("encoding") or {}).get("tooltip")
+        if not isinstance(rows, list) or not isinstance(tooltip, list):
+            continue
+        for row in rows:
+            for line in tooltip:
+                field = line["field"].replace("\\.", ".")
+                value = row.get(field, "undefined") if isinstance(row, dict) else "undefined"
+                shown = ("null" if value is None else "NaN" if isinstance(value, float) and value != value
+                         else str(value))
+                found.append(f"{line.get('title', field)}: {shown}")
+    return found
+
+
+def _map_page_views(at: AppTest) -> list[str]:
+    """The Map page's every layer at both levels, and with the engagement activities: its Vega-Lite map (tooltips
+    included) and the bivariate key scanned each time; the page left as it opened."""
+    found, maps = [], 0
+    for level in metrics.LEVELS:
+        at.radio(key="map_level_page").set_value(level).run()
+        for layer in map_layers.LAYERS:
+            at.radio(key="map_layer").set_value(layer).run()
+            assert not at.exception, (level, layer, at.exception)
+            found += machine_text(at, f"map {level} {layer}", check_columns=False)
+            maps += sum("map_page_chart" in c["key"] and bool(tooltip_texts(c["spec"])) for c in charts.vega_charts(at))
+    at.checkbox(key="show_events").check().run()
+    found += machine_text(at, "map with engagement activities", check_columns=False)
+    assert any(layer.get("name") == "events" for c in charts.vega_charts(at) if "map_page_chart" in c["key"]
+               for layer in c["spec"]["layer"])  # the activities were drawn, so scanned
+    at.checkbox(key="show_events").uncheck().run()
+    at.radio(key="map_level_page").set_value(metrics.LEVELS[0]).run()
+    at.radio(key="map_layer").set_value(map_layers.LAYERS[0]).run()
+    assert maps >= 2 * len(map_layers.LAYERS) - 1  # a map each time (trust is by district only): none unscanned
     return found
 
 
@@ -350,6 +400,8 @@ def _walk(db: Path, monkeypatch, pages: list[str], public: bool, ledger: Path | 
         at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()
         assert not at.exception, (page, at.exception)
         found += machine_text(at, page, check_columns=page in ("district", "engagement"))
+        if page == "map":
+            found += _map_page_views(at)
     return found
 
 

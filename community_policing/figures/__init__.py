@@ -1,5 +1,8 @@
-"""Pure figure functions: a DataFrame in, a Plotly figure out (no query, no Streamlit).
+"""Pure figure functions: a DataFrame in, a chart out (no query, no Streamlit).
 
-``base`` holds the shared look and the charts several pages use; ``overview``, ``maps``, ``district``,
-``compare``, ``engagement``, ``trust`` and ``briefing`` the charts of one page or of the printed briefing.
+Vega-Lite (Altair) for every chart a page draws on its first view: ``vega`` holds their shared look,
+``areamap`` what every map shares, and ``overview``, ``maps``, ``district``, ``compare``, ``engagement``,
+``programs`` and ``trust`` the charts of one page. Plotly where only it will do: ``base``'s funnel plot (behind
+the Overview's "How we know"), ``maps.place_picker`` (the staff place picker) and ``briefing`` (the printed
+briefing, rendered offline by kaleido). ``style`` is the look both share.
 """

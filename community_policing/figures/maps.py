@@ -105,13 +105,17 @@ def tooltip_fields(row: pd.Series, layer: str, base: int = 1000) -> dict[str, st
             else _(" ({year} population)").format(year=int(row["population_year"])))
     noise = row.get("noise", "")
     comparison = row.get("comparison")
+    hidden_count = any(isinstance(row.get(privacy.note_column(c)), str) and row.get(privacy.note_column(c))
+                       for c in privacy.COUNT_COLUMNS)
     fields = {
         _("Area"): str(row["area_name"]),
         _("Incidents"): _(privacy.row_text(row, "incidents", missing=N_("no data"))),
         _("A year earlier"): _(privacy.row_text(row, "incidents_prior_year", missing=N_("no data"))),
-        _("Change"): (_(comparison) if isinstance(comparison, str) and comparison else " · ".join(
-            t for t in (_num(row.get("pct_change"), "{:+.1f}%", _("no % (none a year earlier)")),
-                        _(noise) if isinstance(noise, str) and noise else "") if t)),
+        _("Change"): (_(comparison) if isinstance(comparison, str) and comparison
+                      # a count behind the change is hidden: say that, not "none a year earlier" (it was 1 to 3)
+                      else _(privacy.NOT_SHOWN_READING) if pd.isna(row.get("pct_change")) and hidden_count
+                      else " · ".join(t for t in (_num(row.get("pct_change"), "{:+.1f}%", _("no % (none a year earlier)")),
+                                                  _(noise) if isinstance(noise, str) and noise else "") if t)),
     }
     note = ""
     if "rate_eb_per_1000" in row.index:
