@@ -168,12 +168,26 @@ _POINT_ON = """path => {
 }"""
 
 
-def test_clicking_a_district_on_the_map_page_opens_its_page(app_url, browser):
+def _map_page_in_view(app_url, browser):
+    """The Map page in a fresh tab, its map drawn and scrolled into view."""
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
     page.goto(f"{app_url}/map", wait_until="domcontentloaded")
     page.wait_for_selector(MAP_PAGE_AREAS, timeout=60_000)
     page.wait_for_timeout(1500)
     page.locator(_MAP_PAGE_CHART).first.scroll_into_view_if_needed()
+    return page
+
+
+def _lands_on_district(page, district_id: str) -> None:
+    """The click opened that district's page (its address, its charts drawn, its heading); closes the tab."""
+    page.wait_for_url(f"**/district?district={district_id}*", timeout=30_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=60_000)
+    assert page.locator("h1").first.inner_text().startswith(f"District {district_id}")
+    page.close()
+
+
+def test_clicking_a_district_on_the_map_page_opens_its_page(app_url, browser):
+    page = _map_page_in_view(app_url, browser)
     # Each area is named for screen readers "District 3 – Central: 112.5 (…)": pick one not first in line.
     target = page.locator(MAP_PAGE_AREAS).nth(page.locator(MAP_PAGE_AREAS).count() // 2)
     name = target.get_attribute("aria-label") or ""
@@ -182,28 +196,18 @@ def test_clicking_a_district_on_the_map_page_opens_its_page(app_url, browser):
     point = target.evaluate(_POINT_ON)
     assert point, f"no point of {name!r} can be clicked"
     page.mouse.click(point["x"], point["y"])
-    page.wait_for_url(f"**/district?district={district_id}*", timeout=30_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=60_000)
-    assert page.locator("h1").first.inner_text().startswith(f"District {district_id}")
-    page.close()
+    _lands_on_district(page, district_id)
 
 
 def test_clicking_a_district_number_on_the_map_page_opens_its_page(app_url, browser):
     """The numbers drawn on the districts are what a reader aims at: a click on one opens its district too."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1300})
-    page.goto(f"{app_url}/map", wait_until="domcontentloaded")
-    page.wait_for_selector(MAP_PAGE_AREAS, timeout=60_000)
-    page.wait_for_timeout(1500)
-    page.locator(_MAP_PAGE_CHART).first.scroll_into_view_if_needed()
+    page = _map_page_in_view(app_url, browser)
     number = page.locator(f"{_MAP_PAGE_CHART} g.area_numbers_marks text").filter(has_text=re.compile(r"^5$"))
     box = number.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", [x, y]) == "5"  # the number
     page.mouse.click(x, y)
-    page.wait_for_url("**/district?district=5*", timeout=30_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks', timeout=60_000)
-    assert page.locator("h1").first.inner_text().startswith("District 5")
-    page.close()
+    _lands_on_district(page, "5")
 
 
 def test_a_briefing_from_a_district_page_downloads_a_pdf(app_url, browser, tmp_path):
