@@ -81,7 +81,8 @@ def why_blank(layer: str, row=None) -> str:
         if layer in ("change", "bivariate") and isinstance(comparison, str) and comparison:
             return _(comparison)
     style = LAYER_STYLE[layer]
-    return _(style["why_blank"]).format(n=style.get("n", ""))
+    why = style["why_blank"]  # marked with N_ in LAYER_STYLE, translated here
+    return _(why).format(n=style.get("n", ""))
 
 
 def value_name(layer: str, base: int = 1000) -> str:
@@ -89,7 +90,8 @@ def value_name(layer: str, base: int = 1000) -> str:
     the chart's data."""
     if layer == "rate":
         return _(RATE_BAR_PER).format(base=per_base(base)).replace("<br>", " ")
-    return _(LAYER_STYLE[layer]["label"])
+    label = LAYER_STYLE[layer]["label"]  # marked with N_ in LAYER_STYLE, translated here
+    return _(label)
 
 
 def _num(value, fmt: str, missing: str | None = None) -> str:
