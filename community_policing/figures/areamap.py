@@ -109,14 +109,17 @@ def context_layers(context: dict | None, areas: list[dict]) -> list[alt.Chart]:
     return layers
 
 
-def number_layers(areas: list[dict], feature_count: int) -> list[alt.Chart]:
-    """District numbers at each area's pole of inaccessibility, dark ink on a white halo so they read on any
-    fill; only on a map of at most ``MAX_LABELLED_AREAS`` areas (a district map: neighborhoods are named on
-    hover and found with the search box). The ink layer is named ``area_numbers``. A click on a number opens
-    its district as a click on the area does: each layer has its own point selection of the area's id
+def labelled(features: dict) -> bool:
+    """Whether a map draws its areas' numbers: one of at most ``MAX_LABELLED_AREAS`` areas (a district map;
+    neighborhoods are named on hover and found with the search box, where numbers would crowd)."""
+    return len(features.get("features", [])) <= MAX_LABELLED_AREAS
+
+
+def number_layers(areas: list[dict]) -> list[alt.Chart]:
+    """Each area's number (an id of at most 4 characters) at its pole of inaccessibility, dark ink on a white
+    halo so it reads on any fill. The ink layer is named ``area_numbers``. A click on a number opens its
+    district as a click on the area does: each layer has its own point selection of the area's id
     (``NUMBER_SELECTIONS``; Vega-Lite gives a selection to one layer only)."""
-    if feature_count > MAX_LABELLED_AREAS:
-        return []
     points = []
     for area in areas:
         if len(area["id"]) <= 4:

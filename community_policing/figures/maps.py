@@ -27,7 +27,6 @@ import plotly.graph_objects as go
 
 from community_policing import i18n
 from community_policing.figures import areamap, vega
-from community_policing.figures.areamap import MAX_LABELLED_AREAS
 from community_policing.figures.style import (
     FONT, NO_POPULATION, RATE_BAR_PER, SUPPRESSED_LINE, _raw_rate, _subset, _zoom_for, rate_hover_parts,
     shrunk_rate_line)
@@ -194,7 +193,7 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
 
     ``highlight``: an area id outlined thickly (the reader's search). ``context``: the city's context lines
     (``geo.context_features``), drawn under the areas. ``area_labels``: draw each area's number on it;
-    by default when the map has at most ``MAX_LABELLED_AREAS`` areas (a district map). ``base``: the residents
+    by default when the map has at most ``areamap.MAX_LABELLED_AREAS`` areas (a district map). ``base``: the residents
     every incident rate (colours, legend, tooltip) is per (``metrics.view_rate_base``)."""
     if layer not in LAYER_STYLE:
         raise ValueError(f"layer must be one of {', '.join(LAYER_STYLE)}, not {layer!r}")
@@ -276,10 +275,8 @@ def layer_map(table: pd.DataFrame, features: dict, layer: str, title: str, subti
                           .properties(name="highlight"))
     if events is not None and len(events):
         layers.append(_events_layer(events))
-    if area_labels is None:
-        area_labels = len(features.get("features", [])) <= MAX_LABELLED_AREAS
-    if area_labels:
-        layers += areamap.number_layers(areas, 0)
+    if area_labels if area_labels is not None else areamap.labelled(features):
+        layers += areamap.number_layers(areas)
     chart = alt.layer(*layers).project(type="mercator").properties(height=MAP_HEIGHT, width="container")
     if events is not None and len(events):
         chart = chart.resolve_scale(color="independent")

@@ -114,7 +114,7 @@ def choropleth(table: pd.DataFrame, features: dict, metric: str, title: str, sub
         described=areamap.described(f_area, f_shrunk if metric == "rate_per_1000" else f_change)
     ).properties(name="areas").add_params(areamap.pick())
     layers = [*areamap.context_layers(context, list(by_id.values())), shapes,
-              *areamap.number_layers(areas, len(features.get("features", [])))]
+              *(areamap.number_layers(areas) if areamap.labelled(features) else [])]
     chart = alt.layer(*layers).project(type="mercator").properties(height=MAP_HEIGHT, width="container")
     return vega.finish(chart, title, subtitle or None)
 
