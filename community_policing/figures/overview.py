@@ -25,7 +25,7 @@ from community_policing.views import privacy
 from community_policing.views.district import district_title
 from community_policing.views.metrics import MIN_COUNT_FOR_PCT, noise_label, per_base
 
-SELECTION, CONTEXT_MARGIN = areamap.SELECTION, areamap.CONTEXT_MARGIN  # the click, the context lines' frame
+SELECTION = areamap.SELECTION  # the click on an area, read by display.open_district_on_click
 MAP_HEIGHT = 480  # with the legend under it (a phone-wide map fits the width, a wide one this height)
 BUBBLE_FILL = "#9ecae1"  # a light blue: dark numbers read on it (10:1)
 # Vega-Lite colour schemes matching the Plotly ones of ``style.METRIC_STYLE``.

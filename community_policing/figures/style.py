@@ -77,9 +77,8 @@ def _areas_only(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["area_id"] != UNASSIGNED_ID]
 
 
-# The rate map is shaded by the size-adjusted (empirical-Bayes) rate; the hover keeps the raw one.
-SHRUNK_RATE_LABEL = N_("Incidents per 1,000 residents, size-adjusted")
-# The same words per ``base`` residents (1,000, or 100,000 for a rare offense: ``metrics.view_rate_base``),
+# A rate map is shaded by the size-adjusted (empirical-Bayes) rate; the hover keeps the raw one. The words per
+# ``base`` residents (1,000, or 100,000 for a rare offense: ``metrics.view_rate_base``),
 # formatted where shown: every rate of one view says and draws the same base.
 RATE_LABEL_PER = N_("Incidents per {base} residents")
 SHRUNK_RATE_LABEL_PER = N_("Incidents per {base} residents, size-adjusted")

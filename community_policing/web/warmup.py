@@ -86,7 +86,8 @@ def _touch_altair() -> None:
 
 def _touch_plotly() -> None:
     """Plotly makes each trace, layout and validator class the first time a figure uses it (0.1-0.2 s on a
-    page's first chart): build one empty figure with the kinds the pages draw, and encode it, to do that now."""
+    page's first chart): build one empty figure with the kinds still drawn with Plotly (the funnel, the staff place
+    picker, the briefing), and encode it, to do that now."""
     import plotly.graph_objects as go
     import plotly.io as pio
 
@@ -98,12 +99,11 @@ def _touch_plotly() -> None:
     fig.add_choroplethmap(geojson={"type": "FeatureCollection", "features": []}, locations=[], z=[],
                           colorbar={"orientation": "h"})
     fig.add_scattermap(lat=[0], lon=[0], mode="lines+text", text=[""])
-    fig.add_heatmap(z=[[0]])
     fig.add_vrect(x0=0, x1=1, opacity=0.1)
     fig.add_hline(y=0)
     fig.add_annotation(x=0, y=0, text="", showarrow=False)
     fig.update_layout(title={"text": "", "subtitle": {"text": ""}}, legend={"orientation": "h"},
-                      map={"style": "white-bg"}, coloraxis={"colorscale": "RdBu"})
+                      map={"style": "white-bg"})
     pio.to_json(readable_text(fig))
 
 
